@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "envs/env.h"
 #include "maml/real.h"
 
 #ifndef MAML_VERSION
@@ -16,6 +17,7 @@ static void usage(FILE *out) {
           "MAML (model-agnostic meta-learning) for reinforcement learning, in C.\n"
           "\n"
           "commands:\n"
+          "  envs       list the task families: sizes, horizon, tasks, --goal syntax\n"
           "  version    print the version and build settings\n"
           "  help       print this message\n"
           "\n"
@@ -31,6 +33,75 @@ static int cmd_version(int argc, char **argv) {
   return 0;
 }
 
+static void envs_usage(FILE *out) {
+  fprintf(out,
+          "usage: maml envs [--check] [--assets DIR]\n"
+          "\n"
+          "List the task families: observation size (and the oracle's, which appends the\n"
+          "task), action size, horizon, task distribution and what --goal accepts.\n"
+          "\n"
+          "options:\n"
+          "  --check        also load each family's model and say where it was found\n"
+          "  --assets DIR   look for the models in DIR only (default: $MAML_ASSETS, else\n"
+          "                the source tree's assets/, else the installed ones)\n"
+          "  -h, --help     print this message\n");
+}
+
+static int cmd_envs(int argc, char **argv) {
+  int check = 0;
+  const char *assets = NULL;
+  for (int i = 1; i < argc; i++) {
+    if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+      envs_usage(stdout);
+      return 0;
+    } else if (!strcmp(argv[i], "--check")) {
+      check = 1;
+    } else if (!strcmp(argv[i], "--assets")) {
+      if (i + 1 >= argc) {
+        fprintf(stderr, "maml envs: --assets needs a folder\n");
+        return 2;
+      }
+      assets = argv[++i];
+      check = 1;
+    } else {
+      fprintf(stderr, "maml envs: unknown option '%s'\n\n", argv[i]);
+      envs_usage(stderr);
+      return 2;
+    }
+  }
+
+  int count;
+  const maml_env_family *const *fams = maml_env_families(&count);
+  printf("%-12s %-13s %4s %7s %4s %8s  %s\n", "family", "robot", "obs", "oracle", "act", "horizon",
+         "tasks");
+  for (int i = 0; i < count; i++) {
+    const maml_env_family *f = fams[i];
+    printf("%-12s %-13s %4d %7d %4d %8d  %s\n", f->name, f->robot, f->obs_dim,
+           f->obs_dim + f->task_dim, f->act_dim, f->horizon, f->task_desc);
+  }
+  printf("\n--goal syntax:\n");
+  for (int i = 0; i < count; i++) printf("  %-12s %s\n", fams[i]->name, fams[i]->goal_syntax);
+
+  if (!check) return 0;
+  printf("\nmodels:\n");
+  int failed = 0;
+  for (int i = 0; i < count; i++) {
+    const maml_env_family *f = fams[i];
+    if (!f->model_file) continue;
+    maml_env_world w;
+    char err[8192];
+    if (maml_env_world_open(&w, f->name, 0, assets, err, sizeof err) != MAML_OK) {
+      fprintf(stderr, "maml envs: %s\n", err);
+      failed = 1;
+      continue;
+    }
+    printf("  %-12s %s (nq %d, nv %d, nu %d, timestep %g)\n", f->name, w.model_path, w.model->nq,
+           w.model->nv, w.model->nu, w.model->opt.timestep);
+    maml_env_world_close(&w);
+  }
+  return failed;
+}
+
 int main(int argc, char **argv) {
   if (argc < 2) {
     usage(stderr);
@@ -42,6 +113,7 @@ int main(int argc, char **argv) {
     return 0;
   }
   if (!strcmp(cmd, "version") || !strcmp(cmd, "--version")) return cmd_version(argc - 1, argv + 1);
+  if (!strcmp(cmd, "envs")) return cmd_envs(argc - 1, argv + 1);
   fprintf(stderr, "maml: unknown command '%s'; run `maml help` for the list of commands\n", cmd);
   return 2;
 }

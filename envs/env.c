@@ -1,0 +1,310 @@
+/* The family registry, task text, worlds (model search and load) and the generic
+ * reset/step wrappers. */
+#include "envs/env.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "envs/family.h"
+
+/* ---- families ------------------------------------------------------------------------ */
+
+static const maml_env_family *const families[] = {
+    &maml_family_cheetah_vel, &maml_family_cheetah_dir, &maml_family_ant_vel,
+    &maml_family_ant_dir,     &maml_family_ant_goal,    &maml_family_nav2d,
+};
+enum { NFAMILIES = (int)(sizeof families / sizeof families[0]) };
+
+const maml_env_family *const *maml_env_families(int *count) {
+  if (count) *count = NFAMILIES;
+  return families;
+}
+
+const maml_env_family *maml_env_find(const char *name) {
+  if (!name) return NULL;
+  for (int i = 0; i < NFAMILIES; i++)
+    if (!strcmp(families[i]->name, name)) return families[i];
+  return NULL;
+}
+
+const char *maml_env_names(void) {
+  return "cheetah-vel, cheetah-dir, ant-vel, ant-dir, ant-goal, nav2d";
+}
+
+/* ---- task text ----------------------------------------------------------------------- */
+
+/* the shortest %g form of x that reads back as x */
+static int format_number(double x, char *buf, size_t n) {
+  char tmp[40];
+  for (int prec = 1; prec <= 17; prec++) {
+    snprintf(tmp, sizeof tmp, "%.*g", prec, x);
+    if (strtod(tmp, NULL) == x) break;
+  }
+  if (x == 0.0) snprintf(tmp, sizeof tmp, "0");  // no "-0"
+  return snprintf(buf, n, "%s", tmp);
+}
+
+int maml_env_format_task(const maml_env_family *f, const double *task, char *buf, size_t n) {
+  if (!f || !task || (!buf && n > 0)) return -1;
+  char text[MAML_TASK_MAX * 40];
+  size_t len = 0;
+  for (int i = 0; i < f->task_dim && i < MAML_TASK_MAX; i++) {
+    if (i > 0) text[len++] = ',';
+    len += (size_t)format_number(task[i], text + len, sizeof text - len);
+  }
+  text[len] = '\0';
+  return snprintf(buf, n, "%s", text);
+}
+
+/* the text of one comma-separated field, cut to fit, for messages */
+static void field_text(char *out, size_t n, const char *begin, const char *end) {
+  size_t len = (size_t)(end - begin);
+  if (len >= n) len = n - 1;
+  memcpy(out, begin, len);
+  out[len] = '\0';
+}
+
+static int is_space(char c) {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+/* parse exactly count comma-separated finite numbers */
+static maml_status parse_numbers(const char *family, const char *text, int count, double *out,
+                                 char *err, size_t err_sz) {
+  if (!text) return maml_fail(err, err_sz, MAML_ERR_FORMAT, "%s: no goal given", family);
+  const char *p = text;
+  int k = 0;
+  for (;;) {
+    const char *begin = p, *end = p;
+    while (*end && *end != ',') end++;
+    char field[64];
+    field_text(field, sizeof field, begin, end);
+    if (k == count)
+      return maml_fail(err, err_sz, MAML_ERR_FORMAT, "%s goal '%s': expected %d number%s, got more",
+                       family, text, count, count > 1 ? "s separated by a comma" : "");
+    char *stop;
+    errno = 0;
+    double x = strtod(begin, &stop);
+    if (stop == begin)
+      return maml_fail(err, err_sz, MAML_ERR_FORMAT, "%s goal '%s': '%s' is not a number", family,
+                       text, field);
+    while (stop < end && is_space(*stop)) stop++;
+    if (stop != end)
+      return maml_fail(err, err_sz, MAML_ERR_FORMAT, "%s goal '%s': '%s' is not a number", family,
+                       text, field);
+    if (!isfinite(x))
+      return maml_fail(err, err_sz, MAML_ERR_FORMAT, "%s goal '%s': '%s' is not a finite number",
+                       family, text, field);
+    out[k++] = x;
+    if (!*end) break;
+    p = end + 1;
+  }
+  if (k != count)
+    return maml_fail(err, err_sz, MAML_ERR_FORMAT, "%s goal '%s': expected %d number%s, got %d",
+                     family, text, count, count > 1 ? "s separated by a comma" : "", k);
+  return MAML_OK;
+}
+
+maml_status maml_task_parse_range(const char *family, const char *what, const char *text, int count,
+                                  double lo, double hi, double *out, char *err, size_t err_sz) {
+  double x[MAML_TASK_MAX] = {0};
+  maml_status s = parse_numbers(family, text, count, x, err, err_sz);
+  if (s != MAML_OK) return s;
+  for (int i = 0; i < count; i++)
+    if (!(x[i] >= lo && x[i] <= hi)) {
+      if (count == 1)
+        return maml_fail(err, err_sz, MAML_ERR_ARG,
+                         "%s goal '%s': %s %g is outside the allowed range [%g, %g]", family, text,
+                         what, x[i], lo, hi);
+      return maml_fail(err, err_sz, MAML_ERR_ARG,
+                       "%s goal '%s': %s %s %g is outside the allowed range [%g, %g] (the "
+                       "goal must lie in [%g, %g]^%d)",
+                       family, text, what, i == 0 ? "x" : "y", x[i], lo, hi, lo, hi, count);
+    }
+  for (int i = 0; i < count; i++) out[i] = x[i];
+  return MAML_OK;
+}
+
+maml_status maml_task_parse_direction(const char *family, const char *text, double *out, char *err,
+                                      size_t err_sz) {
+  double x = 0.0;
+  maml_status s = parse_numbers(family, text, 1, &x, err, err_sz);
+  if (s != MAML_OK) return s;
+  if (x != -1.0 && x != 1.0)
+    return maml_fail(err, err_sz, MAML_ERR_ARG,
+                     "%s goal '%s': direction %g is not allowed; use -1 or 1", family, text, x);
+  *out = x;
+  return MAML_OK;
+}
+
+double maml_task_sample_direction(maml_rng *rng) {
+  return maml_rng_uniform(rng) < 0.5 ? -1.0 : 1.0;
+}
+
+/* ---- worlds -------------------------------------------------------------------------- */
+
+/* printf onto the end of buf (len: its current length), never past n */
+__attribute__((format(printf, 4, 5))) static void append(char *buf, size_t n, size_t *len,
+                                                         const char *fmt, ...) {
+  if (!buf || *len + 1 >= n) return;
+  va_list ap;
+  va_start(ap, fmt);
+  int w = vsnprintf(buf + *len, n - *len, fmt, ap);
+  va_end(ap);
+  if (w > 0) *len = (*len + (size_t)w < n) ? *len + (size_t)w : n - 1;
+}
+
+/* load path into w; the file exists */
+static maml_status load_model(maml_env_world *w, const char *path, char *err, size_t err_sz) {
+  char mjerr[1000] = "";
+  mjModel *m = mj_loadXML(path, NULL, mjerr, (int)sizeof mjerr);
+  if (!m)
+    return maml_fail(err, err_sz, MAML_ERR_FORMAT, "%s: cannot load the model %s: %s",
+                     w->family->name, path, mjerr[0] ? mjerr : "(MuJoCo gave no reason)");
+  char why[512] = "";
+  maml_status s = w->family->check_model ? w->family->check_model(m, why, sizeof why) : MAML_OK;
+  int torso = mj_name2id(m, mjOBJ_BODY, "torso");
+  if (s == MAML_OK && torso < 0) {
+    s = MAML_ERR_FORMAT;
+    snprintf(why, sizeof why, "the model has no body named 'torso'");
+  }
+  if (s != MAML_OK) {
+    mj_deleteModel(m);
+    return maml_fail(err, err_sz, s, "%s: the model %s does not fit: %s", w->family->name, path,
+                     why);
+  }
+  w->model = m;
+  w->torso_body = torso;
+  w->init_key = mj_name2id(m, mjOBJ_KEY, "init");
+  snprintf(w->model_path, sizeof w->model_path, "%s", path);
+  return MAML_OK;
+}
+
+maml_status maml_env_world_open(maml_env_world *w, const char *family, int oracle,
+                                const char *assets_dir, char *err, size_t err_sz) {
+  if (!w) return maml_fail(err, err_sz, MAML_ERR_ARG, "maml_env_world_open: no world given");
+  memset(w, 0, sizeof *w);
+  w->torso_body = -1;
+  w->init_key = -1;
+  const maml_env_family *f = maml_env_find(family);
+  if (!f)
+    return maml_fail(err, err_sz, MAML_ERR_ARG, "unknown environment '%s'; the families are: %s",
+                     family ? family : "(none)", maml_env_names());
+  w->family = f;
+  w->oracle = oracle ? 1 : 0;
+  w->obs_dim = f->obs_dim + (oracle ? f->task_dim : 0);
+  if (!f->model_file) return MAML_OK;
+
+  // the places to look at: a folder the user named, else the built-in ones
+  const char *dirs[2], *labels[2];
+  int ndirs = 0;
+  const char *env_dir = getenv("MAML_ASSETS");
+  if (assets_dir && !assets_dir[0])
+    return maml_fail(err, err_sz, MAML_ERR_ARG, "%s: the assets folder given is empty", f->name);
+  if (assets_dir) {
+    dirs[ndirs] = assets_dir, labels[ndirs++] = "the assets folder given";
+  } else if (env_dir && env_dir[0]) {
+    dirs[ndirs] = env_dir, labels[ndirs++] = "$MAML_ASSETS";
+  } else {
+#ifdef MAML_SOURCE_ASSETS
+    dirs[ndirs] = MAML_SOURCE_ASSETS, labels[ndirs++] = "the source tree";
+#endif
+#ifdef MAML_INSTALL_ASSETS
+    dirs[ndirs] = MAML_INSTALL_ASSETS, labels[ndirs++] = "the installed assets";
+#endif
+  }
+
+  char tried[2 * (MAML_PATH_MAX + 160)];
+  size_t len = 0;
+  tried[0] = '\0';
+  for (int i = 0; i < ndirs; i++) {
+    char path[MAML_PATH_MAX];
+    int n = snprintf(path, sizeof path, "%s/%s", dirs[i], f->model_file);
+    if (n < 0 || (size_t)n >= sizeof path) {
+      append(tried, sizeof tried, &len, "%s%s/%s (%s; path too long)", i ? "; " : "", dirs[i],
+             f->model_file, labels[i]);
+      continue;
+    }
+    FILE *file = fopen(path, "r");
+    if (file) {
+      fclose(file);
+      return load_model(w, path, err, err_sz);
+    }
+    append(tried, sizeof tried, &len, "%s%s (%s; %s)", i ? "; " : "", path, labels[i],
+           strerror(errno));
+  }
+  if (ndirs == 0) append(tried, sizeof tried, &len, "(no assets folder known to this build)");
+  return maml_fail(err, err_sz, MAML_ERR_IO,
+                   "%s: cannot find the model file %s; looked in: %s. Name the folder that "
+                   "holds %s (--assets DIR or MAML_ASSETS=DIR).",
+                   f->name, f->model_file, tried, f->model_file);
+}
+
+void maml_env_world_close(maml_env_world *w) {
+  if (!w) return;
+  if (w->model) mj_deleteModel(w->model);
+  memset(w, 0, sizeof *w);
+  w->torso_body = -1;
+  w->init_key = -1;
+}
+
+/* ---- instances ----------------------------------------------------------------------- */
+
+maml_status maml_env_init(maml_env *e, const maml_env_world *w, char *err, size_t err_sz) {
+  if (!e) return maml_fail(err, err_sz, MAML_ERR_ARG, "maml_env_init: no instance given");
+  memset(e, 0, sizeof *e);
+  if (!w || !w->family)
+    return maml_fail(err, err_sz, MAML_ERR_ARG, "maml_env_init: the world is not open");
+  if (w->family->model_file && !w->model)
+    return maml_fail(err, err_sz, MAML_ERR_ARG, "maml_env_init: %s has no model loaded",
+                     w->family->name);
+  e->world = w;
+  if (w->model) {
+    e->data = mj_makeData(w->model);
+    if (!e->data)
+      return maml_fail(err, err_sz, MAML_ERR_NOMEM, "%s: cannot allocate the MuJoCo data",
+                       w->family->name);
+  }
+  w->family->reset(e, NULL);
+  return MAML_OK;
+}
+
+void maml_env_free(maml_env *e) {
+  if (!e) return;
+  if (e->data) mj_deleteData(e->data);
+  memset(e, 0, sizeof *e);
+}
+
+/* the family's observation, then the task in an oracle world */
+static void write_obs(const maml_env *e, maml_real *obs) {
+  if (!obs) return;
+  const maml_env_world *w = e->world;
+  w->family->observe(e, obs);
+  if (w->oracle)
+    for (int i = 0; i < w->family->task_dim; i++)
+      obs[w->family->obs_dim + i] = (maml_real)e->task[i];
+}
+
+void maml_env_reset(maml_env *e, const double *task, maml_rng *rng, maml_real *obs) {
+  const maml_env_family *f = e->world->family;
+  for (int i = 0; i < MAML_TASK_MAX; i++) e->task[i] = i < f->task_dim ? task[i] : 0.0;
+  e->t = 0;
+  memset(&e->info, 0, sizeof e->info);
+  f->reset(e, rng);
+  write_obs(e, obs);
+}
+
+void maml_env_step(maml_env *e, const maml_real *action, maml_real *obs, double *reward,
+                   int *done) {
+  double r = 0.0;
+  int d = 0;
+  e->world->family->step(e, action, &r, &d);
+  e->t++;
+  write_obs(e, obs);
+  if (reward) *reward = r;
+  if (done) *done = d;
+}

@@ -1,0 +1,142 @@
+/* MuJoCo plumbing shared by the locomotion families: reset with noise, action mapping,
+ * the step, instability checks. See envs/mujoco_env.h for the invariant kept here. */
+#include "envs/mujoco_env.h"
+
+#include <math.h>
+
+maml_status maml_mj_check_sizes(const mjModel *m, const char *family, int nq, int nv, int nu,
+                                int nbody, char *err, size_t err_sz) {
+  if (m->nq == nq && m->nv == nv && m->nu == nu && (nbody < 0 || m->nbody == nbody)) return MAML_OK;
+  if (nbody < 0) nbody = m->nbody;
+  return maml_fail(err, err_sz, MAML_ERR_FORMAT,
+                   "the model has nq %d, nv %d, nu %d, nbody %d; %s needs nq %d, nv %d, nu %d, "
+                   "nbody %d (a model of another robot?)",
+                   m->nq, m->nv, m->nu, m->nbody, family, nq, nv, nu, nbody);
+}
+
+/* the model's initial state, no noise */
+static void initial_state(const maml_env *e) {
+  const maml_env_world *w = e->world;
+  if (w->init_key >= 0)
+    mj_resetDataKeyframe(w->model, e->data, w->init_key);
+  else
+    mj_resetData(w->model, e->data);
+}
+
+void maml_mj_reset(maml_env *e, maml_rng *rng, int forces) {
+  const mjModel *m = e->world->model;
+  mjData *d = e->data;
+  initial_state(e);
+  if (rng) {
+    for (int i = 0; i < m->nq; i++) d->qpos[i] += MAML_MJ_QPOS_NOISE * maml_rng_normal(rng);
+    for (int i = 0; i < m->nv; i++) d->qvel[i] += MAML_MJ_QVEL_NOISE * maml_rng_normal(rng);
+  }
+  mj_forward(m, d);
+  if (forces) mj_rnePostConstraint(m, d);
+}
+
+double maml_mj_set_action(maml_env *e, const maml_real *action, int *bad) {
+  const mjModel *m = e->world->model;
+  mjData *d = e->data;
+  double sumsq = 0.0;
+  *bad = 0;
+  for (int i = 0; i < m->nu; i++) {
+    double a = (double)action[i];
+    if (!isfinite(a)) {
+      *bad = 1;
+      if (isnan(a)) a = 0.0;  // +-inf clips to +-1 below
+    }
+    a = maml_clip(a, -1.0, 1.0);
+    sumsq += a * a;
+    if (m->actuator_ctrllimited[i]) {
+      const mjtNum lo = m->actuator_ctrlrange[2 * i], hi = m->actuator_ctrlrange[2 * i + 1];
+      d->ctrl[i] = 0.5 * (hi + lo) + 0.5 * (hi - lo) * a;  // exact for symmetric ranges
+    } else {
+      d->ctrl[i] = a;
+    }
+  }
+  return sumsq;
+}
+
+static int all_finite(const mjtNum *x, int n) {
+  for (int i = 0; i < n; i++)
+    if (!isfinite(x[i])) return 0;
+  return 1;
+}
+
+/* the position and velocity stages of mj_forwardSkip */
+static void position_velocity_stages(const mjModel *m, mjData *d) {
+  const int energy = m->opt.enableflags & mjENBL_ENERGY;
+  mj_fwdPosition(m, d);
+  mj_sensorPos(m, d);
+  if (energy) mj_energyPos(m, d);
+  mj_fwdVelocity(m, d);
+  mj_sensorVel(m, d);
+  if (energy) mj_energyVel(m, d);
+}
+
+int maml_mj_advance(maml_env *e, int forces) {
+  const mjModel *m = e->world->model;
+  mjData *d = e->data;
+
+  // count this step's warnings only
+  for (int i = 0; i < mjNWARNING; i++) d->warning[i].number = 0;
+
+  // mj_step without its leading position/velocity stages: they are current already
+  if (m->opt.integrator == mjINT_RK4) {
+    mj_forwardSkip(m, d, mjSTAGE_VEL, 0);
+    mj_checkAcc(m, d);
+    mj_RungeKutta(m, d, 4);
+  } else {
+    mj_step2(m, d);  // acceleration stage, Euler or implicit integrator
+  }
+  // position and velocity stages at the new state: mj_step1 without the energy that
+  // mj_step only computes when enabled
+  mj_checkPos(m, d);
+  mj_checkVel(m, d);
+  position_velocity_stages(m, d);
+
+  int unstable = 0;
+  for (int i = 0; i < mjNWARNING; i++)
+    if (d->warning[i].number > 0) unstable = 1;
+  if (!all_finite(d->qpos, m->nq) || !all_finite(d->qvel, m->nv) || !all_finite(d->qacc, m->nv))
+    unstable = 1;
+  if (unstable) {
+    // MuJoCo may have reset the data to qpos0 already; make it the task's initial state
+    initial_state(e);
+    mj_forward(m, d);
+  }
+
+  if (forces) {
+    // the new state's constraint forces under the control just applied; the solver
+    // overwrites its warm start, which the next step must see as mj_step leaves it
+    int mark = d->pstack;
+    mjtNum *warmstart = mj_stackAlloc(d, m->nv);
+    mju_copy(warmstart, d->qacc_warmstart, m->nv);
+    mj_forwardSkip(m, d, mjSTAGE_VEL, 1);
+    mj_rnePostConstraint(m, d);
+    mju_copy(d->qacc_warmstart, warmstart, m->nv);
+    d->pstack = mark;
+  }
+  return unstable;
+}
+
+double maml_mj_forward_vel(const maml_env *e) {
+  const mjModel *m = e->world->model;
+  const mjData *d = e->data;
+  const int torso = e->world->torso_body;
+  // bodies are numbered depth first: the torso's subtree is torso, torso + 1, ... up to
+  // the first body that does not descend from it
+  double momentum = 0.0;
+  for (int b = torso; b < m->nbody; b++) {
+    int a = b;
+    while (a > torso) a = m->body_parentid[a];
+    if (a != torso) break;
+    // x velocity of b's centre of mass: cvel is (angular, linear) at subtree_com[root]
+    const mjtNum *cvel = d->cvel + 6 * b;
+    const mjtNum *com = d->subtree_com + 3 * m->body_rootid[b];
+    const mjtNum ry = d->xipos[3 * b + 1] - com[1], rz = d->xipos[3 * b + 2] - com[2];
+    momentum += m->body_mass[b] * (cvel[3] + cvel[1] * rz - cvel[2] * ry);
+  }
+  return momentum / mjMAX(mjMINVAL, m->body_subtreemass[torso]);
+}

@@ -1,0 +1,54 @@
+/* Private to envs/: the MuJoCo plumbing shared by the half-cheetah and the ant.
+ *
+ * Invariant kept by every function here: after a reset and after each step, the
+ * position- and velocity-dependent quantities of mjData (xpos, xmat, xipos, subtree_com,
+ * cvel) describe the current state (qpos, qvel), so
+ * observations and rewards read a consistent state. A step costs what mj_step costs: the
+ * position and velocity stages that mj_step runs at its start are run at the end of the
+ * previous step instead (mj_step1 after the integrator), and the result is the same
+ * trajectory as mj_step's. */
+#ifndef MAML_ENVS_MUJOCO_ENV_H
+#define MAML_ENVS_MUJOCO_ENV_H
+
+#include "envs/family.h"
+
+/* Reset noise of tasks.md: qpos + N(0, 0.01^2), qvel + N(0, 0.1^2) per coordinate. */
+#define MAML_MJ_QPOS_NOISE 0.01
+#define MAML_MJ_QVEL_NOISE 0.1
+
+/* Check the sizes a family's observation is built from; a message naming the model file
+ * and the sizes found on mismatch. nbody < 0: not checked. */
+maml_status maml_mj_check_sizes(const mjModel *m, const char *family, int nq, int nv, int nu,
+                                int nbody, char *err, size_t err_sz);
+
+/* Put the instance in the model's initial state (keyframe "init" when the model has one,
+ * else qpos0), add the reset noise drawn from rng (NULL: no noise; qpos coordinates first,
+ * then qvel), then mj_forward. forces: also mj_rnePostConstraint (cfrc_ext). */
+void maml_mj_reset(maml_env *e, maml_rng *rng, int forces);
+
+/* Clip the action to [-1, 1] per dimension, map it linearly onto each actuator's control
+ * range (a motor without ctrllimited gets the clipped value) into d->ctrl, and return the
+ * sum of squares of the clipped action. A component that is not finite counts as 0 and
+ * sets *bad to 1 (else *bad is 0). */
+double maml_mj_set_action(maml_env *e, const maml_real *action, int *bad);
+
+/* Advance one step (frame skip 1) with the control in d->ctrl, keeping the invariant
+ * above. forces: then run the acceleration stage at the new state with the same control
+ * and mj_rnePostConstraint, so that cfrc_ext holds the new state's external forces.
+ * Returns 1 when the simulation went unstable: a MuJoCo warning was raised during the
+ * step or qpos/qvel/qacc is not finite. The instance is then put back into its initial
+ * state without noise, so that everything read afterwards is finite. */
+int maml_mj_advance(maml_env *e, int forces);
+
+/* x velocity of the torso subtree's centre of mass: subtree_linvel[torso].x as
+ * mj_subtreeVel computes it (the mass-weighted velocity of the bodies' centres of mass,
+ * from cvel), for the torso alone: mj_subtreeVel's angular momenta of every subtree would
+ * cost 7% of a half-cheetah step. d->subtree_linvel itself is not filled. */
+double maml_mj_forward_vel(const maml_env *e);
+
+/* the torso subtree's centre of mass (subtree_com, 3 numbers) */
+static inline const mjtNum *maml_mj_torso_com(const maml_env *e) {
+  return e->data->subtree_com + 3 * e->world->torso_body;
+}
+
+#endif

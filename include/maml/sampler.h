@@ -1,0 +1,56 @@
+/* The rollout engine: many tasks x many episodes, on a pool of threads, deterministic.
+ *
+ * The unit of work is a task: a worker resets that task's episodes together and steps
+ * them in lock step, so the policy runs as one batched forward pass per step. Every
+ * random number (reset noise, action noise) comes from the episode's own stream
+ * (seed, iteration, phase, task, episode): the batches are bit-identical whatever the
+ * number of threads. Nothing is allocated while sampling. */
+#ifndef MAML_SAMPLER_H
+#define MAML_SAMPLER_H
+
+#include <stdint.h>
+
+#include "envs/env.h"
+#include "maml/policy.h"
+#include "maml/pool.h"
+
+/* The episodes of one task, in the layout of episodes.h: step t of episode e at row
+ * e * horizon + t; rows after an episode's end are zero with mask 0. */
+typedef struct {
+  int episodes, horizon, obs_dim, act_dim;
+  double task[MAML_TASK_MAX];
+  maml_real *obs;         /* (E*H, obs_dim) observation the action was taken in */
+  maml_real *act;         /* (E*H, act_dim) the sampled action, before clipping */
+  maml_real *reward;      /* (E*H) */
+  maml_real *mask;        /* (E*H) 1 for steps that happened */
+  maml_real *logp;        /* (E*H) log pi(act | obs) under the sampling parameters */
+  maml_real *forward_vel; /* (E*H) diagnostics of each step (maml_step_info) */
+  maml_real *goal_dist;   /* (E*H) */
+  int *length;            /* (E) steps of each episode */
+  int unstable;           /* episodes ended by an unstable simulation */
+  void *block;
+} maml_task_batch;
+
+maml_status maml_task_batch_alloc(maml_task_batch *b, int episodes, int horizon, int obs_dim,
+                                  int act_dim);
+void maml_task_batch_free(maml_task_batch *b);
+
+typedef struct maml_sampler maml_sampler;
+
+/* A sampler for world and policy with room for `episodes` episodes per task, running on
+ * pool (not owned). Environment instances and buffers are made here, once. */
+maml_status maml_sampler_create(maml_sampler **out, const maml_env_world *world,
+                                const maml_policy *policy, maml_pool *pool, int episodes,
+                                char *err, size_t err_sz);
+void maml_sampler_destroy(maml_sampler *s);
+
+/* Sample batches[i]->episodes episodes of task i (tasks[i * MAML_TASK_MAX ...]) with
+ * parameters thetas[i], for i < n_tasks. Episode e of task i draws from the stream
+ * (seed, iteration, phase, i, e). Each batch must have been allocated with this world's
+ * sizes, at most the sampler's episodes and at most the family's horizon. */
+maml_status maml_sampler_run(maml_sampler *s, int n_tasks, const double *tasks,
+                             const maml_real *const *thetas, uint64_t seed, uint32_t iteration,
+                             maml_phase phase, maml_task_batch *batches, char *err,
+                             size_t err_sz);
+
+#endif

@@ -1,0 +1,157 @@
+/* The sampler: batches bit-identical across thread counts, different for different seeds,
+ * and consistent with the policy that sampled them. */
+#include <criterion/criterion.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "maml/sampler.h"
+
+enum { TASKS = 5, EPISODES = 4 };
+
+typedef struct {
+  maml_env_world world;
+  maml_policy policy;
+  maml_real *theta[TASKS];
+  double tasks[TASKS * MAML_TASK_MAX];
+  maml_task_batch batches[TASKS];
+  int horizon;
+} setup;
+
+static void setup_make(setup *s, const char *family, int horizon) {
+  char err[1024];
+  cr_assert_eq(maml_env_world_open(&s->world, family, 0, NULL, err, sizeof err), MAML_OK, "%s",
+               err);
+  int hidden[2] = {16, 16};
+  cr_assert_eq(maml_policy_init(&s->policy, s->world.obs_dim, s->world.family->act_dim, 2, hidden,
+                                MAML_ACT_RELU, 1.0, err, sizeof err),
+               MAML_OK, "%s", err);
+  s->horizon = horizon;
+  maml_rng r;
+  maml_rng_init(&r, 1, 0, MAML_PHASE_TASKS, 0, 0);
+  for (int i = 0; i < TASKS; i++) {
+    s->theta[i] = calloc(s->policy.n_params, sizeof(maml_real));
+    maml_rng init;
+    maml_rng_init(&init, 1, 0, MAML_PHASE_INIT, (uint32_t)i, 0); /* a different policy per task */
+    maml_policy_init_params(&s->policy, s->theta[i], &init);
+    s->world.family->sample_task(&r, s->tasks + i * MAML_TASK_MAX);
+    cr_assert_eq(maml_task_batch_alloc(&s->batches[i], EPISODES, horizon, s->world.obs_dim,
+                                       s->world.family->act_dim),
+                 MAML_OK);
+  }
+}
+
+static void setup_free(setup *s) {
+  for (int i = 0; i < TASKS; i++) free(s->theta[i]), maml_task_batch_free(&s->batches[i]);
+  maml_env_world_close(&s->world);
+}
+
+static void run(setup *s, int threads, uint64_t seed) {
+  char err[1024];
+  maml_pool *pool;
+  maml_sampler *sampler;
+  cr_assert_eq(maml_pool_create(&pool, threads, err, sizeof err), MAML_OK, "%s", err);
+  cr_assert_eq(maml_sampler_create(&sampler, &s->world, &s->policy, pool, EPISODES, err, sizeof err),
+               MAML_OK, "%s", err);
+  const maml_real *thetas[TASKS];
+  for (int i = 0; i < TASKS; i++) thetas[i] = s->theta[i];
+  cr_assert_eq(maml_sampler_run(sampler, TASKS, s->tasks, thetas, seed, 3, MAML_PHASE_SUPPORT,
+                                s->batches, err, sizeof err),
+               MAML_OK, "%s", err);
+  maml_sampler_destroy(sampler);
+  maml_pool_destroy(pool);
+}
+
+static size_t batch_bytes(const maml_task_batch *b) {
+  return (size_t)((char *)(b->length + b->episodes) - (char *)b->block);
+}
+
+/* a copy of every batch's bytes */
+static char *snapshot(const setup *s) {
+  size_t n = batch_bytes(&s->batches[0]);
+  char *copy = malloc(n * TASKS);
+  for (int i = 0; i < TASKS; i++) memcpy(copy + i * n, s->batches[i].block, n);
+  return copy;
+}
+
+static void check_thread_independence(const char *family, int horizon) {
+  setup s;
+  setup_make(&s, family, horizon);
+  run(&s, 1, 7);
+  char *one = snapshot(&s);
+  size_t n = batch_bytes(&s.batches[0]) * TASKS;
+  int counts[] = {2, 4};
+  for (int k = 0; k < 2; k++) {
+    run(&s, counts[k], 7);
+    char *many = snapshot(&s);
+    cr_assert(memcmp(one, many, n) == 0, "%s: batch with %d threads differs from 1 thread", family,
+              counts[k]);
+    free(many);
+  }
+  run(&s, 2, 8);
+  char *other = snapshot(&s);
+  cr_assert(memcmp(one, other, n) != 0, "%s: seeds 7 and 8 gave the same batch", family);
+  free(one), free(other);
+  setup_free(&s);
+}
+
+Test(sampler, nav2d_is_bit_identical_for_1_2_4_threads) { check_thread_independence("nav2d", 100); }
+
+Test(sampler, cheetah_is_bit_identical_for_1_2_4_threads) {
+  check_thread_independence("cheetah-vel", 50);
+}
+
+Test(sampler, ant_is_bit_identical_for_1_2_4_threads) { check_thread_independence("ant-vel", 30); }
+
+/* masks, lengths, log-probabilities and zero padding agree with each other */
+Test(sampler, batch_is_consistent_with_its_policy) {
+  setup s;
+  setup_make(&s, "nav2d", 100);
+  run(&s, 2, 11);
+  const maml_policy *p = &s.policy;
+  maml_policy_cache c;
+  cr_assert_eq(maml_policy_cache_alloc(&c, p, s.horizon), MAML_OK);
+  int ended_early = 0;
+  for (int i = 0; i < TASKS; i++) {
+    const maml_task_batch *b = &s.batches[i];
+    cr_assert(memcmp(b->task, s.tasks + i * MAML_TASK_MAX, sizeof b->task) == 0);
+    for (int e = 0; e < EPISODES; e++) {
+      int len = b->length[e];
+      cr_assert(len >= 1 && len <= s.horizon);
+      if (len < s.horizon) ended_early++;
+      const maml_real *obs = b->obs + (size_t)e * s.horizon * b->obs_dim;
+      const maml_real *act = b->act + (size_t)e * s.horizon * b->act_dim;
+      maml_real logp[100];
+      maml_policy_forward(p, s.theta[i], obs, len, &c);
+      maml_policy_log_prob(p, s.theta[i], c.mu, act, len, logp);
+      for (int t = 0; t < s.horizon; t++) {
+        size_t row = (size_t)e * s.horizon + t;
+        cr_assert_eq(b->mask[row], t < len ? 1 : 0);
+        if (t < len) {
+          cr_assert_float_eq(b->logp[row], logp[t], 1e-4, "task %d ep %d step %d", i, e, t);
+        } else {
+          cr_assert(b->reward[row] == 0 && b->logp[row] == 0 && b->act[row * b->act_dim] == 0);
+        }
+      }
+      /* nav2d starts at the origin */
+      cr_assert(obs[0] == 0 && obs[1] == 0);
+    }
+  }
+  (void)ended_early;
+  maml_policy_cache_free(&c);
+  setup_free(&s);
+}
+
+Test(sampler, mismatched_policy_is_refused) {
+  char err[1024];
+  maml_env_world world;
+  cr_assert_eq(maml_env_world_open(&world, "nav2d", 0, NULL, err, sizeof err), MAML_OK, "%s", err);
+  maml_policy p;
+  cr_assert_eq(maml_policy_init(&p, 5, 2, 0, NULL, MAML_ACT_RELU, 1.0, err, sizeof err), MAML_OK);
+  maml_pool *pool;
+  maml_sampler *sampler;
+  cr_assert_eq(maml_pool_create(&pool, 1, err, sizeof err), MAML_OK);
+  cr_assert_eq(maml_sampler_create(&sampler, &world, &p, pool, 4, err, sizeof err), MAML_ERR_ARG);
+  cr_assert(strstr(err, "nav2d") != NULL, "message: %s", err);
+  maml_pool_destroy(pool);
+  maml_env_world_close(&world);
+}
