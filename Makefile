@@ -16,11 +16,13 @@ build: deps
 	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release
 	cmake --build $(BUILD) -j $(JOBS)
 
-# Until meta-training exists (issue 4), the main job shows what does: the learner's
-# products timed against OpenBLAS GEMM at the paper's sizes.
+# Until meta-training exists (issue 4), the main job shows what does: the task families,
+# the learner's products timed against OpenBLAS GEMM, and the sampler against raw MuJoCo.
 run: build
 	./$(BUILD)/maml version
+	./$(BUILD)/maml envs
 	./$(BUILD)/bench/bench_policy
+	./$(BUILD)/bench/bench_sampler
 
 define build_and_test
 	cmake -S . -B $(1) -DMAML_WERROR=ON $(2)

@@ -25,8 +25,9 @@
 #define ANT_GOAL_MAX 3.0
 #define ANT_GOAL_BONUS 4.0
 
-static maml_status ant_check(const mjModel *m, const char *family, char *err, size_t err_sz) {
-  return maml_mj_check_sizes(m, family, ANT_NQ, ANT_NV, ANT_NU, ANT_NBODY, err, err_sz);
+static maml_status ant_check(const maml_env_family *f, const mjModel *m, char *err,
+                                 size_t err_sz) {
+  return maml_mj_check_sizes(m, f->name, ANT_NQ, ANT_NV, ANT_NU, ANT_NBODY, err, err_sz);
 }
 
 static void ant_reset(maml_env *e, maml_rng *rng) {
@@ -88,10 +89,6 @@ static maml_status vel_parse(const char *text, double *task, char *err, size_t e
   return maml_task_parse_range("ant-vel", "velocity", text, 1, 0.0, ANT_VEL_MAX, task, err, err_sz);
 }
 
-static maml_status vel_check(const mjModel *m, char *err, size_t err_sz) {
-  return ant_check(m, "ant-vel", err, err_sz);
-}
-
 static void vel_step(maml_env *e, const maml_real *action, double *reward, int *done) {
   double common = ant_advance(e, action, done);
   *reward = -fabs(e->info.forward_vel - e->task[0]) + ANT_VEL_BONUS + common;
@@ -112,7 +109,7 @@ const maml_env_family maml_family_ant_vel = {
     .reset = ant_reset,
     .step = vel_step,
     .observe = ant_observe,
-    .check_model = vel_check,
+    .check_model = ant_check,
 };
 
 /* ---- ant-dir -------------------------------------------------------------------------- */
@@ -123,10 +120,6 @@ static void dir_sample(maml_rng *rng, double *task) {
 
 static maml_status dir_parse(const char *text, double *task, char *err, size_t err_sz) {
   return maml_task_parse_direction("ant-dir", text, task, err, err_sz);
-}
-
-static maml_status dir_check(const mjModel *m, char *err, size_t err_sz) {
-  return ant_check(m, "ant-dir", err, err_sz);
 }
 
 static void dir_step(maml_env *e, const maml_real *action, double *reward, int *done) {
@@ -149,7 +142,7 @@ const maml_env_family maml_family_ant_dir = {
     .reset = ant_reset,
     .step = dir_step,
     .observe = ant_observe,
-    .check_model = dir_check,
+    .check_model = ant_check,
 };
 
 /* ---- ant-goal ------------------------------------------------------------------------- */
@@ -162,10 +155,6 @@ static void goal_sample(maml_rng *rng, double *task) {
 static maml_status goal_parse(const char *text, double *task, char *err, size_t err_sz) {
   return maml_task_parse_range("ant-goal", "position", text, 2, -ANT_GOAL_MAX, ANT_GOAL_MAX, task,
                                err, err_sz);
-}
-
-static maml_status goal_check(const mjModel *m, char *err, size_t err_sz) {
-  return ant_check(m, "ant-goal", err, err_sz);
 }
 
 /* reward: L1 distance of the torso COM to the goal; info.goal_dist: Euclidean distance */
@@ -191,5 +180,5 @@ const maml_env_family maml_family_ant_goal = {
     .reset = ant_reset,
     .step = goal_step,
     .observe = ant_observe,
-    .check_model = goal_check,
+    .check_model = ant_check,
 };

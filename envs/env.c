@@ -166,7 +166,7 @@ static maml_status load_model(maml_env_world *w, const char *path, char *err, si
     return maml_fail(err, err_sz, MAML_ERR_FORMAT, "%s: cannot load the model %s: %s",
                      w->family->name, path, mjerr[0] ? mjerr : "(MuJoCo gave no reason)");
   char why[512] = "";
-  maml_status s = w->family->check_model ? w->family->check_model(m, why, sizeof why) : MAML_OK;
+  maml_status s = w->family->check_model ? w->family->check_model(w->family, m, why, sizeof why) : MAML_OK;
   int torso = mj_name2id(m, mjOBJ_BODY, "torso");
   if (s == MAML_OK && torso < 0) {
     s = MAML_ERR_FORMAT;

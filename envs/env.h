@@ -53,7 +53,8 @@ typedef struct maml_env_family {
   void (*observe)(const maml_env *e, maml_real *obs); /* the family's obs_dim numbers */
   /* check that a loaded model has the sizes the observation is built from (NULL for
    * nav2d); a message naming the sizes found on mismatch */
-  maml_status (*check_model)(const mjModel *m, char *err, size_t err_sz);
+  maml_status (*check_model)(const struct maml_env_family *f, const mjModel *m, char *err,
+                             size_t err_sz);
 } maml_env_family;
 
 struct maml_env_world {

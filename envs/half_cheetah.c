@@ -14,8 +14,9 @@
 #define CHEETAH_CTRL_COST 0.05
 #define CHEETAH_VEL_MAX 2.0
 
-static maml_status cheetah_check(const mjModel *m, const char *family, char *err, size_t err_sz) {
-  return maml_mj_check_sizes(m, family, CHEETAH_NQ, CHEETAH_NV, CHEETAH_NU, -1, err, err_sz);
+static maml_status cheetah_check(const maml_env_family *f, const mjModel *m, char *err,
+                                 size_t err_sz) {
+  return maml_mj_check_sizes(m, f->name, CHEETAH_NQ, CHEETAH_NV, CHEETAH_NU, -1, err, err_sz);
 }
 
 static void cheetah_reset(maml_env *e, maml_rng *rng) {
@@ -64,10 +65,6 @@ static maml_status vel_parse(const char *text, double *task, char *err, size_t e
                                err_sz);
 }
 
-static maml_status vel_check(const mjModel *m, char *err, size_t err_sz) {
-  return cheetah_check(m, "cheetah-vel", err, err_sz);
-}
-
 static void vel_step(maml_env *e, const maml_real *action, double *reward, int *done) {
   double v = cheetah_advance(e, action, done);
   *reward = -fabs(v - e->task[0]) - e->info.ctrl_cost;
@@ -88,7 +85,7 @@ const maml_env_family maml_family_cheetah_vel = {
     .reset = cheetah_reset,
     .step = vel_step,
     .observe = cheetah_observe,
-    .check_model = vel_check,
+    .check_model = cheetah_check,
 };
 
 /* ---- cheetah-dir ---------------------------------------------------------------------- */
@@ -99,10 +96,6 @@ static void dir_sample(maml_rng *rng, double *task) {
 
 static maml_status dir_parse(const char *text, double *task, char *err, size_t err_sz) {
   return maml_task_parse_direction("cheetah-dir", text, task, err, err_sz);
-}
-
-static maml_status dir_check(const mjModel *m, char *err, size_t err_sz) {
-  return cheetah_check(m, "cheetah-dir", err, err_sz);
 }
 
 static void dir_step(maml_env *e, const maml_real *action, double *reward, int *done) {
@@ -125,5 +118,5 @@ const maml_env_family maml_family_cheetah_dir = {
     .reset = cheetah_reset,
     .step = dir_step,
     .observe = cheetah_observe,
-    .check_model = dir_check,
+    .check_model = cheetah_check,
 };
