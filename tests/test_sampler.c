@@ -110,14 +110,12 @@ Test(sampler, batch_is_consistent_with_its_policy) {
   const maml_policy *p = &s.policy;
   maml_policy_cache c;
   cr_assert_eq(maml_policy_cache_alloc(&c, p, s.horizon), MAML_OK);
-  int ended_early = 0;
   for (int i = 0; i < TASKS; i++) {
     const maml_task_batch *b = &s.batches[i];
     cr_assert(memcmp(b->task, s.tasks + i * MAML_TASK_MAX, sizeof b->task) == 0);
     for (int e = 0; e < EPISODES; e++) {
       int len = b->length[e];
       cr_assert(len >= 1 && len <= s.horizon);
-      if (len < s.horizon) ended_early++;
       const maml_real *obs = b->obs + (size_t)e * s.horizon * b->obs_dim;
       const maml_real *act = b->act + (size_t)e * s.horizon * b->act_dim;
       maml_real logp[100];
@@ -136,7 +134,6 @@ Test(sampler, batch_is_consistent_with_its_policy) {
       cr_assert(obs[0] == 0 && obs[1] == 0);
     }
   }
-  (void)ended_early;
   maml_policy_cache_free(&c);
   setup_free(&s);
 }
