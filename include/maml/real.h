@@ -14,7 +14,6 @@ typedef double maml_real;
 #define maml_gemm cblas_dgemm
 #define maml_axpy cblas_daxpy
 #define maml_scal cblas_dscal
-#define maml_tanh tanh
 #define MAML_REAL_EPS 2.220446049250313e-16
 #else
 typedef float maml_real;
@@ -22,7 +21,6 @@ typedef float maml_real;
 #define maml_gemm cblas_sgemm
 #define maml_axpy cblas_saxpy
 #define maml_scal cblas_sscal
-#define maml_tanh tanhf
 #define MAML_REAL_EPS 1.1920929e-07
 #endif
 
