@@ -11,8 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-
+#include "bench_util.h"
 #include "maml/policy.h"
 
 typedef struct {
@@ -66,12 +65,6 @@ static double flops(const gemm_list *g) {
   return f;
 }
 
-static double now(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return ts.tv_sec + 1e-9 * ts.tv_nsec;
-}
-
 /* the bare GEMM calls of a list, on scratch buffers large enough for any of them */
 static maml_real *scratch[3];
 static void run_gemms(const gemm_list *g) {
@@ -105,11 +98,11 @@ static double time_it(void (*fn)(state *), state *s, double seconds) {
   static double times[MAX_REPS];
   fn(s); /* warm up: pages touched, caches filled */
   int reps = 0;
-  double start = now();
-  while (reps < MAX_REPS && (reps < 5 || now() - start < seconds)) {
-    double t0 = now();
+  double start = bench_now();
+  while (reps < MAX_REPS && (reps < 5 || bench_now() - start < seconds)) {
+    double t0 = bench_now();
     fn(s);
-    times[reps++] = now() - t0;
+    times[reps++] = bench_now() - t0;
   }
   for (int i = 1; i < reps; i++)
     for (int j = i; j > 0 && times[j] < times[j - 1]; j--) {
@@ -117,15 +110,6 @@ static double time_it(void (*fn)(state *), state *s, double seconds) {
       times[j] = times[j - 1], times[j - 1] = t;
     }
   return times[reps / 2];
-}
-
-static int parse_list(const char *text, int *out, int max) {
-  int count = 0;
-  char *copy = strdup(text), *save = NULL;
-  for (char *tok = strtok_r(copy, ",", &save); tok && count < max; tok = strtok_r(NULL, ",", &save))
-    out[count++] = atoi(tok);
-  free(copy);
-  return count;
 }
 
 int main(int argc, char **argv) {
@@ -149,7 +133,12 @@ int main(int argc, char **argv) {
     } else if (next && !strcmp(a, "--act")) {
       act_dim = atoi(next), i++;
     } else if (next && !strcmp(a, "--hidden")) {
-      n_hidden = parse_list(next, hidden, MAML_MAX_HIDDEN), i++;
+      n_hidden = bench_parse_ints(next, hidden, MAML_MAX_HIDDEN, 1, 1 << 20), i++;
+      if (n_hidden < 0) {
+        fprintf(stderr, "bench_policy: --hidden takes up to %d positive widths like 100,100 "
+                "(got '%s')\n", MAML_MAX_HIDDEN, next);
+        return 2;
+      }
     } else if (next && !strcmp(a, "--seconds")) {
       seconds = atof(next), i++;
     } else {

@@ -13,15 +13,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-
+#include "bench_util.h"
 #include "maml/sampler.h"
-
-static double now(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return ts.tv_sec + 1e-9 * ts.tv_nsec;
-}
 
 typedef struct {
   const maml_env_world *world;
@@ -48,25 +41,11 @@ static double raw_rate(const maml_env_world *w, maml_pool *pool, int threads, in
   raw_job j = {w, data, steps / 10};
   maml_pool_run(pool, threads, raw_steps, &j); /* warm up */
   j.steps = steps;
-  double t0 = now();
+  double t0 = bench_now();
   maml_pool_run(pool, threads, raw_steps, &j);
-  double t = now() - t0;
+  double t = bench_now() - t0;
   for (int i = 0; i < threads; i++) mj_deleteData(data[i]);
   return (double)steps * threads / t;
-}
-
-static int parse_ints(const char *text, int *out, int max) {
-  int n = 0;
-  const char *p = text;
-  while (*p && n < max) {
-    char *end;
-    long v = strtol(p, &end, 10);
-    if (end == p || v <= 0 || v > 256) return -1;
-    out[n++] = (int)v;
-    p = *end == ',' ? end + 1 : end;
-    if (*end && *end != ',') return -1;
-  }
-  return n;
 }
 
 int main(int argc, char **argv) {
@@ -90,7 +69,7 @@ int main(int argc, char **argv) {
     } else if (next && !strcmp(a, "--raw-steps")) {
       raw_steps_n = atoi(next), i++;
     } else if (next && !strcmp(a, "--threads")) {
-      n_counts = parse_ints(next, thread_counts, 8), i++;
+      n_counts = bench_parse_ints(next, thread_counts, 8, 1, 256), i++;
       if (n_counts <= 0) {
         fprintf(stderr, "bench_sampler: --threads takes a list like 1,2,4 (got '%s')\n", next);
         return 2;
@@ -151,20 +130,24 @@ int main(int argc, char **argv) {
         fprintf(stderr, "bench_sampler: %s\n", err);
         return 1;
       }
-      double raw = raw_rate(&world, pool, threads, raw_steps_n);
+      /* nav2d has no MuJoCo model: no raw rate to compare with */
+      double raw = world.model ? raw_rate(&world, pool, threads, raw_steps_n) : 0.0;
       maml_sampler_run(sampler, tasks, goals, thetas, 1, 0, MAML_PHASE_TEST, batches, err,
                        sizeof err); /* warm up: pages touched */
-      double t0 = now();
+      double t0 = bench_now();
       maml_sampler_run(sampler, tasks, goals, thetas, 1, 1, MAML_PHASE_TEST, batches, err,
                        sizeof err);
-      double t = now() - t0;
+      double t = bench_now() - t0;
       long steps = 0;
       for (int i = 0; i < tasks; i++)
         for (int e = 0; e < episodes; e++) steps += batches[i].length[e];
       double rate = steps / t;
       if (k == 0) base = rate / threads;
-      printf("%-12s %7d %14.0f %14.0f %8.0f%% %8.2fx\n", name, threads, raw, rate,
-             100.0 * rate / raw, rate / base);
+      if (raw > 0)
+        printf("%-12s %7d %14.0f %14.0f %8.0f%% %8.2fx\n", name, threads, raw, rate,
+               100.0 * rate / raw, rate / base);
+      else
+        printf("%-12s %7d %14s %14.0f %9s %8.2fx\n", name, threads, "-", rate, "-", rate / base);
       maml_sampler_destroy(sampler);
       maml_pool_destroy(pool);
     }
