@@ -85,6 +85,22 @@ double maml_policy_forward_flops(const maml_policy *p, int n) {
   return f;
 }
 
+/* Counted from the GEMMs below, with F the forward pass and F0 its first layer: backward
+ * is dW for every layer and d input for all but the first (2F - F0); the R-forward pass is
+ * V x for every layer and W R{h} for all but the first (2F - F0); the R-backward pass of
+ * the Hessian product is R{dW} for every layer plus three more GEMMs per layer but the
+ * first (4F - 3F0); the Fisher product is R-forward then backward. */
+double maml_policy_product_flops(const maml_policy *p, int n, maml_product which) {
+  double f = maml_policy_forward_flops(p, n), f0 = 2.0 * n * p->in[0] * p->out[0];
+  switch (which) {
+  case MAML_PRODUCT_FORWARD: return f;
+  case MAML_PRODUCT_GRAD: return 2 * f - f0;
+  case MAML_PRODUCT_HVP: return (2 * f - f0) + (4 * f - 3 * f0);
+  case MAML_PRODUCT_FVP: return 2 * (2 * f - f0);
+  }
+  return 0.0;
+}
+
 /* ---- buffers -------------------------------------------------------------------------- */
 
 /* Carve consecutive arrays of maml_real out of one zeroed block. sizes[i] counts numbers. */

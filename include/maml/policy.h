@@ -149,4 +149,13 @@ void maml_policy_kl_grad(const maml_policy *p, const maml_real *theta_old, const
 /* Floating-point operations of one forward pass of n rows (multiply-adds count 2). */
 double maml_policy_forward_flops(const maml_policy *p, int n);
 
+/* The matrix-product FLOPs of one call on n rows (element-wise work not counted). */
+typedef enum {
+  MAML_PRODUCT_FORWARD, /* maml_policy_forward */
+  MAML_PRODUCT_GRAD,    /* the backward pass of a loss gradient (after its forward) */
+  MAML_PRODUCT_HVP,     /* maml_inner_loss_hvp */
+  MAML_PRODUCT_FVP      /* maml_policy_fvp */
+} maml_product;
+double maml_policy_product_flops(const maml_policy *p, int n, maml_product which);
+
 #endif

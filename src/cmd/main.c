@@ -1,8 +1,10 @@
 /* The `maml` command: one front end over the library's subcommands. Only this layer
  * decides to end the process; the library returns status codes. */
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "cmd.h"
 #include "envs/env.h"
 #include "maml/real.h"
 
@@ -17,6 +19,8 @@ static void usage(FILE *out) {
           "MAML (model-agnostic meta-learning) for reinforcement learning, in C.\n"
           "\n"
           "commands:\n"
+          "  train      meta-train a policy (MAML-TRPO, or the pretrained/oracle baselines)\n"
+          "  info       print what a checkpoint holds\n"
           "  envs       list the task families: sizes, horizon, tasks, --goal syntax\n"
           "  version    print the version and build settings\n"
           "  help       print this message\n"
@@ -24,8 +28,19 @@ static void usage(FILE *out) {
           "Run `maml <command> --help` for a command's options.\n");
 }
 
+int cmd_is_help(const char *arg) { return !strcmp(arg, "--help") || !strcmp(arg, "-h"); }
+
+static atomic_long mujoco_warnings;
+
+static void count_warning(const char *msg) {
+  (void)msg;
+  atomic_fetch_add(&mujoco_warnings, 1);
+}
+
+void cmd_quiet_mujoco(void) { mju_user_warning = count_warning; }
+
 static int cmd_version(int argc, char **argv) {
-  if (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+  if (argc > 1 && cmd_is_help(argv[1])) {
     printf("usage: maml version\n\nPrint the version and the build's settings.\n");
     return 0;
   }
@@ -51,7 +66,7 @@ static int cmd_envs(int argc, char **argv) {
   int check = 0;
   const char *assets = NULL;
   for (int i = 1; i < argc; i++) {
-    if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+    if (cmd_is_help(argv[i])) {
       envs_usage(stdout);
       return 0;
     } else if (!strcmp(argv[i], "--check")) {
@@ -114,6 +129,8 @@ int main(int argc, char **argv) {
   }
   if (!strcmp(cmd, "version") || !strcmp(cmd, "--version")) return cmd_version(argc - 1, argv + 1);
   if (!strcmp(cmd, "envs")) return cmd_envs(argc - 1, argv + 1);
+  if (!strcmp(cmd, "train")) return cmd_train(argc - 1, argv + 1);
+  if (!strcmp(cmd, "info")) return cmd_info(argc - 1, argv + 1);
   fprintf(stderr, "maml: unknown command '%s'; run `maml help` for the list of commands\n", cmd);
   return 2;
 }

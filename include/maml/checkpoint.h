@@ -1,0 +1,72 @@
+/* Checkpoints: the policy's parameters and everything needed to resume a run exactly.
+ *
+ * A checkpoint file is written atomically (a temporary file in the same folder, fsync,
+ * rename over the target, fsync of the folder), so a crash leaves either the old file or
+ * the new one, never a mix. Layout (all integers little-endian, doubles IEEE-754 LE):
+ *   magic "MAMLCKPT" (8 bytes), format version (u32), then the fields below in order,
+ *   and last a CRC-32 (u32, the zlib polynomial) of every byte before it.
+ * The random-number position of a run is (seed, iteration): every stream is keyed by it
+ * (rng.h), so no generator state needs saving. Parameters are stored as doubles whatever
+ * the build's float type (float -> double -> float is exact, so resume stays bit-exact).
+ *
+ * Loading refuses, with a message naming the problem, files that are truncated, carry
+ * another magic or version, fail the checksum, or hold sizes that do not fit together. It
+ * never reads past the data it was given. */
+#ifndef MAML_CHECKPOINT_H
+#define MAML_CHECKPOINT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "maml/config.h"
+#include "maml/error.h"
+#include "maml/policy.h"
+
+#define MAML_CHECKPOINT_VERSION 1u
+
+typedef struct {
+  /* what the parameters are for */
+  char env[MAML_NAME_MAX]; /* family */
+  int oracle;              /* observation includes the task */
+  int obs_dim, act_dim, n_hidden;
+  int hidden[MAML_MAX_HIDDEN];
+  int activation;          /* maml_activation */
+  /* where the run stands */
+  uint64_t seed;
+  int64_t iteration;       /* meta-updates applied to theta */
+  double best_return;      /* best post-adaptation mean return so far (-inf if none) */
+  int64_t best_iteration;  /* iteration of that return (-1 if none) */
+  int64_t rejected;        /* updates rejected so far for non-finite numbers */
+  double elapsed;          /* seconds of training so far */
+  /* the resolved config (INI text, maml_config_format) */
+  char *config_text;
+  size_t config_len;
+  /* the parameters, n_params of them */
+  double *theta;
+  size_t n_params;
+} maml_checkpoint;
+
+/* Serialise to path atomically. MAML_ERR_IO with the path and the system's reason. */
+maml_status maml_checkpoint_save(const char *path, const maml_checkpoint *ck, char *err,
+                                 size_t err_sz);
+
+/* Parse n bytes of a checkpoint; on success ck owns config_text (NUL-terminated) and
+ * theta (free with maml_checkpoint_free). MAML_ERR_FORMAT on any malformed input. */
+maml_status maml_checkpoint_parse(const void *data, size_t n, maml_checkpoint *ck, char *err,
+                                  size_t err_sz);
+
+/* Read and parse a file (MAML_ERR_IO when it cannot be read). */
+maml_status maml_checkpoint_load(const char *path, maml_checkpoint *ck, char *err,
+                                 size_t err_sz);
+
+void maml_checkpoint_free(maml_checkpoint *ck); /* NULL-safe; leaves ck zeroed */
+
+/* MAML_ERR_FORMAT unless the checkpoint's network is exactly policy p's shape (the
+ * message names both shapes). */
+maml_status maml_checkpoint_check_policy(const maml_checkpoint *ck, const maml_policy *p,
+                                         char *err, size_t err_sz);
+
+/* CRC-32 (zlib's), exposed for tests. */
+uint32_t maml_crc32(const void *data, size_t n);
+
+#endif

@@ -1,0 +1,97 @@
+/* The training configuration: every hyperparameter of a run, read from an INI file and
+ * overridden by command-line flags, validated, and written back out as the run's resolved
+ * config (also embedded in every checkpoint).
+ *
+ * INI syntax: one `key = value` per line; `#` or `;` starts a comment line; blank lines
+ * are ignored; an optional `[train]` section header is accepted (the only section). Keys
+ * use underscores (max_kl); on the command line the same key is a flag with dashes or
+ * underscores (--max-kl 0.02, --max_kl=0.02).
+ *
+ * Some defaults depend on the family (tasks, horizon, iterations, episodes): they stay
+ * "unset" (0) until maml_config_resolve fills them from the paper's values for that
+ * family (../shared/docs/tasks.md). */
+#ifndef MAML_CONFIG_H
+#define MAML_CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "maml/error.h"
+#include "maml/policy.h"
+
+/* What the outer loop meta-trains. */
+typedef enum {
+  MAML_MODE_MAML = 0, /* K inner REINFORCE steps, TRPO through them */
+  MAML_MODE_PRETRAIN, /* no inner step: multi-task TRPO (the paper's "pretrained") */
+  MAML_MODE_ORACLE    /* no inner step, the task appended to the observation */
+} maml_mode;
+
+#define MAML_NAME_MAX 64
+
+typedef struct {
+  char env[MAML_NAME_MAX]; /* family name; "" until set */
+  maml_mode mode;
+  int first_order;         /* 1: J = I (MAML mode only) */
+  uint64_t seed;
+  int iterations;          /* meta-iterations (0: family default) */
+  int tasks;               /* tasks per meta-batch (0: family default) */
+  int episodes;            /* support episodes per task (0: family default) */
+  int query_episodes;      /* query episodes per task (0: same as episodes) */
+  int horizon;             /* steps per episode, at most the family's (0: the family's) */
+  int n_hidden;            /* hidden layers, 0..MAML_MAX_HIDDEN */
+  int hidden[MAML_MAX_HIDDEN];
+  maml_activation activation;
+  double init_std;         /* initial sigma */
+  int inner_steps;         /* K (MAML mode; 0 in the other modes) */
+  double alpha;            /* inner step size */
+  double gamma, gae_lambda;
+  double max_kl;           /* TRPO's KL bound delta */
+  int cg_iters;
+  double cg_damping;
+  double ls_backtrack;     /* step shrink factor per line-search try, in (0, 1) */
+  int ls_steps;            /* line-search tries */
+  int threads;             /* worker threads (0: all cores, at most the tasks); results do
+                              not depend on it */
+  int checkpoint_every;    /* keep a numbered checkpoint every N iterations */
+} maml_config;
+
+/* The paper's locomotion defaults with the family-dependent fields unset. */
+void maml_config_defaults(maml_config *c);
+
+/* Set one key from text. Errors: MAML_ERR_ARG for an unknown key (the message suggests the
+ * closest known key: "did you mean 'max_kl'?") or a value that does not parse or is out of
+ * range (the message names the key, the value and the allowed range). key may use dashes. */
+maml_status maml_config_set(maml_config *c, const char *key, const char *value, char *err,
+                            size_t err_sz);
+
+/* Apply INI text of len bytes (need not be NUL-terminated); origin names it in messages
+ * ("configs/x.ini:12: ..."). MAML_ERR_FORMAT for a malformed line, MAML_ERR_ARG as above. */
+maml_status maml_config_parse_ini(maml_config *c, const char *text, size_t len,
+                                  const char *origin, char *err, size_t err_sz);
+
+/* Read and apply an INI file (MAML_ERR_IO when it cannot be read). */
+maml_status maml_config_load(maml_config *c, const char *path, char *err, size_t err_sz);
+
+/* Fill the family-dependent defaults and check the whole config for consistency: the
+ * family exists, horizon <= the family's, inner_steps >= 1 in MAML mode (forced to 0 in
+ * pretrain and oracle modes, as is first_order). */
+maml_status maml_config_resolve(maml_config *c, char *err, size_t err_sz);
+
+/* The config as INI text (every key, one per line, values that parse back to the same
+ * config). Returns the length like snprintf. */
+int maml_config_format(const maml_config *c, char *buf, size_t n);
+
+/* Write maml_config_format's text to path (MAML_ERR_IO on failure). */
+maml_status maml_config_save(const maml_config *c, const char *path, char *err, size_t err_sz);
+
+/* The keys, for --help: name, value syntax and a one-line description, NULL-terminated. */
+typedef struct {
+  const char *name;   /* "max_kl" */
+  const char *syntax; /* "X > 0" */
+  const char *help;   /* "TRPO's bound on the mean KL divergence (default 0.01)" */
+} maml_config_key;
+const maml_config_key *maml_config_keys(void);
+
+const char *maml_mode_name(maml_mode m); /* "maml", "pretrain", "oracle" */
+
+#endif

@@ -1,0 +1,103 @@
+/* The meta-learner: inner adaptation, the meta-gradient and the TRPO step through it.
+ *
+ * For each task i of a meta-batch, with support batch S_i (sampled with theta) and query
+ * batch Q_i (sampled with the adapted theta'_i):
+ *   adaptation   theta^{k+1} = theta^k - alpha grad L_in(theta^k; S_i), k < K, theta'_i = theta^K
+ *   Jacobian     J_i = d theta'_i / d theta = (I - alpha H_{K-1}) ... (I - alpha H_0)
+ *                (J_i = I in first-order mode, and when K = 0)
+ *   objective    L(theta) = mean_i L_surr(theta'_i(theta); Q_i)   (likelihood ratio to the
+ *                sampling policy), KL(theta) = mean_i mean_Q KL(pi_old || pi_theta'_i)
+ *   gradient     g = mean_i J_i^T grad L_surr,i
+ *   curvature    A v = mean_i J_i^T F_i J_i v + damping v  (the KL's Hessian at theta_old)
+ *   TRPO         x = CG(A, g), s = -sqrt(2 delta / x^T A x) x, backtracking line search
+ *                on theta_old + beta^j s that recomputes every theta'_i from S_i.
+ * K = 0 gives plain multi-task TRPO (the pretrained and oracle baselines).
+ *
+ * Per-task work runs on the pool, one task per item; per-task results are summed in task
+ * order, so the outcome does not depend on the number of threads. Caches of the forward
+ * passes at every theta^k and at theta'_i are kept, so CG iterations only run the
+ * directional passes. Nothing is allocated after maml_learner_create.
+ *
+ * Use per meta-iteration: maml_learner_adapt (then sample the query batches with
+ * maml_learner_adapted), maml_learner_prepare, maml_learner_step. */
+#ifndef MAML_META_H
+#define MAML_META_H
+
+#include "maml/error.h"
+#include "maml/policy.h"
+#include "maml/pool.h"
+
+typedef struct {
+  int inner_steps;     /* K >= 0 */
+  double alpha;        /* inner step size */
+  int first_order;     /* 1: J_i = I */
+  double max_kl;       /* delta */
+  int cg_iters;
+  double cg_damping;
+  double ls_backtrack; /* beta in (0, 1) */
+  int ls_steps;        /* tries */
+} maml_meta_params;
+
+/* Why a step was or was not applied. */
+typedef enum {
+  MAML_STEP_ACCEPTED = 0,
+  MAML_STEP_NO_IMPROVEMENT, /* no candidate lowered the surrogate within the KL bound */
+  MAML_STEP_NONFINITE       /* a gradient, CG or candidate was NaN/Inf: theta untouched */
+} maml_step_outcome;
+
+typedef struct {
+  maml_step_outcome outcome;
+  double surr_before;  /* L(theta_old) */
+  double surr_after;   /* L at the accepted candidate (= surr_before if none) */
+  double kl;           /* KL at the accepted candidate (0 if none) */
+  double expected;     /* g . s: first-order prediction of the full step's change */
+  double grad_norm;    /* ||g|| */
+  double step_norm;    /* ||theta_new - theta_old|| */
+  int cg_iters;        /* iterations CG ran */
+  int ls_tries;        /* candidates evaluated */
+  double flops;        /* floating-point operations of the network products since adapt */
+} maml_step_stats;
+
+typedef struct maml_learner maml_learner;
+
+/* A learner for n_tasks tasks whose support batches hold at most support_rows rows and
+ * query batches at most query_rows. The pool is not owned. */
+maml_status maml_learner_create(maml_learner **out, const maml_policy *p, maml_pool *pool,
+                                int n_tasks, int support_rows, int query_rows,
+                                const maml_meta_params *mp, char *err, size_t err_sz);
+void maml_learner_destroy(maml_learner *l);
+
+/* Adapt theta to each task's support batch (obs, act, adv, mask; logp_old unused). The
+ * batches' arrays are borrowed until the step is done. With K = 0 support may be NULL. */
+maml_status maml_learner_adapt(maml_learner *l, const maml_real *theta, const maml_batch *support,
+                               char *err, size_t err_sz);
+
+/* theta'_i of the last adapt (theta itself when K = 0). */
+const maml_real *maml_learner_adapted(const maml_learner *l, int task);
+
+/* Take the query batches (obs, act, adv, mask; logp_old is recomputed from theta'_i, so
+ * that the surrogate's ratio is exactly 1 at theta_old) and compute the meta-gradient.
+ * Writes L(theta_old) to *surr (may be NULL). Borrowed like the support batches. */
+maml_status maml_learner_prepare(maml_learner *l, const maml_batch *query, double *surr,
+                                 char *err, size_t err_sz);
+
+/* One TRPO step from the prepared state: writes the accepted parameters into theta (which
+ * must hold the theta given to adapt) or leaves it untouched. MAML_OK whatever the
+ * outcome (see stats->outcome); an error only for misuse. */
+maml_status maml_learner_step(maml_learner *l, maml_real *theta, maml_step_stats *stats,
+                              char *err, size_t err_sz);
+
+/* ---- the pieces of the step, for tests and benchmarks -------------------------------- */
+
+/* The meta-gradient g of the last prepare (n_params doubles). */
+const double *maml_learner_grad(const maml_learner *l);
+
+/* out = A v at the prepared theta_old (damping included). Valid between prepare and the
+ * first objective evaluation. */
+void maml_learner_curvature(maml_learner *l, const double *v, double *out);
+
+/* L and KL at any theta, recomputing each theta'_i from S_i (what the line search does).
+ * Overwrites the caches: the gradient stays, curvature products need a new adapt+prepare. */
+void maml_learner_objective(maml_learner *l, const maml_real *theta, double *surr, double *kl);
+
+#endif

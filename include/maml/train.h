@@ -1,0 +1,74 @@
+/* The meta-training loop: one object that owns a run's world, policy, threads, sampler,
+ * batches and learner, and advances the parameters one meta-iteration at a time.
+ *
+ * Meta-iteration i (i = updates applied so far):
+ *   1. draw the meta-batch's tasks from the stream (seed, i, TASKS, task)
+ *   2. sample the support episodes with theta (phase SUPPORT)
+ *   3. per task: discounted returns, linear baseline fit, GAE, standardised advantages
+ *   4. adapt: theta'_i (K inner steps; theta itself in pretrain and oracle modes)
+ *   5. sample the query episodes with each theta'_i (phase QUERY), advantages as in 3
+ *   6. one TRPO step through the adaptation (meta.h)
+ * Everything random is keyed by (seed, i), so a run restored from a checkpoint at
+ * iteration i continues exactly as if it had never stopped, and the thread count changes
+ * nothing. A batch holding a non-finite number, or a step that produces one, leaves theta
+ * untouched and is counted (metrics.rejected). The library never prints. */
+#ifndef MAML_TRAIN_H
+#define MAML_TRAIN_H
+
+#include <stdint.h>
+
+#include "maml/checkpoint.h"
+#include "maml/config.h"
+#include "maml/meta.h"
+
+/* What one meta-iteration did. */
+typedef struct {
+  int64_t iteration;     /* the iteration's index (updates applied before it) */
+  double pre_return;     /* mean undiscounted episode return of the support episodes (theta) */
+  double post_return;    /* the same for the query episodes (theta'_i); in pretrain and
+                            oracle modes both are the return of theta */
+  maml_step_stats step;  /* the TRPO step */
+  int rejected;          /* 1 when theta was left untouched for non-finite numbers */
+  int64_t rejected_total;/* rejections so far in the run */
+  int unstable;          /* episodes ended by an unstable simulation in this iteration */
+  int new_best;          /* post_return beat every earlier iteration's */
+  double entropy;        /* of the action distribution at theta */
+  double sample_seconds; /* wall-clock time sampling (support + query) */
+  double learn_seconds;  /* advantages, adaptation and the TRPO step */
+  double seconds;        /* the whole iteration */
+} maml_iter_metrics;
+
+typedef struct maml_trainer maml_trainer;
+
+/* A trainer for a resolved config (maml_config_resolve), with theta initialised from the
+ * seed. assets: where to look for the models (NULL: the default search, env.h). */
+maml_status maml_trainer_create(maml_trainer **out, const maml_config *cfg, const char *assets,
+                                char *err, size_t err_sz);
+void maml_trainer_destroy(maml_trainer *t);
+
+/* Continue from a checkpoint of this config: theta, iteration, best, counters. Refuses a
+ * checkpoint of another family, mode or network shape. */
+maml_status maml_trainer_restore(maml_trainer *t, const maml_checkpoint *ck, char *err,
+                                 size_t err_sz);
+
+/* Run one meta-iteration. Errors only for failures of the machinery (memory, misuse); bad
+ * numbers are rejections reported in m. */
+maml_status maml_trainer_iterate(maml_trainer *t, maml_iter_metrics *m, char *err, size_t err_sz);
+
+/* A checkpoint of the current state (best: of the best iteration's theta instead, the
+ * parameters that produced its post-adaptation return, with that iteration). ck owns its
+ * arrays afterwards (maml_checkpoint_free). MAML_ERR_ARG if best is asked when no
+ * iteration since the start or the restore has set a best. */
+maml_status maml_trainer_checkpoint(const maml_trainer *t, int best, maml_checkpoint *ck,
+                                    char *err, size_t err_sz);
+
+const maml_config *maml_trainer_config(const maml_trainer *t);
+const maml_policy *maml_trainer_policy(const maml_trainer *t);
+const maml_real *maml_trainer_theta(const maml_trainer *t);
+int64_t maml_trainer_iteration(const maml_trainer *t);
+int maml_trainer_threads(const maml_trainer *t);
+double maml_trainer_elapsed(const maml_trainer *t); /* training seconds, across resumes */
+/* The best post-adaptation return so far and its iteration (-1 if none). */
+double maml_trainer_best(const maml_trainer *t, int64_t *iteration);
+
+#endif

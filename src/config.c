@@ -1,0 +1,703 @@
+/* The training configuration: defaults, one table of keys (name, type, range, help) that
+ * drives setting from text, validation, formatting and --help, the INI reader, and the
+ * family-dependent resolution. */
+#include "maml/config.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "envs/env.h"
+
+#define VALUE_MAX 256       /* longest value text accepted (after trimming) */
+#define KEY_MAX 64          /* longest key looked up (longer ones are unknown) */
+#define LINE_MAX_BYTES 4096 /* longest INI line */
+#define FILE_MAX_BYTES (16u << 20)
+#define MSG_MAX 1024
+
+/* ---- the key table ----------------------------------------------------------------- */
+
+typedef enum { K_ENV, K_MODE, K_BOOL, K_SEED, K_INT, K_REAL, K_HIDDEN, K_ACTIVATION } key_kind;
+
+typedef struct {
+  key_kind kind;
+  size_t off;           /* offset of the field in maml_config */
+  long long lo, hi;     /* K_INT: the closed range */
+  double dlo, dhi;      /* K_REAL: the range ... */
+  int lo_open, hi_open; /* ... with open ends where set */
+  int unset_zero;       /* 0 means "family default" (left out of the formatted text as such) */
+} key_spec;
+
+#define INT_KEY(field, lo, hi, unset) \
+  { K_INT, offsetof(maml_config, field), lo, hi, 0, 0, 0, 0, unset }
+#define REAL_KEY(field, lo, hi, lo_open, hi_open) \
+  { K_REAL, offsetof(maml_config, field), 0, 0, lo, hi, lo_open, hi_open, 0 }
+#define OTHER_KEY(kind, field) \
+  { kind, offsetof(maml_config, field), 0, 0, 0, 0, 0, 0, 0 }
+
+/* The public table (for --help) and the specs, in the same order. */
+static const maml_config_key keys[] = {
+    {"env", "NAME",
+     "task family: cheetah-vel, cheetah-dir, ant-vel, ant-dir, ant-goal or nav2d "
+     "(required)"},
+    {"mode", "maml|pretrain|oracle",
+     "what to meta-train: MAML, multi-task pretraining (no inner step), or the oracle (task in "
+     "the observation) (default maml)"},
+    {"first_order", "0|1", "first-order MAML: drop the inner step's Hessian (default 0)"},
+    {"seed", "N >= 0", "random seed; every random stream is keyed by it (default 1)"},
+    {"iterations", "N in [1, 10000000]", "meta-iterations (default 500; nav2d 100)"},
+    {"tasks", "N in [1, 100000]", "tasks per meta-batch (default 40; nav2d 20)"},
+    {"episodes", "N in [1, 65536]",
+     "support episodes per task, for the inner step (default 20; ant-dir 40)"},
+    {"query_episodes", "N in [1, 65536]",
+     "query episodes per task, for the outer step (default: the same as episodes)"},
+    {"horizon", "N in [1, 100000]",
+     "steps per episode, at most the family's (default the family's: 200; nav2d 100)"},
+    {"hidden", "W,W,...|none",
+     "hidden layer widths, each in [1, 4096], at most 8 layers; none for a linear policy "
+     "(default 100,100)"},
+    {"activation", "relu|tanh", "hidden-layer nonlinearity (default relu)"},
+    {"init_std", "X in (0, 100]", "initial standard deviation of the actions (default 1)"},
+    {"inner_steps", "K in [0, 100]",
+     "inner policy-gradient steps, at least 1 in maml mode (default 1; 0 in the other modes)"},
+    {"alpha", "X in (0, 100]", "inner step size (default 0.1)"},
+    {"gamma", "X in [0, 1]", "discount factor (default 0.99)"},
+    {"gae_lambda", "X in [0, 1]", "GAE lambda (default 1)"},
+    {"max_kl", "X in (0, 10]", "TRPO's bound on the mean KL divergence (default 0.01)"},
+    {"cg_iters", "N in [1, 1000]", "conjugate-gradient iterations (default 10)"},
+    {"cg_damping", "X in [0, 1e6]", "damping added to the Fisher matrix in CG (default 1e-5)"},
+    {"ls_backtrack", "X in (0, 1)", "line-search step shrink factor per try (default 0.8)"},
+    {"ls_steps", "N in [1, 1000]", "line-search tries (default 15)"},
+    {"threads", "N in [0, 1024]",
+     "worker threads; 0 = all cores, at most the tasks (default 0); results do not depend on it"},
+    {"checkpoint_every", "N in [1, 10000000]",
+     "keep a numbered checkpoint every N iterations (default 10)"},
+    {NULL, NULL, NULL},
+};
+
+static const key_spec specs[] = {
+    OTHER_KEY(K_ENV, env),
+    OTHER_KEY(K_MODE, mode),
+    OTHER_KEY(K_BOOL, first_order),
+    OTHER_KEY(K_SEED, seed),
+    INT_KEY(iterations, 1, 10000000, 1),
+    INT_KEY(tasks, 1, 100000, 1),
+    INT_KEY(episodes, 1, 65536, 1),
+    INT_KEY(query_episodes, 1, 65536, 1),
+    INT_KEY(horizon, 1, 100000, 1),
+    OTHER_KEY(K_HIDDEN, hidden),
+    OTHER_KEY(K_ACTIVATION, activation),
+    REAL_KEY(init_std, 0.0, 100.0, 1, 0),
+    INT_KEY(inner_steps, 0, 100, 0),
+    REAL_KEY(alpha, 0.0, 100.0, 1, 0),
+    REAL_KEY(gamma, 0.0, 1.0, 0, 0),
+    REAL_KEY(gae_lambda, 0.0, 1.0, 0, 0),
+    REAL_KEY(max_kl, 0.0, 10.0, 1, 0),
+    INT_KEY(cg_iters, 1, 1000, 0),
+    REAL_KEY(cg_damping, 0.0, 1e6, 0, 0),
+    REAL_KEY(ls_backtrack, 0.0, 1.0, 1, 1),
+    INT_KEY(ls_steps, 1, 1000, 0),
+    INT_KEY(threads, 0, 1024, 0),
+    INT_KEY(checkpoint_every, 1, 10000000, 0),
+};
+
+enum { NKEYS = (int)(sizeof specs / sizeof specs[0]) };
+_Static_assert(sizeof keys / sizeof keys[0] == sizeof specs / sizeof specs[0] + 1,
+               "keys[] and specs[] must list the same keys");
+
+const maml_config_key *maml_config_keys(void) {
+  return keys;
+}
+
+const char *maml_mode_name(maml_mode m) {
+  switch (m) {
+    case MAML_MODE_MAML: return "maml";
+    case MAML_MODE_PRETRAIN: return "pretrain";
+    case MAML_MODE_ORACLE: return "oracle";
+  }
+  return "unknown";
+}
+
+static const char *activation_name(maml_activation a) {
+  return a == MAML_ACT_RELU ? "relu" : a == MAML_ACT_TANH ? "tanh" : "unknown";
+}
+
+void maml_config_defaults(maml_config *c) {
+  memset(c, 0, sizeof *c);
+  c->env[0] = '\0';
+  c->mode = MAML_MODE_MAML;
+  c->first_order = 0;
+  c->seed = 1;
+  c->n_hidden = 2;
+  c->hidden[0] = 100;
+  c->hidden[1] = 100;
+  c->activation = MAML_ACT_RELU;
+  c->init_std = 1.0;
+  c->inner_steps = 1;
+  c->alpha = 0.1;
+  c->gamma = 0.99;
+  c->gae_lambda = 1.0;
+  c->max_kl = 0.01;
+  c->cg_iters = 10;
+  c->cg_damping = 1e-5;
+  c->ls_backtrack = 0.8;
+  c->ls_steps = 15;
+  c->threads = 0;
+  c->checkpoint_every = 10;
+}
+
+/* ---- small text helpers ------------------------------------------------------------- */
+
+static int is_space(char ch) {
+  return ch == ' ' || ch == '\t' || ch == '\r' || ch == '\n' || ch == '\v' || ch == '\f';
+}
+
+static int lower(char ch) {
+  return ch >= 'A' && ch <= 'Z' ? ch - 'A' + 'a' : ch;
+}
+
+/* case-insensitive equality of a NUL-terminated text and a word */
+static int word_eq(const char *text, const char *word) {
+  for (; *text && *word; text++, word++)
+    if (lower(*text) != lower(*word)) return 0;
+  return *text == '\0' && *word == '\0';
+}
+
+/* key text with dashes as underscores; 0 when it does not fit */
+static int normalise_key(const char *key, char *out, size_t n) {
+  size_t len = strlen(key);
+  if (len >= n) return 0;
+  for (size_t i = 0; i <= len; i++) out[i] = key[i] == '-' ? '_' : key[i];
+  return 1;
+}
+
+/* Levenshtein distance of two short texts (each at most KEY_MAX bytes) */
+static size_t edit_distance(const char *a, const char *b) {
+  size_t na = strlen(a), nb = strlen(b);
+  if (na > KEY_MAX) na = KEY_MAX;
+  if (nb > KEY_MAX) nb = KEY_MAX;
+  size_t row[KEY_MAX + 1];
+  for (size_t j = 0; j <= nb; j++) row[j] = j;
+  for (size_t i = 1; i <= na; i++) {
+    size_t diag = row[0];
+    row[0] = i;
+    for (size_t j = 1; j <= nb; j++) {
+      size_t up = row[j];
+      size_t best = diag + (a[i - 1] != b[j - 1]);
+      if (up + 1 < best) best = up + 1;
+      if (row[j - 1] + 1 < best) best = row[j - 1] + 1;
+      row[j] = best;
+      diag = up;
+    }
+  }
+  return row[nb];
+}
+
+/* the candidate closest to text when it is close enough to be a likely typo, else NULL */
+static const char *closest(const char *text, const char *const *candidates, int count) {
+  const char *best = NULL;
+  size_t best_d = (size_t)-1;
+  size_t len = strlen(text);
+  for (int i = 0; i < count; i++) {
+    size_t d = edit_distance(text, candidates[i]);
+    size_t clen = strlen(candidates[i]);
+    size_t longer = len > clen ? len : clen;
+    if (d <= 3 && 2 * d <= longer && d < best_d) {
+      best = candidates[i];
+      best_d = d;
+    }
+  }
+  return best;
+}
+
+static int find_key(const char *name) {
+  for (int i = 0; i < NKEYS; i++)
+    if (!strcmp(keys[i].name, name)) return i;
+  return -1;
+}
+
+/* the range of a real key as words: "a number > 0 and <= 100", "a number in [0, 1]" */
+static void real_range_text(const key_spec *s, char *buf, size_t n) {
+  if (!s->lo_open && !s->hi_open)
+    snprintf(buf, n, "a number in [%g, %g]", s->dlo, s->dhi);
+  else
+    snprintf(buf, n, "a number %s %g and %s %g", s->lo_open ? ">" : ">=", s->dlo,
+             s->hi_open ? "<" : "<=", s->dhi);
+}
+
+/* ---- setting one key ------------------------------------------------------------------ */
+
+static maml_status parse_real(const char *key, const key_spec *s, const char *v, double *out,
+                              char *err, size_t err_sz) {
+  char range[96];
+  real_range_text(s, range, sizeof range);
+  char *end;
+  errno = 0;
+  double x = strtod(v, &end);
+  if (end == v || *end != '\0')
+    return maml_fail(err, err_sz, MAML_ERR_ARG, "%s: '%s' is not a number: expected %s", key, v,
+                     range);
+  if (!isfinite(x)) /* nan, inf, and overflow (HUGE_VAL); underflow to a tiny x is kept */
+    return maml_fail(err, err_sz, MAML_ERR_ARG, "%s: '%s' is not a finite number: expected %s", key,
+                     v, range);
+  int ok = (s->lo_open ? x > s->dlo : x >= s->dlo) && (s->hi_open ? x < s->dhi : x <= s->dhi);
+  if (!ok)
+    return maml_fail(err, err_sz, MAML_ERR_ARG, "%s: '%s' is out of range: expected %s", key, v,
+                     range);
+  *out = x;
+  return MAML_OK;
+}
+
+static maml_status parse_int(const char *key, long long lo, long long hi, const char *v, int *out,
+                             char *err, size_t err_sz) {
+  char *end;
+  errno = 0;
+  long long x = strtoll(v, &end, 10);
+  if (end == v || *end != '\0')
+    return maml_fail(err, err_sz, MAML_ERR_ARG,
+                     "%s: '%s' is not an integer: expected an integer in [%lld, %lld]", key, v, lo,
+                     hi);
+  if (errno == ERANGE || x < lo || x > hi)
+    return maml_fail(err, err_sz, MAML_ERR_ARG,
+                     "%s: '%s' is out of range: expected an integer in [%lld, %lld]", key, v, lo,
+                     hi);
+  *out = (int)x;
+  return MAML_OK;
+}
+
+static maml_status parse_seed(const char *key, const char *v, uint64_t *out, char *err,
+                              size_t err_sz) {
+  const char *p = v;
+  if (*p == '+') p++;
+  int digits = *p >= '0' && *p <= '9';
+  char *end = NULL;
+  errno = 0;
+  unsigned long long x = digits ? strtoull(p, &end, 10) : 0;
+  if (!digits || *end != '\0')
+    return maml_fail(err, err_sz, MAML_ERR_ARG,
+                     "%s: '%s' is not an unsigned integer: expected an integer in [0, %llu]", key,
+                     v, (unsigned long long)UINT64_MAX);
+  if (errno == ERANGE)
+    return maml_fail(err, err_sz, MAML_ERR_ARG,
+                     "%s: '%s' is out of range: expected an integer in [0, %llu]", key, v,
+                     (unsigned long long)UINT64_MAX);
+  *out = (uint64_t)x;
+  return MAML_OK;
+}
+
+static maml_status parse_hidden(const char *key, const char *v, int *n_hidden, int *hidden,
+                                char *err, size_t err_sz) {
+  static const char *expect = "expected 0 to 8 comma-separated widths in [1, 4096], or none";
+  if (v[0] == '\0' || word_eq(v, "none")) {
+    *n_hidden = 0;
+    return MAML_OK;
+  }
+  int widths[MAML_MAX_HIDDEN];
+  int k = 0;
+  const char *p = v;
+  for (;;) {
+    if (k == MAML_MAX_HIDDEN)
+      return maml_fail(err, err_sz, MAML_ERR_ARG, "%s: '%s' has more than %d layers: %s", key, v,
+                       MAML_MAX_HIDDEN, expect);
+    while (is_space(*p)) p++;
+    if (*p < '0' || *p > '9')
+      return maml_fail(err, err_sz, MAML_ERR_ARG, "%s: '%s' is not a list of widths: %s", key, v,
+                       expect);
+    char *end;
+    errno = 0;
+    long x = strtol(p, &end, 10);
+    if (errno == ERANGE || x < 1 || x > 4096)
+      return maml_fail(err, err_sz, MAML_ERR_ARG,
+                       "%s: '%s' is out of range: layer %d has width %.*s; %s", key, v, k + 1,
+                       (int)(end - p), p, expect);
+    widths[k++] = (int)x;
+    p = end;
+    while (is_space(*p)) p++;
+    if (*p == '\0') break;
+    if (*p != ',')
+      return maml_fail(err, err_sz, MAML_ERR_ARG, "%s: '%s' is not a list of widths: %s", key, v,
+                       expect);
+    p++;
+  }
+  *n_hidden = k;
+  for (int i = 0; i < MAML_MAX_HIDDEN; i++) hidden[i] = i < k ? widths[i] : 0;
+  return MAML_OK;
+}
+
+static maml_status parse_env(const char *key, const char *v, char *out, char *err, size_t err_sz) {
+  if (maml_env_find(v) && strlen(v) < MAML_NAME_MAX) {
+    strcpy(out, v);
+    return MAML_OK;
+  }
+  int count = 0;
+  const maml_env_family *const *fam = maml_env_families(&count);
+  const char *names[32];
+  if (count > 32) count = 32;
+  for (int i = 0; i < count; i++) names[i] = fam[i]->name;
+  const char *guess = closest(v, names, count);
+  if (guess)
+    return maml_fail(err, err_sz, MAML_ERR_ARG,
+                     "%s: '%s' is not a known family (did you mean '%s'?): expected one of %s", key,
+                     v, guess, maml_env_names());
+  return maml_fail(err, err_sz, MAML_ERR_ARG, "%s: '%s' is not a known family: expected one of %s",
+                   key, v, maml_env_names());
+}
+
+/* set key index i of c from the trimmed value v; c is unchanged on error */
+static maml_status set_value(maml_config *c, int i, const char *v, char *err, size_t err_sz) {
+  const key_spec *s = &specs[i];
+  const char *key = keys[i].name;
+  char *field = (char *)c + s->off;
+  switch (s->kind) {
+    case K_ENV: return parse_env(key, v, field, err, err_sz);
+    case K_MODE:
+      for (int m = MAML_MODE_MAML; m <= MAML_MODE_ORACLE; m++)
+        if (word_eq(v, maml_mode_name((maml_mode)m))) {
+          c->mode = (maml_mode)m;
+          return MAML_OK;
+        }
+      return maml_fail(err, err_sz, MAML_ERR_ARG,
+                       "%s: '%s' is not a mode: expected maml, pretrain or oracle", key, v);
+    case K_ACTIVATION:
+      if (word_eq(v, "relu") || word_eq(v, "tanh")) {
+        c->activation = word_eq(v, "relu") ? MAML_ACT_RELU : MAML_ACT_TANH;
+        return MAML_OK;
+      }
+      return maml_fail(err, err_sz, MAML_ERR_ARG,
+                       "%s: '%s' is not an activation: expected relu or tanh", key, v);
+    case K_BOOL: {
+      static const char *const yes[] = {"1", "true", "yes", "on"};
+      static const char *const no[] = {"0", "false", "no", "off"};
+      for (int k = 0; k < 4; k++)
+        if (word_eq(v, yes[k]) || word_eq(v, no[k])) {
+          *(int *)(void *)field = word_eq(v, yes[k]);
+          return MAML_OK;
+        }
+      return maml_fail(err, err_sz, MAML_ERR_ARG,
+                       "%s: '%s' is not a boolean: expected 0/1, true/false, yes/no or on/off", key,
+                       v);
+    }
+    case K_SEED: return parse_seed(key, v, &c->seed, err, err_sz);
+    case K_INT: return parse_int(key, s->lo, s->hi, v, (int *)(void *)field, err, err_sz);
+    case K_REAL: return parse_real(key, s, v, (double *)(void *)field, err, err_sz);
+    case K_HIDDEN: return parse_hidden(key, v, &c->n_hidden, c->hidden, err, err_sz);
+  }
+  return maml_fail(err, err_sz, MAML_ERR_ARG, "%s: internal error: unknown key kind", key);
+}
+
+maml_status maml_config_set(maml_config *c, const char *key, const char *value, char *err,
+                            size_t err_sz) {
+  if (!c || !key || !value) return maml_fail(err, err_sz, MAML_ERR_ARG, "config: NULL argument");
+  char name[KEY_MAX + 1];
+  int i = normalise_key(key, name, sizeof name) ? find_key(name) : -1;
+  if (i < 0) {
+    const char *names[NKEYS];
+    for (int k = 0; k < NKEYS; k++) names[k] = keys[k].name;
+    const char *guess = strlen(key) <= KEY_MAX ? closest(name, names, NKEYS) : NULL;
+    if (guess)
+      return maml_fail(err, err_sz, MAML_ERR_ARG, "unknown key '%.*s' (did you mean '%s'?)",
+                       KEY_MAX, key, guess);
+    return maml_fail(err, err_sz, MAML_ERR_ARG,
+                     "unknown key '%.*s%s' (the keys: env, mode, first_order, seed, iterations, "
+                     "tasks, episodes, query_episodes, horizon, hidden, activation, init_std, "
+                     "inner_steps, alpha, gamma, gae_lambda, max_kl, cg_iters, cg_damping, "
+                     "ls_backtrack, ls_steps, threads, checkpoint_every)",
+                     KEY_MAX, key, strlen(key) > KEY_MAX ? "..." : "");
+  }
+  /* the value without surrounding white space */
+  const char *begin = value;
+  while (is_space(*begin)) begin++;
+  size_t len = strlen(begin);
+  while (len > 0 && is_space(begin[len - 1])) len--;
+  if (len > VALUE_MAX)
+    return maml_fail(err, err_sz, MAML_ERR_ARG, "%s: '%.40s...' is too long (%zu characters)",
+                     keys[i].name, begin, len);
+  char v[VALUE_MAX + 1];
+  memcpy(v, begin, len);
+  v[len] = '\0';
+  maml_config tmp = *c;
+  maml_status s = set_value(&tmp, i, v, err, err_sz);
+  if (s == MAML_OK) *c = tmp;
+  return s;
+}
+
+/* ---- formatting ------------------------------------------------------------------------ */
+
+/* the shortest %g text of x that reads back as exactly x */
+static void format_real(double x, char *buf, size_t n) {
+  for (int prec = 1; prec <= 17; prec++) {
+    snprintf(buf, n, "%.*g", prec, x);
+    if (strtod(buf, NULL) == x) return;
+  }
+  snprintf(buf, n, "%.17g", x);
+}
+
+/* the value of key i as text; returns 0 when it is an unset family default */
+static int format_value(const maml_config *c, int i, char *buf, size_t n) {
+  const key_spec *s = &specs[i];
+  const char *field = (const char *)c + s->off;
+  switch (s->kind) {
+    case K_ENV: snprintf(buf, n, "%.*s", MAML_NAME_MAX - 1, c->env); return c->env[0] != '\0';
+    case K_MODE: {
+      const char *name = maml_mode_name(c->mode);
+      if (!strcmp(name, "unknown"))
+        snprintf(buf, n, "%d", (int)c->mode);
+      else
+        snprintf(buf, n, "%s", name);
+      return 1;
+    }
+    case K_ACTIVATION:
+      if (c->activation == MAML_ACT_RELU || c->activation == MAML_ACT_TANH)
+        snprintf(buf, n, "%s", activation_name(c->activation));
+      else
+        snprintf(buf, n, "%d", (int)c->activation);
+      return 1;
+    case K_BOOL: snprintf(buf, n, "%d", *(const int *)(const void *)field); return 1;
+    case K_SEED: snprintf(buf, n, "%" PRIu64, c->seed); return 1;
+    case K_INT: {
+      int x = *(const int *)(const void *)field;
+      snprintf(buf, n, "%d", x);
+      return !(s->unset_zero && x == 0);
+    }
+    case K_REAL: format_real(*(const double *)(const void *)field, buf, n); return 1;
+    case K_HIDDEN: {
+      if (c->n_hidden <= 0 || c->n_hidden > MAML_MAX_HIDDEN) {
+        snprintf(buf, n, c->n_hidden == 0 ? "none" : "(%d layers)", c->n_hidden);
+        return 1;
+      }
+      size_t len = 0;
+      buf[0] = '\0';
+      for (int l = 0; l < c->n_hidden && len < n; l++) {
+        int w = snprintf(buf + len, n - len, "%s%d", l ? "," : "", c->hidden[l]);
+        if (w < 0) break;
+        len += (size_t)w;
+      }
+      return 1;
+    }
+  }
+  snprintf(buf, n, "?");
+  return 1;
+}
+
+/* append printf-style text to (buf, n) like snprintf, counting the full length */
+typedef struct {
+  char *buf;
+  size_t n, len;
+} text_out;
+
+static void out_printf(text_out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void out_printf(text_out *o, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  char *dst = o->len < o->n ? o->buf + o->len : NULL;
+  size_t room = o->len < o->n ? o->n - o->len : 0;
+  int w = vsnprintf(dst, room, fmt, ap);
+  va_end(ap);
+  if (w > 0) o->len += (size_t)w;
+}
+
+int maml_config_format(const maml_config *c, char *buf, size_t n) {
+  if (!c || (!buf && n > 0)) return -1;
+  text_out o = {buf, n, 0};
+  if (n > 0) buf[0] = '\0';
+  out_printf(&o, "# maml training config: key = value (maml train --help lists the keys)\n");
+  for (int i = 0; i < NKEYS; i++) {
+    char v[VALUE_MAX];
+    if (format_value(c, i, v, sizeof v))
+      out_printf(&o, "%s = %s\n", keys[i].name, v);
+    else
+      out_printf(&o, "# %s = (%s)\n", keys[i].name,
+                 specs[i].kind == K_ENV ? "not set" : "the family's default");
+  }
+  return o.len > (size_t)INT32_MAX ? -1 : (int)o.len;
+}
+
+/* ---- INI text ------------------------------------------------------------------------ */
+
+/* one trimmed line, [begin, end) */
+static maml_status apply_line(maml_config *c, const char *begin, const char *end,
+                              const char *origin, long line, char *err, size_t err_sz) {
+  while (begin < end && is_space(*begin)) begin++;
+  while (end > begin && is_space(end[-1])) end--;
+  if (begin == end || *begin == '#' || *begin == ';') return MAML_OK;
+  size_t len = (size_t)(end - begin);
+  if (*begin == '[') {
+    const char *close = memchr(begin, ']', len);
+    if (!close || close != end - 1)
+      return maml_fail(err, err_sz, MAML_ERR_FORMAT,
+                       "%s:%ld: malformed section header '%.*s': expected [train]", origin, line,
+                       (int)(len > 80 ? 80 : len), begin);
+    const char *s = begin + 1, *e = close;
+    while (s < e && is_space(*s)) s++;
+    while (e > s && is_space(e[-1])) e--;
+    if ((size_t)(e - s) == 5 && !memcmp(s, "train", 5)) return MAML_OK;
+    return maml_fail(err, err_sz, MAML_ERR_FORMAT,
+                     "%s:%ld: unknown section '%.*s': the only section is [train]", origin, line,
+                     (int)(len > 80 ? 80 : len), begin);
+  }
+  const char *eq = memchr(begin, '=', len);
+  if (!eq)
+    return maml_fail(err, err_sz, MAML_ERR_FORMAT, "%s:%ld: expected 'key = value', got '%.*s%s'",
+                     origin, line, (int)(len > 80 ? 80 : len), begin, len > 80 ? "..." : "");
+  const char *kend = eq;
+  while (kend > begin && is_space(kend[-1])) kend--;
+  if (kend == begin)
+    return maml_fail(err, err_sz, MAML_ERR_FORMAT,
+                     "%s:%ld: expected 'key = value', no key before '='", origin, line);
+  char key[LINE_MAX_BYTES + 1], value[LINE_MAX_BYTES + 1];
+  memcpy(key, begin, (size_t)(kend - begin));
+  key[kend - begin] = '\0';
+  memcpy(value, eq + 1, (size_t)(end - eq - 1));
+  value[end - eq - 1] = '\0';
+  char msg[MSG_MAX];
+  maml_status s = maml_config_set(c, key, value, msg, sizeof msg);
+  if (s != MAML_OK) return maml_fail(err, err_sz, s, "%s:%ld: %s", origin, line, msg);
+  return MAML_OK;
+}
+
+maml_status maml_config_parse_ini(maml_config *c, const char *text, size_t len, const char *origin,
+                                  char *err, size_t err_sz) {
+  if (!origin) origin = "<config>";
+  if (!c || (!text && len > 0))
+    return maml_fail(err, err_sz, MAML_ERR_ARG, "%s: NULL argument", origin);
+  maml_config tmp = *c; /* applied all or nothing */
+  size_t pos = 0;
+  if (len >= 3 && !memcmp(text, "\xEF\xBB\xBF", 3)) pos = 3; /* a UTF-8 byte-order mark */
+  for (long line = 1; pos < len; line++) {
+    const char *begin = text + pos;
+    const char *nl = memchr(begin, '\n', len - pos);
+    size_t line_len = nl ? (size_t)(nl - begin) : len - pos;
+    if (memchr(begin, '\0', line_len))
+      return maml_fail(err, err_sz, MAML_ERR_FORMAT,
+                       "%s:%ld: NUL byte in the text (not a text file?)", origin, line);
+    if (line_len > LINE_MAX_BYTES)
+      return maml_fail(err, err_sz, MAML_ERR_FORMAT,
+                       "%s:%ld: line of %zu bytes is longer than the limit of %d", origin, line,
+                       line_len, LINE_MAX_BYTES);
+    maml_status s = apply_line(&tmp, begin, begin + line_len, origin, line, err, err_sz);
+    if (s != MAML_OK) return s;
+    pos += line_len + (nl ? 1 : 0);
+  }
+  *c = tmp;
+  return MAML_OK;
+}
+
+maml_status maml_config_load(maml_config *c, const char *path, char *err, size_t err_sz) {
+  if (!c || !path) return maml_fail(err, err_sz, MAML_ERR_ARG, "config: NULL argument");
+  FILE *f = fopen(path, "rb");
+  if (!f) return maml_fail(err, err_sz, MAML_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
+  size_t cap = 4096, len = 0;
+  char *buf = malloc(cap);
+  if (!buf) {
+    fclose(f);
+    return maml_fail(err, err_sz, MAML_ERR_NOMEM, "%s: out of memory", path);
+  }
+  for (;;) {
+    if (len == cap) {
+      if (cap >= FILE_MAX_BYTES) {
+        free(buf);
+        fclose(f);
+        return maml_fail(err, err_sz, MAML_ERR_FORMAT,
+                         "%s: larger than %u bytes: not a config file", path, FILE_MAX_BYTES);
+      }
+      char *bigger = realloc(buf, cap * 2);
+      if (!bigger) {
+        free(buf);
+        fclose(f);
+        return maml_fail(err, err_sz, MAML_ERR_NOMEM, "%s: out of memory", path);
+      }
+      buf = bigger;
+      cap *= 2;
+    }
+    size_t got = fread(buf + len, 1, cap - len, f);
+    len += got;
+    if (got == 0) break;
+  }
+  int failed = ferror(f);
+  int saved_errno = errno;
+  fclose(f);
+  if (failed) {
+    free(buf);
+    return maml_fail(err, err_sz, MAML_ERR_IO, "%s: cannot read: %s", path, strerror(saved_errno));
+  }
+  maml_status s = maml_config_parse_ini(c, buf, len, path, err, err_sz);
+  free(buf);
+  return s;
+}
+
+maml_status maml_config_save(const maml_config *c, const char *path, char *err, size_t err_sz) {
+  if (!c || !path) return maml_fail(err, err_sz, MAML_ERR_ARG, "config: NULL argument");
+  int n = maml_config_format(c, NULL, 0);
+  if (n < 0) return maml_fail(err, err_sz, MAML_ERR_ARG, "%s: config cannot be formatted", path);
+  char *text = malloc((size_t)n + 1);
+  if (!text) return maml_fail(err, err_sz, MAML_ERR_NOMEM, "%s: out of memory", path);
+  maml_config_format(c, text, (size_t)n + 1);
+  FILE *f = fopen(path, "wb");
+  if (!f) {
+    free(text);
+    return maml_fail(err, err_sz, MAML_ERR_IO, "%s: cannot create: %s", path, strerror(errno));
+  }
+  size_t put = fwrite(text, 1, (size_t)n, f);
+  int saved_errno = errno;
+  free(text);
+  if (put != (size_t)n) {
+    fclose(f);
+    return maml_fail(err, err_sz, MAML_ERR_IO, "%s: cannot write: %s", path, strerror(saved_errno));
+  }
+  if (fclose(f) != 0)
+    return maml_fail(err, err_sz, MAML_ERR_IO, "%s: cannot write: %s", path, strerror(errno));
+  return MAML_OK;
+}
+
+/* ---- resolution ------------------------------------------------------------------------ */
+
+maml_status maml_config_resolve(maml_config *c, char *err, size_t err_sz) {
+  if (!c) return maml_fail(err, err_sz, MAML_ERR_ARG, "config: NULL argument");
+  if (c->env[0] == '\0')
+    return maml_fail(err, err_sz, MAML_ERR_ARG, "no env: set env = <family> (one of %s)",
+                     maml_env_names());
+  if (!memchr(c->env, '\0', sizeof c->env))
+    return maml_fail(err, err_sz, MAML_ERR_ARG, "env: the name is not terminated");
+  const maml_env_family *f = maml_env_find(c->env);
+  if (!f)
+    return maml_fail(err, err_sz, MAML_ERR_ARG,
+                     "env: '%s' is not a known family: expected one of %s", c->env,
+                     maml_env_names());
+  maml_config r = *c;
+  int nav = f->model_file == NULL; /* the 2D navigation task; the others are MuJoCo's */
+  if (r.tasks == 0) r.tasks = nav ? 20 : 40;
+  if (r.episodes == 0) r.episodes = !strcmp(f->name, "ant-dir") ? 40 : 20;
+  if (r.query_episodes == 0) r.query_episodes = r.episodes;
+  if (r.horizon == 0) r.horizon = f->horizon;
+  if (r.iterations == 0) r.iterations = nav ? 100 : 500;
+  if (r.mode != MAML_MODE_MAML) {
+    r.inner_steps = 0;
+    r.first_order = 0;
+  }
+  /* every value must be one that its key accepts as text */
+  if (r.n_hidden < 0 || r.n_hidden > MAML_MAX_HIDDEN)
+    return maml_fail(err, err_sz, MAML_ERR_ARG, "hidden: %d layers: expected 0 to %d", r.n_hidden,
+                     MAML_MAX_HIDDEN);
+  for (int i = 0; i < NKEYS; i++) {
+    char v[VALUE_MAX];
+    format_value(&r, i, v, sizeof v);
+    maml_config scratch = r;
+    maml_status s = set_value(&scratch, i, v, err, err_sz);
+    if (s != MAML_OK) return s;
+  }
+  if (r.horizon > f->horizon)
+    return maml_fail(err, err_sz, MAML_ERR_ARG,
+                     "horizon: %d is more than %s's horizon: expected an integer in [1, %d]",
+                     r.horizon, f->name, f->horizon);
+  if (r.mode == MAML_MODE_MAML && r.inner_steps < 1)
+    return maml_fail(err, err_sz, MAML_ERR_ARG,
+                     "inner_steps: %d in maml mode: expected an integer in [1, 100] (mode = "
+                     "pretrain trains without an inner step)",
+                     r.inner_steps);
+  *c = r;
+  return MAML_OK;
+}

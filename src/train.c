@@ -1,0 +1,347 @@
+#include "maml/train.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "envs/env.h"
+#include "maml/baseline.h"
+#include "maml/episodes.h"
+#include "maml/sampler.h"
+
+/* A side of the meta-batch: the support or the query episodes of every task. */
+typedef struct {
+  int episodes;
+  maml_task_batch *batches; /* (tasks) */
+  maml_real *adv;           /* (tasks, episodes * horizon) standardised advantages */
+  maml_batch *views;        /* (tasks) what the learner reads */
+  double mean_return;
+  int finite;
+} side;
+
+/* Per-worker scratch of the advantage computation. */
+typedef struct {
+  maml_baseline baseline;
+  maml_real *returns, *values; /* (max episodes * horizon) */
+} adv_worker;
+
+struct maml_trainer {
+  maml_config cfg;
+  maml_env_world world;
+  int world_open;
+  maml_policy policy;
+  maml_pool *pool;
+  maml_sampler *sampler;
+  maml_learner *learner;
+  side support, query;
+  adv_worker *workers;
+  double *tasks;                 /* (tasks, MAML_TASK_MAX) */
+  const maml_real **thetas;      /* (tasks) sampling parameters per task */
+  maml_real *theta;              /* (n_params) */
+  maml_real *theta_best;         /* (n_params) */
+  int64_t iteration, best_iteration, rejected;
+  int best_held;                 /* theta_best holds the best iteration's parameters (not
+                                    after a restore, until a new best) */
+  double best_return, elapsed;
+  side *job;                     /* the side the advantage job works on */
+};
+
+static double now_seconds(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* ---- set-up ----------------------------------------------------------------------------- */
+
+static void side_free(side *s, int n_tasks) {
+  if (s->batches)
+    for (int i = 0; i < n_tasks; i++) maml_task_batch_free(&s->batches[i]);
+  free(s->batches), free(s->adv), free(s->views);
+  memset(s, 0, sizeof *s);
+}
+
+static int side_alloc(maml_trainer *t, side *s, int episodes) {
+  int T = t->cfg.tasks, H = t->cfg.horizon;
+  s->episodes = episodes;
+  size_t rows = (size_t)episodes * H;
+  if (!(s->batches = calloc((size_t)T, sizeof *s->batches)) ||
+      !(s->adv = calloc((size_t)T * rows, sizeof *s->adv)) ||
+      !(s->views = calloc((size_t)T, sizeof *s->views)))
+    return 0;
+  for (int i = 0; i < T; i++) {
+    if (maml_task_batch_alloc(&s->batches[i], episodes, H, t->world.obs_dim,
+                              t->world.family->act_dim) != MAML_OK)
+      return 0;
+    const maml_task_batch *b = &s->batches[i];
+    s->views[i] = (maml_batch){.n = (int)rows, .obs = b->obs, .act = b->act,
+                               .adv = s->adv + (size_t)i * rows, .mask = b->mask};
+  }
+  return 1;
+}
+
+void maml_trainer_destroy(maml_trainer *t) {
+  if (!t) return;
+  maml_learner_destroy(t->learner);
+  maml_sampler_destroy(t->sampler);
+  side_free(&t->support, t->cfg.tasks);
+  side_free(&t->query, t->cfg.tasks);
+  if (t->workers && t->pool)
+    for (int w = 0; w < maml_pool_threads(t->pool); w++) {
+      maml_baseline_free(&t->workers[w].baseline);
+      free(t->workers[w].returns), free(t->workers[w].values);
+    }
+  free(t->workers);
+  maml_pool_destroy(t->pool);
+  if (t->world_open) maml_env_world_close(&t->world);
+  free(t->tasks), free(t->thetas), free(t->theta), free(t->theta_best);
+  free(t);
+}
+
+maml_status maml_trainer_create(maml_trainer **out, const maml_config *cfg, const char *assets,
+                                char *err, size_t err_sz) {
+  *out = NULL;
+  maml_trainer *t = calloc(1, sizeof *t);
+  if (!t) return maml_fail(err, err_sz, MAML_ERR_NOMEM, "out of memory for the trainer");
+  t->cfg = *cfg;
+  maml_config *c = &t->cfg;
+  maml_status st = maml_config_resolve(c, err, err_sz);
+  if (st != MAML_OK) goto fail;
+  st = maml_env_world_open(&t->world, c->env, c->mode == MAML_MODE_ORACLE, assets, err, err_sz);
+  if (st != MAML_OK) goto fail;
+  t->world_open = 1;
+  st = maml_policy_init(&t->policy, t->world.obs_dim, t->world.family->act_dim, c->n_hidden,
+                        c->hidden, c->activation, c->init_std, err, err_sz);
+  if (st != MAML_OK) goto fail;
+
+  int threads = c->threads > 0 ? c->threads : maml_cpu_count();
+  if (threads > c->tasks) threads = c->tasks;
+  st = maml_pool_create(&t->pool, threads, err, err_sz);
+  if (st != MAML_OK) goto fail;
+  int max_episodes = c->episodes > c->query_episodes ? c->episodes : c->query_episodes;
+  st = maml_sampler_create(&t->sampler, &t->world, &t->policy, t->pool, max_episodes, err,
+                           err_sz);
+  if (st != MAML_OK) goto fail;
+
+  int K = c->mode == MAML_MODE_MAML ? c->inner_steps : 0;
+  maml_meta_params mp = {.inner_steps = K, .alpha = c->alpha, .first_order = c->first_order,
+                         .max_kl = c->max_kl, .cg_iters = c->cg_iters,
+                         .cg_damping = c->cg_damping, .ls_backtrack = c->ls_backtrack,
+                         .ls_steps = c->ls_steps};
+  st = maml_learner_create(&t->learner, &t->policy, t->pool, c->tasks,
+                           c->episodes * c->horizon, c->query_episodes * c->horizon, &mp, err,
+                           err_sz);
+  if (st != MAML_OK) goto fail;
+
+  size_t n = t->policy.n_params, max_rows = (size_t)max_episodes * c->horizon;
+  int ok = side_alloc(t, &t->support, c->episodes) && side_alloc(t, &t->query, c->query_episodes) &&
+           (t->workers = calloc((size_t)threads, sizeof *t->workers)) &&
+           (t->tasks = calloc((size_t)c->tasks * MAML_TASK_MAX, sizeof(double))) &&
+           (t->thetas = calloc((size_t)c->tasks, sizeof *t->thetas)) &&
+           (t->theta = calloc(n, sizeof(maml_real))) &&
+           (t->theta_best = calloc(n, sizeof(maml_real)));
+  for (int w = 0; ok && w < threads; w++)
+    ok = maml_baseline_alloc(&t->workers[w].baseline, t->world.obs_dim, (int)max_rows) ==
+             MAML_OK &&
+         (t->workers[w].returns = calloc(max_rows, sizeof(maml_real))) &&
+         (t->workers[w].values = calloc(max_rows, sizeof(maml_real)));
+  if (!ok) {
+    st = maml_fail(err, err_sz, MAML_ERR_NOMEM, "out of memory for the training batches");
+    goto fail;
+  }
+
+  maml_rng rng;
+  maml_rng_init(&rng, c->seed, 0, MAML_PHASE_INIT, 0, 0);
+  maml_policy_init_params(&t->policy, t->theta, &rng);
+  t->best_return = -INFINITY;
+  t->best_iteration = -1;
+  *out = t;
+  return MAML_OK;
+fail:
+  maml_trainer_destroy(t);
+  return st;
+}
+
+maml_status maml_trainer_restore(maml_trainer *t, const maml_checkpoint *ck, char *err,
+                                 size_t err_sz) {
+  const maml_config *c = &t->cfg;
+  if (strcmp(ck->env, c->env) != 0 || ck->oracle != (c->mode == MAML_MODE_ORACLE))
+    return maml_fail(err, err_sz, MAML_ERR_FORMAT,
+                     "checkpoint is for %s%s, the run is for %s%s", ck->env,
+                     ck->oracle ? " (oracle)" : "", c->env,
+                     c->mode == MAML_MODE_ORACLE ? " (oracle)" : "");
+  maml_status st = maml_checkpoint_check_policy(ck, &t->policy, err, err_sz);
+  if (st != MAML_OK) return st;
+  if (ck->iteration < 0 || ck->rejected < 0)
+    return maml_fail(err, err_sz, MAML_ERR_FORMAT, "checkpoint has a negative iteration count");
+  for (size_t j = 0; j < t->policy.n_params; j++) {
+    if (!isfinite(ck->theta[j]))
+      return maml_fail(err, err_sz, MAML_ERR_FORMAT, "checkpoint parameter %zu is not finite", j);
+    t->theta[j] = (maml_real)ck->theta[j];
+  }
+  t->iteration = ck->iteration;
+  t->best_return = ck->best_return;
+  t->best_iteration = ck->best_iteration;
+  t->rejected = ck->rejected;
+  t->elapsed = ck->elapsed;
+  t->best_held = 0; /* the best parameters so far are in the run's best checkpoint */
+  return MAML_OK;
+}
+
+/* ---- one meta-iteration ----------------------------------------------------------------- */
+
+static int finite_reals(const maml_real *x, size_t n) {
+  double s = 0.0;
+  for (size_t j = 0; j < n; j++) s += (double)x[j] * 0.0;
+  return s == 0.0;
+}
+
+/* returns, baseline, GAE, standardisation for task i of t->job */
+static void job_advantages(void *ctx, int i, int worker) {
+  maml_trainer *t = ctx;
+  side *s = t->job;
+  adv_worker *w = &t->workers[worker];
+  const maml_task_batch *b = &s->batches[i];
+  int E = b->episodes, H = b->horizon;
+  size_t rows = (size_t)E * H;
+  maml_real *adv = s->adv + (size_t)i * rows;
+  maml_discounted_returns(b->reward, b->mask, E, H, t->cfg.gamma, w->returns);
+  maml_baseline_fit(&w->baseline, b->obs, w->returns, b->mask, E, H); /* zero weights if it fails */
+  maml_baseline_predict(&w->baseline, b->obs, b->mask, E, H, w->values);
+  maml_gae(b->reward, w->values, b->mask, E, H, t->cfg.gamma, t->cfg.gae_lambda, adv);
+  maml_standardize(adv, b->mask, (int)rows);
+}
+
+/* sample one side with t->thetas, then its advantages; returns the sampling seconds */
+static maml_status run_side(maml_trainer *t, side *s, maml_phase phase, double *sample_s,
+                            int *unstable, char *err, size_t err_sz) {
+  double t0 = now_seconds();
+  maml_status st = maml_sampler_run(t->sampler, t->cfg.tasks, t->tasks, t->thetas, t->cfg.seed,
+                                    (uint32_t)t->iteration, phase, s->batches, err, err_sz);
+  if (st != MAML_OK) return st;
+  *sample_s += now_seconds() - t0;
+  t->job = s;
+  maml_pool_run(t->pool, t->cfg.tasks, job_advantages, t);
+  s->finite = 1;
+  double total = 0.0;
+  for (int i = 0; i < t->cfg.tasks; i++) {
+    const maml_task_batch *b = &s->batches[i];
+    size_t rows = (size_t)b->episodes * b->horizon;
+    total += maml_mean_episode_return(b->reward, b->mask, b->episodes, b->horizon);
+    *unstable += b->unstable;
+    if (!finite_reals(b->obs, rows * b->obs_dim) || !finite_reals(b->reward, rows) ||
+        !finite_reals(b->act, rows * b->act_dim) || !finite_reals(s->views[i].adv, rows))
+      s->finite = 0;
+  }
+  s->mean_return = total / t->cfg.tasks;
+  return MAML_OK;
+}
+
+maml_status maml_trainer_iterate(maml_trainer *t, maml_iter_metrics *m, char *err,
+                                 size_t err_sz) {
+  const maml_config *c = &t->cfg;
+  memset(m, 0, sizeof *m);
+  m->iteration = t->iteration;
+  double t0 = now_seconds(), sample_s = 0.0;
+  int adapting = c->mode == MAML_MODE_MAML;
+
+  for (int i = 0; i < c->tasks; i++) {
+    maml_rng rng;
+    maml_rng_init(&rng, c->seed, (uint32_t)t->iteration, MAML_PHASE_TASKS, (uint32_t)i, 0);
+    t->world.family->sample_task(&rng, t->tasks + (size_t)i * MAML_TASK_MAX);
+    t->thetas[i] = t->theta;
+  }
+  maml_status st;
+  if (adapting) {
+    st = run_side(t, &t->support, MAML_PHASE_SUPPORT, &sample_s, &m->unstable, err, err_sz);
+    if (st != MAML_OK) return st;
+    /* the support batches sampled with theta feed the inner steps */
+    st = maml_learner_adapt(t->learner, t->theta, t->support.views, err, err_sz);
+    if (st != MAML_OK) return st;
+    for (int i = 0; i < c->tasks; i++) t->thetas[i] = maml_learner_adapted(t->learner, i);
+  } else {
+    st = maml_learner_adapt(t->learner, t->theta, NULL, err, err_sz);
+    if (st != MAML_OK) return st;
+  }
+  st = run_side(t, &t->query, MAML_PHASE_QUERY, &sample_s, &m->unstable, err, err_sz);
+  if (st != MAML_OK) return st;
+  m->post_return = t->query.mean_return;
+  m->pre_return = adapting ? t->support.mean_return : t->query.mean_return;
+  m->entropy = maml_policy_entropy(&t->policy, t->theta);
+
+  int finite = t->query.finite && (!adapting || t->support.finite) && isfinite(m->post_return) &&
+               isfinite(m->pre_return);
+  if (finite && m->post_return > t->best_return) {
+    t->best_return = m->post_return;
+    t->best_iteration = t->iteration;
+    memcpy(t->theta_best, t->theta, t->policy.n_params * sizeof(maml_real));
+    t->best_held = 1;
+    m->new_best = 1;
+  }
+  if (finite) {
+    double surr;
+    st = maml_learner_prepare(t->learner, t->query.views, &surr, err, err_sz);
+    if (st != MAML_OK) return st;
+    st = maml_learner_step(t->learner, t->theta, &m->step, err, err_sz);
+    if (st != MAML_OK) return st;
+    if (m->step.outcome == MAML_STEP_NONFINITE) finite = 0;
+  } else {
+    m->step.outcome = MAML_STEP_NONFINITE;
+  }
+  if (!finite) t->rejected++;
+  m->rejected = !finite;
+  m->rejected_total = t->rejected;
+  t->iteration++;
+  m->seconds = now_seconds() - t0;
+  m->sample_seconds = sample_s;
+  m->learn_seconds = m->seconds - sample_s;
+  t->elapsed += m->seconds;
+  return MAML_OK;
+}
+
+/* ---- state ------------------------------------------------------------------------------ */
+
+maml_status maml_trainer_checkpoint(const maml_trainer *t, int best, maml_checkpoint *ck,
+                                    char *err, size_t err_sz) {
+  memset(ck, 0, sizeof *ck);
+  if (best && !t->best_held)
+    return maml_fail(err, err_sz, MAML_ERR_ARG, "no best iteration since the start or restore");
+  const maml_policy *p = &t->policy;
+  snprintf(ck->env, sizeof ck->env, "%s", t->cfg.env);
+  ck->oracle = t->cfg.mode == MAML_MODE_ORACLE;
+  ck->obs_dim = p->obs_dim, ck->act_dim = p->act_dim, ck->n_hidden = p->n_hidden;
+  memcpy(ck->hidden, p->hidden, sizeof ck->hidden);
+  ck->activation = (int)p->activation;
+  ck->seed = t->cfg.seed;
+  ck->iteration = best ? t->best_iteration : t->iteration;
+  ck->best_return = t->best_return;
+  ck->best_iteration = t->best_iteration;
+  ck->rejected = t->rejected;
+  ck->elapsed = t->elapsed;
+  int len = maml_config_format(&t->cfg, NULL, 0);
+  ck->n_params = p->n_params;
+  ck->config_text = malloc((size_t)len + 1);
+  ck->theta = malloc(p->n_params * sizeof(double));
+  if (len < 0 || !ck->config_text || !ck->theta) {
+    maml_checkpoint_free(ck);
+    return maml_fail(err, err_sz, MAML_ERR_NOMEM, "out of memory for a checkpoint");
+  }
+  maml_config_format(&t->cfg, ck->config_text, (size_t)len + 1);
+  ck->config_len = (size_t)len;
+  const maml_real *src = best ? t->theta_best : t->theta;
+  for (size_t j = 0; j < p->n_params; j++) ck->theta[j] = src[j];
+  return MAML_OK;
+}
+
+const maml_config *maml_trainer_config(const maml_trainer *t) { return &t->cfg; }
+const maml_policy *maml_trainer_policy(const maml_trainer *t) { return &t->policy; }
+const maml_real *maml_trainer_theta(const maml_trainer *t) { return t->theta; }
+int64_t maml_trainer_iteration(const maml_trainer *t) { return t->iteration; }
+int maml_trainer_threads(const maml_trainer *t) { return maml_pool_threads(t->pool); }
+double maml_trainer_elapsed(const maml_trainer *t) { return t->elapsed; }
+double maml_trainer_best(const maml_trainer *t, int64_t *iteration) {
+  if (iteration) *iteration = t->best_iteration;
+  return t->best_return;
+}

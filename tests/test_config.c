@@ -1,0 +1,518 @@
+/* Config: defaults and the paper's per-family values, setting every key from text, range
+ * and syntax errors (messages name the key and the value), suggestions for unknown keys,
+ * the INI reader (comments, CRLF, section, duplicates, malformed and long lines), format ->
+ * parse round trips, and the file functions. */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "maml/config.h"
+
+#define ERR_SZ 2048
+
+/* field-by-field equality (the struct has padding, so no memcmp of arbitrary values) */
+static void assert_same(const maml_config *a, const maml_config *b) {
+  cr_assert_str_eq(a->env, b->env);
+  cr_assert_eq(a->mode, b->mode);
+  cr_assert_eq(a->first_order, b->first_order);
+  cr_assert_eq(a->seed, b->seed);
+  cr_assert_eq(a->iterations, b->iterations);
+  cr_assert_eq(a->tasks, b->tasks);
+  cr_assert_eq(a->episodes, b->episodes);
+  cr_assert_eq(a->query_episodes, b->query_episodes);
+  cr_assert_eq(a->horizon, b->horizon);
+  cr_assert_eq(a->n_hidden, b->n_hidden);
+  for (int l = 0; l < a->n_hidden; l++) cr_assert_eq(a->hidden[l], b->hidden[l], "layer %d", l);
+  cr_assert_eq(a->activation, b->activation);
+  cr_assert_eq(memcmp(&a->init_std, &b->init_std, sizeof(double)), 0, "init_std");
+  cr_assert_eq(a->inner_steps, b->inner_steps);
+  cr_assert_eq(memcmp(&a->alpha, &b->alpha, sizeof(double)), 0, "alpha");
+  cr_assert_eq(memcmp(&a->gamma, &b->gamma, sizeof(double)), 0, "gamma");
+  cr_assert_eq(memcmp(&a->gae_lambda, &b->gae_lambda, sizeof(double)), 0, "gae_lambda");
+  cr_assert_eq(memcmp(&a->max_kl, &b->max_kl, sizeof(double)), 0, "max_kl");
+  cr_assert_eq(a->cg_iters, b->cg_iters);
+  cr_assert_eq(memcmp(&a->cg_damping, &b->cg_damping, sizeof(double)), 0, "cg_damping");
+  cr_assert_eq(memcmp(&a->ls_backtrack, &b->ls_backtrack, sizeof(double)), 0, "ls_backtrack");
+  cr_assert_eq(a->ls_steps, b->ls_steps);
+  cr_assert_eq(a->threads, b->threads);
+  cr_assert_eq(a->checkpoint_every, b->checkpoint_every);
+}
+
+/* format c, parse the text into fresh defaults, and compare */
+static void assert_round_trip(const maml_config *c) {
+  char text[8192], err[ERR_SZ] = "";
+  int n = maml_config_format(c, text, sizeof text);
+  cr_assert(n > 0 && n < (int)sizeof text);
+  cr_assert_eq((size_t)n, strlen(text));
+  cr_assert_eq(maml_config_format(c, NULL, 0), n, "the length without a buffer");
+  maml_config d;
+  maml_config_defaults(&d);
+  cr_assert_eq(maml_config_parse_ini(&d, text, (size_t)n, "round-trip", err, sizeof err), MAML_OK,
+               "%s\n%s", err, text);
+  assert_same(c, &d);
+}
+
+static void set_ok(maml_config *c, const char *key, const char *value) {
+  char err[ERR_SZ] = "";
+  cr_assert_eq(maml_config_set(c, key, value, err, sizeof err), MAML_OK, "%s = %s: %s", key, value,
+               err);
+}
+
+/* a refused value: the message names the key and the value, and c is unchanged */
+static void set_bad(const char *key, const char *value) {
+  maml_config c, before;
+  maml_config_defaults(&c);
+  before = c;
+  char err[ERR_SZ] = "";
+  cr_assert_eq(maml_config_set(&c, key, value, err, sizeof err), MAML_ERR_ARG, "%s = '%s'", key,
+               value);
+  cr_assert_not_null(strstr(err, key), "message '%s' does not name the key %s", err, key);
+  cr_assert_not_null(strstr(err, value), "message '%s' does not name the value '%s'", err, value);
+  assert_same(&c, &before);
+}
+
+/* ---- defaults and resolution --------------------------------------------------------- */
+
+Test(config, defaults) {
+  maml_config c;
+  maml_config_defaults(&c);
+  cr_assert_str_eq(c.env, "");
+  cr_assert_eq(c.mode, MAML_MODE_MAML);
+  cr_assert_eq(c.first_order, 0);
+  cr_assert_eq(c.seed, 1);
+  cr_assert_eq(c.iterations, 0);
+  cr_assert_eq(c.tasks, 0);
+  cr_assert_eq(c.episodes, 0);
+  cr_assert_eq(c.query_episodes, 0);
+  cr_assert_eq(c.horizon, 0);
+  cr_assert_eq(c.n_hidden, 2);
+  cr_assert_eq(c.hidden[0], 100);
+  cr_assert_eq(c.hidden[1], 100);
+  cr_assert_eq(c.activation, MAML_ACT_RELU);
+  cr_assert_eq(c.init_std, 1.0);
+  cr_assert_eq(c.inner_steps, 1);
+  cr_assert_eq(c.alpha, 0.1);
+  cr_assert_eq(c.gamma, 0.99);
+  cr_assert_eq(c.gae_lambda, 1.0);
+  cr_assert_eq(c.max_kl, 0.01);
+  cr_assert_eq(c.cg_iters, 10);
+  cr_assert_eq(c.cg_damping, 1e-5);
+  cr_assert_eq(c.ls_backtrack, 0.8);
+  cr_assert_eq(c.ls_steps, 15);
+  cr_assert_eq(c.threads, 0);
+  cr_assert_eq(c.checkpoint_every, 10);
+  assert_round_trip(&c); /* unset values too */
+}
+
+Test(config, resolve_gives_the_papers_values) {
+  static const struct {
+    const char *env;
+    int tasks, episodes, horizon, iterations;
+  } want[] = {
+      {"cheetah-vel", 40, 20, 200, 500}, {"cheetah-dir", 40, 20, 200, 500},
+      {"ant-vel", 40, 20, 200, 500},     {"ant-dir", 40, 40, 200, 500},
+      {"ant-goal", 40, 20, 200, 500},    {"nav2d", 20, 20, 100, 100},
+  };
+  for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+    maml_config c;
+    char err[ERR_SZ] = "";
+    maml_config_defaults(&c);
+    set_ok(&c, "env", want[i].env);
+    cr_assert_eq(maml_config_resolve(&c, err, sizeof err), MAML_OK, "%s: %s", want[i].env, err);
+    cr_assert_eq(c.tasks, want[i].tasks, "%s tasks", want[i].env);
+    cr_assert_eq(c.episodes, want[i].episodes, "%s episodes", want[i].env);
+    cr_assert_eq(c.query_episodes, want[i].episodes, "%s query episodes", want[i].env);
+    cr_assert_eq(c.horizon, want[i].horizon, "%s horizon", want[i].env);
+    cr_assert_eq(c.iterations, want[i].iterations, "%s iterations", want[i].env);
+    cr_assert_eq(c.inner_steps, 1);
+    cr_assert_eq(c.alpha, 0.1);
+    cr_assert_eq(c.n_hidden, 2);
+    /* resolving again changes nothing */
+    maml_config again = c;
+    cr_assert_eq(maml_config_resolve(&again, err, sizeof err), MAML_OK, "%s", err);
+    assert_same(&c, &again);
+    assert_round_trip(&c);
+  }
+}
+
+Test(config, resolve_keeps_given_values_and_checks_them) {
+  maml_config c;
+  char err[ERR_SZ] = "";
+  maml_config_defaults(&c);
+  cr_assert_eq(maml_config_resolve(&c, err, sizeof err), MAML_ERR_ARG);
+  cr_assert_not_null(strstr(err, "no env"), "%s", err);
+  cr_assert_not_null(strstr(err, "nav2d"), "the families are listed: %s", err);
+
+  set_ok(&c, "env", "nav2d");
+  set_ok(&c, "episodes", "7");
+  set_ok(&c, "tasks", "3");
+  set_ok(&c, "horizon", "50");
+  set_ok(&c, "threads", "0");
+  cr_assert_eq(maml_config_resolve(&c, err, sizeof err), MAML_OK, "%s", err);
+  cr_assert_eq(c.episodes, 7);
+  cr_assert_eq(c.query_episodes, 7);
+  cr_assert_eq(c.tasks, 3);
+  cr_assert_eq(c.horizon, 50);
+  cr_assert_eq(c.threads, 0, "0 = auto is left to the trainer");
+
+  set_ok(&c, "horizon", "101"); /* within the key's range but over nav2d's 100 */
+  cr_assert_eq(maml_config_resolve(&c, err, sizeof err), MAML_ERR_ARG);
+  cr_assert_not_null(strstr(err, "horizon"), "%s", err);
+  cr_assert_not_null(strstr(err, "101"), "%s", err);
+
+  /* values placed in the struct directly are checked too */
+  maml_config_defaults(&c);
+  set_ok(&c, "env", "cheetah-vel");
+  c.gamma = 1.5;
+  cr_assert_eq(maml_config_resolve(&c, err, sizeof err), MAML_ERR_ARG);
+  cr_assert_not_null(strstr(err, "gamma"), "%s", err);
+  maml_config_defaults(&c);
+  strcpy(c.env, "cheetah-fly");
+  cr_assert_eq(maml_config_resolve(&c, err, sizeof err), MAML_ERR_ARG);
+  cr_assert_not_null(strstr(err, "cheetah-fly"), "%s", err);
+}
+
+Test(config, modes) {
+  maml_config c;
+  char err[ERR_SZ] = "";
+  maml_config_defaults(&c);
+  set_ok(&c, "env", "ant-dir");
+  set_ok(&c, "inner_steps", "0");
+  cr_assert_eq(maml_config_resolve(&c, err, sizeof err), MAML_ERR_ARG, "maml needs a step");
+  cr_assert_not_null(strstr(err, "inner_steps"), "%s", err);
+
+  for (int m = 0; m < 2; m++) {
+    maml_config_defaults(&c);
+    set_ok(&c, "env", "ant-dir");
+    set_ok(&c, "first_order", "yes");
+    set_ok(&c, "inner_steps", "3");
+    set_ok(&c, "mode", m ? "oracle" : "pretrain");
+    cr_assert_eq(maml_config_resolve(&c, err, sizeof err), MAML_OK, "%s", err);
+    cr_assert_eq(c.mode, m ? MAML_MODE_ORACLE : MAML_MODE_PRETRAIN);
+    cr_assert_eq(c.inner_steps, 0);
+    cr_assert_eq(c.first_order, 0);
+    assert_round_trip(&c);
+  }
+  cr_assert_str_eq(maml_mode_name(MAML_MODE_MAML), "maml");
+  cr_assert_str_eq(maml_mode_name(MAML_MODE_PRETRAIN), "pretrain");
+  cr_assert_str_eq(maml_mode_name(MAML_MODE_ORACLE), "oracle");
+}
+
+/* ---- setting keys -------------------------------------------------------------------- */
+
+Test(config, every_key_from_text) {
+  maml_config c;
+  maml_config_defaults(&c);
+  set_ok(&c, "env", "ant-goal");
+  set_ok(&c, "mode", "pretrain");
+  set_ok(&c, "first-order", "true"); /* dashes work */
+  set_ok(&c, "seed", "18446744073709551615");
+  set_ok(&c, "iterations", "10000000");
+  set_ok(&c, "tasks", "100000");
+  set_ok(&c, "episodes", "1");
+  set_ok(&c, "query_episodes", "65536");
+  set_ok(&c, "horizon", "  17 ");
+  set_ok(&c, "hidden", "64, 32,16");
+  set_ok(&c, "activation", "tanh");
+  set_ok(&c, "init_std", "0.3");
+  set_ok(&c, "inner_steps", "100");
+  set_ok(&c, "alpha", "1e-3");
+  set_ok(&c, "gamma", "1");
+  set_ok(&c, "gae_lambda", "0");
+  set_ok(&c, "max-kl", "0.02");
+  set_ok(&c, "cg_iters", "1000");
+  set_ok(&c, "cg_damping", "0");
+  set_ok(&c, "ls_backtrack", "0.5");
+  set_ok(&c, "ls_steps", "1");
+  set_ok(&c, "threads", "1024");
+  set_ok(&c, "checkpoint_every", "7");
+  cr_assert_str_eq(c.env, "ant-goal");
+  cr_assert_eq(c.mode, MAML_MODE_PRETRAIN);
+  cr_assert_eq(c.first_order, 1);
+  cr_assert_eq(c.seed, UINT64_MAX);
+  cr_assert_eq(c.iterations, 10000000);
+  cr_assert_eq(c.tasks, 100000);
+  cr_assert_eq(c.episodes, 1);
+  cr_assert_eq(c.query_episodes, 65536);
+  cr_assert_eq(c.horizon, 17);
+  cr_assert_eq(c.n_hidden, 3);
+  cr_assert_eq(c.hidden[0], 64);
+  cr_assert_eq(c.hidden[1], 32);
+  cr_assert_eq(c.hidden[2], 16);
+  cr_assert_eq(c.activation, MAML_ACT_TANH);
+  cr_assert_eq(c.init_std, 0.3);
+  cr_assert_eq(c.inner_steps, 100);
+  cr_assert_eq(c.alpha, 1e-3);
+  cr_assert_eq(c.gamma, 1.0);
+  cr_assert_eq(c.gae_lambda, 0.0);
+  cr_assert_eq(c.max_kl, 0.02);
+  cr_assert_eq(c.cg_iters, 1000);
+  cr_assert_eq(c.cg_damping, 0.0);
+  cr_assert_eq(c.ls_backtrack, 0.5);
+  cr_assert_eq(c.ls_steps, 1);
+  cr_assert_eq(c.threads, 1024);
+  cr_assert_eq(c.checkpoint_every, 7);
+  assert_round_trip(&c);
+
+  /* awkward doubles come back bit for bit */
+  set_ok(&c, "alpha", "0.1234567890123456789");
+  set_ok(&c, "cg_damping", "4.9406564584124654e-324"); /* the smallest subnormal */
+  set_ok(&c, "gamma", "0.30000000000000004");
+  set_ok(&c, "max_kl", "0x1.999999999999ap-4");
+  set_ok(&c, "hidden", "none");
+  assert_round_trip(&c);
+  cr_assert_eq(c.n_hidden, 0);
+  set_ok(&c, "hidden", "");
+  cr_assert_eq(c.n_hidden, 0);
+  set_ok(&c, "hidden", "1,2,3,4,5,6,7,4096");
+  cr_assert_eq(c.n_hidden, 8);
+  assert_round_trip(&c);
+
+  static const char *const yes[] = {"1", "true", "yes", "on", "TRUE"};
+  static const char *const no[] = {"0", "false", "no", "off", "Off"};
+  for (int i = 0; i < 5; i++) {
+    set_ok(&c, "first_order", yes[i]);
+    cr_assert_eq(c.first_order, 1, "%s", yes[i]);
+    set_ok(&c, "first_order", no[i]);
+    cr_assert_eq(c.first_order, 0, "%s", no[i]);
+  }
+}
+
+Test(config, bad_values_name_key_and_value) {
+  set_bad("alpha", "-1");
+  set_bad("alpha", "0");
+  set_bad("alpha", "100.5");
+  set_bad("alpha", "0.1x");
+  set_bad("alpha", "nan");
+  set_bad("alpha", "inf");
+  set_bad("alpha", "1e999");
+  set_bad("alpha", "");
+  set_bad("init_std", "0");
+  set_bad("init_std", "101");
+  set_bad("gamma", "1.0000001");
+  set_bad("gamma", "-0.1");
+  set_bad("gae_lambda", "2");
+  set_bad("max_kl", "0");
+  set_bad("max_kl", "11");
+  set_bad("cg_damping", "-1e-9");
+  set_bad("cg_damping", "2e6");
+  set_bad("ls_backtrack", "1");
+  set_bad("ls_backtrack", "0");
+  set_bad("iterations", "0");
+  set_bad("iterations", "10000001");
+  set_bad("iterations", "1.5");
+  set_bad("iterations", "1e3");
+  set_bad("iterations", "99999999999999999999999");
+  set_bad("tasks", "100001");
+  set_bad("tasks", "-3");
+  set_bad("episodes", "65537");
+  set_bad("query_episodes", "0");
+  set_bad("horizon", "100001");
+  set_bad("inner_steps", "101");
+  set_bad("inner_steps", "-1");
+  set_bad("cg_iters", "0");
+  set_bad("ls_steps", "1001");
+  set_bad("threads", "1025");
+  set_bad("threads", "-1");
+  set_bad("checkpoint_every", "0");
+  set_bad("seed", "-1");
+  set_bad("seed", "18446744073709551616");
+  set_bad("seed", "12abc");
+  set_bad("seed", "");
+  set_bad("hidden", "100,0");
+  set_bad("hidden", "100,4097");
+  set_bad("hidden", "100,,100");
+  set_bad("hidden", "100,");
+  set_bad("hidden", "-5");
+  set_bad("hidden", "1,2,3,4,5,6,7,8,9");
+  set_bad("hidden", "64x64");
+  set_bad("activation", "sigmoid");
+  set_bad("mode", "reptile");
+  set_bad("first_order", "maybe");
+  set_bad("first_order", "2");
+  set_bad("env", "cheetah");
+  set_bad("env", "");
+
+  char err[ERR_SZ] = "";
+  maml_config c;
+  maml_config_defaults(&c);
+  cr_assert_eq(maml_config_set(&c, "alpha", "-1", err, sizeof err), MAML_ERR_ARG);
+  cr_assert_str_eq(err, "alpha: '-1' is out of range: expected a number > 0 and <= 100");
+  cr_assert_eq(maml_config_set(&c, "env", "ant-vell", err, sizeof err), MAML_ERR_ARG);
+  cr_assert_not_null(strstr(err, "ant-vel, ant-dir"), "the families are listed: %s", err);
+  cr_assert_not_null(strstr(err, "did you mean 'ant-vel'"), "%s", err);
+
+  /* a huge value is refused without overflowing anything */
+  size_t n = 100000;
+  char *big = malloc(n + 1);
+  cr_assert_not_null(big);
+  memset(big, '9', n);
+  big[n] = '\0';
+  cr_assert_eq(maml_config_set(&c, "alpha", big, err, sizeof err), MAML_ERR_ARG);
+  cr_assert_not_null(strstr(err, "alpha"), "%s", err);
+  cr_assert_eq(maml_config_set(&c, big, "1", err, sizeof err), MAML_ERR_ARG);
+  cr_assert_not_null(strstr(err, "unknown key"), "%s", err);
+  free(big);
+}
+
+Test(config, unknown_keys_suggest_the_closest) {
+  static const struct {
+    const char *typo, *want;
+  } cases[] = {
+      {"max-k", "max_kl"},         {"max_kll", "max_kl"},           {"alhpa", "alpha"},
+      {"iteration", "iterations"}, {"inner-step", "inner_steps"},   {"gae-lamda", "gae_lambda"},
+      {"hiden", "hidden"},         {"ls-backtrak", "ls_backtrack"}, {"thread", "threads"},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    maml_config c;
+    maml_config_defaults(&c);
+    char err[ERR_SZ] = "", want[128];
+    cr_assert_eq(maml_config_set(&c, cases[i].typo, "1", err, sizeof err), MAML_ERR_ARG);
+    snprintf(want, sizeof want, "unknown key '%s' (did you mean '%s'?)", cases[i].typo,
+             cases[i].want);
+    cr_assert_str_eq(err, want);
+  }
+  maml_config c;
+  maml_config_defaults(&c);
+  char err[ERR_SZ] = "";
+  cr_assert_eq(maml_config_set(&c, "learning_rate", "1", err, sizeof err), MAML_ERR_ARG);
+  cr_assert_not_null(strstr(err, "unknown key 'learning_rate'"), "%s", err);
+  cr_assert_null(strstr(err, "did you mean"), "nothing is close: %s", err);
+  cr_assert_eq(maml_config_set(&c, "", "1", err, sizeof err), MAML_ERR_ARG);
+}
+
+Test(config, keys_table) {
+  const maml_config_key *k = maml_config_keys();
+  int n = 0;
+  maml_config c;
+  maml_config_defaults(&c);
+  char text[8192];
+  maml_config_format(&c, text, sizeof text);
+  for (; k[n].name; n++) {
+    cr_assert_not_null(k[n].syntax);
+    cr_assert_not_null(k[n].help);
+    char line[64];
+    snprintf(line, sizeof line, "%s = ", k[n].name);
+    cr_assert_not_null(strstr(text, line), "%s is formatted", k[n].name);
+    if (strcmp(k[n].name, "env"))
+      cr_assert_not_null(strstr(k[n].help, "default"), "%s mentions its default", k[n].name);
+  }
+  cr_assert_eq(n, 23);
+}
+
+/* ---- INI ----------------------------------------------------------------------------- */
+
+static maml_status parse(maml_config *c, const char *text, char *err) {
+  return maml_config_parse_ini(c, text, strlen(text), "x.ini", err, ERR_SZ);
+}
+
+Test(config, ini_syntax) {
+  const char *text =
+      "\xEF\xBB\xBF# a comment\r\n"
+      "  ; another comment\r\n"
+      "\r\n"
+      "[train]\r\n"
+      "env = cheetah-dir\r\n"
+      "  alpha=0.05  \r\n"
+      "\tmax-kl\t=\t0.02\r\n"
+      "hidden = 32,32\r\n"
+      "alpha = 0.2\r\n" /* the last one wins */
+      "[ train ]\n"
+      "tasks = 5"; /* no newline at the end */
+  maml_config c;
+  maml_config_defaults(&c);
+  char err[ERR_SZ] = "";
+  cr_assert_eq(parse(&c, text, err), MAML_OK, "%s", err);
+  cr_assert_str_eq(c.env, "cheetah-dir");
+  cr_assert_eq(c.alpha, 0.2);
+  cr_assert_eq(c.max_kl, 0.02);
+  cr_assert_eq(c.n_hidden, 2);
+  cr_assert_eq(c.hidden[0], 32);
+  cr_assert_eq(c.tasks, 5);
+  /* len bounds the text: what follows is not read */
+  const char *cut = "tasks = 7\ngarbage";
+  cr_assert_eq(maml_config_parse_ini(&c, cut, 10, "cut", err, sizeof err), MAML_OK, "%s", err);
+  cr_assert_eq(c.tasks, 7);
+  cr_assert_eq(maml_config_parse_ini(&c, "", 0, "empty", err, sizeof err), MAML_OK);
+}
+
+/* text refused with a message containing want; c is left as it was */
+static void ini_bad(const char *text, size_t len, maml_status code, const char *want) {
+  maml_config c, before;
+  maml_config_defaults(&c);
+  before = c;
+  char err[ERR_SZ] = "";
+  cr_assert_eq(maml_config_parse_ini(&c, text, len, "x.ini", err, sizeof err), code, "%s", err);
+  cr_assert_not_null(strstr(err, want), "'%s' should contain '%s'", err, want);
+  assert_same(&c, &before);
+}
+
+/* a string literal's bytes, embedded NULs included */
+#define INI_BAD(lit, code, want) ini_bad(lit, sizeof(lit) - 1, code, want)
+
+Test(config, ini_errors_name_the_line) {
+  INI_BAD("alpha = 0.2\njust words\n", MAML_ERR_FORMAT, "x.ini:2: expected 'key = value'");
+  INI_BAD("# c\n\n[eval]\nalpha = 1\n", MAML_ERR_FORMAT, "x.ini:3:");
+  INI_BAD("[train\n", MAML_ERR_FORMAT, "x.ini:1:");
+  INI_BAD("= 3\n", MAML_ERR_FORMAT, "x.ini:1:");
+  INI_BAD("\n\n\nalpha = -1\n", MAML_ERR_ARG, "x.ini:4: alpha: '-1' is out of range");
+  INI_BAD("tasks = 3\r\nmax-k = 1\r\n", MAML_ERR_ARG,
+          "x.ini:2: unknown key 'max-k' (did you mean 'max_kl'?)");
+  INI_BAD("alpha = 0.2\nga\0mma = 1\n", MAML_ERR_FORMAT, "x.ini:2:");
+  INI_BAD("alpha = 0.2\r\n\0", MAML_ERR_FORMAT, "x.ini:2:");
+  /* a valid first line is not applied when a later one fails */
+  INI_BAD("alpha = 0.5\nbeta = 1\n", MAML_ERR_ARG, "x.ini:2:");
+}
+
+Test(config, long_lines) {
+  size_t n = 1u << 20;
+  char *text = malloc(n);
+  cr_assert_not_null(text);
+  memcpy(text, "alpha = 0.2\nhidden = ", 21);
+  memset(text + 21, '1', n - 21);
+  ini_bad(text, n, MAML_ERR_FORMAT, "x.ini:2:");
+  memset(text, '#', n); /* a long comment is still a long line */
+  ini_bad(text, n, MAML_ERR_FORMAT, "x.ini:1:");
+  free(text);
+}
+
+/* ---- files --------------------------------------------------------------------------- */
+
+Test(config, save_and_load) {
+  char dir[] = "/tmp/maml_config_XXXXXX";
+  cr_assert_not_null(mkdtemp(dir));
+  char path[256], err[ERR_SZ] = "";
+  snprintf(path, sizeof path, "%s/run.ini", dir);
+  maml_config c, d;
+  maml_config_defaults(&c);
+  set_ok(&c, "env", "nav2d");
+  set_ok(&c, "gamma", "0.95");
+  cr_assert_eq(maml_config_resolve(&c, err, sizeof err), MAML_OK, "%s", err);
+  cr_assert_eq(maml_config_save(&c, path, err, sizeof err), MAML_OK, "%s", err);
+  maml_config_defaults(&d);
+  cr_assert_eq(maml_config_load(&d, path, err, sizeof err), MAML_OK, "%s", err);
+  assert_same(&c, &d);
+  unlink(path);
+
+  cr_assert_eq(maml_config_load(&d, path, err, sizeof err), MAML_ERR_IO);
+  cr_assert_not_null(strstr(err, path), "%s", err);
+  cr_assert_eq(maml_config_load(&d, dir, err, sizeof err), MAML_ERR_IO, "a folder: %s", err);
+  snprintf(path, sizeof path, "%s/no/such/folder.ini", dir);
+  cr_assert_eq(maml_config_save(&c, path, err, sizeof err), MAML_ERR_IO);
+  cr_assert_not_null(strstr(err, path), "%s", err);
+
+  /* a load error names the file and the line */
+  snprintf(path, sizeof path, "%s/bad.ini", dir);
+  FILE *f = fopen(path, "w");
+  cr_assert_not_null(f);
+  fputs("[train]\nepisodes = many\n", f);
+  fclose(f);
+  cr_assert_eq(maml_config_load(&d, path, err, sizeof err), MAML_ERR_ARG);
+  char want[300];
+  snprintf(want, sizeof want, "%s:2: episodes: 'many'", path);
+  cr_assert_not_null(strstr(err, want), "%s", err);
+  unlink(path);
+  rmdir(dir);
+}

@@ -1,0 +1,348 @@
+/* The meta-learner: the meta-gradient and the curvature product of the full meta-objective
+ * (through K = 1 and K = 2 inner steps) against central finite differences of that
+ * objective, first-order mode against J = I, and the TRPO step's guarantees. Batches are
+ * real rollouts of nav2d and cheetah-vel, sampled with theta and then with each theta'_i. */
+#include <criterion/criterion.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "maml/episodes.h"
+#include "maml/meta.h"
+#include "maml/sampler.h"
+#include "testutil.h"
+
+enum { MAX_TASKS = 4 };
+
+typedef struct {
+  maml_env_world world;
+  maml_policy policy;
+  maml_pool *pool;
+  maml_sampler *sampler;
+  maml_learner *learner;
+  int tasks, episodes, horizon;
+  double goals[MAX_TASKS * MAML_TASK_MAX];
+  maml_task_batch sb[MAX_TASKS], qb[MAX_TASKS];
+  maml_real *sadv[MAX_TASKS], *qadv[MAX_TASKS];
+  maml_batch support[MAX_TASKS], query[MAX_TASKS];
+  maml_real *theta;
+} fixture;
+
+static void advantages(const maml_task_batch *b, maml_real *adv) {
+  int rows = b->episodes * b->horizon;
+  maml_discounted_returns(b->reward, b->mask, b->episodes, b->horizon, 0.99, adv);
+  maml_standardize(adv, b->mask, rows);
+}
+
+static void view(const maml_task_batch *b, maml_real *adv, maml_batch *v) {
+  *v = (maml_batch){.n = b->episodes * b->horizon, .obs = b->obs, .act = b->act, .adv = adv,
+                    .mask = b->mask};
+}
+
+/* world, policy, batches; the learner with params mp; adapt and prepare at a fresh theta */
+static void fixture_make(fixture *f, const char *family, int tasks, int episodes, int horizon,
+                         maml_activation act, const maml_meta_params *mp) {
+  char err[1024];
+  memset(f, 0, sizeof *f);
+  f->tasks = tasks, f->episodes = episodes, f->horizon = horizon;
+  cr_assert_eq(maml_env_world_open(&f->world, family, 0, NULL, err, sizeof err), MAML_OK, "%s",
+               err);
+  int hidden[2] = {8, 8};
+  cr_assert_eq(maml_policy_init(&f->policy, f->world.obs_dim, f->world.family->act_dim, 2, hidden,
+                                act, 1.0, err, sizeof err),
+               MAML_OK, "%s", err);
+  cr_assert_eq(maml_pool_create(&f->pool, 2, err, sizeof err), MAML_OK, "%s", err);
+  cr_assert_eq(maml_sampler_create(&f->sampler, &f->world, &f->policy, f->pool, episodes, err,
+                                   sizeof err),
+               MAML_OK, "%s", err);
+  int rows = episodes * horizon;
+  cr_assert_eq(maml_learner_create(&f->learner, &f->policy, f->pool, tasks, rows, rows, mp, err,
+                                   sizeof err),
+               MAML_OK, "%s", err);
+  f->theta = calloc(f->policy.n_params, sizeof(maml_real));
+  maml_rng rng;
+  maml_rng_init(&rng, 5, 0, MAML_PHASE_INIT, 0, 0);
+  maml_policy_init_params(&f->policy, f->theta, &rng);
+  for (int i = 0; i < tasks; i++) {
+    maml_rng_init(&rng, 5, 0, MAML_PHASE_TASKS, (uint32_t)i, 0);
+    f->world.family->sample_task(&rng, f->goals + i * MAML_TASK_MAX);
+    cr_assert_eq(maml_task_batch_alloc(&f->sb[i], episodes, horizon, f->world.obs_dim,
+                                       f->world.family->act_dim),
+                 MAML_OK);
+    cr_assert_eq(maml_task_batch_alloc(&f->qb[i], episodes, horizon, f->world.obs_dim,
+                                       f->world.family->act_dim),
+                 MAML_OK);
+    f->sadv[i] = calloc((size_t)rows, sizeof(maml_real));
+    f->qadv[i] = calloc((size_t)rows, sizeof(maml_real));
+    view(&f->sb[i], f->sadv[i], &f->support[i]);
+    view(&f->qb[i], f->qadv[i], &f->query[i]);
+  }
+
+  const maml_real *thetas[MAX_TASKS];
+  for (int i = 0; i < tasks; i++) thetas[i] = f->theta;
+  cr_assert_eq(maml_sampler_run(f->sampler, tasks, f->goals, thetas, 5, 0, MAML_PHASE_SUPPORT,
+                                f->sb, err, sizeof err),
+               MAML_OK, "%s", err);
+  for (int i = 0; i < tasks; i++) advantages(&f->sb[i], f->sadv[i]);
+  cr_assert_eq(maml_learner_adapt(f->learner, f->theta, f->support, err, sizeof err), MAML_OK,
+               "%s", err);
+  for (int i = 0; i < tasks; i++) thetas[i] = maml_learner_adapted(f->learner, i);
+  cr_assert_eq(maml_sampler_run(f->sampler, tasks, f->goals, thetas, 5, 0, MAML_PHASE_QUERY,
+                                f->qb, err, sizeof err),
+               MAML_OK, "%s", err);
+  for (int i = 0; i < tasks; i++) advantages(&f->qb[i], f->qadv[i]);
+  double surr;
+  cr_assert_eq(maml_learner_prepare(f->learner, f->query, &surr, err, sizeof err), MAML_OK, "%s",
+               err);
+  cr_assert(fabs(surr) < 1e-5, "at theta_old the ratio is 1 and advantages have mean 0: %g",
+            surr);
+}
+
+static void fixture_free(fixture *f) {
+  for (int i = 0; i < f->tasks; i++) {
+    maml_task_batch_free(&f->sb[i]), maml_task_batch_free(&f->qb[i]);
+    free(f->sadv[i]), free(f->qadv[i]);
+  }
+  free(f->theta);
+  maml_learner_destroy(f->learner);
+  maml_sampler_destroy(f->sampler);
+  maml_pool_destroy(f->pool);
+  maml_env_world_close(&f->world);
+}
+
+static maml_meta_params params(int K, int first_order) {
+  return (maml_meta_params){.inner_steps = K, .alpha = 0.1, .first_order = first_order,
+                            .max_kl = 0.01, .cg_iters = 10, .cg_damping = 0.0,
+                            .ls_backtrack = 0.8, .ls_steps = 15};
+}
+
+static void random_vector(double *v, size_t n, uint32_t stream) {
+  maml_rng r;
+  maml_rng_init(&r, 11, 0, MAML_PHASE_TEST, stream, 0);
+  for (size_t j = 0; j < n; j++) v[j] = maml_rng_normal(&r);
+}
+
+/* theta + a u + b v, in the network's type */
+static void shifted(const fixture *f, double a, const double *u, double b, const double *v,
+                    maml_real *out) {
+  for (size_t j = 0; j < f->policy.n_params; j++)
+    out[j] = (maml_real)(f->theta[j] + a * (u ? u[j] : 0) + b * (v ? v[j] : 0));
+}
+
+static double drel(const double *a, const double *b, size_t n) {
+  double d = 0, na = 0, nb = 0;
+  for (size_t j = 0; j < n; j++) d += (a[j] - b[j]) * (a[j] - b[j]), na += a[j] * a[j], nb += b[j] * b[j];
+  double s = fmax(sqrt(na), sqrt(nb));
+  return s > 0 ? sqrt(d) / s : 0;
+}
+
+static double ddot(const double *a, const double *b, size_t n) {
+  double s = 0;
+  for (size_t j = 0; j < n; j++) s += a[j] * b[j];
+  return s;
+}
+
+/* The gradient and the curvature of the whole meta-objective against finite differences
+ * of maml_learner_objective (which re-adapts from S_i at every theta). The curvature is
+ * checked on tanh networks only: second differences of a ReLU network jump wherever a
+ * perturbation moves a unit across its kink (nav2d's first step sits exactly on the kinks:
+ * every episode starts at the origin and biases start at 0), while the R-operator gives the
+ * Hessian between kinks, which is what TRPO needs. */
+static void check_against_finite_differences(const char *family, int K, maml_activation act,
+                                             int tasks, int episodes, int horizon) {
+  if (sizeof(maml_real) != sizeof(double))
+    cr_skip_test("finite differences of the meta-objective need the double build");
+  fixture f;
+  maml_meta_params mp = params(K, 0);
+  fixture_make(&f, family, tasks, episodes, horizon, act, &mp);
+  size_t n = f.policy.n_params;
+  double *g = malloc(n * sizeof *g), *fd = malloc(n * sizeof *fd);
+  memcpy(g, maml_learner_grad(f.learner), n * sizeof *g);
+
+  /* curvature products first: the objective evaluations below overwrite the caches */
+  enum { NV = 3 };
+  double *v[NV], *av[NV];
+  for (int k = 0; k < NV; k++) {
+    v[k] = malloc(n * sizeof(double)), av[k] = malloc(n * sizeof(double));
+    random_vector(v[k], n, (uint32_t)k);
+    maml_learner_curvature(f.learner, v[k], av[k]);
+  }
+
+  /* gradient: every component */
+  maml_real *th = malloc(n * sizeof *th);
+  double eps = 1e-6;
+  for (size_t j = 0; j < n; j++) {
+    double lp, lm;
+    memcpy(th, f.theta, n * sizeof *th);
+    th[j] = f.theta[j] + eps;
+    maml_learner_objective(f.learner, th, &lp, NULL);
+    th[j] = f.theta[j] - eps;
+    maml_learner_objective(f.learner, th, &lm, NULL);
+    fd[j] = (lp - lm) / (2 * eps);
+  }
+  double gnorm = sqrt(ddot(g, g, n));
+  cr_assert(gnorm > 1e-4, "%s K=%d: gradient is near zero (%g)", family, K, gnorm);
+  double e = drel(g, fd, n);
+  cr_expect(e < 1e-5, "%s K=%d: meta-gradient vs finite differences: rel. error %g", family, K, e);
+
+  /* curvature: u^T A v from the KL's second differences, for every pair */
+  double h = 1e-4;
+  for (int a = 0; act == MAML_ACT_TANH && a < NV; a++)
+    for (int b = a; b < NV; b++) {
+      double k4[4];
+      int s = 0;
+      for (int sa = 1; sa >= -1; sa -= 2)
+        for (int sb = 1; sb >= -1; sb -= 2) {
+          shifted(&f, sa * h, v[a], sb * h, v[b], th);
+          maml_learner_objective(f.learner, th, NULL, &k4[s++]);
+        }
+      double fd_uav = (k4[0] - k4[1] - k4[2] + k4[3]) / (4 * h * h);
+      double uav = ddot(v[a], av[b], n);
+      double scale = sqrt(ddot(v[a], av[a], n) * ddot(v[b], av[b], n));
+      cr_assert(scale > 1e-6, "%s K=%d: curvature is near zero", family, K);
+      cr_expect(fabs(uav - fd_uav) < 1e-5 * scale,
+                "%s K=%d: v%d^T A v%d = %.10g, finite differences %.10g", family, K, a, b, uav,
+                fd_uav);
+    }
+  /* and symmetric, as the Hessian of the KL must be */
+  double sym = fabs(ddot(v[0], av[1], n) - ddot(v[1], av[0], n));
+  cr_expect(sym < 1e-9 * sqrt(ddot(v[0], av[0], n) * ddot(v[1], av[1], n)), "A not symmetric");
+
+  for (int k = 0; k < NV; k++) free(v[k]), free(av[k]);
+  free(th), free(g), free(fd);
+  fixture_free(&f);
+}
+
+Test(meta, nav2d_one_inner_step_matches_finite_differences) {
+  check_against_finite_differences("nav2d", 1, MAML_ACT_TANH, 3, 5, 15);
+}
+Test(meta, nav2d_two_inner_steps_match_finite_differences) {
+  check_against_finite_differences("nav2d", 2, MAML_ACT_TANH, 3, 5, 15);
+}
+Test(meta, cheetah_one_inner_step_matches_finite_differences) {
+  check_against_finite_differences("cheetah-vel", 1, MAML_ACT_TANH, 2, 3, 10);
+}
+Test(meta, cheetah_two_inner_steps_match_finite_differences) {
+  check_against_finite_differences("cheetah-vel", 2, MAML_ACT_TANH, 2, 3, 10);
+}
+Test(meta, no_inner_step_matches_finite_differences) {
+  check_against_finite_differences("nav2d", 0, MAML_ACT_TANH, 3, 5, 15);
+}
+/* the paper's network is ReLU: its meta-gradient (cheetah states are never on a kink) */
+Test(meta, cheetah_relu_gradient_matches_finite_differences) {
+  check_against_finite_differences("cheetah-vel", 2, MAML_ACT_RELU, 2, 3, 10);
+}
+
+/* First-order mode is exactly J = I: its gradient is the mean of the surrogate gradients at
+ * each theta'_i, its curvature the mean Fisher product there; and it differs from the exact
+ * second-order gradient. */
+Test(meta, first_order_is_identity_jacobian) {
+  fixture f, s;
+  maml_meta_params fo = params(1, 1), so = params(1, 0);
+  fo.cg_damping = so.cg_damping = 1e-3;
+  fixture_make(&f, "nav2d", 3, 4, 12, MAML_ACT_TANH, &fo);
+  fixture_make(&s, "nav2d", 3, 4, 12, MAML_ACT_TANH, &so);
+  size_t n = f.policy.n_params;
+  maml_policy_cache c;
+  maml_policy_work w;
+  cr_assert_eq(maml_policy_cache_alloc(&c, &f.policy, 4 * 12), MAML_OK);
+  cr_assert_eq(maml_policy_work_alloc(&w, &f.policy, 4 * 12), MAML_OK);
+  maml_real *gi = malloc(n * sizeof *gi), *logp = malloc(48 * sizeof *logp);
+  double *expect_g = calloc(n, sizeof(double)), *expect_av = calloc(n, sizeof(double));
+  double *v = malloc(n * sizeof(double)), *av = malloc(n * sizeof(double));
+  maml_real *vr = malloc(n * sizeof *vr);
+  random_vector(v, n, 9);
+  for (size_t j = 0; j < n; j++) vr[j] = (maml_real)v[j];
+
+  for (int i = 0; i < f.tasks; i++) {
+    const maml_real *ad = maml_learner_adapted(f.learner, i);
+    maml_batch q = f.query[i];
+    maml_policy_forward(&f.policy, ad, q.obs, q.n, &c);
+    maml_policy_log_prob(&f.policy, ad, c.mu, q.act, q.n, logp);
+    q.logp_old = logp;
+    maml_surrogate_grad(&f.policy, ad, &q, &c, gi);
+    for (size_t j = 0; j < n; j++) expect_g[j] += gi[j];
+    maml_policy_fvp(&f.policy, ad, &c, q.mask, &w, vr, gi);
+    for (size_t j = 0; j < n; j++) expect_av[j] += gi[j];
+  }
+  for (size_t j = 0; j < n; j++) {
+    expect_g[j] *= 1.0 / f.tasks;
+    expect_av[j] = expect_av[j] * (1.0 / f.tasks) + fo.cg_damping * v[j];
+  }
+  maml_learner_curvature(f.learner, v, av);
+  cr_assert_eq(memcmp(expect_g, maml_learner_grad(f.learner), n * sizeof(double)), 0,
+               "first-order gradient != mean surrogate gradient at theta'_i");
+  cr_assert_eq(memcmp(expect_av, av, n * sizeof(double)), 0,
+               "first-order curvature != mean Fisher product at theta'_i");
+  double d = drel(maml_learner_grad(f.learner), maml_learner_grad(s.learner), n);
+  cr_assert(d > 1e-4, "second-order gradient equals the first-order one (%g): J unused?", d);
+
+  free(gi), free(logp), free(expect_g), free(expect_av), free(v), free(av), free(vr);
+  maml_policy_cache_free(&c), maml_policy_work_free(&w);
+  fixture_free(&f), fixture_free(&s);
+}
+
+/* The step keeps its promises: an accepted step lowers the surrogate within the KL bound
+ * (checked by re-evaluating the objective at the new theta), and reports it. */
+Test(meta, step_lowers_surrogate_within_kl_bound) {
+  fixture f;
+  maml_meta_params mp = params(1, 0);
+  mp.cg_damping = 1e-5;
+  fixture_make(&f, "nav2d", 4, 6, 20, MAML_ACT_RELU, &mp);
+  size_t n = f.policy.n_params;
+  maml_real *theta = malloc(n * sizeof *theta);
+  memcpy(theta, f.theta, n * sizeof *theta);
+  maml_step_stats st;
+  char err[256];
+  cr_assert_eq(maml_learner_step(f.learner, theta, &st, err, sizeof err), MAML_OK, "%s", err);
+  cr_assert_eq(st.outcome, MAML_STEP_ACCEPTED, "outcome %d", st.outcome);
+  cr_assert(st.surr_after < st.surr_before);
+  cr_assert(st.kl > 0 && st.kl <= mp.max_kl, "kl %g", st.kl);
+  cr_assert(st.cg_iters >= 1 && st.ls_tries >= 1 && st.flops > 0);
+  cr_assert(st.expected < 0, "the full step must point downhill (g.s = %g)", st.expected);
+  cr_assert(memcmp(theta, f.theta, n * sizeof *theta) != 0, "theta unchanged");
+  double surr, kl;
+  maml_learner_objective(f.learner, theta, &surr, &kl);
+  cr_assert_eq(surr, st.surr_after);
+  cr_assert_eq(kl, st.kl);
+  free(theta);
+  fixture_free(&f);
+}
+
+/* A NaN in a query batch never reaches theta. */
+Test(meta, nonfinite_batch_is_rejected) {
+  fixture f;
+  maml_meta_params mp = params(1, 0);
+  fixture_make(&f, "nav2d", 2, 3, 10, MAML_ACT_RELU, &mp);
+  size_t n = f.policy.n_params;
+  f.qadv[1][4] = NAN;
+  char err[256];
+  cr_assert_eq(maml_learner_prepare(f.learner, f.query, NULL, err, sizeof err), MAML_OK);
+  maml_real *theta = malloc(n * sizeof *theta);
+  memcpy(theta, f.theta, n * sizeof *theta);
+  maml_step_stats st;
+  cr_assert_eq(maml_learner_step(f.learner, theta, &st, err, sizeof err), MAML_OK);
+  cr_assert_eq(st.outcome, MAML_STEP_NONFINITE);
+  cr_assert_eq(memcmp(theta, f.theta, n * sizeof *theta), 0, "theta was touched");
+  free(theta);
+  fixture_free(&f);
+}
+
+Test(meta, bad_parameters_are_refused) {
+  maml_policy p;
+  char err[256];
+  int hidden[1] = {4};
+  cr_assert_eq(maml_policy_init(&p, 2, 2, 1, hidden, MAML_ACT_RELU, 1.0, err, sizeof err), MAML_OK);
+  maml_pool *pool;
+  cr_assert_eq(maml_pool_create(&pool, 1, err, sizeof err), MAML_OK);
+  maml_learner *l;
+  maml_meta_params mp = params(1, 0);
+  mp.max_kl = 0;
+  cr_assert_eq(maml_learner_create(&l, &p, pool, 2, 10, 10, &mp, err, sizeof err), MAML_ERR_ARG);
+  cr_assert(strstr(err, "max_kl"), "%s", err);
+  mp = params(1, 0);
+  mp.ls_backtrack = 1.0;
+  cr_assert_eq(maml_learner_create(&l, &p, pool, 2, 10, 10, &mp, err, sizeof err), MAML_ERR_ARG);
+  cr_assert(strstr(err, "ls_backtrack"), "%s", err);
+  maml_pool_destroy(pool);
+}

@@ -1,0 +1,193 @@
+/* The training loop: the thread count changes nothing, a run restored from a checkpoint
+ * ends exactly where an uninterrupted one does, a short nav2d run learns to adapt, and the
+ * metrics files hold each iteration once across a resume. */
+#include <criterion/criterion.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "maml/metrics.h"
+#include "maml/train.h"
+
+static maml_config small_config(const char *env, maml_mode mode, int threads) {
+  maml_config c;
+  char err[1024];
+  maml_config_defaults(&c);
+  snprintf(c.env, sizeof c.env, "%s", env);
+  c.mode = mode;
+  c.tasks = 4, c.episodes = 4, c.horizon = 30, c.iterations = 10;
+  c.n_hidden = 2, c.hidden[0] = c.hidden[1] = 16;
+  c.threads = threads;
+  c.seed = 3;
+  cr_assert_eq(maml_config_resolve(&c, err, sizeof err), MAML_OK, "%s", err);
+  return c;
+}
+
+static maml_trainer *make(const maml_config *c) {
+  maml_trainer *t;
+  char err[4096];
+  cr_assert_eq(maml_trainer_create(&t, c, NULL, err, sizeof err), MAML_OK, "%s", err);
+  return t;
+}
+
+static void iterate(maml_trainer *t, int n) {
+  char err[1024];
+  maml_iter_metrics m;
+  for (int i = 0; i < n; i++)
+    cr_assert_eq(maml_trainer_iterate(t, &m, err, sizeof err), MAML_OK, "%s", err);
+}
+
+static void same_theta(const maml_trainer *a, const maml_trainer *b, const char *what) {
+  size_t n = maml_trainer_policy(a)->n_params;
+  cr_assert_eq(memcmp(maml_trainer_theta(a), maml_trainer_theta(b), n * sizeof(maml_real)), 0,
+               "%s: parameters differ", what);
+}
+
+static void check_threads(const char *env, maml_mode mode, int first_order) {
+  maml_config c1 = small_config(env, mode, 1), c2 = small_config(env, mode, 2);
+  c1.first_order = c2.first_order = first_order && mode == MAML_MODE_MAML;
+  maml_trainer *a = make(&c1), *b = make(&c2);
+  cr_assert_eq(maml_trainer_threads(a), 1);
+  cr_assert_eq(maml_trainer_threads(b), 2);
+  iterate(a, 3), iterate(b, 3);
+  same_theta(a, b, env);
+  maml_trainer_destroy(a), maml_trainer_destroy(b);
+}
+
+Test(train, one_and_two_threads_give_identical_parameters_nav2d) {
+  check_threads("nav2d", MAML_MODE_MAML, 0);
+}
+Test(train, one_and_two_threads_give_identical_parameters_cheetah) {
+  check_threads("cheetah-vel", MAML_MODE_MAML, 0);
+}
+Test(train, one_and_two_threads_give_identical_parameters_first_order_ant) {
+  check_threads("ant-vel", MAML_MODE_MAML, 1);
+}
+Test(train, one_and_two_threads_give_identical_parameters_oracle) {
+  check_threads("cheetah-dir", MAML_MODE_ORACLE, 0);
+}
+
+/* 5 iterations straight, against 2 + save + load + restore into a new trainer + 3 */
+Test(train, resume_equals_uninterrupted) {
+  char dir[] = "/tmp/maml-test-train-XXXXXX", path[256], err[4096];
+  cr_assert(mkdtemp(dir));
+  snprintf(path, sizeof path, "%s/latest.ckpt", dir);
+  maml_config c = small_config("cheetah-vel", MAML_MODE_MAML, 2);
+  maml_trainer *whole = make(&c), *first = make(&c);
+  iterate(whole, 5);
+  iterate(first, 2);
+  maml_checkpoint ck, back;
+  cr_assert_eq(maml_trainer_checkpoint(first, 0, &ck, err, sizeof err), MAML_OK, "%s", err);
+  cr_assert_eq(maml_checkpoint_save(path, &ck, err, sizeof err), MAML_OK, "%s", err);
+  maml_checkpoint_free(&ck);
+  maml_trainer_destroy(first);
+
+  cr_assert_eq(maml_checkpoint_load(path, &back, err, sizeof err), MAML_OK, "%s", err);
+  cr_assert_eq(back.iteration, 2);
+  maml_config rc;
+  maml_config_defaults(&rc);
+  cr_assert_eq(maml_config_parse_ini(&rc, back.config_text, back.config_len, "ckpt", err,
+                                     sizeof err),
+               MAML_OK, "%s", err);
+  rc.threads = 1; /* the thread count may change on resume */
+  maml_trainer *second = make(&rc);
+  cr_assert_eq(maml_trainer_restore(second, &back, err, sizeof err), MAML_OK, "%s", err);
+  maml_checkpoint_free(&back);
+  iterate(second, 3);
+  cr_assert_eq(maml_trainer_iteration(second), 5);
+  same_theta(whole, second, "resumed run");
+  maml_trainer_destroy(whole), maml_trainer_destroy(second);
+  remove(path);
+  rmdir(dir);
+}
+
+Test(train, restore_refuses_another_network_or_family) {
+  char err[4096];
+  maml_config c = small_config("nav2d", MAML_MODE_MAML, 1);
+  maml_trainer *a = make(&c);
+  maml_checkpoint ck;
+  cr_assert_eq(maml_trainer_checkpoint(a, 1, &ck, err, sizeof err), MAML_ERR_ARG,
+               "no best before any iteration");
+  cr_assert_eq(maml_trainer_checkpoint(a, 0, &ck, err, sizeof err), MAML_OK, "%s", err);
+  maml_config wide = c;
+  wide.hidden[1] = 17;
+  maml_trainer *b = make(&wide);
+  cr_assert_neq(maml_trainer_restore(b, &ck, err, sizeof err), MAML_OK);
+  maml_config other = small_config("cheetah-vel", MAML_MODE_MAML, 1);
+  maml_trainer *d = make(&other);
+  cr_assert_neq(maml_trainer_restore(d, &ck, err, sizeof err), MAML_OK);
+  cr_assert(strstr(err, "nav2d"), "%s", err);
+  maml_checkpoint_free(&ck);
+  maml_trainer_destroy(a), maml_trainer_destroy(b), maml_trainer_destroy(d);
+}
+
+/* A short second-order run on nav2d with a fixed seed: adaptation helps (post > pre on
+ * average), and meta-training improves the post-adaptation return. */
+Test(train, short_nav2d_run_learns_to_adapt) {
+  maml_config c;
+  char err[1024];
+  maml_config_defaults(&c);
+  snprintf(c.env, sizeof c.env, "nav2d");
+  c.tasks = 10, c.episodes = 10, c.iterations = 15, c.seed = 1;
+  c.n_hidden = 2, c.hidden[0] = c.hidden[1] = 32;
+  cr_assert_eq(maml_config_resolve(&c, err, sizeof err), MAML_OK, "%s", err);
+  maml_trainer *t = make(&c);
+  double gain = 0.0, first_post = 0.0, last_post = 0.0;
+  maml_iter_metrics m;
+  for (int i = 0; i < c.iterations; i++) {
+    cr_assert_eq(maml_trainer_iterate(t, &m, err, sizeof err), MAML_OK, "%s", err);
+    gain += m.post_return - m.pre_return;
+    if (i < 3) first_post += m.post_return / 3;
+    if (i >= c.iterations - 3) last_post += m.post_return / 3;
+    cr_assert_eq(m.rejected, 0);
+  }
+  cr_expect(gain / c.iterations > 5.0, "mean post - pre return %g: adaptation does not help",
+            gain / c.iterations);
+  cr_expect(last_post > first_post + 30.0, "post-adaptation return %g -> %g: no meta-learning",
+            first_post, last_post);
+  maml_trainer_destroy(t);
+}
+
+/* Metrics: a resumed run drops the rows it is about to redo, and a row cut short by a crash. */
+Test(train, metrics_keep_each_iteration_once_across_resume) {
+  char dir[] = "/tmp/maml-test-metrics-XXXXXX", path[256], err[1024];
+  cr_assert(mkdtemp(dir));
+  maml_metrics m;
+  maml_iter_metrics it;
+  memset(&it, 0, sizeof it);
+  cr_assert_eq(maml_metrics_open(&m, dir, 0, err, sizeof err), MAML_OK, "%s", err);
+  for (int i = 0; i < 5; i++) {
+    it.iteration = i;
+    cr_assert_eq(maml_metrics_write(&m, &it, i, err, sizeof err), MAML_OK, "%s", err);
+  }
+  maml_metrics_close(&m);
+  snprintf(path, sizeof path, "%s/metrics.csv", dir);
+  FILE *f = fopen(path, "a");
+  fputs("5,1.5,2", f); /* a crash mid-row */
+  fclose(f);
+  cr_assert_eq(maml_metrics_open(&m, dir, 3, err, sizeof err), MAML_OK, "%s", err);
+  it.iteration = 3;
+  cr_assert_eq(maml_metrics_write(&m, &it, 3, err, sizeof err), MAML_OK, "%s", err);
+  maml_metrics_close(&m);
+
+  const char *names[2] = {"metrics.csv", "metrics.jsonl"};
+  for (int k = 0; k < 2; k++) {
+    snprintf(path, sizeof path, "%s/%s", dir, names[k]);
+    f = fopen(path, "r");
+    char line[4096];
+    int rows = 0, expect[4] = {0, 1, 2, 3};
+    if (k == 0) cr_assert(fgets(line, sizeof line, f) && !strncmp(line, "iteration,", 10));
+    while (fgets(line, sizeof line, f)) {
+      const char *p = k ? line + strlen("{\"iteration\":") : line;
+      cr_assert(rows < 4, "%s: too many rows", names[k]);
+      cr_assert_eq(atoi(p), expect[rows], "%s row %d: %s", names[k], rows, line);
+      rows++;
+    }
+    fclose(f);
+    cr_assert_eq(rows, 4, "%s: %d rows", names[k], rows);
+    remove(path);
+  }
+  rmdir(dir);
+}
