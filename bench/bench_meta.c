@@ -1,0 +1,142 @@
+/* Benchmark: one whole meta-iteration (second-order MAML-TRPO), split into sampling and
+ * learner, with the learner's GFLOP/s against bare OpenBLAS sgemm on the same shapes.
+ *
+ * Presets:
+ *   paper    cheetah-vel, 40 tasks x 20 episodes x 200 steps, 100 x 100 ReLU (the paper's)
+ *   pytorch  cheetah-vel, 40 tasks x 20 episodes x 100 steps, 64 x 64 tanh (pytorch-maml-rl's
+ *            defaults, the figure users compare against)
+ * Each configuration runs one warm-up iteration (first-touch page faults), then times
+ * --iterations more and prints their mean. The learner's FLOPs are those of the matrix
+ * products it must do (maml_policy_product_flops); the sgemm reference runs, on one thread,
+ * the GEMM calls of one curvature product (2 Hessian-vector products on the support batch
+ * and 1 Fisher-vector product on the query batch, which dominate the learner), so
+ * "of sgemm" = learner GFLOP/s per thread / that rate.
+ *
+ *   bench_meta [--preset paper|pytorch|all] [--threads 1,2] [--iterations N] */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bench_util.h"
+#include "gemm_mirror.h"
+#include "maml/pool.h"
+#include "maml/train.h"
+
+typedef struct {
+  const char *name;
+  int horizon, hidden;
+  maml_activation act;
+} preset;
+
+static const preset presets[] = {
+    {"paper", 200, 100, MAML_ACT_RELU},
+    {"pytorch", 100, 64, MAML_ACT_TANH},
+};
+
+/* single-thread sgemm GFLOP/s on the GEMM calls of one curvature product */
+static double sgemm_rate(const maml_policy *p, int rows) {
+  static gemm_list g;
+  memset(&g, 0, sizeof g);
+  for (int k = 0; k < 2; k++) r_forward_calls(p, rows, &g), r_backward_calls(p, rows, &g);
+  r_forward_calls(p, rows, &g);
+  backward_calls(p, rows, &g);
+  size_t biggest = (size_t)rows * (p->max_width > p->obs_dim ? p->max_width : p->obs_dim);
+  for (int i = 0; i < 3; i++)
+    if (!(scratch[i] = calloc(biggest, sizeof(maml_real)))) return 0;
+  openblas_set_num_threads(1);
+  run_gemms(&g); /* warm up */
+  int reps = 0;
+  double t0 = bench_now();
+  while (reps < 3 || bench_now() - t0 < 1.0) run_gemms(&g), reps++;
+  double rate = flops(&g) * reps / (bench_now() - t0) * 1e-9;
+  for (int i = 0; i < 3; i++) free(scratch[i]);
+  return rate;
+}
+
+static int run(const preset *ps, int threads, int iterations) {
+  maml_config c;
+  char err[4096];
+  maml_config_defaults(&c);
+  snprintf(c.env, sizeof c.env, "cheetah-vel");
+  c.tasks = 40, c.episodes = 20, c.horizon = ps->horizon, c.iterations = iterations + 1;
+  c.n_hidden = 2, c.hidden[0] = c.hidden[1] = ps->hidden, c.activation = ps->act;
+  c.threads = threads;
+  maml_trainer *t;
+  if (maml_config_resolve(&c, err, sizeof err) != MAML_OK ||
+      maml_trainer_create(&t, &c, NULL, err, sizeof err) != MAML_OK) {
+    fprintf(stderr, "bench_meta: %s\n", err);
+    return 1;
+  }
+  maml_iter_metrics m;
+  double sample = 0, learn = 0, total = 0, gflop = 0;
+  for (int i = 0; i <= iterations; i++) {
+    if (maml_trainer_iterate(t, &m, err, sizeof err) != MAML_OK) {
+      fprintf(stderr, "bench_meta: %s\n", err);
+      maml_trainer_destroy(t);
+      return 1;
+    }
+    if (i == 0) continue; /* warm-up */
+    sample += m.sample_seconds, learn += m.learn_seconds, total += m.seconds;
+    gflop += m.step.flops * 1e-9;
+  }
+  double ref = sgemm_rate(maml_trainer_policy(t), c.episodes * c.horizon);
+  int used = maml_trainer_threads(t);
+  maml_trainer_destroy(t);
+  double rate = gflop / learn;
+  printf("%-8s %7d %9.3f %10.3f %9.3f %8.1f %10.1f %11.1f %8.0f%%\n", ps->name, used,
+         sample / iterations, learn / iterations, total / iterations, gflop / iterations, rate,
+         ref, 100.0 * rate / used / ref);
+  fflush(stdout);
+  return 0;
+}
+
+int main(int argc, char **argv) {
+  int threads[16] = {1, maml_cpu_count()}, n_threads = maml_cpu_count() > 1 ? 2 : 1;
+  int iterations = 2;
+  const char *which = "all";
+  for (int i = 1; i < argc; i++) {
+    const char *a = argv[i], *next = i + 1 < argc ? argv[i + 1] : NULL;
+    if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+      printf("usage: bench_meta [--preset paper|pytorch|all] [--threads 1,2] [--iterations N]\n\n"
+             "Time one second-order MAML-TRPO meta-iteration on cheetah-vel, split into\n"
+             "sampling and learner, with the learner's GFLOP/s against single-thread sgemm\n"
+             "on the same shapes. paper: 40 x 20 x 200, 100x100 ReLU; pytorch: 40 x 20 x\n"
+             "100, 64x64 tanh (pytorch-maml-rl's defaults). Default threads: 1 and all cores.\n");
+      return 0;
+    } else if (next && !strcmp(a, "--preset")) {
+      which = next, i++;
+      if (strcmp(which, "paper") && strcmp(which, "pytorch") && strcmp(which, "all")) {
+        fprintf(stderr, "bench_meta: --preset takes paper, pytorch or all (got '%s')\n", which);
+        return 2;
+      }
+    } else if (next && !strcmp(a, "--threads")) {
+      n_threads = bench_parse_ints(next, threads, 16, 1, 1024), i++;
+      if (n_threads <= 0) {
+        fprintf(stderr, "bench_meta: --threads takes a list like 1,2 (got '%s')\n", next);
+        return 2;
+      }
+    } else if (next && !strcmp(a, "--iterations")) {
+      iterations = atoi(next), i++;
+      if (iterations < 1 || iterations > 1000) {
+        fprintf(stderr, "bench_meta: --iterations must be in [1, 1000] (got '%s')\n", next);
+        return 2;
+      }
+    } else {
+      fprintf(stderr, "bench_meta: unknown or incomplete option '%s' (see --help)\n", a);
+      return 2;
+    }
+  }
+  printf("one meta-iteration, cheetah-vel, 40 tasks x 20 episodes, second order, mean of %d "
+         "(after 1 warm-up)\n",
+         iterations);
+  printf("%-8s %7s %9s %10s %9s %8s %10s %11s %9s\n", "preset", "threads", "sample_s",
+         "learner_s", "total_s", "GFLOP", "GFLOP/s", "sgemm/thr", "of sgemm");
+  for (size_t p = 0; p < sizeof presets / sizeof presets[0]; p++) {
+    if (strcmp(which, "all") && strcmp(which, presets[p].name)) continue;
+    for (int k = 0; k < n_threads; k++)
+      if (run(&presets[p], threads[k], iterations)) return 1;
+  }
+  printf("reference: pytorch-maml-rl takes about 6 s per step at the pytorch preset with its\n"
+         "best thread setting (20-25 s with its defaults) on this machine kind (issue 4).\n");
+  return 0;
+}
