@@ -16,13 +16,11 @@ build: deps
 	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release
 	cmake --build $(BUILD) -j $(JOBS)
 
-# Until meta-training exists (issue 4), the main job shows what does: the task families,
-# the learner's products timed against OpenBLAS GEMM, and the sampler against raw MuJoCo.
+# The main job: meta-train on the quick preset (2D navigation, a few seconds) into
+# runs/. Evaluation on held-out goals joins it with issue 5.
 run: build
 	./$(BUILD)/maml version
-	./$(BUILD)/maml envs
-	./$(BUILD)/bench/bench_policy
-	./$(BUILD)/bench/bench_sampler
+	./$(BUILD)/maml train --config configs/quick.ini
 
 define build_and_test
 	cmake -S . -B $(1) -DMAML_WERROR=ON $(2)

@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "bench_util.h"
+#include "src/cmd/blas_kernels.h"
 #include "gemm_mirror.h"
 #include "maml/pool.h"
 #include "maml/train.h"
@@ -91,6 +92,7 @@ static int run(const preset *ps, int threads, int iterations) {
 }
 
 int main(int argc, char **argv) {
+  cmd_select_blas_kernels(argv);
   int threads[16] = {1, maml_cpu_count()}, n_threads = maml_cpu_count() > 1 ? 2 : 1;
   int iterations = 2;
   const char *which = "all";

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "bench_util.h"
+#include "src/cmd/blas_kernels.h"
 #include "gemm_mirror.h"
 #include "maml/policy.h"
 
@@ -51,6 +52,7 @@ static double time_it(void (*fn)(state *), state *s, double seconds) {
 }
 
 int main(int argc, char **argv) {
+  cmd_select_blas_kernels(argv);
   int rows = 4000, obs_dim = 20, act_dim = 6, hidden[MAML_MAX_HIDDEN] = {100, 100}, n_hidden = 2;
   double seconds = 1.0;
   maml_activation activation = MAML_ACT_RELU;

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "bench_util.h"
+#include "src/cmd/blas_kernels.h"
 #include "maml/sampler.h"
 
 typedef struct {
@@ -49,6 +50,7 @@ static double raw_rate(const maml_env_world *w, maml_pool *pool, int threads, in
 }
 
 int main(int argc, char **argv) {
+  cmd_select_blas_kernels(argv);
   const char *envs = "cheetah-vel,ant-vel";
   int tasks = 40, episodes = 20, raw_steps_n = 20000;
   int thread_counts[8] = {1, 2}, n_counts = 2;

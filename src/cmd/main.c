@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "blas_kernels.h"
 #include "cmd.h"
 #include "envs/env.h"
 #include "maml/real.h"
@@ -45,6 +46,7 @@ static int cmd_version(int argc, char **argv) {
     return 0;
   }
   printf("maml %s (network math in %s)\n", MAML_VERSION, MAML_REAL_NAME);
+  printf("BLAS: %s; kernels %s\n", openblas_get_config(), openblas_get_corename());
   return 0;
 }
 
@@ -118,6 +120,7 @@ static int cmd_envs(int argc, char **argv) {
 }
 
 int main(int argc, char **argv) {
+  cmd_select_blas_kernels(argv);
   if (argc < 2) {
     usage(stderr);
     return 2;

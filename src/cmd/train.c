@@ -17,6 +17,22 @@
 
 #define PATH_LEN 4096
 
+/* text in lines of at most width columns, each indented */
+static void print_wrapped(FILE *out, const char *text, int indent, int width) {
+  const char *p = text;
+  while (*p) {
+    int room = width - indent, len = (int)strlen(p);
+    if (len > room) {
+      len = room;
+      while (len > 0 && p[len] != ' ') len--;
+      if (len == 0) len = room;
+    }
+    fprintf(out, "%*s%.*s\n", indent, "", len, p);
+    p += len;
+    while (*p == ' ') p++;
+  }
+}
+
 static void train_usage(FILE *out) {
   fprintf(out,
           "usage: maml train --env FAMILY [--config FILE] [--KEY VALUE ...] [--run-dir DIR]\n"
@@ -39,8 +55,10 @@ static void train_usage(FILE *out) {
           "  -h, --help         print this message\n"
           "\n"
           "settings (config keys; as flags: --key value, --key=value, dashes or underscores):\n");
-  for (const maml_config_key *k = maml_config_keys(); k->name; k++)
-    fprintf(out, "  %-17s %-22s %s\n", k->name, k->syntax, k->help);
+  for (const maml_config_key *k = maml_config_keys(); k->name; k++) {
+    fprintf(out, "  %-17s %s\n", k->name, k->syntax);
+    print_wrapped(out, k->help, 8, 80);
+  }
 }
 
 /* ---- signals ---------------------------------------------------------------------------- */
