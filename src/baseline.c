@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "maml/episodes.h"
+
 #define RIDGE_START 1e-5
 #define RIDGE_TRIES 10
 
@@ -108,4 +110,15 @@ void maml_baseline_predict(const maml_baseline *b, const maml_real *obs, const m
       for (int j = 0; j < f; j++) v += row[j] * b->weights[j];
       values[k] = (maml_real)v;
     }
+}
+
+void maml_baseline_advantages(maml_baseline *b, const maml_real *obs, const maml_real *rewards,
+                              const maml_real *mask, int episodes, int horizon, double gamma,
+                              double lambda, maml_real *returns, maml_real *values,
+                              maml_real *adv) {
+  maml_discounted_returns(rewards, mask, episodes, horizon, gamma, returns);
+  maml_baseline_fit(b, obs, returns, mask, episodes, horizon);
+  maml_baseline_predict(b, obs, mask, episodes, horizon, values);
+  maml_gae(rewards, values, mask, episodes, horizon, gamma, lambda, adv);
+  maml_standardize(adv, mask, episodes * horizon);
 }

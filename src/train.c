@@ -206,12 +206,8 @@ static void job_advantages(void *ctx, int i, int worker) {
   const maml_task_batch *b = &s->batches[i];
   int E = b->episodes, H = b->horizon;
   size_t rows = (size_t)E * H;
-  maml_real *adv = s->adv + (size_t)i * rows;
-  maml_discounted_returns(b->reward, b->mask, E, H, t->cfg.gamma, w->returns);
-  maml_baseline_fit(&w->baseline, b->obs, w->returns, b->mask, E, H); /* zero weights if it fails */
-  maml_baseline_predict(&w->baseline, b->obs, b->mask, E, H, w->values);
-  maml_gae(b->reward, w->values, b->mask, E, H, t->cfg.gamma, t->cfg.gae_lambda, adv);
-  maml_standardize(adv, b->mask, (int)rows);
+  maml_baseline_advantages(&w->baseline, b->obs, b->reward, b->mask, E, H, t->cfg.gamma,
+                           t->cfg.gae_lambda, w->returns, w->values, s->adv + (size_t)i * rows);
 }
 
 /* sample one side with t->thetas, then its advantages; returns the sampling seconds */

@@ -37,4 +37,13 @@ maml_status maml_baseline_fit(maml_baseline *b, const maml_real *obs, const maml
 void maml_baseline_predict(const maml_baseline *b, const maml_real *obs, const maml_real *mask,
                            int episodes, int horizon, maml_real *values);
 
+/* The advantages a policy-gradient step uses, for one batch of episodes: discounted returns
+ * (gamma), this baseline fitted to them (zero weights if the fit fails), GAE (gamma,
+ * lambda) on its values, standardised over the valid steps. returns and values are
+ * scratch of episodes * horizon numbers; adv receives the advantages. */
+void maml_baseline_advantages(maml_baseline *b, const maml_real *obs, const maml_real *rewards,
+                              const maml_real *mask, int episodes, int horizon, double gamma,
+                              double lambda, maml_real *returns, maml_real *values,
+                              maml_real *adv);
+
 #endif

@@ -5,6 +5,7 @@
 
 int cmd_train(int argc, char **argv);
 int cmd_info(int argc, char **argv);
+int cmd_eval(int argc, char **argv);
 
 /* 1 for -h or --help */
 int cmd_is_help(const char *arg);

@@ -1,0 +1,470 @@
+/* `maml eval`: few-shot adaptation on held-out goals, several policies on the same goals. */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "cmd.h"
+#include "envs/env.h"
+#include "maml/checkpoint.h"
+#include "maml/config.h"
+#include "maml/eval.h"
+
+#define MAX_POLICIES 16
+#define MAX_GOALS 10000
+#define PATH_LEN 4096
+
+static void eval_usage(FILE *out) {
+  fprintf(out,
+          "usage: maml eval --policy NAME=CHECKPOINT[@ALPHA] [--policy random[@ALPHA]] ...\n"
+          "                 [--env FAMILY] [--goals N | --goal G ... | --goals-file FILE]\n"
+          "                 [--steps K] [--episodes N] [--alpha A] [--seed S] [--threads N]\n"
+          "                 [--out DIR] [--assets DIR]\n"
+          "\n"
+          "Evaluate few-shot adaptation on held-out goals (the MAML paper's protocol): per\n"
+          "goal, N episodes with the policy as it is (0 steps), then a policy-gradient step\n"
+          "of size ALPHA on them and N new episodes (1 step), then steps of ALPHA/2. Every\n"
+          "policy sees the same goals and the same random streams.\n"
+          "\n"
+          "options:\n"
+          "  --policy NAME=PATH[@ALPHA]  a checkpoint (or a run directory: its best.ckpt);\n"
+          "                     ALPHA defaults to the run's inner step size for MAML runs,\n"
+          "                     else --alpha. `random` is a freshly initialised policy.\n"
+          "                     An oracle checkpoint is evaluated without adaptation.\n"
+          "  --env FAMILY       the family (default: the checkpoints')\n"
+          "  --goals N          N held-out goals from the evaluation stream (default 40)\n"
+          "  --goal G           an explicit goal (repeatable; `maml envs` shows the syntax)\n"
+          "  --goals-file FILE  explicit goals, one per line\n"
+          "  --steps K          adaptation steps (default 3; nav2d 4)\n"
+          "  --episodes N       episodes per goal and step (default 20; nav2d, ant-dir 40)\n"
+          "  --alpha A          step size of policies without their own (default 0.1)\n"
+          "  --seed S           evaluation seed (default 1): goals and episodes\n"
+          "  --threads N        worker threads (default: all cores); results do not change\n"
+          "  --out DIR          where to write eval.csv, eval.json and goals.txt\n"
+          "                     (default runs/eval-FAMILY-DATE-TIME)\n"
+          "  --assets DIR       look for the MJCF models in DIR only\n"
+          "  -h, --help         print this message\n");
+}
+
+typedef struct {
+  char name[64];
+  char path[PATH_LEN]; /* "" for random */
+  double alpha;        /* 0: not given */
+  int oracle;
+  maml_policy policy;
+  maml_real *theta;
+  double *returns;     /* (steps + 1, goals) */
+  int steps;           /* steps evaluated (0 for the oracle) */
+} entry;
+
+static int parse_long(const char *opt, const char *v, long lo, long hi, long *out) {
+  char *end;
+  errno = 0;
+  long x = strtol(v, &end, 10);
+  if (end == v || *end || errno || x < lo || x > hi) {
+    fprintf(stderr, "maml eval: %s: '%s' is not an integer in [%ld, %ld]\n", opt, v, lo, hi);
+    return 0;
+  }
+  *out = x;
+  return 1;
+}
+
+static int parse_alpha(const char *opt, const char *v, double *out) {
+  char *end;
+  errno = 0;
+  double x = strtod(v, &end);
+  if (end == v || *end || errno || !isfinite(x) || !(x > 0) || x > 100) {
+    fprintf(stderr, "maml eval: %s: '%s' is not a step size in (0, 100]\n", opt, v);
+    return 0;
+  }
+  *out = x;
+  return 1;
+}
+
+/* NAME=PATH[@ALPHA] or random[@ALPHA] */
+static int parse_policy(const char *arg, entry *e) {
+  memset(e, 0, sizeof *e);
+  char buf[PATH_LEN + 128];
+  if (snprintf(buf, sizeof buf, "%s", arg) >= (int)sizeof buf) {
+    fprintf(stderr, "maml eval: --policy: too long\n");
+    return 0;
+  }
+  char *at = strrchr(buf, '@');
+  if (at) {
+    *at = '\0';
+    if (!parse_alpha("--policy", at + 1, &e->alpha)) return 0;
+  }
+  char *eq = strchr(buf, '=');
+  if (!eq) {
+    if (strcmp(buf, "random") != 0) {
+      fprintf(stderr, "maml eval: --policy '%s': expected NAME=CHECKPOINT or random\n", arg);
+      return 0;
+    }
+    snprintf(e->name, sizeof e->name, "random");
+    return 1;
+  }
+  *eq = '\0';
+  if (!buf[0] || strlen(buf) >= sizeof e->name || !eq[1]) {
+    fprintf(stderr, "maml eval: --policy '%s': expected NAME=CHECKPOINT with a short name\n", arg);
+    return 0;
+  }
+  snprintf(e->name, sizeof e->name, "%s", buf);
+  struct stat s;
+  if (stat(eq + 1, &s) == 0 && S_ISDIR(s.st_mode)) {
+    snprintf(e->path, sizeof e->path, "%s/best.ckpt", eq + 1);
+    if (stat(e->path, &s) != 0) snprintf(e->path, sizeof e->path, "%s/latest.ckpt", eq + 1);
+  } else {
+    snprintf(e->path, sizeof e->path, "%s", eq + 1);
+  }
+  return 1;
+}
+
+/* load a checkpoint into e; fills env if empty, else checks it */
+static int load_policy(entry *e, char *env, double default_alpha) {
+  maml_checkpoint ck;
+  char err[PATH_LEN + 512];
+  if (maml_checkpoint_load(e->path, &ck, err, sizeof err) != MAML_OK) {
+    fprintf(stderr, "maml eval: policy %s: %s\n", e->name, err);
+    return 0;
+  }
+  int ok = 1;
+  if (!env[0]) snprintf(env, MAML_NAME_MAX, "%s", ck.env);
+  if (strcmp(env, ck.env) != 0) {
+    fprintf(stderr, "maml eval: policy %s was trained on %s, the evaluation is on %s\n", e->name,
+            ck.env, env);
+    ok = 0;
+  }
+  if (ok && maml_policy_init(&e->policy, ck.obs_dim, ck.act_dim, ck.n_hidden, ck.hidden,
+                             (maml_activation)ck.activation, 1.0, err, sizeof err) != MAML_OK) {
+    fprintf(stderr, "maml eval: policy %s: %s\n", e->name, err);
+    ok = 0;
+  }
+  if (ok && !(e->theta = malloc(ck.n_params * sizeof(maml_real)))) ok = 0;
+  for (size_t k = 0; ok && k < ck.n_params; k++) e->theta[k] = (maml_real)ck.theta[k];
+  e->oracle = ck.oracle;
+  if (ok && !e->alpha) {
+    maml_config c;
+    maml_config_defaults(&c);
+    e->alpha = default_alpha;
+    if (maml_config_parse_ini(&c, ck.config_text, ck.config_len, "checkpoint", err, sizeof err) ==
+            MAML_OK &&
+        c.mode == MAML_MODE_MAML)
+      e->alpha = c.alpha;
+  }
+  maml_checkpoint_free(&ck);
+  return ok;
+}
+
+static int read_goals_file(const maml_env_family *f, const char *path, double *goals, int *n) {
+  FILE *in = fopen(path, "r");
+  if (!in) {
+    fprintf(stderr, "maml eval: --goals-file %s: %s\n", path, strerror(errno));
+    return 0;
+  }
+  char line[512], err[512];
+  int lineno = 0, ok = 1;
+  while (ok && fgets(line, sizeof line, in)) {
+    lineno++;
+    line[strcspn(line, "\r\n")] = '\0';
+    char *p = line;
+    while (*p == ' ' || *p == '\t') p++;
+    if (!*p || *p == '#') continue;
+    if (*n >= MAX_GOALS) {
+      fprintf(stderr, "maml eval: %s: more than %d goals\n", path, MAX_GOALS);
+      ok = 0;
+    } else if (f->parse_task(p, goals + (size_t)*n * MAML_TASK_MAX, err, sizeof err) != MAML_OK) {
+      fprintf(stderr, "maml eval: %s:%d: %s\n", path, lineno, err);
+      ok = 0;
+    } else {
+      (*n)++;
+    }
+  }
+  fclose(in);
+  return ok;
+}
+
+static int make_dirs(const char *path) {
+  char buf[PATH_LEN];
+  snprintf(buf, sizeof buf, "%s", path);
+  for (char *p = buf + 1; *p; p++) {
+    if (*p != '/') continue;
+    *p = '\0';
+    if (mkdir(buf, 0755) != 0 && errno != EEXIST) return -1;
+    *p = '/';
+  }
+  return mkdir(buf, 0755) != 0 && errno != EEXIST ? -1 : 0;
+}
+
+static void mean_stderr(const double *x, int n, double *mean, double *se) {
+  double s = 0, s2 = 0;
+  for (int i = 0; i < n; i++) s += x[i];
+  *mean = s / n;
+  for (int i = 0; i < n; i++) s2 += (x[i] - *mean) * (x[i] - *mean);
+  *se = n > 1 ? sqrt(s2 / (n - 1) / n) : 0.0;
+}
+
+static int write_results(const char *dir, const maml_env_family *f, const entry *es, int n_pol,
+                         const double *goals, int n_goals, const maml_eval_params *ep) {
+  char path[PATH_LEN + 32], text[128];
+  snprintf(path, sizeof path, "%s/goals.txt", dir);
+  FILE *g = fopen(path, "w");
+  snprintf(path, sizeof path, "%s/eval.csv", dir);
+  FILE *csv = fopen(path, "w");
+  snprintf(path, sizeof path, "%s/eval.json", dir);
+  FILE *js = fopen(path, "w");
+  if (!g || !csv || !js) {
+    fprintf(stderr, "maml eval: cannot write in %s: %s\n", dir, strerror(errno));
+    if (g) fclose(g);
+    if (csv) fclose(csv);
+    if (js) fclose(js);
+    return 0;
+  }
+  fprintf(g, "# %s goals, one per line (maml eval --goals-file)\n", f->name);
+  fprintf(js, "{\"env\":\"%s\",\"episodes\":%d,\"steps\":%d,\"horizon\":%d,\"seed\":%llu,\"goals\":[",
+          f->name, ep->episodes, ep->steps, ep->horizon, (unsigned long long)ep->seed);
+  for (int i = 0; i < n_goals; i++) {
+    maml_env_format_task(f, goals + (size_t)i * MAML_TASK_MAX, text, sizeof text);
+    fprintf(g, "%s\n", text);
+    fprintf(js, "%s\"%s\"", i ? "," : "", text);
+  }
+  fprintf(js, "],\"policies\":[");
+  fprintf(csv, "policy,alpha,steps,mean_return,stderr,goals\n");
+  for (int p = 0; p < n_pol; p++) {
+    const entry *e = &es[p];
+    fprintf(js, "%s{\"name\":\"%s\",\"alpha\":%.9g,\"oracle\":%s,\"mean\":[", p ? "," : "",
+            e->name, e->alpha, e->oracle ? "true" : "false");
+    for (int k = 0; k <= e->steps; k++) {
+      double m, se;
+      mean_stderr(e->returns + (size_t)k * n_goals, n_goals, &m, &se);
+      fprintf(csv, "%s,%.9g,%d,%.9g,%.9g,%d\n", e->name, e->alpha, k, m, se, n_goals);
+      fprintf(js, "%s%.9g", k ? "," : "", m);
+    }
+    fprintf(js, "],\"stderr\":[");
+    for (int k = 0; k <= e->steps; k++) {
+      double m, se;
+      mean_stderr(e->returns + (size_t)k * n_goals, n_goals, &m, &se);
+      fprintf(js, "%s%.9g", k ? "," : "", se);
+    }
+    fprintf(js, "],\"per_goal\":[");
+    for (int k = 0; k <= e->steps; k++) {
+      fprintf(js, "%s[", k ? "," : "");
+      for (int i = 0; i < n_goals; i++)
+        fprintf(js, "%s%.9g", i ? "," : "", e->returns[(size_t)k * n_goals + i]);
+      fprintf(js, "]");
+    }
+    fprintf(js, "]}");
+  }
+  fprintf(js, "]}\n");
+  int ok = !ferror(g) && !ferror(csv) && !ferror(js);
+  ok &= fclose(g) == 0, ok &= fclose(csv) == 0, ok &= fclose(js) == 0;
+  if (!ok) fprintf(stderr, "maml eval: writing the results in %s failed\n", dir);
+  return ok;
+}
+
+static void print_table(const entry *es, int n_pol, int n_goals, int steps) {
+  printf("\n%-14s %7s", "policy", "alpha");
+  for (int k = 0; k <= steps; k++) {
+    char label[32];
+    snprintf(label, sizeof label, "%d step%s", k, k == 1 ? "" : "s");
+    printf("   %18s", label);
+  }
+  printf("\n");
+  for (int p = 0; p < n_pol; p++) {
+    const entry *e = &es[p];
+    printf("%-14s %7.3g", e->name, e->alpha);
+    for (int k = 0; k <= steps; k++) {
+      if (k > e->steps) {
+        printf("   %18s", "-");
+        continue;
+      }
+      double m, se;
+      mean_stderr(e->returns + (size_t)k * n_goals, n_goals, &m, &se);
+      printf("   %9.2f +- %5.2f", m, se);
+    }
+    printf("\n");
+  }
+  printf("(mean episode return over %d goals +- standard error)\n", n_goals);
+}
+
+int cmd_eval(int argc, char **argv) {
+  static entry es[MAX_POLICIES];
+  static double goals[MAX_GOALS * MAML_TASK_MAX];
+  int n_pol = 0, n_goals = 0;
+  long goal_count = 0, steps = -1, episodes = -1, threads = 0, seed = 1;
+  double alpha = 0.1;
+  char env[MAML_NAME_MAX] = "";
+  const char *goals_file = NULL, *out = NULL, *assets = NULL;
+  const char *goal_texts[MAX_GOALS];
+  int n_goal_texts = 0;
+
+  for (int i = 1; i < argc; i++) {
+    const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+    if (cmd_is_help(a)) {
+      eval_usage(stdout);
+      return 0;
+    }
+    if (!v) {
+      fprintf(stderr, "maml eval: %s needs a value (see --help)\n", a);
+      return 2;
+    }
+    i++;
+    if (!strcmp(a, "--policy")) {
+      if (n_pol == MAX_POLICIES) {
+        fprintf(stderr, "maml eval: at most %d policies\n", MAX_POLICIES);
+        return 2;
+      }
+      if (!parse_policy(v, &es[n_pol++])) return 2;
+    } else if (!strcmp(a, "--env")) {
+      if (!maml_env_find(v)) {
+        fprintf(stderr, "maml eval: --env: unknown family '%s' (one of %s)\n", v, maml_env_names());
+        return 2;
+      }
+      snprintf(env, sizeof env, "%s", v);
+    } else if (!strcmp(a, "--goals")) {
+      if (!parse_long(a, v, 1, MAX_GOALS, &goal_count)) return 2;
+    } else if (!strcmp(a, "--goal")) {
+      if (n_goal_texts == MAX_GOALS) return 2;
+      goal_texts[n_goal_texts++] = v;
+    } else if (!strcmp(a, "--goals-file")) {
+      goals_file = v;
+    } else if (!strcmp(a, "--steps")) {
+      if (!parse_long(a, v, 0, 100, &steps)) return 2;
+    } else if (!strcmp(a, "--episodes")) {
+      if (!parse_long(a, v, 1, 65536, &episodes)) return 2;
+    } else if (!strcmp(a, "--alpha")) {
+      if (!parse_alpha(a, v, &alpha)) return 2;
+    } else if (!strcmp(a, "--seed")) {
+      if (!parse_long(a, v, 0, 2147483647, &seed)) return 2;
+    } else if (!strcmp(a, "--threads")) {
+      if (!parse_long(a, v, 1, 1024, &threads)) return 2;
+    } else if (!strcmp(a, "--out")) {
+      out = v;
+    } else if (!strcmp(a, "--assets")) {
+      assets = v;
+    } else {
+      fprintf(stderr, "maml eval: unknown option '%s' (see --help)\n", a);
+      return 2;
+    }
+  }
+  if (n_pol == 0) {
+    fprintf(stderr, "maml eval: give at least one --policy (see --help)\n");
+    return 2;
+  }
+  if ((goal_count > 0) + (n_goal_texts > 0) + (goals_file != NULL) > 1) {
+    fprintf(stderr, "maml eval: use one of --goals, --goal and --goals-file\n");
+    return 2;
+  }
+
+  int rc = 1;
+  for (int p = 0; p < n_pol; p++)
+    if (es[p].path[0] && !load_policy(&es[p], env, alpha)) goto done;
+  if (!env[0]) {
+    fprintf(stderr, "maml eval: no checkpoint names the family: give --env\n");
+    rc = 2;
+    goto done;
+  }
+  const maml_env_family *f = maml_env_find(env);
+  int nav = !strcmp(env, "nav2d"), many = nav || !strcmp(env, "ant-dir");
+  maml_eval_params ep = {.episodes = (int)(episodes > 0 ? episodes : many ? 40 : 20),
+                         .steps = (int)(steps >= 0 ? steps : nav ? 4 : 3),
+                         .horizon = f->horizon, .alpha = alpha, .gamma = 0.99,
+                         .gae_lambda = 1.0, .seed = (uint64_t)seed};
+  char err[8192];
+  if (goals_file) {
+    if (!read_goals_file(f, goals_file, goals, &n_goals)) goto done;
+  } else if (n_goal_texts) {
+    for (int i = 0; i < n_goal_texts; i++)
+      if (f->parse_task(goal_texts[i], goals + (size_t)i * MAML_TASK_MAX, err, sizeof err)) {
+        fprintf(stderr, "maml eval: --goal: %s\n", err);
+        rc = 2;
+        goto done;
+      }
+    n_goals = n_goal_texts;
+  } else {
+    n_goals = (int)(goal_count > 0 ? goal_count : 40);
+    maml_eval_goals(f, ep.seed, n_goals, goals);
+  }
+  if (n_goals == 0) {
+    fprintf(stderr, "maml eval: no goals\n");
+    goto done;
+  }
+
+  char dir[PATH_LEN];
+  if (out) {
+    snprintf(dir, sizeof dir, "%s", out);
+  } else {
+    char stamp[32];
+    time_t now = time(NULL);
+    struct tm tm;
+    localtime_r(&now, &tm);
+    strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &tm);
+    snprintf(dir, sizeof dir, "runs/eval-%s-%s", env, stamp);
+  }
+
+  cmd_quiet_mujoco();
+  maml_env_world worlds[2];
+  int opened[2] = {0, 0};
+  maml_pool *pool = NULL;
+  if (maml_pool_create(&pool, threads > 0 ? (int)threads : maml_cpu_count(), err, sizeof err)) {
+    fprintf(stderr, "maml eval: %s\n", err);
+    goto done;
+  }
+  printf("maml eval: %s, %d goals, %d episodes per goal and step, %d steps, %d threads\n", env,
+         n_goals, ep.episodes, ep.steps, maml_pool_threads(pool));
+  for (int p = 0; p < n_pol; p++) {
+    entry *e = &es[p];
+    int w = e->oracle;
+    if (!opened[w]) {
+      if (maml_env_world_open(&worlds[w], env, w, assets, err, sizeof err) != MAML_OK) {
+        fprintf(stderr, "maml eval: %s\n", err);
+        goto cleanup;
+      }
+      opened[w] = 1;
+    }
+    if (!e->path[0]) { /* random: a fresh policy of the paper's shape */
+      int hidden[2] = {100, 100};
+      maml_policy_init(&e->policy, worlds[0].obs_dim, f->act_dim, 2, hidden, MAML_ACT_RELU, 1.0,
+                       err, sizeof err);
+      if (!(e->theta = malloc(e->policy.n_params * sizeof(maml_real)))) goto cleanup;
+      maml_rng rng;
+      maml_rng_init(&rng, ep.seed, 0, MAML_PHASE_INIT, 0, 0);
+      maml_policy_init_params(&e->policy, e->theta, &rng);
+      if (!e->alpha) e->alpha = alpha;
+    }
+    if (e->policy.obs_dim != worlds[w].obs_dim || e->policy.act_dim != f->act_dim) {
+      fprintf(stderr, "maml eval: policy %s has %d -> %d numbers, %s needs %d -> %d\n", e->name,
+              e->policy.obs_dim, e->policy.act_dim, env, worlds[w].obs_dim, f->act_dim);
+      goto cleanup;
+    }
+    e->steps = e->oracle ? 0 : ep.steps;
+    if (!(e->returns = malloc((size_t)(e->steps + 1) * n_goals * sizeof(double)))) goto cleanup;
+    maml_eval_params pe = ep;
+    pe.steps = e->steps, pe.alpha = e->alpha;
+    printf("  %s ...", e->name);
+    fflush(stdout);
+    if (maml_evaluate(&worlds[w], &e->policy, e->theta, n_goals, goals, &pe, pool, e->returns, err,
+                      sizeof err) != MAML_OK) {
+      fprintf(stderr, "\nmaml eval: policy %s: %s\n", e->name, err);
+      goto cleanup;
+    }
+    printf(" done\n");
+  }
+  print_table(es, n_pol, n_goals, ep.steps);
+  if (make_dirs(dir) != 0) {
+    fprintf(stderr, "maml eval: cannot create %s: %s\n", dir, strerror(errno));
+    goto cleanup;
+  }
+  if (!write_results(dir, f, es, n_pol, goals, n_goals, &ep)) goto cleanup;
+  printf("results: %s/eval.csv, %s/eval.json; goals: %s/goals.txt\n", dir, dir, dir);
+  rc = 0;
+cleanup:
+  for (int w = 0; w < 2; w++)
+    if (opened[w]) maml_env_world_close(&worlds[w]);
+  maml_pool_destroy(pool);
+done:
+  for (int p = 0; p < n_pol; p++) free(es[p].theta), free(es[p].returns);
+  return rc;
+}

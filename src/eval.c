@@ -1,0 +1,117 @@
+#include "maml/eval.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "maml/baseline.h"
+#include "maml/episodes.h"
+#include "maml/sampler.h"
+
+void maml_eval_goals(const maml_env_family *f, uint64_t seed, int n, double *goals) {
+  for (int i = 0; i < n; i++) {
+    maml_rng rng;
+    maml_rng_init(&rng, seed, 0, MAML_PHASE_EVAL_TASKS, (uint32_t)i, 0);
+    memset(goals + (size_t)i * MAML_TASK_MAX, 0, MAML_TASK_MAX * sizeof(double));
+    f->sample_task(&rng, goals + (size_t)i * MAML_TASK_MAX);
+  }
+}
+
+typedef struct {
+  maml_baseline baseline;
+  maml_policy_cache cache;
+  maml_real *returns, *values, *adv, *grad;
+} worker;
+
+typedef struct {
+  const maml_policy *p;
+  const maml_eval_params *ep;
+  maml_task_batch *batches;
+  maml_real *thetas; /* (goals, n_params) each goal's adapted parameters */
+  worker *workers;
+  double step_size;
+} job;
+
+/* one policy-gradient step on goal i's batch */
+static void adapt_goal(void *ctx, int i, int wid) {
+  job *j = ctx;
+  worker *w = &j->workers[wid];
+  const maml_task_batch *b = &j->batches[i];
+  const maml_policy *p = j->p;
+  int E = b->episodes, H = b->horizon;
+  maml_real *theta = j->thetas + (size_t)i * p->n_params;
+  maml_baseline_advantages(&w->baseline, b->obs, b->reward, b->mask, E, H, j->ep->gamma,
+                           j->ep->gae_lambda, w->returns, w->values, w->adv);
+  maml_batch batch = {.n = E * H, .obs = b->obs, .act = b->act, .adv = w->adv, .mask = b->mask};
+  maml_policy_forward(p, theta, b->obs, batch.n, &w->cache);
+  maml_inner_loss_grad(p, theta, &batch, &w->cache, w->grad);
+  for (size_t k = 0; k < p->n_params; k++)
+    theta[k] = (maml_real)(theta[k] - j->step_size * w->grad[k]);
+}
+
+maml_status maml_evaluate(const maml_env_world *world, const maml_policy *p,
+                          const maml_real *theta, int n_goals, const double *goals,
+                          const maml_eval_params *ep, maml_pool *pool, double *returns,
+                          char *err, size_t err_sz) {
+  if (n_goals < 1 || ep->episodes < 1 || ep->steps < 0 || ep->horizon < 1 ||
+      ep->horizon > world->family->horizon || !(ep->alpha > 0))
+    return maml_fail(err, err_sz, MAML_ERR_ARG,
+                     "evaluation needs goals >= 1, episodes >= 1, steps >= 0, horizon in "
+                     "[1, %d] and alpha > 0 (got %d, %d, %d, %d, %g)",
+                     world->family->horizon, n_goals, ep->episodes, ep->steps, ep->horizon,
+                     ep->alpha);
+  int threads = maml_pool_threads(pool);
+  size_t n = p->n_params, rows = (size_t)ep->episodes * ep->horizon;
+  job j = {.p = p, .ep = ep};
+  maml_sampler *sampler = NULL;
+  const maml_real **ptrs = calloc((size_t)n_goals, sizeof *ptrs);
+  j.batches = calloc((size_t)n_goals, sizeof *j.batches);
+  j.thetas = malloc((size_t)n_goals * n * sizeof(maml_real));
+  j.workers = calloc((size_t)threads, sizeof *j.workers);
+  int ok = ptrs && j.batches && j.thetas && j.workers;
+  for (int i = 0; ok && i < n_goals; i++)
+    ok = maml_task_batch_alloc(&j.batches[i], ep->episodes, ep->horizon, world->obs_dim,
+                               world->family->act_dim) == MAML_OK;
+  for (int w = 0; ok && w < threads; w++) {
+    worker *wk = &j.workers[w];
+    ok = maml_baseline_alloc(&wk->baseline, world->obs_dim, (int)rows) == MAML_OK &&
+         maml_policy_cache_alloc(&wk->cache, p, (int)rows) == MAML_OK &&
+         (wk->returns = malloc(rows * sizeof(maml_real))) &&
+         (wk->values = malloc(rows * sizeof(maml_real))) &&
+         (wk->adv = malloc(rows * sizeof(maml_real))) && (wk->grad = malloc(n * sizeof(maml_real)));
+  }
+  maml_status st = ok ? MAML_OK
+                      : maml_fail(err, err_sz, MAML_ERR_NOMEM, "out of memory for the evaluation");
+  if (st == MAML_OK)
+    st = maml_sampler_create(&sampler, world, p, pool, ep->episodes, err, err_sz);
+  for (int i = 0; st == MAML_OK && i < n_goals; i++) {
+    memcpy(j.thetas + (size_t)i * n, theta, n * sizeof(maml_real));
+    ptrs[i] = j.thetas + (size_t)i * n;
+  }
+  for (int k = 0; st == MAML_OK && k <= ep->steps; k++) {
+    st = maml_sampler_run(sampler, n_goals, goals, ptrs, ep->seed, (uint32_t)k, MAML_PHASE_EVAL,
+                          j.batches, err, err_sz);
+    if (st != MAML_OK) break;
+    for (int i = 0; i < n_goals; i++) {
+      const maml_task_batch *b = &j.batches[i];
+      returns[(size_t)k * n_goals + i] =
+          maml_mean_episode_return(b->reward, b->mask, b->episodes, b->horizon);
+    }
+    if (k == ep->steps) break;
+    j.step_size = k == 0 ? ep->alpha : ep->alpha / 2;
+    maml_pool_run(pool, n_goals, adapt_goal, &j);
+  }
+
+  maml_sampler_destroy(sampler);
+  if (j.batches)
+    for (int i = 0; i < n_goals; i++) maml_task_batch_free(&j.batches[i]);
+  if (j.workers)
+    for (int w = 0; w < threads; w++) {
+      worker *wk = &j.workers[w];
+      maml_baseline_free(&wk->baseline);
+      maml_policy_cache_free(&wk->cache);
+      free(wk->returns), free(wk->values), free(wk->adv), free(wk->grad);
+    }
+  free(j.batches), free(j.thetas), free(j.workers), free(ptrs);
+  return st;
+}
