@@ -16,11 +16,13 @@ build: deps
 	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release
 	cmake --build $(BUILD) -j $(JOBS)
 
-# The main job: meta-train on the quick preset (2D navigation, a few seconds) into
-# runs/. Evaluation on held-out goals joins it with issue 5.
+# The main job: meta-train on the quick preset (2D navigation, a few seconds), then
+# evaluate few-shot adaptation on 40 held-out goals against a random initialisation.
+RUN_DIR ?= runs/quick-$(shell date +%Y%m%d-%H%M%S)
 run: build
 	./$(BUILD)/maml version
-	./$(BUILD)/maml train --config configs/quick.ini
+	./$(BUILD)/maml train --config configs/quick.ini --run-dir $(RUN_DIR)
+	./$(BUILD)/maml eval --policy maml=$(RUN_DIR) --policy random@1.0 --out $(RUN_DIR)/eval
 
 define build_and_test
 	cmake -S . -B $(1) -DMAML_WERROR=ON $(2)

@@ -111,13 +111,17 @@ static int parse_policy(const char *arg, entry *e) {
     fprintf(stderr, "maml eval: --policy '%s': expected NAME=CHECKPOINT with a short name\n", arg);
     return 0;
   }
-  snprintf(e->name, sizeof e->name, "%s", buf);
+  memcpy(e->name, buf, strlen(buf) + 1);
+  const char *path = eq + 1;
+  if (strlen(path) + sizeof "/latest.ckpt" > sizeof e->path) {
+    fprintf(stderr, "maml eval: --policy '%s': path too long\n", arg);
+    return 0;
+  }
   struct stat s;
-  if (stat(eq + 1, &s) == 0 && S_ISDIR(s.st_mode)) {
-    snprintf(e->path, sizeof e->path, "%s/best.ckpt", eq + 1);
-    if (stat(e->path, &s) != 0) snprintf(e->path, sizeof e->path, "%s/latest.ckpt", eq + 1);
-  } else {
-    snprintf(e->path, sizeof e->path, "%s", eq + 1);
+  strcpy(e->path, path);
+  if (stat(path, &s) == 0 && S_ISDIR(s.st_mode)) {
+    strcat(e->path, "/best.ckpt");
+    if (stat(e->path, &s) != 0) strcpy(e->path + strlen(path), "/latest.ckpt");
   }
   return 1;
 }

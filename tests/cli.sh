@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# The `maml train` and `maml info` commands end to end: a run interrupted with SIGINT and
-# resumed ends with the same parameters and metrics as an uninterrupted one; bad input
-# gives a clear error and a non-zero status without touching saved work.
-#   cli_train.sh MAML_BINARY CONFIGS_DIR
+# The `maml train`, `maml info` and `maml eval` commands end to end: a run interrupted
+# with SIGINT and resumed ends with the same parameters and metrics as an uninterrupted
+# one; evaluation writes its table files; bad input gives a clear error and a non-zero
+# status without touching saved work.
+#   cli.sh MAML_BINARY CONFIGS_DIR
 set -u
 maml=$1
 configs=$2
@@ -62,4 +63,17 @@ echo "$out" | grep -q "truncated" || fail "truncated checkpoint message: $out"
 cmp -s "$work/cut/latest.ckpt" "$work/cut.before" || fail "the damaged checkpoint was modified"
 out=$("$maml" info "$configs/quick.ini" 2>&1) && fail "maml info accepted a config file"
 echo "$out" | grep -q "not a maml checkpoint" || fail "foreign file message: $out"
+# evaluation of the trained run against a random policy, on the same goals
+"$maml" eval --policy maml="$work/whole" --policy random@1.0 --goals 4 --episodes 4 --steps 2 \
+  --out "$work/eval" > "$work/eval.log" || fail "maml eval failed: $(cat "$work/eval.log")"
+[ "$(grep -c '^maml,' "$work/eval/eval.csv")" -eq 3 ] || fail "eval.csv: not 3 rows for maml"
+[ "$(grep -c '^random,1,' "$work/eval/eval.csv")" -eq 3 ] || fail "eval.csv: random rows"
+[ "$(grep -vc '^#' "$work/eval/goals.txt")" -eq 4 ] || fail "goals.txt: not 4 goals"
+"$maml" eval --policy maml="$work/whole" --goals-file "$work/eval/goals.txt" --episodes 4 \
+  --steps 2 --out "$work/eval2" > /dev/null || fail "maml eval --goals-file failed"
+cmp <(grep '^maml,' "$work/eval/eval.csv") <(grep '^maml,' "$work/eval2/eval.csv") ||
+  fail "the same goals from goals.txt give other numbers"
+out=$("$maml" eval --policy maml="$work/none" 2>&1) && fail "eval of a missing checkpoint"
+echo "$out" | grep -q "$work/none" || fail "missing checkpoint message: $out"
+out=$("$maml" eval --policy random --env nav2d --goal 3,3 2>&1) && fail "goal out of range"
 echo "ok"

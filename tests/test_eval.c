@@ -1,0 +1,94 @@
+/* Evaluation: deterministic whatever the thread count, steps really adapt, goals come from
+ * a stream of their own, bad parameters are refused. */
+#include <criterion/criterion.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "maml/eval.h"
+
+enum { GOALS = 6 };
+
+static void evaluate(int threads, int steps, double alpha, double *returns) {
+  char err[1024];
+  maml_env_world w;
+  cr_assert_eq(maml_env_world_open(&w, "nav2d", 0, NULL, err, sizeof err), MAML_OK, "%s", err);
+  maml_policy p;
+  int hidden[2] = {16, 16};
+  cr_assert_eq(maml_policy_init(&p, 2, 2, 2, hidden, MAML_ACT_RELU, 1.0, err, sizeof err), MAML_OK);
+  maml_real *theta = calloc(p.n_params, sizeof *theta);
+  maml_rng r;
+  maml_rng_init(&r, 1, 0, MAML_PHASE_INIT, 0, 0);
+  maml_policy_init_params(&p, theta, &r);
+  double goals[GOALS * MAML_TASK_MAX];
+  maml_eval_goals(w.family, 9, GOALS, goals);
+  maml_pool *pool;
+  cr_assert_eq(maml_pool_create(&pool, threads, err, sizeof err), MAML_OK);
+  maml_eval_params ep = {.episodes = 20, .steps = steps, .horizon = 100, .alpha = alpha,
+                         .gamma = 0.99, .gae_lambda = 1.0, .seed = 9};
+  cr_assert_eq(maml_evaluate(&w, &p, theta, GOALS, goals, &ep, pool, returns, err, sizeof err),
+               MAML_OK, "%s", err);
+  maml_pool_destroy(pool);
+  free(theta);
+  maml_env_world_close(&w);
+}
+
+Test(eval, same_numbers_with_one_and_two_threads) {
+  double a[3 * GOALS], b[3 * GOALS];
+  evaluate(1, 2, 0.5, a);
+  evaluate(2, 2, 0.5, b);
+  cr_assert_eq(memcmp(a, b, sizeof a), 0);
+}
+
+static double mean(const double *x) {
+  double s = 0;
+  for (int i = 0; i < GOALS; i++) s += x[i];
+  return s / GOALS;
+}
+
+/* a random policy with a large step learns to head for the goal: each step is a real
+ * policy-gradient step on fresh episodes, not the same numbers again */
+Test(eval, adaptation_steps_improve_a_random_policy) {
+  double r[3 * GOALS];
+  evaluate(2, 2, 1.0, r);
+  cr_assert(mean(r + GOALS) != mean(r), "step 1 repeats step 0");
+  cr_expect(mean(r + 2 * GOALS) > mean(r) + 5, "returns after 0 and 2 steps: %g, %g", mean(r),
+            mean(r + 2 * GOALS));
+}
+
+Test(eval, held_out_goals_have_their_own_stream) {
+  maml_env_world w;
+  char err[256];
+  cr_assert_eq(maml_env_world_open(&w, "cheetah-vel", 0, NULL, err, sizeof err), MAML_OK, "%s", err);
+  double a[4 * MAML_TASK_MAX], b[4 * MAML_TASK_MAX];
+  maml_eval_goals(w.family, 1, 4, a);
+  maml_eval_goals(w.family, 1, 4, b);
+  cr_assert_eq(memcmp(a, b, sizeof a), 0);
+  for (int i = 0; i < 4; i++) {
+    maml_rng r;
+    maml_rng_init(&r, 1, 0, MAML_PHASE_TASKS, (uint32_t)i, 0); /* training's first meta-batch */
+    double t[MAML_TASK_MAX] = {0};
+    w.family->sample_task(&r, t);
+    cr_assert_neq(t[0], a[i * MAML_TASK_MAX]);
+    cr_assert(a[i * MAML_TASK_MAX] >= 0 && a[i * MAML_TASK_MAX] <= 2);
+  }
+  maml_env_world_close(&w);
+}
+
+Test(eval, bad_parameters_are_refused) {
+  char err[512];
+  maml_env_world w;
+  cr_assert_eq(maml_env_world_open(&w, "nav2d", 0, NULL, err, sizeof err), MAML_OK);
+  maml_policy p;
+  cr_assert_eq(maml_policy_init(&p, 2, 2, 0, NULL, MAML_ACT_RELU, 1.0, err, sizeof err), MAML_OK);
+  maml_real theta[6] = {0};
+  double goals[MAML_TASK_MAX] = {0.1, 0.1}, ret[2];
+  maml_pool *pool;
+  cr_assert_eq(maml_pool_create(&pool, 1, err, sizeof err), MAML_OK);
+  maml_eval_params ep = {.episodes = 2, .steps = 1, .horizon = 101, .alpha = 0.1, .gamma = 0.99,
+                         .gae_lambda = 1.0, .seed = 1};
+  cr_assert_eq(maml_evaluate(&w, &p, theta, 1, goals, &ep, pool, ret, err, sizeof err),
+               MAML_ERR_ARG);
+  cr_assert(strstr(err, "horizon"), "%s", err);
+  maml_pool_destroy(pool);
+  maml_env_world_close(&w);
+}
