@@ -10,6 +10,7 @@ packages=(
   libopenblas-dev liblapacke-dev    # Debian's OpenBLAS ships without LAPACKE
   libcriterion-dev                  # unit tests
   libglfw3-dev xvfb xauth           # viewer, and a headless display for its tests
+  gnuplot-nox                       # plots (PNG and SVG)
 )
 
 missing=()

@@ -69,6 +69,13 @@ echo "$out" | grep -q "not a maml checkpoint" || fail "foreign file message: $ou
 [ "$(grep -c '^maml,' "$work/eval/eval.csv")" -eq 3 ] || fail "eval.csv: not 3 rows for maml"
 [ "$(grep -c '^random,1,' "$work/eval/eval.csv")" -eq 3 ] || fail "eval.csv: random rows"
 [ "$(grep -vc '^#' "$work/eval/goals.txt")" -eq 4 ] || fail "goals.txt: not 4 goals"
+if command -v gnuplot > /dev/null; then
+  [ "$(head -c 4 "$work/eval/eval.png" | tail -c 3)" = "PNG" ] || fail "eval.png is not a PNG"
+  grep -q "<svg" "$work/eval/eval.svg" || fail "eval.svg is not an SVG"
+  "$maml" plot "$work/whole" > /dev/null || fail "maml plot failed"
+  [ -s "$work/whole/training.png" ] && [ -s "$work/whole/training.svg" ] || fail "no training plot"
+fi
+out=$("$maml" plot "$work/none" 2>&1) && fail "plot of a missing run"
 "$maml" eval --policy maml="$work/whole" --goals-file "$work/eval/goals.txt" --episodes 4 \
   --steps 2 --out "$work/eval2" > /dev/null || fail "maml eval --goals-file failed"
 cmp <(grep '^maml,' "$work/eval/eval.csv") <(grep '^maml,' "$work/eval2/eval.csv") ||

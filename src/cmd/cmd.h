@@ -6,6 +6,12 @@
 int cmd_train(int argc, char **argv);
 int cmd_info(int argc, char **argv);
 int cmd_eval(int argc, char **argv);
+int cmd_plot(int argc, char **argv);
+
+/* Draw DIR/eval.png and DIR/eval.svg from DIR/eval.csv (return vs steps, one line per
+ * policy; oracle policies as a level line). 0 on success; else a message, prefixed by who. */
+int cmd_plot_eval(const char *dir, const char *env, const char *const *names, const int *oracle,
+                  int n, int steps, const char *who);
 
 /* 1 for -h or --help */
 int cmd_is_help(const char *arg);

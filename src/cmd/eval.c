@@ -463,6 +463,11 @@ int cmd_eval(int argc, char **argv) {
   }
   if (!write_results(dir, f, es, n_pol, goals, n_goals, &ep)) goto cleanup;
   printf("results: %s/eval.csv, %s/eval.json; goals: %s/goals.txt\n", dir, dir, dir);
+  const char *names[MAX_POLICIES];
+  int oracle[MAX_POLICIES];
+  for (int p = 0; p < n_pol; p++) names[p] = es[p].name, oracle[p] = es[p].oracle;
+  if (cmd_plot_eval(dir, env, names, oracle, n_pol, ep.steps, "maml eval") == 0)
+    printf("plot: %s/eval.png, %s/eval.svg\n", dir, dir);
   rc = 0;
 cleanup:
   for (int w = 0; w < 2; w++)

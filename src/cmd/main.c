@@ -22,6 +22,7 @@ static void usage(FILE *out) {
           "commands:\n"
           "  train      meta-train a policy (MAML-TRPO, or the pretrained/oracle baselines)\n"
           "  eval       evaluate few-shot adaptation on held-out goals, against baselines\n"
+          "  plot       draw a run's training curves (PNG and SVG, with gnuplot)\n"
           "  info       print what a checkpoint holds\n"
           "  envs       list the task families: sizes, horizon, tasks, --goal syntax\n"
           "  version    print the version and build settings\n"
@@ -136,6 +137,7 @@ int main(int argc, char **argv) {
   if (!strcmp(cmd, "train")) return cmd_train(argc - 1, argv + 1);
   if (!strcmp(cmd, "info")) return cmd_info(argc - 1, argv + 1);
   if (!strcmp(cmd, "eval")) return cmd_eval(argc - 1, argv + 1);
+  if (!strcmp(cmd, "plot")) return cmd_plot(argc - 1, argv + 1);
   fprintf(stderr, "maml: unknown command '%s'; run `maml help` for the list of commands\n", cmd);
   return 2;
 }

@@ -1,0 +1,123 @@
+/* Plots, drawn by gnuplot (Debian's gnuplot-nox) from the CSV files we write: the
+ * training curves of a run (`maml plot RUN_DIR`) and the adaptation curves of an
+ * evaluation (`maml eval` calls cmd_plot_eval). Each plot is written as PNG and SVG. */
+#include <stdio.h>
+#include <string.h>
+#include <sys/wait.h>
+
+#include "cmd.h"
+
+/* gnuplot reads the script from a pipe; its own messages go to our stderr */
+static FILE *gnuplot_open(const char *who) {
+  FILE *p = popen("gnuplot", "w");
+  if (!p) fprintf(stderr, "%s: cannot run gnuplot\n", who);
+  return p;
+}
+
+/* finish the script: the same plot again as SVG. 0 when gnuplot succeeded. */
+static int gnuplot_close(FILE *p, const char *base, const char *who) {
+  fprintf(p, "set terminal svg size 960,600 font ',11'\nset output '%s.svg'\nreplot\n", base);
+  int status = pclose(p);
+  if (status != -1 && WIFEXITED(status) && WEXITSTATUS(status) == 0) return 0;
+  if (status != -1 && WIFEXITED(status) && WEXITSTATUS(status) == 127)
+    fprintf(stderr, "%s: gnuplot is not installed (apt-get install gnuplot-nox): no plot\n", who);
+  else
+    fprintf(stderr, "%s: gnuplot failed: no plot\n", who);
+  return 1;
+}
+
+static void png_output(FILE *p, const char *base) {
+  fprintf(p, "set terminal pngcairo size 960,600 font ',11'\nset output '%s.png'\n", base);
+}
+
+/* gnuplot's single-quoted strings cannot hold a single quote */
+static int quotable(const char *text, const char *who) {
+  if (strchr(text, '\'') || strchr(text, '"') || strchr(text, '\n')) {
+    fprintf(stderr, "%s: cannot plot with a quote or newline in '%s'\n", who, text);
+    return 0;
+  }
+  return 1;
+}
+
+int cmd_plot_eval(const char *dir, const char *env, const char *const *names,
+                  const int *oracle, int n, int steps, const char *who) {
+  if (!quotable(dir, who)) return 1;
+  for (int k = 0; k < n; k++)
+    if (!quotable(names[k], who)) return 1;
+  FILE *p = gnuplot_open(who);
+  if (!p) return 1;
+  char base[4200];
+  snprintf(base, sizeof base, "%s/eval", dir);
+  png_output(p, base);
+  fprintf(p,
+          "set datafile separator ','\n"
+          "set title '%s: return after adaptation on held-out goals' noenhanced\n"
+          "set xlabel 'policy-gradient steps'\nset ylabel 'mean return (+- s.e.)'\n"
+          "set xrange [-0.2:%g]\nset xtics 1\nset key outside right noenhanced\nset grid\n"
+          "plot ",
+          env, steps + 0.2);
+  for (int k = 0; k < n; k++) {
+    if (oracle[k]) /* no adaptation: a level line */
+      fprintf(p,
+              "%s'%s/eval.csv' using (0):(strcol(1) eq \"%s\" ? $4 : 1/0):(%d):(0) "
+              "with vectors nohead dt 2 lw 2 title '%s (no adaptation)'",
+              k ? ", " : "", dir, names[k], steps, names[k]);
+    else
+      fprintf(p,
+              "%s'%s/eval.csv' using 3:(strcol(1) eq \"%s\" ? $4 : 1/0):5 "
+              "with yerrorlines lw 2 title '%s'",
+              k ? ", " : "", dir, names[k], names[k]);
+  }
+  fprintf(p, "\n");
+  return gnuplot_close(p, base, who);
+}
+
+static void plot_usage(FILE *out) {
+  fprintf(out,
+          "usage: maml plot RUN_DIR\n"
+          "\n"
+          "Draw a run's training curves from RUN_DIR/metrics.csv: the mean return before\n"
+          "and after adaptation per meta-iteration, into RUN_DIR/training.png and\n"
+          "RUN_DIR/training.svg (needs gnuplot: apt-get install gnuplot-nox). An\n"
+          "evaluation's plot (eval.png, eval.svg) is drawn by `maml eval` itself.\n");
+}
+
+int cmd_plot(int argc, char **argv) {
+  if (argc != 2 || cmd_is_help(argv[1])) {
+    int help = argc == 2;
+    plot_usage(help ? stdout : stderr);
+    return help ? 0 : 2;
+  }
+  const char *dir = argv[1];
+  char csv[4200];
+  snprintf(csv, sizeof csv, "%s/metrics.csv", dir);
+  FILE *f = fopen(csv, "r");
+  if (!f) {
+    fprintf(stderr, "maml plot: %s: cannot read (is %s a run directory?)\n", csv, dir);
+    return 1;
+  }
+  int rows = -1;
+  for (int c; (c = fgetc(f)) != EOF;) rows += c == '\n';
+  fclose(f);
+  if (rows < 1) {
+    fprintf(stderr, "maml plot: %s holds no iteration yet\n", csv);
+    return 1;
+  }
+  if (!quotable(dir, "maml plot")) return 1;
+  FILE *p = gnuplot_open("maml plot");
+  if (!p) return 1;
+  char base[4200];
+  snprintf(base, sizeof base, "%s/training", dir);
+  png_output(p, base);
+  fprintf(p,
+          "set datafile separator ','\n"
+          "set title 'meta-training: %s' noenhanced\n"
+          "set xlabel 'meta-iteration'\nset ylabel 'mean episode return'\n"
+          "set key bottom right\nset grid\n"
+          "plot '%s' using 1:2 every ::1 with lines lw 2 title 'before adaptation', "
+          "'%s' using 1:3 every ::1 with lines lw 2 title 'after adaptation'\n",
+          dir, csv, csv);
+  if (gnuplot_close(p, base, "maml plot")) return 1;
+  printf("plots: %s/training.png, %s/training.svg\n", dir, dir);
+  return 0;
+}
