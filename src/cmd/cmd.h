@@ -13,6 +13,9 @@ int cmd_plot(int argc, char **argv);
 int cmd_plot_eval(const char *dir, const char *env, const char *const *names, const int *oracle,
                   int n, int steps, const char *who);
 
+/* mkdir -p: 0 on success, else -1 with errno set */
+int cmd_make_dirs(const char *path);
+
 /* 1 for -h or --help */
 int cmd_is_help(const char *arg);
 

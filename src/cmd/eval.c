@@ -190,18 +190,6 @@ static int read_goals_file(const maml_env_family *f, const char *path, double *g
   return ok;
 }
 
-static int make_dirs(const char *path) {
-  char buf[PATH_LEN];
-  snprintf(buf, sizeof buf, "%s", path);
-  for (char *p = buf + 1; *p; p++) {
-    if (*p != '/') continue;
-    *p = '\0';
-    if (mkdir(buf, 0755) != 0 && errno != EEXIST) return -1;
-    *p = '/';
-  }
-  return mkdir(buf, 0755) != 0 && errno != EEXIST ? -1 : 0;
-}
-
 static void mean_stderr(const double *x, int n, double *mean, double *se) {
   double s = 0, s2 = 0;
   for (int i = 0; i < n; i++) s += x[i];
@@ -457,7 +445,7 @@ int cmd_eval(int argc, char **argv) {
     printf(" done\n");
   }
   print_table(es, n_pol, n_goals, ep.steps);
-  if (make_dirs(dir) != 0) {
+  if (cmd_make_dirs(dir) != 0) {
     fprintf(stderr, "maml eval: cannot create %s: %s\n", dir, strerror(errno));
     goto cleanup;
   }

@@ -1,8 +1,10 @@
 /* The `maml` command: one front end over the library's subcommands. Only this layer
  * decides to end the process; the library returns status codes. */
+#include <errno.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "blas_kernels.h"
 #include "cmd.h"
@@ -29,6 +31,22 @@ static void usage(FILE *out) {
           "  help       print this message\n"
           "\n"
           "Run `maml <command> --help` for a command's options.\n");
+}
+
+int cmd_make_dirs(const char *path) {
+  char buf[4096];
+  if (snprintf(buf, sizeof buf, "%s", path) >= (int)sizeof buf) {
+    errno = ENAMETOOLONG;
+    return -1;
+  }
+  for (char *p = buf + 1; *p; p++) {
+    if (*p != '/') continue;
+    *p = '\0';
+    if (mkdir(buf, 0755) != 0 && errno != EEXIST) return -1;
+    *p = '/';
+  }
+  if (mkdir(buf, 0755) != 0 && errno != EEXIST) return -1;
+  return 0;
 }
 
 int cmd_is_help(const char *arg) { return !strcmp(arg, "--help") || !strcmp(arg, "-h"); }

@@ -81,23 +81,6 @@ static void install_signals(void) {
 
 /* ---- files ------------------------------------------------------------------------------ */
 
-/* mkdir -p */
-static int make_dirs(const char *path) {
-  char buf[PATH_LEN];
-  if (snprintf(buf, sizeof buf, "%s", path) >= (int)sizeof buf) {
-    errno = ENAMETOOLONG;
-    return -1;
-  }
-  for (char *p = buf + 1; *p; p++) {
-    if (*p != '/') continue;
-    *p = '\0';
-    if (mkdir(buf, 0755) != 0 && errno != EEXIST) return -1;
-    *p = '/';
-  }
-  if (mkdir(buf, 0755) != 0 && errno != EEXIST) return -1;
-  return 0;
-}
-
 static int file_exists(const char *path) {
   struct stat s;
   return stat(path, &s) == 0;
@@ -322,7 +305,7 @@ int cmd_train(int argc, char **argv) {
               dir, dir);
       return 2;
     }
-    if (make_dirs(dir) != 0) {
+    if (cmd_make_dirs(dir) != 0) {
       fprintf(stderr, "maml train: cannot create %s: %s\n", dir, strerror(errno));
       return 1;
     }
