@@ -8,10 +8,11 @@
 #include "maml/episodes.h"
 #include "maml/sampler.h"
 
-void maml_eval_goals(const maml_env_family *f, uint64_t seed, int n, double *goals) {
+void maml_eval_goals(const maml_env_family *f, uint64_t seed, int sweep, int n, double *goals) {
   for (int i = 0; i < n; i++) {
     maml_rng rng;
-    maml_rng_init(&rng, seed, 0, MAML_PHASE_EVAL_TASKS, (uint32_t)i, 0);
+    maml_rng_init(&rng, seed, 0, sweep ? MAML_PHASE_SWEEP_TASKS : MAML_PHASE_EVAL_TASKS,
+                  (uint32_t)i, 0);
     memset(goals + (size_t)i * MAML_TASK_MAX, 0, MAML_TASK_MAX * sizeof(double));
     f->sample_task(&rng, goals + (size_t)i * MAML_TASK_MAX);
   }
@@ -89,8 +90,8 @@ maml_status maml_evaluate(const maml_env_world *world, const maml_policy *p,
     ptrs[i] = j.thetas + (size_t)i * n;
   }
   for (int k = 0; st == MAML_OK && k <= ep->steps; k++) {
-    st = maml_sampler_run(sampler, n_goals, goals, ptrs, ep->seed, (uint32_t)k, MAML_PHASE_EVAL,
-                          j.batches, err, err_sz);
+    st = maml_sampler_run(sampler, n_goals, goals, ptrs, ep->seed, (uint32_t)k,
+                          ep->sweep ? MAML_PHASE_SWEEP : MAML_PHASE_EVAL, j.batches, err, err_sz);
     if (st != MAML_OK) break;
     for (int i = 0; i < n_goals; i++) {
       const maml_task_batch *b = &j.batches[i];

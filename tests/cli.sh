@@ -80,6 +80,15 @@ out=$("$maml" plot "$work/none" 2>&1) && fail "plot of a missing run"
   --steps 2 --out "$work/eval2" > /dev/null || fail "maml eval --goals-file failed"
 cmp <(grep '^maml,' "$work/eval/eval.csv") <(grep '^maml,' "$work/eval2/eval.csv") ||
   fail "the same goals from goals.txt give other numbers"
+out=$("$maml" eval --policy random --env nav2d --sweep-alpha 0.001,1.0 --sweep-goals 3 \
+  --goals 2 --episodes 4 --steps 1 --out "$work/sweep" 2>&1) || fail "eval --sweep-alpha: $out"
+echo "$out" | grep -q "step-size sweep on 3 other goals" || fail "no sweep report: $out"
+# the step size it reports using is the one with the best sweep return, and the table's
+best=$(echo "$out" | sed -n 's/.*sweep on 3 other goals: \(.*\); using .*/\1/p' |
+  awk '{ b = ""; for (i = 1; i + 2 <= NF; i += 3) if (b == "" || $(i + 2) > v) { v = $(i + 2); b = $i } print b }')
+used=$(echo "$out" | sed -n 's/.*; using \(.*\)/\1/p')
+[ -n "$used" ] && [ "$best" = "$used" ] || fail "sweep: best '$best', used '$used': $out"
+grep -q "^random,$used,1," "$work/sweep/eval.csv" || fail "eval.csv does not use alpha $used"
 out=$("$maml" eval --policy maml="$work/none" 2>&1) && fail "eval of a missing checkpoint"
 echo "$out" | grep -q "$work/none" || fail "missing checkpoint message: $out"
 out=$("$maml" eval --policy random --env nav2d --goal 3,3 2>&1) && fail "goal out of range"

@@ -20,7 +20,7 @@ static void evaluate(int threads, int steps, double alpha, double *returns) {
   maml_rng_init(&r, 1, 0, MAML_PHASE_INIT, 0, 0);
   maml_policy_init_params(&p, theta, &r);
   double goals[GOALS * MAML_TASK_MAX];
-  maml_eval_goals(w.family, 9, GOALS, goals);
+  maml_eval_goals(w.family, 9, 0, GOALS, goals);
   maml_pool *pool;
   cr_assert_eq(maml_pool_create(&pool, threads, err, sizeof err), MAML_OK);
   maml_eval_params ep = {.episodes = 20, .steps = steps, .horizon = 100, .alpha = alpha,
@@ -60,9 +60,11 @@ Test(eval, held_out_goals_have_their_own_stream) {
   char err[256];
   cr_assert_eq(maml_env_world_open(&w, "cheetah-vel", 0, NULL, err, sizeof err), MAML_OK, "%s", err);
   double a[4 * MAML_TASK_MAX], b[4 * MAML_TASK_MAX];
-  maml_eval_goals(w.family, 1, 4, a);
-  maml_eval_goals(w.family, 1, 4, b);
+  maml_eval_goals(w.family, 1, 0, 4, a);
+  maml_eval_goals(w.family, 1, 0, 4, b);
   cr_assert_eq(memcmp(a, b, sizeof a), 0);
+  maml_eval_goals(w.family, 1, 1, 4, b); /* the sweep's goals differ */
+  for (int i = 0; i < 4; i++) cr_assert_neq(a[i * MAML_TASK_MAX], b[i * MAML_TASK_MAX]);
   for (int i = 0; i < 4; i++) {
     maml_rng r;
     maml_rng_init(&r, 1, 0, MAML_PHASE_TASKS, (uint32_t)i, 0); /* training's first meta-batch */

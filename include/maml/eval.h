@@ -23,10 +23,12 @@ typedef struct {
   double alpha;    /* the first step's size; later steps use alpha / 2 */
   double gamma, gae_lambda;
   uint64_t seed;
+  int sweep;       /* 1: rollouts from the step-size sweep's streams (SWEEP phase) */
 } maml_eval_params;
 
-/* n held-out goals of a family, from the evaluation stream of seed. */
-void maml_eval_goals(const maml_env_family *f, uint64_t seed, int n, double *goals);
+/* n held-out goals of a family, from the evaluation stream of seed (sweep: from the
+ * step-size sweep's stream, so that a step size is chosen on other goals). */
+void maml_eval_goals(const maml_env_family *f, uint64_t seed, int sweep, int n, double *goals);
 
 /* Evaluate theta (a policy for world's observation) on n_goals goals (n x MAML_TASK_MAX).
  * returns[k * n_goals + i]: the mean episode return on goal i after k steps, k = 0..steps.

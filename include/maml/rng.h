@@ -19,7 +19,9 @@ typedef enum {
   MAML_PHASE_QUERY,      /* rollouts with theta'_i (post-adaptation) */
   MAML_PHASE_EVAL_TASKS, /* held-out evaluation goals: never used by training */
   MAML_PHASE_EVAL,       /* evaluation rollouts */
-  MAML_PHASE_TEST        /* tests and benchmarks */
+  MAML_PHASE_TEST,       /* tests and benchmarks */
+  MAML_PHASE_SWEEP_TASKS,/* goals of the evaluation's step-size sweep */
+  MAML_PHASE_SWEEP       /* rollouts of the step-size sweep */
 } maml_phase;
 
 /* Largest values a key component may take (the key packs into 128 + 64 bits). */

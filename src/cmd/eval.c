@@ -21,7 +21,8 @@ static void eval_usage(FILE *out) {
   fprintf(out,
           "usage: maml eval --policy NAME=CHECKPOINT[@ALPHA] [--policy random[@ALPHA]] ...\n"
           "                 [--env FAMILY] [--goals N | --goal G ... | --goals-file FILE]\n"
-          "                 [--steps K] [--episodes N] [--alpha A] [--seed S] [--threads N]\n"
+          "                 [--steps K] [--episodes N] [--alpha A] [--sweep-alpha LIST]\n"
+          "                 [--sweep-goals N] [--seed S] [--threads N]\n"
           "                 [--out DIR] [--assets DIR]\n"
           "\n"
           "Evaluate few-shot adaptation on held-out goals (the MAML paper's protocol): per\n"
@@ -41,6 +42,9 @@ static void eval_usage(FILE *out) {
           "  --steps K          adaptation steps (default 3; nav2d 4)\n"
           "  --episodes N       episodes per goal and step (default 20; nav2d, ant-dir 40)\n"
           "  --alpha A          step size of policies without their own (default 0.1)\n"
+          "  --sweep-alpha LIST try these step sizes (e.g. 0.02,0.05,0.1,0.2) for each policy\n"
+          "                     without @ALPHA on separate goals (--sweep-goals, default\n"
+          "                     10) and keep the best return after the last step\n"
           "  --seed S           evaluation seed (default 1): goals and episodes\n"
           "  --threads N        worker threads (default: all cores); results do not change\n"
           "  --out DIR          where to write eval.csv, eval.json and goals.txt\n"
@@ -53,6 +57,7 @@ typedef struct {
   char name[64];
   char path[PATH_LEN]; /* "" for random */
   double alpha;        /* 0: not given */
+  int alpha_given;     /* set with @ALPHA: not swept */
   int oracle;
   maml_policy policy;
   maml_real *theta;
@@ -96,6 +101,7 @@ static int parse_policy(const char *arg, entry *e) {
   if (at) {
     *at = '\0';
     if (!parse_alpha("--policy", at + 1, &e->alpha)) return 0;
+    e->alpha_given = 1;
   }
   char *eq = strchr(buf, '=');
   if (!eq) {
@@ -187,6 +193,36 @@ static int read_goals_file(const maml_env_family *f, const char *path, double *g
     }
   }
   fclose(in);
+  return ok;
+}
+
+/* Set e->alpha to the step size of the list with the best mean return after the last step,
+ * on the sweep's own goals and rollouts. */
+static int sweep_alpha(const maml_env_world *w, entry *e, const maml_eval_params *ep,
+                       const double *alphas, int n, int n_goals, maml_pool *pool) {
+  double *goals = malloc((size_t)n_goals * MAML_TASK_MAX * sizeof(double));
+  double *ret = malloc((size_t)(ep->steps + 1) * n_goals * sizeof(double));
+  char err[1024];
+  int ok = goals && ret;
+  if (ok) maml_eval_goals(w->family, ep->seed, 1, n_goals, goals);
+  double best = -INFINITY;
+  printf("  %s: step-size sweep on %d other goals:", e->name, n_goals);
+  for (int k = 0; ok && k < n; k++) {
+    maml_eval_params pe = *ep;
+    pe.alpha = alphas[k], pe.sweep = 1;
+    if (maml_evaluate(w, &e->policy, e->theta, n_goals, goals, &pe, pool, ret, err, sizeof err)) {
+      fprintf(stderr, "\nmaml eval: sweep of %s: %s\n", e->name, err);
+      ok = 0;
+      break;
+    }
+    double s = 0;
+    for (int i = 0; i < n_goals; i++) s += ret[(size_t)ep->steps * n_goals + i];
+    s /= n_goals;
+    printf(" %g -> %.2f", alphas[k], s);
+    if (s > best) best = s, e->alpha = alphas[k];
+  }
+  if (ok) printf("; using %g\n", e->alpha);
+  free(goals), free(ret);
   return ok;
 }
 
@@ -289,6 +325,9 @@ int cmd_eval(int argc, char **argv) {
   double alpha = 0.1;
   char env[MAML_NAME_MAX] = "";
   const char *goals_file = NULL, *out = NULL, *assets = NULL;
+  double sweep[16];
+  int n_sweep = 0;
+  long sweep_goals = 10;
   const char *goal_texts[MAX_GOALS];
   int n_goal_texts = 0;
 
@@ -320,6 +359,23 @@ int cmd_eval(int argc, char **argv) {
     } else if (!strcmp(a, "--goal")) {
       if (n_goal_texts == MAX_GOALS) return 2;
       goal_texts[n_goal_texts++] = v;
+    } else if (!strcmp(a, "--sweep-alpha")) {
+      char buf[512], *save = NULL;
+      snprintf(buf, sizeof buf, "%s", v);
+      n_sweep = 0;
+      for (char *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+        if (n_sweep == 16) {
+          fprintf(stderr, "maml eval: --sweep-alpha: at most 16 step sizes\n");
+          return 2;
+        }
+        if (!parse_alpha(a, tok, &sweep[n_sweep++])) return 2;
+      }
+      if (n_sweep == 0) {
+        fprintf(stderr, "maml eval: --sweep-alpha: give step sizes like 0.02,0.05,0.1\n");
+        return 2;
+      }
+    } else if (!strcmp(a, "--sweep-goals")) {
+      if (!parse_long(a, v, 1, MAX_GOALS, &sweep_goals)) return 2;
     } else if (!strcmp(a, "--goals-file")) {
       goals_file = v;
     } else if (!strcmp(a, "--steps")) {
@@ -377,7 +433,7 @@ int cmd_eval(int argc, char **argv) {
     n_goals = n_goal_texts;
   } else {
     n_goals = (int)(goal_count > 0 ? goal_count : 40);
-    maml_eval_goals(f, ep.seed, n_goals, goals);
+    maml_eval_goals(f, ep.seed, 0, n_goals, goals);
   }
   if (n_goals == 0) {
     fprintf(stderr, "maml eval: no goals\n");
@@ -434,7 +490,11 @@ int cmd_eval(int argc, char **argv) {
     e->steps = e->oracle ? 0 : ep.steps;
     if (!(e->returns = malloc((size_t)(e->steps + 1) * n_goals * sizeof(double)))) goto cleanup;
     maml_eval_params pe = ep;
-    pe.steps = e->steps, pe.alpha = e->alpha;
+    pe.steps = e->steps;
+    if (n_sweep && !e->oracle && !e->alpha_given &&
+        !sweep_alpha(&worlds[w], e, &pe, sweep, n_sweep, (int)sweep_goals, pool))
+      goto cleanup;
+    pe.alpha = e->alpha;
     printf("  %s ...", e->name);
     fflush(stdout);
     if (maml_evaluate(&worlds[w], &e->policy, e->theta, n_goals, goals, &pe, pool, e->returns, err,
