@@ -40,7 +40,7 @@ struct maml_learner {
   maml_real *v;              /* (n) the vector of the current curvature job */
   const maml_real *theta_cur;/* theta^0 of the current adapt job */
   double *grad;              /* (n) meta-gradient */
-  double *x, *ax, *step;     /* (n) CG solution, A x, full step */
+  double *x, *step;          /* (n) CG solution, full step */
   maml_cg_work cg;
   int prepared;
 };
@@ -68,7 +68,7 @@ void maml_learner_destroy(maml_learner *l) {
     }
   free(l->tasks), free(l->workers);
   free(l->theta_old), free(l->theta_try), free(l->v);
-  free(l->grad), free(l->x), free(l->ax), free(l->step);
+  free(l->grad), free(l->x), free(l->step);
   maml_cg_work_free(&l->cg);
   free(l);
 }
@@ -119,7 +119,7 @@ maml_status maml_learner_create(maml_learner **out, const maml_policy *p, maml_p
            (l->workers = calloc((size_t)l->n_workers, sizeof *l->workers)) &&
            (l->theta_old = alloc_reals(n)) && (l->theta_try = alloc_reals(n)) &&
            (l->v = alloc_reals(n)) && (l->grad = calloc(n, sizeof(double))) &&
-           (l->x = calloc(n, sizeof(double))) && (l->ax = calloc(n, sizeof(double))) &&
+           (l->x = calloc(n, sizeof(double))) &&
            (l->step = calloc(n, sizeof(double))) && maml_cg_work_alloc(&l->cg, (int)n) == MAML_OK;
   for (int i = 0; ok && i < n_tasks; i++) {
     task_state *t = &l->tasks[i];
@@ -354,8 +354,8 @@ maml_status maml_learner_step(maml_learner *l, maml_real *theta, maml_step_stats
 
   st->cg_iters = maml_cg(curvature_op, l, l->grad, l->x, l->mp.cg_iters, 1e-10, &l->cg);
   if (st->cg_iters < 0 || !all_finite(l->x, n)) goto done;
-  maml_learner_curvature(l, l->x, l->ax);
-  double xax = dot(l->x, l->ax, n);
+  /* x^T A x = x^T (g - r) with CG's residual r = g - A x: no extra curvature product */
+  double xax = dot(l->x, l->grad, n) - dot(l->x, l->cg.r, n);
   if (!(xax > 0) || !isfinite(xax)) goto done;
   double scale = sqrt(2.0 * l->mp.max_kl / xax);
   for (size_t j = 0; j < n; j++) l->step[j] = -scale * l->x[j];

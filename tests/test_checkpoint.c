@@ -139,6 +139,13 @@ static int count_entries(const char *dir, int *tmp) {
   return n;
 }
 
+/* dir holds the checkpoint alone: no temporary file left behind */
+static void assert_only_target(const char *dir) {
+  int tmp;
+  cr_assert_eq(count_entries(dir, &tmp), 1);
+  cr_assert_eq(tmp, 0);
+}
+
 static void remove_dir(const char *dir) {
   DIR *d = opendir(dir);
   if (!d) return;
@@ -243,9 +250,7 @@ Test(checkpoint, round_trip) {
   cr_assert_eq(maml_checkpoint_load(path, &got, err, sizeof err), MAML_OK, "%s", err);
   assert_same(&s.ck, &got);
   maml_checkpoint_free(&got);
-  int tmp;
-  cr_assert_eq(count_entries(dir, &tmp), 1);
-  cr_assert_eq(tmp, 0);
+  assert_only_target(dir);
 
   /* a linear policy and an empty config text */
   sample_make(&s, 3, 1, 0, NULL, MAML_ACT_RELU);
@@ -469,6 +474,17 @@ Test(checkpoint, check_policy) {
   cr_assert_eq(maml_checkpoint_check_policy(&ck, &p, err, sizeof err), MAML_ERR_FORMAT);
 }
 
+/* save A (s) at path; returns A with its parameters copied into keep, for assert_holds
+ * after s has changed */
+static maml_checkpoint save_first(sample *s, const char *path, double keep[19]) {
+  char err[ERR_SZ] = "";
+  cr_assert_eq(maml_checkpoint_save(path, &s->ck, err, sizeof err), MAML_OK, "%s", err);
+  maml_checkpoint old = s->ck;
+  memcpy(keep, s->theta, 19 * sizeof(double));
+  old.theta = keep;
+  return old;
+}
+
 /* save A, then a failing save of B: the file still holds A and no temporary file stays */
 static void assert_holds(const char *path, const maml_checkpoint *want) {
   maml_checkpoint got;
@@ -499,11 +515,8 @@ Test(checkpoint, failed_save_into_an_unwritable_folder) {
   char dir[64], path[128], err[ERR_SZ] = "";
   make_dir(dir);
   snprintf(path, sizeof path, "%s/ck.bin", dir);
-  cr_assert_eq(maml_checkpoint_save(path, &s.ck, err, sizeof err), MAML_OK, "%s", err);
-  maml_checkpoint old = s.ck;
   static double old_theta[19];
-  memcpy(old_theta, s.theta, sizeof old_theta);
-  old.theta = old_theta;
+  maml_checkpoint old = save_first(&s, path, old_theta);
   cr_assert_eq(chmod(dir, 0555), 0);
   s.theta[0] = 7.0;
   s.ck.iteration = 99;
@@ -512,9 +525,7 @@ Test(checkpoint, failed_save_into_an_unwritable_folder) {
   cr_assert_eq(st, MAML_ERR_IO);
   cr_assert_not_null(strstr(err, path), "%s", err);
   assert_holds(path, &old);
-  int tmp;
-  cr_assert_eq(count_entries(dir, &tmp), 1);
-  cr_assert_eq(tmp, 0);
+  assert_only_target(dir);
   remove_dir(dir);
 }
 
@@ -525,11 +536,8 @@ Test(checkpoint, failed_write_keeps_the_old_file) {
   char dir[64], path[128], err[ERR_SZ] = "";
   make_dir(dir);
   snprintf(path, sizeof path, "%s/ck.bin", dir);
-  cr_assert_eq(maml_checkpoint_save(path, &s.ck, err, sizeof err), MAML_OK, "%s", err);
-  maml_checkpoint old = s.ck;
   static double old_theta[19];
-  memcpy(old_theta, s.theta, sizeof old_theta);
-  old.theta = old_theta;
+  maml_checkpoint old = save_first(&s, path, old_theta);
 
   /* the new checkpoint is larger than the limit; the old one is there already */
   static char big_config[20000];
@@ -549,9 +557,7 @@ Test(checkpoint, failed_write_keeps_the_old_file) {
   cr_assert_not_null(strstr(err, path), "%s", err);
   cr_assert_not_null(strstr(err, "write"), "%s", err);
   assert_holds(path, &old);
-  int tmp;
-  cr_assert_eq(count_entries(dir, &tmp), 1);
-  cr_assert_eq(tmp, 0);
+  assert_only_target(dir);
   remove_dir(dir);
 }
 
@@ -568,9 +574,7 @@ Test(checkpoint, failed_rename_onto_a_folder) {
   cr_assert_not_null(strstr(err, path), "%s", err);
   struct stat st;
   cr_assert_eq(stat(inner, &st), 0, "the folder is untouched");
-  int tmp;
-  cr_assert_eq(count_entries(dir, &tmp), 1);
-  cr_assert_eq(tmp, 0);
+  assert_only_target(dir);
   unlink(inner);
   remove_dir(dir);
 }
@@ -585,9 +589,7 @@ Test(checkpoint, stale_temporary_file_is_replaced) {
   write_file(stale, "junk", 4);
   cr_assert_eq(maml_checkpoint_save(path, &s.ck, err, sizeof err), MAML_OK, "%s", err);
   assert_holds(path, &s.ck);
-  int tmp;
-  cr_assert_eq(count_entries(dir, &tmp), 1);
-  cr_assert_eq(tmp, 0);
+  assert_only_target(dir);
   remove_dir(dir);
 }
 

@@ -7,13 +7,6 @@
 
 #include "cmd.h"
 
-/* gnuplot reads the script from a pipe; its own messages go to our stderr */
-static FILE *gnuplot_open(const char *who) {
-  FILE *p = popen("gnuplot", "w");
-  if (!p) fprintf(stderr, "%s: cannot run gnuplot\n", who);
-  return p;
-}
-
 /* finish the script: the same plot again as SVG. 0 when gnuplot succeeded. */
 static int gnuplot_close(FILE *p, const char *base, const char *who) {
   fprintf(p, "set terminal svg size 960,600 font ',11'\nset output '%s.svg'\nreplot\n", base);
@@ -26,8 +19,18 @@ static int gnuplot_close(FILE *p, const char *base, const char *who) {
   return 1;
 }
 
-static void png_output(FILE *p, const char *base) {
+/* gnuplot started on a pipe, drawing into DIR/NAME.png (base receives DIR/NAME for
+ * gnuplot_close), or NULL; its own messages go to our stderr */
+static FILE *gnuplot_begin(const char *dir, const char *name, const char *who, char *base,
+                           size_t n) {
+  FILE *p = popen("gnuplot", "w");
+  if (!p) {
+    fprintf(stderr, "%s: cannot run gnuplot\n", who);
+    return NULL;
+  }
+  snprintf(base, n, "%s/%s", dir, name);
   fprintf(p, "set terminal pngcairo size 960,600 font ',11'\nset output '%s.png'\n", base);
+  return p;
 }
 
 /* gnuplot's single-quoted strings cannot hold a single quote */
@@ -44,11 +47,9 @@ int cmd_plot_eval(const char *dir, const char *env, const char *const *names,
   if (!quotable(dir, who)) return 1;
   for (int k = 0; k < n; k++)
     if (!quotable(names[k], who)) return 1;
-  FILE *p = gnuplot_open(who);
-  if (!p) return 1;
   char base[4200];
-  snprintf(base, sizeof base, "%s/eval", dir);
-  png_output(p, base);
+  FILE *p = gnuplot_begin(dir, "eval", who, base, sizeof base);
+  if (!p) return 1;
   fprintf(p,
           "set datafile separator ','\n"
           "set title '%s: return after adaptation on held-out goals' noenhanced\n"
@@ -104,11 +105,9 @@ int cmd_plot(int argc, char **argv) {
     return 1;
   }
   if (!quotable(dir, "maml plot")) return 1;
-  FILE *p = gnuplot_open("maml plot");
-  if (!p) return 1;
   char base[4200];
-  snprintf(base, sizeof base, "%s/training", dir);
-  png_output(p, base);
+  FILE *p = gnuplot_begin(dir, "training", "maml plot", base, sizeof base);
+  if (!p) return 1;
   fprintf(p,
           "set datafile separator ','\n"
           "set title 'meta-training: %s' noenhanced\n"
