@@ -1,6 +1,11 @@
-/* 2D navigation (tasks.md), pure C: a point starts at (0, 0), the action (clipped to
- * [-0.1, 0.1]^2) moves it, r = -||p - g|| after the move, the episode ends when both
- * coordinates are within 0.01 of the goal. Observation: p. */
+/* 2D navigation (tasks.md), pure C: a point starts at (0, 0) and moves by the action,
+ * r = -||p - g|| after the move, and the episode ends when both coordinates are within 0.01
+ * of the goal. Observation: p. The action follows the rule of every family: clipped to
+ * [-1, 1] per coordinate, then mapped linearly onto the move range [-0.1, 0.1], so a move
+ * is 0.1 * clip(a, -1, 1). (The paper's code wrapped its point environment the same way,
+ * with rllab's normalize(); clipping the raw action to [-0.1, 0.1] instead makes the
+ * initial std of 1 ten times wider relative to the range, and the policy never gets
+ * precise enough to stop on the goal.) */
 #include <math.h>
 
 #include "envs/family.h"
@@ -40,7 +45,7 @@ static void nav_step(maml_env *e, const maml_real *action, double *reward, int *
       bad = 1;
       if (isnan(a)) a = 0.0;
     }
-    e->point[i] += maml_clip(a, -NAV_STEP_MAX, NAV_STEP_MAX);
+    e->point[i] += NAV_STEP_MAX * maml_clip(a, -1.0, 1.0);
   }
   double dx = e->point[0] - e->task[0], dy = e->point[1] - e->task[1];
   double dist = sqrt(dx * dx + dy * dy);

@@ -603,20 +603,20 @@ Test(envs, nav2d_exact_dynamics_clipping_and_goal) {
   cr_assert_eq(obs[2], (maml_real)0.3);
   cr_assert_eq(obs[3], (maml_real)-0.2);
 
-  // p <- p + a inside the box
-  act[0] = (maml_real)0.05, act[1] = (maml_real)-0.03;
+  // p <- p + 0.1 a inside [-1, 1]
+  act[0] = (maml_real)0.5, act[1] = (maml_real)-0.3;
   maml_env_step(&fx.env, act, obs, &r, &done);
-  double px = (double)act[0], py = (double)act[1];
-  cr_assert_eq(fx.env.point[0], px);
-  cr_assert_eq(fx.env.point[1], py);
-  cr_assert_eq(obs[0], (maml_real)px);
-  cr_assert_eq(obs[1], (maml_real)py);
+  double px = 0.1 * (double)act[0], py = 0.1 * (double)act[1];
+  cr_assert_float_eq(fx.env.point[0], px, 1e-15);
+  cr_assert_float_eq(fx.env.point[1], py, 1e-15);
+  cr_assert_eq(obs[0], (maml_real)fx.env.point[0]);
+  cr_assert_eq(obs[1], (maml_real)fx.env.point[1]);
   cr_assert_float_eq(r, -hypot(px - 0.3, py + 0.2), 1e-15);
   cr_assert_float_eq(fx.env.info.goal_dist, -r, 1e-15);
   cr_assert_eq(done, 0);
 
-  // clipped to [-0.1, 0.1] per coordinate
-  act[0] = (maml_real)5.0, act[1] = (maml_real)-0.5;
+  // clipped to [-1, 1] per coordinate before scaling: moves of at most 0.1
+  act[0] = (maml_real)5.0, act[1] = (maml_real)-50.0;
   maml_env_step(&fx.env, act, obs, &r, &done);
   px += 0.1, py -= 0.1;
   cr_assert_float_eq(fx.env.point[0], px, 1e-15);
@@ -625,14 +625,14 @@ Test(envs, nav2d_exact_dynamics_clipping_and_goal) {
   cr_assert_eq(done, 0);
 
   // within 0.01 in x but not in y: not done; then within both: done
-  act[0] = (maml_real)0.1, act[1] = 0;
+  act[0] = (maml_real)1.0, act[1] = 0;
   maml_env_step(&fx.env, act, obs, &r, &done);
-  act[0] = (maml_real)0.05, act[1] = 0;
+  act[0] = (maml_real)0.5, act[1] = 0;
   maml_env_step(&fx.env, act, obs, &r, &done);
   cr_assert_lt(fabs(fx.env.point[0] - 0.3), 1e-7);
   cr_assert_float_eq(fabs(fx.env.point[1] + 0.2), 0.07, 1e-7);
   cr_assert_eq(done, 0);
-  act[0] = 0, act[1] = (maml_real)-0.065;  // y ends 0.005 from the goal
+  act[0] = 0, act[1] = (maml_real)-0.65;  // y ends 0.005 from the goal
   maml_env_step(&fx.env, act, obs, &r, &done);
   cr_assert_eq(done, 1);
   cr_assert_float_eq(r, -fx.env.info.goal_dist, 1e-15);
@@ -644,13 +644,13 @@ Test(envs, nav2d_goal_tolerance_is_strict_per_coordinate) {
   fixture fx;
   open_env(&fx, "nav2d", 0);
   const double goal[2] = {0.0, 0.0};
-  maml_real act[2] = {(maml_real)0.02, 0};
+  maml_real act[2] = {(maml_real)0.2, 0};
   double r;
   int done;
   maml_env_reset(&fx.env, goal, NULL, NULL);
   maml_env_step(&fx.env, act, NULL, &r, &done);  // |dx| = 0.02
   cr_assert_eq(done, 0);
-  act[0] = (maml_real)-0.015;  // |dx| = 0.005
+  act[0] = (maml_real)-0.15;  // |dx| = 0.005
   maml_env_step(&fx.env, act, NULL, &r, &done);
   cr_assert_eq(done, 1);
   close_env(&fx);
