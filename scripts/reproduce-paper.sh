@@ -4,6 +4,7 @@
 #   scripts/reproduce-paper.sh train [FAMILY...]   meta-train MAML, the pretrained baseline
 #                                                  and the oracle (resumes what exists)
 #   scripts/reproduce-paper.sh eval  [FAMILY...]   evaluate them on 40 held-out goals
+#   scripts/reproduce-paper.sh table [FAMILY...]   the evaluations as markdown tables
 #
 # FAMILY defaults to "nav2d cheetah-vel cheetah-dir". Runs go to runs/paper/FAMILY-MODE and
 # the evaluations to runs/paper/FAMILY-eval. Every run is resumable: interrupt this script at
@@ -19,7 +20,7 @@ MODES="maml pretrain oracle"
 SWEEP=0.02,0.05,0.1,0.2,0.5,1.0
 
 usage() {
-  sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'
+  sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'
 }
 
 train_one() {  # family mode
@@ -42,17 +43,34 @@ eval_one() {  # family
   "$MAML" plot "$RUNS/$f-maml"
 }
 
+table_one() {  # family: eval.csv as a markdown table, one row per policy
+  local csv="$RUNS/$1-eval/eval.csv"
+  [[ -f "$csv" ]] || { echo "skip $1: no $csv" >&2; return 0; }
+  echo "$1 (\`$csv\`): mean return over the goals +- standard error, after 0..K steps"
+  echo
+  awk -F, 'NR > 1 {
+      if (!($1 in seen)) { seen[$1] = 1; order[++n] = $1; alpha[$1] = $2 }
+      cell[$1] = cell[$1] sprintf(" %.1f +- %.1f |", $4, $5); k = $3 > k ? $3 : k }
+    END {
+      printf "| policy | alpha |"; for (s = 0; s <= k; s++) printf " %d |", s; print ""
+      printf "|---|---|"; for (s = 0; s <= k; s++) printf "---|"; print ""
+      for (i = 1; i <= n; i++) printf "| %s | %s |%s\n", order[i], alpha[order[i]], cell[order[i]] }' "$csv"
+  echo
+}
+
 cmd=${1:-}
 shift || true
 families=${*:-nav2d cheetah-vel cheetah-dir}
 case "$cmd" in
   train)
-    # MAML first for every family (the headline numbers), then the baselines.
-    for m in $MODES; do
-      for f in $families; do train_one "$f" "$m"; done
+    # One family at a time, so that each row of the table completes as early as it can.
+    for f in $families; do
+      for m in $MODES; do train_one "$f" "$m"; done
     done ;;
   eval)
     for f in $families; do eval_one "$f"; done ;;
+  table)
+    for f in $families; do table_one "$f"; done ;;
   -h|--help) usage ;;
   *) usage >&2; exit 2 ;;
 esac
