@@ -1,11 +1,12 @@
 # Thin wrapper over CMake: the two commands of the README.
 #   make run   install what is missing, build, run the main job
 #   make test  install what is missing, build three ways (release, double precision,
-#              ASan + UBSan), warnings as errors, and run every test in each
+#              ASan + UBSan), warnings as errors, and run every test in each; the fast
+#              tests again under valgrind; then fuzz the parsers (libFuzzer)
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 BUILD ?= build
 
-.PHONY: all deps build run test test-release test-double test-sanitize clean
+.PHONY: all deps build run test test-release test-valgrind test-double test-sanitize test-fuzz clean
 
 all: build
 
@@ -37,7 +38,7 @@ define build_and_test
 endef
 
 test: deps
-	$(MAKE) --no-print-directory test-release test-double test-sanitize
+	$(MAKE) --no-print-directory test-release test-valgrind test-double test-sanitize test-fuzz
 
 test-release:
 	$(call build_and_test,build-test,-DCMAKE_BUILD_TYPE=Release)
@@ -48,5 +49,17 @@ test-double:
 test-sanitize:
 	$(call build_and_test,build-test-asan,-DCMAKE_BUILD_TYPE=Debug -DMAML_SANITIZE=ON)
 
+# valgrind memcheck on the fast unit tests and the command end to end (release build)
+test-valgrind: test-release
+	bash tests/valgrind.sh build-test configs
+
+# libFuzzer (clang) on the config, checkpoint and command-line parsers, FUZZ_SECONDS each
+FUZZ_SECONDS ?= 60
+test-fuzz:
+	CC=clang cmake -S . -B build-fuzz -DMAML_FUZZ=ON -DMAML_TESTS=OFF -DMAML_BENCH=OFF \
+	  -DMAML_VIEWER=OFF -DMAML_MPI=OFF -DMAML_WERROR=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo
+	cmake --build build-fuzz -j $(JOBS)
+	bash fuzz/run.sh build-fuzz/fuzz $(FUZZ_SECONDS) build-fuzz/artifacts
+
 clean:
-	rm -rf build build-test build-test-double build-test-asan build-double
+	rm -rf build build-test build-test-double build-test-asan build-double build-fuzz

@@ -12,7 +12,12 @@
  * and 1 Fisher-vector product on the query batch, which dominate the learner), so
  * "of sgemm" = learner GFLOP/s per thread / that rate.
  *
- *   bench_meta [--preset paper|pytorch|all] [--threads 1,2] [--iterations N] */
+ * Under mpirun each rank takes its block of the tasks (comm.h); comm_s is the time per
+ * iteration spent in the exchanges, waiting for the slowest rank included, and MB the size
+ * of the buffers gathered per iteration (each rank receives the other ranks' share).
+ *
+ *   bench_meta [--preset paper|pytorch|all] [--threads 1,2] [--iterations N]
+ *   mpirun -np 2 bench_meta --threads 1 */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +25,7 @@
 #include "bench_util.h"
 #include "src/cmd/blas_kernels.h"
 #include "gemm_mirror.h"
+#include "maml/comm.h"
 #include "maml/pool.h"
 #include "maml/train.h"
 
@@ -54,6 +60,8 @@ static double sgemm_rate(const maml_policy *p, int rows) {
   return rate;
 }
 
+static maml_comm *comm;
+
 static int run(const preset *ps, int threads, int iterations) {
   maml_config c;
   char err[4096];
@@ -64,13 +72,14 @@ static int run(const preset *ps, int threads, int iterations) {
   c.threads = threads;
   maml_trainer *t;
   if (maml_config_resolve(&c, err, sizeof err) != MAML_OK ||
-      maml_trainer_create(&t, &c, NULL, err, sizeof err) != MAML_OK) {
+      maml_trainer_create(&t, &c, NULL, comm, err, sizeof err) != MAML_OK) {
     fprintf(stderr, "bench_meta: %s\n", err);
     return 1;
   }
   maml_iter_metrics m;
-  double sample = 0, learn = 0, total = 0, gflop = 0;
+  double sample = 0, learn = 0, total = 0, gflop = 0, comm_s = 0, comm_b = 0;
   for (int i = 0; i <= iterations; i++) {
+    double s0 = maml_comm_seconds(comm), b0 = maml_comm_bytes(comm);
     if (maml_trainer_iterate(t, &m, err, sizeof err) != MAML_OK) {
       fprintf(stderr, "bench_meta: %s\n", err);
       maml_trainer_destroy(t);
@@ -79,20 +88,37 @@ static int run(const preset *ps, int threads, int iterations) {
     if (i == 0) continue; /* warm-up */
     sample += m.sample_seconds, learn += m.learn_seconds, total += m.seconds;
     gflop += m.step.flops * 1e-9;
+    comm_s += maml_comm_seconds(comm) - s0, comm_b += maml_comm_bytes(comm) - b0;
   }
   double ref = sgemm_rate(maml_trainer_policy(t), c.episodes * c.horizon);
   int used = maml_trainer_threads(t);
   maml_trainer_destroy(t);
   double rate = gflop / learn;
-  printf("%-8s %7d %9.3f %10.3f %9.3f %8.1f %10.1f %11.1f %8.0f%%\n", ps->name, used,
-         sample / iterations, learn / iterations, total / iterations, gflop / iterations, rate,
-         ref, 100.0 * rate / used / ref);
+  int ranks = maml_comm_size(comm);
+  printf("%-8s %5d %7d %9.3f %10.3f %9.3f %7.3f %7.1f %8.1f %10.1f %11.1f %8.0f%%\n", ps->name,
+         ranks, used, sample / iterations, learn / iterations, total / iterations,
+         comm_s / iterations, comm_b / iterations * 1e-6, gflop / iterations, rate, ref,
+         100.0 * rate / (used * ranks) / ref);
   fflush(stdout);
   return 0;
 }
 
+static int bench(int argc, char **argv);
+
 int main(int argc, char **argv) {
   cmd_select_blas_kernels(argv);
+  char err[256];
+  if (maml_comm_init(&argc, &argv, &comm, err, sizeof err) != MAML_OK) {
+    fprintf(stderr, "bench_meta: %s\n", err);
+    return 1;
+  }
+  if (maml_comm_rank(comm) > 0 && !freopen("/dev/null", "w", stdout)) fclose(stdout);
+  int rc = bench(argc, argv);
+  maml_comm_finalize(comm);
+  return rc;
+}
+
+static int bench(int argc, char **argv) {
   int threads[16] = {1, maml_cpu_count()}, n_threads = maml_cpu_count() > 1 ? 2 : 1;
   int iterations = 2;
   const char *which = "all";
@@ -131,8 +157,9 @@ int main(int argc, char **argv) {
   printf("one meta-iteration, cheetah-vel, 40 tasks x 20 episodes, second order, mean of %d "
          "(after 1 warm-up)\n",
          iterations);
-  printf("%-8s %7s %9s %10s %9s %8s %10s %11s %9s\n", "preset", "threads", "sample_s",
-         "learner_s", "total_s", "GFLOP", "GFLOP/s", "sgemm/thr", "of sgemm");
+  printf("%-8s %5s %7s %9s %10s %9s %7s %7s %8s %10s %11s %9s\n", "preset", "ranks", "threads",
+         "sample_s", "learner_s", "total_s", "comm_s", "MB", "GFLOP", "GFLOP/s", "sgemm/thr",
+         "of sgemm");
   for (size_t p = 0; p < sizeof presets / sizeof presets[0]; p++) {
     if (strcmp(which, "all") && strcmp(which, presets[p].name)) continue;
     for (int k = 0; k < n_threads; k++)

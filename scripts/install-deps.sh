@@ -9,8 +9,12 @@ packages=(
   libmujoco-dev libqhull-dev        # MuJoCo's CMake target names qhull's include dir
   libopenblas-dev liblapacke-dev    # Debian's OpenBLAS ships without LAPACKE
   libcriterion-dev                  # unit tests
-  libglfw3-dev xvfb xauth           # viewer, and a headless display for its tests
+  libglfw3-dev libpng-dev           # viewer (window, screenshots and recorded frames)
+  xvfb xauth                        # a headless display for the viewer's tests
   gnuplot-nox                       # plots (PNG and SVG)
+  libopenmpi-dev openmpi-bin        # meta-training across MPI ranks (mpirun)
+  clang libclang-rt-14-dev          # libFuzzer (Debian 12: clang 14), for the fuzz targets
+  valgrind                          # memcheck over the tests
 )
 
 missing=()

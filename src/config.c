@@ -73,7 +73,7 @@ static const maml_config_key keys[] = {
     {"ls_backtrack", "X in (0, 1)", "line-search step shrink factor per try (default 0.8)"},
     {"ls_steps", "N in [1, 1000]", "line-search tries (default 15)"},
     {"threads", "N in [0, 1024]",
-     "worker threads; 0 = all cores, at most the tasks (default 0); results do not depend on it"},
+     "worker threads; 0 = all cores (under MPI: shared among the ranks on a machine), at most the tasks (default 0); results do not depend on it"},
     {"checkpoint_every", "N in [1, 10000000]",
      "keep a numbered checkpoint every N iterations (default 10)"},
     {NULL, NULL, NULL},
@@ -698,6 +698,11 @@ maml_status maml_config_resolve(maml_config *c, char *err, size_t err_sz) {
                      "inner_steps: %d in maml mode: expected an integer in [1, 100] (mode = "
                      "pretrain trains without an inner step)",
                      r.inner_steps);
+  if (r.threads > r.tasks)
+    return maml_fail(err, err_sz, MAML_ERR_ARG,
+                     "threads: %d is more than the %d tasks (a thread works on whole tasks): "
+                     "expected an integer in [0, %d], 0 for all cores",
+                     r.threads, r.tasks, r.tasks);
   *c = r;
   return MAML_OK;
 }

@@ -8,14 +8,20 @@
 #include "maml/episodes.h"
 #include "maml/sampler.h"
 
+static void draw_goal(const maml_env_family *f, uint64_t seed, int sweep, int i, double *goal) {
+  maml_rng rng;
+  maml_rng_init(&rng, seed, 0, sweep ? MAML_PHASE_SWEEP_TASKS : MAML_PHASE_EVAL_TASKS,
+                (uint32_t)i, 0);
+  memset(goal, 0, MAML_TASK_MAX * sizeof(double));
+  f->sample_task(&rng, goal);
+}
+
 void maml_eval_goals(const maml_env_family *f, uint64_t seed, int sweep, int n, double *goals) {
-  for (int i = 0; i < n; i++) {
-    maml_rng rng;
-    maml_rng_init(&rng, seed, 0, sweep ? MAML_PHASE_SWEEP_TASKS : MAML_PHASE_EVAL_TASKS,
-                  (uint32_t)i, 0);
-    memset(goals + (size_t)i * MAML_TASK_MAX, 0, MAML_TASK_MAX * sizeof(double));
-    f->sample_task(&rng, goals + (size_t)i * MAML_TASK_MAX);
-  }
+  for (int i = 0; i < n; i++) draw_goal(f, seed, sweep, i, goals + (size_t)i * MAML_TASK_MAX);
+}
+
+void maml_eval_goals_at(const maml_env_family *f, uint64_t seed, int i, double *goal) {
+  draw_goal(f, seed, 0, i, goal);
 }
 
 typedef struct {
@@ -50,10 +56,14 @@ static void adapt_goal(void *ctx, int i, int wid) {
     theta[k] = (maml_real)(theta[k] - j->step_size * w->grad[k]);
 }
 
-maml_status maml_evaluate(const maml_env_world *world, const maml_policy *p,
-                          const maml_real *theta, int n_goals, const double *goals,
-                          const maml_eval_params *ep, maml_pool *pool, double *returns,
-                          char *err, size_t err_sz) {
+/* maml_evaluate's protocol; thetas (steps + 1, n_goals, n_params) may be NULL, else it
+ * receives the parameters each step's batch was sampled with, and progress (may be NULL)
+ * hears of each step's batch */
+static maml_status evaluate(const maml_env_world *world, const maml_policy *p,
+                            const maml_real *theta, int n_goals, const double *goals,
+                            const maml_eval_params *ep, maml_pool *pool, double *returns,
+                            maml_real *thetas, maml_eval_progress progress, void *progress_ctx,
+                            char *err, size_t err_sz) {
   if (n_goals < 1 || ep->episodes < 1 || ep->steps < 0 || ep->horizon < 1 ||
       ep->horizon > world->family->horizon || !(ep->alpha > 0))
     return maml_fail(err, err_sz, MAML_ERR_ARG,
@@ -98,6 +108,9 @@ maml_status maml_evaluate(const maml_env_world *world, const maml_policy *p,
       returns[(size_t)k * n_goals + i] =
           maml_mean_episode_return(b->reward, b->mask, b->episodes, b->horizon);
     }
+    if (thetas)
+      memcpy(thetas + (size_t)k * n_goals * n, j.thetas, (size_t)n_goals * n * sizeof(maml_real));
+    if (progress) progress(progress_ctx, k, returns[(size_t)k * n_goals]);
     if (k == ep->steps) break;
     j.step_size = k == 0 ? ep->alpha : ep->alpha / 2;
     maml_pool_run(pool, n_goals, adapt_goal, &j);
@@ -115,4 +128,21 @@ maml_status maml_evaluate(const maml_env_world *world, const maml_policy *p,
     }
   free(j.batches), free(j.thetas), free(j.workers), free(ptrs);
   return st;
+}
+
+maml_status maml_evaluate(const maml_env_world *world, const maml_policy *p,
+                          const maml_real *theta, int n_goals, const double *goals,
+                          const maml_eval_params *ep, maml_pool *pool, double *returns,
+                          char *err, size_t err_sz) {
+  return evaluate(world, p, theta, n_goals, goals, ep, pool, returns, NULL, NULL, NULL, err,
+                  err_sz);
+}
+
+maml_status maml_eval_adapt(const maml_env_world *world, const maml_policy *p,
+                            const maml_real *theta, const double *goal,
+                            const maml_eval_params *ep, maml_pool *pool, maml_real *thetas,
+                            double *returns, maml_eval_progress progress, void *progress_ctx,
+                            char *err, size_t err_sz) {
+  return evaluate(world, p, theta, 1, goal, ep, pool, returns, thetas, progress, progress_ctx,
+                  err, err_sz);
 }

@@ -5,8 +5,16 @@
 #include <string.h>
 
 #include "maml/cg.h"
+#include "maml/comm.h"
 
-/* One task's state across adapt, prepare and step. */
+/* A task's scalars of the last job; gathered across ranks with its vector. */
+typedef struct {
+  double value, kl;
+  double flops;
+} task_scalars;
+
+/* One task's state across adapt, prepare and step. Only the tasks of this rank's block
+ * [lo, hi) hold batches and caches; every task has its slot in outs and scalars. */
 typedef struct {
   maml_batch s, q;           /* the borrowed support and query batches */
   maml_real *theta_k;        /* (K, n_params) theta^1 .. theta^K */
@@ -15,9 +23,8 @@ typedef struct {
   maml_real *logp_old;       /* (query rows) log pi_old(a|s) on Q */
   maml_real *mu_old;         /* (query rows, act_dim) */
   maml_real *adapted_old;    /* (n_params) theta'_i at theta_old */
-  maml_real *out;            /* (n_params) this task's product result */
-  double value, kl;          /* this task's scalars of the last job */
-  double flops;
+  maml_real *out;            /* (n_params) this task's product result, in l->outs */
+  task_scalars *sc;          /* in l->scalars */
 } task_state;
 
 /* Per-worker scratch. */
@@ -31,8 +38,11 @@ struct maml_learner {
   maml_pool *pool;
   maml_meta_params mp;
   int n_tasks, support_rows, query_rows;
+  int lo, hi;                /* this rank's tasks */
   size_t n;                  /* parameters */
   task_state *tasks;
+  maml_real *outs;           /* (n_tasks, n) per-task product results */
+  task_scalars *scalars;     /* (n_tasks) */
   worker_state *workers;
   int n_workers;
   maml_real *theta_old;      /* (n) the theta of the last adapt */
@@ -59,14 +69,13 @@ void maml_learner_destroy(maml_learner *l) {
         for (int k = 0; k < K; k++) maml_policy_cache_free(&t->cs[k]);
       maml_policy_cache_free(&t->cq);
       free(t->cs), free(t->theta_k), free(t->logp_old), free(t->mu_old), free(t->adapted_old);
-      free(t->out);
     }
   if (l->workers)
     for (int w = 0; w < l->n_workers; w++) {
       maml_policy_work_free(&l->workers[w].work);
       free(l->workers[w].a), free(l->workers[w].b);
     }
-  free(l->tasks), free(l->workers);
+  free(l->tasks), free(l->workers), free(l->outs), free(l->scalars);
   free(l->theta_old), free(l->theta_try), free(l->v);
   free(l->grad), free(l->x), free(l->step);
   maml_cg_work_free(&l->cg);
@@ -112,22 +121,34 @@ maml_status maml_learner_create(maml_learner **out, const maml_policy *p, maml_p
   l->n_tasks = n_tasks, l->support_rows = support_rows, l->query_rows = query_rows;
   l->n = p->n_params;
   l->n_workers = maml_pool_threads(pool);
+  maml_comm_split(mp->comm, n_tasks, &l->lo, &l->hi);
   int K = mp->inner_steps, rows = support_rows > query_rows ? support_rows : query_rows;
   size_t n = l->n;
 
+  if ((double)n_tasks * (double)n * sizeof(maml_real) > 2147483647.0) {
+    maml_learner_destroy(l);
+    return maml_fail(err, err_sz, MAML_ERR_ARG,
+                     "%d tasks x %zu parameters is too large a meta-batch to exchange", n_tasks, n);
+  }
   int ok = (l->tasks = calloc((size_t)n_tasks, sizeof *l->tasks)) &&
+           (l->outs = alloc_reals((size_t)n_tasks * n)) &&
+           (l->scalars = calloc((size_t)n_tasks, sizeof *l->scalars)) &&
            (l->workers = calloc((size_t)l->n_workers, sizeof *l->workers)) &&
            (l->theta_old = alloc_reals(n)) && (l->theta_try = alloc_reals(n)) &&
            (l->v = alloc_reals(n)) && (l->grad = calloc(n, sizeof(double))) &&
            (l->x = calloc(n, sizeof(double))) &&
            (l->step = calloc(n, sizeof(double))) && maml_cg_work_alloc(&l->cg, (int)n) == MAML_OK;
   for (int i = 0; ok && i < n_tasks; i++) {
+    l->tasks[i].out = l->outs + (size_t)i * n;
+    l->tasks[i].sc = &l->scalars[i];
+  }
+  for (int i = l->lo; ok && i < l->hi; i++) {
     task_state *t = &l->tasks[i];
     ok = (t->theta_k = alloc_reals((size_t)K * n)) &&
          (t->cs = calloc(K ? (size_t)K : 1, sizeof *t->cs)) &&
          (t->logp_old = alloc_reals((size_t)query_rows)) &&
          (t->mu_old = alloc_reals((size_t)query_rows * p->act_dim)) &&
-         (t->adapted_old = alloc_reals(n)) && (t->out = alloc_reals(n)) &&
+         (t->adapted_old = alloc_reals(n)) &&
          maml_policy_cache_alloc(&t->cq, p, query_rows) == MAML_OK;
     for (int k = 0; ok && k < K; k++)
       ok = maml_policy_cache_alloc(&t->cs[k], p, support_rows) == MAML_OK;
@@ -165,7 +186,7 @@ static void adapt_task(maml_learner *l, task_state *t, worker_state *w) {
     maml_policy_forward(p, cur, t->s.obs, t->s.n, &t->cs[k]);
     maml_inner_loss_grad(p, cur, &t->s, &t->cs[k], w->a);
     for (size_t j = 0; j < l->n; j++) next[j] = (maml_real)(cur[j] - l->mp.alpha * w->a[j]);
-    t->flops += maml_policy_product_flops(p, t->s.n, MAML_PRODUCT_FORWARD) +
+    t->sc->flops += maml_policy_product_flops(p, t->s.n, MAML_PRODUCT_FORWARD) +
                 maml_policy_product_flops(p, t->s.n, MAML_PRODUCT_GRAD);
   }
 }
@@ -175,7 +196,7 @@ static void inner_jacobian_step(maml_learner *l, task_state *t, worker_state *w,
                                 maml_real *x) {
   maml_inner_loss_hvp(l->p, theta_at(l, t, k), &t->s, &t->cs[k], &w->work, x, w->b);
   for (size_t j = 0; j < l->n; j++) x[j] = (maml_real)(x[j] - l->mp.alpha * w->b[j]);
-  t->flops += maml_policy_product_flops(l->p, t->s.n, MAML_PRODUCT_HVP);
+  t->sc->flops += maml_policy_product_flops(l->p, t->s.n, MAML_PRODUCT_HVP);
 }
 
 static int exact_jacobian(const maml_learner *l) { return !l->mp.first_order; }
@@ -192,14 +213,16 @@ static void jacobian(maml_learner *l, task_state *t, worker_state *w, maml_real 
   for (int k = 0; k < l->mp.inner_steps; k++) inner_jacobian_step(l, t, w, k, x);
 }
 
-static void job_adapt(void *ctx, int i, int worker) {
+static void job_adapt(void *ctx, int job, int worker) {
   maml_learner *l = ctx;
+  int i = l->lo + job;
   adapt_task(l, &l->tasks[i], &l->workers[worker]);
 }
 
 /* At theta_old: pi_old on Q, the surrogate's gradient at theta'_i, pulled back by J^T. */
-static void job_prepare(void *ctx, int i, int worker) {
+static void job_prepare(void *ctx, int job, int worker) {
   maml_learner *l = ctx;
+  int i = l->lo + job;
   task_state *t = &l->tasks[i];
   const maml_policy *p = l->p;
   const maml_real *th = adapted(l, t);
@@ -208,35 +231,37 @@ static void job_prepare(void *ctx, int i, int worker) {
   memcpy(t->mu_old, t->cq.mu, (size_t)t->q.n * p->act_dim * sizeof(maml_real));
   memcpy(t->adapted_old, th, l->n * sizeof(maml_real));
   t->q.logp_old = t->logp_old;
-  t->value = maml_surrogate_grad(p, th, &t->q, &t->cq, t->out);
-  t->flops += maml_policy_product_flops(p, t->q.n, MAML_PRODUCT_FORWARD) +
+  t->sc->value = maml_surrogate_grad(p, th, &t->q, &t->cq, t->out);
+  t->sc->flops += maml_policy_product_flops(p, t->q.n, MAML_PRODUCT_FORWARD) +
               maml_policy_product_flops(p, t->q.n, MAML_PRODUCT_GRAD);
   jacobian_t(l, t, &l->workers[worker], t->out);
 }
 
 /* out_i = J_i^T F_i J_i v */
-static void job_curvature(void *ctx, int i, int worker) {
+static void job_curvature(void *ctx, int job, int worker) {
   maml_learner *l = ctx;
+  int i = l->lo + job;
   task_state *t = &l->tasks[i];
   worker_state *w = &l->workers[worker];
   memcpy(w->a, l->v, l->n * sizeof(maml_real));
   jacobian(l, t, w, w->a);
   maml_policy_fvp(l->p, adapted(l, t), &t->cq, t->q.mask, &w->work, w->a, t->out);
-  t->flops += maml_policy_product_flops(l->p, t->q.n, MAML_PRODUCT_FVP);
+  t->sc->flops += maml_policy_product_flops(l->p, t->q.n, MAML_PRODUCT_FVP);
   jacobian_t(l, t, w, t->out);
 }
 
 /* Surrogate and KL of task i at l->theta_cur, re-adapting from S_i. */
-static void job_objective(void *ctx, int i, int worker) {
+static void job_objective(void *ctx, int job, int worker) {
   maml_learner *l = ctx;
+  int i = l->lo + job;
   task_state *t = &l->tasks[i];
   const maml_policy *p = l->p;
   adapt_task(l, t, &l->workers[worker]);
   const maml_real *th = adapted(l, t);
   maml_policy_forward(p, th, t->q.obs, t->q.n, &t->cq);
-  t->value = maml_surrogate_grad(p, th, &t->q, &t->cq, NULL);
-  t->kl = maml_policy_kl(p, t->adapted_old, t->mu_old, th, t->cq.mu, t->q.mask, t->q.n);
-  t->flops += maml_policy_product_flops(p, t->q.n, MAML_PRODUCT_FORWARD);
+  t->sc->value = maml_surrogate_grad(p, th, &t->q, &t->cq, NULL);
+  t->sc->kl = maml_policy_kl(p, t->adapted_old, t->mu_old, th, t->cq.mu, t->q.mask, t->q.n);
+  t->sc->flops += maml_policy_product_flops(p, t->q.n, MAML_PRODUCT_FORWARD);
 }
 
 /* mean_i out_i in task order, in double */
@@ -252,14 +277,24 @@ static void sum_task_vectors(const maml_learner *l, double *sum) {
 
 static double mean_task_scalar(const maml_learner *l, int kl) {
   double s = 0.0;
-  for (int i = 0; i < l->n_tasks; i++) s += kl ? l->tasks[i].kl : l->tasks[i].value;
+  for (int i = 0; i < l->n_tasks; i++) s += kl ? l->scalars[i].kl : l->scalars[i].value;
   return s / l->n_tasks;
 }
 
 static double total_flops(const maml_learner *l) {
   double f = 0.0;
-  for (int i = 0; i < l->n_tasks; i++) f += l->tasks[i].flops;
+  for (int i = 0; i < l->n_tasks; i++) f += l->scalars[i].flops;
   return f;
+}
+
+/* run job on this rank's tasks, then share the tasks' scalars (and vectors) with every
+ * rank; the sizes were checked at create, so the exchange cannot fail */
+static void run_tasks(maml_learner *l, void (*job)(void *, int, int), int vectors) {
+  maml_pool_run(l->pool, l->hi - l->lo, job, l);
+  maml_comm *c = l->mp.comm;
+  if (maml_comm_size(c) == 1) return;
+  if (vectors) maml_comm_gather_items(c, l->outs, l->n * sizeof(maml_real), l->n_tasks, NULL, 0);
+  maml_comm_gather_items(c, l->scalars, sizeof(task_scalars), l->n_tasks, NULL, 0);
 }
 
 static int all_finite(const double *x, size_t n) {
@@ -281,18 +316,15 @@ maml_status maml_learner_adapt(maml_learner *l, const maml_real *theta, const ma
   int K = l->mp.inner_steps;
   if (K > 0 && !support)
     return maml_fail(err, err_sz, MAML_ERR_ARG, "adaptation needs the support batches");
-  for (int i = 0; K > 0 && i < l->n_tasks; i++)
+  for (int i = l->lo; K > 0 && i < l->hi; i++)
     if (support[i].n < 1 || support[i].n > l->support_rows)
       return maml_fail(err, err_sz, MAML_ERR_ARG, "support batch %d has %d rows (allowed 1..%d)",
                        i, support[i].n, l->support_rows);
   memcpy(l->theta_old, theta, l->n * sizeof(maml_real));
   l->theta_cur = l->theta_old;
-  for (int i = 0; i < l->n_tasks; i++) {
-    task_state *t = &l->tasks[i];
-    if (K > 0) t->s = support[i];
-    t->flops = 0.0;
-  }
-  if (K > 0) maml_pool_run(l->pool, l->n_tasks, job_adapt, l);
+  for (int i = 0; i < l->n_tasks; i++) l->scalars[i].flops = 0.0;
+  for (int i = l->lo; K > 0 && i < l->hi; i++) l->tasks[i].s = support[i];
+  if (K > 0) maml_pool_run(l->pool, l->hi - l->lo, job_adapt, l);
   l->prepared = 0;
   return MAML_OK;
 }
@@ -305,14 +337,14 @@ maml_status maml_learner_prepare(maml_learner *l, const maml_batch *query, doubl
                                  size_t err_sz) {
   if (!l->theta_cur)
     return maml_fail(err, err_sz, MAML_ERR_ARG, "prepare before adapt");
-  for (int i = 0; i < l->n_tasks; i++) {
+  for (int i = l->lo; i < l->hi; i++) {
     if (query[i].n < 1 || query[i].n > l->query_rows)
       return maml_fail(err, err_sz, MAML_ERR_ARG, "query batch %d has %d rows (allowed 1..%d)", i,
                        query[i].n, l->query_rows);
     l->tasks[i].q = query[i];
   }
   l->theta_cur = l->theta_old;
-  maml_pool_run(l->pool, l->n_tasks, job_prepare, l);
+  run_tasks(l, job_prepare, 1);
   sum_task_vectors(l, l->grad);
   if (surr) *surr = mean_task_scalar(l, 0);
   l->prepared = 1;
@@ -324,7 +356,7 @@ const double *maml_learner_grad(const maml_learner *l) { return l->grad; }
 void maml_learner_curvature(maml_learner *l, const double *v, double *out) {
   for (size_t j = 0; j < l->n; j++) l->v[j] = (maml_real)v[j];
   l->theta_cur = l->theta_old;
-  maml_pool_run(l->pool, l->n_tasks, job_curvature, l);
+  run_tasks(l, job_curvature, 1);
   sum_task_vectors(l, out);
   for (size_t j = 0; j < l->n; j++) out[j] += l->mp.cg_damping * v[j];
 }
@@ -335,7 +367,7 @@ static void curvature_op(void *ctx, const double *v, double *out) {
 
 void maml_learner_objective(maml_learner *l, const maml_real *theta, double *surr, double *kl) {
   l->theta_cur = theta;
-  maml_pool_run(l->pool, l->n_tasks, job_objective, l);
+  run_tasks(l, job_objective, 0);
   l->theta_cur = l->theta_old;
   if (surr) *surr = mean_task_scalar(l, 0);
   if (kl) *kl = mean_task_scalar(l, 1);

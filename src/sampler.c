@@ -56,6 +56,9 @@ struct maml_sampler {
   const double *tasks;
   const maml_real *const *thetas;
   maml_task_batch *batches;
+  int first; /* the first task's index in the arrays */
+  maml_fault fault, pending; /* this run's injected fault, the next run's */
+  int fault_task, pending_task;
   uint64_t seed;
   uint32_t iteration;
   maml_phase phase;
@@ -121,8 +124,9 @@ maml_status maml_sampler_create(maml_sampler **out, const maml_env_world *world,
 
 /* ---- one task's rollouts -------------------------------------------------------------- */
 
-static void sample_task(void *ctx, int task, int worker_id) {
+static void sample_task(void *ctx, int job, int worker_id) {
   maml_sampler *s = ctx;
+  int task = s->first + job;
   worker *w = &s->workers[worker_id];
   maml_task_batch *b = &s->batches[task];
   const maml_policy *p = s->policy;
@@ -153,9 +157,15 @@ static void sample_task(void *ctx, int task, int worker_id) {
       maml_policy_log_prob(p, theta, mu, act, 1, b->logp + row);
       memcpy(b->obs + row * D, w->obs + (size_t)e * D, (size_t)D * sizeof(maml_real));
 
+      int faulty = s->fault && task == s->fault_task && e == 0 && t == 1;
+      if (faulty && s->fault == MAML_FAULT_UNSTABLE && w->envs[e].data)
+        for (int j = 0; j < s->world->model->nv; j++) w->envs[e].data->qvel[j] = NAN;
+
       double reward;
       int done;
       maml_env_step(&w->envs[e], act, w->obs + (size_t)e * D, &reward, &done);
+      if (faulty && s->fault == MAML_FAULT_NAN_REWARD) reward = NAN;
+      if (faulty && s->fault == MAML_FAULT_NAN_OBS) b->obs[row * D] = (maml_real)NAN;
       b->reward[row] = (maml_real)reward;
       b->mask[row] = 1;
       b->forward_vel[row] = (maml_real)w->envs[e].info.forward_vel;
@@ -170,11 +180,13 @@ static void sample_task(void *ctx, int task, int worker_id) {
   }
 }
 
-maml_status maml_sampler_run(maml_sampler *s, int n_tasks, const double *tasks,
-                             const maml_real *const *thetas, uint64_t seed, uint32_t iteration,
-                             maml_phase phase, maml_task_batch *batches, char *err,
-                             size_t err_sz) {
-  for (int i = 0; i < n_tasks; i++) {
+maml_status maml_sampler_run_range(maml_sampler *s, int first, int n_tasks, const double *tasks,
+                                   const maml_real *const *thetas, uint64_t seed,
+                                   uint32_t iteration, maml_phase phase, maml_task_batch *batches,
+                                   char *err, size_t err_sz) {
+  if (first < 0 || n_tasks < 0)
+    return maml_fail(err, err_sz, MAML_ERR_ARG, "bad task range [%d, %d)", first, first + n_tasks);
+  for (int i = first; i < first + n_tasks; i++) {
     const maml_task_batch *b = &batches[i];
     if (b->episodes > s->episodes || b->horizon > s->world->family->horizon ||
         b->obs_dim != s->world->obs_dim || b->act_dim != s->world->family->act_dim)
@@ -184,8 +196,21 @@ maml_status maml_sampler_run(maml_sampler *s, int n_tasks, const double *tasks,
                        i, b->episodes, b->horizon, b->obs_dim, b->act_dim, s->episodes,
                        s->world->family->horizon, s->world->obs_dim, s->world->family->act_dim);
   }
-  s->tasks = tasks, s->thetas = thetas, s->batches = batches;
+  s->tasks = tasks, s->thetas = thetas, s->batches = batches, s->first = first;
+  s->fault = s->pending, s->fault_task = s->pending_task, s->pending = MAML_FAULT_NONE;
   s->seed = seed, s->iteration = iteration, s->phase = phase;
   maml_pool_run(s->pool, n_tasks, sample_task, s);
   return MAML_OK;
+}
+
+void maml_sampler_inject(maml_sampler *s, maml_fault fault, int task) {
+  s->pending = fault, s->pending_task = task;
+}
+
+maml_status maml_sampler_run(maml_sampler *s, int n_tasks, const double *tasks,
+                             const maml_real *const *thetas, uint64_t seed, uint32_t iteration,
+                             maml_phase phase, maml_task_batch *batches, char *err,
+                             size_t err_sz) {
+  return maml_sampler_run_range(s, 0, n_tasks, tasks, thetas, seed, iteration, phase, batches, err,
+                                err_sz);
 }

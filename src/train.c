@@ -8,13 +8,22 @@
 
 #include "envs/env.h"
 #include "maml/baseline.h"
+#include "maml/comm.h"
 #include "maml/episodes.h"
 #include "maml/sampler.h"
 
-/* A side of the meta-batch: the support or the query episodes of every task. */
+/* What the ranks share of a side's task: its mean return and health. */
+typedef struct {
+  double mean_return;
+  int unstable, finite;
+} task_summary;
+
+/* A side of the meta-batch: the support or the query episodes of every task (under several
+ * ranks, only this rank's tasks hold batches; every task has its summary). */
 typedef struct {
   int episodes;
   maml_task_batch *batches; /* (tasks) */
+  task_summary *summary;    /* (tasks) */
   maml_real *adv;           /* (tasks, episodes * horizon) standardised advantages */
   maml_batch *views;        /* (tasks) what the learner reads */
   double mean_return;
@@ -29,6 +38,8 @@ typedef struct {
 
 struct maml_trainer {
   maml_config cfg;
+  maml_comm *comm;
+  int lo, hi;                    /* this rank's tasks */
   maml_env_world world;
   int world_open;
   maml_policy policy;
@@ -59,7 +70,7 @@ static double now_seconds(void) {
 static void side_free(side *s, int n_tasks) {
   if (s->batches)
     for (int i = 0; i < n_tasks; i++) maml_task_batch_free(&s->batches[i]);
-  free(s->batches), free(s->adv), free(s->views);
+  free(s->batches), free(s->adv), free(s->views), free(s->summary);
   memset(s, 0, sizeof *s);
 }
 
@@ -67,17 +78,19 @@ static int side_alloc(maml_trainer *t, side *s, int episodes) {
   int T = t->cfg.tasks, H = t->cfg.horizon;
   s->episodes = episodes;
   size_t rows = (size_t)episodes * H;
+  size_t local = (size_t)(t->hi - t->lo);
   if (!(s->batches = calloc((size_t)T, sizeof *s->batches)) ||
-      !(s->adv = calloc((size_t)T * rows, sizeof *s->adv)) ||
-      !(s->views = calloc((size_t)T, sizeof *s->views)))
+      !(s->adv = calloc(local * rows, sizeof *s->adv)) ||
+      !(s->views = calloc((size_t)T, sizeof *s->views)) ||
+      !(s->summary = calloc((size_t)T, sizeof *s->summary)))
     return 0;
-  for (int i = 0; i < T; i++) {
+  for (int i = t->lo; i < t->hi; i++) {
     if (maml_task_batch_alloc(&s->batches[i], episodes, H, t->world.obs_dim,
                               t->world.family->act_dim) != MAML_OK)
       return 0;
     const maml_task_batch *b = &s->batches[i];
     s->views[i] = (maml_batch){.n = (int)rows, .obs = b->obs, .act = b->act,
-                               .adv = s->adv + (size_t)i * rows, .mask = b->mask};
+                               .adv = s->adv + (size_t)(i - t->lo) * rows, .mask = b->mask};
   }
   return 1;
 }
@@ -101,14 +114,16 @@ void maml_trainer_destroy(maml_trainer *t) {
 }
 
 maml_status maml_trainer_create(maml_trainer **out, const maml_config *cfg, const char *assets,
-                                char *err, size_t err_sz) {
+                                maml_comm *comm, char *err, size_t err_sz) {
   *out = NULL;
   maml_trainer *t = calloc(1, sizeof *t);
   if (!t) return maml_fail(err, err_sz, MAML_ERR_NOMEM, "out of memory for the trainer");
   t->cfg = *cfg;
+  t->comm = comm;
   maml_config *c = &t->cfg;
   maml_status st = maml_config_resolve(c, err, err_sz);
   if (st != MAML_OK) goto fail;
+  maml_comm_split(comm, c->tasks, &t->lo, &t->hi);
   st = maml_env_world_open(&t->world, c->env, c->mode == MAML_MODE_ORACLE, assets, err, err_sz);
   if (st != MAML_OK) goto fail;
   t->world_open = 1;
@@ -116,8 +131,10 @@ maml_status maml_trainer_create(maml_trainer **out, const maml_config *cfg, cons
                         c->hidden, c->activation, c->init_std, err, err_sz);
   if (st != MAML_OK) goto fail;
 
-  int threads = c->threads > 0 ? c->threads : maml_cpu_count();
-  if (threads > c->tasks) threads = c->tasks;
+  /* threads = 0: this machine's cores, shared among the ranks running on it */
+  int threads = c->threads > 0 ? c->threads : maml_cpu_count() / maml_comm_local_size(comm);
+  if (threads < 1) threads = 1;
+  if (threads > t->hi - t->lo) threads = t->hi - t->lo > 0 ? t->hi - t->lo : 1;
   st = maml_pool_create(&t->pool, threads, err, err_sz);
   if (st != MAML_OK) goto fail;
   int max_episodes = c->episodes > c->query_episodes ? c->episodes : c->query_episodes;
@@ -129,7 +146,7 @@ maml_status maml_trainer_create(maml_trainer **out, const maml_config *cfg, cons
   maml_meta_params mp = {.inner_steps = K, .alpha = c->alpha, .first_order = c->first_order,
                          .max_kl = c->max_kl, .cg_iters = c->cg_iters,
                          .cg_damping = c->cg_damping, .ls_backtrack = c->ls_backtrack,
-                         .ls_steps = c->ls_steps};
+                         .ls_steps = c->ls_steps, .comm = comm};
   st = maml_learner_create(&t->learner, &t->policy, t->pool, c->tasks,
                            c->episodes * c->horizon, c->query_episodes * c->horizon, &mp, err,
                            err_sz);
@@ -190,6 +207,25 @@ maml_status maml_trainer_restore(maml_trainer *t, const maml_checkpoint *ck, cha
   return MAML_OK;
 }
 
+void maml_trainer_inject(maml_trainer *t, maml_fault fault) {
+  maml_sampler_inject(t->sampler, fault, t->lo);
+}
+
+maml_status maml_trainer_share_state(maml_trainer *t, char *err, size_t err_sz) {
+  if (maml_comm_size(t->comm) == 1) return MAML_OK;
+  double counters[5] = {(double)t->iteration, t->best_return, (double)t->best_iteration,
+                        (double)t->rejected, t->elapsed};
+  maml_status st = maml_comm_broadcast(t->comm, counters, sizeof counters, err, err_sz);
+  if (st == MAML_OK)
+    st = maml_comm_broadcast(t->comm, t->theta, t->policy.n_params * sizeof(maml_real), err,
+                             err_sz);
+  if (st != MAML_OK) return st;
+  t->iteration = (int64_t)counters[0], t->best_return = counters[1];
+  t->best_iteration = (int64_t)counters[2], t->rejected = (int64_t)counters[3];
+  t->elapsed = counters[4];
+  return MAML_OK;
+}
+
 /* ---- one meta-iteration ----------------------------------------------------------------- */
 
 static int finite_reals(const maml_real *x, size_t n) {
@@ -199,37 +235,43 @@ static int finite_reals(const maml_real *x, size_t n) {
 }
 
 /* returns, baseline, GAE, standardisation for task i of t->job */
-static void job_advantages(void *ctx, int i, int worker) {
+static void job_advantages(void *ctx, int job, int worker) {
   maml_trainer *t = ctx;
+  int i = t->lo + job;
   side *s = t->job;
   adv_worker *w = &t->workers[worker];
   const maml_task_batch *b = &s->batches[i];
   int E = b->episodes, H = b->horizon;
   size_t rows = (size_t)E * H;
+  maml_real *adv = s->adv + (size_t)job * rows;
   maml_baseline_advantages(&w->baseline, b->obs, b->reward, b->mask, E, H, t->cfg.gamma,
-                           t->cfg.gae_lambda, w->returns, w->values, s->adv + (size_t)i * rows);
+                           t->cfg.gae_lambda, w->returns, w->values, adv);
+  task_summary *sum = &s->summary[i];
+  sum->mean_return = maml_mean_episode_return(b->reward, b->mask, E, H);
+  sum->unstable = b->unstable;
+  sum->finite = finite_reals(b->obs, rows * b->obs_dim) && finite_reals(b->reward, rows) &&
+                finite_reals(b->act, rows * b->act_dim) && finite_reals(adv, rows);
 }
 
 /* sample one side with t->thetas, then its advantages; returns the sampling seconds */
 static maml_status run_side(maml_trainer *t, side *s, maml_phase phase, double *sample_s,
                             int *unstable, char *err, size_t err_sz) {
   double t0 = now_seconds();
-  maml_status st = maml_sampler_run(t->sampler, t->cfg.tasks, t->tasks, t->thetas, t->cfg.seed,
-                                    (uint32_t)t->iteration, phase, s->batches, err, err_sz);
+  maml_status st = maml_sampler_run_range(t->sampler, t->lo, t->hi - t->lo, t->tasks, t->thetas,
+                                          t->cfg.seed, (uint32_t)t->iteration, phase, s->batches,
+                                          err, err_sz);
   if (st != MAML_OK) return st;
   *sample_s += now_seconds() - t0;
   t->job = s;
-  maml_pool_run(t->pool, t->cfg.tasks, job_advantages, t);
+  maml_pool_run(t->pool, t->hi - t->lo, job_advantages, t);
+  st = maml_comm_gather_items(t->comm, s->summary, sizeof *s->summary, t->cfg.tasks, err, err_sz);
+  if (st != MAML_OK) return st;
   s->finite = 1;
   double total = 0.0;
   for (int i = 0; i < t->cfg.tasks; i++) {
-    const maml_task_batch *b = &s->batches[i];
-    size_t rows = (size_t)b->episodes * b->horizon;
-    total += maml_mean_episode_return(b->reward, b->mask, b->episodes, b->horizon);
-    *unstable += b->unstable;
-    if (!finite_reals(b->obs, rows * b->obs_dim) || !finite_reals(b->reward, rows) ||
-        !finite_reals(b->act, rows * b->act_dim) || !finite_reals(s->views[i].adv, rows))
-      s->finite = 0;
+    total += s->summary[i].mean_return;
+    *unstable += s->summary[i].unstable;
+    s->finite &= s->summary[i].finite;
   }
   s->mean_return = total / t->cfg.tasks;
   return MAML_OK;
@@ -256,7 +298,7 @@ maml_status maml_trainer_iterate(maml_trainer *t, maml_iter_metrics *m, char *er
     /* the support batches sampled with theta feed the inner steps */
     st = maml_learner_adapt(t->learner, t->theta, t->support.views, err, err_sz);
     if (st != MAML_OK) return st;
-    for (int i = 0; i < c->tasks; i++) t->thetas[i] = maml_learner_adapted(t->learner, i);
+    for (int i = t->lo; i < t->hi; i++) t->thetas[i] = maml_learner_adapted(t->learner, i);
   } else {
     st = maml_learner_adapt(t->learner, t->theta, NULL, err, err_sz);
     if (st != MAML_OK) return st;

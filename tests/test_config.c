@@ -161,6 +161,14 @@ Test(config, resolve_keeps_given_values_and_checks_them) {
   cr_assert_eq(maml_config_resolve(&c, err, sizeof err), MAML_ERR_ARG);
   cr_assert_not_null(strstr(err, "horizon"), "%s", err);
   cr_assert_not_null(strstr(err, "101"), "%s", err);
+  set_ok(&c, "horizon", "50");
+
+  set_ok(&c, "threads", "4"); /* more threads than the 3 tasks */
+  cr_assert_eq(maml_config_resolve(&c, err, sizeof err), MAML_ERR_ARG);
+  cr_assert_not_null(strstr(err, "threads"), "%s", err);
+  cr_assert_not_null(strstr(err, "[0, 3]"), "the allowed range is named: %s", err);
+  set_ok(&c, "threads", "3");
+  cr_assert_eq(maml_config_resolve(&c, err, sizeof err), MAML_OK, "%s", err);
 
   /* values placed in the struct directly are checked too */
   maml_config_defaults(&c);

@@ -94,3 +94,57 @@ Test(eval, bad_parameters_are_refused) {
   maml_pool_destroy(pool);
   maml_env_world_close(&w);
 }
+
+static void count_progress(void *ctx, int step, double mean_return) {
+  int *calls = ctx;
+  cr_assert_eq(step, *calls, "progress out of order");
+  cr_assert(mean_return < 0);
+  (*calls)++;
+}
+
+/* the viewer's one-goal adaptation is maml_evaluate's on a list holding that goal, step
+ * by step, and asking for one step more repeats the earlier ones exactly */
+Test(eval, one_goal_adaptation_matches_the_evaluation) {
+  char err[512];
+  maml_env_world w;
+  cr_assert_eq(maml_env_world_open(&w, "nav2d", 0, NULL, err, sizeof err), MAML_OK, "%s", err);
+  maml_policy p;
+  int hidden[1] = {8};
+  cr_assert_eq(maml_policy_init(&p, 2, 2, 1, hidden, MAML_ACT_RELU, 1.0, err, sizeof err), MAML_OK);
+  size_t n = p.n_params;
+  maml_real *theta = calloc(n, sizeof *theta), *thetas = calloc(4 * n, sizeof *thetas),
+            *more = calloc(5 * n, sizeof *more);
+  maml_rng r;
+  maml_rng_init(&r, 3, 0, MAML_PHASE_INIT, 0, 0);
+  maml_policy_init_params(&p, theta, &r);
+  double goal[MAML_TASK_MAX];
+  maml_eval_goals_at(w.family, 5, 2, goal);
+  double all[3 * MAML_TASK_MAX];
+  maml_eval_goals(w.family, 5, 0, 3, all);
+  cr_assert_eq(memcmp(goal, all + 2 * MAML_TASK_MAX, sizeof goal), 0);
+  maml_pool *pool;
+  cr_assert_eq(maml_pool_create(&pool, 2, err, sizeof err), MAML_OK);
+  maml_eval_params ep = {.episodes = 8, .steps = 3, .horizon = 100, .alpha = 0.5,
+                         .gamma = 0.99, .gae_lambda = 1.0, .seed = 5};
+  double ref[4], ret[4], ret_more[5];
+  cr_assert_eq(maml_evaluate(&w, &p, theta, 1, goal, &ep, pool, ref, err, sizeof err), MAML_OK);
+  int calls = 0;
+  cr_assert_eq(maml_eval_adapt(&w, &p, theta, goal, &ep, pool, thetas, ret, count_progress, &calls,
+                               err, sizeof err),
+               MAML_OK, "%s", err);
+  cr_assert_eq(calls, 4);
+  cr_assert_eq(memcmp(ref, ret, sizeof ref), 0, "returns differ from maml_evaluate's");
+  cr_assert_eq(memcmp(thetas, theta, n * sizeof *theta), 0, "step 0 is not theta");
+  for (int k = 1; k <= 3; k++)
+    cr_assert_neq(memcmp(thetas + (size_t)k * n, thetas + (size_t)(k - 1) * n, n * sizeof *theta),
+                  0, "step %d changed nothing", k);
+  ep.steps = 4;
+  cr_assert_eq(maml_eval_adapt(&w, &p, theta, goal, &ep, pool, more, ret_more, NULL, NULL, err,
+                               sizeof err),
+               MAML_OK);
+  cr_assert_eq(memcmp(more, thetas, 4 * n * sizeof *theta), 0);
+  cr_assert_eq(memcmp(ret_more, ret, sizeof ret), 0);
+  maml_pool_destroy(pool);
+  free(theta), free(thetas), free(more);
+  maml_env_world_close(&w);
+}

@@ -3,6 +3,7 @@
  * metrics files hold each iteration once across a resume. */
 #include <criterion/criterion.h>
 #include <math.h>
+#include <mujoco/mujoco.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,7 +29,7 @@ static maml_config small_config(const char *env, maml_mode mode, int threads) {
 static maml_trainer *make(const maml_config *c) {
   maml_trainer *t;
   char err[4096];
-  cr_assert_eq(maml_trainer_create(&t, c, NULL, err, sizeof err), MAML_OK, "%s", err);
+  cr_assert_eq(maml_trainer_create(&t, c, NULL, NULL, err, sizeof err), MAML_OK, "%s", err);
   return t;
 }
 
@@ -148,6 +149,66 @@ Test(train, short_nav2d_run_learns_to_adapt) {
   cr_expect(last_post > first_post + 30.0, "post-adaptation return %g -> %g: no meta-learning",
             first_post, last_post);
   maml_trainer_destroy(t);
+}
+
+/* A NaN in a reward or an observation: the iteration is rejected, theta is untouched, the
+ * rejection is counted, and the next iteration goes on normally. */
+static void check_nan_rejected(const char *env, maml_fault fault) {
+  maml_config c = small_config(env, MAML_MODE_MAML, 2);
+  maml_trainer *t = make(&c);
+  iterate(t, 1);
+  size_t n = maml_trainer_policy(t)->n_params;
+  maml_real *before = malloc(n * sizeof *before);
+  memcpy(before, maml_trainer_theta(t), n * sizeof *before);
+  char err[1024];
+  maml_iter_metrics m;
+  maml_trainer_inject(t, fault);
+  cr_assert_eq(maml_trainer_iterate(t, &m, err, sizeof err), MAML_OK, "%s", err);
+  cr_assert_eq(m.rejected, 1, "%s: fault %d not rejected", env, (int)fault);
+  cr_assert_eq(m.rejected_total, 1);
+  cr_assert_eq(m.step.outcome, MAML_STEP_NONFINITE);
+  cr_assert_eq(memcmp(before, maml_trainer_theta(t), n * sizeof *before), 0,
+               "%s: a rejected iteration changed theta", env);
+  cr_assert_eq(maml_trainer_iteration(t), 2, "the rejected iteration still counts as done");
+  cr_assert_eq(maml_trainer_iterate(t, &m, err, sizeof err), MAML_OK, "%s", err);
+  cr_assert_eq(m.rejected, 0);
+  cr_assert_eq(m.rejected_total, 1);
+  cr_assert(isfinite(m.post_return));
+  cr_assert_neq(memcmp(before, maml_trainer_theta(t), n * sizeof *before), 0,
+                "the next iteration did not update theta");
+  free(before);
+  maml_trainer_destroy(t);
+}
+
+Test(train, nan_reward_is_rejected_without_touching_theta) {
+  check_nan_rejected("nav2d", MAML_FAULT_NAN_REWARD);
+  check_nan_rejected("cheetah-vel", MAML_FAULT_NAN_REWARD);
+}
+
+Test(train, nan_observation_is_rejected_without_touching_theta) {
+  check_nan_rejected("nav2d", MAML_FAULT_NAN_OBS);
+  check_nan_rejected("ant-dir", MAML_FAULT_NAN_OBS);
+}
+
+static void silent_warning(const char *msg) { (void)msg; }
+
+/* A simulation that goes unstable ends its episode and is counted; the iteration goes on. */
+Test(train, unstable_simulation_ends_its_episode_and_is_counted) {
+  mju_user_warning = silent_warning; /* no MUJOCO_LOG.TXT from this test */
+  const char *envs[] = {"cheetah-dir", "ant-vel"};
+  for (int k = 0; k < 2; k++) {
+    maml_config c = small_config(envs[k], MAML_MODE_MAML, 1);
+    maml_trainer *t = make(&c);
+    char err[1024];
+    maml_iter_metrics m;
+    maml_trainer_inject(t, MAML_FAULT_UNSTABLE);
+    cr_assert_eq(maml_trainer_iterate(t, &m, err, sizeof err), MAML_OK, "%s", err);
+    cr_assert_eq(m.unstable, 1, "%s: %d unstable episodes counted", envs[k], m.unstable);
+    cr_assert_eq(m.rejected, 0, "%s: an unstable episode rejected the iteration", envs[k]);
+    cr_assert(isfinite(m.pre_return) && isfinite(m.post_return));
+    cr_assert_eq(m.step.outcome == MAML_STEP_NONFINITE, 0);
+    maml_trainer_destroy(t);
+  }
 }
 
 /* Metrics: a resumed run drops the rows it is about to redo, and a row cut short by a crash. */

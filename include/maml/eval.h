@@ -29,6 +29,8 @@ typedef struct {
 /* n held-out goals of a family, from the evaluation stream of seed (sweep: from the
  * step-size sweep's stream, so that a step size is chosen on other goals). */
 void maml_eval_goals(const maml_env_family *f, uint64_t seed, int sweep, int n, double *goals);
+/* Held-out goal i alone (MAML_TASK_MAX numbers): goal i of maml_eval_goals(f, seed, 0, ...). */
+void maml_eval_goals_at(const maml_env_family *f, uint64_t seed, int i, double *goal);
 
 /* Evaluate theta (a policy for world's observation) on n_goals goals (n x MAML_TASK_MAX).
  * returns[k * n_goals + i]: the mean episode return on goal i after k steps, k = 0..steps.
@@ -37,5 +39,20 @@ maml_status maml_evaluate(const maml_env_world *world, const maml_policy *p,
                           const maml_real *theta, int n_goals, const double *goals,
                           const maml_eval_params *ep, maml_pool *pool, double *returns,
                           char *err, size_t err_sz);
+
+/* Hears that the batch of step k (k = 0..steps) has been sampled; mean_return is its mean
+ * episode return. Called on the thread that called maml_eval_adapt. */
+typedef void (*maml_eval_progress)(void *ctx, int step, double mean_return);
+
+/* One goal's adaptation, step by step, exactly as maml_evaluate runs it on a list that
+ * holds only this goal (same streams, same numbers): thetas (steps + 1, n_params) receives
+ * the parameters after 0..steps steps, returns (steps + 1) the mean episode return of the
+ * batch sampled with each. progress may be NULL. For the viewer, which shows the policy
+ * after any number of steps. Allocates its sampler and batches here. */
+maml_status maml_eval_adapt(const maml_env_world *world, const maml_policy *p,
+                            const maml_real *theta, const double *goal,
+                            const maml_eval_params *ep, maml_pool *pool, maml_real *thetas,
+                            double *returns, maml_eval_progress progress, void *progress_ctx,
+                            char *err, size_t err_sz);
 
 #endif

@@ -36,6 +36,8 @@ typedef struct {
   double cg_damping;
   double ls_backtrack; /* beta in (0, 1) */
   int ls_steps;        /* tries */
+  struct maml_comm *comm; /* the ranks sharing the meta-batch (comm.h); NULL: this process
+                             alone. Each rank works on its block of tasks only. */
 } maml_meta_params;
 
 /* Why a step was or was not applied. */
@@ -68,11 +70,13 @@ maml_status maml_learner_create(maml_learner **out, const maml_policy *p, maml_p
 void maml_learner_destroy(maml_learner *l);
 
 /* Adapt theta to each task's support batch (obs, act, adv, mask; logp_old unused). The
- * batches' arrays are borrowed until the step is done. With K = 0 support may be NULL. */
+ * batches' arrays are borrowed until the step is done. With K = 0 support may be NULL.
+ * Under several ranks only the batches of this rank's tasks are read (support and query
+ * are still indexed by the task's index in the meta-batch). */
 maml_status maml_learner_adapt(maml_learner *l, const maml_real *theta, const maml_batch *support,
                                char *err, size_t err_sz);
 
-/* theta'_i of the last adapt (theta itself when K = 0). */
+/* theta'_i of the last adapt (theta itself when K = 0); for this rank's tasks only. */
 const maml_real *maml_learner_adapted(const maml_learner *l, int task);
 
 /* Take the query batches (obs, act, adv, mask; logp_old is recomputed from theta'_i, so

@@ -21,7 +21,8 @@ typedef enum {
   MAML_PHASE_EVAL,       /* evaluation rollouts */
   MAML_PHASE_TEST,       /* tests and benchmarks */
   MAML_PHASE_SWEEP_TASKS,/* goals of the evaluation's step-size sweep */
-  MAML_PHASE_SWEEP       /* rollouts of the step-size sweep */
+  MAML_PHASE_SWEEP,      /* rollouts of the step-size sweep */
+  MAML_PHASE_VIEW        /* the episodes the viewer shows */
 } maml_phase;
 
 /* Largest values a key component may take (the key packs into 128 + 64 bits). */

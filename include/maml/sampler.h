@@ -53,4 +53,25 @@ maml_status maml_sampler_run(maml_sampler *s, int n_tasks, const double *tasks,
                              maml_phase phase, maml_task_batch *batches, char *err,
                              size_t err_sz);
 
+/* Fault injection, for the tests of what must survive bad numbers: the next run's episode
+ * 0 of task `task` gets, at its second step, a NaN reward (MAML_FAULT_NAN_REWARD), a NaN
+ * in its recorded observation (MAML_FAULT_NAN_OBS), or a simulation that goes unstable
+ * (MAML_FAULT_UNSTABLE: its velocities set to NaN before the step; MuJoCo families only).
+ * One shot: the next run consumes it (if that run holds the task). */
+typedef enum {
+  MAML_FAULT_NONE = 0,
+  MAML_FAULT_NAN_REWARD,
+  MAML_FAULT_NAN_OBS,
+  MAML_FAULT_UNSTABLE
+} maml_fault;
+void maml_sampler_inject(maml_sampler *s, maml_fault fault, int task);
+
+/* The same for tasks first .. first + n_tasks - 1 only (one rank's share of a meta-batch):
+ * tasks, thetas and batches are indexed by the task's index in the whole meta-batch, and
+ * the streams are keyed by it, so a task's episodes do not depend on the split. */
+maml_status maml_sampler_run_range(maml_sampler *s, int first, int n_tasks, const double *tasks,
+                                   const maml_real *const *thetas, uint64_t seed,
+                                   uint32_t iteration, maml_phase phase, maml_task_batch *batches,
+                                   char *err, size_t err_sz);
+
 #endif

@@ -20,6 +20,7 @@
 #include "maml/checkpoint.h"
 #include "maml/config.h"
 #include "maml/meta.h"
+#include "maml/sampler.h"
 
 /* What one meta-iteration did. */
 typedef struct {
@@ -41,15 +42,27 @@ typedef struct {
 typedef struct maml_trainer maml_trainer;
 
 /* A trainer for a resolved config (maml_config_resolve), with theta initialised from the
- * seed. assets: where to look for the models (NULL: the default search, env.h). */
+ * seed. assets: where to look for the models (NULL: the default search, env.h). comm: the
+ * ranks sharing the meta-batch (comm.h), or NULL for this process alone; every rank makes
+ * its trainer with the same config, and each samples and differentiates its block of
+ * tasks. Every rank then holds the same theta, bit for bit, as a single process would. */
 maml_status maml_trainer_create(maml_trainer **out, const maml_config *cfg, const char *assets,
-                                char *err, size_t err_sz);
+                                struct maml_comm *comm, char *err, size_t err_sz);
 void maml_trainer_destroy(maml_trainer *t);
 
 /* Continue from a checkpoint of this config: theta, iteration, best, counters. Refuses a
  * checkpoint of another family, mode or network shape. */
 maml_status maml_trainer_restore(maml_trainer *t, const maml_checkpoint *ck, char *err,
                                  size_t err_sz);
+
+/* Inject a fault (sampler.h) into the next iteration's first sampling, in the first task of
+ * this rank: for the tests that a NaN is rejected without touching theta and that an
+ * unstable simulation only ends its episode. */
+void maml_trainer_inject(maml_trainer *t, maml_fault fault);
+
+/* Under several ranks: make every rank's theta and counters rank 0's (after rank 0
+ * alone restored a checkpoint). A collective; nothing to do for one process. */
+maml_status maml_trainer_share_state(maml_trainer *t, char *err, size_t err_sz);
 
 /* Run one meta-iteration. Errors only for failures of the machinery (memory, misuse); bad
  * numbers are rejections reported in m. */

@@ -3,15 +3,40 @@
 #ifndef MAML_CMD_H
 #define MAML_CMD_H
 
+#include <stddef.h>
+
+#include "maml/config.h"
+#include "maml/policy.h"
+
 int cmd_train(int argc, char **argv);
 int cmd_info(int argc, char **argv);
 int cmd_eval(int argc, char **argv);
 int cmd_plot(int argc, char **argv);
+int cmd_view(int argc, char **argv);
 
 /* Draw DIR/eval.png and DIR/eval.svg from DIR/eval.csv (return vs steps, one line per
  * policy; oracle policies as a level line). 0 on success; else a message, prefixed by who. */
 int cmd_plot_eval(const char *dir, const char *env, const char *const *names, const int *oracle,
                   int n, int steps, const char *who);
+
+/* A policy read from a checkpoint. */
+typedef struct {
+  char env[MAML_NAME_MAX]; /* the family it was trained on */
+  int oracle;              /* its observation holds the task */
+  maml_policy policy;
+  maml_real *theta;        /* (policy.n_params), malloc'ed */
+  double alpha;            /* the run's inner step size for a MAML run, else 0 */
+} cmd_policy;
+
+/* The checkpoint a command-line path names: the file itself, or a run directory's
+ * best.ckpt (latest.ckpt when it has no best). 0 when the path is too long for n. */
+int cmd_checkpoint_path(const char *arg, char *path, size_t n);
+
+/* Load a checkpoint's policy: 1 on success, else 0 and a message in err. */
+int cmd_load_policy(const char *path, cmd_policy *out, char *err, size_t err_sz);
+
+/* The ranks this process shares its work with (comm.h); never NULL. */
+struct maml_comm *cmd_comm(void);
 
 /* mkdir -p: 0 on success, else -1 with errno set */
 int cmd_make_dirs(const char *path);

@@ -118,54 +118,33 @@ static int parse_policy(const char *arg, entry *e) {
     return 0;
   }
   memcpy(e->name, buf, strlen(buf) + 1);
-  const char *path = eq + 1;
-  if (strlen(path) + sizeof "/latest.ckpt" > sizeof e->path) {
+  if (!cmd_checkpoint_path(eq + 1, e->path, sizeof e->path)) {
     fprintf(stderr, "maml eval: --policy '%s': path too long\n", arg);
     return 0;
-  }
-  struct stat s;
-  strcpy(e->path, path);
-  if (stat(path, &s) == 0 && S_ISDIR(s.st_mode)) {
-    strcat(e->path, "/best.ckpt");
-    if (stat(e->path, &s) != 0) strcpy(e->path + strlen(path), "/latest.ckpt");
   }
   return 1;
 }
 
 /* load a checkpoint into e; fills env if empty, else checks it */
 static int load_policy(entry *e, char *env, double default_alpha) {
-  maml_checkpoint ck;
+  cmd_policy cp;
   char err[PATH_LEN + 512];
-  if (maml_checkpoint_load(e->path, &ck, err, sizeof err) != MAML_OK) {
+  if (!cmd_load_policy(e->path, &cp, err, sizeof err)) {
     fprintf(stderr, "maml eval: policy %s: %s\n", e->name, err);
     return 0;
   }
-  int ok = 1;
-  if (!env[0]) snprintf(env, MAML_NAME_MAX, "%s", ck.env);
-  if (strcmp(env, ck.env) != 0) {
+  if (!env[0]) snprintf(env, MAML_NAME_MAX, "%s", cp.env);
+  if (strcmp(env, cp.env) != 0) {
     fprintf(stderr, "maml eval: policy %s was trained on %s, the evaluation is on %s\n", e->name,
-            ck.env, env);
-    ok = 0;
+            cp.env, env);
+    free(cp.theta);
+    return 0;
   }
-  if (ok && maml_policy_init(&e->policy, ck.obs_dim, ck.act_dim, ck.n_hidden, ck.hidden,
-                             (maml_activation)ck.activation, 1.0, err, sizeof err) != MAML_OK) {
-    fprintf(stderr, "maml eval: policy %s: %s\n", e->name, err);
-    ok = 0;
-  }
-  if (ok && !(e->theta = malloc(ck.n_params * sizeof(maml_real)))) ok = 0;
-  for (size_t k = 0; ok && k < ck.n_params; k++) e->theta[k] = (maml_real)ck.theta[k];
-  e->oracle = ck.oracle;
-  if (ok && !e->alpha) {
-    maml_config c;
-    maml_config_defaults(&c);
-    e->alpha = default_alpha;
-    if (maml_config_parse_ini(&c, ck.config_text, ck.config_len, "checkpoint", err, sizeof err) ==
-            MAML_OK &&
-        c.mode == MAML_MODE_MAML)
-      e->alpha = c.alpha;
-  }
-  maml_checkpoint_free(&ck);
-  return ok;
+  e->policy = cp.policy;
+  e->theta = cp.theta;
+  e->oracle = cp.oracle;
+  if (!e->alpha) e->alpha = cp.alpha > 0 ? cp.alpha : default_alpha;
+  return 1;
 }
 
 static int read_goals_file(const maml_env_family *f, const char *path, double *goals, int *n) {
@@ -262,12 +241,14 @@ static int write_results(const char *dir, const maml_env_family *f, const entry 
   fprintf(csv, "policy,alpha,steps,mean_return,stderr,goals\n");
   for (int p = 0; p < n_pol; p++) {
     const entry *e = &es[p];
-    fprintf(js, "%s{\"name\":\"%s\",\"alpha\":%.9g,\"oracle\":%s,\"mean\":[", p ? "," : "",
-            e->name, e->alpha, e->oracle ? "true" : "false");
+    char alpha[32] = "";  // an oracle takes no step: no step size (empty in CSV, null in JSON)
+    if (!e->oracle) snprintf(alpha, sizeof alpha, "%.9g", e->alpha);
+    fprintf(js, "%s{\"name\":\"%s\",\"alpha\":%s,\"oracle\":%s,\"mean\":[", p ? "," : "",
+            e->name, e->oracle ? "null" : alpha, e->oracle ? "true" : "false");
     for (int k = 0; k <= e->steps; k++) {
       double m, se;
       mean_stderr(e->returns + (size_t)k * n_goals, n_goals, &m, &se);
-      fprintf(csv, "%s,%.9g,%d,%.9g,%.9g,%d\n", e->name, e->alpha, k, m, se, n_goals);
+      fprintf(csv, "%s,%s,%d,%.9g,%.9g,%d\n", e->name, alpha, k, m, se, n_goals);
       fprintf(js, "%s%.9g", k ? "," : "", m);
     }
     fprintf(js, "],\"stderr\":[");
@@ -302,7 +283,10 @@ static void print_table(const entry *es, int n_pol, int n_goals, int steps) {
   printf("\n");
   for (int p = 0; p < n_pol; p++) {
     const entry *e = &es[p];
-    printf("%-14s %7.3g", e->name, e->alpha);
+    if (e->oracle)
+      printf("%-14s %7s", e->name, "-");
+    else
+      printf("%-14s %7.3g", e->name, e->alpha);
     for (int k = 0; k <= steps; k++) {
       if (k > e->steps) {
         printf("   %18s", "-");

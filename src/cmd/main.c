@@ -9,6 +9,7 @@
 #include "blas_kernels.h"
 #include "cmd.h"
 #include "envs/env.h"
+#include "maml/comm.h"
 #include "maml/real.h"
 
 #ifndef MAML_VERSION
@@ -25,6 +26,7 @@ static void usage(FILE *out) {
           "  train      meta-train a policy (MAML-TRPO, or the pretrained/oracle baselines)\n"
           "  eval       evaluate few-shot adaptation on held-out goals, against baselines\n"
           "  plot       draw a run's training curves (PNG and SVG, with gnuplot)\n"
+          "  view       watch a policy adapt to a goal (window, or recorded PNG/video)\n"
           "  info       print what a checkpoint holds\n"
           "  envs       list the task families: sizes, horizon, tasks, --goal syntax\n"
           "  version    print the version and build settings\n"
@@ -49,6 +51,10 @@ int cmd_make_dirs(const char *path) {
   return 0;
 }
 
+static maml_comm *the_comm;
+
+maml_comm *cmd_comm(void) { return the_comm; }
+
 int cmd_is_help(const char *arg) { return !strcmp(arg, "--help") || !strcmp(arg, "-h"); }
 
 static atomic_long mujoco_warnings;
@@ -67,6 +73,16 @@ static int cmd_version(int argc, char **argv) {
   }
   printf("maml %s (network math in %s)\n", MAML_VERSION, MAML_REAL_NAME);
   printf("BLAS: %s; kernels %s\n", openblas_get_config(), openblas_get_corename());
+#ifdef MAML_MPI
+  printf("MPI: built in (mpirun -np N maml train ...)\n");
+#else
+  printf("MPI: not built (MAML_MPI=OFF)\n");
+#endif
+#ifdef MAML_VIEWER
+  printf("viewer: built in (maml view)\n");
+#else
+  printf("viewer: not built (MAML_VIEWER=OFF)\n");
+#endif
   return 0;
 }
 
@@ -139,8 +155,7 @@ static int cmd_envs(int argc, char **argv) {
   return failed;
 }
 
-int main(int argc, char **argv) {
-  cmd_select_blas_kernels(argv);
+static int run_command(int argc, char **argv) {
   if (argc < 2) {
     usage(stderr);
     return 2;
@@ -156,6 +171,21 @@ int main(int argc, char **argv) {
   if (!strcmp(cmd, "info")) return cmd_info(argc - 1, argv + 1);
   if (!strcmp(cmd, "eval")) return cmd_eval(argc - 1, argv + 1);
   if (!strcmp(cmd, "plot")) return cmd_plot(argc - 1, argv + 1);
+  if (!strcmp(cmd, "view")) return cmd_view(argc - 1, argv + 1);
   fprintf(stderr, "maml: unknown command '%s'; run `maml help` for the list of commands\n", cmd);
   return 2;
+}
+
+int main(int argc, char **argv) {
+  cmd_select_blas_kernels(argv);
+  char err[256];
+  if (maml_comm_init(&argc, &argv, &the_comm, err, sizeof err) != MAML_OK) {
+    fprintf(stderr, "maml: %s\n", err);
+    return 1;
+  }
+  /* under mpirun, rank 0 alone talks to the user; errors still name their rank */
+  if (maml_comm_rank(the_comm) > 0 && !freopen("/dev/null", "w", stdout)) fclose(stdout);
+  int rc = run_command(argc, argv);
+  maml_comm_finalize(the_comm);
+  return rc;
 }

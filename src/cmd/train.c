@@ -1,5 +1,7 @@
 /* `maml train`: meta-train into a run directory, or resume one. */
+#include <dirent.h>
 #include <errno.h>
+#include <stdint.h>
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
@@ -11,6 +13,7 @@
 
 #include "cmd.h"
 #include "maml/checkpoint.h"
+#include "maml/comm.h"
 #include "maml/config.h"
 #include "maml/metrics.h"
 #include "maml/train.h"
@@ -265,111 +268,206 @@ static void progress(const maml_iter_metrics *m, int64_t total, double mean_seco
 
 /* ---- the command ------------------------------------------------------------------------ */
 
+/* A save cut short by a crash leaves its temporary file (NAME.ckpt.tmp.PID) beside the
+ * intact checkpoint: remove those of the run being resumed. */
+static void remove_stale_temporaries(const char *dir) {
+  DIR *d = opendir(dir);
+  if (!d) return;
+  struct dirent *e;
+  char path[PATH_LEN];
+  while ((e = readdir(d)))
+    if (strstr(e->d_name, ".ckpt.tmp.") && join(path, dir, e->d_name) && unlink(path) == 0)
+      printf("removed %s (left by a save that was cut short)\n", path);
+  closedir(d);
+}
+
+/* Rank 0's part of the start: the config (new run, or a checkpoint's), the run directory
+ * and its config.ini. -1 to go on, else the exit status. */
+static int start_run(const train_args *a, maml_config *cfg, char *dir, maml_checkpoint *ck) {
+  char err[8192], path[PATH_LEN];
+  if (a->resume) {
+    if (a->run_dir) {
+      fprintf(stderr, "maml train: --run-dir cannot be used with --resume (the run stays in %s)\n",
+              a->resume);
+      return 2;
+    }
+    snprintf(dir, PATH_LEN, "%s", a->resume);
+    if (!join(path, dir, "latest.ckpt")) return 2;
+    if (maml_checkpoint_load(path, ck, err, sizeof err) != MAML_OK) {
+      fprintf(stderr, "maml train: cannot resume: %s\n", err);
+      return 1;
+    }
+    if (!resume_config(a, ck, cfg)) return 2;
+    remove_stale_temporaries(dir);
+    return -1;
+  }
+  if (!new_run_config(a, cfg)) return 2;
+  if (a->run_dir)
+    snprintf(dir, PATH_LEN, "%s", a->run_dir);
+  else
+    default_run_dir(cfg, dir);
+  if (!join(path, dir, "latest.ckpt")) return 2;
+  if (file_exists(path)) {
+    fprintf(stderr,
+            "maml train: %s already holds a run; continue it with `maml train --resume %s` "
+            "or choose another --run-dir\n",
+            dir, dir);
+    return 2;
+  }
+  if (cmd_make_dirs(dir) != 0) {
+    fprintf(stderr, "maml train: cannot create %s: %s\n", dir, strerror(errno));
+    return 1;
+  }
+  if (!join(path, dir, "config.ini") || maml_config_save(cfg, path, err, sizeof err) != MAML_OK) {
+    fprintf(stderr, "maml train: %s\n", err);
+    return 1;
+  }
+  return -1;
+}
+
+/* Under several ranks: rank 0's start status, then its resolved config, to every rank.
+ * -1 to go on, else the exit status (the same on every rank). */
+static int share_start(maml_comm *comm, int rc, maml_config *cfg) {
+  char err[8192];
+  int32_t head[2] = {rc, 0};
+  char *text = NULL;
+  if (maml_comm_rank(comm) == 0 && rc < 0) {
+    int len = maml_config_format(cfg, NULL, 0);
+    if (len < 0 || !(text = malloc((size_t)len + 1))) {
+      fprintf(stderr, "maml train: out of memory\n");
+      head[0] = rc = 1;
+    } else {
+      maml_config_format(cfg, text, (size_t)len + 1);
+      head[1] = len;
+    }
+  }
+  if (maml_comm_broadcast(comm, head, sizeof head, err, sizeof err) != MAML_OK) {
+    fprintf(stderr, "maml train: %s\n", err);
+    maml_comm_abort(comm, 1);
+  }
+  rc = head[0];
+  if (rc >= 0) {
+    free(text);
+    return rc;
+  }
+  if (maml_comm_rank(comm) != 0 && !(text = malloc((size_t)head[1] + 1))) {
+    fprintf(stderr, "maml train: rank %d: out of memory\n", maml_comm_rank(comm));
+    maml_comm_abort(comm, 1);
+  }
+  if (maml_comm_broadcast(comm, text, (size_t)head[1], err, sizeof err) != MAML_OK) {
+    fprintf(stderr, "maml train: %s\n", err);
+    maml_comm_abort(comm, 1);
+  }
+  if (maml_comm_rank(comm) != 0) {
+    maml_config_defaults(cfg);
+    if (maml_config_parse_ini(cfg, text, (size_t)head[1], "rank 0's config", err, sizeof err) !=
+            MAML_OK ||
+        maml_config_resolve(cfg, err, sizeof err) != MAML_OK) {
+      fprintf(stderr, "maml train: rank %d: %s\n", maml_comm_rank(comm), err);
+      maml_comm_abort(comm, 1);
+    }
+  }
+  free(text);
+  return -1;
+}
+
+/* An error on one rank among several ends the whole job, naming the rank. */
+static void fail_rank(maml_comm *comm, const char *err) {
+  fprintf(stderr, "\nmaml train: rank %d of %d: %s; ending the job (the last checkpoint is "
+                  "intact: continue with --resume)\n",
+          maml_comm_rank(comm), maml_comm_size(comm), err);
+  maml_comm_abort(comm, 1);
+}
+
 int cmd_train(int argc, char **argv) {
   train_args a;
   int rc = parse_args(argc, argv, &a);
   if (rc >= 0) return rc;
+  maml_comm *comm = cmd_comm();
+  int lead = maml_comm_rank(comm) == 0, ranks = maml_comm_size(comm);
   char err[8192];
   maml_config cfg;
   maml_checkpoint ck;
   memset(&ck, 0, sizeof ck);
-  char dir[PATH_LEN], path[PATH_LEN];
+  char dir[PATH_LEN] = "";
 
-  if (a.resume) {
-    if (a.run_dir) {
-      fprintf(stderr, "maml train: --run-dir cannot be used with --resume (the run stays in %s)\n",
-              a.resume);
-      return 2;
-    }
-    snprintf(dir, sizeof dir, "%s", a.resume);
-    if (!join(path, dir, "latest.ckpt")) return 2;
-    if (maml_checkpoint_load(path, &ck, err, sizeof err) != MAML_OK) {
-      fprintf(stderr, "maml train: cannot resume: %s\n", err);
-      return 1;
-    }
-    if (!resume_config(&a, &ck, &cfg)) {
-      maml_checkpoint_free(&ck);
-      return 2;
-    }
-  } else {
-    if (!new_run_config(&a, &cfg)) return 2;
-    if (a.run_dir)
-      snprintf(dir, sizeof dir, "%s", a.run_dir);
-    else
-      default_run_dir(&cfg, dir);
-    if (!join(path, dir, "latest.ckpt")) return 2;
-    if (file_exists(path)) {
-      fprintf(stderr,
-              "maml train: %s already holds a run; continue it with `maml train --resume %s` "
-              "or choose another --run-dir\n",
-              dir, dir);
-      return 2;
-    }
-    if (cmd_make_dirs(dir) != 0) {
-      fprintf(stderr, "maml train: cannot create %s: %s\n", dir, strerror(errno));
-      return 1;
-    }
-    if (!join(path, dir, "config.ini") ||
-        maml_config_save(&cfg, path, err, sizeof err) != MAML_OK) {
-      fprintf(stderr, "maml train: %s\n", err);
-      return 1;
-    }
+  rc = lead ? start_run(&a, &cfg, dir, &ck) : -1;
+  if (ranks > 1) rc = share_start(comm, rc, &cfg);
+  if (rc >= 0) {
+    maml_checkpoint_free(&ck);
+    return rc;
   }
 
   cmd_quiet_mujoco();
-  maml_trainer *t;
-  if (maml_trainer_create(&t, &cfg, a.assets, err, sizeof err) != MAML_OK) {
-    fprintf(stderr, "maml train: %s\n", err);
-    maml_checkpoint_free(&ck);
-    return 1;
+  maml_trainer *t = NULL;
+  int failed = maml_trainer_create(&t, &cfg, a.assets, comm, err, sizeof err) != MAML_OK;
+  if (failed && ranks > 1) fprintf(stderr, "maml train: rank %d: %s\n", maml_comm_rank(comm), err);
+  else if (failed) fprintf(stderr, "maml train: %s\n", err);
+  if (!failed && lead && a.resume &&
+      maml_trainer_restore(t, &ck, err, sizeof err) != MAML_OK) {
+    fprintf(stderr, "maml train: cannot resume from %s/latest.ckpt: %s\n", dir, err);
+    failed = 1;
   }
-  if (a.resume) {
-    maml_status st = maml_trainer_restore(t, &ck, err, sizeof err);
-    maml_checkpoint_free(&ck);
-    if (st != MAML_OK) {
-      fprintf(stderr, "maml train: cannot resume from %s/latest.ckpt: %s\n", dir, err);
-      maml_trainer_destroy(t);
-      return 1;
+  maml_checkpoint_free(&ck);
+  maml_metrics metrics;
+  int64_t start = 0;
+  if (!failed && lead) {
+    start = maml_trainer_iteration(t);
+    if (maml_metrics_open(&metrics, dir, start, err, sizeof err) != MAML_OK) {
+      fprintf(stderr, "maml train: %s\n", err);
+      failed = 1;
     }
   }
-  int64_t start = maml_trainer_iteration(t);
-  maml_metrics metrics;
-  if (maml_metrics_open(&metrics, dir, start, err, sizeof err) != MAML_OK) {
-    fprintf(stderr, "maml train: %s\n", err);
+  if (maml_comm_any(comm, failed)) {
+    if (!failed) fprintf(stderr, "maml train: rank %d: another rank failed to start\n",
+                         maml_comm_rank(comm));
+    if (!failed && lead) maml_metrics_close(&metrics);
     maml_trainer_destroy(t);
     return 1;
   }
+  if (maml_trainer_share_state(t, err, sizeof err) != MAML_OK) fail_rank(comm, err);
 
-  const maml_policy *p = maml_trainer_policy(t);
-  char shape[128];
-  int len = snprintf(shape, sizeof shape, "%d", p->obs_dim);
-  for (int l = 0; l < p->n_hidden; l++) len += snprintf(shape + len, sizeof shape - len, "-%d", p->hidden[l]);
-  snprintf(shape + len, sizeof shape - len, "-%d %s", p->act_dim,
-           p->activation == MAML_ACT_TANH ? "tanh" : "relu");
-  printf("maml train: %s, %s%s, %d tasks x %d episodes x %d steps, network %s (%zu "
-         "parameters), %d threads\n",
-         cfg.env, maml_mode_name(cfg.mode),
-         cfg.mode == MAML_MODE_MAML ? (cfg.first_order ? " first-order" : " second-order") : "",
-         cfg.tasks, cfg.episodes, cfg.horizon, shape, p->n_params, maml_trainer_threads(t));
-  printf("run directory: %s (%s iteration %lld of %d)\n", dir, a.resume ? "resuming at" : "from",
-         (long long)start, cfg.iterations);
-  fflush(stdout);
+  if (lead) {
+    const maml_policy *p = maml_trainer_policy(t);
+    char shape[128];
+    int len = snprintf(shape, sizeof shape, "%d", p->obs_dim);
+    for (int l = 0; l < p->n_hidden; l++)
+      len += snprintf(shape + len, sizeof shape - len, "-%d", p->hidden[l]);
+    snprintf(shape + len, sizeof shape - len, "-%d %s", p->act_dim,
+             p->activation == MAML_ACT_TANH ? "tanh" : "relu");
+    char where[64] = "";
+    if (ranks > 1) snprintf(where, sizeof where, " per rank, %d MPI ranks", ranks);
+    printf("maml train: %s, %s%s, %d tasks x %d episodes x %d steps, network %s (%zu "
+           "parameters), %d thread%s%s\n",
+           cfg.env, maml_mode_name(cfg.mode),
+           cfg.mode == MAML_MODE_MAML ? (cfg.first_order ? " first-order" : " second-order") : "",
+           cfg.tasks, cfg.episodes, cfg.horizon, shape, p->n_params, maml_trainer_threads(t),
+           maml_trainer_threads(t) == 1 ? "" : "s", where);
+    printf("run directory: %s (%s iteration %lld of %d)\n", dir,
+           a.resume ? "resuming at" : "from", (long long)start, cfg.iterations);
+    fflush(stdout);
+  }
 
   install_signals();
-  int tty = isatty(STDOUT_FILENO);
+  /* mpirun hands rank 0 a pseudo-terminal even when its own output is a file */
+  int tty = lead && isatty(STDOUT_FILENO) && !maml_comm_is_mpi(comm);
   double seconds = 0.0;
-  int done = 0, failed = 0;
+  int done = 0, stop = 0;
   char name[64];
   maml_iter_metrics m;
   memset(&m, 0, sizeof m);
-  while (maml_trainer_iteration(t) < cfg.iterations && !stop_signal) {
+  /* every rank stops after the same iteration: a signal or a failure on any of them */
+  while (maml_trainer_iteration(t) < cfg.iterations &&
+         !(stop = maml_comm_any(comm, stop_signal || failed))) {
     if (maml_trainer_iterate(t, &m, err, sizeof err) != MAML_OK) {
+      if (ranks > 1) fail_rank(comm, err);
       fprintf(stderr, "\nmaml train: %s\n", err);
       failed = 1;
       break;
     }
     done++;
     seconds += m.seconds;
+    if (!lead) continue;
     if (maml_metrics_write(&metrics, &m, maml_trainer_elapsed(t), err, sizeof err) != MAML_OK) {
       fprintf(stderr, "\nmaml train: %s\n", err);
       failed = 1;
@@ -379,29 +477,34 @@ int cmd_train(int argc, char **argv) {
     if (m.new_best && !save_checkpoint(t, 1, dir, "best.ckpt")) failed = 1;
     snprintf(name, sizeof name, "iter-%06lld.ckpt", (long long)it);
     if (it % cfg.checkpoint_every == 0 && !save_checkpoint(t, 0, dir, name)) failed = 1;
-    if (failed) break;
-    progress(&m, cfg.iterations, seconds / done, tty);
+    if (!failed) progress(&m, cfg.iterations, seconds / done, tty);
   }
   if (tty && done) printf("\n");
-  maml_metrics_close(&metrics);
+  if (lead) maml_metrics_close(&metrics);
 
   int64_t it = maml_trainer_iteration(t);
   int64_t best_it;
   double best_return = maml_trainer_best(t, &best_it);
   maml_trainer_destroy(t);
   if (failed) {
+    rc = 1;
     fprintf(stderr, "maml train: stopped at iteration %lld; the last good checkpoint is %s/latest.ckpt\n",
             (long long)it, dir);
-    return 1;
-  }
-  if (stop_signal) {
+  } else if (stop && stop_signal) {
+    rc = 128 + stop_signal;
     printf("interrupted (%s) after iteration %lld: saved %s/latest.ckpt\n"
            "continue with: maml train --resume %s\n",
            stop_signal == SIGINT ? "SIGINT" : "SIGTERM", (long long)it, dir, dir);
-    return 128 + stop_signal;
+  } else if (stop) {
+    rc = 1; /* another rank stopped the job: its message says why */
+  } else {
+    rc = 0;
+    printf("done: %lld iterations in %s; best post-adaptation return %.3f at iteration %lld\n"
+           "checkpoints: %s/best.ckpt, %s/latest.ckpt; metrics: %s/metrics.csv\n",
+           (long long)it, dir, best_return, (long long)best_it, dir, dir, dir);
   }
-  printf("done: %lld iterations in %s; best post-adaptation return %.3f at iteration %lld\n"
-         "checkpoints: %s/best.ckpt, %s/latest.ckpt; metrics: %s/metrics.csv\n",
-         (long long)it, dir, best_return, (long long)best_it, dir, dir, dir);
-  return 0;
+  /* every rank leaves with rank 0's status */
+  int32_t code = rc;
+  if (maml_comm_broadcast(comm, &code, sizeof code, err, sizeof err) == MAML_OK) rc = code;
+  return rc;
 }

@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Faults during `maml train`, injected by tests/fault_inject.c (LD_PRELOAD):
+# - the process killed (SIGKILL) in the middle of writing a checkpoint: the previous
+#   checkpoint still loads, and --resume ends with the same parameters as a run that was
+#   never killed;
+# - a full disk (writes fail with ENOSPC): a clear error naming the cause, exit status 1, the
+#   last good checkpoint kept and loadable, no temporary file left, and the run resumes.
+#   cli_faults.sh MAML_BINARY FAULT_LIBRARY CONFIGS_DIR
+set -u
+maml=$1
+inject=$2
+configs=$3
+work=$(mktemp -d /tmp/maml-faults-XXXXXX)
+trap 'rm -rf "$work"' EXIT
+fail() { echo "FAIL: $*"; exit 1; }
+
+run=(--config "$configs/quick.ini" --iterations 8 --tasks 4 --episodes 4)
+theta() {
+  local n
+  n=$("$maml" info "$1" | awk '/^network/ { print $4 }')
+  tail -c $((n * 8 + 4)) "$1" | head -c $((n * 8)) | md5sum
+}
+iteration() { "$maml" info "$1" | awk '/^iteration/ { print $2 }'; }
+
+"$maml" train "${run[@]}" --run-dir "$work/whole" > /dev/null || fail "training failed"
+
+# killed in the middle of the 7th checkpoint write
+LD_PRELOAD=$inject MAML_FAULT_KILL_WRITE=7 "$maml" train "${run[@]}" --run-dir "$work/killed" \
+  > "$work/killed.log" 2>&1
+rc=$?
+[ $rc -eq 137 ] || fail "expected death by SIGKILL (137), got $rc"
+ls "$work/killed/"*.ckpt.tmp.* > /dev/null 2>&1 || fail "the kill did not hit a checkpoint write"
+it=$(iteration "$work/killed/latest.ckpt") || fail "latest.ckpt does not load after the kill"
+[ "$it" -ge 1 ] && [ "$it" -lt 8 ] || fail "latest.ckpt is at iteration $it"
+"$maml" train --resume "$work/killed" > "$work/resumed.log" 2>&1 ||
+  { cat "$work/resumed.log"; fail "resume after the kill failed"; }
+[ "$(theta "$work/whole/latest.ckpt")" = "$(theta "$work/killed/latest.ckpt")" ] ||
+  fail "killed + resumed ends with other parameters than the uninterrupted run"
+ls "$work/killed/"*.ckpt.tmp.* > /dev/null 2>&1 && fail "the resume left the stale temporary file"
+
+# a full disk from the 5th checkpoint write on
+LD_PRELOAD=$inject MAML_FAULT_ENOSPC_WRITE=5 "$maml" train "${run[@]}" --run-dir "$work/full" \
+  > "$work/full.log" 2>&1
+rc=$?
+[ $rc -eq 1 ] || fail "a full disk should exit 1, got $rc"
+grep -q "No space left on device" "$work/full.log" || { cat "$work/full.log"; fail "no ENOSPC message"; }
+grep -q "last good checkpoint" "$work/full.log" || fail "the message does not point at the checkpoint"
+it=$(iteration "$work/full/latest.ckpt") || fail "latest.ckpt does not load after the full disk"
+[ "$it" -ge 1 ] || fail "no checkpoint kept"
+ls "$work/full/"*.tmp* > /dev/null 2>&1 && fail "a temporary file was left on the full disk"
+"$maml" train --resume "$work/full" > /dev/null 2>&1 || fail "resume after the full disk failed"
+[ "$(theta "$work/whole/latest.ckpt")" = "$(theta "$work/full/latest.ckpt")" ] ||
+  fail "full disk + resume ends with other parameters than the uninterrupted run"
+echo ok

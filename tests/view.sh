@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# `maml view` end to end, under a virtual display (ctest runs it with xvfb-run -a): the
+# window opens, renders a fixed number of frames and exits 0 with a screenshot that
+# shows the scene, the robot and the goal marker; a recording to DIR/ writes exactly the
+# frames asked for; without a display, or with a bad --record, a clear error.
+#   view.sh MAML_BINARY VIEW_CHECK_BINARY CONFIGS_DIR
+set -u
+maml=$1
+check=$2
+configs=$3
+work=$(mktemp -d /tmp/maml-view-XXXXXX)
+trap 'rm -rf "$work"' EXIT
+fail() { echo "FAIL: $*"; exit 1; }
+[ -n "${DISPLAY:-}" ] || fail "no DISPLAY: run this under xvfb-run -a"
+small=(--size 480x270 --adapt-episodes 4 --steps 1)
+
+# a tiny trained nav2d run (2 iterations)
+"$maml" train --config "$configs/quick.ini" --iterations 2 --run-dir "$work/run" > "$work/train.log" ||
+  fail "training the tiny run failed: $(cat "$work/train.log")"
+
+# the window: nav2d (trained), cheetah-vel and ant-goal (random), a fixed number of frames
+"$maml" view "$work/run" "${small[@]}" --frames 12 --screenshot "$work/nav2d.png" \
+  > "$work/nav2d.log" 2>&1 || fail "maml view nav2d: $(cat "$work/nav2d.log")"
+"$check" "$work/nav2d.png" 30 20 || fail "nav2d screenshot"
+"$maml" view random --env cheetah-vel --goal 1.5 "${small[@]}" --frames 8 \
+  --screenshot "$work/cheetah.png" > "$work/cheetah.log" 2>&1 ||
+  fail "maml view cheetah-vel: $(cat "$work/cheetah.log")"
+"$check" "$work/cheetah.png" 100 300 || fail "cheetah-vel screenshot"
+"$maml" view random --env ant-goal --goal 1,1 "${small[@]}" --frames 4 \
+  --screenshot "$work/ant.png" > "$work/ant.log" 2>&1 || fail "maml view ant-goal: $(cat "$work/ant.log")"
+"$check" "$work/ant.png" 100 300 || fail "ant-goal screenshot"
+
+# recording PNG frames: exactly the frames asked for; one cheetah episode of 200 steps at
+# 5 steps a frame is the first frame and 40 more
+"$maml" view random --env cheetah-dir "${small[@]}" --record "$work/frames/" --frames 5 \
+  > "$work/rec.log" 2>&1 || fail "recording: $(cat "$work/rec.log")"
+[ "$(ls "$work/frames" | grep -c '^frame-[0-9]*\.png$')" -eq 5 ] || fail "not 5 frames: $(ls "$work/frames")"
+"$check" "$work/frames/frame-000004.png" 100 300 || fail "recorded cheetah-dir frame"
+"$maml" view random --env cheetah-vel "${small[@]}" --size 160x96 --record "$work/ep/" \
+  --episodes 1 --fps 20 > "$work/ep.log" 2>&1 || fail "recording an episode: $(cat "$work/ep.log")"
+[ "$(ls "$work/ep" | wc -l)" -eq 41 ] || fail "one episode: $(ls "$work/ep" | wc -l) frames, expected 41"
+"$maml" view "$work/run" "${small[@]}" --size 160x96 --record "$work/nav/" --frames 3 \
+  > /dev/null 2>&1 || fail "recording nav2d"
+[ "$(ls "$work/nav" | wc -l)" -eq 3 ] || fail "nav2d: not 3 frames"
+
+# a video goes through ffmpeg's standard input: a stand-in ffmpeg counts the bytes
+mkdir -p "$work/bin"
+printf '#!/bin/sh\nfor a; do out=$a; done\ncat > "$out"\n' > "$work/bin/ffmpeg"
+chmod +x "$work/bin/ffmpeg"
+PATH="$work/bin:$PATH" "$maml" view random --env nav2d "${small[@]}" --size 160x96 \
+  --record "$work/v.mp4" --frames 4 > "$work/mp4.log" 2>&1 || fail "video: $(cat "$work/mp4.log")"
+[ "$(stat -c %s "$work/v.mp4")" -eq $((4 * 160 * 96 * 3)) ] || fail "video: not 4 raw frames piped"
+
+# clear errors
+out=$(PATH=/nonexistent "$maml" view random --env nav2d --record "$work/x.mp4" --frames 2 2>&1) &&
+  fail "a video without ffmpeg was accepted"
+echo "$out" | grep -q "ffmpeg" && echo "$out" | grep -q -- "--record DIR/" ||
+  fail "no ffmpeg message: $out"
+out=$("$maml" view random --env nav2d --record "$work/x.txt" --frames 2 2>&1) && fail "--record x.txt accepted"
+echo "$out" | grep -q "folder ending in /" || fail "bad --record message: $out"
+out=$(env -u DISPLAY -u WAYLAND_DISPLAY "$maml" view "$work/run" 2>&1) && fail "a window without a display"
+echo "$out" | grep -q "xvfb-run" && echo "$out" | grep -q -- "--record" ||
+  fail "no-display message does not say how to record: $out"
+out=$("$maml" view random 2>&1) && fail "random without --env"
+echo "$out" | grep -q -- "--env" || fail "random without --env: $out"
+out=$("$maml" view "$work/run" --goal 3,3 2>&1) && fail "goal out of range accepted"
+echo "$out" | grep -q "0.5" || fail "bad goal message: $out"
+"$maml" view --help | grep -q -- "--record" || fail "--help"
+echo "view: all checks passed"
