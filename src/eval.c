@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "maml/baseline.h"
+#include "maml/comm.h"
 #include "maml/episodes.h"
 #include "maml/sampler.h"
 
@@ -37,11 +38,13 @@ typedef struct {
   maml_real *thetas; /* (goals, n_params) each goal's adapted parameters */
   worker *workers;
   double step_size;
+  int lo;            /* this rank's first goal */
 } job;
 
 /* one policy-gradient step on goal i's batch */
-static void adapt_goal(void *ctx, int i, int wid) {
+static void adapt_goal(void *ctx, int job_index, int wid) {
   job *j = ctx;
+  int i = j->lo + job_index;
   worker *w = &j->workers[wid];
   const maml_task_batch *b = &j->batches[i];
   const maml_policy *p = j->p;
@@ -71,16 +74,18 @@ static maml_status evaluate(const maml_env_world *world, const maml_policy *p,
                      "[1, %d] and alpha > 0 (got %d, %d, %d, %d, %g)",
                      world->family->horizon, n_goals, ep->episodes, ep->steps, ep->horizon,
                      ep->alpha);
-  int threads = maml_pool_threads(pool);
+  int threads = maml_pool_threads(pool), lo, hi, S = ep->steps + 1;
+  maml_comm_split(ep->comm, n_goals, &lo, &hi);
   size_t n = p->n_params, rows = (size_t)ep->episodes * ep->horizon;
-  job j = {.p = p, .ep = ep};
+  job j = {.p = p, .ep = ep, .lo = lo};
+  double *per_goal = calloc((size_t)n_goals * S, sizeof *per_goal); /* (goals, steps + 1) */
   maml_sampler *sampler = NULL;
   const maml_real **ptrs = calloc((size_t)n_goals, sizeof *ptrs);
   j.batches = calloc((size_t)n_goals, sizeof *j.batches);
   j.thetas = malloc((size_t)n_goals * n * sizeof(maml_real));
   j.workers = calloc((size_t)threads, sizeof *j.workers);
-  int ok = ptrs && j.batches && j.thetas && j.workers;
-  for (int i = 0; ok && i < n_goals; i++)
+  int ok = ptrs && j.batches && j.thetas && j.workers && per_goal;
+  for (int i = lo; ok && i < hi; i++)
     ok = maml_task_batch_alloc(&j.batches[i], ep->episodes, ep->horizon, world->obs_dim,
                                world->family->act_dim) == MAML_OK;
   for (int w = 0; ok && w < threads; w++) {
@@ -100,25 +105,33 @@ static maml_status evaluate(const maml_env_world *world, const maml_policy *p,
     ptrs[i] = j.thetas + (size_t)i * n;
   }
   for (int k = 0; st == MAML_OK && k <= ep->steps; k++) {
-    st = maml_sampler_run(sampler, n_goals, goals, ptrs, ep->seed, (uint32_t)k,
-                          ep->sweep ? MAML_PHASE_SWEEP : MAML_PHASE_EVAL, j.batches, err, err_sz);
+    st = maml_sampler_run_range(sampler, lo, hi - lo, goals, ptrs, ep->seed, (uint32_t)k,
+                                ep->sweep ? MAML_PHASE_SWEEP : MAML_PHASE_EVAL, j.batches, err,
+                                err_sz);
     if (st != MAML_OK) break;
-    for (int i = 0; i < n_goals; i++) {
+    for (int i = lo; i < hi; i++) {
       const maml_task_batch *b = &j.batches[i];
-      returns[(size_t)k * n_goals + i] =
+      per_goal[(size_t)i * S + k] =
           maml_mean_episode_return(b->reward, b->mask, b->episodes, b->horizon);
     }
     if (thetas)
       memcpy(thetas + (size_t)k * n_goals * n, j.thetas, (size_t)n_goals * n * sizeof(maml_real));
-    if (progress) progress(progress_ctx, k, returns[(size_t)k * n_goals]);
+    if (progress && lo == 0) progress(progress_ctx, k, per_goal[k]);
     if (k == ep->steps) break;
     j.step_size = k == 0 ? ep->alpha : ep->alpha / 2;
-    maml_pool_run(pool, n_goals, adapt_goal, &j);
+    maml_pool_run(pool, hi - lo, adapt_goal, &j);
   }
+  /* every rank gets every goal's returns */
+  if (st == MAML_OK)
+    st = maml_comm_gather_items(ep->comm, per_goal, (size_t)S * sizeof *per_goal, n_goals, err,
+                                err_sz);
+  for (int i = 0; st == MAML_OK && i < n_goals; i++)
+    for (int k = 0; k < S; k++) returns[(size_t)k * n_goals + i] = per_goal[(size_t)i * S + k];
 
   maml_sampler_destroy(sampler);
   if (j.batches)
     for (int i = 0; i < n_goals; i++) maml_task_batch_free(&j.batches[i]);
+  free(per_goal);
   if (j.workers)
     for (int w = 0; w < threads; w++) {
       worker *wk = &j.workers[w];

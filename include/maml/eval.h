@@ -24,6 +24,8 @@ typedef struct {
   double gamma, gae_lambda;
   uint64_t seed;
   int sweep;       /* 1: rollouts from the step-size sweep's streams (SWEEP phase) */
+  struct maml_comm *comm; /* ranks sharing the goals (comm.h; each evaluates its block and
+                             every rank gets every return), NULL: this process alone */
 } maml_eval_params;
 
 /* n held-out goals of a family, from the evaluation stream of seed (sweep: from the

@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "cmd.h"
+#include "maml/comm.h"
 #include "envs/env.h"
 #include "maml/checkpoint.h"
 #include "maml/config.h"
@@ -403,7 +404,10 @@ int cmd_eval(int argc, char **argv) {
   maml_eval_params ep = {.episodes = (int)(episodes > 0 ? episodes : many ? 40 : 20),
                          .steps = (int)(steps >= 0 ? steps : nav ? 4 : 3),
                          .horizon = f->horizon, .alpha = alpha, .gamma = 0.99,
-                         .gae_lambda = 1.0, .seed = (uint64_t)seed};
+                         .gae_lambda = 1.0, .seed = (uint64_t)seed, .comm = cmd_comm()};
+  /* under mpirun every rank reads the same inputs, evaluates its block of the goals and
+   * gets every return; rank 0 alone prints and writes */
+  int lead = maml_comm_rank(ep.comm) == 0;
   char err[8192];
   if (goals_file) {
     if (!read_goals_file(f, goals_file, goals, &n_goals)) goto done;
@@ -440,12 +444,17 @@ int cmd_eval(int argc, char **argv) {
   maml_env_world worlds[2];
   int opened[2] = {0, 0};
   maml_pool *pool = NULL;
-  if (maml_pool_create(&pool, threads > 0 ? (int)threads : maml_cpu_count(), err, sizeof err)) {
+  int cores = maml_cpu_count() / maml_comm_local_size(ep.comm);
+  if (maml_pool_create(&pool, threads > 0 ? (int)threads : cores > 0 ? cores : 1, err,
+                       sizeof err)) {
     fprintf(stderr, "maml eval: %s\n", err);
     goto done;
   }
-  printf("maml eval: %s, %d goals, %d episodes per goal and step, %d steps, %d threads\n", env,
-         n_goals, ep.episodes, ep.steps, maml_pool_threads(pool));
+  char ranks[48] = "";
+  if (maml_comm_size(ep.comm) > 1)
+    snprintf(ranks, sizeof ranks, " per rank, %d MPI ranks", maml_comm_size(ep.comm));
+  printf("maml eval: %s, %d goals, %d episodes per goal and step, %d steps, %d threads%s\n", env,
+         n_goals, ep.episodes, ep.steps, maml_pool_threads(pool), ranks);
   for (int p = 0; p < n_pol; p++) {
     entry *e = &es[p];
     int w = e->oracle;
@@ -489,6 +498,10 @@ int cmd_eval(int argc, char **argv) {
     printf(" done\n");
   }
   print_table(es, n_pol, n_goals, ep.steps);
+  if (!lead) {
+    rc = 0;
+    goto cleanup;
+  }
   if (cmd_make_dirs(dir) != 0) {
     fprintf(stderr, "maml eval: cannot create %s: %s\n", dir, strerror(errno));
     goto cleanup;

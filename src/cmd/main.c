@@ -186,6 +186,9 @@ int main(int argc, char **argv) {
   /* under mpirun, rank 0 alone talks to the user; errors still name their rank */
   if (maml_comm_rank(the_comm) > 0 && !freopen("/dev/null", "w", stdout)) fclose(stdout);
   int rc = run_command(argc, argv);
+  /* a rank that fails while the others may still wait for it ends the whole job (its
+   * message is printed already); finalizing instead could wait for them forever */
+  if (rc != 0 && rc < 128 && maml_comm_size(the_comm) > 1) maml_comm_abort(the_comm, rc);
   maml_comm_finalize(the_comm);
   return rc;
 }
