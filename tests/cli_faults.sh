@@ -4,7 +4,8 @@
 #   checkpoint still loads, and --resume ends with the same parameters as a run that was
 #   never killed;
 # - a full disk (writes fail with ENOSPC): a clear error naming the cause, exit status 1, the
-#   last good checkpoint kept and loadable, no temporary file left, and the run resumes.
+#   last good checkpoint kept and loadable, no temporary file left, and the run resumes;
+#   then the same with a real full disk, a tiny tmpfs, where the machine allows mounting one.
 #   cli_faults.sh MAML_BINARY FAULT_LIBRARY CONFIGS_DIR
 set -u
 maml=$1
@@ -51,4 +52,24 @@ ls "$work/full/"*.tmp* > /dev/null 2>&1 && fail "a temporary file was left on th
 "$maml" train --resume "$work/full" > /dev/null 2>&1 || fail "resume after the full disk failed"
 [ "$(theta "$work/whole/latest.ckpt")" = "$(theta "$work/full/latest.ckpt")" ] ||
   fail "full disk + resume ends with other parameters than the uninterrupted run"
+
+# a real full disk where this machine allows a mount (root with the capability): a 64 KiB
+# tmpfs filled by numbered checkpoints; the run is then copied to a roomy disk and resumed
+mkdir -p "$work/tmpfs"
+if mount -t tmpfs -o size=64k tmpfs "$work/tmpfs" 2> /dev/null; then
+  trap 'umount "$work/tmpfs" 2> /dev/null; rm -rf "$work"' EXIT
+  "$maml" train "${run[@]}" --checkpoint-every 1 --run-dir "$work/tmpfs/run" \
+    > "$work/tmpfs.log" 2>&1
+  rc=$?
+  [ $rc -eq 1 ] || { cat "$work/tmpfs.log"; fail "a full tmpfs should exit 1, got $rc"; }
+  grep -q "No space left on device" "$work/tmpfs.log" || { cat "$work/tmpfs.log"; fail "no ENOSPC message (tmpfs)"; }
+  "$maml" info "$work/tmpfs/run/latest.ckpt" > /dev/null || fail "latest.ckpt does not load on the full tmpfs"
+  cp -r "$work/tmpfs/run" "$work/moved"
+  umount "$work/tmpfs"
+  "$maml" train --resume "$work/moved" > /dev/null 2>&1 || fail "resume of the moved run failed"
+  [ "$(theta "$work/whole/latest.ckpt")" = "$(theta "$work/moved/latest.ckpt")" ] ||
+    fail "full tmpfs + resume ends with other parameters than the uninterrupted run"
+else
+  echo "skip: cannot mount a tmpfs here (not root, or no CAP_SYS_ADMIN); the ENOSPC case above stands in"
+fi
 echo ok
