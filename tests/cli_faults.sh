@@ -7,21 +7,12 @@
 #   last good checkpoint kept and loadable, no temporary file left, and the run resumes;
 #   then the same with a real full disk, a tiny tmpfs, where the machine allows mounting one.
 #   cli_faults.sh MAML_BINARY FAULT_LIBRARY CONFIGS_DIR
-set -u
 maml=$1
 inject=$2
 configs=$3
-work=$(mktemp -d /tmp/maml-faults-XXXXXX)
-trap 'rm -rf "$work"' EXIT
-fail() { echo "FAIL: $*"; exit 1; }
+source "$(dirname "$0")/common.sh"
 
 run=(--config "$configs/quick.ini" --iterations 8 --tasks 4 --episodes 4)
-theta() {
-  local n
-  n=$("$maml" info "$1" | awk '/^network/ { print $4 }')
-  tail -c $((n * 8 + 4)) "$1" | head -c $((n * 8)) | md5sum
-}
-iteration() { "$maml" info "$1" | awk '/^iteration/ { print $2 }'; }
 
 "$maml" train "${run[@]}" --run-dir "$work/whole" > /dev/null || fail "training failed"
 

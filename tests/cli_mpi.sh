@@ -4,30 +4,15 @@
 # tasks); eval gives the same numbers; a rank killed mid-run ends the job with a message
 # naming it and leaves a run that resumes, with or without MPI.
 #   cli_mpi.sh MAML_BINARY CONFIGS_DIR
-set -u
 maml=$1
 configs=$2
-work=$(mktemp -d /tmp/maml-mpi-XXXXXX)
-trap 'rm -rf "$work"' EXIT
-fail() { echo "FAIL: $*"; exit 1; }
+source "$(dirname "$0")/common.sh"
 
 # CI runs as root; a machine's cores may be fewer than the ranks
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 # one machine needs no remote shell, but Open MPI refuses to start without one unless told
 command -v ssh > /dev/null || command -v rsh > /dev/null || export OMPI_MCA_plm_rsh_agent=
 mpi=(mpirun --oversubscribe -np 2)
-
-theta() { # the last n_params doubles before the checksum
-  local n
-  n=$("$maml" info "$1" | awk '/^network/ { print $4 }')
-  tail -c $((n * 8 + 4)) "$1" | head -c $((n * 8)) | md5sum
-}
-same_run() { # dir1 dir2: same parameters and the same metrics (timings aside)
-  [ "$(theta "$1/latest.ckpt")" = "$(theta "$2/latest.ckpt")" ] ||
-    fail "$1 and $2 end with different parameters"
-  cmp -s <(cut -d, -f1-16 "$1/metrics.csv") <(cut -d, -f1-16 "$2/metrics.csv") ||
-    fail "$1 and $2 have different metrics"
-}
 
 # 5 tasks over 2 ranks (3 + 2), second order
 run=(--config "$configs/quick.ini" --tasks 5 --episodes 4)
@@ -77,7 +62,7 @@ kill -9 "$victim"
 wait "$job" && fail "mpirun exited 0 after a rank was killed"
 grep -q "rank 1" "$work/kill.log" || { cat "$work/kill.log"; fail "the message does not name rank 1"; }
 "$maml" info "$work/kill" > /dev/null || fail "the checkpoint after the kill does not load"
-done_its=$("$maml" info "$work/kill" | awk '/^iteration/ { print $2 }')
+done_its=$(iteration "$work/kill")
 "$maml" train --resume "$work/kill" --iterations $((done_its + 1)) > /dev/null ||
   fail "resume without MPI after the kill failed"
 "${mpi[@]}" "$maml" train --resume "$work/kill" --iterations $((done_its + 2)) > /dev/null 2>&1 ||

@@ -6,14 +6,12 @@
 #   valgrind.sh BUILD_DIR CONFIGS_DIR [TEST_NAME...]
 # (default: every unit test except the slow finite-difference and training ones, then the
 # command end to end: train, resume, eval, info, bad input).
-set -u
 build=$1
 configs=$2
 shift 2
 tests=${*:-rng policy episodes baseline cg pool envs sampler config checkpoint eval}
-work=$(mktemp -d /tmp/maml-valgrind-XXXXXX)
-trap 'rm -rf "$work"' EXIT
-fail() { echo "FAIL: $*"; exit 1; }
+maml=$build/maml
+source "$(dirname "$0")/common.sh"
 vg() {
   valgrind --quiet --trace-children=yes --trace-children-skip="*/sh,*gnuplot*,*xvfb*" --leak-check=full --errors-for-leak-kinds=definite \
     --show-leak-kinds=definite --log-file="$work/vg.%p.log" "$@"
@@ -34,7 +32,6 @@ for t in $tests; do
   check_logs "test_$t"
 done
 
-maml=$build/maml
 echo "valgrind: maml train, resume, eval, info, bad input"
 vg "$maml" train --config "$configs/quick.ini" --iterations 2 --tasks 2 --episodes 2 --hidden 8 \
   --run-dir "$work/run" > /dev/null || fail "train failed"

@@ -4,13 +4,10 @@
 # shows the scene, the robot and the goal marker; a recording to DIR/ writes exactly the
 # frames asked for; without a display, or with a bad --record, a clear error.
 #   view.sh MAML_BINARY VIEW_CHECK_BINARY CONFIGS_DIR
-set -u
 maml=$1
 check=$2
 configs=$3
-work=$(mktemp -d /tmp/maml-view-XXXXXX)
-trap 'rm -rf "$work"' EXIT
-fail() { echo "FAIL: $*"; exit 1; }
+source "$(dirname "$0")/common.sh"
 [ -n "${DISPLAY:-}" ] || fail "no DISPLAY: run this under xvfb-run -a"
 small=(--size 480x270 --adapt-episodes 4 --steps 1)
 

@@ -1,0 +1,23 @@
+# Shared by the end-to-end test scripts (sourced, after `maml` is set):
+#   work      a fresh temporary folder, removed on exit
+#   fail MSG  print FAIL: MSG and exit 1
+#   theta CKPT      a digest of the parameters a checkpoint holds
+#   iteration CKPT  the meta-updates a checkpoint holds
+#   same_run DIR1 DIR2  fail unless both runs end with the same parameters and metrics
+set -u
+work=$(mktemp -d "/tmp/maml-$(basename "$0" .sh)-XXXXXX")
+trap 'rm -rf "$work"' EXIT
+fail() { echo "FAIL: $*"; exit 1; }
+theta() { # the last n_params doubles before the checksum
+  local n
+  n=$("$maml" info "$1" | sed -n 's/.*, \([0-9]*\) parameters/\1/p')
+  [ -n "$n" ] || fail "maml info does not print the parameter count of $1"
+  tail -c $((n * 8 + 4)) "$1" | head -c $((n * 8)) | md5sum
+}
+iteration() { "$maml" info "$1" | awk '/^iteration/ { print $2 }'; }
+same_run() { # the timing columns of the metrics aside
+  [ "$(theta "$1/latest.ckpt")" = "$(theta "$2/latest.ckpt")" ] ||
+    fail "$1 and $2 end with different parameters"
+  cmp -s <(cut -d, -f1-16 "$1/metrics.csv") <(cut -d, -f1-16 "$2/metrics.csv") ||
+    fail "$1 and $2 have different metrics"
+}
