@@ -12,7 +12,11 @@ source "$(dirname "$0")/common.sh"
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 # one machine needs no remote shell, but Open MPI refuses to start without one unless told
 command -v ssh > /dev/null || command -v rsh > /dev/null || export OMPI_MCA_plm_rsh_agent=
-mpi=(mpirun --oversubscribe -np 2)
+# in a sanitizer build, no leak report at exit: Open MPI's components, loaded and unloaded
+# at run time, leave allocations LeakSanitizer can neither name nor suppress (the
+# single-process runs here keep the leak check)
+mpirun=(env "ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" mpirun --oversubscribe)
+mpi=("${mpirun[@]}" -np 2)
 
 # 5 tasks over 2 ranks (3 + 2), second order
 run=(--config "$configs/quick.ini" --tasks 5 --episodes 4)
@@ -34,7 +38,7 @@ same_run "$work/one4" "$work/two"
 run=(--env cheetah-vel --first-order --tasks 4 --episodes 2 --horizon 50 --hidden 16,16)
 "$maml" train "${run[@]}" --iterations 2 --run-dir "$work/c1" > /dev/null ||
   fail "single-process cheetah training failed"
-mpirun --oversubscribe -np 3 "$maml" train "${run[@]}" --iterations 2 --run-dir "$work/c3" \
+"${mpirun[@]}" -np 3 "$maml" train "${run[@]}" --iterations 2 --run-dir "$work/c3" \
   > "$work/c3.log" 2>&1 || { cat "$work/c3.log"; fail "mpirun -np 3 failed"; }
 same_run "$work/c1" "$work/c3"
 

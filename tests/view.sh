@@ -16,9 +16,12 @@ small=(--size 480x270 --adapt-episodes 4 --steps 1)
   fail "training the tiny run failed: $(cat "$work/train.log")"
 
 # the window: nav2d (trained), cheetah-vel and ant-goal (random), a fixed number of frames
-"$maml" view "$work/run" "${small[@]}" --frames 12 --screenshot "$work/nav2d.png" \
+# (a window runs in real time: the slower the build, the further the agent has wandered
+# by frame N, possibly behind the overlay; so few frames here, and the agent's full check
+# on a recorded frame below, whose pacing is fixed)
+"$maml" view "$work/run" "${small[@]}" --frames 3 --screenshot "$work/nav2d.png" \
   > "$work/nav2d.log" 2>&1 || fail "maml view nav2d: $(cat "$work/nav2d.log")"
-"$check" "$work/nav2d.png" 30 20 || fail "nav2d screenshot"
+"$check" "$work/nav2d.png" 30 5 || fail "nav2d screenshot"
 "$maml" view random --env cheetah-vel --goal 1.5 "${small[@]}" --frames 8 \
   --screenshot "$work/cheetah.png" > "$work/cheetah.log" 2>&1 ||
   fail "maml view cheetah-vel: $(cat "$work/cheetah.log")"
@@ -36,9 +39,10 @@ small=(--size 480x270 --adapt-episodes 4 --steps 1)
 "$maml" view random --env cheetah-vel "${small[@]}" --size 160x96 --record "$work/ep/" \
   --episodes 1 --fps 20 > "$work/ep.log" 2>&1 || fail "recording an episode: $(cat "$work/ep.log")"
 [ "$(ls "$work/ep" | wc -l)" -eq 41 ] || fail "one episode: $(ls "$work/ep" | wc -l) frames, expected 41"
-"$maml" view "$work/run" "${small[@]}" --size 160x96 --record "$work/nav/" --frames 3 \
+"$maml" view "$work/run" "${small[@]}" --record "$work/nav/" --frames 3 \
   > /dev/null 2>&1 || fail "recording nav2d"
 [ "$(ls "$work/nav" | wc -l)" -eq 3 ] || fail "nav2d: not 3 frames"
+"$check" "$work/nav/frame-000002.png" 30 20 || fail "recorded nav2d frame"
 
 # a video goes through ffmpeg's standard input: a stand-in ffmpeg counts the bytes
 mkdir -p "$work/bin"
