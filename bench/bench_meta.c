@@ -40,26 +40,6 @@ static const preset presets[] = {
     {"pytorch", 100, 64, MAML_ACT_TANH},
 };
 
-/* single-thread sgemm GFLOP/s on the GEMM calls of one curvature product */
-static double sgemm_rate(const maml_policy *p, int rows) {
-  static gemm_list g;
-  memset(&g, 0, sizeof g);
-  for (int k = 0; k < 2; k++) r_forward_calls(p, rows, &g), r_backward_calls(p, rows, &g);
-  r_forward_calls(p, rows, &g);
-  backward_calls(p, rows, &g);
-  size_t biggest = (size_t)rows * (p->max_width > p->obs_dim ? p->max_width : p->obs_dim);
-  for (int i = 0; i < 3; i++)
-    if (!(scratch[i] = calloc(biggest, sizeof(maml_real)))) return 0;
-  openblas_set_num_threads(1);
-  run_gemms(&g); /* warm up */
-  int reps = 0;
-  double t0 = bench_now();
-  while (reps < 3 || bench_now() - t0 < 1.0) run_gemms(&g), reps++;
-  double rate = flops(&g) * reps / (bench_now() - t0) * 1e-9;
-  for (int i = 0; i < 3; i++) free(scratch[i]);
-  return rate;
-}
-
 static maml_comm *comm;
 
 static int run(const preset *ps, int threads, int iterations) {

@@ -17,38 +17,6 @@
 #include "src/cmd/blas_kernels.h"
 #include "maml/sampler.h"
 
-typedef struct {
-  const maml_env_world *world;
-  mjData **data;
-  int steps;
-} raw_job;
-
-static void raw_steps(void *ctx, int item, int worker) {
-  (void)worker;
-  raw_job *j = ctx;
-  const mjModel *m = j->world->model;
-  mjData *d = j->data[item];
-  for (int i = 0; i < j->steps; i++) mj_step(m, d);
-}
-
-/* aggregate mj_step rate with `threads` threads, each stepping its own mjData */
-static double raw_rate(const maml_env_world *w, maml_pool *pool, int threads, int steps) {
-  mjData *data[256];
-  for (int i = 0; i < threads; i++) {
-    data[i] = mj_makeData(w->model);
-    if (w->init_key >= 0) mj_resetDataKeyframe(w->model, data[i], w->init_key);
-    mj_forward(w->model, data[i]);
-  }
-  raw_job j = {w, data, steps / 10};
-  maml_pool_run(pool, threads, raw_steps, &j); /* warm up */
-  j.steps = steps;
-  double t0 = bench_now();
-  maml_pool_run(pool, threads, raw_steps, &j);
-  double t = bench_now() - t0;
-  for (int i = 0; i < threads; i++) mj_deleteData(data[i]);
-  return (double)steps * threads / t;
-}
-
 int main(int argc, char **argv) {
   cmd_select_blas_kernels(argv);
   const char *envs = "cheetah-vel,ant-vel";
@@ -133,17 +101,8 @@ int main(int argc, char **argv) {
         return 1;
       }
       /* nav2d has no MuJoCo model: no raw rate to compare with */
-      double raw = world.model ? raw_rate(&world, pool, threads, raw_steps_n) : 0.0;
-      maml_sampler_run(sampler, tasks, goals, thetas, 1, 0, MAML_PHASE_TEST, batches, err,
-                       sizeof err); /* warm up: pages touched */
-      double t0 = bench_now();
-      maml_sampler_run(sampler, tasks, goals, thetas, 1, 1, MAML_PHASE_TEST, batches, err,
-                       sizeof err);
-      double t = bench_now() - t0;
-      long steps = 0;
-      for (int i = 0; i < tasks; i++)
-        for (int e = 0; e < episodes; e++) steps += batches[i].length[e];
-      double rate = steps / t;
+      double raw = world.model ? bench_raw_rate(&world, pool, threads, raw_steps_n) : 0.0;
+      double rate = bench_sampler_rate(sampler, tasks, goals, thetas, batches);
       if (k == 0) base = rate / threads;
       if (raw > 0)
         printf("%-12s %7d %14.0f %14.0f %8.0f%% %8.2fx\n", name, threads, raw, rate,

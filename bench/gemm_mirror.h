@@ -4,7 +4,10 @@
 #define MAML_BENCH_GEMM_MIRROR_H
 
 #include <cblas.h>
+#include <stdlib.h>
+#include <string.h>
 
+#include "bench_util.h"
 #include "maml/policy.h"
 
 typedef struct {
@@ -68,6 +71,28 @@ static inline void run_gemms(const gemm_list *g) {
     maml_gemm(CblasRowMajor, s->ta, s->tb, s->m, s->n, s->k, 1, scratch[0], lda, scratch[1], ldb,
               0, scratch[2], s->n);
   }
+}
+
+/* Single-thread sgemm GFLOP/s on the GEMM calls of one curvature product of the learner
+ * (2 Hessian-vector products on the support batch and 1 Fisher-vector product on the query
+ * batch, which dominate it): the learner's reference rate. 0 when out of memory. */
+static inline double sgemm_rate(const maml_policy *p, int rows) {
+  static gemm_list g;
+  memset(&g, 0, sizeof g);
+  for (int k = 0; k < 2; k++) r_forward_calls(p, rows, &g), r_backward_calls(p, rows, &g);
+  r_forward_calls(p, rows, &g);
+  backward_calls(p, rows, &g);
+  size_t biggest = (size_t)rows * (p->max_width > p->obs_dim ? p->max_width : p->obs_dim);
+  for (int i = 0; i < 3; i++)
+    if (!(scratch[i] = calloc(biggest, sizeof(maml_real)))) return 0;
+  openblas_set_num_threads(1);
+  run_gemms(&g); /* warm up */
+  int reps = 0;
+  double t0 = bench_now();
+  while (reps < 3 || bench_now() - t0 < 1.0) run_gemms(&g), reps++;
+  double rate = flops(&g) * reps / (bench_now() - t0) * 1e-9;
+  for (int i = 0; i < 3; i++) free(scratch[i]), scratch[i] = NULL;
+  return rate;
 }
 
 #endif
