@@ -47,6 +47,8 @@ static void train_usage(FILE *out) {
           "best.ckpt (the parameters of the best post-adaptation return) and\n"
           "iter-NNNNNN.ckpt every checkpoint_every iterations. Ctrl-C finishes the current\n"
           "iteration, saves and exits; `--resume` continues bit for bit where it stopped.\n"
+          "Under `mpirun -np N` the ranks split each meta-batch's tasks and end with the\n"
+          "same parameters as one process; rank 0 writes the run directory.\n"
           "\n"
           "options:\n"
           "  --config FILE      read settings from an INI file (configs/*.ini); flags override\n"
