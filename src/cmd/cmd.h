@@ -41,6 +41,12 @@ struct maml_comm *cmd_comm(void);
 /* mkdir -p: 0 on success, else -1 with errno set */
 int cmd_make_dirs(const char *path);
 
+/* A command-line value in [lo, hi] (integers) or (lo, hi] (numbers): 1, or 0 after a
+ * message "WHO: OPT: 'V' is not ... in [LO, HI]" on stderr. */
+int cmd_parse_long(const char *who, const char *opt, const char *v, long lo, long hi, long *out);
+int cmd_parse_double(const char *who, const char *opt, const char *v, double lo, double hi,
+                     double *out);
+
 /* 1 for -h or --help */
 int cmd_is_help(const char *arg);
 

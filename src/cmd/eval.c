@@ -68,27 +68,12 @@ typedef struct {
 } entry;
 
 static int parse_long(const char *opt, const char *v, long lo, long hi, long *out) {
-  char *end;
-  errno = 0;
-  long x = strtol(v, &end, 10);
-  if (end == v || *end || errno || x < lo || x > hi) {
-    fprintf(stderr, "maml eval: %s: '%s' is not an integer in [%ld, %ld]\n", opt, v, lo, hi);
-    return 0;
-  }
-  *out = x;
-  return 1;
+  return cmd_parse_long("maml eval", opt, v, lo, hi, out);
 }
 
+/* a step size in (0, 100] */
 static int parse_alpha(const char *opt, const char *v, double *out) {
-  char *end;
-  errno = 0;
-  double x = strtod(v, &end);
-  if (end == v || *end || errno || !isfinite(x) || !(x > 0) || x > 100) {
-    fprintf(stderr, "maml eval: %s: '%s' is not a step size in (0, 100]\n", opt, v);
-    return 0;
-  }
-  *out = x;
-  return 1;
+  return cmd_parse_double("maml eval", opt, v, 0, 100, out);
 }
 
 /* NAME=PATH[@ALPHA] or random[@ALPHA] */

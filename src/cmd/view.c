@@ -85,27 +85,11 @@ int cmd_view(int argc, char **argv) {
 #else
 
 static int parse_long(const char *opt, const char *v, long lo, long hi, long *out) {
-  char *end;
-  errno = 0;
-  long x = strtol(v, &end, 10);
-  if (end == v || *end || errno || x < lo || x > hi) {
-    fprintf(stderr, "maml view: %s: '%s' is not an integer in [%ld, %ld]\n", opt, v, lo, hi);
-    return 0;
-  }
-  *out = x;
-  return 1;
+  return cmd_parse_long("maml view", opt, v, lo, hi, out);
 }
 
 static int parse_double(const char *opt, const char *v, double lo, double hi, double *out) {
-  char *end;
-  errno = 0;
-  double x = strtod(v, &end);
-  if (end == v || *end || errno || !isfinite(x) || !(x > lo) || x > hi) {
-    fprintf(stderr, "maml view: %s: '%s' is not a number in (%g, %g]\n", opt, v, lo, hi);
-    return 0;
-  }
-  *out = x;
-  return 1;
+  return cmd_parse_double("maml view", opt, v, lo, hi, out);
 }
 
 static int parse_size(const char *v, int *w, int *h) {
