@@ -24,7 +24,7 @@ typedef struct {
   int episodes;
   maml_task_batch *batches; /* (tasks) */
   task_summary *summary;    /* (tasks) */
-  maml_real *adv;           /* (tasks, episodes * horizon) standardised advantages */
+  maml_real *adv;           /* (this rank's tasks, episodes * horizon) standardised advantages */
   maml_batch *views;        /* (tasks) what the learner reads */
   double mean_return;
   int finite;
