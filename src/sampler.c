@@ -11,8 +11,8 @@ maml_status maml_task_batch_alloc(maml_task_batch *b, int episodes, int horizon,
   memset(b, 0, sizeof *b);
   if (episodes <= 0 || horizon <= 0 || obs_dim <= 0 || act_dim <= 0) return MAML_ERR_ARG;
   size_t rows = (size_t)episodes * (size_t)horizon;
-  if (rows > ((size_t)1 << 40) / ((size_t)obs_dim + act_dim + 5)) return MAML_ERR_NOMEM;
-  size_t reals = rows * ((size_t)obs_dim + act_dim + 5);
+  if (rows > ((size_t)1 << 40) / ((size_t)obs_dim + act_dim + 4)) return MAML_ERR_NOMEM;
+  size_t reals = rows * ((size_t)obs_dim + act_dim + 4);
   char *block = calloc(1, reals * sizeof(maml_real) + (size_t)episodes * sizeof(int));
   if (!block) return MAML_ERR_NOMEM;
   maml_real *r = (maml_real *)block;
@@ -22,7 +22,6 @@ maml_status maml_task_batch_alloc(maml_task_batch *b, int episodes, int horizon,
   b->act = r, r += rows * act_dim;
   b->reward = r, r += rows;
   b->mask = r, r += rows;
-  b->logp = r, r += rows;
   b->forward_vel = r, r += rows;
   b->goal_dist = r, r += rows;
   b->length = (int *)r;
@@ -154,7 +153,6 @@ static void sample_task(void *ctx, int job, int worker_id) {
       const maml_real *mu = w->cache.mu + (size_t)e * A;
       for (int d = 0; d < A; d++)
         act[d] = mu[d] + w->std[d] * (maml_real)maml_rng_normal(&w->rngs[e]);
-      maml_policy_log_prob(p, theta, mu, act, 1, b->logp + row);
       memcpy(b->obs + row * D, w->obs + (size_t)e * D, (size_t)D * sizeof(maml_real));
 
       int faulty = s->fault && task == s->fault_task && e == 0 && t == 1;

@@ -1,6 +1,7 @@
 /* The sampler: batches bit-identical across thread counts, different for different seeds,
  * and consistent with the policy that sampled them. */
 #include <criterion/criterion.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -102,7 +103,8 @@ Test(sampler, cheetah_is_bit_identical_for_1_2_4_threads) {
 
 Test(sampler, ant_is_bit_identical_for_1_2_4_threads) { check_thread_independence("ant-vel", 30); }
 
-/* masks, lengths, log-probabilities and zero padding agree with each other */
+/* masks, lengths and zero padding agree with each other, and the actions are the policy's:
+ * (act - mu) / std under the task's sampling parameters is standard normal */
 Test(sampler, batch_is_consistent_with_its_policy) {
   setup s;
   setup_make(&s, "nav2d", 100);
@@ -110,6 +112,9 @@ Test(sampler, batch_is_consistent_with_its_policy) {
   const maml_policy *p = &s.policy;
   maml_policy_cache c;
   cr_assert_eq(maml_policy_cache_alloc(&c, p, s.horizon), MAML_OK);
+  const int A = p->act_dim;
+  double sum = 0, sumsq = 0;
+  long count = 0;
   for (int i = 0; i < TASKS; i++) {
     const maml_task_batch *b = &s.batches[i];
     cr_assert(memcmp(b->task, s.tasks + i * MAML_TASK_MAX, sizeof b->task) == 0);
@@ -117,23 +122,29 @@ Test(sampler, batch_is_consistent_with_its_policy) {
       int len = b->length[e];
       cr_assert(len >= 1 && len <= s.horizon);
       const maml_real *obs = b->obs + (size_t)e * s.horizon * b->obs_dim;
-      const maml_real *act = b->act + (size_t)e * s.horizon * b->act_dim;
-      maml_real logp[100];
+      const maml_real *act = b->act + (size_t)e * s.horizon * A;
       maml_policy_forward(p, s.theta[i], obs, len, &c);
-      maml_policy_log_prob(p, s.theta[i], c.mu, act, len, logp);
       for (int t = 0; t < s.horizon; t++) {
         size_t row = (size_t)e * s.horizon + t;
         cr_assert_eq(b->mask[row], t < len ? 1 : 0);
         if (t < len) {
-          cr_assert_float_eq(b->logp[row], logp[t], 1e-4, "task %d ep %d step %d", i, e, t);
+          for (int d = 0; d < A; d++) {
+            double z = (act[t * A + d] - c.mu[t * A + d]) / exp(s.theta[i][p->log_std_off + d]);
+            sum += z, sumsq += z * z, count++;
+          }
         } else {
-          cr_assert(b->reward[row] == 0 && b->logp[row] == 0 && b->act[row * b->act_dim] == 0);
+          cr_assert(b->reward[row] == 0 && b->act[row * A] == 0);
         }
       }
       /* nav2d starts at the origin */
       cr_assert(obs[0] == 0 && obs[1] == 0);
     }
   }
+  /* a wrong theta or std would shift these by more than four standard errors */
+  cr_assert_gt(count, 1000);
+  double mean = sum / count, var = sumsq / count - mean * mean;
+  cr_assert_lt(fabs(mean), 4 / sqrt((double)count), "mean %g over %ld", mean, count);
+  cr_assert_lt(fabs(var - 1), 4 * sqrt(2.0 / count), "variance %g over %ld", var, count);
   maml_policy_cache_free(&c);
   setup_free(&s);
 }

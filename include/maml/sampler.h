@@ -23,7 +23,6 @@ typedef struct {
   maml_real *act;         /* (E*H, act_dim) the sampled action, before clipping */
   maml_real *reward;      /* (E*H) */
   maml_real *mask;        /* (E*H) 1 for steps that happened */
-  maml_real *logp;        /* (E*H) log pi(act | obs) under the sampling parameters */
   maml_real *forward_vel; /* (E*H) diagnostics of each step (maml_step_info) */
   maml_real *goal_dist;   /* (E*H) */
   int *length;            /* (E) steps of each episode */
