@@ -4,7 +4,10 @@
  * episodes x 200 steps, 100 x 100 ReLU, second-order MAML-TRPO, 10 CG iterations) and each
  * thread count (default 1, 2 and the machine's cores if more), measured in one run:
  *   raw       mj_step rate of the model, one mjData per thread, zero control (the limit);
- *   sampler   steps per second of the sampler at the paper's batch, and its share of raw;
+ *   env       the environment's step rate, zero action: mj_step plus what the task needs
+ *             (the ant: the contact forces of the new state, one more constraint solve);
+ *   sampler   steps per second of the sampler at the paper's batch, and its share of raw
+ *             and of env (what the policy and the bookkeeping cost);
  *   iteration one whole meta-iteration (mean of --iterations after a warm-up), split into
  *             sampling and learner;
  *   learner   GFLOP/s of the products it must do (maml_policy_product_flops), per thread,
@@ -72,8 +75,10 @@ static int time_iteration(maml_config c, int iterations, int with_ref, iteration
   return 0;
 }
 
-/* raw and sampler steps per second of env with `threads` threads; 0 on success */
-static int time_sampler(const char *env, int threads, double *raw, double *sampler_rate) {
+/* raw, environment and sampler steps per second of env with `threads` threads; 0 on
+ * success */
+static int time_sampler(const char *env, int threads, double *raw, double *env_rate,
+                        double *sampler_rate) {
   char err[4096];
   maml_env_world world;
   if (maml_env_world_open(&world, env, 0, NULL, err, sizeof err) != MAML_OK) {
@@ -107,6 +112,7 @@ static int time_sampler(const char *env, int threads, double *raw, double *sampl
     goto done;
   }
   *raw = world.model ? bench_raw_rate(&world, pool, threads, 20000) : 0.0; /* nav2d: none */
+  *env_rate = bench_env_rate(&world, pool, threads, 20000);
   *sampler_rate = bench_sampler_rate(sampler, tasks, goals, thetas, batches);
   rc = 0;
 done:
@@ -123,7 +129,7 @@ done:
 typedef struct {
   char env[32];
   int threads;
-  double raw, sampler;
+  double raw, envstep, sampler;
   iteration_time it;
 } thread_row;
 
@@ -182,7 +188,7 @@ static int write_files(const char *dir, const thread_row *rows, int n, const sca
     if (sc_csv) fclose(sc_csv);
     return 1;
   }
-  fprintf(csv, "env,threads,raw_steps_s,sampler_steps_s,sample_s,learner_s,iteration_s,"
+  fprintf(csv, "env,threads,raw_steps_s,env_steps_s,sampler_steps_s,sample_s,learner_s,iteration_s,"
                "learner_gflop,learner_gflops,sgemm_gflops_per_thread\n");
   fprintf(js, "{\"machine\":{\"cores\":%d,\"blas\":\"%s\",\"kernels\":\"%s\",\"real\":\"%s\"},"
               "\"threads\":[",
@@ -190,15 +196,15 @@ static int write_files(const char *dir, const thread_row *rows, int n, const sca
   for (int i = 0; i < n; i++) {
     const thread_row *r = &rows[i];
     double rate = r->it.gflop / r->it.learn_s;
-    fprintf(csv, "%s,%d,%.0f,%.0f,%.4f,%.4f,%.4f,%.2f,%.2f,%.2f\n", r->env, r->threads, r->raw,
-            r->sampler, r->it.sample_s, r->it.learn_s, r->it.total_s, r->it.gflop, rate, r->it.ref);
+    fprintf(csv, "%s,%d,%.0f,%.0f,%.0f,%.4f,%.4f,%.4f,%.2f,%.2f,%.2f\n", r->env, r->threads,
+            r->raw, r->envstep, r->sampler, r->it.sample_s, r->it.learn_s, r->it.total_s, r->it.gflop, rate, r->it.ref);
     fprintf(js,
-            "%s{\"env\":\"%s\",\"threads\":%d,\"raw_steps_per_s\":%.0f,\"sampler_steps_per_s\":"
-            "%.0f,\"sampler_of_raw\":%.4f,\"sample_s\":%.4f,\"learner_s\":%.4f,\"iteration_s\":"
+            "%s{\"env\":\"%s\",\"threads\":%d,\"raw_steps_per_s\":%.0f,\"env_steps_per_s\":%.0f,"
+            "\"sampler_steps_per_s\":%.0f,\"sampler_of_raw\":%.4f,\"sampler_of_env\":%.4f,\"sample_s\":%.4f,\"learner_s\":%.4f,\"iteration_s\":"
             "%.4f,\"learner_gflop\":%.2f,\"learner_gflops\":%.2f,\"sgemm_gflops_per_thread\":%.2f,"
             "\"learner_of_sgemm\":%.4f}",
-            i ? "," : "", r->env, r->threads, r->raw, r->sampler,
-            r->raw > 0 ? r->sampler / r->raw : 0.0,
+            i ? "," : "", r->env, r->threads, r->raw, r->envstep, r->sampler,
+            r->raw > 0 ? r->sampler / r->raw : 0.0, r->envstep > 0 ? r->sampler / r->envstep : 0.0,
             r->it.sample_s, r->it.learn_s, r->it.total_s, r->it.gflop, rate, r->it.ref,
             rate / r->it.threads / r->it.ref);
   }
@@ -229,11 +235,11 @@ int main(int argc, char **argv) {
     if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
       printf("usage: bench_report [--env cheetah-vel,ant-vel] [--threads 1,2] [--iterations N]\n"
              "                    [--scaling] [--out DIR]\n\n"
-             "Raw mj_step rate, sampler rate, one meta-iteration (sampling, learner) and the\n"
-             "learner's GFLOP/s against sgemm, at the paper's sizes, per thread count (default\n"
-             "1, 2 and all cores). --scaling: iteration time vs tasks, episodes, horizon and\n"
-             "width (three values each, cheetah-vel, all cores). --out DIR: report.json,\n"
-             "threads.csv, scaling.csv.\n");
+             "Raw mj_step rate, environment step rate, sampler rate, one meta-iteration\n"
+             "(sampling, learner) and the learner's GFLOP/s against sgemm, at the paper's\n"
+             "sizes, per thread count (default 1, 2 and all cores). --scaling: iteration\n"
+             "time vs tasks, episodes, horizon and width (three values each, cheetah-vel, all\n"
+             "cores). --out DIR: report.json, threads.csv, scaling.csv.\n");
       return 0;
     } else if (next && !strcmp(a, "--env")) {
       envs = next, i++;
@@ -262,8 +268,8 @@ int main(int argc, char **argv) {
   printf("performance report: paper sizes (40 tasks x 20 episodes x 200 steps, 100x100 ReLU,\n"
          "second order, 10 CG iterations), %s, %d cores, OpenBLAS kernels %s\n\n",
          MAML_REAL_NAME, maml_cpu_count(), openblas_get_corename());
-  printf("%-12s %3s %11s %11s %7s %9s %9s %9s %8s %8s %9s %9s\n", "env", "thr", "raw st/s",
-         "sampler", "of raw", "sample_s", "learner_s", "iter_s", "GFLOP/s", "of sgemm",
+  printf("%-12s %3s %9s %9s %9s %7s %7s %9s %9s %9s %8s %8s %9s %9s\n", "env", "thr",
+         "raw st/s", "env st/s", "sampler", "of raw", "of env", "sample_s", "learner_s", "iter_s", "GFLOP/s", "of sgemm",
          "sampler x", "iter x");
   thread_row rows[64];
   int n = 0;
@@ -276,22 +282,25 @@ int main(int argc, char **argv) {
       thread_row *r = &rows[n];
       snprintf(r->env, sizeof r->env, "%s", env);
       r->threads = counts[k];
-      if (time_sampler(env, counts[k], &r->raw, &r->sampler) ||
+      if (time_sampler(env, counts[k], &r->raw, &r->envstep, &r->sampler) ||
           time_iteration(paper_config(env, counts[k]), iterations, 1, &r->it))
         return 1;
       if (k == 0) base_sampler = r->sampler, base_iter = r->it.total_s;
       double rate = r->it.gflop / r->it.learn_s;
-      printf("%-12s %3d %11.0f %11.0f %6.0f%% %9.3f %9.3f %9.3f %8.1f %7.0f%% %8.2fx %8.2fx\n",
-             env, r->it.threads, r->raw, r->sampler,
-             r->raw > 0 ? 100.0 * r->sampler / r->raw : 0.0, r->it.sample_s,
+      printf("%-12s %3d %9.0f %9.0f %9.0f %6.0f%% %6.0f%% %9.3f %9.3f %9.3f %8.1f %7.0f%% %8.2fx "
+             "%8.2fx\n",
+             env, r->it.threads, r->raw, r->envstep, r->sampler,
+             r->raw > 0 ? 100.0 * r->sampler / r->raw : 0.0,
+             r->envstep > 0 ? 100.0 * r->sampler / r->envstep : 0.0, r->it.sample_s,
              r->it.learn_s, r->it.total_s, rate, 100.0 * rate / r->it.threads / r->it.ref,
              r->sampler / base_sampler, base_iter / r->it.total_s);
       fflush(stdout);
       n++;
     }
   }
-  printf("(of raw: sampler steps/s over raw mj_step steps/s at the same threads; of sgemm: the\n"
-         "learner's GFLOP/s per thread over single-thread sgemm on its shapes)\n");
+  printf("(of raw, of env: sampler steps/s over raw mj_step and over environment steps/s at the\n"
+         "same threads; of sgemm: the learner's GFLOP/s per thread over single-thread sgemm on\n"
+         "its shapes)\n");
 
   scaling_row sc[16];
   int n_sc = 0;

@@ -1,5 +1,5 @@
-/* Small helpers shared by the benchmark programs: timing, lists, and the raw MuJoCo and
- * sampler rates. */
+/* Small helpers shared by the benchmark programs: timing, lists, and the raw MuJoCo,
+ * environment and sampler rates. */
 #ifndef MAML_BENCH_UTIL_H
 #define MAML_BENCH_UTIL_H
 
@@ -65,6 +65,56 @@ static inline double bench_raw_rate(const maml_env_world *w, maml_pool *pool, in
   double t = bench_now() - t0;
   for (int i = 0; i < threads; i++) mj_deleteData(data[i]);
   return (double)steps * threads / t;
+}
+
+typedef struct {
+  const maml_env_world *world;
+  maml_env *envs;
+  maml_real *obs; /* obs_dim per item */
+  int steps;
+} bench_env_job;
+
+static inline void bench_env_steps(void *ctx, int item, int worker) {
+  (void)worker;
+  bench_env_job *j = ctx;
+  const maml_env_family *f = j->world->family;
+  maml_env *e = &j->envs[item];
+  maml_real *obs = j->obs + (size_t)item * j->world->obs_dim, act[64] = {0};
+  double task[MAML_TASK_MAX], reward;
+  maml_rng rng;
+  maml_rng_init(&rng, 1, 0, MAML_PHASE_TEST, (uint32_t)item, 0);
+  f->sample_task(&rng, task);
+  maml_env_reset(e, task, &rng, obs);
+  for (int i = 0, t = 0, done; i < j->steps; i++) {
+    maml_env_step(e, act, obs, &reward, &done);
+    if (done || ++t == f->horizon) maml_env_reset(e, task, &rng, obs), t = 0;
+  }
+}
+
+/* Environment steps per second with `threads` threads of pool, each stepping its own
+ * instance with zero action (as bench_raw_rate) and resetting at the end of an episode:
+ * mj_step plus what the task needs on top (observation, reward, the ant's contact forces
+ * of the new state). The sampler's limit once the task is fixed; 0 if out of memory. */
+static inline double bench_env_rate(const maml_env_world *w, maml_pool *pool, int threads,
+                                    int steps) {
+  maml_env *envs = calloc((size_t)threads, sizeof *envs);
+  maml_real *obs = calloc((size_t)threads * w->obs_dim, sizeof *obs);
+  double rate = 0;
+  int made = 0;
+  char err[1024];
+  if (!envs || !obs || w->family->act_dim > 64) goto done;
+  for (; made < threads; made++)
+    if (maml_env_init(&envs[made], w, err, sizeof err) != MAML_OK) goto done;
+  bench_env_job j = {w, envs, obs, steps / 10};
+  maml_pool_run(pool, threads, bench_env_steps, &j); /* warm up */
+  j.steps = steps;
+  double t0 = bench_now();
+  maml_pool_run(pool, threads, bench_env_steps, &j);
+  rate = (double)steps * threads / (bench_now() - t0);
+done:
+  for (int i = 0; i < made; i++) maml_env_free(&envs[i]);
+  free(envs), free(obs);
+  return rate;
 }
 
 /* Sampler steps per second: one warm-up run (pages touched), then one timed run of the
