@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "envs/family.h"
+#include "envs/mujoco_env.h"
 
 /* ---- families ------------------------------------------------------------------------ */
 
@@ -181,6 +182,12 @@ static maml_status load_model(maml_env_world *w, const char *path, char *err, si
   w->torso_body = torso;
   w->init_key = mj_name2id(m, mjOBJ_KEY, "init");
   snprintf(w->model_path, sizeof w->model_path, "%s", path);
+  if (maml_mj_save_initial_state(w) != MAML_OK) {
+    mj_deleteModel(m);
+    w->model = NULL;
+    return maml_fail(err, err_sz, MAML_ERR_NOMEM, "%s: cannot allocate the MuJoCo data",
+                     w->family->name);
+  }
   return MAML_OK;
 }
 
@@ -247,6 +254,7 @@ maml_status maml_env_world_open(maml_env_world *w, const char *family, int oracl
 void maml_env_world_close(maml_env_world *w) {
   if (!w) return;
   if (w->model) mj_deleteModel(w->model);
+  free(w->init_state);
   memset(w, 0, sizeof *w);
   w->torso_body = -1;
   w->init_key = -1;

@@ -65,6 +65,7 @@ struct maml_env_world {
   char model_path[MAML_PATH_MAX]; /* where the model was loaded from */
   int torso_body;                 /* body id of "torso" (MuJoCo families) */
   int init_key;                   /* keyframe "init" or -1: the reset state */
+  mjtNum *init_state; /* that state: time, qpos, qvel, act, ctrl, mocap_pos, mocap_quat */
 };
 
 /* An instance's state lives in data (MuJoCo) or point (nav2d). Code that edits data's

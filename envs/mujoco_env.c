@@ -3,6 +3,8 @@
 #include "envs/mujoco_env.h"
 
 #include <math.h>
+#include <stdlib.h>
+#include <string.h>
 
 maml_status maml_mj_check_sizes(const mjModel *m, const char *family, int nq, int nv, int nu,
                                 int nbody, char *err, size_t err_sz) {
@@ -23,10 +25,58 @@ static void initial_state(const maml_env *e) {
     mj_resetData(w->model, e->data);
 }
 
+/* the layout of w->init_state */
+static size_t init_state_size(const mjModel *m) {
+  return 1 + (size_t)m->nq + m->nv + m->na + m->nu + 7 * (size_t)m->nmocap;
+}
+
+/* copy between the state fields of d and a packed array (to_data: array -> d) */
+static void pack_state(const mjModel *m, mjData *d, mjtNum *x, int to_data) {
+  struct {
+    mjtNum *field;
+    int n;
+  } parts[] = {{&d->time, 1},         {d->qpos, m->nq},
+               {d->qvel, m->nv},      {d->act, m->na},
+               {d->ctrl, m->nu},      {d->mocap_pos, 3 * m->nmocap},
+               {d->mocap_quat, 4 * m->nmocap}};
+  for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++) {
+    if (to_data)
+      mju_copy(parts[i].field, x, parts[i].n);
+    else
+      mju_copy(x, parts[i].field, parts[i].n);
+    x += parts[i].n;
+  }
+}
+
+maml_status maml_mj_save_initial_state(maml_env_world *w) {
+  const mjModel *m = w->model;
+  mjData *d = mj_makeData(m);
+  w->init_state = malloc(init_state_size(m) * sizeof(mjtNum));
+  if (!d || !w->init_state) {
+    if (d) mj_deleteData(d);
+    free(w->init_state);
+    w->init_state = NULL;
+    return MAML_ERR_NOMEM;
+  }
+  if (w->init_key >= 0)
+    mj_resetDataKeyframe(m, d, w->init_key);
+  else
+    mj_resetData(m, d);
+  pack_state(m, d, w->init_state, 0);
+  mj_deleteData(d);
+  return MAML_OK;
+}
+
 void maml_mj_reset(maml_env *e, maml_rng *rng, int forces) {
   const mjModel *m = e->world->model;
   mjData *d = e->data;
-  initial_state(e);
+  // what mj_resetData sets that a step reads; the rest is computed by mj_forward
+  pack_state(m, d, e->world->init_state, 1);
+  mju_zero(d->qacc_warmstart, m->nv);
+  mju_zero(d->qfrc_applied, m->nv);
+  mju_zero(d->xfrc_applied, 6 * m->nbody);
+  mju_zero(d->userdata, m->nuserdata);
+  memset(d->warning, 0, sizeof d->warning);
   if (rng) {
     for (int i = 0; i < m->nq; i++) d->qpos[i] += MAML_MJ_QPOS_NOISE * maml_rng_normal(rng);
     for (int i = 0; i < m->nv; i++) d->qvel[i] += MAML_MJ_QVEL_NOISE * maml_rng_normal(rng);

@@ -353,6 +353,53 @@ Test(envs, ant_trajectory_is_mj_step) {
   check_same_as_mj_step("ant-dir", 150.0);
 }
 
+/* A reset sets only what the dynamics read (envs/mujoco_env.c): an instance reset after a
+ * long episode, with forces applied by hand (as the viewer's mouse does), then runs the same
+ * episode bit for bit as a fresh instance. */
+static void check_reset_forgets_the_past(const char *family) {
+  fixture used, fresh;
+  open_env(&used, family, 0);
+  open_env(&fresh, family, 0);
+  const mjModel *m = used.world.model;
+  const int D = used.world.obs_dim;
+  maml_real act[8], obs_a[128], obs_b[128];
+  double task[2] = {1, -1}, r_a, r_b;
+  int done_a, done_b;
+  maml_rng rng;
+  maml_rng_init(&rng, 4, 0, MAML_PHASE_TEST, 0, 0);
+  maml_env_reset(&used.env, task, &rng, NULL);
+  for (int step = 0; step < 150; step++) {
+    for (int i = 0; i < m->nu; i++) act[i] = (maml_real)maml_rng_normal(&rng);
+    maml_env_step(&used.env, act, NULL, &r_a, &done_a);
+    if (done_a) maml_env_reset(&used.env, task, &rng, NULL);
+  }
+  for (int i = 0; i < 6 * m->nbody; i++) used.env.data->xfrc_applied[i] = 5.0;
+  for (int i = 0; i < m->nv; i++) used.env.data->qfrc_applied[i] = -3.0;
+
+  maml_rng ra, rb;
+  maml_rng_init(&ra, 8, 0, MAML_PHASE_TEST, 0, 0);
+  maml_rng_init(&rb, 8, 0, MAML_PHASE_TEST, 0, 0);
+  maml_env_reset(&used.env, task, &ra, obs_a);
+  maml_env_reset(&fresh.env, task, &rb, obs_b);
+  cr_assert(memcmp(obs_a, obs_b, (size_t)D * sizeof *obs_a) == 0, "first observation");
+  for (int step = 0; step < 100; step++) {
+    for (int i = 0; i < m->nu; i++) act[i] = (maml_real)(0.9 * sin(0.2 * step + 2 * i));
+    maml_env_step(&used.env, act, obs_a, &r_a, &done_a);
+    maml_env_step(&fresh.env, act, obs_b, &r_b, &done_b);
+    cr_assert(memcmp(obs_a, obs_b, (size_t)D * sizeof *obs_a) == 0, "step %d observation", step);
+    cr_assert(r_a == r_b && done_a == done_b, "step %d reward %.17g vs %.17g", step, r_a, r_b);
+  }
+  close_env(&fresh);
+  close_env(&used);
+}
+
+Test(envs, cheetah_reset_forgets_the_past) {
+  check_reset_forgets_the_past("cheetah-vel");
+}
+Test(envs, ant_reset_forgets_the_past) {
+  check_reset_forgets_the_past("ant-vel");
+}
+
 /* ---- rewards --------------------------------------------------------------------------- */
 
 Test(envs, cheetah_vel_reward_and_action_cost) {
