@@ -4,7 +4,8 @@
 # writes DIR/threads.png (time per meta-iteration vs threads) and DIR/scaling.png (time per
 # meta-iteration vs tasks, episodes, horizon and width).
 if (!exists("dir")) dir = 'docs/perf'
-set datafile separator ','
+set datafile separator ","
+set key autotitle columnhead
 set terminal pngcairo size 900,520 font ',11'
 set grid
 set key top right noenhanced
@@ -16,11 +17,11 @@ set ylabel 'seconds'
 set xtics 1
 set logscale y
 plot for [e in "cheetah-vel ant-vel"] dir.'/threads.csv' \
-       using 2:(strcol(1) eq e ? $7 : 1/0) with linespoints lw 2 pt 7 title e.' iteration', \
+       using 2:(strcol(1) eq e ? column("iteration_s") : 1/0) with linespoints lw 2 pt 7 title e.' iteration', \
      for [e in "cheetah-vel ant-vel"] dir.'/threads.csv' \
-       using 2:(strcol(1) eq e ? $5 : 1/0) with linespoints lw 1 dt 2 pt 6 title e.' sampling', \
+       using 2:(strcol(1) eq e ? column("sample_s") : 1/0) with linespoints lw 1 dt 2 pt 6 title e.' sampling', \
      for [e in "cheetah-vel ant-vel"] dir.'/threads.csv' \
-       using 2:(strcol(1) eq e ? $6 : 1/0) with linespoints lw 1 dt 3 pt 4 title e.' learner'
+       using 2:(strcol(1) eq e ? column("learner_s") : 1/0) with linespoints lw 1 dt 3 pt 4 title e.' learner'
 unset logscale y
 
 set output dir.'/scaling.png'
