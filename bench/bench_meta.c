@@ -124,11 +124,8 @@ static int bench(int argc, char **argv) {
         return 2;
       }
     } else if (next && !strcmp(a, "--iterations")) {
-      iterations = atoi(next), i++;
-      if (iterations < 1 || iterations > 1000) {
-        fprintf(stderr, "bench_meta: --iterations must be in [1, 1000] (got '%s')\n", next);
-        return 2;
-      }
+      if (bench_int_option("bench_meta", a, next, 1, 1000, &iterations)) return 2;
+      i++;
     } else {
       fprintf(stderr, "bench_meta: unknown or incomplete option '%s' (see --help)\n", a);
       return 2;

@@ -67,11 +67,14 @@ int main(int argc, char **argv) {
     } else if (!strcmp(a, "--tanh")) {
       activation = MAML_ACT_TANH;
     } else if (next && !strcmp(a, "--rows")) {
-      rows = atoi(next), i++;
+      if (bench_int_option("bench_policy", a, next, 1, 10000000, &rows)) return 2;
+      i++;
     } else if (next && !strcmp(a, "--obs")) {
-      obs_dim = atoi(next), i++;
+      if (bench_int_option("bench_policy", a, next, 1, 100000, &obs_dim)) return 2;
+      i++;
     } else if (next && !strcmp(a, "--act")) {
-      act_dim = atoi(next), i++;
+      if (bench_int_option("bench_policy", a, next, 1, 100000, &act_dim)) return 2;
+      i++;
     } else if (next && !strcmp(a, "--hidden")) {
       n_hidden = bench_parse_ints(next, hidden, MAML_MAX_HIDDEN, 1, 1 << 20), i++;
       if (n_hidden < 0) {
@@ -80,15 +83,16 @@ int main(int argc, char **argv) {
         return 2;
       }
     } else if (next && !strcmp(a, "--seconds")) {
-      seconds = atof(next), i++;
+      char *end;
+      seconds = strtod(next, &end), i++;
+      if (end == next || *end || !(seconds > 0 && seconds <= 3600)) {
+        fprintf(stderr, "bench_policy: --seconds must be a number in (0, 3600] (got '%s')\n", next);
+        return 2;
+      }
     } else {
       fprintf(stderr, "bench_policy: unknown or incomplete option '%s' (see --help)\n", a);
       return 2;
     }
-  }
-  if (rows <= 0 || seconds <= 0) {
-    fprintf(stderr, "bench_policy: --rows and --seconds must be positive\n");
-    return 2;
   }
   openblas_set_num_threads(1);
 

@@ -250,11 +250,8 @@ int main(int argc, char **argv) {
         return 2;
       }
     } else if (next && !strcmp(a, "--iterations")) {
-      iterations = atoi(next), i++;
-      if (iterations < 1 || iterations > 100) {
-        fprintf(stderr, "bench_report: --iterations must be in [1, 100] (got '%s')\n", next);
-        return 2;
-      }
+      if (bench_int_option("bench_report", a, next, 1, 100, &iterations)) return 2;
+      i++;
     } else if (!strcmp(a, "--scaling")) {
       do_scaling = 1;
     } else if (next && !strcmp(a, "--out")) {

@@ -33,11 +33,14 @@ int main(int argc, char **argv) {
     } else if (next && !strcmp(a, "--env")) {
       envs = next, i++;
     } else if (next && !strcmp(a, "--tasks")) {
-      tasks = atoi(next), i++;
+      if (bench_int_option("bench_sampler", a, next, 1, 100000, &tasks)) return 2;
+      i++;
     } else if (next && !strcmp(a, "--episodes")) {
-      episodes = atoi(next), i++;
+      if (bench_int_option("bench_sampler", a, next, 1, 65536, &episodes)) return 2;
+      i++;
     } else if (next && !strcmp(a, "--raw-steps")) {
-      raw_steps_n = atoi(next), i++;
+      if (bench_int_option("bench_sampler", a, next, 1, 100000000, &raw_steps_n)) return 2;
+      i++;
     } else if (next && !strcmp(a, "--threads")) {
       n_counts = bench_parse_ints(next, thread_counts, 8, 1, 256), i++;
       if (n_counts <= 0) {
@@ -48,10 +51,6 @@ int main(int argc, char **argv) {
       fprintf(stderr, "bench_sampler: unknown or incomplete option '%s' (see --help)\n", a);
       return 2;
     }
-  }
-  if (tasks <= 0 || episodes <= 0 || raw_steps_n <= 0) {
-    fprintf(stderr, "bench_sampler: --tasks, --episodes and --raw-steps must be positive\n");
-    return 2;
   }
   if (argc == 1 && maml_cpu_count() > 2) thread_counts[n_counts++] = maml_cpu_count();
 

@@ -4,6 +4,7 @@
 #define MAML_BENCH_UTIL_H
 
 #include <mujoco/mujoco.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
 
@@ -31,6 +32,15 @@ static inline int bench_parse_ints(const char *text, int *out, int max, long lo,
     p = *end == ',' ? end + 1 : end;
   }
   return n;
+}
+
+/* One integer option in [lo, hi]: 0 on success, else a message naming the option, the
+ * range and the text, and 2 (the exit status of a usage error). */
+static inline int bench_int_option(const char *prog, const char *opt, const char *text, long lo,
+                                   long hi, int *out) {
+  if (bench_parse_ints(text, out, 1, lo, hi) == 1) return 0;
+  fprintf(stderr, "%s: %s must be an integer in [%ld, %ld] (got '%s')\n", prog, opt, lo, hi, text);
+  return 2;
 }
 
 typedef struct {
