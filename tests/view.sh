@@ -51,6 +51,17 @@ chmod +x "$work/bin/ffmpeg"
 PATH="$work/bin:$PATH" "$maml" view random --env nav2d "${small[@]}" --size 160x96 \
   --record "$work/v.mp4" --frames 4 > "$work/mp4.log" 2>&1 || fail "video: $(cat "$work/mp4.log")"
 [ "$(stat -c %s "$work/v.mp4")" -eq $((4 * 160 * 96 * 3)) ] || fail "video: not 4 raw frames piped"
+# with a real ffmpeg (not installed by scripts/install-deps.sh: over 100 packages), the
+# video it writes holds the frames asked for
+if command -v ffmpeg > /dev/null && command -v ffprobe > /dev/null; then
+  "$maml" view random --env cheetah-vel "${small[@]}" --size 320x180 --record "$work/real.mp4" \
+    --frames 6 > "$work/real.log" 2>&1 || fail "video with ffmpeg: $(cat "$work/real.log")"
+  frames=$(ffprobe -v error -count_frames -select_streams v:0 -show_entries stream=nb_read_frames,width,height \
+    -of csv=p=0 "$work/real.mp4")
+  [ "$frames" = "320,180,6" ] || fail "ffmpeg's video: width,height,frames = '$frames', expected 320,180,6"
+else
+  echo "view: no ffmpeg here, the real video check is skipped"
+fi
 
 # clear errors
 out=$(PATH=/nonexistent "$maml" view random --env nav2d --record "$work/x.mp4" --frames 2 2>&1) &&
