@@ -5,6 +5,10 @@
 #                                                  and the oracle (resumes what exists)
 #   scripts/reproduce-paper.sh eval  [FAMILY...]   evaluate them on 40 held-out goals
 #   scripts/reproduce-paper.sh table [FAMILY...]   the evaluations as markdown tables
+#   scripts/reproduce-paper.sh seeds FAMILY SEED... MAML with other training seeds
+#                                                  (FAMILY-maml-sSEED; seed 1 is
+#                                                  FAMILY-maml), all evaluated on the
+#                                                  same goals into FAMILY-seeds-eval
 #
 # FAMILY defaults to "nav2d cheetah-vel cheetah-dir". Runs go to runs/paper/FAMILY-MODE and
 # the evaluations to runs/paper/FAMILY-eval. Every run is resumable: interrupt this script at
@@ -20,7 +24,7 @@ MODES="maml pretrain oracle"
 SWEEP=0.02,0.05,0.1,0.2,0.5,1.0
 
 usage() {
-  sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'
+  sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'
 }
 
 train_one() {  # family mode
@@ -43,8 +47,29 @@ eval_one() {  # family
   "$MAML" plot "$RUNS/$f-maml"
 }
 
-table_one() {  # family: eval.csv as a markdown table, one row per policy
-  local csv="$RUNS/$1-eval/eval.csv"
+seed_dir() {  # family seed: the MAML run directory of that training seed
+  if [[ $2 == 1 ]]; then echo "$RUNS/$1-maml"; else echo "$RUNS/$1-maml-s$2"; fi
+}
+
+seeds() {  # family seed...: train MAML with each seed (resumable), then evaluate them all
+  local f=$1 args=() dir
+  shift
+  [[ $# -gt 0 ]] || { echo "seeds: name the family and at least one seed" >&2; exit 2; }
+  for s in "$@"; do
+    [[ $s =~ ^[0-9]+$ ]] || { echo "seeds: '$s' is not a seed (an integer >= 0)" >&2; exit 2; }
+    dir=$(seed_dir "$f" "$s")
+    if [[ -f "$dir/latest.ckpt" ]]; then
+      "$MAML" train --resume "$dir"
+    else
+      "$MAML" train --config "configs/$f.ini" --seed "$s" --run-dir "$dir"
+    fi
+    args+=(--policy "maml-s$s=$dir@0.1")
+  done
+  "$MAML" eval --env "$f" --goals 40 --seed 1 "${args[@]}" --out "$RUNS/$f-seeds-eval"
+}
+
+table_one() {  # family [eval folder suffix]: eval.csv as a markdown table, one row per policy
+  local csv="$RUNS/$1-${2:-eval}/eval.csv"
   [[ -f "$csv" ]] || { echo "skip $1: no $csv" >&2; return 0; }
   echo "$1 (\`$csv\`): mean return over the goals +- standard error, after 0..K steps"
   echo
@@ -71,6 +96,10 @@ case "$cmd" in
     for f in $families; do eval_one "$f"; done ;;
   table)
     for f in $families; do table_one "$f"; done ;;
+  seeds)
+    [[ $# -ge 2 ]] || { usage >&2; exit 2; }
+    seeds "$@"
+    table_one "$1" seeds-eval ;;
   -h|--help) usage ;;
   *) usage >&2; exit 2 ;;
 esac
