@@ -5,6 +5,7 @@
 #                                                  and the oracle (resumes what exists)
 #   scripts/reproduce-paper.sh eval  [FAMILY...]   evaluate them on 40 held-out goals
 #   scripts/reproduce-paper.sh table [FAMILY...]   the evaluations as markdown tables
+#   scripts/reproduce-paper.sh status             where every run in RUNS stands
 #   scripts/reproduce-paper.sh seeds FAMILY SEED... MAML with other training seeds
 #                                                  (FAMILY-maml-sSEED; seed 1 is
 #                                                  FAMILY-maml), all evaluated on the
@@ -24,7 +25,7 @@ MODES="maml pretrain oracle"
 SWEEP=0.02,0.05,0.1,0.2,0.5,1.0
 
 usage() {
-  sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'
+  sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'
 }
 
 train_one() {  # family mode
@@ -68,6 +69,21 @@ seeds() {  # family seed...: train MAML with each seed (resumable), then evaluat
   "$MAML" eval --env "$f" --goals 40 --seed 1 "${args[@]}" --out "$RUNS/$f-seeds-eval"
 }
 
+status() {  # one line per run directory: iterations done of planned, best, time
+  local dir info
+  for dir in "$RUNS"/*/; do
+    [[ -f "$dir/latest.ckpt" ]] || continue
+    info=$("$MAML" info "${dir%/}") || continue
+    awk -v run="$(basename "$dir")" '
+      $1 == "iteration" { done = $2 }
+      $1 == "best" { best = $4; at = $7 }
+      $1 == "trained" { secs = $3 }
+      $1 == "iterations" && $2 == "=" { planned = $3 }
+      END { printf "%-24s %5s / %-5s best %9s at %5s   trained for %6.0f s\n",
+            run, done, planned, best, at, secs }' <<< "$info"
+  done
+}
+
 table_one() {  # family [eval folder suffix]: eval.csv as a markdown table, one row per policy
   local csv="$RUNS/$1-${2:-eval}/eval.csv"
   [[ -f "$csv" ]] || { echo "skip $1: no $csv" >&2; return 0; }
@@ -96,6 +112,7 @@ case "$cmd" in
     for f in $families; do eval_one "$f"; done ;;
   table)
     for f in $families; do table_one "$f"; done ;;
+  status) status ;;
   seeds)
     [[ $# -ge 2 ]] || { usage >&2; exit 2; }
     seeds "$@"
