@@ -5,7 +5,7 @@
 #                                                  and the oracle (resumes what exists)
 #   scripts/reproduce-paper.sh eval  [FAMILY...]   evaluate them on 40 held-out goals
 #   scripts/reproduce-paper.sh table [FAMILY...]   the evaluations as markdown tables
-#   scripts/reproduce-paper.sh status             where every run in RUNS stands
+#   scripts/reproduce-paper.sh status              where every run in RUNS stands
 #   scripts/reproduce-paper.sh seeds FAMILY SEED... MAML with other training seeds
 #                                                  (FAMILY-maml-sSEED; seed 1 is
 #                                                  FAMILY-maml), all evaluated on the
