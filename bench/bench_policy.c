@@ -83,12 +83,8 @@ int main(int argc, char **argv) {
         return 2;
       }
     } else if (next && !strcmp(a, "--seconds")) {
-      char *end;
-      seconds = strtod(next, &end), i++;
-      if (end == next || *end || !(seconds > 0 && seconds <= 3600)) {
-        fprintf(stderr, "bench_policy: --seconds must be a number in (0, 3600] (got '%s')\n", next);
-        return 2;
-      }
+      if (!cmd_parse_double("bench_policy", a, next, 0, 3600, &seconds)) return 2;
+      i++;
     } else {
       fprintf(stderr, "bench_policy: unknown or incomplete option '%s' (see --help)\n", a);
       return 2;

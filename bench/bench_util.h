@@ -4,13 +4,13 @@
 #define MAML_BENCH_UTIL_H
 
 #include <mujoco/mujoco.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
 
 #include "envs/env.h"
 #include "maml/pool.h"
 #include "maml/sampler.h"
+#include "src/cmd/cmd.h"
 
 /* monotonic seconds */
 static inline double bench_now(void) {
@@ -34,13 +34,15 @@ static inline int bench_parse_ints(const char *text, int *out, int max, long lo,
   return n;
 }
 
-/* One integer option in [lo, hi]: 0 on success, else a message naming the option, the
- * range and the text, and 2 (the exit status of a usage error). */
+/* One integer option in [lo, hi] through the command's parser (src/cmd/args.c): 0 on
+ * success, else its message naming the option, the range and the text, and 2 (the exit
+ * status of a usage error). */
 static inline int bench_int_option(const char *prog, const char *opt, const char *text, long lo,
                                    long hi, int *out) {
-  if (bench_parse_ints(text, out, 1, lo, hi) == 1) return 0;
-  fprintf(stderr, "%s: %s must be an integer in [%ld, %ld] (got '%s')\n", prog, opt, lo, hi, text);
-  return 2;
+  long v;
+  if (!cmd_parse_long(prog, opt, text, lo, hi, &v)) return 2;
+  *out = (int)v;
+  return 0;
 }
 
 typedef struct {

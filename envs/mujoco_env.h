@@ -29,7 +29,7 @@ maml_status maml_mj_save_initial_state(maml_env_world *w);
  * else qpos0), add the reset noise drawn from rng (NULL: no noise; qpos coordinates first,
  * then qvel), then mj_forward. forces: also mj_rnePostConstraint (cfrc_ext).
  * Only the inputs of the dynamics are set (the state, the controls and applied forces, the
- * solver's warm start): mj_resetData clears all of mjData, 1.4 MB for these models, once
+ * solver's warm start): mj_resetData clears all of mjData, far more than the state, once
  * per episode (perf: 7% of the half-cheetah sampler's time, docs/performance.md). The
  * result is the same as after mj_resetData (tests/test_envs.c checks it). */
 void maml_mj_reset(maml_env *e, maml_rng *rng, int forces);
