@@ -10,7 +10,7 @@ packages=(
   libopenblas-dev liblapacke-dev    # Debian's OpenBLAS ships without LAPACKE
   libcriterion-dev                  # unit tests
   libglfw3-dev libpng-dev           # viewer (window, screenshots and recorded frames)
-  xvfb xauth                        # a headless display for the viewer's tests
+  xvfb xauth xdotool                # a headless display for the viewer's tests, and keys sent to it
   gnuplot-nox                       # plots (PNG and SVG)
   libopenmpi-dev openmpi-bin        # meta-training across MPI ranks (mpirun)
   clang libclang-rt-14-dev          # libFuzzer (Debian 12: clang 14), for the fuzz targets

@@ -30,6 +30,41 @@ small=(--size 480x270 --adapt-episodes 4 --steps 1)
   --screenshot "$work/ant.png" > "$work/ant.log" 2>&1 || fail "maml view ant-goal: $(cat "$work/ant.log")"
 "$check" "$work/ant.png" 100 300 || fail "ant-goal screenshot"
 
+# keys and mouse, sent as a user would with xdotool (scripts/install-deps.sh installs it):
+# every key of the help and a drag with each button and the wheel, while the adaptation
+# runs on its worker thread; S writes numbered screenshots, Esc quits with status 0
+if command -v xdotool > /dev/null; then
+  mkdir -p "$work/keys"
+  "$maml" view "$work/run" "${small[@]}" --adapt-episodes 8 --screenshot-dir "$work/keys" \
+    > "$work/keys.log" 2>&1 &
+  pid=$!
+  ( sleep 120; kill "$pid" 2> /dev/null ) &
+  watchdog=$!
+  wid=$(timeout 30 xdotool search --sync --name "^maml view" | head -1)
+  [ -n "$wid" ] || fail "keys: the viewer's window did not appear: $(cat "$work/keys.log")"
+  press() { xdotool key --window "$wid" "$@" && sleep 0.3; }
+  press s
+  for k in space Right Right space h F1 n a a Tab Tab 0 2 9 1 c c; do press "$k"; done
+  xdotool mousemove --window "$wid" 200 120
+  for b in 1 3 2; do
+    xdotool mousedown "$b" mousemove_relative 30 -20 mousemove_relative -- -10 15 mouseup "$b"
+    xdotool keydown shift mousedown "$b" mousemove_relative 20 10 mouseup "$b" keyup shift
+  done
+  xdotool click 4 click 4 click 5 && sleep 0.3
+  press n a s
+  sleep 1
+  kill -0 "$pid" 2> /dev/null || fail "keys: the viewer ended before Esc: $(cat "$work/keys.log")"
+  press Escape
+  wait "$pid" || fail "keys: the viewer exited with status $? on Esc: $(cat "$work/keys.log")"
+  kill "$watchdog" 2> /dev/null
+  shots=$(ls "$work/keys")
+  [ "$shots" = "$(printf 'maml-view-nav2d-001.png\nmaml-view-nav2d-002.png')" ] ||
+    fail "keys: S twice should write maml-view-nav2d-001.png and -002.png, got: $shots"
+  "$check" "$work/keys/maml-view-nav2d-002.png" 0 0 || fail "keys: the screenshot after the drags is blank"
+else
+  echo "view: no xdotool here, the keys and mouse check is skipped"
+fi
+
 # recording PNG frames: exactly the frames asked for; one cheetah episode of 200 steps at
 # 5 steps a frame is the first frame and 40 more
 "$maml" view random --env cheetah-dir "${small[@]}" --record "$work/frames/" --frames 5 \
