@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# scripts/reproduce-paper.sh's logic, with a stand-in `maml` that logs its arguments and
+# makes the files a finished run would have (the real runs take hours): which runs it
+# trains with which seeds, resuming, the evaluation's policies, `seeds`, `status`, `table`
+# and bad commands.
+#   reproduce.sh PROJECT_SOURCE_DIR
+src=$1
+maml=unused
+source "$(dirname "$0")/common.sh"
+cd "$src" || fail "no project folder $src"
+script=scripts/reproduce-paper.sh
+
+cat > "$work/maml" << 'EOF'
+#!/usr/bin/env bash
+echo "$*" >> "$STUB_LOG"
+case "$1" in
+  train)
+    for ((i = 2; i <= $#; i++)); do
+      [[ ${!i} == --run-dir || ${!i} == --resume ]] && { j=$((i + 1)); dir=${!j}; }
+    done
+    mkdir -p "$dir" && touch "$dir/latest.ckpt" "$dir/best.ckpt" ;;
+  info)
+    printf 'iteration    500 meta-updates applied\n'
+    printf 'best         post-adaptation return 12.5 at iteration 321\n'
+    printf 'trained for  99.0 s\n  iterations = 500\n' ;;
+esac
+EOF
+chmod +x "$work/maml"
+export MAML=$work/maml RUNS=$work/runs STUB_LOG=$work/log
+r=$work/runs
+run() { : > "$STUB_LOG"; "$script" "$@" > "$work/out" 2>&1; }
+
+run train cheetah-dir nav2d || fail "train: $(cat "$work/out")"
+expect() { grep -qxF -- "$1" "$STUB_LOG" || fail "expected the call '$1'; the calls were: $(cat "$STUB_LOG")"; }
+expect "train --config configs/cheetah-dir.ini --mode maml --seed 7 --run-dir $r/cheetah-dir-maml"
+expect "train --config configs/cheetah-dir.ini --mode pretrain --run-dir $r/cheetah-dir-pretrain"
+expect "train --config configs/cheetah-dir.ini --mode oracle --run-dir $r/cheetah-dir-oracle"
+expect "train --config configs/nav2d.ini --mode maml --seed 1 --run-dir $r/nav2d-maml"
+[ "$(wc -l < "$STUB_LOG")" -eq 6 ] || fail "train: not 6 calls: $(cat "$STUB_LOG")"
+
+run train cheetah-dir || fail "train again: $(cat "$work/out")"
+expect "train --resume $r/cheetah-dir-maml"
+expect "train --resume $r/cheetah-dir-oracle"
+
+run eval cheetah-dir || fail "eval: $(cat "$work/out")"
+grep -q -- "--policy maml=$r/cheetah-dir-maml@0.1 --policy pretrained=$r/cheetah-dir-pretrain --policy random --policy oracle=$r/cheetah-dir-oracle --out $r/cheetah-dir-eval" \
+  "$STUB_LOG" || fail "eval: the policies: $(cat "$STUB_LOG")"
+expect "plot $r/cheetah-dir-maml"
+run eval cheetah-vel || fail "eval of an untrained family should skip it: $(cat "$work/out")"
+grep -q "skip cheetah-vel" "$work/out" || fail "eval of an untrained family: $(cat "$work/out")"
+
+# other seeds: the table's seed is FAMILY-maml, the others FAMILY-maml-sSEED
+run seeds cheetah-dir 1 7 || fail "seeds: $(cat "$work/out")"
+expect "train --config configs/cheetah-dir.ini --seed 1 --run-dir $r/cheetah-dir-maml-s1"
+expect "train --resume $r/cheetah-dir-maml"
+grep -q -- "--policy maml-s1=$r/cheetah-dir-maml-s1@0.1 --policy maml-s7=$r/cheetah-dir-maml@0.1 --out $r/cheetah-dir-seeds-eval" \
+  "$STUB_LOG" || fail "seeds: the evaluation: $(cat "$STUB_LOG")"
+run seeds cheetah-dir 1x && fail "seeds with '1x' accepted"
+grep -q "'1x' is not a seed" "$work/out" || fail "seeds 1x: $(cat "$work/out")"
+
+run status || fail "status: $(cat "$work/out")"
+[ "$(grep -c ' 500 / 500 .*best *12.5 at *321 .*trained for *99 s' "$work/out")" -eq 7 ] ||
+  fail "status: expected 7 finished runs: $(cat "$work/out")"
+
+# table: eval.csv as markdown
+mkdir -p "$r/cheetah-dir-eval"
+printf 'policy,alpha,steps,mean_return,stderr,goals\nmaml,0.1,0,-43.2,8.5,40\nmaml,0.1,1,210.06,15.7,40\n' \
+  > "$r/cheetah-dir-eval/eval.csv"
+run table cheetah-dir || fail "table: $(cat "$work/out")"
+grep -qxF "| maml | 0.1 | -43.2 +- 8.5 | 210.1 +- 15.7 |" "$work/out" || fail "table: $(cat "$work/out")"
+
+run frobnicate && fail "an unknown command accepted"
+grep -q "reproduce-paper.sh train" "$work/out" || fail "an unknown command does not print the usage"
+run --help || fail "--help"
+grep -q "seeds FAMILY SEED" "$work/out" || fail "--help: $(cat "$work/out")"
+echo "reproduce: all checks passed"
