@@ -35,11 +35,9 @@ small=(--size 480x270 --adapt-episodes 4 --steps 1)
 # runs on its worker thread; S writes numbered screenshots, Esc quits with status 0
 if command -v xdotool > /dev/null; then
   mkdir -p "$work/keys"
-  "$maml" view "$work/run" "${small[@]}" --adapt-episodes 8 --screenshot-dir "$work/keys" \
-    > "$work/keys.log" 2>&1 &
+  timeout 120 "$maml" view "$work/run" "${small[@]}" --adapt-episodes 8 \
+    --screenshot-dir "$work/keys" > "$work/keys.log" 2>&1 &
   pid=$!
-  ( sleep 120; kill "$pid" 2> /dev/null ) &
-  watchdog=$!
   wid=$(timeout 30 xdotool search --sync --name "^maml view" | head -1)
   [ -n "$wid" ] || fail "keys: the viewer's window did not appear: $(cat "$work/keys.log")"
   press() { xdotool key --window "$wid" "$@" && sleep 0.3; }
@@ -55,8 +53,7 @@ if command -v xdotool > /dev/null; then
   sleep 1
   kill -0 "$pid" 2> /dev/null || fail "keys: the viewer ended before Esc: $(cat "$work/keys.log")"
   press Escape
-  wait "$pid" || fail "keys: the viewer exited with status $? on Esc: $(cat "$work/keys.log")"
-  kill "$watchdog" 2> /dev/null
+  wait "$pid" || fail "keys: the viewer exited with status $? on Esc (124: it did not quit): $(cat "$work/keys.log")"
   shots=$(ls "$work/keys")
   [ "$shots" = "$(printf 'maml-view-nav2d-001.png\nmaml-view-nav2d-002.png')" ] ||
     fail "keys: S twice should write maml-view-nav2d-001.png and -002.png, got: $shots"
