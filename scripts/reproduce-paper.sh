@@ -39,15 +39,20 @@ maml_seed() {  # family
   esac
 }
 
-train_one() {  # family mode
-  local dir="$RUNS/$1-$2"
+train_run() {  # dir train-args...: resume dir if it has a checkpoint, else start it
+  local dir=$1
+  shift
   if [[ -f "$dir/latest.ckpt" ]]; then
     "$MAML" train --resume "$dir"
   else
-    local seed=()
-    [[ $2 == maml ]] && seed=(--seed "$(maml_seed "$1")")
-    "$MAML" train --config "configs/$1.ini" --mode "$2" "${seed[@]}" --run-dir "$dir"
+    "$MAML" train "$@" --run-dir "$dir"
   fi
+}
+
+train_one() {  # family mode
+  local seed=()
+  [[ $2 == maml ]] && seed=(--seed "$(maml_seed "$1")")
+  train_run "$RUNS/$1-$2" --config "configs/$1.ini" --mode "$2" "${seed[@]}"
 }
 
 eval_one() {  # family
@@ -72,11 +77,7 @@ seeds() {  # family seed...: train MAML with each seed (resumable), then evaluat
   for s in "$@"; do
     [[ $s =~ ^[0-9]+$ ]] || { echo "seeds: '$s' is not a seed (an integer >= 0)" >&2; exit 2; }
     dir=$(seed_dir "$f" "$s")
-    if [[ -f "$dir/latest.ckpt" ]]; then
-      "$MAML" train --resume "$dir"
-    else
-      "$MAML" train --config "configs/$f.ini" --seed "$s" --run-dir "$dir"
-    fi
+    train_run "$dir" --config "configs/$f.ini" --seed "$s"
     args+=(--policy "maml-s$s=$dir@0.1")
   done
   "$MAML" eval --env "$f" --goals 40 --seed 1 "${args[@]}" --out "$RUNS/$f-seeds-eval"
