@@ -83,6 +83,25 @@ best=$(echo "$out" | sed -n 's/.*sweep on 3 other goals: \(.*\); using .*/\1/p' 
 used=$(echo "$out" | sed -n 's/.*; using \(.*\)/\1/p')
 [ -n "$used" ] && [ "$best" = "$used" ] || fail "sweep: best '$best', used '$used': $out"
 grep -q "^random,$used,1," "$work/sweep/eval.csv" || fail "eval.csv does not use alpha $used"
+[ ! -e "$work/eval/eval-by-goal.csv" ] || fail "eval-by-goal.csv for goals that do not repeat"
+# goals that repeat (two directions) are also reported per goal; the per-goal means, weighted
+# by their goal counts, give the overall mean of eval.csv
+"$maml" eval --policy random --env cheetah-dir --goal 1 --goal -1 --goal 1 --episodes 2 \
+  --steps 1 --out "$work/groups" > "$work/groups.log" ||
+  fail "eval with repeated goals: $(cat "$work/groups.log")"
+grep -q "^by goal:" "$work/groups.log" || fail "no per-goal table: $(cat "$work/groups.log")"
+[ "$(grep -c '^random,-1,' "$work/groups/eval-by-goal.csv")" -eq 2 ] ||
+  fail "eval-by-goal.csv: $(cat "$work/groups/eval-by-goal.csv")"
+for step in 0 1; do
+  overall=$(awk -F, -v s=$step '$1 == "random" && $3 == s { print $4 }' "$work/groups/eval.csv")
+  awk -F, -v s=$step -v o="$overall" 'NR > 1 && $3 == s { t += $4 * $6; n += $6 }
+    END { d = t / n - o; exit !(n == 3 && d < 1e-4 && d > -1e-4) }' \
+    "$work/groups/eval-by-goal.csv" || fail "per-goal means do not give the mean of step $step"
+done
+"$maml" eval --policy random --env nav2d --goal 0.3,0.2 --goal -0.1,0.4 --goal 0.3,0.2 \
+  --episodes 2 --steps 0 --out "$work/groups2d" > /dev/null || fail "nav2d repeated goals"
+grep -q '^random,"0.3,0.2",0,' "$work/groups2d/eval-by-goal.csv" ||
+  fail "a nav2d goal is not one quoted CSV field: $(cat "$work/groups2d/eval-by-goal.csv")"
 out=$("$maml" eval --policy maml="$work/none" 2>&1) && fail "eval of a missing checkpoint"
 echo "$out" | grep -q "$work/none" || fail "missing checkpoint message: $out"
 out=$("$maml" eval --policy random --env nav2d --goal 3,3 2>&1) && fail "goal out of range"

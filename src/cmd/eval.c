@@ -49,7 +49,9 @@ static void eval_usage(FILE *out) {
           "                     10) and keep the best return after the last step\n"
           "  --seed S           evaluation seed (default 1): goals and episodes\n"
           "  --threads N        worker threads (default: all cores); results do not change\n"
-          "  --out DIR          where to write eval.csv, eval.json and goals.txt\n"
+          "  --out DIR          where to write eval.csv, eval.json, goals.txt and, when\n"
+          "                     goals repeat (the two directions of cheetah-dir, ant-dir),\n"
+          "                     eval-by-goal.csv, also printed as a second table\n"
           "                     (default runs/eval-FAMILY-DATE-TIME)\n"
           "  --assets DIR       look for the MJCF models in DIR only\n"
           "  -h, --help         print this message\n");
@@ -260,6 +262,75 @@ static int write_results(const char *dir, const maml_env_family *f, const entry 
   return ok;
 }
 
+/* Goals that repeat (the two directions of cheetah-dir and ant-dir, or a --goal given more
+ * than once) are also reported per distinct goal: a policy that adapts to one direction
+ * only hides behind a mean over both. */
+#define MAX_GROUPS 8
+
+typedef struct {
+  int n;                         /* distinct goals; 0: no breakdown */
+  char text[MAX_GROUPS][64];     /* each as --goal writes it */
+  int group[MAX_GOALS];          /* goal i belongs to group[i] */
+  int count[MAX_GROUPS];
+} goal_groups;
+
+static void group_goals(const maml_env_family *f, const double *goals, int n_goals,
+                        goal_groups *g) {
+  g->n = 0;
+  for (int i = 0; i < n_goals; i++) {
+    char text[64];
+    maml_env_format_task(f, goals + (size_t)i * MAML_TASK_MAX, text, sizeof text);
+    int k = 0;
+    while (k < g->n && strcmp(g->text[k], text) != 0) k++;
+    if (k == g->n) {
+      if (g->n == MAX_GROUPS) {
+        g->n = 0;
+        return;
+      }
+      memcpy(g->text[k], text, sizeof text);
+      g->count[g->n++] = 0;
+    }
+    g->group[i] = k;
+    g->count[k]++;
+  }
+  if (g->n < 2 || g->n == n_goals) g->n = 0; /* nothing repeats, or all one goal */
+}
+
+/* mean and standard error of ret (one return per goal) over the goals of group k */
+static void group_mean_stderr(const goal_groups *g, int k, const double *ret, int n_goals,
+                              double *mean, double *se) {
+  double x[MAX_GOALS];
+  int n = 0;
+  for (int i = 0; i < n_goals; i++)
+    if (g->group[i] == k) x[n++] = ret[i];
+  mean_stderr(x, n, mean, se);
+}
+
+static int write_groups(const char *dir, const entry *es, int n_pol, const goal_groups *g,
+                        int n_goals) {
+  char path[PATH_LEN + 32];
+  snprintf(path, sizeof path, "%s/eval-by-goal.csv", dir);
+  FILE *csv = fopen(path, "w");
+  if (!csv) {
+    fprintf(stderr, "maml eval: cannot write %s: %s\n", path, strerror(errno));
+    return 0;
+  }
+  fprintf(csv, "policy,goal,steps,mean_return,stderr,goals\n");
+  for (int p = 0; p < n_pol; p++)
+    for (int k = 0; k < g->n; k++)
+      for (int s = 0; s <= es[p].steps; s++) {
+        double m, se;
+        group_mean_stderr(g, k, es[p].returns + (size_t)s * n_goals, n_goals, &m, &se);
+        const char *q = strchr(g->text[k], ',') ? "\"" : ""; /* nav2d's "x,y" is quoted */
+        fprintf(csv, "%s,%s%s%s,%d,%.9g,%.9g,%d\n", es[p].name, q, g->text[k], q, s, m, se,
+                g->count[k]);
+      }
+  int ok = !ferror(csv);
+  ok &= fclose(csv) == 0;
+  if (!ok) fprintf(stderr, "maml eval: writing %s failed\n", path);
+  return ok;
+}
+
 static void print_table(const entry *es, int n_pol, int n_goals, int steps) {
   printf("\n%-14s %7s", "policy", "alpha");
   for (int k = 0; k <= steps; k++) {
@@ -286,6 +357,34 @@ static void print_table(const entry *es, int n_pol, int n_goals, int steps) {
     printf("\n");
   }
   printf("(mean episode return over %d goals +- standard error)\n", n_goals);
+}
+
+static void print_groups(const entry *es, int n_pol, const goal_groups *g, int n_goals,
+                         int steps) {
+  int width = 4;
+  for (int k = 0; k < g->n; k++)
+    if ((int)strlen(g->text[k]) > width) width = (int)strlen(g->text[k]);
+  printf("\nby goal:\n%-14s %*s %5s", "policy", width, "goal", "goals");
+  for (int k = 0; k <= steps; k++) {
+    char label[32];
+    snprintf(label, sizeof label, "%d step%s", k, k == 1 ? "" : "s");
+    printf("   %18s", label);
+  }
+  printf("\n");
+  for (int p = 0; p < n_pol; p++)
+    for (int k = 0; k < g->n; k++) {
+      printf("%-14s %*s %5d", es[p].name, width, g->text[k], g->count[k]);
+      for (int s = 0; s <= steps; s++) {
+        if (s > es[p].steps) {
+          printf("   %18s", "-");
+          continue;
+        }
+        double m, se;
+        group_mean_stderr(g, k, es[p].returns + (size_t)s * n_goals, n_goals, &m, &se);
+        printf("   %9.2f +- %5.2f", m, se);
+      }
+      printf("\n");
+    }
 }
 
 int cmd_eval(int argc, char **argv) {
@@ -439,8 +538,9 @@ int cmd_eval(int argc, char **argv) {
   char ranks[48] = "";
   if (maml_comm_size(ep.comm) > 1)
     snprintf(ranks, sizeof ranks, " per rank, %d MPI ranks", maml_comm_size(ep.comm));
-  printf("maml eval: %s, %d goals, %d episodes per goal and step, %d steps, %d threads%s\n", env,
-         n_goals, ep.episodes, ep.steps, maml_pool_threads(pool), ranks);
+  printf("maml eval: %s, %d goals, %d episodes per goal and step, %d step%s, %d threads%s\n",
+         env, n_goals, ep.episodes, ep.steps, ep.steps == 1 ? "" : "s", maml_pool_threads(pool),
+         ranks);
   for (int p = 0; p < n_pol; p++) {
     entry *e = &es[p];
     int w = e->oracle;
@@ -484,6 +584,9 @@ int cmd_eval(int argc, char **argv) {
     printf(" done\n");
   }
   print_table(es, n_pol, n_goals, ep.steps);
+  static goal_groups groups;
+  group_goals(f, goals, n_goals, &groups);
+  if (groups.n) print_groups(es, n_pol, &groups, n_goals, ep.steps);
   if (!lead) {
     rc = 0;
     goto cleanup;
@@ -493,7 +596,9 @@ int cmd_eval(int argc, char **argv) {
     goto cleanup;
   }
   if (!write_results(dir, f, es, n_pol, goals, n_goals, &ep)) goto cleanup;
-  printf("results: %s/eval.csv, %s/eval.json; goals: %s/goals.txt\n", dir, dir, dir);
+  if (groups.n && !write_groups(dir, es, n_pol, &groups, n_goals)) goto cleanup;
+  printf("results: %s/eval.csv, %s/eval.json%s%s%s; goals: %s/goals.txt\n", dir, dir,
+         groups.n ? ", " : "", groups.n ? dir : "", groups.n ? "/eval-by-goal.csv" : "", dir);
   const char *names[MAX_POLICIES];
   int oracle[MAX_POLICIES];
   for (int p = 0; p < n_pol; p++) names[p] = es[p].name, oracle[p] = es[p].oracle;
