@@ -56,7 +56,7 @@ train_one() {  # family mode
 }
 
 eval_one() {  # family
-  local f=$1 args=()
+  local f=$1
   for m in $MODES; do
     [[ -f "$RUNS/$f-$m/best.ckpt" ]] || { echo "skip $f: $RUNS/$f-$m has no checkpoint" >&2; return 0; }
   done
