@@ -299,11 +299,14 @@ static void group_goals(const maml_env_family *f, const double *goals, int n_goa
 /* mean and standard error of ret (one return per goal) over the goals of group k */
 static void group_mean_stderr(const goal_groups *g, int k, const double *ret, int n_goals,
                               double *mean, double *se) {
-  double x[MAX_GOALS];
-  int n = 0;
+  double s = 0, s2 = 0;
+  int n = g->count[k];
   for (int i = 0; i < n_goals; i++)
-    if (g->group[i] == k) x[n++] = ret[i];
-  mean_stderr(x, n, mean, se);
+    if (g->group[i] == k) s += ret[i];
+  *mean = s / n;
+  for (int i = 0; i < n_goals; i++)
+    if (g->group[i] == k) s2 += (ret[i] - *mean) * (ret[i] - *mean);
+  *se = n > 1 ? sqrt(s2 / (n - 1) / n) : 0.0;
 }
 
 static int write_groups(const char *dir, const entry *es, int n_pol, const goal_groups *g,
