@@ -60,13 +60,11 @@ static void adapt_goal(void *ctx, int job_index, int wid) {
 }
 
 /* maml_evaluate's protocol; thetas (steps + 1, n_goals, n_params) may be NULL, else it
- * receives the parameters each step's batch was sampled with, and progress (may be NULL)
- * hears of each step's batch */
+ * receives the parameters each step's batch was sampled with */
 static maml_status evaluate(const maml_env_world *world, const maml_policy *p,
                             const maml_real *theta, int n_goals, const double *goals,
                             const maml_eval_params *ep, maml_pool *pool, double *returns,
-                            maml_real *thetas, maml_eval_progress progress, void *progress_ctx,
-                            char *err, size_t err_sz) {
+                            maml_real *thetas, char *err, size_t err_sz) {
   if (n_goals < 1 || ep->episodes < 1 || ep->steps < 0 || ep->horizon < 1 ||
       ep->horizon > world->family->horizon || !(ep->alpha > 0))
     return maml_fail(err, err_sz, MAML_ERR_ARG,
@@ -109,14 +107,16 @@ static maml_status evaluate(const maml_env_world *world, const maml_policy *p,
                                 ep->sweep ? MAML_PHASE_SWEEP : MAML_PHASE_EVAL, j.batches, err,
                                 err_sz);
     if (st != MAML_OK) break;
+    double sum = 0;
     for (int i = lo; i < hi; i++) {
       const maml_task_batch *b = &j.batches[i];
       per_goal[(size_t)i * S + k] =
           maml_mean_episode_return(b->reward, b->mask, b->episodes, b->horizon);
+      sum += per_goal[(size_t)i * S + k];
     }
     if (thetas)
       memcpy(thetas + (size_t)k * n_goals * n, j.thetas, (size_t)n_goals * n * sizeof(maml_real));
-    if (progress && lo == 0) progress(progress_ctx, k, per_goal[k]);
+    if (ep->progress) ep->progress(ep->progress_ctx, k, hi > lo ? sum / (hi - lo) : 0.0);
     if (k == ep->steps) break;
     j.step_size = k == 0 ? ep->alpha : ep->alpha / 2;
     maml_pool_run(pool, hi - lo, adapt_goal, &j);
@@ -147,15 +147,12 @@ maml_status maml_evaluate(const maml_env_world *world, const maml_policy *p,
                           const maml_real *theta, int n_goals, const double *goals,
                           const maml_eval_params *ep, maml_pool *pool, double *returns,
                           char *err, size_t err_sz) {
-  return evaluate(world, p, theta, n_goals, goals, ep, pool, returns, NULL, NULL, NULL, err,
-                  err_sz);
+  return evaluate(world, p, theta, n_goals, goals, ep, pool, returns, NULL, err, err_sz);
 }
 
 maml_status maml_eval_adapt(const maml_env_world *world, const maml_policy *p,
                             const maml_real *theta, const double *goal,
                             const maml_eval_params *ep, maml_pool *pool, maml_real *thetas,
-                            double *returns, maml_eval_progress progress, void *progress_ctx,
-                            char *err, size_t err_sz) {
-  return evaluate(world, p, theta, 1, goal, ep, pool, returns, thetas, progress, progress_ctx,
-                  err, err_sz);
+                            double *returns, char *err, size_t err_sz) {
+  return evaluate(world, p, theta, 1, goal, ep, pool, returns, thetas, err, err_sz);
 }

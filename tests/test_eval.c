@@ -32,6 +32,48 @@ static void evaluate(int threads, int steps, double alpha, double *returns) {
   maml_env_world_close(&w);
 }
 
+typedef struct {
+  int calls;
+  double mean[3];
+} heard;
+
+static void hear(void *ctx, int step, double mean_return) {
+  heard *h = ctx;
+  cr_assert_eq(step, h->calls, "progress out of order");
+  h->mean[h->calls++] = mean_return;
+}
+
+Test(eval, progress_hears_each_step_with_the_mean_over_goals) {
+  char err[512];
+  maml_env_world w;
+  cr_assert_eq(maml_env_world_open(&w, "nav2d", 0, NULL, err, sizeof err), MAML_OK, "%s", err);
+  maml_policy p;
+  int hidden[1] = {8};
+  cr_assert_eq(maml_policy_init(&p, 2, 2, 1, hidden, MAML_ACT_RELU, 1.0, err, sizeof err), MAML_OK);
+  maml_real *theta = calloc(p.n_params, sizeof *theta);
+  maml_rng r;
+  maml_rng_init(&r, 2, 0, MAML_PHASE_INIT, 0, 0);
+  maml_policy_init_params(&p, theta, &r);
+  double goals[GOALS * MAML_TASK_MAX], returns[3 * GOALS];
+  maml_eval_goals(w.family, 4, 0, GOALS, goals);
+  maml_pool *pool;
+  cr_assert_eq(maml_pool_create(&pool, 2, err, sizeof err), MAML_OK);
+  heard h = {0};
+  maml_eval_params ep = {.episodes = 4, .steps = 2, .horizon = 100, .alpha = 0.5, .gamma = 0.99,
+                         .gae_lambda = 1.0, .seed = 4, .progress = hear, .progress_ctx = &h};
+  cr_assert_eq(maml_evaluate(&w, &p, theta, GOALS, goals, &ep, pool, returns, err, sizeof err),
+               MAML_OK, "%s", err);
+  cr_assert_eq(h.calls, 3);
+  for (int k = 0; k < 3; k++) {
+    double s = 0;
+    for (int i = 0; i < GOALS; i++) s += returns[k * GOALS + i];
+    cr_assert_float_eq(h.mean[k], s / GOALS, 1e-9, "step %d: heard %g", k, h.mean[k]);
+  }
+  maml_pool_destroy(pool);
+  free(theta);
+  maml_env_world_close(&w);
+}
+
 Test(eval, same_numbers_with_one_and_two_threads) {
   double a[3 * GOALS], b[3 * GOALS];
   evaluate(1, 2, 0.5, a);
@@ -129,8 +171,9 @@ Test(eval, one_goal_adaptation_matches_the_evaluation) {
   double ref[4], ret[4], ret_more[5];
   cr_assert_eq(maml_evaluate(&w, &p, theta, 1, goal, &ep, pool, ref, err, sizeof err), MAML_OK);
   int calls = 0;
-  cr_assert_eq(maml_eval_adapt(&w, &p, theta, goal, &ep, pool, thetas, ret, count_progress, &calls,
-                               err, sizeof err),
+  maml_eval_params counted = ep;
+  counted.progress = count_progress, counted.progress_ctx = &calls;
+  cr_assert_eq(maml_eval_adapt(&w, &p, theta, goal, &counted, pool, thetas, ret, err, sizeof err),
                MAML_OK, "%s", err);
   cr_assert_eq(calls, 4);
   cr_assert_eq(memcmp(ref, ret, sizeof ref), 0, "returns differ from maml_evaluate's");
@@ -139,8 +182,7 @@ Test(eval, one_goal_adaptation_matches_the_evaluation) {
     cr_assert_neq(memcmp(thetas + (size_t)k * n, thetas + (size_t)(k - 1) * n, n * sizeof *theta),
                   0, "step %d changed nothing", k);
   ep.steps = 4;
-  cr_assert_eq(maml_eval_adapt(&w, &p, theta, goal, &ep, pool, more, ret_more, NULL, NULL, err,
-                               sizeof err),
+  cr_assert_eq(maml_eval_adapt(&w, &p, theta, goal, &ep, pool, more, ret_more, err, sizeof err),
                MAML_OK);
   cr_assert_eq(memcmp(more, thetas, 4 * n * sizeof *theta), 0);
   cr_assert_eq(memcmp(ret_more, ret, sizeof ret), 0);

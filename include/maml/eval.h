@@ -16,6 +16,11 @@
 #include "maml/policy.h"
 #include "maml/pool.h"
 
+/* Hears that the batches of step k (k = 0..steps) have been sampled; mean_return is their
+ * mean episode return over the goals (this rank's goals under MPI). Called on the thread
+ * that called maml_evaluate or maml_eval_adapt. */
+typedef void (*maml_eval_progress)(void *ctx, int step, double mean_return);
+
 typedef struct {
   int episodes;    /* per goal and step */
   int steps;       /* adaptation steps K (returns are reported after 0..K steps) */
@@ -26,6 +31,8 @@ typedef struct {
   int sweep;       /* 1: rollouts from the step-size sweep's streams (SWEEP phase) */
   struct maml_comm *comm; /* ranks sharing the goals (comm.h; each evaluates its block and
                              every rank gets every return), NULL: this process alone */
+  maml_eval_progress progress; /* NULL: none */
+  void *progress_ctx;
 } maml_eval_params;
 
 /* n held-out goals of a family, from the evaluation stream of seed (sweep: from the
@@ -42,19 +49,14 @@ maml_status maml_evaluate(const maml_env_world *world, const maml_policy *p,
                           const maml_eval_params *ep, maml_pool *pool, double *returns,
                           char *err, size_t err_sz);
 
-/* Hears that the batch of step k (k = 0..steps) has been sampled; mean_return is its mean
- * episode return. Called on the thread that called maml_eval_adapt. */
-typedef void (*maml_eval_progress)(void *ctx, int step, double mean_return);
-
 /* One goal's adaptation, step by step, exactly as maml_evaluate runs it on a list that
  * holds only this goal (same streams, same numbers): thetas (steps + 1, n_params) receives
  * the parameters after 0..steps steps, returns (steps + 1) the mean episode return of the
- * batch sampled with each. progress may be NULL. For the viewer, which shows the policy
+ * batch sampled with each. For the viewer, which shows the policy
  * after any number of steps. Allocates its sampler and batches here. */
 maml_status maml_eval_adapt(const maml_env_world *world, const maml_policy *p,
                             const maml_real *theta, const double *goal,
                             const maml_eval_params *ep, maml_pool *pool, maml_real *thetas,
-                            double *returns, maml_eval_progress progress, void *progress_ctx,
-                            char *err, size_t err_sz);
+                            double *returns, char *err, size_t err_sz);
 
 #endif

@@ -194,6 +194,13 @@ static int sweep_alpha(const maml_env_world *w, entry *e, const maml_eval_params
   return ok;
 }
 
+/* the progress line of one policy's evaluation: each step's mean return as its batches come */
+static void print_step(void *ctx, int step, double mean_return) {
+  (void)ctx;
+  printf(" %s%d: %.1f", step ? "" : "step ", step, mean_return);
+  fflush(stdout);
+}
+
 static void mean_stderr(const double *x, int n, double *mean, double *se) {
   double s = 0, s2 = 0;
   for (int i = 0; i < n; i++) s += x[i];
@@ -577,7 +584,8 @@ int cmd_eval(int argc, char **argv) {
         !sweep_alpha(&worlds[w], e, &pe, sweep, n_sweep, (int)sweep_goals, pool))
       goto cleanup;
     pe.alpha = e->alpha;
-    printf("  %s ...", e->name);
+    pe.progress = print_step;
+    printf("  %s:", e->name);
     fflush(stdout);
     if (maml_evaluate(&worlds[w], &e->policy, e->theta, n_goals, goals, &pe, pool, e->returns, err,
                       sizeof err) != MAML_OK) {

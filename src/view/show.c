@@ -59,9 +59,9 @@ static void *adapt_main(void *arg) {
   view_show *s = arg;
   maml_eval_params ep = s->ep;
   ep.steps = s->job_steps;
-  s->job_status =
-      maml_eval_adapt(s->world, s->p, s->theta0, s->job_goal, &ep, s->pool, s->job_thetas,
-                      s->job_returns, on_progress, s, s->job_err, sizeof s->job_err);
+  ep.progress = on_progress, ep.progress_ctx = s;
+  s->job_status = maml_eval_adapt(s->world, s->p, s->theta0, s->job_goal, &ep, s->pool,
+                                  s->job_thetas, s->job_returns, s->job_err, sizeof s->job_err);
   atomic_store(&s->finished, 1);
   return NULL;
 }
