@@ -341,14 +341,19 @@ static int write_groups(const char *dir, const entry *es, int n_pol, const goal_
   return ok;
 }
 
-static void print_table(const entry *es, int n_pol, int n_goals, int steps) {
-  printf("\n%-14s %7s", "policy", "alpha");
+/* the column labels "0 steps", "1 step", ... of the tables, and the line's end */
+static void print_step_labels(int steps) {
   for (int k = 0; k <= steps; k++) {
     char label[32];
     snprintf(label, sizeof label, "%d step%s", k, k == 1 ? "" : "s");
     printf("   %18s", label);
   }
   printf("\n");
+}
+
+static void print_table(const entry *es, int n_pol, int n_goals, int steps) {
+  printf("\n%-14s %7s", "policy", "alpha");
+  print_step_labels(steps);
   for (int p = 0; p < n_pol; p++) {
     const entry *e = &es[p];
     if (e->oracle)
@@ -375,12 +380,7 @@ static void print_groups(const entry *es, int n_pol, const goal_groups *g, int n
   for (int k = 0; k < g->n; k++)
     if ((int)strlen(g->text[k]) > width) width = (int)strlen(g->text[k]);
   printf("\nby goal:\n%-14s %*s %5s", "policy", width, "goal", "goals");
-  for (int k = 0; k <= steps; k++) {
-    char label[32];
-    snprintf(label, sizeof label, "%d step%s", k, k == 1 ? "" : "s");
-    printf("   %18s", label);
-  }
-  printf("\n");
+  print_step_labels(steps);
   for (int p = 0; p < n_pol; p++)
     for (int k = 0; k < g->n; k++) {
       printf("%-14s %*s %5d", es[p].name, width, g->text[k], g->count[k]);
