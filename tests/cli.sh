@@ -63,6 +63,18 @@ echo "$out" | grep -q "not a maml checkpoint" || fail "foreign file message: $ou
 [ "$(grep -c '^maml,' "$work/eval/eval.csv")" -eq 3 ] || fail "eval.csv: not 3 rows for maml"
 [ "$(grep -c '^random,1,' "$work/eval/eval.csv")" -eq 3 ] || fail "eval.csv: random rows"
 [ "$(grep -vc '^#' "$work/eval/goals.txt")" -eq 4 ] || fail "goals.txt: not 4 goals"
+# the first policy minus each other, goal by goal: the mean difference is the difference
+# of the means, and it is ahead on 0 to 4 goals
+grep -q "^maml minus each policy" "$work/eval.log" || fail "no paired table: $(cat "$work/eval.log")"
+[ "$(grep -c '^maml,random,' "$work/eval/eval-paired.csv")" -eq 3 ] ||
+  fail "eval-paired.csv: $(cat "$work/eval/eval-paired.csv")"
+for step in 0 1 2; do
+  means=$(awk -F, -v s=$step '$3 == s && $1 == "maml" { a = $4 } $3 == s && $1 == "random" { b = $4 }
+    END { print a - b }' "$work/eval/eval.csv")
+  awk -F, -v s=$step -v d="$means" '$3 == s { e = $4 - d; ok = e < 1e-4 && e > -1e-4 &&
+    $6 >= 0 && $6 <= 4 && $7 == 4 } END { exit !ok }' "$work/eval/eval-paired.csv" ||
+    fail "paired difference of step $step is not maml - random ($means)"
+done
 if command -v gnuplot > /dev/null; then
   [ "$(head -c 4 "$work/eval/eval.png" | tail -c 3)" = "PNG" ] || fail "eval.png is not a PNG"
   grep -q "<svg" "$work/eval/eval.svg" || fail "eval.svg is not an SVG"
@@ -92,6 +104,7 @@ grep -q "^random,$used,1," "$work/sweep/eval.csv" || fail "eval.csv does not use
 grep -q "^by goal:" "$work/groups.log" || fail "no per-goal table: $(cat "$work/groups.log")"
 [ "$(grep -c '^random,-1,' "$work/groups/eval-by-goal.csv")" -eq 2 ] ||
   fail "eval-by-goal.csv: $(cat "$work/groups/eval-by-goal.csv")"
+[ ! -e "$work/groups/eval-paired.csv" ] || fail "eval-paired.csv for a single policy"
 for step in 0 1; do
   overall=$(awk -F, -v s=$step '$1 == "random" && $3 == s { print $4 }' "$work/groups/eval.csv")
   awk -F, -v s=$step -v o="$overall" 'NR > 1 && $3 == s { t += $4 * $6; n += $6 }

@@ -49,9 +49,11 @@ static void eval_usage(FILE *out) {
           "                     10) and keep the best return after the last step\n"
           "  --seed S           evaluation seed (default 1): goals and episodes\n"
           "  --threads N        worker threads (default: all cores); results do not change\n"
-          "  --out DIR          where to write eval.csv, eval.json, goals.txt and, when\n"
-          "                     goals repeat (the two directions of cheetah-dir, ant-dir),\n"
-          "                     eval-by-goal.csv, also printed as a second table\n"
+          "  --out DIR          where to write eval.csv, eval.json, goals.txt; with two or\n"
+          "                     more policies eval-paired.csv (the first policy minus each\n"
+          "                     other, goal by goal); when goals repeat (the two directions\n"
+          "                     of cheetah-dir, ant-dir) eval-by-goal.csv. Both are also\n"
+          "                     printed as tables.\n"
           "                     (default runs/eval-FAMILY-DATE-TIME)\n"
           "  --assets DIR       look for the MJCF models in DIR only\n"
           "  -h, --help         print this message\n");
@@ -341,19 +343,20 @@ static int write_groups(const char *dir, const entry *es, int n_pol, const goal_
   return ok;
 }
 
-/* the column labels "0 steps", "1 step", ... of the tables, and the line's end */
-static void print_step_labels(int steps) {
+/* the column labels "0 steps", "1 step", ... of the tables, each width wide, and the
+ * line's end */
+static void print_step_labels(int steps, int width) {
   for (int k = 0; k <= steps; k++) {
     char label[32];
     snprintf(label, sizeof label, "%d step%s", k, k == 1 ? "" : "s");
-    printf("   %18s", label);
+    printf("   %*s", width, label);
   }
   printf("\n");
 }
 
 static void print_table(const entry *es, int n_pol, int n_goals, int steps) {
   printf("\n%-14s %7s", "policy", "alpha");
-  print_step_labels(steps);
+  print_step_labels(steps, 18);
   for (int p = 0; p < n_pol; p++) {
     const entry *e = &es[p];
     if (e->oracle)
@@ -380,7 +383,7 @@ static void print_groups(const entry *es, int n_pol, const goal_groups *g, int n
   for (int k = 0; k < g->n; k++)
     if ((int)strlen(g->text[k]) > width) width = (int)strlen(g->text[k]);
   printf("\nby goal:\n%-14s %*s %5s", "policy", width, "goal", "goals");
-  print_step_labels(steps);
+  print_step_labels(steps, 18);
   for (int p = 0; p < n_pol; p++)
     for (int k = 0; k < g->n; k++) {
       printf("%-14s %*s %5d", es[p].name, width, g->text[k], g->count[k]);
@@ -395,6 +398,65 @@ static void print_groups(const entry *es, int n_pol, const goal_groups *g, int n
       }
       printf("\n");
     }
+}
+
+/* Policy a minus policy b after k steps, goal by goal: the mean and standard error of the
+ * differences, and the number of goals where a is ahead. Every policy sees the same goals,
+ * so the spread of returns across goals (most of the first table's standard errors)
+ * cancels. */
+static void paired(const entry *a, const entry *b, int k, int n_goals, double *mean, double *se,
+                   int *ahead) {
+  const double *x = a->returns + (size_t)k * n_goals, *y = b->returns + (size_t)k * n_goals;
+  double s = 0, s2 = 0;
+  *ahead = 0;
+  for (int i = 0; i < n_goals; i++) s += x[i] - y[i], *ahead += x[i] > y[i];
+  *mean = s / n_goals;
+  for (int i = 0; i < n_goals; i++) s2 += (x[i] - y[i] - *mean) * (x[i] - y[i] - *mean);
+  *se = n_goals > 1 ? sqrt(s2 / (n_goals - 1) / n_goals) : 0.0;
+}
+
+/* the policies the first one is compared with: the others, oracles excepted (they take no
+ * step) */
+static int compared(const entry *es, int p) { return p > 0 && !es[0].oracle && !es[p].oracle; }
+
+static void print_paired(const entry *es, int n_pol, int n_goals, int steps) {
+  printf("\n%s minus each policy, goal by goal (mean +- standard error, and on how many of\n"
+         "the %d goals %s is ahead):\n%-22s", es[0].name, n_goals, es[0].name, "policy");
+  print_step_labels(steps, 23);
+  for (int p = 1; p < n_pol; p++) {
+    if (!compared(es, p)) continue;
+    printf("%-22s", es[p].name);
+    for (int k = 0; k <= steps; k++) {
+      double m, se;
+      int ahead;
+      paired(&es[0], &es[p], k, n_goals, &m, &se, &ahead);
+      printf("   %9.2f +- %5.2f (%2d)", m, se, ahead);
+    }
+    printf("\n");
+  }
+}
+
+static int write_paired(const char *dir, const entry *es, int n_pol, int n_goals, int steps) {
+  char path[PATH_LEN + 32];
+  snprintf(path, sizeof path, "%s/eval-paired.csv", dir);
+  FILE *csv = fopen(path, "w");
+  if (!csv) {
+    fprintf(stderr, "maml eval: cannot write %s: %s\n", path, strerror(errno));
+    return 0;
+  }
+  fprintf(csv, "policy,minus,steps,mean_difference,stderr,ahead,goals\n");
+  for (int p = 1; p < n_pol; p++)
+    for (int k = 0; compared(es, p) && k <= steps; k++) {
+      double m, se;
+      int ahead;
+      paired(&es[0], &es[p], k, n_goals, &m, &se, &ahead);
+      fprintf(csv, "%s,%s,%d,%.9g,%.9g,%d,%d\n", es[0].name, es[p].name, k, m, se, ahead,
+              n_goals);
+    }
+  int ok = !ferror(csv);
+  ok &= fclose(csv) == 0;
+  if (!ok) fprintf(stderr, "maml eval: writing %s failed\n", path);
+  return ok;
 }
 
 int cmd_eval(int argc, char **argv) {
@@ -595,6 +657,9 @@ int cmd_eval(int argc, char **argv) {
     printf(" done\n");
   }
   print_table(es, n_pol, n_goals, ep.steps);
+  int n_paired = 0;
+  for (int p = 1; p < n_pol; p++) n_paired += compared(es, p);
+  if (n_paired) print_paired(es, n_pol, n_goals, ep.steps);
   static goal_groups groups;
   group_goals(f, goals, n_goals, &groups);
   if (groups.n) print_groups(es, n_pol, &groups, n_goals, ep.steps);
@@ -608,8 +673,11 @@ int cmd_eval(int argc, char **argv) {
   }
   if (!write_results(dir, f, es, n_pol, goals, n_goals, &ep)) goto cleanup;
   if (groups.n && !write_groups(dir, es, n_pol, &groups, n_goals)) goto cleanup;
-  printf("results: %s/eval.csv, %s/eval.json%s%s%s; goals: %s/goals.txt\n", dir, dir,
-         groups.n ? ", " : "", groups.n ? dir : "", groups.n ? "/eval-by-goal.csv" : "", dir);
+  if (n_paired && !write_paired(dir, es, n_pol, n_goals, ep.steps)) goto cleanup;
+  printf("results: %s/eval.csv, %s/eval.json", dir, dir);
+  if (n_paired) printf(", %s/eval-paired.csv", dir);
+  if (groups.n) printf(", %s/eval-by-goal.csv", dir);
+  printf("; goals: %s/goals.txt\n", dir);
   const char *names[MAX_POLICIES];
   int oracle[MAX_POLICIES];
   for (int p = 0; p < n_pol; p++) names[p] = es[p].name, oracle[p] = es[p].oracle;
