@@ -8,6 +8,19 @@
 
 enum { GOALS = 6 };
 
+typedef struct {
+  int calls;
+  double mean[8];
+} heard;
+
+static void hear(void *ctx, int step, double mean_return) {
+  heard *h = ctx;
+  cr_assert_eq(step, h->calls, "progress out of order");
+  h->mean[h->calls++] = mean_return;
+}
+
+/* returns (steps + 1, GOALS) of a fixed policy on fixed goals; checks on the way that the
+ * progress callback hears each step with the mean over the goals */
 static void evaluate(int threads, int steps, double alpha, double *returns) {
   char err[1024];
   maml_env_world w;
@@ -23,48 +36,14 @@ static void evaluate(int threads, int steps, double alpha, double *returns) {
   maml_eval_goals(w.family, 9, 0, GOALS, goals);
   maml_pool *pool;
   cr_assert_eq(maml_pool_create(&pool, threads, err, sizeof err), MAML_OK);
-  maml_eval_params ep = {.episodes = 20, .steps = steps, .horizon = 100, .alpha = alpha,
-                         .gamma = 0.99, .gae_lambda = 1.0, .seed = 9};
-  cr_assert_eq(maml_evaluate(&w, &p, theta, GOALS, goals, &ep, pool, returns, err, sizeof err),
-               MAML_OK, "%s", err);
-  maml_pool_destroy(pool);
-  free(theta);
-  maml_env_world_close(&w);
-}
-
-typedef struct {
-  int calls;
-  double mean[3];
-} heard;
-
-static void hear(void *ctx, int step, double mean_return) {
-  heard *h = ctx;
-  cr_assert_eq(step, h->calls, "progress out of order");
-  h->mean[h->calls++] = mean_return;
-}
-
-Test(eval, progress_hears_each_step_with_the_mean_over_goals) {
-  char err[512];
-  maml_env_world w;
-  cr_assert_eq(maml_env_world_open(&w, "nav2d", 0, NULL, err, sizeof err), MAML_OK, "%s", err);
-  maml_policy p;
-  int hidden[1] = {8};
-  cr_assert_eq(maml_policy_init(&p, 2, 2, 1, hidden, MAML_ACT_RELU, 1.0, err, sizeof err), MAML_OK);
-  maml_real *theta = calloc(p.n_params, sizeof *theta);
-  maml_rng r;
-  maml_rng_init(&r, 2, 0, MAML_PHASE_INIT, 0, 0);
-  maml_policy_init_params(&p, theta, &r);
-  double goals[GOALS * MAML_TASK_MAX], returns[3 * GOALS];
-  maml_eval_goals(w.family, 4, 0, GOALS, goals);
-  maml_pool *pool;
-  cr_assert_eq(maml_pool_create(&pool, 2, err, sizeof err), MAML_OK);
   heard h = {0};
-  maml_eval_params ep = {.episodes = 4, .steps = 2, .horizon = 100, .alpha = 0.5, .gamma = 0.99,
-                         .gae_lambda = 1.0, .seed = 4, .progress = hear, .progress_ctx = &h};
+  maml_eval_params ep = {.episodes = 20, .steps = steps, .horizon = 100, .alpha = alpha,
+                         .gamma = 0.99, .gae_lambda = 1.0, .seed = 9, .progress = hear,
+                         .progress_ctx = &h};
   cr_assert_eq(maml_evaluate(&w, &p, theta, GOALS, goals, &ep, pool, returns, err, sizeof err),
                MAML_OK, "%s", err);
-  cr_assert_eq(h.calls, 3);
-  for (int k = 0; k < 3; k++) {
+  cr_assert_eq(h.calls, steps + 1);
+  for (int k = 0; k <= steps; k++) {
     double s = 0;
     for (int i = 0; i < GOALS; i++) s += returns[k * GOALS + i];
     cr_assert_float_eq(h.mean[k], s / GOALS, 1e-9, "step %d: heard %g", k, h.mean[k]);

@@ -271,6 +271,22 @@ static int write_results(const char *dir, const maml_env_family *f, const entry 
   return ok;
 }
 
+/* dir/name created for writing (its path in path); NULL after a message */
+static FILE *create_in(const char *dir, const char *name, char *path, size_t n) {
+  snprintf(path, n, "%s/%s", dir, name);
+  FILE *f = fopen(path, "w");
+  if (!f) fprintf(stderr, "maml eval: cannot write %s: %s\n", path, strerror(errno));
+  return f;
+}
+
+/* close f; 0 after a message if writing or closing it failed */
+static int close_written(FILE *f, const char *path) {
+  int ok = !ferror(f);
+  ok &= fclose(f) == 0;
+  if (!ok) fprintf(stderr, "maml eval: writing %s failed\n", path);
+  return ok;
+}
+
 /* Goals that repeat (the two directions of cheetah-dir and ant-dir, or a --goal given more
  * than once) are also reported per distinct goal: a policy that adapts to one direction
  * only hides behind a mean over both. */
@@ -321,12 +337,8 @@ static void group_mean_stderr(const goal_groups *g, int k, const double *ret, in
 static int write_groups(const char *dir, const entry *es, int n_pol, const goal_groups *g,
                         int n_goals) {
   char path[PATH_LEN + 32];
-  snprintf(path, sizeof path, "%s/eval-by-goal.csv", dir);
-  FILE *csv = fopen(path, "w");
-  if (!csv) {
-    fprintf(stderr, "maml eval: cannot write %s: %s\n", path, strerror(errno));
-    return 0;
-  }
+  FILE *csv = create_in(dir, "eval-by-goal.csv", path, sizeof path);
+  if (!csv) return 0;
   fprintf(csv, "policy,goal,steps,mean_return,stderr,goals\n");
   for (int p = 0; p < n_pol; p++)
     for (int k = 0; k < g->n; k++)
@@ -337,10 +349,7 @@ static int write_groups(const char *dir, const entry *es, int n_pol, const goal_
         fprintf(csv, "%s,%s%s%s,%d,%.9g,%.9g,%d\n", es[p].name, q, g->text[k], q, s, m, se,
                 g->count[k]);
       }
-  int ok = !ferror(csv);
-  ok &= fclose(csv) == 0;
-  if (!ok) fprintf(stderr, "maml eval: writing %s failed\n", path);
-  return ok;
+  return close_written(csv, path);
 }
 
 /* the column labels "0 steps", "1 step", ... of the tables, each width wide, and the
@@ -438,12 +447,8 @@ static void print_paired(const entry *es, int n_pol, int n_goals, int steps) {
 
 static int write_paired(const char *dir, const entry *es, int n_pol, int n_goals, int steps) {
   char path[PATH_LEN + 32];
-  snprintf(path, sizeof path, "%s/eval-paired.csv", dir);
-  FILE *csv = fopen(path, "w");
-  if (!csv) {
-    fprintf(stderr, "maml eval: cannot write %s: %s\n", path, strerror(errno));
-    return 0;
-  }
+  FILE *csv = create_in(dir, "eval-paired.csv", path, sizeof path);
+  if (!csv) return 0;
   fprintf(csv, "policy,minus,steps,mean_difference,stderr,ahead,goals\n");
   for (int p = 1; p < n_pol; p++)
     for (int k = 0; compared(es, p) && k <= steps; k++) {
@@ -453,10 +458,7 @@ static int write_paired(const char *dir, const entry *es, int n_pol, int n_goals
       fprintf(csv, "%s,%s,%d,%.9g,%.9g,%d,%d\n", es[0].name, es[p].name, k, m, se, ahead,
               n_goals);
     }
-  int ok = !ferror(csv);
-  ok &= fclose(csv) == 0;
-  if (!ok) fprintf(stderr, "maml eval: writing %s failed\n", path);
-  return ok;
+  return close_written(csv, path);
 }
 
 int cmd_eval(int argc, char **argv) {
