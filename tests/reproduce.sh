@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # scripts/reproduce-paper.sh's logic, with a stand-in `maml` that logs its arguments and
 # makes the files a finished run would have (the real runs take hours): which runs it
-# trains with which seeds, resuming, the evaluation's policies, `seeds`, `status`, `table`
-# and bad commands.
+# trains with which seeds, resuming, the evaluation's policies, `seeds`, `screen`, `status`,
+# `table` and bad commands.
 #   reproduce.sh PROJECT_SOURCE_DIR
 src=$1
 maml=unused
@@ -18,11 +18,14 @@ case "$1" in
     for ((i = 2; i <= $#; i++)); do
       [[ ${!i} == --run-dir || ${!i} == --resume ]] && { j=$((i + 1)); dir=${!j}; }
     done
-    mkdir -p "$dir" && touch "$dir/latest.ckpt" "$dir/best.ckpt" ;;
+    mkdir -p "$dir" && touch "$dir/latest.ckpt" "$dir/best.ckpt"
+    # metrics.csv: post_return (column 3) = the iteration number
+    { echo iteration,pre_return,post_return; for ((i = 0; i < 100; i++)); do echo $i,0,$i; done; } \
+      > "$dir/metrics.csv" ;;
   info)
     printf 'iteration    500 meta-updates applied\n'
     printf 'best         post-adaptation return 12.5 at iteration 321\n'
-    printf 'trained for  99.0 s\n  iterations = 500\n' ;;
+    printf 'trained for  99.0 s\n  iterations = %s\n' "${STUB_PLANNED:-500}" ;;
 esac
 EOF
 chmod +x "$work/maml"
@@ -58,9 +61,27 @@ grep -q -- "--policy maml-s1=$r/cheetah-dir-maml-s1@0.1 --policy maml-s7=$r/chee
 run seeds cheetah-dir 1x && fail "seeds with '1x' accepted"
 grep -q "'1x' is not a seed" "$work/out" || fail "seeds 1x: $(cat "$work/out")"
 
+# screen: train each seed's run up to N iterations only, then one step from iteration N
+run screen nav2d 100 2 || fail "screen: $(cat "$work/out")"
+expect "train --config configs/nav2d.ini --seed 2 --iterations 100 --run-dir $r/nav2d-maml-s2"
+grep -q -- "--steps 1 --policy s2=$r/nav2d-maml-s2/iter-000100.ckpt@0.1 --out $r/nav2d-screen" \
+  "$STUB_LOG" || fail "screen: the evaluation: $(cat "$STUB_LOG")"
+grep -qxF "  seed 2: 87.0" "$work/out" || fail "screen: training return of iterations 75-99: $(cat "$work/out")"
+STUB_PLANNED=100 run screen nav2d 200 2 || fail "screen further: $(cat "$work/out")"
+expect "train --resume $r/nav2d-maml-s2 --iterations 200"
+touch "$r/nav2d-maml-s2/iter-000100.ckpt"
+run screen nav2d 100 2 || fail "screen of a run past N: $(cat "$work/out")"
+grep -q "^train" "$STUB_LOG" && fail "screen trained a run that has its checkpoint: $(cat "$STUB_LOG")"
+run screen cheetah-dir 100 7 && fail "screen shortened a run planned to 500"
+grep -q "planned to 500 iterations" "$work/out" || fail "screen of a longer run: $(cat "$work/out")"
+grep -q "^train" "$STUB_LOG" && fail "screen trained a run planned past N: $(cat "$STUB_LOG")"
+run screen nav2d 15 2 && fail "screen at 15 iterations accepted"
+grep -q "'15' is not a number of iterations that is a multiple of 10" "$work/out" ||
+  fail "screen 15: $(cat "$work/out")"
+
 run status || fail "status: $(cat "$work/out")"
-[ "$(grep -c ' 500 / 500 .*best *12.5 at *321 .*trained for *99 s' "$work/out")" -eq 7 ] ||
-  fail "status: expected 7 finished runs: $(cat "$work/out")"
+[ "$(grep -c ' 500 / 500 .*best *12.5 at *321 .*trained for *99 s' "$work/out")" -eq 8 ] ||
+  fail "status: expected 8 finished runs: $(cat "$work/out")"
 
 # table: eval.csv as markdown
 mkdir -p "$r/cheetah-dir-eval"
