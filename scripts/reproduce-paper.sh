@@ -53,10 +53,20 @@ train_run() {  # dir train-args...: resume dir if it has a checkpoint, else star
   fi
 }
 
+planned_iterations() {  # dir: the iterations its run is planned to
+  "$MAML" info "$1" | awk '$1 == "iterations" && $2 == "=" { print $3 }'
+}
+
 train_one() {  # family mode
-  local seed=()
+  local dir=$RUNS/$1-$2 seed=() want
   [[ $2 == maml ]] && seed=(--seed "$(maml_seed "$1")")
-  train_run "$RUNS/$1-$2" --config "configs/$1.ini" --mode "$2" "${seed[@]}"
+  # a run that `screen` stopped short is carried on to the config's iterations
+  want=$(awk -F' *= *' '$1 == "iterations" { print $2 }' "configs/$1.ini")
+  if [[ -f $dir/latest.ckpt ]] && (( $(planned_iterations "$dir") < want )); then
+    "$MAML" train --resume "$dir" --iterations "$want"
+  else
+    train_run "$dir" --config "configs/$1.ini" --mode "$2" "${seed[@]}"
+  fi
 }
 
 eval_one() {  # family
@@ -92,7 +102,8 @@ is_seed() {  # command text: exit unless text is a training seed
 }
 
 # A quick look at several seeds: cheetah-dir's balanced initialisation showed by iteration
-# 100 (docs/results.md). A run already planned past N is left to get there on its own.
+# 100 (docs/results.md). A run already planned past N is left to get there on its own; a
+# table run stopped at N here is carried on by `train`.
 screen() {  # family n seed...
   local f=$1 n=$2 args=() dir ckpt planned
   shift 2
@@ -104,7 +115,7 @@ screen() {  # family n seed...
     dir=$(seed_dir "$f" "$s")
     ckpt=$dir/iter-$(printf %06d "$n").ckpt
     if [[ ! -f $ckpt && -f $dir/latest.ckpt ]]; then
-      planned=$("$MAML" info "$dir" | awk '$1 == "iterations" && $2 == "=" { print $3 }')
+      planned=$(planned_iterations "$dir")
       if (( planned > n )); then
         echo "screen: $dir is planned to $planned iterations and has not reached $n yet;" \
           "let it get there (scripts/reproduce-paper.sh train) or screen at fewer" >&2

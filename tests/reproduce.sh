@@ -79,6 +79,11 @@ run screen nav2d 15 2 && fail "screen at 15 iterations accepted"
 grep -q "'15' is not a number of iterations that is a multiple of 10" "$work/out" ||
   fail "screen 15: $(cat "$work/out")"
 
+# a table run that screen stopped short goes on to the config's iterations with train
+STUB_PLANNED=100 run train cheetah-dir || fail "train after a screen: $(cat "$work/out")"
+expect "train --resume $r/cheetah-dir-maml --iterations 500"
+expect "train --resume $r/cheetah-dir-oracle --iterations 500"
+
 run status || fail "status: $(cat "$work/out")"
 [ "$(grep -c ' 500 / 500 .*best *12.5 at *321 .*trained for *99 s' "$work/out")" -eq 8 ] ||
   fail "status: expected 8 finished runs: $(cat "$work/out")"
