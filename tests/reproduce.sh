@@ -40,6 +40,8 @@ expect "train --config configs/cheetah-dir.ini --mode pretrain --run-dir $r/chee
 expect "train --config configs/cheetah-dir.ini --mode oracle --run-dir $r/cheetah-dir-oracle"
 expect "train --config configs/nav2d.ini --mode maml --seed 1 --run-dir $r/nav2d-maml"
 [ "$(wc -l < "$STUB_LOG")" -eq 6 ] || fail "train: not 6 calls: $(cat "$STUB_LOG")"
+run train ant-dir || fail "train ant-dir: $(cat "$work/out")"
+expect "train --config configs/ant-dir.ini --mode maml --seed 2 --run-dir $r/ant-dir-maml"
 
 run train cheetah-dir || fail "train again: $(cat "$work/out")"
 expect "train --resume $r/cheetah-dir-maml"
@@ -85,8 +87,8 @@ expect "train --resume $r/cheetah-dir-maml --iterations 500"
 expect "train --resume $r/cheetah-dir-oracle --iterations 500"
 
 run status || fail "status: $(cat "$work/out")"
-[ "$(grep -c ' 500 / 500 .*best *12.5 at *321 .*trained for *99 s' "$work/out")" -eq 8 ] ||
-  fail "status: expected 8 finished runs: $(cat "$work/out")"
+[ "$(grep -c ' 500 / 500 .*best *12.5 at *321 .*trained for *99 s' "$work/out")" -eq 11 ] ||
+  fail "status: expected 11 finished runs: $(cat "$work/out")"
 
 # table: eval.csv as markdown
 mkdir -p "$r/cheetah-dir-eval"
