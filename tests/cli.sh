@@ -55,6 +55,12 @@ cp "$work/cut/latest.ckpt" "$work/cut.before"
 out=$("$maml" train --resume "$work/cut" 2>&1) && fail "resumed from a truncated checkpoint"
 echo "$out" | grep -q "truncated" || fail "truncated checkpoint message: $out"
 cmp -s "$work/cut/latest.ckpt" "$work/cut.before" || fail "the damaged checkpoint was modified"
+# every shipped config loads and trains (one tiny iteration: the families' models and the
+# config's keys, not its sizes)
+for c in "$configs"/*.ini; do
+  out=$("$maml" train --config "$c" --iterations 1 --tasks 1 --episodes 1 --horizon 5 \
+    --threads 1 --run-dir "$work/config-$(basename "$c" .ini)" 2>&1) || fail "$c: $out"
+done
 out=$("$maml" info "$configs/quick.ini" 2>&1) && fail "maml info accepted a config file"
 echo "$out" | grep -q "not a maml checkpoint" || fail "foreign file message: $out"
 # evaluation of the trained run against a random policy, on the same goals
