@@ -211,20 +211,31 @@ static void mean_stderr(const double *x, int n, double *mean, double *se) {
   *se = n > 1 ? sqrt(s2 / (n - 1) / n) : 0.0;
 }
 
+/* dir/name created for writing (its path in path); NULL after a message */
+static FILE *create_in(const char *dir, const char *name, char *path, size_t n) {
+  snprintf(path, n, "%s/%s", dir, name);
+  FILE *f = fopen(path, "w");
+  if (!f) fprintf(stderr, "maml eval: cannot write %s: %s\n", path, strerror(errno));
+  return f;
+}
+
+/* close f; 0 after a message if writing or closing it failed */
+static int close_written(FILE *f, const char *path) {
+  int ok = !ferror(f);
+  ok &= fclose(f) == 0;
+  if (!ok) fprintf(stderr, "maml eval: writing %s failed\n", path);
+  return ok;
+}
+
 static int write_results(const char *dir, const maml_env_family *f, const entry *es, int n_pol,
                          const double *goals, int n_goals, const maml_eval_params *ep) {
-  char path[PATH_LEN + 32], text[128];
-  snprintf(path, sizeof path, "%s/goals.txt", dir);
-  FILE *g = fopen(path, "w");
-  snprintf(path, sizeof path, "%s/eval.csv", dir);
-  FILE *csv = fopen(path, "w");
-  snprintf(path, sizeof path, "%s/eval.json", dir);
-  FILE *js = fopen(path, "w");
-  if (!g || !csv || !js) {
-    fprintf(stderr, "maml eval: cannot write in %s: %s\n", dir, strerror(errno));
+  char g_path[PATH_LEN + 32], csv_path[PATH_LEN + 32], js_path[PATH_LEN + 32], text[128];
+  FILE *g = create_in(dir, "goals.txt", g_path, sizeof g_path);
+  FILE *csv = g ? create_in(dir, "eval.csv", csv_path, sizeof csv_path) : NULL;
+  FILE *js = csv ? create_in(dir, "eval.json", js_path, sizeof js_path) : NULL;
+  if (!js) {
     if (g) fclose(g);
     if (csv) fclose(csv);
-    if (js) fclose(js);
     return 0;
   }
   fprintf(g, "# %s goals, one per line (maml eval --goals-file)\n", f->name);
@@ -265,25 +276,9 @@ static int write_results(const char *dir, const maml_env_family *f, const entry 
     fprintf(js, "]}");
   }
   fprintf(js, "]}\n");
-  int ok = !ferror(g) && !ferror(csv) && !ferror(js);
-  ok &= fclose(g) == 0, ok &= fclose(csv) == 0, ok &= fclose(js) == 0;
-  if (!ok) fprintf(stderr, "maml eval: writing the results in %s failed\n", dir);
-  return ok;
-}
-
-/* dir/name created for writing (its path in path); NULL after a message */
-static FILE *create_in(const char *dir, const char *name, char *path, size_t n) {
-  snprintf(path, n, "%s/%s", dir, name);
-  FILE *f = fopen(path, "w");
-  if (!f) fprintf(stderr, "maml eval: cannot write %s: %s\n", path, strerror(errno));
-  return f;
-}
-
-/* close f; 0 after a message if writing or closing it failed */
-static int close_written(FILE *f, const char *path) {
-  int ok = !ferror(f);
-  ok &= fclose(f) == 0;
-  if (!ok) fprintf(stderr, "maml eval: writing %s failed\n", path);
+  int ok = close_written(g, g_path);
+  ok &= close_written(csv, csv_path);
+  ok &= close_written(js, js_path);
   return ok;
 }
 
