@@ -319,14 +319,11 @@ static void group_goals(const maml_env_family *f, const double *goals, int n_goa
 /* mean and standard error of ret (one return per goal) over the goals of group k */
 static void group_mean_stderr(const goal_groups *g, int k, const double *ret, int n_goals,
                               double *mean, double *se) {
-  double s = 0, s2 = 0;
-  int n = g->count[k];
+  double x[MAX_GOALS];
+  int n = 0;
   for (int i = 0; i < n_goals; i++)
-    if (g->group[i] == k) s += ret[i];
-  *mean = s / n;
-  for (int i = 0; i < n_goals; i++)
-    if (g->group[i] == k) s2 += (ret[i] - *mean) * (ret[i] - *mean);
-  *se = n > 1 ? sqrt(s2 / (n - 1) / n) : 0.0;
+    if (g->group[i] == k) x[n++] = ret[i];
+  mean_stderr(x, n, mean, se);
 }
 
 static int write_groups(const char *dir, const entry *es, int n_pol, const goal_groups *g,
@@ -411,12 +408,10 @@ static void print_groups(const entry *es, int n_pol, const goal_groups *g, int n
 static void paired(const entry *a, const entry *b, int k, int n_goals, double *mean, double *se,
                    int *ahead) {
   const double *x = a->returns + (size_t)k * n_goals, *y = b->returns + (size_t)k * n_goals;
-  double s = 0, s2 = 0;
+  double d[MAX_GOALS];
   *ahead = 0;
-  for (int i = 0; i < n_goals; i++) s += x[i] - y[i], *ahead += x[i] > y[i];
-  *mean = s / n_goals;
-  for (int i = 0; i < n_goals; i++) s2 += (x[i] - y[i] - *mean) * (x[i] - y[i] - *mean);
-  *se = n_goals > 1 ? sqrt(s2 / (n_goals - 1) / n_goals) : 0.0;
+  for (int i = 0; i < n_goals; i++) d[i] = x[i] - y[i], *ahead += x[i] > y[i];
+  mean_stderr(d, n_goals, mean, se);
 }
 
 /* the policies the first one is compared with: the others, oracles excepted (they take no
