@@ -112,7 +112,7 @@ int cmd_plot(int argc, char **argv) {
           "set datafile separator ','\n"
           "set title 'meta-training: %s' noenhanced\n"
           "set xlabel 'meta-iteration'\nset ylabel 'mean episode return'\n"
-          "set key bottom right\nset grid\n"
+          "set key below\nset grid\n"
           "plot '%s' using 1:2 every ::1 with lines lw 2 title 'before adaptation', "
           "'%s' using 1:3 every ::1 with lines lw 2 title 'after adaptation'\n",
           dir, csv, csv);
