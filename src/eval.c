@@ -36,15 +36,34 @@ typedef struct {
   const maml_eval_params *ep;
   maml_task_batch *batches;
   maml_real *thetas; /* (goals, n_params) each goal's adapted parameters */
+  int *diverged;     /* (goals) the step goal i diverged at, or -1 */
   worker *workers;
   double step_size;
   int lo;            /* this rank's first goal */
 } job;
 
-/* one policy-gradient step on goal i's batch */
+static int all_finite(const maml_real *x, size_t n) {
+  for (size_t k = 0; k < n; k++)
+    if (!isfinite(x[k])) return 0;
+  return 1;
+}
+
+/* 1 when a step that happened holds a non-finite observation, action or reward */
+static int batch_finite(const maml_task_batch *b) {
+  size_t rows = (size_t)b->episodes * b->horizon;
+  for (size_t r = 0; r < rows; r++)
+    if (b->mask[r] != 0 && (!isfinite(b->reward[r]) ||
+                            !all_finite(b->obs + r * b->obs_dim, (size_t)b->obs_dim) ||
+                            !all_finite(b->act + r * b->act_dim, (size_t)b->act_dim)))
+      return 0;
+  return 1;
+}
+
+/* one policy-gradient step on goal i's batch (none once the goal diverged) */
 static void adapt_goal(void *ctx, int job_index, int wid) {
   job *j = ctx;
   int i = j->lo + job_index;
+  if (j->diverged[i] >= 0) return;
   worker *w = &j->workers[wid];
   const maml_task_batch *b = &j->batches[i];
   const maml_policy *p = j->p;
@@ -59,12 +78,24 @@ static void adapt_goal(void *ctx, int job_index, int wid) {
     theta[k] = (maml_real)(theta[k] - j->step_size * w->grad[k]);
 }
 
+/* Goal i's step k (its parameters after k steps, then the batch sampled with them): marks
+ * the goal diverged at k when either holds a non-finite number; its return, NaN then. */
+static double step_return(job *j, int i, int k) {
+  const maml_task_batch *b = &j->batches[i];
+  if (j->diverged[i] < 0 &&
+      (!all_finite(j->thetas + (size_t)i * j->p->n_params, j->p->n_params) || !batch_finite(b)))
+    j->diverged[i] = k;
+  if (j->diverged[i] >= 0) return NAN;
+  return maml_mean_episode_return(b->reward, b->mask, b->episodes, b->horizon);
+}
+
 /* maml_evaluate's protocol; thetas (steps + 1, n_goals, n_params) may be NULL, else it
- * receives the parameters each step's batch was sampled with */
+ * receives the parameters each step's batch was sampled with; diverged (n_goals) may be
+ * NULL */
 static maml_status evaluate(const maml_env_world *world, const maml_policy *p,
                             const maml_real *theta, int n_goals, const double *goals,
                             const maml_eval_params *ep, maml_pool *pool, double *returns,
-                            maml_real *thetas, char *err, size_t err_sz) {
+                            int *diverged, maml_real *thetas, char *err, size_t err_sz) {
   if (n_goals < 1 || ep->episodes < 1 || ep->steps < 0 || ep->horizon < 1 ||
       ep->horizon > world->family->horizon || !(ep->alpha > 0))
     return maml_fail(err, err_sz, MAML_ERR_ARG,
@@ -76,13 +107,16 @@ static maml_status evaluate(const maml_env_world *world, const maml_policy *p,
   maml_comm_split(ep->comm, n_goals, &lo, &hi);
   size_t n = p->n_params, rows = (size_t)ep->episodes * ep->horizon;
   job j = {.p = p, .ep = ep, .lo = lo};
-  double *per_goal = calloc((size_t)n_goals * S, sizeof *per_goal); /* (goals, steps + 1) */
+  /* (goals, steps + 2): each step's return, then the step the goal diverged at (or -1) */
+  double *per_goal = calloc((size_t)n_goals * (S + 1), sizeof *per_goal);
   maml_sampler *sampler = NULL;
   const maml_real **ptrs = calloc((size_t)n_goals, sizeof *ptrs);
   j.batches = calloc((size_t)n_goals, sizeof *j.batches);
   j.thetas = malloc((size_t)n_goals * n * sizeof(maml_real));
+  j.diverged = malloc((size_t)n_goals * sizeof *j.diverged);
   j.workers = calloc((size_t)threads, sizeof *j.workers);
-  int ok = ptrs && j.batches && j.thetas && j.workers && per_goal;
+  int ok = ptrs && j.batches && j.thetas && j.diverged && j.workers && per_goal;
+  for (int i = 0; ok && i < n_goals; i++) j.diverged[i] = -1;
   for (int i = lo; ok && i < hi; i++)
     ok = maml_task_batch_alloc(&j.batches[i], ep->episodes, ep->horizon, world->obs_dim,
                                world->family->act_dim) == MAML_OK;
@@ -108,25 +142,29 @@ static maml_status evaluate(const maml_env_world *world, const maml_policy *p,
                                 err_sz);
     if (st != MAML_OK) break;
     double sum = 0;
+    int finite = 0;
     for (int i = lo; i < hi; i++) {
-      const maml_task_batch *b = &j.batches[i];
-      per_goal[(size_t)i * S + k] =
-          maml_mean_episode_return(b->reward, b->mask, b->episodes, b->horizon);
-      sum += per_goal[(size_t)i * S + k];
+      double r = per_goal[(size_t)i * (S + 1) + k] = step_return(&j, i, k);
+      if (isfinite(r)) sum += r, finite++;
     }
     if (thetas)
       memcpy(thetas + (size_t)k * n_goals * n, j.thetas, (size_t)n_goals * n * sizeof(maml_real));
-    if (ep->progress) ep->progress(ep->progress_ctx, k, hi > lo ? sum / (hi - lo) : 0.0);
+    if (ep->progress)
+      ep->progress(ep->progress_ctx, k, finite ? sum / finite : hi > lo ? NAN : 0.0);
     if (k == ep->steps) break;
     j.step_size = k == 0 ? ep->alpha : ep->alpha / 2;
     maml_pool_run(pool, hi - lo, adapt_goal, &j);
   }
+  for (int i = lo; st == MAML_OK && i < hi; i++) per_goal[(size_t)i * (S + 1) + S] = j.diverged[i];
   /* every rank gets every goal's returns */
   if (st == MAML_OK)
-    st = maml_comm_gather_items(ep->comm, per_goal, (size_t)S * sizeof *per_goal, n_goals, err,
-                                err_sz);
-  for (int i = 0; st == MAML_OK && i < n_goals; i++)
-    for (int k = 0; k < S; k++) returns[(size_t)k * n_goals + i] = per_goal[(size_t)i * S + k];
+    st = maml_comm_gather_items(ep->comm, per_goal, (size_t)(S + 1) * sizeof *per_goal, n_goals,
+                                err, err_sz);
+  for (int i = 0; st == MAML_OK && i < n_goals; i++) {
+    const double *g = per_goal + (size_t)i * (S + 1);
+    for (int k = 0; k < S; k++) returns[(size_t)k * n_goals + i] = g[k];
+    if (diverged) diverged[i] = (int)g[S];
+  }
 
   maml_sampler_destroy(sampler);
   if (j.batches)
@@ -139,20 +177,21 @@ static maml_status evaluate(const maml_env_world *world, const maml_policy *p,
       maml_policy_cache_free(&wk->cache);
       free(wk->returns), free(wk->values), free(wk->adv), free(wk->grad);
     }
-  free(j.batches), free(j.thetas), free(j.workers), free(ptrs);
+  free(j.batches), free(j.thetas), free(j.diverged), free(j.workers), free(ptrs);
   return st;
 }
 
 maml_status maml_evaluate(const maml_env_world *world, const maml_policy *p,
                           const maml_real *theta, int n_goals, const double *goals,
                           const maml_eval_params *ep, maml_pool *pool, double *returns,
-                          char *err, size_t err_sz) {
-  return evaluate(world, p, theta, n_goals, goals, ep, pool, returns, NULL, err, err_sz);
+                          int *diverged, char *err, size_t err_sz) {
+  return evaluate(world, p, theta, n_goals, goals, ep, pool, returns, diverged, NULL, err,
+                  err_sz);
 }
 
 maml_status maml_eval_adapt(const maml_env_world *world, const maml_policy *p,
                             const maml_real *theta, const double *goal,
                             const maml_eval_params *ep, maml_pool *pool, maml_real *thetas,
                             double *returns, char *err, size_t err_sz) {
-  return evaluate(world, p, theta, 1, goal, ep, pool, returns, thetas, err, err_sz);
+  return evaluate(world, p, theta, 1, goal, ep, pool, returns, NULL, thetas, err, err_sz);
 }

@@ -6,7 +6,13 @@
  * ("1 step"); repeat with step size alpha / 2 for the later steps. Goal i's episodes at
  * step k come from the streams (seed, k, EVAL, i, e), and held-out goals from
  * (seed, 0, EVAL_TASKS, i): phases training never uses. Goals are independent and run on
- * the pool; results do not depend on the number of threads. */
+ * the pool; results do not depend on the number of threads.
+ *
+ * Divergence: a goal diverges at step k when its parameters after k steps (the starting
+ * parameters for k = 0) or the batch sampled with them (an observation, action or reward
+ * of a step that happened) hold a non-finite number. Its returns from step k on are NaN,
+ * never a number: a policy whose actions are NaN ends each episode after one step with a
+ * return near 0, which would pass for a good one. A diverged goal takes no more steps. */
 #ifndef MAML_EVAL_H
 #define MAML_EVAL_H
 
@@ -17,8 +23,9 @@
 #include "maml/pool.h"
 
 /* Hears that the batches of step k (k = 0..steps) have been sampled; mean_return is their
- * mean episode return over the goals (this rank's goals under MPI). Called on the thread
- * that called maml_evaluate or maml_eval_adapt. */
+ * mean episode return over the goals that have not diverged (this rank's goals under MPI;
+ * NaN when all of them diverged). Called on the thread that called maml_evaluate or
+ * maml_eval_adapt. */
 typedef void (*maml_eval_progress)(void *ctx, int step, double mean_return);
 
 typedef struct {
@@ -42,17 +49,19 @@ void maml_eval_goals(const maml_env_family *f, uint64_t seed, int sweep, int n, 
 void maml_eval_goals_at(const maml_env_family *f, uint64_t seed, int i, double *goal);
 
 /* Evaluate theta (a policy for world's observation) on n_goals goals (n x MAML_TASK_MAX).
- * returns[k * n_goals + i]: the mean episode return on goal i after k steps, k = 0..steps.
- * Allocates its sampler and batches here. */
+ * returns[k * n_goals + i]: the mean episode return on goal i after k steps, k = 0..steps,
+ * NaN from the step the goal diverged at on. diverged (n_goals numbers, or NULL): the step
+ * goal i diverged at, -1 when it did not. Every rank gets every goal's numbers. Allocates
+ * its sampler and batches here. */
 maml_status maml_evaluate(const maml_env_world *world, const maml_policy *p,
                           const maml_real *theta, int n_goals, const double *goals,
                           const maml_eval_params *ep, maml_pool *pool, double *returns,
-                          char *err, size_t err_sz);
+                          int *diverged, char *err, size_t err_sz);
 
 /* One goal's adaptation, step by step, exactly as maml_evaluate runs it on a list that
  * holds only this goal (same streams, same numbers): thetas (steps + 1, n_params) receives
  * the parameters after 0..steps steps, returns (steps + 1) the mean episode return of the
- * batch sampled with each. For the viewer, which shows the policy
+ * batch sampled with each (NaN once the goal diverged). For the viewer, which shows the policy
  * after any number of steps. Allocates its sampler and batches here. */
 maml_status maml_eval_adapt(const maml_env_world *world, const maml_policy *p,
                             const maml_real *theta, const double *goal,

@@ -26,10 +26,13 @@ typedef struct {
   maml_policy policy;
   maml_real *theta;        /* (policy.n_params), malloc'ed */
   double alpha;            /* the run's inner step size for a MAML run, else 0 */
+  long long iteration;     /* meta-updates applied to theta (the checkpoint's iteration) */
 } cmd_policy;
 
 /* The checkpoint a command-line path names: the file itself, or a run directory's
- * best.ckpt (latest.ckpt when it has no best). 0 when the path is too long for n. */
+ * best.ckpt (latest.ckpt when it has no best.ckpt), the rule of `maml eval` and `maml
+ * view` (`maml info` shows a run's latest.ckpt and names its best.ckpt). 0 when the path
+ * is too long for n. */
 int cmd_checkpoint_path(const char *arg, char *path, size_t n);
 
 /* Load a checkpoint's policy: 1 on success, else 0 and a message in err. */

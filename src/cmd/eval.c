@@ -1,11 +1,13 @@
 /* `maml eval`: few-shot adaptation on held-out goals, several policies on the same goals. */
 #include <errno.h>
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cmd.h"
 #include "maml/comm.h"
@@ -16,7 +18,9 @@
 
 #define MAX_POLICIES 16
 #define MAX_GOALS 10000
+#define MAX_SWEEP 16
 #define PATH_LEN 4096
+#define NAME_LEN 63 /* a policy name's characters, at most */
 
 static void eval_usage(FILE *out) {
   fprintf(out,
@@ -24,6 +28,7 @@ static void eval_usage(FILE *out) {
           "                 [--env FAMILY] [--goals N | --goal G ... | --goals-file FILE]\n"
           "                 [--steps K] [--episodes N] [--alpha A] [--sweep-alpha LIST]\n"
           "                 [--sweep-goals N] [--seed S] [--threads N]\n"
+          "                 [--random-hidden W,W,...] [--random-activation relu|tanh]\n"
           "                 [--out DIR] [--assets DIR]\n"
           "\n"
           "Evaluate few-shot adaptation on held-out goals (the MAML paper's protocol): per\n"
@@ -32,44 +37,81 @@ static void eval_usage(FILE *out) {
           "policy sees the same goals and the same random streams. Under `mpirun -np N`\n"
           "the ranks split the goals; the results are the same.\n"
           "\n"
+          "A goal diverges at the step where its parameters, or its episodes' observations,\n"
+          "actions or rewards, hold a non-finite number (NaN, inf): from then on it has no\n"
+          "return. The tables and files count the diverged goals and average the others\n"
+          "only; where every goal diverged they read \"diverged\" (empty in the CSV files,\n"
+          "null in eval.json).\n");
+  fprintf(out,
+          "\n"
           "options:\n"
-          "  --policy NAME=PATH[@ALPHA]  a checkpoint (or a run directory: its best.ckpt);\n"
-          "                     ALPHA defaults to the run's inner step size for MAML runs,\n"
-          "                     else --alpha. `random` is a freshly initialised policy.\n"
+          "  --policy NAME=PATH[@ALPHA]  a checkpoint, or a run directory: its best.ckpt,\n"
+          "                     else its latest.ckpt (as `maml view` reads it; `maml info`\n"
+          "                     shows latest.ckpt). NAME: 1 to 63 letters, digits and\n"
+          "                     - _ . +, each policy its own. A last @ followed by a number\n"
+          "                     gives ALPHA; any other @ is part of PATH (a file whose name\n"
+          "                     ends in @NUMBER: add an @ALPHA). ALPHA defaults to the\n"
+          "                     run's inner step size for MAML runs, else --alpha.\n"
+          "                     `random` is a freshly initialised policy (once).\n"
           "                     An oracle checkpoint is evaluated without adaptation.\n"
           "  --env FAMILY       the family (default: the checkpoints')\n"
           "  --goals N          N held-out goals from the evaluation stream (default 40)\n"
-          "  --goal G           an explicit goal (repeatable; `maml envs` shows the syntax)\n"
-          "  --goals-file FILE  explicit goals, one per line\n"
+          "  --goal G           an explicit goal (repeatable, at most 10000; `maml envs`\n"
+          "                     shows the syntax)\n"
+          "  --goals-file FILE  explicit goals, one per line (blank lines and # comments\n"
+          "                     skipped; lines of any length)\n"
           "  --steps K          adaptation steps (default 3; nav2d 4)\n"
           "  --episodes N       episodes per goal and step (default 20; nav2d, ant-dir 40)\n"
           "  --alpha A          step size of policies without their own (default 0.1)\n"
           "  --sweep-alpha LIST try these step sizes (e.g. 0.02,0.05,0.1,0.2) for each policy\n"
           "                     without @ALPHA on separate goals (--sweep-goals, default\n"
-          "                     10) and keep the best return after the last step\n"
+          "                     10) and keep the best return after the last step among\n"
+          "                     those that diverged on none of them (none left: exit 1)\n"
           "  --seed S           evaluation seed (default 1): goals and episodes\n"
           "  --threads N        worker threads (default: all cores); results do not change\n"
+          "  --random-hidden W,W,...  the random policy's hidden layers (none: linear);\n"
+          "                     default: the checkpoints' (they must agree), else 100,100\n"
+          "  --random-activation relu|tanh  its nonlinearity (default: the checkpoints',\n"
+          "                     else relu)\n"
           "  --out DIR          where to write eval.csv, eval.json, goals.txt; with two or\n"
           "                     more policies eval-paired.csv (the first policy minus each\n"
           "                     other, goal by goal); when goals repeat (the two directions\n"
           "                     of cheetah-dir, ant-dir) eval-by-goal.csv. Both are also\n"
-          "                     printed as tables.\n"
-          "                     (default runs/eval-FAMILY-DATE-TIME)\n"
+          "                     printed as tables. An existing DIR keeps its other files,\n"
+          "                     but this command's own (those and eval.png, eval.svg) are\n"
+          "                     removed before the new ones are written, with a note on\n"
+          "                     stderr. Default: a new runs/eval-FAMILY-DATE-TIME (-2, -3\n"
+          "                     ... added when taken; never shared by two evaluations).\n"
           "  --assets DIR       look for the MJCF models in DIR only\n"
           "  -h, --help         print this message\n");
+  fprintf(out,
+          "\n"
+          "The tables, eval.csv and eval.json name each policy's checkpoint file and its\n"
+          "iteration (meta-updates applied), and its network. When stdout goes away\n"
+          "(`maml eval ... | head`) the evaluation goes on, writes its files and exits 0,\n"
+          "with a note on stderr.\n");
 }
 
 typedef struct {
-  char name[64];
-  char path[PATH_LEN]; /* "" for random */
+  char name[NAME_LEN + 1];
+  char path[PATH_LEN]; /* the checkpoint file; "" for random */
+  long long iteration; /* the checkpoint's (meta-updates applied); -1 for random */
   double alpha;        /* 0: not given */
   int alpha_given;     /* set with @ALPHA: not swept */
   int oracle;
   maml_policy policy;
   maml_real *theta;
-  double *returns;     /* (steps + 1, goals) */
+  double *returns;     /* (steps + 1, goals), NaN from the step a goal diverged at on */
+  int *diverged;       /* (goals) the step each goal diverged at, -1: it did not */
   int steps;           /* steps evaluated (0 for the oracle) */
 } entry;
+
+/* the random policy's network, and where it came from */
+typedef struct {
+  int n_hidden, hidden[MAML_MAX_HIDDEN];
+  maml_activation activation;
+  char from[96];
+} net_shape;
 
 static int parse_long(const char *opt, const char *v, long lo, long hi, long *out) {
   return cmd_parse_long("maml eval", opt, v, lo, hi, out);
@@ -80,32 +122,65 @@ static int parse_alpha(const char *opt, const char *v, double *out) {
   return cmd_parse_double("maml eval", opt, v, 0, 100, out);
 }
 
+/* 1 to NAME_LEN letters, digits and - _ . +: a CSV field and a JSON string as it is */
+static int valid_name(const char *s) {
+  size_t n = strlen(s);
+  if (n < 1 || n > NAME_LEN) return 0;
+  for (; *s; s++) {
+    char c = *s;
+    if (!(c >= 'a' && c <= 'z') && !(c >= 'A' && c <= 'Z') && !(c >= '0' && c <= '9') &&
+        !strchr("-_.+", c))
+      return 0;
+  }
+  return 1;
+}
+
+/* the text after buf's last '@' is a step size when it reads as a number (then cut off),
+ * else part of the path; 0 after a message when it is a number out of range */
+static int split_alpha(char *buf, entry *e) {
+  char *at = strrchr(buf, '@'), *end;
+  if (!at) return 1;
+  strtod(at + 1, &end);
+  if (end == at + 1 || *end) return 1;
+  *at = '\0';
+  if (!parse_alpha("--policy", at + 1, &e->alpha)) return 0;
+  e->alpha_given = 1;
+  return 1;
+}
+
 /* NAME=PATH[@ALPHA] or random[@ALPHA] */
 static int parse_policy(const char *arg, entry *e) {
   memset(e, 0, sizeof *e);
+  e->iteration = -1;
   char buf[PATH_LEN + 128];
   if (snprintf(buf, sizeof buf, "%s", arg) >= (int)sizeof buf) {
-    fprintf(stderr, "maml eval: --policy: too long\n");
+    fprintf(stderr, "maml eval: --policy: longer than %d characters\n", (int)sizeof buf - 1);
     return 0;
   }
-  char *at = strrchr(buf, '@');
-  if (at) {
-    *at = '\0';
-    if (!parse_alpha("--policy", at + 1, &e->alpha)) return 0;
-    e->alpha_given = 1;
-  }
+  if (!split_alpha(buf, e)) return 0;
   char *eq = strchr(buf, '=');
   if (!eq) {
     if (strcmp(buf, "random") != 0) {
-      fprintf(stderr, "maml eval: --policy '%s': expected NAME=CHECKPOINT or random\n", arg);
+      fprintf(stderr, "maml eval: --policy '%s': expected NAME=CHECKPOINT[@ALPHA] or "
+              "random[@ALPHA]\n", arg);
       return 0;
     }
     snprintf(e->name, sizeof e->name, "random");
     return 1;
   }
   *eq = '\0';
-  if (!buf[0] || strlen(buf) >= sizeof e->name || !eq[1]) {
-    fprintf(stderr, "maml eval: --policy '%s': expected NAME=CHECKPOINT with a short name\n", arg);
+  if (!valid_name(buf)) {
+    fprintf(stderr, "maml eval: --policy '%s': the name '%s' is not 1 to %d letters, digits "
+            "and - _ . +\n", arg, buf, NAME_LEN);
+    return 0;
+  }
+  if (!strcmp(buf, "random")) {
+    fprintf(stderr, "maml eval: --policy '%s': the name random is the fresh policy's "
+            "(--policy random): name the checkpoint otherwise\n", arg);
+    return 0;
+  }
+  if (!eq[1]) {
+    fprintf(stderr, "maml eval: --policy '%s': no checkpoint after '='\n", arg);
     return 0;
   }
   memcpy(e->name, buf, strlen(buf) + 1);
@@ -113,6 +188,24 @@ static int parse_policy(const char *arg, entry *e) {
     fprintf(stderr, "maml eval: --policy '%s': path too long\n", arg);
     return 0;
   }
+  return 1;
+}
+
+/* parse_policy into es[*n], refusing a name already given */
+static int add_policy(const char *arg, entry *es, int *n) {
+  if (*n == MAX_POLICIES) {
+    fprintf(stderr, "maml eval: at most %d policies\n", MAX_POLICIES);
+    return 0;
+  }
+  entry *e = &es[*n];
+  if (!parse_policy(arg, e)) return 0;
+  for (int p = 0; p < *n; p++)
+    if (!strcmp(es[p].name, e->name)) {
+      fprintf(stderr, "maml eval: two policies are named '%s': give each --policy its own "
+              "NAME (random only once)\n", e->name);
+      return 0;
+    }
+  (*n)++;
   return 1;
 }
 
@@ -134,7 +227,94 @@ static int load_policy(entry *e, char *env, double default_alpha) {
   e->policy = cp.policy;
   e->theta = cp.theta;
   e->oracle = cp.oracle;
+  e->iteration = cp.iteration;
   if (!e->alpha) e->alpha = cp.alpha > 0 ? cp.alpha : default_alpha;
+  return 1;
+}
+
+/* "16-16 relu", "linear": a policy's hidden layers */
+static void format_layers(int n_hidden, const int *hidden, maml_activation a, char *out,
+                          size_t n) {
+  size_t len = 0;
+  out[0] = '\0';
+  for (int l = 0; l < n_hidden && len < n; l++)
+    len += (size_t)snprintf(out + len, n - len, "%s%d", l ? "-" : "", hidden[l]);
+  if (len < n)
+    snprintf(out + len, n - len, "%s", !n_hidden ? "linear" : a == MAML_ACT_TANH ? " tanh" : " relu");
+}
+
+/* "20-16-16-6 relu": a policy's whole network */
+static void format_network(const maml_policy *p, char *out, size_t n) {
+  int k = snprintf(out, n, "%d-", p->obs_dim);
+  for (int l = 0; l < p->n_hidden && k > 0 && (size_t)k < n; l++)
+    k += snprintf(out + k, n - k, "%d-", p->hidden[l]);
+  if (k > 0 && (size_t)k < n)
+    snprintf(out + k, n - k, "%d %s", p->act_dim,
+             p->activation == MAML_ACT_TANH ? "tanh" : "relu");
+}
+
+static int same_layers(const maml_policy *a, const maml_policy *b) {
+  if (a->n_hidden != b->n_hidden) return 0;
+  for (int l = 0; l < a->n_hidden; l++)
+    if (a->hidden[l] != b->hidden[l]) return 0;
+  return 1;
+}
+
+/* The random policy's shape: --random-hidden and --random-activation where given, else
+ * the checkpoints' (which must agree), else the paper's 100-100 relu. 0 after a message. */
+static int random_shape(const entry *es, int n_pol, const maml_config *given, int hidden_given,
+                        int act_given, net_shape *s) {
+  const entry *c0 = NULL;
+  for (int p = 0; p < n_pol && !c0; p++)
+    if (es[p].path[0]) c0 = &es[p];
+  for (int p = 0; c0 && p < n_pol; p++) {
+    const entry *e = &es[p];
+    if (!e->path[0]) continue;
+    if (!hidden_given && !same_layers(&c0->policy, &e->policy)) {
+      char a[160], b[160];
+      format_layers(c0->policy.n_hidden, c0->policy.hidden, c0->policy.activation, a, sizeof a);
+      format_layers(e->policy.n_hidden, e->policy.hidden, e->policy.activation, b, sizeof b);
+      fprintf(stderr, "maml eval: policies %s (%s) and %s (%s) have different hidden layers: "
+              "give the random policy's with --random-hidden W,W,...\n", c0->name, a, e->name, b);
+      return 0;
+    }
+    if (!act_given && c0->policy.activation != e->policy.activation) {
+      fprintf(stderr, "maml eval: policies %s and %s have different activations: give the "
+              "random policy's with --random-activation relu|tanh\n", c0->name, e->name);
+      return 0;
+    }
+  }
+  s->n_hidden = hidden_given ? given->n_hidden : c0 ? c0->policy.n_hidden : 2;
+  for (int l = 0; l < MAML_MAX_HIDDEN; l++)
+    s->hidden[l] = hidden_given ? given->hidden[l] : c0 ? c0->policy.hidden[l] : l < 2 ? 100 : 0;
+  s->activation = act_given ? given->activation : c0 ? c0->policy.activation : MAML_ACT_RELU;
+  if (hidden_given || act_given)
+    snprintf(s->from, sizeof s->from, "--random-%s", hidden_given ? "hidden" : "activation");
+  else if (c0)
+    snprintf(s->from, sizeof s->from, "the shape of %s's checkpoint", c0->name);
+  else
+    snprintf(s->from, sizeof s->from, "the paper's shape");
+  return 1;
+}
+
+/* the random policy e: a fresh network of shape s from the seed's initialisation stream */
+static int make_random(entry *e, const net_shape *s, int obs_dim, int act_dim, uint64_t seed,
+                       double alpha) {
+  char err[512];
+  if (maml_policy_init(&e->policy, obs_dim, act_dim, s->n_hidden, s->hidden, s->activation, 1.0,
+                       err, sizeof err) != MAML_OK) {
+    fprintf(stderr, "maml eval: random policy: %s\n", err);
+    return 0;
+  }
+  if (!(e->theta = malloc(e->policy.n_params * sizeof(maml_real)))) {
+    fprintf(stderr, "maml eval: out of memory for the random policy's %zu parameters\n",
+            e->policy.n_params);
+    return 0;
+  }
+  maml_rng rng;
+  maml_rng_init(&rng, seed, 0, MAML_PHASE_INIT, 0, 0);
+  maml_policy_init_params(&e->policy, e->theta, &rng);
+  if (!e->alpha) e->alpha = alpha;
   return 1;
 }
 
@@ -144,16 +324,17 @@ static int read_goals_file(const maml_env_family *f, const char *path, double *g
     fprintf(stderr, "maml eval: --goals-file %s: %s\n", path, strerror(errno));
     return 0;
   }
-  char line[512], err[512];
+  char *line = NULL, err[512];
+  size_t cap = 0;
   int lineno = 0, ok = 1;
-  while (ok && fgets(line, sizeof line, in)) {
+  while (ok && getline(&line, &cap, in) >= 0) { /* a line of any length */
     lineno++;
     line[strcspn(line, "\r\n")] = '\0';
     char *p = line;
     while (*p == ' ' || *p == '\t') p++;
     if (!*p || *p == '#') continue;
     if (*n >= MAX_GOALS) {
-      fprintf(stderr, "maml eval: %s: more than %d goals\n", path, MAX_GOALS);
+      fprintf(stderr, "maml eval: %s:%d: more than %d goals\n", path, lineno, MAX_GOALS);
       ok = 0;
     } else if (f->parse_task(p, goals + (size_t)*n * MAML_TASK_MAX, err, sizeof err) != MAML_OK) {
       fprintf(stderr, "maml eval: %s:%d: %s\n", path, lineno, err);
@@ -162,53 +343,138 @@ static int read_goals_file(const maml_env_family *f, const char *path, double *g
       (*n)++;
     }
   }
+  if (ok && ferror(in)) {
+    fprintf(stderr, "maml eval: --goals-file %s: reading failed after line %d: %s\n", path,
+            lineno, strerror(errno));
+    ok = 0;
+  }
+  free(line);
   fclose(in);
   return ok;
 }
 
+/* how many of the n goals diverged at step k or before */
+static int diverged_by(const int *diverged, int n, int k) {
+  int c = 0;
+  for (int i = 0; i < n; i++) c += diverged[i] >= 0 && diverged[i] <= k;
+  return c;
+}
+
 /* Set e->alpha to the step size of the list with the best mean return after the last step,
- * on the sweep's own goals and rollouts. */
+ * on the sweep's own goals and rollouts; a step size that diverged on any of them is out. */
 static int sweep_alpha(const maml_env_world *w, entry *e, const maml_eval_params *ep,
                        const double *alphas, int n, int n_goals, maml_pool *pool) {
   double *goals = malloc((size_t)n_goals * MAML_TASK_MAX * sizeof(double));
   double *ret = malloc((size_t)(ep->steps + 1) * n_goals * sizeof(double));
+  int *div = malloc((size_t)n_goals * sizeof *div);
   char err[1024];
-  int ok = goals && ret;
+  int ok = goals && ret && div, found = 0;
+  if (!ok) fprintf(stderr, "maml eval: out of memory for the step-size sweep\n");
   if (ok) maml_eval_goals(w->family, ep->seed, 1, n_goals, goals);
   double best = -INFINITY;
-  printf("  %s: step-size sweep on %d other goals:", e->name, n_goals);
+  if (ok) printf("  %s: step-size sweep on %d other goals:", e->name, n_goals);
   for (int k = 0; ok && k < n; k++) {
     maml_eval_params pe = *ep;
     pe.alpha = alphas[k], pe.sweep = 1;
-    if (maml_evaluate(w, &e->policy, e->theta, n_goals, goals, &pe, pool, ret, err, sizeof err)) {
+    if (maml_evaluate(w, &e->policy, e->theta, n_goals, goals, &pe, pool, ret, div, err,
+                      sizeof err)) {
       fprintf(stderr, "\nmaml eval: sweep of %s: %s\n", e->name, err);
       ok = 0;
       break;
+    }
+    int bad = diverged_by(div, n_goals, ep->steps);
+    if (bad) {
+      printf(" %g -> diverged on %d", alphas[k], bad);
+      continue;
     }
     double s = 0;
     for (int i = 0; i < n_goals; i++) s += ret[(size_t)ep->steps * n_goals + i];
     s /= n_goals;
     printf(" %g -> %.2f", alphas[k], s);
-    if (s > best) best = s, e->alpha = alphas[k];
+    if (!found || s > best) best = s, e->alpha = alphas[k], found = 1;
   }
-  if (ok) printf("; using %g\n", e->alpha);
-  free(goals), free(ret);
+  if (ok && found) printf("; using %g\n", e->alpha);
+  if (ok && !found) {
+    printf("\n");
+    fprintf(stderr, "maml eval: sweep of %s: every step size diverged (non-finite parameters "
+            "or actions) on some of the %d sweep goals: try smaller ones\n", e->name, n_goals);
+    ok = 0;
+  }
+  free(goals), free(ret), free(div);
   return ok;
 }
 
 /* the progress line of one policy's evaluation: each step's mean return as its batches come */
 static void print_step(void *ctx, int step, double mean_return) {
   (void)ctx;
-  printf(" %s%d: %.1f", step ? "" : "step ", step, mean_return);
+  if (isnan(mean_return))
+    printf(" %s%d: diverged", step ? "" : "step ", step);
+  else
+    printf(" %s%d: %.1f", step ? "" : "step ", step, mean_return);
   fflush(stdout);
 }
 
-static void mean_stderr(const double *x, int n, double *mean, double *se) {
+/* Mean and standard error of the finite numbers among x[0 .. n) (the goals that did not
+ * diverge); returns how many they are (0: the mean is NaN). */
+static int finite_mean(const double *x, int n, double *mean, double *se) {
   double s = 0, s2 = 0;
-  for (int i = 0; i < n; i++) s += x[i];
-  *mean = s / n;
-  for (int i = 0; i < n; i++) s2 += (x[i] - *mean) * (x[i] - *mean);
-  *se = n > 1 ? sqrt(s2 / (n - 1) / n) : 0.0;
+  int m = 0;
+  for (int i = 0; i < n; i++)
+    if (isfinite(x[i])) s += x[i], m++;
+  *mean = m ? s / m : NAN;
+  for (int i = 0; i < n; i++)
+    if (isfinite(x[i])) s2 += (x[i] - *mean) * (x[i] - *mean);
+  *se = m > 1 ? sqrt(s2 / (m - 1) / m) : 0.0;
+  return m;
+}
+
+/* a table cell: mean +- standard error, or "diverged" when no goal is left */
+static void print_cell(double m, double se, int used) {
+  if (used)
+    printf("   %9.2f +- %5.2f", m, se);
+  else
+    printf("   %18s", "diverged");
+}
+
+/* a number of the CSV files: empty when there is none */
+static void csv_number(FILE *f, double x) {
+  if (isfinite(x)) fprintf(f, "%.9g", x);
+}
+
+/* a CSV field, quoted when it holds a comma, a quote or a line break */
+static void csv_text(FILE *f, const char *s) {
+  if (!strpbrk(s, ",\"\r\n")) {
+    fputs(s, f);
+    return;
+  }
+  fputc('"', f);
+  for (; *s; s++) {
+    if (*s == '"') fputc('"', f);
+    fputc(*s, f);
+  }
+  fputc('"', f);
+}
+
+/* a JSON number, null when not finite */
+static void json_number(FILE *f, double x) {
+  if (isfinite(x))
+    fprintf(f, "%.9g", x);
+  else
+    fputs("null", f);
+}
+
+static void json_text(FILE *f, const char *s) {
+  fputc('"', f);
+  for (; *s; s++) {
+    unsigned char c = (unsigned char)*s;
+    if (c == '"' || c == '\\')
+      fprintf(f, "\\%c", c);
+    else if (c < 0x20)
+      fprintf(f, "\\u%04x", c);
+    else
+      fputc(c, f);
+  }
+  fputc('"', f);
 }
 
 /* dir/name created for writing (its path in path); NULL after a message */
@@ -225,6 +491,77 @@ static int close_written(FILE *f, const char *path) {
   ok &= fclose(f) == 0;
   if (!ok) fprintf(stderr, "maml eval: writing %s failed\n", path);
   return ok;
+}
+
+/* the checkpoint a policy's parameters come from, as the files name it */
+static const char *source_of(const entry *e) { return e->path[0] ? e->path : "random"; }
+
+static void write_policy_json(FILE *js, const entry *e, int n_goals) {
+  char net[256];
+  format_network(&e->policy, net, sizeof net);
+  fprintf(js, "{\"name\":\"%s\",\"checkpoint\":", e->name);
+  json_text(js, source_of(e));
+  fprintf(js, ",\"iteration\":");
+  if (e->path[0])
+    fprintf(js, "%lld", e->iteration);
+  else
+    fputs("null", js);
+  fprintf(js, ",\"network\":\"%s\",\"alpha\":", net);
+  if (e->oracle)
+    fputs("null", js);
+  else
+    fprintf(js, "%.9g", e->alpha);
+  fprintf(js, ",\"oracle\":%s", e->oracle ? "true" : "false");
+  static const char *const keys[] = {"mean", "stderr", "goals_in_mean", "diverged"};
+  for (int q = 0; q < 4; q++) {
+    fprintf(js, ",\"%s\":[", keys[q]);
+    for (int k = 0; k <= e->steps; k++) {
+      double m, se;
+      int used = finite_mean(e->returns + (size_t)k * n_goals, n_goals, &m, &se);
+      fputs(k ? "," : "", js);
+      if (q < 2)
+        json_number(js, q ? (used ? se : NAN) : m);
+      else
+        fprintf(js, "%d", q == 2 ? used : n_goals - used);
+    }
+    fputs("]", js);
+  }
+  fprintf(js, ",\"diverged_at\":[");
+  for (int i = 0; i < n_goals; i++) {
+    fputs(i ? "," : "", js);
+    if (e->diverged[i] >= 0)
+      fprintf(js, "%d", e->diverged[i]);
+    else
+      fputs("null", js);
+  }
+  fprintf(js, "],\"per_goal\":[");
+  for (int k = 0; k <= e->steps; k++) {
+    fprintf(js, "%s[", k ? "," : "");
+    for (int i = 0; i < n_goals; i++) {
+      fputs(i ? "," : "", js);
+      json_number(js, e->returns[(size_t)k * n_goals + i]);
+    }
+    fprintf(js, "]");
+  }
+  fprintf(js, "]}");
+}
+
+static void write_policy_csv(FILE *csv, const entry *e, int n_goals) {
+  char alpha[32] = "";  // an oracle takes no step: no step size (empty in CSV, null in JSON)
+  if (!e->oracle) snprintf(alpha, sizeof alpha, "%.9g", e->alpha);
+  for (int k = 0; k <= e->steps; k++) {
+    double m, se;
+    int used = finite_mean(e->returns + (size_t)k * n_goals, n_goals, &m, &se);
+    fprintf(csv, "%s,%s,%d,", e->name, alpha, k);
+    csv_number(csv, m);
+    fputc(',', csv);
+    csv_number(csv, used ? se : NAN);
+    fprintf(csv, ",%d,%d,", used, n_goals - used);
+    csv_text(csv, source_of(e));
+    fputc(',', csv);
+    if (e->path[0]) fprintf(csv, "%lld", e->iteration);
+    fputc('\n', csv);
+  }
 }
 
 static int write_results(const char *dir, const maml_env_family *f, const entry *es, int n_pol,
@@ -247,33 +584,11 @@ static int write_results(const char *dir, const maml_env_family *f, const entry 
     fprintf(js, "%s\"%s\"", i ? "," : "", text);
   }
   fprintf(js, "],\"policies\":[");
-  fprintf(csv, "policy,alpha,steps,mean_return,stderr,goals\n");
+  fprintf(csv, "policy,alpha,steps,mean_return,stderr,goals,diverged,checkpoint,iteration\n");
   for (int p = 0; p < n_pol; p++) {
-    const entry *e = &es[p];
-    char alpha[32] = "";  // an oracle takes no step: no step size (empty in CSV, null in JSON)
-    if (!e->oracle) snprintf(alpha, sizeof alpha, "%.9g", e->alpha);
-    fprintf(js, "%s{\"name\":\"%s\",\"alpha\":%s,\"oracle\":%s,\"mean\":[", p ? "," : "",
-            e->name, e->oracle ? "null" : alpha, e->oracle ? "true" : "false");
-    for (int k = 0; k <= e->steps; k++) {
-      double m, se;
-      mean_stderr(e->returns + (size_t)k * n_goals, n_goals, &m, &se);
-      fprintf(csv, "%s,%s,%d,%.9g,%.9g,%d\n", e->name, alpha, k, m, se, n_goals);
-      fprintf(js, "%s%.9g", k ? "," : "", m);
-    }
-    fprintf(js, "],\"stderr\":[");
-    for (int k = 0; k <= e->steps; k++) {
-      double m, se;
-      mean_stderr(e->returns + (size_t)k * n_goals, n_goals, &m, &se);
-      fprintf(js, "%s%.9g", k ? "," : "", se);
-    }
-    fprintf(js, "],\"per_goal\":[");
-    for (int k = 0; k <= e->steps; k++) {
-      fprintf(js, "%s[", k ? "," : "");
-      for (int i = 0; i < n_goals; i++)
-        fprintf(js, "%s%.9g", i ? "," : "", e->returns[(size_t)k * n_goals + i]);
-      fprintf(js, "]");
-    }
-    fprintf(js, "]}");
+    fputs(p ? "," : "", js);
+    write_policy_json(js, &es[p], n_goals);
+    write_policy_csv(csv, &es[p], n_goals);
   }
   fprintf(js, "]}\n");
   int ok = close_written(g, g_path);
@@ -316,14 +631,15 @@ static void group_goals(const maml_env_family *f, const double *goals, int n_goa
   if (g->n < 2 || g->n == n_goals) g->n = 0; /* nothing repeats, or all one goal */
 }
 
-/* mean and standard error of ret (one return per goal) over the goals of group k */
-static void group_mean_stderr(const goal_groups *g, int k, const double *ret, int n_goals,
-                              double *mean, double *se) {
+/* mean and standard error of ret (one return per goal) over the goals of group k that did
+ * not diverge; returns how many they are */
+static int group_mean_stderr(const goal_groups *g, int k, const double *ret, int n_goals,
+                             double *mean, double *se) {
   double x[MAX_GOALS];
   int n = 0;
   for (int i = 0; i < n_goals; i++)
     if (g->group[i] == k) x[n++] = ret[i];
-  mean_stderr(x, n, mean, se);
+  return finite_mean(x, n, mean, se);
 }
 
 static int write_groups(const char *dir, const entry *es, int n_pol, const goal_groups *g,
@@ -331,15 +647,18 @@ static int write_groups(const char *dir, const entry *es, int n_pol, const goal_
   char path[PATH_LEN + 32];
   FILE *csv = create_in(dir, "eval-by-goal.csv", path, sizeof path);
   if (!csv) return 0;
-  fprintf(csv, "policy,goal,steps,mean_return,stderr,goals\n");
+  fprintf(csv, "policy,goal,steps,mean_return,stderr,goals,diverged\n");
   for (int p = 0; p < n_pol; p++)
     for (int k = 0; k < g->n; k++)
       for (int s = 0; s <= es[p].steps; s++) {
         double m, se;
-        group_mean_stderr(g, k, es[p].returns + (size_t)s * n_goals, n_goals, &m, &se);
+        int used = group_mean_stderr(g, k, es[p].returns + (size_t)s * n_goals, n_goals, &m, &se);
         const char *q = strchr(g->text[k], ',') ? "\"" : ""; /* nav2d's "x,y" is quoted */
-        fprintf(csv, "%s,%s%s%s,%d,%.9g,%.9g,%d\n", es[p].name, q, g->text[k], q, s, m, se,
-                g->count[k]);
+        fprintf(csv, "%s,%s%s%s,%d,", es[p].name, q, g->text[k], q, s);
+        csv_number(csv, m);
+        fputc(',', csv);
+        csv_number(csv, used ? se : NAN);
+        fprintf(csv, ",%d,%d\n", used, g->count[k] - used);
       }
   return close_written(csv, path);
 }
@@ -355,27 +674,64 @@ static void print_step_labels(int steps, int width) {
   printf("\n");
 }
 
-static void print_table(const entry *es, int n_pol, int n_goals, int steps) {
-  printf("\n%-14s %7s", "policy", "alpha");
-  print_step_labels(steps, 18);
+/* under the table: which goals a policy lost, and at which steps */
+static void print_divergence(const entry *e, int n_goals) {
+  int total = diverged_by(e->diverged, n_goals, e->steps);
+  if (!total) return;
+  printf("%s diverged on %d of %d goals (non-finite parameters or actions:", e->name, total,
+         n_goals);
+  const char *sep = "";
+  for (int k = 0; k <= e->steps; k++) {
+    int at = diverged_by(e->diverged, n_goals, k) - (k ? diverged_by(e->diverged, n_goals, k - 1) : 0);
+    if (at) printf("%s %d at step %d", sep, at, k), sep = ",";
+  }
+  printf("); its means leave them out from that step on\n");
+}
+
+/* which parameters each policy is: checkpoint file and iteration, network */
+static void print_sources(const entry *es, int n_pol, const net_shape *rnd) {
+  printf("evaluated:\n");
   for (int p = 0; p < n_pol; p++) {
     const entry *e = &es[p];
-    if (e->oracle)
-      printf("%-14s %7s", e->name, "-");
+    char net[256];
+    format_network(&e->policy, net, sizeof net);
+    if (e->path[0])
+      printf("  %-14s %s, iteration %lld, %s\n", e->name, e->path, e->iteration, net);
     else
-      printf("%-14s %7.3g", e->name, e->alpha);
+      printf("  %-14s random, %s (%s)\n", e->name, net, rnd->from);
+  }
+}
+
+static void print_table(const entry *es, int n_pol, int n_goals, int steps) {
+  printf("\n%-14s %7s %8s", "policy", "alpha", "diverged");
+  print_step_labels(steps, 18);
+  int any = 0;
+  for (int p = 0; p < n_pol; p++) {
+    const entry *e = &es[p];
+    int lost = diverged_by(e->diverged, n_goals, e->steps);
+    any += lost > 0;
+    if (e->oracle)
+      printf("%-14s %7s %8d", e->name, "-", lost);
+    else
+      printf("%-14s %7.3g %8d", e->name, e->alpha, lost);
     for (int k = 0; k <= steps; k++) {
       if (k > e->steps) {
         printf("   %18s", "-");
         continue;
       }
       double m, se;
-      mean_stderr(e->returns + (size_t)k * n_goals, n_goals, &m, &se);
-      printf("   %9.2f +- %5.2f", m, se);
+      int used = finite_mean(e->returns + (size_t)k * n_goals, n_goals, &m, &se);
+      print_cell(m, se, used);
     }
     printf("\n");
   }
-  printf("(mean episode return over %d goals +- standard error)\n", n_goals);
+  if (!any) {
+    printf("(mean episode return over %d goals +- standard error)\n", n_goals);
+    return;
+  }
+  printf("(mean episode return +- standard error over those of the %d goals that did not "
+         "diverge)\n", n_goals);
+  for (int p = 0; p < n_pol; p++) print_divergence(&es[p], n_goals);
 }
 
 static void print_groups(const entry *es, int n_pol, const goal_groups *g, int n_goals,
@@ -394,24 +750,26 @@ static void print_groups(const entry *es, int n_pol, const goal_groups *g, int n
           continue;
         }
         double m, se;
-        group_mean_stderr(g, k, es[p].returns + (size_t)s * n_goals, n_goals, &m, &se);
-        printf("   %9.2f +- %5.2f", m, se);
+        int used = group_mean_stderr(g, k, es[p].returns + (size_t)s * n_goals, n_goals, &m, &se);
+        print_cell(m, se, used);
       }
       printf("\n");
     }
 }
 
-/* Policy a minus policy b after k steps, goal by goal: the mean and standard error of the
- * differences, and the number of goals where a is ahead. Every policy sees the same goals,
- * so the spread of returns across goals (most of the first table's standard errors)
- * cancels. */
-static void paired(const entry *a, const entry *b, int k, int n_goals, double *mean, double *se,
-                   int *ahead) {
+/* Policy a minus policy b after k steps, goal by goal, over the goals where neither
+ * diverged: the mean and standard error of the differences, and the number of goals where
+ * a is ahead. Every policy sees the same goals, so the spread of returns across goals
+ * (most of the first table's standard errors) cancels. Returns the goals compared. */
+static int paired(const entry *a, const entry *b, int k, int n_goals, double *mean, double *se,
+                  int *ahead) {
   const double *x = a->returns + (size_t)k * n_goals, *y = b->returns + (size_t)k * n_goals;
   double d[MAX_GOALS];
+  int n = 0;
   *ahead = 0;
-  for (int i = 0; i < n_goals; i++) d[i] = x[i] - y[i], *ahead += x[i] > y[i];
-  mean_stderr(d, n_goals, mean, se);
+  for (int i = 0; i < n_goals; i++)
+    if (isfinite(x[i]) && isfinite(y[i])) d[n++] = x[i] - y[i], *ahead += x[i] > y[i];
+  return finite_mean(d, n, mean, se);
 }
 
 /* the policies the first one is compared with: the others, oracles excepted (they take no
@@ -422,171 +780,359 @@ static void print_paired(const entry *es, int n_pol, int n_goals, int steps) {
   printf("\n%s minus each policy, goal by goal (mean +- standard error, and on how many of\n"
          "the %d goals %s is ahead):\n%-22s", es[0].name, n_goals, es[0].name, "policy");
   print_step_labels(steps, 23);
+  int left_out = 0;
   for (int p = 1; p < n_pol; p++) {
     if (!compared(es, p)) continue;
     printf("%-22s", es[p].name);
     for (int k = 0; k <= steps; k++) {
       double m, se;
-      int ahead;
-      paired(&es[0], &es[p], k, n_goals, &m, &se, &ahead);
-      printf("   %9.2f +- %5.2f (%2d)", m, se, ahead);
+      int ahead, used = paired(&es[0], &es[p], k, n_goals, &m, &se, &ahead);
+      left_out += used < n_goals;
+      if (used)
+        printf("   %9.2f +- %5.2f (%2d)", m, se, ahead);
+      else
+        printf("   %23s", "diverged");
     }
     printf("\n");
   }
+  if (left_out)
+    printf("(goals where either policy diverged are left out of that step's comparison)\n");
 }
 
 static int write_paired(const char *dir, const entry *es, int n_pol, int n_goals, int steps) {
   char path[PATH_LEN + 32];
   FILE *csv = create_in(dir, "eval-paired.csv", path, sizeof path);
   if (!csv) return 0;
-  fprintf(csv, "policy,minus,steps,mean_difference,stderr,ahead,goals\n");
+  fprintf(csv, "policy,minus,steps,mean_difference,stderr,ahead,goals,diverged\n");
   for (int p = 1; p < n_pol; p++)
     for (int k = 0; compared(es, p) && k <= steps; k++) {
       double m, se;
-      int ahead;
-      paired(&es[0], &es[p], k, n_goals, &m, &se, &ahead);
-      fprintf(csv, "%s,%s,%d,%.9g,%.9g,%d,%d\n", es[0].name, es[p].name, k, m, se, ahead,
-              n_goals);
+      int ahead, used = paired(&es[0], &es[p], k, n_goals, &m, &se, &ahead);
+      fprintf(csv, "%s,%s,%d,", es[0].name, es[p].name, k);
+      csv_number(csv, m);
+      fputc(',', csv);
+      csv_number(csv, used ? se : NAN);
+      fprintf(csv, ",%d,%d,%d\n", ahead, used, n_goals - used);
     }
   return close_written(csv, path);
+}
+
+/* ---- the results folder ------------------------------------------------------------- */
+
+/* what this command writes into its folder */
+static const char *const own_files[] = {"eval.csv",         "eval.json", "goals.txt",
+                                        "eval-paired.csv",  "eval-by-goal.csv",
+                                        "eval.png",         "eval.svg"};
+
+/* remove an earlier evaluation's files from dir, saying which; 0 after a message */
+static int remove_own_files(const char *dir) {
+  char path[PATH_LEN + 32], removed[256] = "";
+  size_t len = 0;
+  for (size_t k = 0; k < sizeof own_files / sizeof *own_files; k++) {
+    snprintf(path, sizeof path, "%s/%s", dir, own_files[k]);
+    if (unlink(path) == 0) {
+      len += (size_t)snprintf(removed + len, sizeof removed - len, "%s%s", len ? ", " : "",
+                              own_files[k]);
+    } else if (errno != ENOENT) {
+      fprintf(stderr, "maml eval: cannot remove the earlier %s: %s\n", path, strerror(errno));
+      return 0;
+    }
+  }
+  if (len)
+    fprintf(stderr, "maml eval: note: %s held an earlier evaluation: removed its %s\n", dir,
+            removed);
+  return 1;
+}
+
+/* --out as given, made if missing, or a new runs/eval-FAMILY-DATE-TIME[-K]: mkdir
+ * succeeds for one process only, so two evaluations never share a default folder */
+static int make_out_dir(const char *out, const char *env, char *dir, size_t n) {
+  if (out) {
+    snprintf(dir, n, "%s", out);
+    if (cmd_make_dirs(dir) != 0) {
+      fprintf(stderr, "maml eval: cannot create %s: %s\n", dir, strerror(errno));
+      return 0;
+    }
+    return remove_own_files(dir);
+  }
+  if (cmd_make_dirs("runs") != 0) {
+    fprintf(stderr, "maml eval: cannot create runs: %s\n", strerror(errno));
+    return 0;
+  }
+  char stamp[32];
+  time_t now = time(NULL);
+  struct tm tm;
+  localtime_r(&now, &tm);
+  strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &tm);
+  for (int k = 1; k < 10000; k++) {
+    if (k == 1)
+      snprintf(dir, n, "runs/eval-%s-%s", env, stamp);
+    else
+      snprintf(dir, n, "runs/eval-%s-%s-%d", env, stamp, k);
+    if (mkdir(dir, 0755) == 0) return 1;
+    if (errno != EEXIST) {
+      fprintf(stderr, "maml eval: cannot create %s: %s\n", dir, strerror(errno));
+      return 0;
+    }
+  }
+  fprintf(stderr, "maml eval: runs/eval-%s-%s-2 ... -9999 are all taken\n", env, stamp);
+  return 0;
+}
+
+/* ---- the command -------------------------------------------------------------------- */
+
+/* the options, all of which take a value */
+static const char *const options[] = {
+    "--policy", "--env",   "--goals", "--goal",    "--goals-file", "--steps",
+    "--episodes", "--alpha", "--sweep-alpha", "--sweep-goals", "--seed", "--threads",
+    "--out",    "--assets", "--random-hidden", "--random-activation", NULL};
+
+static int known_option(const char *a) {
+  for (int k = 0; options[k]; k++)
+    if (!strcmp(a, options[k])) return 1;
+  return 0;
+}
+
+typedef struct {
+  long goal_count, steps, episodes, threads, seed, sweep_goals;
+  double alpha;
+  char env[MAML_NAME_MAX];
+  const char *goals_file, *out, *assets;
+  double sweep[MAX_SWEEP];
+  int n_sweep;
+  const char *goal_texts[MAX_GOALS];
+  int n_goal_texts;
+  maml_config random; /* --random-hidden and --random-activation, where given */
+  int random_hidden, random_activation;
+} eval_args;
+
+/* --sweep-alpha A,B,...: 0 after a message */
+static int parse_sweep(const char *v, eval_args *a) {
+  char buf[512], *save = NULL;
+  if (snprintf(buf, sizeof buf, "%s", v) >= (int)sizeof buf) {
+    fprintf(stderr, "maml eval: --sweep-alpha: longer than %d characters\n", (int)sizeof buf - 1);
+    return 0;
+  }
+  a->n_sweep = 0;
+  for (char *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+    if (a->n_sweep == MAX_SWEEP) {
+      fprintf(stderr, "maml eval: --sweep-alpha: at most %d step sizes\n", MAX_SWEEP);
+      return 0;
+    }
+    if (!parse_alpha("--sweep-alpha", tok, &a->sweep[a->n_sweep++])) return 0;
+  }
+  if (a->n_sweep == 0) {
+    fprintf(stderr, "maml eval: --sweep-alpha: give step sizes like 0.02,0.05,0.1\n");
+    return 0;
+  }
+  return 1;
+}
+
+/* one option and its value: 1, or 0 after a message */
+static int parse_option(const char *o, const char *v, eval_args *a, entry *es, int *n_pol) {
+  char err[512];
+  if (!strcmp(o, "--policy")) return add_policy(v, es, n_pol);
+  if (!strcmp(o, "--env")) {
+    if (!maml_env_find(v)) {
+      fprintf(stderr, "maml eval: --env: unknown family '%s' (one of %s)\n", v, maml_env_names());
+      return 0;
+    }
+    snprintf(a->env, sizeof a->env, "%s", v);
+    return 1;
+  }
+  if (!strcmp(o, "--goals")) return parse_long(o, v, 1, MAX_GOALS, &a->goal_count);
+  if (!strcmp(o, "--goal")) {
+    if (a->n_goal_texts == MAX_GOALS) {
+      fprintf(stderr, "maml eval: --goal: at most %d goals (use --goals-file for a list)\n",
+              MAX_GOALS);
+      return 0;
+    }
+    a->goal_texts[a->n_goal_texts++] = v;
+    return 1;
+  }
+  if (!strcmp(o, "--sweep-alpha")) return parse_sweep(v, a);
+  if (!strcmp(o, "--sweep-goals")) return parse_long(o, v, 1, MAX_GOALS, &a->sweep_goals);
+  if (!strcmp(o, "--steps")) return parse_long(o, v, 0, 100, &a->steps);
+  if (!strcmp(o, "--episodes")) return parse_long(o, v, 1, 65536, &a->episodes);
+  if (!strcmp(o, "--alpha")) return parse_alpha(o, v, &a->alpha);
+  if (!strcmp(o, "--seed")) return parse_long(o, v, 0, 2147483647, &a->seed);
+  if (!strcmp(o, "--threads")) return parse_long(o, v, 1, 1024, &a->threads);
+  if (!strcmp(o, "--random-hidden") || !strcmp(o, "--random-activation")) {
+    int hidden = o[9] == 'h';
+    if (maml_config_set(&a->random, hidden ? "hidden" : "activation", v, err, sizeof err)) {
+      fprintf(stderr, "maml eval: %s: %s\n", o, err);
+      return 0;
+    }
+    if (hidden) a->random_hidden = 1;
+    else a->random_activation = 1;
+    return 1;
+  }
+  if (strlen(v) >= PATH_LEN - 64) {
+    fprintf(stderr, "maml eval: %s: a path of at most %d characters\n", o, PATH_LEN - 65);
+    return 0;
+  }
+  if (!strcmp(o, "--goals-file")) a->goals_file = v;
+  else if (!strcmp(o, "--out")) a->out = v;
+  else a->assets = v;
+  return 1;
+}
+
+/* the command line into a and es: -1 to go on, else the exit status */
+static int parse_args(int argc, char **argv, eval_args *a, entry *es, int *n_pol) {
+  for (int i = 1; i < argc; i++) {
+    const char *o = argv[i];
+    if (cmd_is_help(o)) {
+      eval_usage(stdout);
+      return 0;
+    }
+    if (!known_option(o)) {
+      fprintf(stderr, "maml eval: unknown option '%s' (see --help)\n", o);
+      return 2;
+    }
+    if (i + 1 >= argc) {
+      fprintf(stderr, "maml eval: %s needs a value (see --help)\n", o);
+      return 2;
+    }
+    if (!parse_option(o, argv[++i], a, es, n_pol)) return 2;
+  }
+  if (*n_pol == 0) {
+    fprintf(stderr, "maml eval: give at least one --policy (see --help)\n");
+    return 2;
+  }
+  if ((a->goal_count > 0) + (a->n_goal_texts > 0) + (a->goals_file != NULL) > 1) {
+    fprintf(stderr, "maml eval: use one of --goals, --goal and --goals-file\n");
+    return 2;
+  }
+  struct stat s;
+  if (a->out && stat(a->out, &s) == 0 && !S_ISDIR(s.st_mode)) {
+    fprintf(stderr, "maml eval: --out %s exists and is not a directory\n", a->out);
+    return 2;
+  }
+  return -1;
+}
+
+/* the goals: 0 when there are none, -1 after a bad goal's message (usage), -2 after
+ * another */
+static int read_goals(const maml_env_family *f, const eval_args *a, uint64_t seed,
+                      double *goals) {
+  int n = 0;
+  char err[512];
+  if (a->goals_file) return read_goals_file(f, a->goals_file, goals, &n) ? n : -2;
+  if (a->n_goal_texts) {
+    for (int i = 0; i < a->n_goal_texts; i++)
+      if (f->parse_task(a->goal_texts[i], goals + (size_t)i * MAML_TASK_MAX, err, sizeof err)) {
+        fprintf(stderr, "maml eval: --goal: %s\n", err);
+        return -1;
+      }
+    return a->n_goal_texts;
+  }
+  n = (int)(a->goal_count > 0 ? a->goal_count : 40);
+  maml_eval_goals(f, seed, 0, n, goals);
+  return n;
+}
+
+/* one policy: its sweep if asked, then its evaluation on the goals; 0 after a message */
+static int evaluate_policy(const maml_env_world *w, entry *e, const eval_args *a,
+                           const maml_eval_params *ep, const double *goals, int n_goals,
+                           maml_pool *pool) {
+  char err[8192];
+  e->steps = e->oracle ? 0 : ep->steps;
+  e->returns = malloc((size_t)(e->steps + 1) * n_goals * sizeof(double));
+  e->diverged = malloc((size_t)n_goals * sizeof *e->diverged);
+  if (!e->returns || !e->diverged) {
+    fprintf(stderr, "maml eval: out of memory for the returns of %d goals\n", n_goals);
+    return 0;
+  }
+  maml_eval_params pe = *ep;
+  pe.steps = e->steps;
+  if (a->n_sweep && !e->oracle && !e->alpha_given &&
+      !sweep_alpha(w, e, &pe, a->sweep, a->n_sweep, (int)a->sweep_goals, pool))
+    return 0;
+  pe.alpha = e->alpha;
+  pe.progress = print_step;
+  printf("  %s:", e->name);
+  fflush(stdout);
+  if (maml_evaluate(w, &e->policy, e->theta, n_goals, goals, &pe, pool, e->returns, e->diverged,
+                    err, sizeof err) != MAML_OK) {
+    fprintf(stderr, "\nmaml eval: policy %s: %s\n", e->name, err);
+    return 0;
+  }
+  printf(" done\n");
+  return 1;
+}
+
+/* the files of the evaluation in a folder of their own (rank 0 only); 0 after a message */
+static int save(const eval_args *a, const maml_env_family *f, const entry *es, int n_pol,
+                const double *goals, int n_goals, const maml_eval_params *ep,
+                const goal_groups *groups, int n_paired) {
+  char dir[PATH_LEN];
+  if (!make_out_dir(a->out, f->name, dir, sizeof dir)) return 0;
+  if (!write_results(dir, f, es, n_pol, goals, n_goals, ep)) return 0;
+  if (groups->n && !write_groups(dir, es, n_pol, groups, n_goals)) return 0;
+  if (n_paired && !write_paired(dir, es, n_pol, n_goals, ep->steps)) return 0;
+  printf("results: %s/eval.csv, %s/eval.json", dir, dir);
+  if (n_paired) printf(", %s/eval-paired.csv", dir);
+  if (groups->n) printf(", %s/eval-by-goal.csv", dir);
+  printf("; goals: %s/goals.txt\n", dir);
+  const char *names[MAX_POLICIES];
+  int oracle[MAX_POLICIES];
+  for (int p = 0; p < n_pol; p++) names[p] = es[p].name, oracle[p] = es[p].oracle;
+  if (cmd_plot_eval(dir, f->name, names, oracle, n_pol, ep->steps, "maml eval") == 0)
+    printf("plot: %s/eval.png, %s/eval.svg\n", dir, dir);
+  /* stdout gone (a pipe closed early, a full disk): the files are what count */
+  if (fflush(stdout) != 0 || ferror(stdout)) {
+    clearerr(stdout);
+    fprintf(stderr, "maml eval: could not print everything to stdout; the results are in %s\n",
+            dir);
+  }
+  return 1;
 }
 
 int cmd_eval(int argc, char **argv) {
   static entry es[MAX_POLICIES];
   static double goals[MAX_GOALS * MAML_TASK_MAX];
-  int n_pol = 0, n_goals = 0;
-  long goal_count = 0, steps = -1, episodes = -1, threads = 0, seed = 1;
-  double alpha = 0.1;
-  char env[MAML_NAME_MAX] = "";
-  const char *goals_file = NULL, *out = NULL, *assets = NULL;
-  double sweep[16];
-  int n_sweep = 0;
-  long sweep_goals = 10;
-  const char *goal_texts[MAX_GOALS];
-  int n_goal_texts = 0;
+  static eval_args a;
+  memset(&a, 0, sizeof a);
+  a.steps = a.episodes = -1, a.seed = 1, a.sweep_goals = 10, a.alpha = 0.1;
+  maml_config_defaults(&a.random);
+  int n_pol = 0;
+  /* a closed stdout fails the prints with EPIPE instead of killing the evaluation */
+  signal(SIGPIPE, SIG_IGN);
+  int rc = parse_args(argc, argv, &a, es, &n_pol);
+  if (rc >= 0) goto done;
 
-  for (int i = 1; i < argc; i++) {
-    const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-    if (cmd_is_help(a)) {
-      eval_usage(stdout);
-      return 0;
-    }
-    if (!v) {
-      fprintf(stderr, "maml eval: %s needs a value (see --help)\n", a);
-      return 2;
-    }
-    i++;
-    if (!strcmp(a, "--policy")) {
-      if (n_pol == MAX_POLICIES) {
-        fprintf(stderr, "maml eval: at most %d policies\n", MAX_POLICIES);
-        return 2;
-      }
-      if (!parse_policy(v, &es[n_pol++])) return 2;
-    } else if (!strcmp(a, "--env")) {
-      if (!maml_env_find(v)) {
-        fprintf(stderr, "maml eval: --env: unknown family '%s' (one of %s)\n", v, maml_env_names());
-        return 2;
-      }
-      snprintf(env, sizeof env, "%s", v);
-    } else if (!strcmp(a, "--goals")) {
-      if (!parse_long(a, v, 1, MAX_GOALS, &goal_count)) return 2;
-    } else if (!strcmp(a, "--goal")) {
-      if (n_goal_texts == MAX_GOALS) return 2;
-      goal_texts[n_goal_texts++] = v;
-    } else if (!strcmp(a, "--sweep-alpha")) {
-      char buf[512], *save = NULL;
-      snprintf(buf, sizeof buf, "%s", v);
-      n_sweep = 0;
-      for (char *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-        if (n_sweep == 16) {
-          fprintf(stderr, "maml eval: --sweep-alpha: at most 16 step sizes\n");
-          return 2;
-        }
-        if (!parse_alpha(a, tok, &sweep[n_sweep++])) return 2;
-      }
-      if (n_sweep == 0) {
-        fprintf(stderr, "maml eval: --sweep-alpha: give step sizes like 0.02,0.05,0.1\n");
-        return 2;
-      }
-    } else if (!strcmp(a, "--sweep-goals")) {
-      if (!parse_long(a, v, 1, MAX_GOALS, &sweep_goals)) return 2;
-    } else if (!strcmp(a, "--goals-file")) {
-      goals_file = v;
-    } else if (!strcmp(a, "--steps")) {
-      if (!parse_long(a, v, 0, 100, &steps)) return 2;
-    } else if (!strcmp(a, "--episodes")) {
-      if (!parse_long(a, v, 1, 65536, &episodes)) return 2;
-    } else if (!strcmp(a, "--alpha")) {
-      if (!parse_alpha(a, v, &alpha)) return 2;
-    } else if (!strcmp(a, "--seed")) {
-      if (!parse_long(a, v, 0, 2147483647, &seed)) return 2;
-    } else if (!strcmp(a, "--threads")) {
-      if (!parse_long(a, v, 1, 1024, &threads)) return 2;
-    } else if (!strcmp(a, "--out")) {
-      out = v;
-    } else if (!strcmp(a, "--assets")) {
-      assets = v;
-    } else {
-      fprintf(stderr, "maml eval: unknown option '%s' (see --help)\n", a);
-      return 2;
-    }
-  }
-  if (n_pol == 0) {
-    fprintf(stderr, "maml eval: give at least one --policy (see --help)\n");
-    return 2;
-  }
-  if ((goal_count > 0) + (n_goal_texts > 0) + (goals_file != NULL) > 1) {
-    fprintf(stderr, "maml eval: use one of --goals, --goal and --goals-file\n");
-    return 2;
-  }
-
-  int rc = 1;
+  rc = 1;
+  char *env = a.env;
   for (int p = 0; p < n_pol; p++)
-    if (es[p].path[0] && !load_policy(&es[p], env, alpha)) goto done;
+    if (es[p].path[0] && !load_policy(&es[p], env, a.alpha)) goto done;
   if (!env[0]) {
     fprintf(stderr, "maml eval: no checkpoint names the family: give --env\n");
     rc = 2;
     goto done;
   }
+  net_shape rnd;
+  if (!random_shape(es, n_pol, &a.random, a.random_hidden, a.random_activation, &rnd)) {
+    rc = 2;
+    goto done;
+  }
   const maml_env_family *f = maml_env_find(env);
   int nav = !strcmp(env, "nav2d"), many = nav || !strcmp(env, "ant-dir");
-  maml_eval_params ep = {.episodes = (int)(episodes > 0 ? episodes : many ? 40 : 20),
-                         .steps = (int)(steps >= 0 ? steps : nav ? 4 : 3),
-                         .horizon = f->horizon, .alpha = alpha, .gamma = 0.99,
-                         .gae_lambda = 1.0, .seed = (uint64_t)seed, .comm = cmd_comm()};
+  maml_eval_params ep = {.episodes = (int)(a.episodes > 0 ? a.episodes : many ? 40 : 20),
+                         .steps = (int)(a.steps >= 0 ? a.steps : nav ? 4 : 3),
+                         .horizon = f->horizon, .alpha = a.alpha, .gamma = 0.99,
+                         .gae_lambda = 1.0, .seed = (uint64_t)a.seed, .comm = cmd_comm()};
   /* under mpirun every rank reads the same inputs, evaluates its block of the goals and
    * gets every return; rank 0 alone prints and writes */
   int lead = maml_comm_rank(ep.comm) == 0;
   char err[8192];
-  if (goals_file) {
-    if (!read_goals_file(f, goals_file, goals, &n_goals)) goto done;
-  } else if (n_goal_texts) {
-    for (int i = 0; i < n_goal_texts; i++)
-      if (f->parse_task(goal_texts[i], goals + (size_t)i * MAML_TASK_MAX, err, sizeof err)) {
-        fprintf(stderr, "maml eval: --goal: %s\n", err);
-        rc = 2;
-        goto done;
-      }
-    n_goals = n_goal_texts;
-  } else {
-    n_goals = (int)(goal_count > 0 ? goal_count : 40);
-    maml_eval_goals(f, ep.seed, 0, n_goals, goals);
-  }
-  if (n_goals == 0) {
-    fprintf(stderr, "maml eval: no goals\n");
+  int n_goals = read_goals(f, &a, ep.seed, goals);
+  if (n_goals < 0) {
+    rc = n_goals == -1 ? 2 : 1;
     goto done;
   }
-
-  char dir[PATH_LEN];
-  if (out) {
-    snprintf(dir, sizeof dir, "%s", out);
-  } else {
-    char stamp[32];
-    time_t now = time(NULL);
-    struct tm tm;
-    localtime_r(&now, &tm);
-    strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &tm);
-    snprintf(dir, sizeof dir, "runs/eval-%s-%s", env, stamp);
+  if (n_goals == 0) {
+    fprintf(stderr, "maml eval: no goals in %s\n", a.goals_file ? a.goals_file : "the list");
+    goto done;
   }
 
   cmd_quiet_mujoco();
@@ -594,7 +1140,7 @@ int cmd_eval(int argc, char **argv) {
   int opened[2] = {0, 0};
   maml_pool *pool = NULL;
   int cores = maml_cpu_count() / maml_comm_local_size(ep.comm);
-  if (maml_pool_create(&pool, threads > 0 ? (int)threads : cores > 0 ? cores : 1, err,
+  if (maml_pool_create(&pool, a.threads > 0 ? (int)a.threads : cores > 0 ? cores : 1, err,
                        sizeof err)) {
     fprintf(stderr, "maml eval: %s\n", err);
     goto done;
@@ -609,78 +1155,36 @@ int cmd_eval(int argc, char **argv) {
     entry *e = &es[p];
     int w = e->oracle;
     if (!opened[w]) {
-      if (maml_env_world_open(&worlds[w], env, w, assets, err, sizeof err) != MAML_OK) {
+      if (maml_env_world_open(&worlds[w], env, w, a.assets, err, sizeof err) != MAML_OK) {
         fprintf(stderr, "maml eval: %s\n", err);
         goto cleanup;
       }
       opened[w] = 1;
     }
-    if (!e->path[0]) { /* random: a fresh policy of the paper's shape */
-      int hidden[2] = {100, 100};
-      maml_policy_init(&e->policy, worlds[0].obs_dim, f->act_dim, 2, hidden, MAML_ACT_RELU, 1.0,
-                       err, sizeof err);
-      if (!(e->theta = malloc(e->policy.n_params * sizeof(maml_real)))) goto cleanup;
-      maml_rng rng;
-      maml_rng_init(&rng, ep.seed, 0, MAML_PHASE_INIT, 0, 0);
-      maml_policy_init_params(&e->policy, e->theta, &rng);
-      if (!e->alpha) e->alpha = alpha;
-    }
+    if (!e->path[0] && !make_random(e, &rnd, worlds[0].obs_dim, f->act_dim, ep.seed, a.alpha))
+      goto cleanup;
     if (e->policy.obs_dim != worlds[w].obs_dim || e->policy.act_dim != f->act_dim) {
       fprintf(stderr, "maml eval: policy %s has %d -> %d numbers, %s needs %d -> %d\n", e->name,
               e->policy.obs_dim, e->policy.act_dim, env, worlds[w].obs_dim, f->act_dim);
       goto cleanup;
     }
-    e->steps = e->oracle ? 0 : ep.steps;
-    if (!(e->returns = malloc((size_t)(e->steps + 1) * n_goals * sizeof(double)))) goto cleanup;
-    maml_eval_params pe = ep;
-    pe.steps = e->steps;
-    if (n_sweep && !e->oracle && !e->alpha_given &&
-        !sweep_alpha(&worlds[w], e, &pe, sweep, n_sweep, (int)sweep_goals, pool))
-      goto cleanup;
-    pe.alpha = e->alpha;
-    pe.progress = print_step;
-    printf("  %s:", e->name);
-    fflush(stdout);
-    if (maml_evaluate(&worlds[w], &e->policy, e->theta, n_goals, goals, &pe, pool, e->returns, err,
-                      sizeof err) != MAML_OK) {
-      fprintf(stderr, "\nmaml eval: policy %s: %s\n", e->name, err);
-      goto cleanup;
-    }
-    printf(" done\n");
+    if (!evaluate_policy(&worlds[w], e, &a, &ep, goals, n_goals, pool)) goto cleanup;
   }
   print_table(es, n_pol, n_goals, ep.steps);
+  print_sources(es, n_pol, &rnd);
   int n_paired = 0;
   for (int p = 1; p < n_pol; p++) n_paired += compared(es, p);
   if (n_paired) print_paired(es, n_pol, n_goals, ep.steps);
   static goal_groups groups;
   group_goals(f, goals, n_goals, &groups);
   if (groups.n) print_groups(es, n_pol, &groups, n_goals, ep.steps);
-  if (!lead) {
-    rc = 0;
-    goto cleanup;
-  }
-  if (cmd_make_dirs(dir) != 0) {
-    fprintf(stderr, "maml eval: cannot create %s: %s\n", dir, strerror(errno));
-    goto cleanup;
-  }
-  if (!write_results(dir, f, es, n_pol, goals, n_goals, &ep)) goto cleanup;
-  if (groups.n && !write_groups(dir, es, n_pol, &groups, n_goals)) goto cleanup;
-  if (n_paired && !write_paired(dir, es, n_pol, n_goals, ep.steps)) goto cleanup;
-  printf("results: %s/eval.csv, %s/eval.json", dir, dir);
-  if (n_paired) printf(", %s/eval-paired.csv", dir);
-  if (groups.n) printf(", %s/eval-by-goal.csv", dir);
-  printf("; goals: %s/goals.txt\n", dir);
-  const char *names[MAX_POLICIES];
-  int oracle[MAX_POLICIES];
-  for (int p = 0; p < n_pol; p++) names[p] = es[p].name, oracle[p] = es[p].oracle;
-  if (cmd_plot_eval(dir, env, names, oracle, n_pol, ep.steps, "maml eval") == 0)
-    printf("plot: %s/eval.png, %s/eval.svg\n", dir, dir);
+  if (lead && !save(&a, f, es, n_pol, goals, n_goals, &ep, &groups, n_paired)) goto cleanup;
   rc = 0;
 cleanup:
   for (int w = 0; w < 2; w++)
     if (opened[w]) maml_env_world_close(&worlds[w]);
   maml_pool_destroy(pool);
 done:
-  for (int p = 0; p < n_pol; p++) free(es[p].theta), free(es[p].returns);
+  for (int p = 0; p < n_pol; p++) free(es[p].theta), free(es[p].returns), free(es[p].diverged);
   return rc;
 }

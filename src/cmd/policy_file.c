@@ -33,6 +33,7 @@ int cmd_load_policy(const char *path, cmd_policy *out, char *err, size_t err_sz)
   for (size_t k = 0; ok && k < ck.n_params; k++) out->theta[k] = (maml_real)ck.theta[k];
   snprintf(out->env, sizeof out->env, "%s", ck.env);
   out->oracle = ck.oracle;
+  out->iteration = (long long)ck.iteration;
   maml_config c;
   maml_config_defaults(&c);
   char cfg_err[512];
