@@ -169,3 +169,87 @@ Test(eval, one_goal_adaptation_matches_the_evaluation) {
   free(theta), free(thetas), free(more);
   maml_env_world_close(&w);
 }
+
+/* a small nav2d policy with hidden layers, initialised from seed 1 */
+static maml_real *small_policy(maml_policy *p) {
+  char err[256];
+  int hidden[2] = {16, 16};
+  cr_assert_eq(maml_policy_init(p, 2, 2, 2, hidden, MAML_ACT_RELU, 1.0, err, sizeof err), MAML_OK);
+  maml_real *theta = calloc(p->n_params, sizeof *theta);
+  maml_rng r;
+  maml_rng_init(&r, 1, 0, MAML_PHASE_INIT, 0, 0);
+  maml_policy_init_params(p, theta, &r);
+  return theta;
+}
+
+static void count_nan(void *ctx, int step, double mean_return) {
+  (void)step;
+  *(int *)ctx += mean_return != mean_return;
+}
+
+/* Starting parameters holding a NaN: every goal diverges at step 0 and has no return (the
+ * NaN actions end each episode after one step with a return near 0, which used to pass for
+ * an excellent policy). */
+Test(eval, non_finite_parameters_diverge_at_step_0) {
+  char err[512];
+  maml_env_world w;
+  cr_assert_eq(maml_env_world_open(&w, "nav2d", 0, NULL, err, sizeof err), MAML_OK, "%s", err);
+  maml_policy p;
+  maml_real *theta = small_policy(&p);
+  theta[3] = (maml_real)NAN;
+  double goals[3 * MAML_TASK_MAX], ret[3 * 3];
+  maml_eval_goals(w.family, 2, 0, 3, goals);
+  maml_pool *pool;
+  cr_assert_eq(maml_pool_create(&pool, 2, err, sizeof err), MAML_OK);
+  int nan_means = 0, diverged[3] = {7, 7, 7};
+  maml_eval_params ep = {.episodes = 4, .steps = 2, .horizon = 100, .alpha = 0.1, .gamma = 0.99,
+                         .gae_lambda = 1.0, .seed = 2, .progress = count_nan,
+                         .progress_ctx = &nan_means};
+  cr_assert_eq(maml_evaluate(&w, &p, theta, 3, goals, &ep, pool, ret, diverged, err, sizeof err),
+               MAML_OK, "%s", err);
+  for (int i = 0; i < 3; i++) cr_assert_eq(diverged[i], 0, "goal %d: %d", i, diverged[i]);
+  for (int k = 0; k < 9; k++) cr_assert(ret[k] != ret[k], "return %d is %g, not NaN", k, ret[k]);
+  cr_assert_eq(nan_means, 3, "the progress heard %d NaN means of 3", nan_means);
+  maml_pool_destroy(pool);
+  free(theta);
+  maml_env_world_close(&w);
+}
+
+/* A step size that blows the parameters up: the goals diverge at step 1, step 0 keeps its
+ * numbers, and the later steps have none (NaN), in maml_evaluate and maml_eval_adapt. */
+Test(eval, a_step_that_blows_up_diverges_there) {
+  char err[512];
+  maml_env_world w;
+  cr_assert_eq(maml_env_world_open(&w, "nav2d", 0, NULL, err, sizeof err), MAML_OK, "%s", err);
+  maml_policy p;
+  maml_real *theta = small_policy(&p);
+  enum { N = 3 };
+  double goals[N * MAML_TASK_MAX], ret[3 * N], good[3 * N], one[3];
+  maml_eval_goals(w.family, 2, 0, N, goals);
+  maml_pool *pool;
+  cr_assert_eq(maml_pool_create(&pool, 1, err, sizeof err), MAML_OK);
+  int diverged[N];
+  maml_eval_params ep = {.episodes = 4, .steps = 2, .horizon = 100, .alpha = 1e-3, .gamma = 0.99,
+                         .gae_lambda = 1.0, .seed = 2};
+  cr_assert_eq(maml_evaluate(&w, &p, theta, N, goals, &ep, pool, good, diverged, err, sizeof err),
+               MAML_OK, "%s", err);
+  for (int i = 0; i < N; i++) cr_assert_eq(diverged[i], -1, "a small step diverged on goal %d", i);
+  ep.alpha = 1e35;
+  cr_assert_eq(maml_evaluate(&w, &p, theta, N, goals, &ep, pool, ret, diverged, err, sizeof err),
+               MAML_OK, "%s", err);
+  for (int i = 0; i < N; i++) {
+    cr_assert_eq(diverged[i], 1, "goal %d diverged at %d, not 1", i, diverged[i]);
+    cr_assert_eq(ret[i], good[i], "step 0 changed");
+    cr_assert(ret[N + i] != ret[N + i] && ret[2 * N + i] != ret[2 * N + i], "goal %d: %g %g", i,
+              ret[N + i], ret[2 * N + i]);
+  }
+  maml_real *thetas = calloc(3 * p.n_params, sizeof *thetas);
+  cr_assert_eq(maml_eval_adapt(&w, &p, theta, goals, &ep, pool, thetas, one, err, sizeof err),
+               MAML_OK, "%s", err);
+  cr_assert(one[0] == one[0] && one[1] != one[1] && one[2] != one[2], "%g %g %g", one[0], one[1],
+            one[2]);
+  free(thetas);
+  maml_pool_destroy(pool);
+  free(theta);
+  maml_env_world_close(&w);
+}

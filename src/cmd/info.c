@@ -12,8 +12,33 @@ static void info_usage(FILE *out) {
           "usage: maml info CHECKPOINT_or_RUN_DIR\n"
           "\n"
           "Print what a checkpoint holds: family, network, seed, iteration, best return, the\n"
-          "config it was trained with and its action noise. Given a run directory, reads\n"
-          "its latest.ckpt. Exits 1 when the file is missing, damaged or not a checkpoint.\n");
+          "config it was trained with and its action noise. Given a run directory, shows\n"
+          "its latest.ckpt (the state --resume continues from) and names the iteration of\n"
+          "its best.ckpt, the parameters `maml eval` and `maml view` read from a run\n"
+          "directory (latest.ckpt when it has no best.ckpt). Exits 1 when a file is\n"
+          "missing, damaged or not a checkpoint.\n");
+}
+
+/* a run directory's best.ckpt: the file eval and view read, and its iteration; 0 after a
+ * message when it is there but cannot be read */
+static int print_best(const char *dir) {
+  char path[4200], err[4096 + 256];
+  snprintf(path, sizeof path, "%s/best.ckpt", dir);
+  struct stat s;
+  if (stat(path, &s) != 0) {
+    printf("best.ckpt    none (eval and view read latest.ckpt)\n");
+    return 1;
+  }
+  maml_checkpoint best;
+  if (maml_checkpoint_load(path, &best, err, sizeof err) != MAML_OK) {
+    printf("best.ckpt    %s: unreadable\n", path);
+    fprintf(stderr, "maml info: %s\n", err);
+    return 0;
+  }
+  printf("best.ckpt    %s holds iteration %lld (what eval and view read)\n", path,
+         (long long)best.iteration);
+  maml_checkpoint_free(&best);
+  return 1;
 }
 
 int cmd_info(int argc, char **argv) {
@@ -24,7 +49,8 @@ int cmd_info(int argc, char **argv) {
   }
   char path[4200];
   struct stat s;
-  if (stat(argv[1], &s) == 0 && S_ISDIR(s.st_mode))
+  int run_dir = stat(argv[1], &s) == 0 && S_ISDIR(s.st_mode);
+  if (run_dir)
     snprintf(path, sizeof path, "%s/latest.ckpt", argv[1]);
   else
     snprintf(path, sizeof path, "%s", argv[1]);
@@ -47,6 +73,7 @@ int cmd_info(int argc, char **argv) {
   if (ck.best_iteration >= 0)
     printf("best         post-adaptation return %.4f at iteration %lld\n", ck.best_return,
            (long long)ck.best_iteration);
+  int best_ok = !run_dir || print_best(argv[1]);
   printf("rejected     %lld updates (non-finite numbers)\n", (long long)ck.rejected);
   printf("trained for  %.1f s\n", ck.elapsed);
   printf("config:\n");
@@ -58,5 +85,5 @@ int cmd_info(int argc, char **argv) {
     line = nl ? nl + 1 : NULL;
   }
   maml_checkpoint_free(&ck);
-  return 0;
+  return best_ok ? 0 : 1;
 }
