@@ -162,7 +162,8 @@ table_one() {  # family [eval folder suffix]: eval.csv as a markdown table, one 
   echo
   awk -F, 'NR > 1 {
       if (!($1 in seen)) { seen[$1] = 1; order[++n] = $1; alpha[$1] = $2 }
-      cell[$1] = cell[$1] sprintf(" %.1f +- %.1f |", $4, $5); k = $3 > k ? $3 : k }
+      cell[$1] = cell[$1] ($4 == "" ? " diverged |" : sprintf(" %.1f +- %.1f%s |", $4, $5,
+        $7 > 0 ? sprintf(" (%d goals diverged)", $7) : "")); k = $3 > k ? $3 : k }
     END {
       printf "| policy | alpha |"; for (s = 0; s <= k; s++) printf " %d |", s; print ""
       printf "|---|---|"; for (s = 0; s <= k; s++) printf "---|"; print ""

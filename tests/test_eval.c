@@ -40,8 +40,9 @@ static void evaluate(int threads, int steps, double alpha, double *returns) {
   maml_eval_params ep = {.episodes = 20, .steps = steps, .horizon = 100, .alpha = alpha,
                          .gamma = 0.99, .gae_lambda = 1.0, .seed = 9, .progress = hear,
                          .progress_ctx = &h};
-  cr_assert_eq(maml_evaluate(&w, &p, theta, GOALS, goals, &ep, pool, returns, NULL, err, sizeof err),
-               MAML_OK, "%s", err);
+  cr_assert_eq(
+      maml_evaluate(&w, &p, theta, GOALS, goals, &ep, pool, returns, NULL, err, sizeof err),
+      MAML_OK, "%s", err);
   cr_assert_eq(h.calls, steps + 1);
   for (int k = 0; k <= steps; k++) {
     double s = 0;
@@ -148,7 +149,8 @@ Test(eval, one_goal_adaptation_matches_the_evaluation) {
   maml_eval_params ep = {.episodes = 8, .steps = 3, .horizon = 100, .alpha = 0.5,
                          .gamma = 0.99, .gae_lambda = 1.0, .seed = 5};
   double ref[4], ret[4], ret_more[5];
-  cr_assert_eq(maml_evaluate(&w, &p, theta, 1, goal, &ep, pool, ref, NULL, err, sizeof err), MAML_OK);
+  cr_assert_eq(maml_evaluate(&w, &p, theta, 1, goal, &ep, pool, ref, NULL, err, sizeof err),
+               MAML_OK);
   int calls = 0;
   maml_eval_params counted = ep;
   counted.progress = count_progress, counted.progress_ctx = &calls;

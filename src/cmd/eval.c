@@ -101,9 +101,9 @@ typedef struct {
   int oracle;
   maml_policy policy;
   maml_real *theta;
-  double *returns;     /* (steps + 1, goals), NaN from the step a goal diverged at on */
-  int *diverged;       /* (goals) the step each goal diverged at, -1: it did not */
-  int steps;           /* steps evaluated (0 for the oracle) */
+  double *returns; /* (steps + 1, goals), NaN from the step a goal diverged at on */
+  int *diverged;   /* (goals) the step each goal diverged at, -1: it did not */
+  int steps;       /* steps evaluated (0 for the oracle) */
 } entry;
 
 /* the random policy's network, and where it came from */
@@ -161,8 +161,10 @@ static int parse_policy(const char *arg, entry *e) {
   char *eq = strchr(buf, '=');
   if (!eq) {
     if (strcmp(buf, "random") != 0) {
-      fprintf(stderr, "maml eval: --policy '%s': expected NAME=CHECKPOINT[@ALPHA] or "
-              "random[@ALPHA]\n", arg);
+      fprintf(stderr,
+              "maml eval: --policy '%s': expected NAME=CHECKPOINT[@ALPHA] or "
+              "random[@ALPHA]\n",
+              arg);
       return 0;
     }
     snprintf(e->name, sizeof e->name, "random");
@@ -170,13 +172,17 @@ static int parse_policy(const char *arg, entry *e) {
   }
   *eq = '\0';
   if (!valid_name(buf)) {
-    fprintf(stderr, "maml eval: --policy '%s': the name '%s' is not 1 to %d letters, digits "
-            "and - _ . +\n", arg, buf, NAME_LEN);
+    fprintf(stderr,
+            "maml eval: --policy '%s': the name '%s' is not 1 to %d letters, digits "
+            "and - _ . +\n",
+            arg, buf, NAME_LEN);
     return 0;
   }
   if (!strcmp(buf, "random")) {
-    fprintf(stderr, "maml eval: --policy '%s': the name random is the fresh policy's "
-            "(--policy random): name the checkpoint otherwise\n", arg);
+    fprintf(stderr,
+            "maml eval: --policy '%s': the name random is the fresh policy's "
+            "(--policy random): name the checkpoint otherwise\n",
+            arg);
     return 0;
   }
   if (!eq[1]) {
@@ -201,8 +207,10 @@ static int add_policy(const char *arg, entry *es, int *n) {
   if (!parse_policy(arg, e)) return 0;
   for (int p = 0; p < *n; p++)
     if (!strcmp(es[p].name, e->name)) {
-      fprintf(stderr, "maml eval: two policies are named '%s': give each --policy its own "
-              "NAME (random only once)\n", e->name);
+      fprintf(stderr,
+              "maml eval: two policies are named '%s': give each --policy its own "
+              "NAME (random only once)\n",
+              e->name);
       return 0;
     }
   (*n)++;
@@ -233,14 +241,16 @@ static int load_policy(entry *e, char *env, double default_alpha) {
 }
 
 /* "16-16 relu", "linear": a policy's hidden layers */
-static void format_layers(int n_hidden, const int *hidden, maml_activation a, char *out,
-                          size_t n) {
+static void format_layers(int n_hidden, const int *hidden, maml_activation a, char *out, size_t n) {
   size_t len = 0;
   out[0] = '\0';
   for (int l = 0; l < n_hidden && len < n; l++)
     len += (size_t)snprintf(out + len, n - len, "%s%d", l ? "-" : "", hidden[l]);
   if (len < n)
-    snprintf(out + len, n - len, "%s", !n_hidden ? "linear" : a == MAML_ACT_TANH ? " tanh" : " relu");
+    snprintf(out + len, n - len, "%s",
+             !n_hidden            ? "linear"
+             : a == MAML_ACT_TANH ? " tanh"
+                                  : " relu");
 }
 
 /* "20-16-16-6 relu": a policy's whole network */
@@ -249,8 +259,7 @@ static void format_network(const maml_policy *p, char *out, size_t n) {
   for (int l = 0; l < p->n_hidden && k > 0 && (size_t)k < n; l++)
     k += snprintf(out + k, n - k, "%d-", p->hidden[l]);
   if (k > 0 && (size_t)k < n)
-    snprintf(out + k, n - k, "%d %s", p->act_dim,
-             p->activation == MAML_ACT_TANH ? "tanh" : "relu");
+    snprintf(out + k, n - k, "%d %s", p->act_dim, p->activation == MAML_ACT_TANH ? "tanh" : "relu");
 }
 
 static int same_layers(const maml_policy *a, const maml_policy *b) {
@@ -274,13 +283,17 @@ static int random_shape(const entry *es, int n_pol, const maml_config *given, in
       char a[160], b[160];
       format_layers(c0->policy.n_hidden, c0->policy.hidden, c0->policy.activation, a, sizeof a);
       format_layers(e->policy.n_hidden, e->policy.hidden, e->policy.activation, b, sizeof b);
-      fprintf(stderr, "maml eval: policies %s (%s) and %s (%s) have different hidden layers: "
-              "give the random policy's with --random-hidden W,W,...\n", c0->name, a, e->name, b);
+      fprintf(stderr,
+              "maml eval: policies %s (%s) and %s (%s) have different hidden layers: "
+              "give the random policy's with --random-hidden W,W,...\n",
+              c0->name, a, e->name, b);
       return 0;
     }
     if (!act_given && c0->policy.activation != e->policy.activation) {
-      fprintf(stderr, "maml eval: policies %s and %s have different activations: give the "
-              "random policy's with --random-activation relu|tanh\n", c0->name, e->name);
+      fprintf(stderr,
+              "maml eval: policies %s and %s have different activations: give the "
+              "random policy's with --random-activation relu|tanh\n",
+              c0->name, e->name);
       return 0;
     }
   }
@@ -344,8 +357,8 @@ static int read_goals_file(const maml_env_family *f, const char *path, double *g
     }
   }
   if (ok && ferror(in)) {
-    fprintf(stderr, "maml eval: --goals-file %s: reading failed after line %d: %s\n", path,
-            lineno, strerror(errno));
+    fprintf(stderr, "maml eval: --goals-file %s: reading failed after line %d: %s\n", path, lineno,
+            strerror(errno));
     ok = 0;
   }
   free(line);
@@ -396,8 +409,10 @@ static int sweep_alpha(const maml_env_world *w, entry *e, const maml_eval_params
   if (ok && found) printf("; using %g\n", e->alpha);
   if (ok && !found) {
     printf("\n");
-    fprintf(stderr, "maml eval: sweep of %s: every step size diverged (non-finite parameters "
-            "or actions) on some of the %d sweep goals: try smaller ones\n", e->name, n_goals);
+    fprintf(stderr,
+            "maml eval: sweep of %s: every step size diverged (non-finite parameters "
+            "or actions) on some of the %d sweep goals: try smaller ones\n",
+            e->name, n_goals);
     ok = 0;
   }
   free(goals), free(ret), free(div);
@@ -494,7 +509,9 @@ static int close_written(FILE *f, const char *path) {
 }
 
 /* the checkpoint a policy's parameters come from, as the files name it */
-static const char *source_of(const entry *e) { return e->path[0] ? e->path : "random"; }
+static const char *source_of(const entry *e) {
+  return e->path[0] ? e->path : "random";
+}
 
 static void write_policy_json(FILE *js, const entry *e, int n_goals) {
   char net[256];
@@ -576,7 +593,8 @@ static int write_results(const char *dir, const maml_env_family *f, const entry 
     return 0;
   }
   fprintf(g, "# %s goals, one per line (maml eval --goals-file)\n", f->name);
-  fprintf(js, "{\"env\":\"%s\",\"episodes\":%d,\"steps\":%d,\"horizon\":%d,\"seed\":%llu,\"goals\":[",
+  fprintf(js,
+          "{\"env\":\"%s\",\"episodes\":%d,\"steps\":%d,\"horizon\":%d,\"seed\":%llu,\"goals\":[",
           f->name, ep->episodes, ep->steps, ep->horizon, (unsigned long long)ep->seed);
   for (int i = 0; i < n_goals; i++) {
     maml_env_format_task(f, goals + (size_t)i * MAML_TASK_MAX, text, sizeof text);
@@ -603,9 +621,9 @@ static int write_results(const char *dir, const maml_env_family *f, const entry 
 #define MAX_GROUPS 8
 
 typedef struct {
-  int n;                         /* distinct goals; 0: no breakdown */
-  char text[MAX_GROUPS][64];     /* each as --goal writes it */
-  int group[MAX_GOALS];          /* goal i belongs to group[i] */
+  int n;                     /* distinct goals; 0: no breakdown */
+  char text[MAX_GROUPS][64]; /* each as --goal writes it */
+  int group[MAX_GOALS];      /* goal i belongs to group[i] */
   int count[MAX_GROUPS];
 } goal_groups;
 
@@ -682,7 +700,8 @@ static void print_divergence(const entry *e, int n_goals) {
          n_goals);
   const char *sep = "";
   for (int k = 0; k <= e->steps; k++) {
-    int at = diverged_by(e->diverged, n_goals, k) - (k ? diverged_by(e->diverged, n_goals, k - 1) : 0);
+    int at =
+        diverged_by(e->diverged, n_goals, k) - (k ? diverged_by(e->diverged, n_goals, k - 1) : 0);
     if (at) printf("%s %d at step %d", sep, at, k), sep = ",";
   }
   printf("); its means leave them out from that step on\n");
@@ -729,13 +748,14 @@ static void print_table(const entry *es, int n_pol, int n_goals, int steps) {
     printf("(mean episode return over %d goals +- standard error)\n", n_goals);
     return;
   }
-  printf("(mean episode return +- standard error over those of the %d goals that did not "
-         "diverge)\n", n_goals);
+  printf(
+      "(mean episode return +- standard error over those of the %d goals that did not "
+      "diverge)\n",
+      n_goals);
   for (int p = 0; p < n_pol; p++) print_divergence(&es[p], n_goals);
 }
 
-static void print_groups(const entry *es, int n_pol, const goal_groups *g, int n_goals,
-                         int steps) {
+static void print_groups(const entry *es, int n_pol, const goal_groups *g, int n_goals, int steps) {
   int width = 4;
   for (int k = 0; k < g->n; k++)
     if ((int)strlen(g->text[k]) > width) width = (int)strlen(g->text[k]);
@@ -774,11 +794,15 @@ static int paired(const entry *a, const entry *b, int k, int n_goals, double *me
 
 /* the policies the first one is compared with: the others, oracles excepted (they take no
  * step) */
-static int compared(const entry *es, int p) { return p > 0 && !es[0].oracle && !es[p].oracle; }
+static int compared(const entry *es, int p) {
+  return p > 0 && !es[0].oracle && !es[p].oracle;
+}
 
 static void print_paired(const entry *es, int n_pol, int n_goals, int steps) {
-  printf("\n%s minus each policy, goal by goal (mean +- standard error, and on how many of\n"
-         "the %d goals %s is ahead):\n%-22s", es[0].name, n_goals, es[0].name, "policy");
+  printf(
+      "\n%s minus each policy, goal by goal (mean +- standard error, and on how many of\n"
+      "the %d goals %s is ahead):\n%-22s",
+      es[0].name, n_goals, es[0].name, "policy");
   print_step_labels(steps, 23);
   int left_out = 0;
   for (int p = 1; p < n_pol; p++) {
@@ -820,9 +844,9 @@ static int write_paired(const char *dir, const entry *es, int n_pol, int n_goals
 /* ---- the results folder ------------------------------------------------------------- */
 
 /* what this command writes into its folder */
-static const char *const own_files[] = {"eval.csv",         "eval.json", "goals.txt",
-                                        "eval-paired.csv",  "eval-by-goal.csv",
-                                        "eval.png",         "eval.svg"};
+static const char *const own_files[] = {"eval.csv",        "eval.json",        "goals.txt",
+                                        "eval-paired.csv", "eval-by-goal.csv", "eval.png",
+                                        "eval.svg"};
 
 /* remove an earlier evaluation's files from dir, saying which; 0 after a message */
 static int remove_own_files(const char *dir) {
@@ -882,10 +906,23 @@ static int make_out_dir(const char *out, const char *env, char *dir, size_t n) {
 /* ---- the command -------------------------------------------------------------------- */
 
 /* the options, all of which take a value */
-static const char *const options[] = {
-    "--policy", "--env",   "--goals", "--goal",    "--goals-file", "--steps",
-    "--episodes", "--alpha", "--sweep-alpha", "--sweep-goals", "--seed", "--threads",
-    "--out",    "--assets", "--random-hidden", "--random-activation", NULL};
+static const char *const options[] = {"--policy",
+                                      "--env",
+                                      "--goals",
+                                      "--goal",
+                                      "--goals-file",
+                                      "--steps",
+                                      "--episodes",
+                                      "--alpha",
+                                      "--sweep-alpha",
+                                      "--sweep-goals",
+                                      "--seed",
+                                      "--threads",
+                                      "--out",
+                                      "--assets",
+                                      "--random-hidden",
+                                      "--random-activation",
+                                      NULL};
 
 static int known_option(const char *a) {
   for (int k = 0; options[k]; k++)
@@ -963,17 +1000,22 @@ static int parse_option(const char *o, const char *v, eval_args *a, entry *es, i
       fprintf(stderr, "maml eval: %s: %s\n", o, err);
       return 0;
     }
-    if (hidden) a->random_hidden = 1;
-    else a->random_activation = 1;
+    if (hidden)
+      a->random_hidden = 1;
+    else
+      a->random_activation = 1;
     return 1;
   }
   if (strlen(v) >= PATH_LEN - 64) {
     fprintf(stderr, "maml eval: %s: a path of at most %d characters\n", o, PATH_LEN - 65);
     return 0;
   }
-  if (!strcmp(o, "--goals-file")) a->goals_file = v;
-  else if (!strcmp(o, "--out")) a->out = v;
-  else a->assets = v;
+  if (!strcmp(o, "--goals-file"))
+    a->goals_file = v;
+  else if (!strcmp(o, "--out"))
+    a->out = v;
+  else
+    a->assets = v;
   return 1;
 }
 
@@ -1013,8 +1055,7 @@ static int parse_args(int argc, char **argv, eval_args *a, entry *es, int *n_pol
 
 /* the goals: 0 when there are none, -1 after a bad goal's message (usage), -2 after
  * another */
-static int read_goals(const maml_env_family *f, const eval_args *a, uint64_t seed,
-                      double *goals) {
+static int read_goals(const maml_env_family *f, const eval_args *a, uint64_t seed, double *goals) {
   int n = 0;
   char err[512];
   if (a->goals_file) return read_goals_file(f, a->goals_file, goals, &n) ? n : -2;
@@ -1117,10 +1158,18 @@ int cmd_eval(int argc, char **argv) {
   }
   const maml_env_family *f = maml_env_find(env);
   int nav = !strcmp(env, "nav2d"), many = nav || !strcmp(env, "ant-dir");
-  maml_eval_params ep = {.episodes = (int)(a.episodes > 0 ? a.episodes : many ? 40 : 20),
-                         .steps = (int)(a.steps >= 0 ? a.steps : nav ? 4 : 3),
-                         .horizon = f->horizon, .alpha = a.alpha, .gamma = 0.99,
-                         .gae_lambda = 1.0, .seed = (uint64_t)a.seed, .comm = cmd_comm()};
+  maml_eval_params ep = {.episodes = (int)(a.episodes > 0 ? a.episodes
+                                           : many         ? 40
+                                                          : 20),
+                         .steps = (int)(a.steps >= 0 ? a.steps
+                                        : nav        ? 4
+                                                     : 3),
+                         .horizon = f->horizon,
+                         .alpha = a.alpha,
+                         .gamma = 0.99,
+                         .gae_lambda = 1.0,
+                         .seed = (uint64_t)a.seed,
+                         .comm = cmd_comm()};
   /* under mpirun every rank reads the same inputs, evaluates its block of the goals and
    * gets every return; rank 0 alone prints and writes */
   int lead = maml_comm_rank(ep.comm) == 0;
@@ -1140,17 +1189,19 @@ int cmd_eval(int argc, char **argv) {
   int opened[2] = {0, 0};
   maml_pool *pool = NULL;
   int cores = maml_cpu_count() / maml_comm_local_size(ep.comm);
-  if (maml_pool_create(&pool, a.threads > 0 ? (int)a.threads : cores > 0 ? cores : 1, err,
-                       sizeof err)) {
+  if (maml_pool_create(&pool,
+                       a.threads > 0 ? (int)a.threads
+                       : cores > 0   ? cores
+                                     : 1,
+                       err, sizeof err)) {
     fprintf(stderr, "maml eval: %s\n", err);
     goto done;
   }
   char ranks[48] = "";
   if (maml_comm_size(ep.comm) > 1)
     snprintf(ranks, sizeof ranks, " per rank, %d MPI ranks", maml_comm_size(ep.comm));
-  printf("maml eval: %s, %d goals, %d episodes per goal and step, %d step%s, %d threads%s\n",
-         env, n_goals, ep.episodes, ep.steps, ep.steps == 1 ? "" : "s", maml_pool_threads(pool),
-         ranks);
+  printf("maml eval: %s, %d goals, %d episodes per goal and step, %d step%s, %d threads%s\n", env,
+         n_goals, ep.episodes, ep.steps, ep.steps == 1 ? "" : "s", maml_pool_threads(pool), ranks);
   for (int p = 0; p < n_pol; p++) {
     entry *e = &es[p];
     int w = e->oracle;
