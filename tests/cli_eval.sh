@@ -114,6 +114,8 @@ rc=$?
 echo "$out" | grep -q "random-hidden" || check "mixed shapes message: $out"
 "$maml" eval --policy a=R --policy b=R8 --policy random "${ev[@]}" --steps 0 \
   --random-hidden 100,100 --out mixed > /dev/null 2>&1 || check "mixed shapes with --random-hidden"
+"$maml" eval --policy a=R --policy b=R8 "${ev[@]}" --steps 0 --out mixed2 > /dev/null 2>&1 ||
+  check "checkpoints of two shapes without a random policy refused"
 out=$("$maml" eval --policy random --env nav2d --goals 1 --episodes 1 --steps 0 --out paper 2>&1)
 echo "$out" | grep -E -q "^  random +random, 2-100-100-2 relu" || check "random alone: $out"
 

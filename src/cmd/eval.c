@@ -270,13 +270,17 @@ static int same_layers(const maml_policy *a, const maml_policy *b) {
 }
 
 /* The random policy's shape: --random-hidden and --random-activation where given, else
- * the checkpoints' (which must agree), else the paper's 100-100 relu. 0 after a message. */
+ * the checkpoints' (which must agree when there is a random policy), else the paper's
+ * 100-100 relu. 0 after a message. */
 static int random_shape(const entry *es, int n_pol, const maml_config *given, int hidden_given,
                         int act_given, net_shape *s) {
   const entry *c0 = NULL;
-  for (int p = 0; p < n_pol && !c0; p++)
-    if (es[p].path[0]) c0 = &es[p];
-  for (int p = 0; c0 && p < n_pol; p++) {
+  int any_random = 0;
+  for (int p = 0; p < n_pol; p++) {
+    if (es[p].path[0] && !c0) c0 = &es[p];
+    any_random |= !es[p].path[0];
+  }
+  for (int p = 0; c0 && any_random && p < n_pol; p++) {
     const entry *e = &es[p];
     if (!e->path[0]) continue;
     if (!hidden_given && !same_layers(&c0->policy, &e->policy)) {
