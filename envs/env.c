@@ -11,6 +11,7 @@
 
 #include "envs/family.h"
 #include "envs/mujoco_env.h"
+#include "maml/number.h"
 
 /* ---- families ------------------------------------------------------------------------ */
 
@@ -87,16 +88,16 @@ static maml_status parse_numbers(const char *family, const char *text, int count
     if (k == count)
       return maml_fail(err, err_sz, MAML_ERR_FORMAT, "%s goal '%s': expected %d number%s, got more",
                        family, text, count, count > 1 ? "s separated by a comma" : "");
-    char *stop;
-    errno = 0;
-    double x = strtod(begin, &stop);
-    if (stop == begin)
-      return maml_fail(err, err_sz, MAML_ERR_FORMAT, "%s goal '%s': '%s' is not a number", family,
-                       text, field);
+    const char *start = begin;
+    while (start < end && is_space(*start)) start++;
+    size_t span = maml_decimal_span(start);
+    const char *stop = start + span;
     while (stop < end && is_space(*stop)) stop++;
-    if (stop != end)
-      return maml_fail(err, err_sz, MAML_ERR_FORMAT, "%s goal '%s': '%s' is not a number", family,
-                       text, field);
+    if (span == 0 || stop != end)
+      return maml_fail(err, err_sz, MAML_ERR_FORMAT,
+                       "%s goal '%s': '%s' is not a number (%s)", family, text, field,
+                       MAML_DECIMAL_SYNTAX);
+    double x = strtod(start, NULL);
     if (!isfinite(x))
       return maml_fail(err, err_sz, MAML_ERR_FORMAT, "%s goal '%s': '%s' is not a finite number",
                        family, text, field);
@@ -117,14 +118,16 @@ maml_status maml_task_parse_range(const char *family, const char *what, const ch
   if (s != MAML_OK) return s;
   for (int i = 0; i < count; i++)
     if (!(x[i] >= lo && x[i] <= hi)) {
+      char bad[40];
+      format_number(x[i], bad, sizeof bad); /* every digit it takes: 2.0000001, not 2 */
       if (count == 1)
         return maml_fail(err, err_sz, MAML_ERR_ARG,
-                         "%s goal '%s': %s %g is outside the allowed range [%g, %g]", family, text,
-                         what, x[i], lo, hi);
+                         "%s goal '%s': %s %s is outside the allowed range [%g, %g]", family, text,
+                         what, bad, lo, hi);
       return maml_fail(err, err_sz, MAML_ERR_ARG,
-                       "%s goal '%s': %s %s %g is outside the allowed range [%g, %g] (the "
+                       "%s goal '%s': %s %s %s is outside the allowed range [%g, %g] (the "
                        "goal must lie in [%g, %g]^%d)",
-                       family, text, what, i == 0 ? "x" : "y", x[i], lo, hi, lo, hi, count);
+                       family, text, what, i == 0 ? "x" : "y", bad, lo, hi, lo, hi, count);
     }
   for (int i = 0; i < count; i++) out[i] = x[i];
   return MAML_OK;
@@ -135,9 +138,12 @@ maml_status maml_task_parse_direction(const char *family, const char *text, doub
   double x = 0.0;
   maml_status s = parse_numbers(family, text, 1, &x, err, err_sz);
   if (s != MAML_OK) return s;
-  if (x != -1.0 && x != 1.0)
+  if (x != -1.0 && x != 1.0) {
+    char bad[40];
+    format_number(x, bad, sizeof bad);
     return maml_fail(err, err_sz, MAML_ERR_ARG,
-                     "%s goal '%s': direction %g is not allowed; use -1 or 1", family, text, x);
+                     "%s goal '%s': direction %s is not allowed; use -1 or 1", family, text, bad);
+  }
   *out = x;
   return MAML_OK;
 }

@@ -4,6 +4,7 @@
 #include "maml/config.h"
 
 #include <errno.h>
+#include <float.h>
 #include <inttypes.h>
 #include <math.h>
 #include <stdarg.h>
@@ -12,6 +13,7 @@
 #include <string.h>
 
 #include "envs/env.h"
+#include "maml/number.h"
 
 #define VALUE_MAX 256       /* longest value text accepted (after trimming) */
 #define KEY_MAX 64          /* longest key looked up (longer ones are unknown) */
@@ -58,16 +60,22 @@ static const maml_config_key keys[] = {
     {"horizon", "N in [1, 100000]",
      "steps per episode, at most the family's (default the family's: 200; nav2d 100)"},
     {"hidden", "W,W,...|none",
-     "hidden layer widths, each in [1, 4096], at most 8 layers; none for a linear policy "
-     "(default 100,100)"},
+     "hidden layer widths, each in [1, 4096], at most 8 layers; none (not an empty value) for "
+     "a linear policy (default 100,100)"},
     {"activation", "relu|tanh", "hidden-layer nonlinearity (default relu)"},
-    {"init_std", "X in (0, 100]", "initial standard deviation of the actions (default 1)"},
+    {"init_std", "X in [1e-6, 100]",
+     "initial standard deviation of the actions; smaller ones overflow the likelihoods "
+     "(default 1)"},
     {"inner_steps", "K in [0, 100]",
      "inner policy-gradient steps, at least 1 in maml mode (default 1; 0 in the other modes)"},
-    {"alpha", "X in (0, 100]", "inner step size (default 0.1)"},
+    {"alpha", "X in [1e-8, 100]",
+     "inner step size; smaller steps are lost in the float rounding of the parameters "
+     "(default 0.1)"},
     {"gamma", "X in [0, 1]", "discount factor (default 0.99)"},
     {"gae_lambda", "X in [0, 1]", "GAE lambda (default 1)"},
-    {"max_kl", "X in (0, 10]", "TRPO's bound on the mean KL divergence (default 0.01)"},
+    {"max_kl", "X in [1e-12, 10]",
+     "TRPO's bound on the mean KL divergence; smaller bounds give steps lost in the float "
+     "rounding of the parameters (default 0.01)"},
     {"cg_iters", "N in [1, 1000]", "conjugate-gradient iterations (default 10)"},
     {"cg_damping", "X in [0, 1e6]", "damping added to the Fisher matrix in CG (default 1e-5)"},
     {"ls_backtrack", "X in (0, 1)", "line-search step shrink factor per try (default 0.8)"},
@@ -91,12 +99,12 @@ static const key_spec specs[] = {
     INT_KEY(horizon, 1, 100000, 1),
     OTHER_KEY(K_HIDDEN, hidden),
     OTHER_KEY(K_ACTIVATION, activation),
-    REAL_KEY(init_std, 0.0, 100.0, 1, 0),
+    REAL_KEY(init_std, 1e-6, 100.0, 0, 0),
     INT_KEY(inner_steps, 0, 100, 0),
-    REAL_KEY(alpha, 0.0, 100.0, 1, 0),
+    REAL_KEY(alpha, 1e-8, 100.0, 0, 0),
     REAL_KEY(gamma, 0.0, 1.0, 0, 0),
     REAL_KEY(gae_lambda, 0.0, 1.0, 0, 0),
-    REAL_KEY(max_kl, 0.0, 10.0, 1, 0),
+    REAL_KEY(max_kl, 1e-12, 10.0, 0, 0),
     INT_KEY(cg_iters, 1, 1000, 0),
     REAL_KEY(cg_damping, 0.0, 1e6, 0, 0),
     REAL_KEY(ls_backtrack, 0.0, 1.0, 1, 1),
@@ -235,15 +243,19 @@ static maml_status parse_real(const char *key, const key_spec *s, const char *v,
                               char *err, size_t err_sz) {
   char range[96];
   real_range_text(s, range, sizeof range);
-  char *end;
-  errno = 0;
-  double x = strtod(v, &end);
-  if (end == v || *end != '\0')
-    return maml_fail(err, err_sz, MAML_ERR_ARG, "%s: '%s' is not a number: expected %s", key, v,
-                     range);
-  if (!isfinite(x)) /* nan, inf, and overflow (HUGE_VAL); underflow to a tiny x is kept */
+  size_t span = maml_decimal_span(v);
+  if (span == 0 || v[span] != '\0') /* hexadecimal, inf, nan, "1e" are not plain decimals */
+    return maml_fail(err, err_sz, MAML_ERR_ARG,
+                     "%s: '%s' is not a plain decimal number (such as 0.05 or 1e-4): expected %s",
+                     key, v, range);
+  double x = strtod(v, NULL);
+  if (!isfinite(x)) /* overflow (HUGE_VAL) */
     return maml_fail(err, err_sz, MAML_ERR_ARG, "%s: '%s' is not a finite number: expected %s", key,
                      v, range);
+  if (x != 0.0 && fabs(x) < DBL_MIN) /* a subnormal: too small to compute with */
+    return maml_fail(err, err_sz, MAML_ERR_ARG,
+                     "%s: '%s' is too small to compute with (below %g): expected %s", key, v,
+                     DBL_MIN, range);
   int ok = (s->lo_open ? x > s->dlo : x >= s->dlo) && (s->hi_open ? x < s->dhi : x <= s->dhi);
   if (!ok)
     return maml_fail(err, err_sz, MAML_ERR_ARG, "%s: '%s' is out of range: expected %s", key, v,
@@ -254,10 +266,10 @@ static maml_status parse_real(const char *key, const key_spec *s, const char *v,
 
 static maml_status parse_int(const char *key, long long lo, long long hi, const char *v, int *out,
                              char *err, size_t err_sz) {
-  char *end;
   errno = 0;
-  long long x = strtoll(v, &end, 10);
-  if (end == v || *end != '\0')
+  size_t span = maml_integer_span(v);
+  long long x = span ? strtoll(v, NULL, 10) : 0;
+  if (span == 0 || v[span] != '\0')
     return maml_fail(err, err_sz, MAML_ERR_ARG,
                      "%s: '%s' is not an integer: expected an integer in [%lld, %lld]", key, v, lo,
                      hi);
@@ -291,11 +303,15 @@ static maml_status parse_seed(const char *key, const char *v, uint64_t *out, cha
 
 static maml_status parse_hidden(const char *key, const char *v, int *n_hidden, int *hidden,
                                 char *err, size_t err_sz) {
-  static const char *expect = "expected 0 to 8 comma-separated widths in [1, 4096], or none";
-  if (v[0] == '\0' || word_eq(v, "none")) {
+  static const char *expect =
+      "expected 1 to 8 comma-separated widths in [1, 4096] such as 100,100, or none for a "
+      "linear policy";
+  if (word_eq(v, "none")) {
     *n_hidden = 0;
     return MAML_OK;
   }
+  if (v[0] == '\0')
+    return maml_fail(err, err_sz, MAML_ERR_ARG, "%s: '' is empty: %s", key, expect);
   int widths[MAML_MAX_HIDDEN];
   int k = 0;
   const char *p = v;

@@ -266,13 +266,11 @@ Test(config, every_key_from_text) {
 
   /* awkward doubles come back bit for bit */
   set_ok(&c, "alpha", "0.1234567890123456789");
-  set_ok(&c, "cg_damping", "4.9406564584124654e-324"); /* the smallest subnormal */
+  set_ok(&c, "cg_damping", "2.2250738585072014e-308"); /* the smallest normal number */
   set_ok(&c, "gamma", "0.30000000000000004");
-  set_ok(&c, "max_kl", "0x1.999999999999ap-4");
+  set_ok(&c, "max_kl", "0.1000000000000000055511151231257827");
   set_ok(&c, "hidden", "none");
   assert_round_trip(&c);
-  cr_assert_eq(c.n_hidden, 0);
-  set_ok(&c, "hidden", "");
   cr_assert_eq(c.n_hidden, 0);
   set_ok(&c, "hidden", "1,2,3,4,5,6,7,4096");
   cr_assert_eq(c.n_hidden, 8);
@@ -347,7 +345,7 @@ Test(config, bad_values_name_key_and_value) {
   maml_config c;
   maml_config_defaults(&c);
   cr_assert_eq(maml_config_set(&c, "alpha", "-1", err, sizeof err), MAML_ERR_ARG);
-  cr_assert_str_eq(err, "alpha: '-1' is out of range: expected a number > 0 and <= 100");
+  cr_assert_str_eq(err, "alpha: '-1' is out of range: expected a number in [1e-08, 100]");
   cr_assert_eq(maml_config_set(&c, "env", "ant-vell", err, sizeof err), MAML_ERR_ARG);
   cr_assert_not_null(strstr(err, "ant-vel, ant-dir"), "the families are listed: %s", err);
   cr_assert_not_null(strstr(err, "did you mean 'ant-vel'"), "%s", err);
@@ -363,6 +361,90 @@ Test(config, bad_values_name_key_and_value) {
   cr_assert_eq(maml_config_set(&c, big, "1", err, sizeof err), MAML_ERR_ARG);
   cr_assert_not_null(strstr(err, "unknown key"), "%s", err);
   free(big);
+}
+
+static maml_status parse_text(maml_config *c, const char *text, char *err) {
+  return maml_config_parse_ini(c, text, strlen(text), "x.ini", err, ERR_SZ);
+}
+
+/* a refused value whose message also contains want */
+static void set_bad_saying(const char *key, const char *value, const char *want) {
+  set_bad(key, value);
+  maml_config c;
+  maml_config_defaults(&c);
+  char err[ERR_SZ] = "";
+  maml_config_set(&c, key, value, err, sizeof err);
+  cr_assert_not_null(strstr(err, want), "%s = '%s': '%s' should contain '%s'", key, value, err,
+                     want);
+}
+
+/* strtod alone reads hexadecimal, inf, nan: only plain decimals are numbers here */
+Test(config, numbers_are_plain_decimals) {
+  static const char *const not_decimal[] = {"0x10", "0X1p-3", "0x1.999999999999ap-4", "inf",
+                                            "-infinity", "nan", "NAN(1)", "1e", "1e+", ".",
+                                            "+", "- 1", "1.2.3", "1,5"};
+  for (size_t i = 0; i < sizeof not_decimal / sizeof not_decimal[0]; i++) {
+    set_bad_saying("alpha", not_decimal[i], "plain decimal");
+    set_bad("gamma", not_decimal[i]);
+  }
+  set_bad_saying("tasks", "0x10", "not an integer");
+  set_bad("iterations", "+0x5");
+  set_bad("seed", "0x10");
+  maml_config c;
+  maml_config_defaults(&c);
+  set_ok(&c, "alpha", "+.5");
+  cr_assert_eq(c.alpha, 0.5);
+  set_ok(&c, "alpha", "5.");
+  cr_assert_eq(c.alpha, 5.0);
+  set_ok(&c, "alpha", "1E-3");
+  cr_assert_eq(c.alpha, 1e-3);
+  set_ok(&c, "gamma", "-0");
+  set_ok(&c, "tasks", "+7");
+  cr_assert_eq(c.tasks, 7);
+}
+
+/* an empty hidden list is not a silent linear policy: that is `none` */
+Test(config, empty_hidden_is_refused) {
+  set_bad_saying("hidden", "", "none for a linear policy");
+  set_bad_saying("hidden", "", "such as 100,100");
+  maml_config c;
+  maml_config_defaults(&c);
+  char err[ERR_SZ] = "";
+  cr_assert_eq(parse_text(&c, "hidden =\n", err), MAML_ERR_ARG);
+  cr_assert_not_null(strstr(err, "x.ini:1: hidden: '' is empty"), "%s", err);
+  cr_assert_eq(c.n_hidden, 2, "the defaults are kept");
+  set_ok(&c, "hidden", "None");
+  cr_assert_eq(c.n_hidden, 0);
+}
+
+/* values that cannot train are outside the ranges: a subnormal number anywhere, and
+ * init_std, alpha and max_kl below what float parameters can use */
+Test(config, ranges_exclude_values_that_cannot_work) {
+  set_bad_saying("init_std", "1e-320", "too small to compute with");
+  set_bad_saying("init_std", "9.9e-7", "[1e-06, 100]");
+  set_bad("init_std", "0.0000001");
+  set_bad_saying("alpha", "1e-9", "[1e-08, 100]");
+  set_bad_saying("alpha", "4.9e-324", "too small");
+  set_bad_saying("max_kl", "1e-13", "[1e-12, 10]");
+  set_bad_saying("cg_damping", "1e-310", "too small");
+  set_bad_saying("ls_backtrack", "1e-320", "too small");
+  set_bad_saying("gamma", "2e-320", "too small");
+  set_bad_saying("gae_lambda", "-2e-320", "too small");
+  maml_config c;
+  maml_config_defaults(&c);
+  set_ok(&c, "init_std", "1e-6");
+  set_ok(&c, "init_std", "100");
+  set_ok(&c, "alpha", "1e-8");
+  set_ok(&c, "max_kl", "1e-12");
+  set_ok(&c, "cg_damping", "0");
+  set_ok(&c, "gamma", "0");
+  set_ok(&c, "ls_backtrack", "1e-300");
+  /* the help shows the ranges */
+  for (const maml_config_key *k = maml_config_keys(); k->name; k++) {
+    if (!strcmp(k->name, "init_std")) cr_assert_str_eq(k->syntax, "X in [1e-6, 100]");
+    if (!strcmp(k->name, "alpha")) cr_assert_str_eq(k->syntax, "X in [1e-8, 100]");
+    if (!strcmp(k->name, "max_kl")) cr_assert_str_eq(k->syntax, "X in [1e-12, 10]");
+  }
 }
 
 Test(config, unknown_keys_suggest_the_closest) {

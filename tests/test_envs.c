@@ -869,8 +869,10 @@ Test(envs, bad_goals_are_rejected_with_a_message) {
       {"cheetah-vel", "1.5x", MAML_ERR_FORMAT, {"'1.5x'", "not a number"}},
       {"cheetah-vel", "1.5,", MAML_ERR_FORMAT, {"expected 1 number", NULL}},
       {"cheetah-vel", "1,2", MAML_ERR_FORMAT, {"expected 1 number", NULL}},
-      {"cheetah-vel", "nan", MAML_ERR_FORMAT, {"'nan'", "not a finite number"}},
-      {"cheetah-vel", "inf", MAML_ERR_FORMAT, {"'inf'", "not a finite number"}},
+      {"cheetah-vel", "nan", MAML_ERR_FORMAT, {"'nan'", "not a number"}},
+      {"cheetah-vel", "inf", MAML_ERR_FORMAT, {"'inf'", "not a number"}},
+      {"cheetah-vel", "0x1", MAML_ERR_FORMAT, {"'0x1'", "plain decimal"}},
+      {"cheetah-vel", "1e", MAML_ERR_FORMAT, {"'1e'", "not a number"}},
       {"cheetah-vel", "1e400", MAML_ERR_FORMAT, {"'1e400'", "not a finite number"}},
       {"cheetah-vel", "2.5", MAML_ERR_ARG, {"2.5", "[0, 2]"}},
       {"cheetah-vel", "-0.1", MAML_ERR_ARG, {"-0.1", "[0, 2]"}},
@@ -885,7 +887,8 @@ Test(envs, bad_goals_are_rejected_with_a_message) {
       {"ant-goal", ",1", MAML_ERR_FORMAT, {"not a number", NULL}},
       {"ant-goal", "3.5,0", MAML_ERR_ARG, {"3.5", "[-3, 3]"}},
       {"ant-goal", "0,-4", MAML_ERR_ARG, {"-4", "[-3, 3]"}},
-      {"ant-goal", "0,nan", MAML_ERR_FORMAT, {"'nan'", "finite"}},
+      {"ant-goal", "0,nan", MAML_ERR_FORMAT, {"'nan'", "not a number"}},
+      {"ant-goal", "0x1p0,0", MAML_ERR_FORMAT, {"'0x1p0'", "not a number"}},
       {"nav2d", "0.6,0", MAML_ERR_ARG, {"0.6", "[-0.5, 0.5]"}},
       {"nav2d", "0.1;0.2", MAML_ERR_FORMAT, {"'0.1;0.2'", "not a number"}},
       {"nav2d", "0.1 0.2", MAML_ERR_FORMAT, {"not a number", NULL}},
@@ -908,6 +911,32 @@ Test(envs, bad_goals_are_rejected_with_a_message) {
   double t;
   cr_assert_neq(maml_env_find("cheetah-vel")->parse_task(NULL, &t, err, sizeof err), MAML_OK);
   cr_assert_neq(err[0], '\0');
+}
+
+/* A value just outside the range is named with the digits that make it so: 2.0000001 is
+ * not reported as "velocity 2 is outside [0, 2]". */
+Test(envs, goal_range_messages_show_every_digit_of_the_bad_value) {
+  static const struct {
+    const char *family, *text, *must_say;
+  } bad[] = {
+      {"cheetah-vel", "2.0000001", "velocity 2.0000001 is outside the allowed range [0, 2]"},
+      {"cheetah-vel", "-0.0000001", "velocity -1e-07 is outside"},
+      {"ant-vel", "3.0000000000000004", "velocity 3.0000000000000004 is outside"},
+      {"ant-goal", "3.00000001,0", "position x 3.00000001 is outside"},
+      {"ant-goal", "0,-3.00000001", "position y -3.00000001 is outside"},
+      {"nav2d", "0.1,0.50000001", "position y 0.50000001 is outside"},
+      {"cheetah-dir", "1.0000001", "direction 1.0000001 is not allowed"},
+      {"ant-dir", "-0.99999999", "direction -0.99999999 is not allowed"},
+  };
+  for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++) {
+    const maml_env_family *f = maml_env_find(bad[k].family);
+    double t[2];
+    char err[ERR_SZ] = "";
+    cr_assert_eq(f->parse_task(bad[k].text, t, err, sizeof err), MAML_ERR_ARG, "%s '%s': %s",
+                 bad[k].family, bad[k].text, err);
+    cr_assert(strstr(err, bad[k].must_say), "%s '%s': message '%s' lacks '%s'", bad[k].family,
+              bad[k].text, err, bad[k].must_say);
+  }
 }
 
 /* ---- finding and loading models ----------------------------------------------------------- */
