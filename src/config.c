@@ -15,7 +15,7 @@
 #include "envs/env.h"
 #include "maml/number.h"
 
-#define VALUE_MAX 256       /* longest value text accepted (after trimming) */
+#define VALUE_MAX MAML_ASSETS_MAX /* longest value text accepted (after trimming) */
 #define KEY_MAX 64          /* longest key looked up (longer ones are unknown) */
 #define LINE_MAX_BYTES 4096 /* longest INI line */
 #define FILE_MAX_BYTES (16u << 20)
@@ -23,7 +23,9 @@
 
 /* ---- the key table ----------------------------------------------------------------- */
 
-typedef enum { K_ENV, K_MODE, K_BOOL, K_SEED, K_INT, K_REAL, K_HIDDEN, K_ACTIVATION } key_kind;
+typedef enum {
+  K_ENV, K_MODE, K_BOOL, K_SEED, K_INT, K_REAL, K_HIDDEN, K_ACTIVATION, K_PATH, K_HASH
+} key_kind;
 
 typedef struct {
   key_kind kind;
@@ -84,6 +86,14 @@ static const maml_config_key keys[] = {
      "worker threads; 0 = all cores (under MPI: shared among the ranks on a machine), at most the tasks (default 0); results do not depend on it"},
     {"checkpoint_every", "N in [1, 10000000]",
      "keep a numbered checkpoint every N iterations (default 10)"},
+    {"assets", "DIR",
+     "the folder the model file was read from, recorded by maml train (--assets DIR, else "
+     "$MAML_ASSETS); --resume, eval and view read the model there unless --assets names "
+     "another (default: the built-in models)"},
+    {"model_hash", "16 hex digits",
+     "FNV-1a 64-bit hash of the model file's bytes, recorded by maml train; training, "
+     "--resume, eval and view refuse a model that hashes differently (default: not recorded, "
+     "no check)"},
     {NULL, NULL, NULL},
 };
 
@@ -111,6 +121,8 @@ static const key_spec specs[] = {
     INT_KEY(ls_steps, 1, 1000, 0),
     INT_KEY(threads, 0, 1024, 0),
     INT_KEY(checkpoint_every, 1, 10000000, 0),
+    OTHER_KEY(K_PATH, assets),
+    OTHER_KEY(K_HASH, model_hash),
 };
 
 enum { NKEYS = (int)(sizeof specs / sizeof specs[0]) };
@@ -344,6 +356,39 @@ static maml_status parse_hidden(const char *key, const char *v, int *n_hidden, i
   return MAML_OK;
 }
 
+/* a folder: no control characters (the INI holds it on one line) */
+static maml_status parse_path(const char *key, const char *v, char *out, char *err,
+                              size_t err_sz) {
+  size_t len = strlen(v);
+  if (len == 0)
+    return maml_fail(err, err_sz, MAML_ERR_ARG,
+                     "%s: '' is empty: expected a folder (leave the key out for the built-in "
+                     "models)", key);
+  if (len >= MAML_ASSETS_MAX)
+    return maml_fail(err, err_sz, MAML_ERR_ARG, "%s: '%.40s...' is longer than %d characters",
+                     key, v, MAML_ASSETS_MAX - 1);
+  for (size_t i = 0; i < len; i++)
+    if ((unsigned char)v[i] < 0x20 || v[i] == 0x7f)
+      return maml_fail(err, err_sz, MAML_ERR_ARG,
+                       "%s: '%s' holds a control character: expected a folder", key, v);
+  memcpy(out, v, len + 1);
+  return MAML_OK;
+}
+
+/* 16 hexadecimal digits, kept in lowercase */
+static maml_status parse_hash(const char *key, const char *v, char *out, char *err,
+                              size_t err_sz) {
+  int ok = strlen(v) == 16;
+  for (int i = 0; ok && i < 16; i++)
+    ok = (v[i] >= '0' && v[i] <= '9') || (lower(v[i]) >= 'a' && lower(v[i]) <= 'f');
+  if (!ok)
+    return maml_fail(err, err_sz, MAML_ERR_ARG,
+                     "%s: '%s' is not a hash: expected 16 hexadecimal digits (as maml train "
+                     "records it)", key, v);
+  for (int i = 0; i <= 16; i++) out[i] = (char)lower(v[i]);
+  return MAML_OK;
+}
+
 static maml_status parse_env(const char *key, const char *v, char *out, char *err, size_t err_sz) {
   if (maml_env_find(v) && strlen(v) < MAML_NAME_MAX) {
     strcpy(out, v);
@@ -401,6 +446,8 @@ static maml_status set_value(maml_config *c, int i, const char *v, char *err, si
     case K_INT: return parse_int(key, s->lo, s->hi, v, (int *)(void *)field, err, err_sz);
     case K_REAL: return parse_real(key, s, v, (double *)(void *)field, err, err_sz);
     case K_HIDDEN: return parse_hidden(key, v, &c->n_hidden, c->hidden, err, err_sz);
+    case K_PATH: return parse_path(key, v, c->assets, err, err_sz);
+    case K_HASH: return parse_hash(key, v, c->model_hash, err, err_sz);
   }
   return maml_fail(err, err_sz, MAML_ERR_ARG, "%s: internal error: unknown key kind", key);
 }
@@ -421,7 +468,7 @@ maml_status maml_config_set(maml_config *c, const char *key, const char *value, 
                      "unknown key '%.*s%s' (the keys: env, mode, first_order, seed, iterations, "
                      "tasks, episodes, query_episodes, horizon, hidden, activation, init_std, "
                      "inner_steps, alpha, gamma, gae_lambda, max_kl, cg_iters, cg_damping, "
-                     "ls_backtrack, ls_steps, threads, checkpoint_every)",
+                     "ls_backtrack, ls_steps, threads, checkpoint_every, assets, model_hash)",
                      KEY_MAX, key, strlen(key) > KEY_MAX ? "..." : "");
   }
   /* the value without surrounding white space */
@@ -480,6 +527,8 @@ static int format_value(const maml_config *c, int i, char *buf, size_t n) {
       return !(s->unset_zero && x == 0);
     }
     case K_REAL: format_real(*(const double *)(const void *)field, buf, n); return 1;
+    case K_PATH: snprintf(buf, n, "%.*s", MAML_ASSETS_MAX - 1, c->assets); return c->assets[0] != 0;
+    case K_HASH: snprintf(buf, n, "%.16s", c->model_hash); return c->model_hash[0] != 0;
     case K_HIDDEN: {
       if (c->n_hidden <= 0 || c->n_hidden > MAML_MAX_HIDDEN) {
         snprintf(buf, n, c->n_hidden == 0 ? "none" : "(%d layers)", c->n_hidden);
@@ -527,7 +576,10 @@ int maml_config_format(const maml_config *c, char *buf, size_t n) {
       out_printf(&o, "%s = %s\n", keys[i].name, v);
     else
       out_printf(&o, "# %s = (%s)\n", keys[i].name,
-                 specs[i].kind == K_ENV ? "not set" : "the family's default");
+                 specs[i].kind == K_ENV    ? "not set"
+                 : specs[i].kind == K_PATH ? "the default search"
+                 : specs[i].kind == K_HASH ? "not recorded"
+                                           : "the family's default");
   }
   return o.len > (size_t)INT32_MAX ? -1 : (int)o.len;
 }
@@ -700,7 +752,7 @@ maml_status maml_config_resolve(maml_config *c, char *err, size_t err_sz) {
                      MAML_MAX_HIDDEN);
   for (int i = 0; i < NKEYS; i++) {
     char v[VALUE_MAX];
-    format_value(&r, i, v, sizeof v);
+    if (!format_value(&r, i, v, sizeof v)) continue; /* unset: the default search, no hash */
     maml_config scratch = r;
     maml_status s = set_value(&scratch, i, v, err, err_sz);
     if (s != MAML_OK) return s;

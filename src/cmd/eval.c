@@ -55,7 +55,9 @@ static void eval_usage(FILE *out) {
           "                     of cheetah-dir, ant-dir) eval-by-goal.csv. Both are also\n"
           "                     printed as tables.\n"
           "                     (default runs/eval-FAMILY-DATE-TIME)\n"
-          "  --assets DIR       look for the MJCF models in DIR only\n"
+          "  --assets DIR       look for the MJCF models in DIR only (default: the folder\n"
+          "                     the checkpoints recorded; a model that hashes otherwise\n"
+          "                     than the one they were trained on is refused)\n"
           "  -h, --help         print this message\n");
 }
 
@@ -609,10 +611,7 @@ int cmd_eval(int argc, char **argv) {
     entry *e = &es[p];
     int w = e->oracle;
     if (!opened[w]) {
-      if (maml_env_world_open(&worlds[w], env, w, assets, err, sizeof err) != MAML_OK) {
-        fprintf(stderr, "maml eval: %s\n", err);
-        goto cleanup;
-      }
+      if (!cmd_open_world(&worlds[w], env, w, assets, "maml eval")) goto cleanup;
       opened[w] = 1;
     }
     if (!e->path[0]) { /* random: a fresh policy of the paper's shape */
