@@ -2,12 +2,14 @@
  * and syntax errors (messages name the key and the value), suggestions for unknown keys,
  * the INI reader (comments, CRLF, section, duplicates, malformed and long lines), format ->
  * parse round trips, and the file functions. */
+#define _XOPEN_SOURCE 700 /* realpath */
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "envs/env.h"
 #include "maml/config.h"
 
 #define ERR_SZ 2048
@@ -38,6 +40,8 @@ static void assert_same(const maml_config *a, const maml_config *b) {
   cr_assert_eq(a->ls_steps, b->ls_steps);
   cr_assert_eq(a->threads, b->threads);
   cr_assert_eq(a->checkpoint_every, b->checkpoint_every);
+  cr_assert_str_eq(a->assets, b->assets);
+  cr_assert_str_eq(a->model_hash, b->model_hash);
 }
 
 /* format c, parse the text into fresh defaults, and compare */
@@ -605,4 +609,122 @@ Test(config, save_and_load) {
   cr_assert_not_null(strstr(err, want), "%s", err);
   unlink(path);
   rmdir(dir);
+}
+
+/* ---- the model a run trains on ------------------------------------------------------- */
+
+Test(config, model_keys) {
+  maml_config c;
+  maml_config_defaults(&c);
+  char text[8192];
+  maml_config_format(&c, text, sizeof text);
+  cr_assert_not_null(strstr(text, "# assets = (the default search)\n"), "%s", text);
+  cr_assert_not_null(strstr(text, "# model_hash = (not recorded)\n"), "%s", text);
+  set_ok(&c, "env", "cheetah-vel");
+  set_ok(&c, "assets", "/some where/assets");
+  set_ok(&c, "model-hash", "0123456789ABCDEF");
+  cr_assert_str_eq(c.assets, "/some where/assets");
+  cr_assert_str_eq(c.model_hash, "0123456789abcdef", "kept in lowercase");
+  assert_round_trip(&c);
+  char err[ERR_SZ] = "";
+  cr_assert_eq(maml_config_resolve(&c, err, sizeof err), MAML_OK, "%s", err);
+  set_bad_saying("model_hash", "0123", "16 hexadecimal digits");
+  set_bad("model_hash", "0123456789abcdefg");
+  set_bad("model_hash", "0123456789abcdeg");
+  set_bad_saying("assets", "", "leave the key out");
+  set_bad_saying("assets", "a\tb", "control character");
+  char long_path[MAML_ASSETS_MAX + 1];
+  memset(long_path, 'a', MAML_ASSETS_MAX);
+  long_path[MAML_ASSETS_MAX] = '\0';
+  cr_assert_eq(maml_config_set(&c, "assets", long_path, err, sizeof err), MAML_ERR_ARG);
+  long_path[MAML_ASSETS_MAX - 1] = '\0';
+  set_ok(&c, "assets", long_path);
+  assert_round_trip(&c);
+}
+
+static void write_text(const char *path, const char *text, const char *mode) {
+  FILE *f = fopen(path, mode);
+  cr_assert_not_null(f, "%s", path);
+  fputs(text, f);
+  fclose(f);
+}
+
+Test(config, use_model_records_and_checks_the_model) {
+  unsetenv("MAML_ASSETS");
+  char err[ERR_SZ] = "";
+  maml_env_model stock;
+  cr_assert_eq(maml_env_model_find("cheetah-vel", NULL, &stock, err, sizeof err), MAML_OK, "%s",
+               err);
+  char stock_hash[17];
+  maml_env_format_hash(stock.hash, stock_hash);
+
+  /* the built-in model: no folder, its hash */
+  maml_config c;
+  maml_config_defaults(&c);
+  set_ok(&c, "env", "cheetah-vel");
+  cr_assert_eq(maml_config_use_model(&c, NULL, err, sizeof err), MAML_OK, "%s", err);
+  cr_assert_str_eq(c.assets, "");
+  cr_assert_str_eq(c.model_hash, stock_hash);
+
+  /* a folder: recorded absolute, with the hash of its model */
+  char dir[] = "/tmp/maml_config_model_XXXXXX", path[256];
+  cr_assert_not_null(mkdtemp(dir));
+  snprintf(path, sizeof path, "%s/half_cheetah.xml", dir);
+  FILE *in = fopen(stock.path, "r");
+  cr_assert_not_null(in);
+  static char xml[1 << 16];
+  size_t n = fread(xml, 1, sizeof xml - 1, in);
+  fclose(in);
+  xml[n] = '\0';
+  write_text(path, xml, "w");
+  write_text(path, "<!-- changed -->\n", "a");
+  char *abs = realpath(dir, NULL);
+  cr_assert_not_null(abs);
+  maml_config d;
+  maml_config_defaults(&d);
+  set_ok(&d, "env", "cheetah-vel");
+  cr_assert_eq(maml_config_use_model(&d, dir, err, sizeof err), MAML_OK, "%s", err);
+  cr_assert_str_eq(d.assets, abs);
+  cr_assert_eq(strlen(d.model_hash), 16);
+  cr_assert_str_neq(d.model_hash, stock_hash);
+  maml_config recorded = d;
+
+  /* the recorded folder is used when none is given (a resume) */
+  cr_assert_eq(maml_config_use_model(&d, NULL, err, sizeof err), MAML_OK, "%s", err);
+  cr_assert_str_eq(d.assets, abs);
+
+  /* another model is refused, naming both hashes and both places */
+  d = recorded;
+  char stock_dir[MAML_PATH_MAX];
+  snprintf(stock_dir, sizeof stock_dir, "%s", stock.path);
+  *strrchr(stock_dir, '/') = '\0';
+  cr_assert_eq(maml_config_use_model(&d, stock_dir, err, sizeof err), MAML_ERR_ARG);
+  cr_assert_not_null(strstr(err, stock_hash), "%s", err);
+  cr_assert_not_null(strstr(err, recorded.model_hash), "%s", err);
+  cr_assert_not_null(strstr(err, abs), "%s", err);
+  cr_assert_str_eq(d.assets, abs, "a refusal changes nothing");
+  /* and so is the recorded folder's model once changed */
+  write_text(path, "<!-- changed again -->\n", "a");
+  cr_assert_eq(maml_config_use_model(&d, NULL, err, sizeof err), MAML_ERR_ARG);
+  cr_assert_not_null(strstr(err, "hashes to"), "%s", err);
+  cr_assert_not_null(strstr(err, recorded.model_hash), "%s", err);
+  /* a missing folder: the message says it was the recorded one */
+  unlink(path);
+  rmdir(dir);
+  d = recorded;
+  cr_assert_eq(maml_config_use_model(&d, NULL, err, sizeof err), MAML_ERR_IO);
+  cr_assert_not_null(strstr(err, "the run recorded"), "%s", err);
+  cr_assert_not_null(strstr(err, "--assets DIR"), "%s", err);
+
+  /* an old config (no hash recorded) takes any model; nav2d records nothing */
+  maml_config old;
+  maml_config_defaults(&old);
+  set_ok(&old, "env", "cheetah-vel");
+  cr_assert_eq(maml_config_use_model(&old, NULL, err, sizeof err), MAML_OK, "%s", err);
+  maml_config nav;
+  maml_config_defaults(&nav);
+  set_ok(&nav, "env", "nav2d");
+  cr_assert_eq(maml_config_use_model(&nav, NULL, err, sizeof err), MAML_OK, "%s", err);
+  cr_assert_str_eq(nav.model_hash, "");
+  free(abs);
 }

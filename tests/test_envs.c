@@ -2,11 +2,13 @@
  * termination against values computed here from states the tests set, the step against
  * MuJoCo's own mj_step, instability, nav2d's exact dynamics, reset noise and determinism,
  * task text (parse/format, bad goals), and the model search's errors. */
+#define _XOPEN_SOURCE 700 /* realpath */
 #include <criterion/criterion.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "envs/env.h"
@@ -1047,6 +1049,72 @@ Test(envs, a_model_of_another_robot_is_rejected) {
   snprintf(path, sizeof path, "%s/ant.xml", dir);
   unlink(path);
   remove_temp_dir(dir, "half_cheetah.xml");
+}
+
+/* the content hash of a model file: FNV-1a 64 (its published test values), and what the
+ * search finds is what a world records */
+Test(envs, model_files_are_found_and_hashed) {
+  cr_assert_eq(maml_env_hash_bytes("", 0), 0xcbf29ce484222325ull);
+  cr_assert_eq(maml_env_hash_bytes("a", 1), 0xaf63dc4c8601ec8cull);
+  cr_assert_eq(maml_env_hash_bytes("foobar", 6), 0x85944171f73967e8ull);
+  char hex[17];
+  maml_env_format_hash(0xaf63dc4c8601ec8cull, hex);
+  cr_assert_str_eq(hex, "af63dc4c8601ec8c");
+  maml_env_format_hash(1, hex);
+  cr_assert_str_eq(hex, "0000000000000001");
+
+  unsetenv("MAML_ASSETS");
+  maml_env_model m;
+  char err[ERR_SZ] = "";
+  cr_assert_eq(maml_env_model_find("cheetah-vel", NULL, &m, err, sizeof err), MAML_OK, "%s", err);
+  cr_assert_str_eq(m.folder, "", "the built-in models are no folder the user named");
+  cr_assert(strstr(m.path, "half_cheetah.xml"), "%s", m.path);
+  maml_env_world w;
+  cr_assert_eq(maml_env_world_open(&w, "cheetah-vel", 0, NULL, err, sizeof err), MAML_OK, "%s",
+               err);
+  cr_assert_eq(w.model_hash, m.hash);
+  cr_assert_str_eq(w.assets_dir, "");
+  maml_env_world_close(&w);
+
+  /* a folder named: recorded absolute; a one-byte change changes the hash */
+  char dir[512];
+  make_temp_dir(dir, sizeof dir);
+  copy_file(m.path, dir, "half_cheetah.xml");
+  char cwd[MAML_PATH_MAX], rel[MAML_PATH_MAX];
+  cr_assert_not_null(getcwd(cwd, sizeof cwd));
+  cr_assert_eq(chdir(dir), 0);
+  snprintf(rel, sizeof rel, ".");
+  maml_env_model m2;
+  cr_assert_eq(maml_env_model_find("cheetah-vel", rel, &m2, err, sizeof err), MAML_OK, "%s", err);
+  cr_assert_eq(chdir(cwd), 0);
+  char *abs = realpath(dir, NULL);
+  cr_assert_not_null(abs);
+  cr_assert_str_eq(m2.folder, abs);
+  cr_assert_eq(m2.hash, m.hash, "the same bytes, the same hash");
+  char path[MAML_PATH_MAX];
+  snprintf(path, sizeof path, "%s/half_cheetah.xml", dir);
+  FILE *f = fopen(path, "a");
+  cr_assert_not_null(f);
+  fputs(" ", f);
+  fclose(f);
+  cr_assert_eq(maml_env_world_open(&w, "cheetah-vel", 0, dir, err, sizeof err), MAML_OK, "%s", err);
+  cr_assert_neq(w.model_hash, m.hash);
+  cr_assert_str_eq(w.assets_dir, abs);
+  maml_env_world_close(&w);
+  free(abs);
+
+  /* a FIFO in place of the model is refused, not read (which would block) */
+  unlink(path);
+  cr_assert_eq(mkfifo(path, 0600), 0);
+  cr_assert_eq(maml_env_model_find("cheetah-vel", dir, &m2, err, sizeof err), MAML_ERR_IO);
+  cr_assert(strstr(err, "not a regular file"), "%s", err);
+  cr_assert_eq(maml_env_world_open(&w, "cheetah-vel", 0, dir, err, sizeof err), MAML_ERR_IO);
+  remove_temp_dir(dir, "half_cheetah.xml");
+
+  /* nav2d has no model: nothing to hash */
+  cr_assert_eq(maml_env_model_find("nav2d", NULL, &m2, err, sizeof err), MAML_OK, "%s", err);
+  cr_assert_str_eq(m2.path, "");
+  cr_assert_eq(m2.hash, 0);
 }
 
 Test(envs, init_needs_an_open_world) {
