@@ -44,9 +44,9 @@ int cmd_use_model(maml_config *cfg, const char *assets, const char *who);
 int cmd_note_model(const char *checkpoint, const maml_config *c);
 
 /* Open the world of family env for the checkpoints loaded: from assets (--assets), else
- * the folder they recorded, else the default search; refused (0, after a message prefixed
- * by who naming both hashes and paths) when the model does not hash as one of them
- * recorded. 1 on success. */
+ * the folder they recorded, else the default search. A model that does not hash as one of
+ * them recorded is refused (0, after a message prefixed by who naming both hashes and
+ * paths), unless the user named it with --assets: then a warning says so. 1 on success. */
 struct maml_env_world;
 int cmd_open_world(struct maml_env_world *w, const char *env, int oracle, const char *assets,
                    const char *who);

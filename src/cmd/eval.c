@@ -56,8 +56,9 @@ static void eval_usage(FILE *out) {
           "                     printed as tables.\n"
           "                     (default runs/eval-FAMILY-DATE-TIME)\n"
           "  --assets DIR       look for the MJCF models in DIR only (default: the folder\n"
-          "                     the checkpoints recorded; a model that hashes otherwise\n"
-          "                     than the one they were trained on is refused)\n"
+          "                     the checkpoints recorded, and a model that hashes otherwise\n"
+          "                     than the one they were trained on is refused; a model\n"
+          "                     named with --assets is used, with a warning)\n"
           "  -h, --help         print this message\n");
 }
 

@@ -58,12 +58,21 @@ int cmd_open_world(maml_env_world *w, const char *env, int oracle, const char *a
   maml_env_format_hash(w->model_hash, hash);
   for (int i = 0; i < n_noted; i++)
     if (!strcmp(noted[i].env, env) && noted[i].hash[0] && strcmp(noted[i].hash, hash) != 0) {
+      const char *trained = noted[i].assets[0]
+                                ? noted[i].assets
+                                : "the default search: $MAML_ASSETS, else the built-in models";
+      if (assets) { /* a model named on purpose: used, and said so */
+        fprintf(stderr,
+                "%s: warning: the model %s (given with --assets) hashes to %s, but %s was "
+                "trained on a model hashing to %s (from %s); using the model given\n",
+                who, w->model_path, hash, noted[i].checkpoint, noted[i].hash, trained);
+        continue;
+      }
       fprintf(stderr,
               "%s: the model %s hashes to %s, but %s was trained on a model hashing to %s "
-              "(from %s): name the folder holding that model with --assets DIR\n",
-              who, w->model_path, hash, noted[i].checkpoint, noted[i].hash,
-              noted[i].assets[0] ? noted[i].assets
-                                 : "the default search: $MAML_ASSETS, else the built-in models");
+              "(from %s): name the folder holding that model with --assets DIR (a folder "
+              "named with --assets is used whatever its model)\n",
+              who, w->model_path, hash, noted[i].checkpoint, noted[i].hash, trained);
       maml_env_world_close(w);
       return 0;
     }

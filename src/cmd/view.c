@@ -64,8 +64,9 @@ static void view_usage(FILE *out) {
           "  --screenshot-dir D where S writes its screenshots (default: the current folder)\n"
           "  --keys             start with the list of keys on screen (F1 or H toggles it)\n"
           "  --assets DIR       look for the MJCF models in DIR only (default: the folder\n"
-          "                     the checkpoint recorded; a model that hashes otherwise\n"
-          "                     than the one it was trained on is refused)\n"
+          "                     the checkpoint recorded, and a model that hashes otherwise\n"
+          "                     than the one it was trained on is refused; a model\n"
+          "                     named with --assets is used, with a warning)\n"
           "  -h, --help         print this message\n");
 }
 
