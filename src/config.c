@@ -91,9 +91,10 @@ static const maml_config_key keys[] = {
      "$MAML_ASSETS); --resume, eval and view read the model there unless --assets names "
      "another (default: the built-in models)"},
     {"model_hash", "16 hex digits",
-     "FNV-1a 64-bit hash of the model file's bytes, recorded by maml train; training, "
-     "--resume, eval and view refuse a model that hashes differently (default: not recorded, "
-     "no check)"},
+     "FNV-1a 64-bit hash of the model file's bytes (the MJCF file itself, not files it "
+     "includes), recorded by maml train; training and --resume refuse a model that hashes "
+     "differently, eval and view too unless it is named with --assets (then they warn) "
+     "(default: not recorded, no check)"},
     {NULL, NULL, NULL},
 };
 
