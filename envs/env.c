@@ -282,7 +282,8 @@ maml_status maml_env_model_find(const char *family, const char *assets_dir, maml
       snprintf(m->path, sizeof m->path, "%s", path);
       if (named) { /* absolute, so that it names the same folder from anywhere */
         char *abs = realpath(dirs[i], NULL);
-        snprintf(m->folder, sizeof m->folder, "%s", abs && strlen(abs) < sizeof m->folder ? abs : dirs[i]);
+        const char *folder = abs && strlen(abs) < sizeof m->folder ? abs : dirs[i];
+        snprintf(m->folder, sizeof m->folder, "%s", folder);
         free(abs);
       }
       return MAML_OK;

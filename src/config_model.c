@@ -11,8 +11,7 @@
 maml_status maml_config_use_model(maml_config *c, const char *assets, char *err, size_t err_sz) {
   if (!c) return maml_fail(err, err_sz, MAML_ERR_ARG, "config: NULL argument");
   const maml_env_family *f = maml_env_find(c->env);
-  if (!f)
-    return maml_fail(err, err_sz, MAML_ERR_ARG, "env: '%s' is not a known family", c->env);
+  if (!f) return maml_fail(err, err_sz, MAML_ERR_ARG, "env: '%s' is not a known family", c->env);
   if (!f->model_file) return MAML_OK; /* nav2d: no model */
   const char *folder = assets ? assets : c->assets[0] ? c->assets : NULL;
   maml_env_model *m = malloc(sizeof *m);
@@ -36,12 +35,13 @@ maml_status maml_config_use_model(maml_config *c, const char *assets, char *err,
                   "the model %s hashes to %s, the run was trained on a model hashing to %s (from "
                   "%s): name the folder holding that model with --assets DIR, or start a new run",
                   m->path, hash, c->model_hash,
-                  c->assets[0] ? c->assets : "the default search: $MAML_ASSETS, else the "
-                                             "built-in models");
+                  c->assets[0] ? c->assets
+                               : "the default search: $MAML_ASSETS, else the "
+                                 "built-in models");
   if (s == MAML_OK && strlen(m->folder) >= sizeof c->assets)
     s = maml_fail(err, err_sz, MAML_ERR_ARG,
-                  "assets: the folder %s is longer than the %d characters a run records",
-                  m->folder, MAML_ASSETS_MAX - 1);
+                  "assets: the folder %s is longer than the %d characters a run records", m->folder,
+                  MAML_ASSETS_MAX - 1);
   if (s == MAML_OK) {
     snprintf(c->assets, sizeof c->assets, "%s", m->folder);
     snprintf(c->model_hash, sizeof c->model_hash, "%s", hash);

@@ -27,7 +27,8 @@ int cmd_parse_double(const char *who, const char *opt, const char *v, double lo,
   size_t span = maml_decimal_span(v);
   double x = span ? strtod(v, NULL) : NAN;
   /* a subnormal x is too small to compute with */
-  if (span == 0 || v[span] || !isfinite(x) || !(x > lo) || x > hi || (x != 0 && fabs(x) < DBL_MIN)) {
+  if (span == 0 || v[span] || !isfinite(x) || !(x > lo) || x > hi ||
+      (x != 0 && fabs(x) < DBL_MIN)) {
     fprintf(stderr, "%s: %s: '%s' is not a number in (%g, %g] (%s)\n", who, opt, v, lo, hi,
             MAML_DECIMAL_SYNTAX);
     return 0;
