@@ -43,7 +43,7 @@ maml_status maml_config_use_model(maml_config *c, const char *assets, char *err,
                   "assets: the folder %s is longer than the %d characters a run records", m->folder,
                   MAML_ASSETS_MAX - 1);
   if (s == MAML_OK) {
-    snprintf(c->assets, sizeof c->assets, "%s", m->folder);
+    memcpy(c->assets, m->folder, strlen(m->folder) + 1); /* fits: checked above */
     snprintf(c->model_hash, sizeof c->model_hash, "%s", hash);
   }
   free(m);
