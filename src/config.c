@@ -66,18 +66,19 @@ static const maml_config_key keys[] = {
      "a linear policy (default 100,100)"},
     {"activation", "relu|tanh", "hidden-layer nonlinearity (default relu)"},
     {"init_std", "X in [1e-6, 100]",
-     "initial standard deviation of the actions; smaller ones overflow the likelihoods "
+     "initial standard deviation of the actions; far smaller ones overflow the "
+     "likelihoods; a small one needs a small alpha (the inner gradient grows as 1/std^2) "
      "(default 1)"},
     {"inner_steps", "K in [0, 100]",
      "inner policy-gradient steps, at least 1 in maml mode (default 1; 0 in the other modes)"},
     {"alpha", "X in [1e-8, 100]",
-     "inner step size; smaller steps are lost in the float rounding of the parameters "
-     "(default 0.1)"},
+     "inner step size; smaller steps move the float parameters by about their rounding "
+     "error (default 0.1)"},
     {"gamma", "X in [0, 1]", "discount factor (default 0.99)"},
     {"gae_lambda", "X in [0, 1]", "GAE lambda (default 1)"},
     {"max_kl", "X in [1e-12, 10]",
-     "TRPO's bound on the mean KL divergence; smaller bounds give steps lost in the float "
-     "rounding of the parameters (default 0.01)"},
+     "TRPO's bound on the mean KL divergence; smaller bounds allow steps of about the "
+     "float parameters' rounding error (default 0.01)"},
     {"cg_iters", "N in [1, 1000]", "conjugate-gradient iterations (default 10)"},
     {"cg_damping", "X in [0, 1e6]", "damping added to the Fisher matrix in CG (default 1e-5)"},
     {"ls_backtrack", "X in (0, 1)", "line-search step shrink factor per try (default 0.8)"},
