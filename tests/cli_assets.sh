@@ -102,6 +102,12 @@ out=$("$maml" train "${run[@]}" --iterations 1 --model-hash "$hash" --run-dir "$
 echo "$out" | grep -q "hashing to $hash" || fail "new run with a hash: $out"
 [ -e "$work/h" ] && fail "a refused run left $work/h"
 
+# a bad --assets is refused before the run directory is made
+out=$("$maml" train "${run[@]}" --iterations 1 --assets "$work/none" --run-dir "$work/n" 2>&1) &&
+  fail "a missing assets folder accepted"
+echo "$out" | grep -q "cannot find the model file half_cheetah.xml" || fail "bad --assets: $out"
+[ -e "$work/n" ] && fail "a bad --assets left $work/n: $(ls "$work/n")"
+
 # $MAML_ASSETS is recorded like --assets
 sed -i 's/settotalmass="25"/settotalmass="20"/' "$mod/half_cheetah.xml"
 MAML_ASSETS="$mod" "$maml" train "${run[@]}" --iterations 1 --run-dir "$work/env" > /dev/null 2>&1 ||
