@@ -1,5 +1,6 @@
 /* The family registry, task text, worlds (model search and load) and the generic
  * reset/step wrappers. */
+#define _XOPEN_SOURCE 700 /* realpath */
 #include "envs/env.h"
 
 #include <errno.h>
@@ -8,9 +9,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "envs/family.h"
 #include "envs/mujoco_env.h"
+#include "maml/number.h"
 
 /* ---- families ------------------------------------------------------------------------ */
 
@@ -87,16 +91,16 @@ static maml_status parse_numbers(const char *family, const char *text, int count
     if (k == count)
       return maml_fail(err, err_sz, MAML_ERR_FORMAT, "%s goal '%s': expected %d number%s, got more",
                        family, text, count, count > 1 ? "s separated by a comma" : "");
-    char *stop;
-    errno = 0;
-    double x = strtod(begin, &stop);
-    if (stop == begin)
-      return maml_fail(err, err_sz, MAML_ERR_FORMAT, "%s goal '%s': '%s' is not a number", family,
-                       text, field);
+    const char *start = begin;
+    while (start < end && is_space(*start)) start++;
+    size_t span = maml_decimal_span(start);
+    const char *stop = start + span;
     while (stop < end && is_space(*stop)) stop++;
-    if (stop != end)
-      return maml_fail(err, err_sz, MAML_ERR_FORMAT, "%s goal '%s': '%s' is not a number", family,
-                       text, field);
+    if (span == 0 || stop != end)
+      return maml_fail(err, err_sz, MAML_ERR_FORMAT,
+                       "%s goal '%s': '%s' is not a number (%s)", family, text, field,
+                       MAML_DECIMAL_SYNTAX);
+    double x = strtod(start, NULL);
     if (!isfinite(x))
       return maml_fail(err, err_sz, MAML_ERR_FORMAT, "%s goal '%s': '%s' is not a finite number",
                        family, text, field);
@@ -117,14 +121,16 @@ maml_status maml_task_parse_range(const char *family, const char *what, const ch
   if (s != MAML_OK) return s;
   for (int i = 0; i < count; i++)
     if (!(x[i] >= lo && x[i] <= hi)) {
+      char bad[40];
+      format_number(x[i], bad, sizeof bad); /* every digit it takes: 2.0000001, not 2 */
       if (count == 1)
         return maml_fail(err, err_sz, MAML_ERR_ARG,
-                         "%s goal '%s': %s %g is outside the allowed range [%g, %g]", family, text,
-                         what, x[i], lo, hi);
+                         "%s goal '%s': %s %s is outside the allowed range [%g, %g]", family, text,
+                         what, bad, lo, hi);
       return maml_fail(err, err_sz, MAML_ERR_ARG,
-                       "%s goal '%s': %s %s %g is outside the allowed range [%g, %g] (the "
+                       "%s goal '%s': %s %s %s is outside the allowed range [%g, %g] (the "
                        "goal must lie in [%g, %g]^%d)",
-                       family, text, what, i == 0 ? "x" : "y", x[i], lo, hi, lo, hi, count);
+                       family, text, what, i == 0 ? "x" : "y", bad, lo, hi, lo, hi, count);
     }
   for (int i = 0; i < count; i++) out[i] = x[i];
   return MAML_OK;
@@ -135,9 +141,12 @@ maml_status maml_task_parse_direction(const char *family, const char *text, doub
   double x = 0.0;
   maml_status s = parse_numbers(family, text, 1, &x, err, err_sz);
   if (s != MAML_OK) return s;
-  if (x != -1.0 && x != 1.0)
+  if (x != -1.0 && x != 1.0) {
+    char bad[40];
+    format_number(x, bad, sizeof bad);
     return maml_fail(err, err_sz, MAML_ERR_ARG,
-                     "%s goal '%s': direction %g is not allowed; use -1 or 1", family, text, x);
+                     "%s goal '%s': direction %s is not allowed; use -1 or 1", family, text, bad);
+  }
   *out = x;
   return MAML_OK;
 }
@@ -146,7 +155,7 @@ double maml_task_sample_direction(maml_rng *rng) {
   return maml_rng_uniform(rng) < 0.5 ? -1.0 : 1.0;
 }
 
-/* ---- worlds -------------------------------------------------------------------------- */
+/* ---- loading a model ------------------------------------------------------------------ */
 
 /* printf onto the end of buf (len: its current length), never past n */
 __attribute__((format(printf, 4, 5))) static void append(char *buf, size_t n, size_t *len,
@@ -191,24 +200,54 @@ static maml_status load_model(maml_env_world *w, const char *path, char *err, si
   return MAML_OK;
 }
 
-maml_status maml_env_world_open(maml_env_world *w, const char *family, int oracle,
-                                const char *assets_dir, char *err, size_t err_sz) {
-  if (!w) return maml_fail(err, err_sz, MAML_ERR_ARG, "maml_env_world_open: no world given");
-  memset(w, 0, sizeof *w);
-  w->torso_body = -1;
-  w->init_key = -1;
+/* ---- model files ---------------------------------------------------------------------- */
+
+uint64_t maml_env_hash_bytes(const void *data, size_t n) {
+  const unsigned char *p = data;
+  uint64_t h = 14695981039346656037ull; /* the FNV-1a offset basis */
+  for (size_t i = 0; i < n; i++) h = (h ^ p[i]) * 1099511628211ull; /* the FNV prime */
+  return h;
+}
+
+void maml_env_format_hash(uint64_t hash, char buf[17]) {
+  snprintf(buf, 17, "%016llx", (unsigned long long)hash);
+}
+
+#define MODEL_MAX_BYTES (64u << 20) /* larger files are not models of ours */
+
+/* the hash of a regular file's bytes */
+static maml_status hash_file(const char *family, const char *path, uint64_t *hash, char *err,
+                             size_t err_sz) {
+  struct stat st;
+  if (stat(path, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size > (off_t)MODEL_MAX_BYTES)
+    return maml_fail(err, err_sz, MAML_ERR_IO, "%s: the model %s is not a regular file of at most "
+                     "%u bytes", family, path, MODEL_MAX_BYTES);
+  FILE *f = fopen(path, "rb");
+  char *buf = f ? malloc((size_t)st.st_size + 1) : NULL;
+  size_t n = buf ? fread(buf, 1, (size_t)st.st_size + 1, f) : 0;
+  int bad = !f || !buf || ferror(f) || n != (size_t)st.st_size;
+  int saved = errno;
+  if (f) fclose(f);
+  if (!bad) *hash = maml_env_hash_bytes(buf, n);
+  free(buf);
+  if (bad)
+    return maml_fail(err, err_sz, MAML_ERR_IO, "%s: cannot read the model %s: %s", family, path,
+                     f && buf ? "it changed while read" : strerror(saved));
+  return MAML_OK;
+}
+
+maml_status maml_env_model_find(const char *family, const char *assets_dir, maml_env_model *m,
+                                char *err, size_t err_sz) {
+  memset(m, 0, sizeof *m);
   const maml_env_family *f = maml_env_find(family);
   if (!f)
     return maml_fail(err, err_sz, MAML_ERR_ARG, "unknown environment '%s'; the families are: %s",
                      family ? family : "(none)", maml_env_names());
-  w->family = f;
-  w->oracle = oracle ? 1 : 0;
-  w->obs_dim = f->obs_dim + (oracle ? f->task_dim : 0);
   if (!f->model_file) return MAML_OK;
 
   // the places to look at: a folder the user named, else the built-in ones
   const char *dirs[2], *labels[2];
-  int ndirs = 0;
+  int ndirs = 0, named = 1;
   const char *env_dir = getenv("MAML_ASSETS");
   if (assets_dir && !assets_dir[0])
     return maml_fail(err, err_sz, MAML_ERR_ARG, "%s: the assets folder given is empty", f->name);
@@ -217,6 +256,7 @@ maml_status maml_env_world_open(maml_env_world *w, const char *family, int oracl
   } else if (env_dir && env_dir[0]) {
     dirs[ndirs] = env_dir, labels[ndirs++] = "$MAML_ASSETS";
   } else {
+    named = 0;
 #ifdef MAML_SOURCE_ASSETS
     dirs[ndirs] = MAML_SOURCE_ASSETS, labels[ndirs++] = "the source tree";
 #endif
@@ -236,10 +276,17 @@ maml_status maml_env_world_open(maml_env_world *w, const char *family, int oracl
              f->model_file, labels[i]);
       continue;
     }
-    FILE *file = fopen(path, "r");
-    if (file) {
-      fclose(file);
-      return load_model(w, path, err, err_sz);
+    if (access(path, F_OK) == 0) {
+      maml_status s = hash_file(f->name, path, &m->hash, err, err_sz);
+      if (s != MAML_OK) return s;
+      snprintf(m->path, sizeof m->path, "%s", path);
+      if (named) { /* absolute, so that it names the same folder from anywhere */
+        char *abs = realpath(dirs[i], NULL);
+        const char *folder = abs && strlen(abs) < sizeof m->folder ? abs : dirs[i];
+        snprintf(m->folder, sizeof m->folder, "%s", folder);
+        free(abs);
+      }
+      return MAML_OK;
     }
     append(tried, sizeof tried, &len, "%s%s (%s; %s)", i ? "; " : "", path, labels[i],
            strerror(errno));
@@ -249,6 +296,30 @@ maml_status maml_env_world_open(maml_env_world *w, const char *family, int oracl
                    "%s: cannot find the model file %s; looked in: %s. Name the folder that "
                    "holds %s (--assets DIR or MAML_ASSETS=DIR).",
                    f->name, f->model_file, tried, f->model_file);
+}
+
+/* ---- worlds -------------------------------------------------------------------------- */
+
+maml_status maml_env_world_open(maml_env_world *w, const char *family, int oracle,
+                                const char *assets_dir, char *err, size_t err_sz) {
+  if (!w) return maml_fail(err, err_sz, MAML_ERR_ARG, "maml_env_world_open: no world given");
+  memset(w, 0, sizeof *w);
+  w->torso_body = -1;
+  w->init_key = -1;
+  maml_env_model *m = malloc(sizeof *m);
+  if (!m) return maml_fail(err, err_sz, MAML_ERR_NOMEM, "out of memory");
+  maml_status s = maml_env_model_find(family, assets_dir, m, err, err_sz);
+  if (s == MAML_OK) {
+    const maml_env_family *f = maml_env_find(family);
+    w->family = f;
+    w->oracle = oracle ? 1 : 0;
+    w->obs_dim = f->obs_dim + (oracle ? f->task_dim : 0);
+    snprintf(w->assets_dir, sizeof w->assets_dir, "%s", m->folder);
+    w->model_hash = m->hash;
+    if (f->model_file) s = load_model(w, m->path, err, err_sz);
+  }
+  free(m);
+  return s;
 }
 
 void maml_env_world_close(maml_env_world *w) {

@@ -13,6 +13,7 @@
 
 #include <mujoco/mujoco.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "maml/error.h"
 #include "maml/real.h"
@@ -63,6 +64,9 @@ struct maml_env_world {
   int obs_dim;                    /* family->obs_dim + (oracle ? task_dim : 0) */
   mjModel *model;                 /* NULL for nav2d */
   char model_path[MAML_PATH_MAX]; /* where the model was loaded from */
+  char assets_dir[MAML_PATH_MAX]; /* the folder the user named (absolute), "" for the
+                                     built-in search */
+  uint64_t model_hash;            /* maml_env_hash_bytes of the model file (0: nav2d) */
   int torso_body;                 /* body id of "torso" (MuJoCo families) */
   int init_key;                   /* keyframe "init" or -1: the reset state */
   mjtNum *init_state; /* that state: time, qpos, qvel, act, ctrl, mocap_pos, mocap_quat */
@@ -94,6 +98,28 @@ const char *maml_env_names(void);
  * text like snprintf (the text is cut when it is n or longer), -1 for bad arguments. */
 int maml_env_format_task(const maml_env_family *f, const double *task, char *buf, size_t n);
 
+/* ---- model files --------------------------------------------------------------------- */
+
+/* A family's model file as the search below finds it. */
+typedef struct {
+  char path[MAML_PATH_MAX];   /* the file; "" for nav2d (no model) */
+  char folder[MAML_PATH_MAX]; /* the folder the user named, absolute; "" for the built-in
+                                 search */
+  uint64_t hash;              /* of the file's bytes (0 for nav2d) */
+} maml_env_model;
+
+/* FNV-1a, 64 bits, of n bytes: the content hash recorded for a model file. */
+uint64_t maml_env_hash_bytes(const void *data, size_t n);
+
+/* A hash as the 16 lowercase hexadecimal digits a config records (buf: 17 bytes). */
+void maml_env_format_hash(uint64_t hash, char buf[17]);
+
+/* Find a family's model file (the search of maml_env_world_open) and hash its bytes,
+ * without loading it. Errors as maml_env_world_open's; MAML_ERR_IO also for a path that is
+ * not a regular file or cannot be read. */
+maml_status maml_env_model_find(const char *family, const char *assets_dir, maml_env_model *m,
+                                char *err, size_t err_sz);
+
 /* ---- worlds -------------------------------------------------------------------------- */
 
 /* Open a family: find and load its model. The assets folder is searched in this order:
@@ -103,8 +129,10 @@ int maml_env_format_task(const maml_env_family *f, const double *task, char *buf
  * it lacks the model that is an error, never a silent fall-back to the built-in models.
  * Errors: MAML_ERR_ARG unknown family (the message lists the names); MAML_ERR_IO model
  * file not found (the message lists every place tried); MAML_ERR_FORMAT the file does not
- * load (MuJoCo's own error text) or is a model of another robot. Not thread-safe (MuJoCo's
- * XML parser keeps global state): open worlds before starting threads. */
+ * load (MuJoCo's own error text) or is a model of another robot. The world records the
+ * file's path, the folder named (assets_dir) and the hash of the bytes it loaded. Not
+ * thread-safe (MuJoCo's XML parser keeps global state): open worlds before starting
+ * threads. */
 maml_status maml_env_world_open(maml_env_world *w, const char *family, int oracle,
                                 const char *assets_dir, char *err, size_t err_sz);
 void maml_env_world_close(maml_env_world *w); /* NULL-safe; the world's instances first */

@@ -4,6 +4,7 @@
 #include "maml/config.h"
 
 #include <errno.h>
+#include <float.h>
 #include <inttypes.h>
 #include <math.h>
 #include <stdarg.h>
@@ -12,8 +13,9 @@
 #include <string.h>
 
 #include "envs/env.h"
+#include "maml/number.h"
 
-#define VALUE_MAX 256       /* longest value text accepted (after trimming) */
+#define VALUE_MAX MAML_ASSETS_MAX /* longest value text accepted (after trimming) */
 #define KEY_MAX 64          /* longest key looked up (longer ones are unknown) */
 #define LINE_MAX_BYTES 4096 /* longest INI line */
 #define FILE_MAX_BYTES (16u << 20)
@@ -21,7 +23,9 @@
 
 /* ---- the key table ----------------------------------------------------------------- */
 
-typedef enum { K_ENV, K_MODE, K_BOOL, K_SEED, K_INT, K_REAL, K_HIDDEN, K_ACTIVATION } key_kind;
+typedef enum {
+  K_ENV, K_MODE, K_BOOL, K_SEED, K_INT, K_REAL, K_HIDDEN, K_ACTIVATION, K_PATH, K_HASH
+} key_kind;
 
 typedef struct {
   key_kind kind;
@@ -58,16 +62,23 @@ static const maml_config_key keys[] = {
     {"horizon", "N in [1, 100000]",
      "steps per episode, at most the family's (default the family's: 200; nav2d 100)"},
     {"hidden", "W,W,...|none",
-     "hidden layer widths, each in [1, 4096], at most 8 layers; none for a linear policy "
-     "(default 100,100)"},
+     "hidden layer widths, each in [1, 4096], at most 8 layers; none (not an empty value) for "
+     "a linear policy (default 100,100)"},
     {"activation", "relu|tanh", "hidden-layer nonlinearity (default relu)"},
-    {"init_std", "X in (0, 100]", "initial standard deviation of the actions (default 1)"},
+    {"init_std", "X in [1e-6, 100]",
+     "initial standard deviation of the actions; far smaller ones overflow the "
+     "likelihoods; a small one needs a small alpha (the inner gradient grows as 1/std^2) "
+     "(default 1)"},
     {"inner_steps", "K in [0, 100]",
      "inner policy-gradient steps, at least 1 in maml mode (default 1; 0 in the other modes)"},
-    {"alpha", "X in (0, 100]", "inner step size (default 0.1)"},
+    {"alpha", "X in [1e-8, 100]",
+     "inner step size; smaller steps move the float parameters by about their rounding "
+     "error (default 0.1)"},
     {"gamma", "X in [0, 1]", "discount factor (default 0.99)"},
     {"gae_lambda", "X in [0, 1]", "GAE lambda (default 1)"},
-    {"max_kl", "X in (0, 10]", "TRPO's bound on the mean KL divergence (default 0.01)"},
+    {"max_kl", "X in [1e-12, 10]",
+     "TRPO's bound on the mean KL divergence; smaller bounds allow steps of about the "
+     "float parameters' rounding error (default 0.01)"},
     {"cg_iters", "N in [1, 1000]", "conjugate-gradient iterations (default 10)"},
     {"cg_damping", "X in [0, 1e6]", "damping added to the Fisher matrix in CG (default 1e-5)"},
     {"ls_backtrack", "X in (0, 1)", "line-search step shrink factor per try (default 0.8)"},
@@ -76,6 +87,15 @@ static const maml_config_key keys[] = {
      "worker threads; 0 = all cores (under MPI: shared among the ranks on a machine), at most the tasks (default 0); results do not depend on it"},
     {"checkpoint_every", "N in [1, 10000000]",
      "keep a numbered checkpoint every N iterations (default 10)"},
+    {"assets", "DIR",
+     "the folder the model file was read from, recorded by maml train (--assets DIR, else "
+     "$MAML_ASSETS); --resume, eval and view read the model there unless --assets names "
+     "another (default: the built-in models)"},
+    {"model_hash", "16 hex digits",
+     "FNV-1a 64-bit hash of the model file's bytes (the MJCF file itself, not files it "
+     "includes), recorded by maml train; training and --resume refuse a model that hashes "
+     "differently, eval and view too unless it is named with --assets (then they warn) "
+     "(default: not recorded, no check)"},
     {NULL, NULL, NULL},
 };
 
@@ -91,18 +111,20 @@ static const key_spec specs[] = {
     INT_KEY(horizon, 1, 100000, 1),
     OTHER_KEY(K_HIDDEN, hidden),
     OTHER_KEY(K_ACTIVATION, activation),
-    REAL_KEY(init_std, 0.0, 100.0, 1, 0),
+    REAL_KEY(init_std, 1e-6, 100.0, 0, 0),
     INT_KEY(inner_steps, 0, 100, 0),
-    REAL_KEY(alpha, 0.0, 100.0, 1, 0),
+    REAL_KEY(alpha, 1e-8, 100.0, 0, 0),
     REAL_KEY(gamma, 0.0, 1.0, 0, 0),
     REAL_KEY(gae_lambda, 0.0, 1.0, 0, 0),
-    REAL_KEY(max_kl, 0.0, 10.0, 1, 0),
+    REAL_KEY(max_kl, 1e-12, 10.0, 0, 0),
     INT_KEY(cg_iters, 1, 1000, 0),
     REAL_KEY(cg_damping, 0.0, 1e6, 0, 0),
     REAL_KEY(ls_backtrack, 0.0, 1.0, 1, 1),
     INT_KEY(ls_steps, 1, 1000, 0),
     INT_KEY(threads, 0, 1024, 0),
     INT_KEY(checkpoint_every, 1, 10000000, 0),
+    OTHER_KEY(K_PATH, assets),
+    OTHER_KEY(K_HASH, model_hash),
 };
 
 enum { NKEYS = (int)(sizeof specs / sizeof specs[0]) };
@@ -235,15 +257,19 @@ static maml_status parse_real(const char *key, const key_spec *s, const char *v,
                               char *err, size_t err_sz) {
   char range[96];
   real_range_text(s, range, sizeof range);
-  char *end;
-  errno = 0;
-  double x = strtod(v, &end);
-  if (end == v || *end != '\0')
-    return maml_fail(err, err_sz, MAML_ERR_ARG, "%s: '%s' is not a number: expected %s", key, v,
-                     range);
-  if (!isfinite(x)) /* nan, inf, and overflow (HUGE_VAL); underflow to a tiny x is kept */
+  size_t span = maml_decimal_span(v);
+  if (span == 0 || v[span] != '\0') /* hexadecimal, inf, nan, "1e" are not plain decimals */
+    return maml_fail(err, err_sz, MAML_ERR_ARG,
+                     "%s: '%s' is not a plain decimal number (such as 0.05 or 1e-4): expected %s",
+                     key, v, range);
+  double x = strtod(v, NULL);
+  if (!isfinite(x)) /* overflow (HUGE_VAL) */
     return maml_fail(err, err_sz, MAML_ERR_ARG, "%s: '%s' is not a finite number: expected %s", key,
                      v, range);
+  if (x != 0.0 && fabs(x) < DBL_MIN) /* a subnormal: too small to compute with */
+    return maml_fail(err, err_sz, MAML_ERR_ARG,
+                     "%s: '%s' is too small to compute with (below %g): expected %s", key, v,
+                     DBL_MIN, range);
   int ok = (s->lo_open ? x > s->dlo : x >= s->dlo) && (s->hi_open ? x < s->dhi : x <= s->dhi);
   if (!ok)
     return maml_fail(err, err_sz, MAML_ERR_ARG, "%s: '%s' is out of range: expected %s", key, v,
@@ -254,10 +280,10 @@ static maml_status parse_real(const char *key, const key_spec *s, const char *v,
 
 static maml_status parse_int(const char *key, long long lo, long long hi, const char *v, int *out,
                              char *err, size_t err_sz) {
-  char *end;
   errno = 0;
-  long long x = strtoll(v, &end, 10);
-  if (end == v || *end != '\0')
+  size_t span = maml_integer_span(v);
+  long long x = span ? strtoll(v, NULL, 10) : 0;
+  if (span == 0 || v[span] != '\0')
     return maml_fail(err, err_sz, MAML_ERR_ARG,
                      "%s: '%s' is not an integer: expected an integer in [%lld, %lld]", key, v, lo,
                      hi);
@@ -291,11 +317,15 @@ static maml_status parse_seed(const char *key, const char *v, uint64_t *out, cha
 
 static maml_status parse_hidden(const char *key, const char *v, int *n_hidden, int *hidden,
                                 char *err, size_t err_sz) {
-  static const char *expect = "expected 0 to 8 comma-separated widths in [1, 4096], or none";
-  if (v[0] == '\0' || word_eq(v, "none")) {
+  static const char *expect =
+      "expected 1 to 8 comma-separated widths in [1, 4096] such as 100,100, or none for a "
+      "linear policy";
+  if (word_eq(v, "none")) {
     *n_hidden = 0;
     return MAML_OK;
   }
+  if (v[0] == '\0')
+    return maml_fail(err, err_sz, MAML_ERR_ARG, "%s: '' is empty: %s", key, expect);
   int widths[MAML_MAX_HIDDEN];
   int k = 0;
   const char *p = v;
@@ -325,6 +355,39 @@ static maml_status parse_hidden(const char *key, const char *v, int *n_hidden, i
   }
   *n_hidden = k;
   for (int i = 0; i < MAML_MAX_HIDDEN; i++) hidden[i] = i < k ? widths[i] : 0;
+  return MAML_OK;
+}
+
+/* a folder: no control characters (the INI holds it on one line) */
+static maml_status parse_path(const char *key, const char *v, char *out, char *err,
+                              size_t err_sz) {
+  size_t len = strlen(v);
+  if (len == 0)
+    return maml_fail(err, err_sz, MAML_ERR_ARG,
+                     "%s: '' is empty: expected a folder (leave the key out for the built-in "
+                     "models)", key);
+  if (len >= MAML_ASSETS_MAX)
+    return maml_fail(err, err_sz, MAML_ERR_ARG, "%s: '%.40s...' is longer than %d characters",
+                     key, v, MAML_ASSETS_MAX - 1);
+  for (size_t i = 0; i < len; i++)
+    if ((unsigned char)v[i] < 0x20 || v[i] == 0x7f)
+      return maml_fail(err, err_sz, MAML_ERR_ARG,
+                       "%s: '%s' holds a control character: expected a folder", key, v);
+  memcpy(out, v, len + 1);
+  return MAML_OK;
+}
+
+/* 16 hexadecimal digits, kept in lowercase */
+static maml_status parse_hash(const char *key, const char *v, char *out, char *err,
+                              size_t err_sz) {
+  int ok = strlen(v) == 16;
+  for (int i = 0; ok && i < 16; i++)
+    ok = (v[i] >= '0' && v[i] <= '9') || (lower(v[i]) >= 'a' && lower(v[i]) <= 'f');
+  if (!ok)
+    return maml_fail(err, err_sz, MAML_ERR_ARG,
+                     "%s: '%s' is not a hash: expected 16 hexadecimal digits (as maml train "
+                     "records it)", key, v);
+  for (int i = 0; i <= 16; i++) out[i] = (char)lower(v[i]);
   return MAML_OK;
 }
 
@@ -385,6 +448,8 @@ static maml_status set_value(maml_config *c, int i, const char *v, char *err, si
     case K_INT: return parse_int(key, s->lo, s->hi, v, (int *)(void *)field, err, err_sz);
     case K_REAL: return parse_real(key, s, v, (double *)(void *)field, err, err_sz);
     case K_HIDDEN: return parse_hidden(key, v, &c->n_hidden, c->hidden, err, err_sz);
+    case K_PATH: return parse_path(key, v, c->assets, err, err_sz);
+    case K_HASH: return parse_hash(key, v, c->model_hash, err, err_sz);
   }
   return maml_fail(err, err_sz, MAML_ERR_ARG, "%s: internal error: unknown key kind", key);
 }
@@ -405,7 +470,7 @@ maml_status maml_config_set(maml_config *c, const char *key, const char *value, 
                      "unknown key '%.*s%s' (the keys: env, mode, first_order, seed, iterations, "
                      "tasks, episodes, query_episodes, horizon, hidden, activation, init_std, "
                      "inner_steps, alpha, gamma, gae_lambda, max_kl, cg_iters, cg_damping, "
-                     "ls_backtrack, ls_steps, threads, checkpoint_every)",
+                     "ls_backtrack, ls_steps, threads, checkpoint_every, assets, model_hash)",
                      KEY_MAX, key, strlen(key) > KEY_MAX ? "..." : "");
   }
   /* the value without surrounding white space */
@@ -464,6 +529,8 @@ static int format_value(const maml_config *c, int i, char *buf, size_t n) {
       return !(s->unset_zero && x == 0);
     }
     case K_REAL: format_real(*(const double *)(const void *)field, buf, n); return 1;
+    case K_PATH: snprintf(buf, n, "%.*s", MAML_ASSETS_MAX - 1, c->assets); return c->assets[0] != 0;
+    case K_HASH: snprintf(buf, n, "%.16s", c->model_hash); return c->model_hash[0] != 0;
     case K_HIDDEN: {
       if (c->n_hidden <= 0 || c->n_hidden > MAML_MAX_HIDDEN) {
         snprintf(buf, n, c->n_hidden == 0 ? "none" : "(%d layers)", c->n_hidden);
@@ -511,7 +578,10 @@ int maml_config_format(const maml_config *c, char *buf, size_t n) {
       out_printf(&o, "%s = %s\n", keys[i].name, v);
     else
       out_printf(&o, "# %s = (%s)\n", keys[i].name,
-                 specs[i].kind == K_ENV ? "not set" : "the family's default");
+                 specs[i].kind == K_ENV    ? "not set"
+                 : specs[i].kind == K_PATH ? "the default search"
+                 : specs[i].kind == K_HASH ? "not recorded"
+                                           : "the family's default");
   }
   return o.len > (size_t)INT32_MAX ? -1 : (int)o.len;
 }
@@ -684,7 +754,7 @@ maml_status maml_config_resolve(maml_config *c, char *err, size_t err_sz) {
                      MAML_MAX_HIDDEN);
   for (int i = 0; i < NKEYS; i++) {
     char v[VALUE_MAX];
-    format_value(&r, i, v, sizeof v);
+    if (!format_value(&r, i, v, sizeof v)) continue; /* unset: the default search, no hash */
     maml_config scratch = r;
     maml_status s = set_value(&scratch, i, v, err, err_sz);
     if (s != MAML_OK) return s;

@@ -124,7 +124,10 @@ maml_status maml_trainer_create(maml_trainer **out, const maml_config *cfg, cons
   maml_status st = maml_config_resolve(c, err, err_sz);
   if (st != MAML_OK) goto fail;
   maml_comm_split(comm, c->tasks, &t->lo, &t->hi);
-  st = maml_env_world_open(&t->world, c->env, c->mode == MAML_MODE_ORACLE, assets, err, err_sz);
+  st = maml_config_use_model(c, assets, err, err_sz); /* the recorded model, or refused */
+  if (st != MAML_OK) goto fail;
+  st = maml_env_world_open(&t->world, c->env, c->mode == MAML_MODE_ORACLE,
+                           c->assets[0] ? c->assets : NULL, err, err_sz);
   if (st != MAML_OK) goto fail;
   t->world_open = 1;
   st = maml_policy_init(&t->policy, t->world.obs_dim, t->world.family->act_dim, c->n_hidden,

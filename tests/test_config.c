@@ -2,12 +2,14 @@
  * and syntax errors (messages name the key and the value), suggestions for unknown keys,
  * the INI reader (comments, CRLF, section, duplicates, malformed and long lines), format ->
  * parse round trips, and the file functions. */
+#define _XOPEN_SOURCE 700 /* realpath */
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "envs/env.h"
 #include "maml/config.h"
 
 #define ERR_SZ 2048
@@ -38,6 +40,8 @@ static void assert_same(const maml_config *a, const maml_config *b) {
   cr_assert_eq(a->ls_steps, b->ls_steps);
   cr_assert_eq(a->threads, b->threads);
   cr_assert_eq(a->checkpoint_every, b->checkpoint_every);
+  cr_assert_str_eq(a->assets, b->assets);
+  cr_assert_str_eq(a->model_hash, b->model_hash);
 }
 
 /* format c, parse the text into fresh defaults, and compare */
@@ -266,13 +270,11 @@ Test(config, every_key_from_text) {
 
   /* awkward doubles come back bit for bit */
   set_ok(&c, "alpha", "0.1234567890123456789");
-  set_ok(&c, "cg_damping", "4.9406564584124654e-324"); /* the smallest subnormal */
+  set_ok(&c, "cg_damping", "2.2250738585072014e-308"); /* the smallest normal number */
   set_ok(&c, "gamma", "0.30000000000000004");
-  set_ok(&c, "max_kl", "0x1.999999999999ap-4");
+  set_ok(&c, "max_kl", "0.1000000000000000055511151231257827");
   set_ok(&c, "hidden", "none");
   assert_round_trip(&c);
-  cr_assert_eq(c.n_hidden, 0);
-  set_ok(&c, "hidden", "");
   cr_assert_eq(c.n_hidden, 0);
   set_ok(&c, "hidden", "1,2,3,4,5,6,7,4096");
   cr_assert_eq(c.n_hidden, 8);
@@ -347,7 +349,7 @@ Test(config, bad_values_name_key_and_value) {
   maml_config c;
   maml_config_defaults(&c);
   cr_assert_eq(maml_config_set(&c, "alpha", "-1", err, sizeof err), MAML_ERR_ARG);
-  cr_assert_str_eq(err, "alpha: '-1' is out of range: expected a number > 0 and <= 100");
+  cr_assert_str_eq(err, "alpha: '-1' is out of range: expected a number in [1e-08, 100]");
   cr_assert_eq(maml_config_set(&c, "env", "ant-vell", err, sizeof err), MAML_ERR_ARG);
   cr_assert_not_null(strstr(err, "ant-vel, ant-dir"), "the families are listed: %s", err);
   cr_assert_not_null(strstr(err, "did you mean 'ant-vel'"), "%s", err);
@@ -363,6 +365,90 @@ Test(config, bad_values_name_key_and_value) {
   cr_assert_eq(maml_config_set(&c, big, "1", err, sizeof err), MAML_ERR_ARG);
   cr_assert_not_null(strstr(err, "unknown key"), "%s", err);
   free(big);
+}
+
+static maml_status parse_text(maml_config *c, const char *text, char *err) {
+  return maml_config_parse_ini(c, text, strlen(text), "x.ini", err, ERR_SZ);
+}
+
+/* a refused value whose message also contains want */
+static void set_bad_saying(const char *key, const char *value, const char *want) {
+  set_bad(key, value);
+  maml_config c;
+  maml_config_defaults(&c);
+  char err[ERR_SZ] = "";
+  maml_config_set(&c, key, value, err, sizeof err);
+  cr_assert_not_null(strstr(err, want), "%s = '%s': '%s' should contain '%s'", key, value, err,
+                     want);
+}
+
+/* strtod alone reads hexadecimal, inf, nan: only plain decimals are numbers here */
+Test(config, numbers_are_plain_decimals) {
+  static const char *const not_decimal[] = {"0x10", "0X1p-3", "0x1.999999999999ap-4", "inf",
+                                            "-infinity", "nan", "NAN(1)", "1e", "1e+", ".",
+                                            "+", "- 1", "1.2.3", "1,5"};
+  for (size_t i = 0; i < sizeof not_decimal / sizeof not_decimal[0]; i++) {
+    set_bad_saying("alpha", not_decimal[i], "plain decimal");
+    set_bad("gamma", not_decimal[i]);
+  }
+  set_bad_saying("tasks", "0x10", "not an integer");
+  set_bad("iterations", "+0x5");
+  set_bad("seed", "0x10");
+  maml_config c;
+  maml_config_defaults(&c);
+  set_ok(&c, "alpha", "+.5");
+  cr_assert_eq(c.alpha, 0.5);
+  set_ok(&c, "alpha", "5.");
+  cr_assert_eq(c.alpha, 5.0);
+  set_ok(&c, "alpha", "1E-3");
+  cr_assert_eq(c.alpha, 1e-3);
+  set_ok(&c, "gamma", "-0");
+  set_ok(&c, "tasks", "+7");
+  cr_assert_eq(c.tasks, 7);
+}
+
+/* an empty hidden list is not a silent linear policy: that is `none` */
+Test(config, empty_hidden_is_refused) {
+  set_bad_saying("hidden", "", "none for a linear policy");
+  set_bad_saying("hidden", "", "such as 100,100");
+  maml_config c;
+  maml_config_defaults(&c);
+  char err[ERR_SZ] = "";
+  cr_assert_eq(parse_text(&c, "hidden =\n", err), MAML_ERR_ARG);
+  cr_assert_not_null(strstr(err, "x.ini:1: hidden: '' is empty"), "%s", err);
+  cr_assert_eq(c.n_hidden, 2, "the defaults are kept");
+  set_ok(&c, "hidden", "None");
+  cr_assert_eq(c.n_hidden, 0);
+}
+
+/* values that cannot train are outside the ranges: a subnormal number anywhere, and
+ * init_std, alpha and max_kl below what float parameters can use */
+Test(config, ranges_exclude_values_that_cannot_work) {
+  set_bad_saying("init_std", "1e-320", "too small to compute with");
+  set_bad_saying("init_std", "9.9e-7", "[1e-06, 100]");
+  set_bad("init_std", "0.0000001");
+  set_bad_saying("alpha", "1e-9", "[1e-08, 100]");
+  set_bad_saying("alpha", "4.9e-324", "too small");
+  set_bad_saying("max_kl", "1e-13", "[1e-12, 10]");
+  set_bad_saying("cg_damping", "1e-310", "too small");
+  set_bad_saying("ls_backtrack", "1e-320", "too small");
+  set_bad_saying("gamma", "2e-320", "too small");
+  set_bad_saying("gae_lambda", "-2e-320", "too small");
+  maml_config c;
+  maml_config_defaults(&c);
+  set_ok(&c, "init_std", "1e-6");
+  set_ok(&c, "init_std", "100");
+  set_ok(&c, "alpha", "1e-8");
+  set_ok(&c, "max_kl", "1e-12");
+  set_ok(&c, "cg_damping", "0");
+  set_ok(&c, "gamma", "0");
+  set_ok(&c, "ls_backtrack", "1e-300");
+  /* the help shows the ranges */
+  for (const maml_config_key *k = maml_config_keys(); k->name; k++) {
+    if (!strcmp(k->name, "init_std")) cr_assert_str_eq(k->syntax, "X in [1e-6, 100]");
+    if (!strcmp(k->name, "alpha")) cr_assert_str_eq(k->syntax, "X in [1e-8, 100]");
+    if (!strcmp(k->name, "max_kl")) cr_assert_str_eq(k->syntax, "X in [1e-12, 10]");
+  }
 }
 
 Test(config, unknown_keys_suggest_the_closest) {
@@ -407,7 +493,7 @@ Test(config, keys_table) {
     if (strcmp(k[n].name, "env"))
       cr_assert_not_null(strstr(k[n].help, "default"), "%s mentions its default", k[n].name);
   }
-  cr_assert_eq(n, 23);
+  cr_assert_eq(n, 25);
 }
 
 /* ---- INI ----------------------------------------------------------------------------- */
@@ -523,4 +609,122 @@ Test(config, save_and_load) {
   cr_assert_not_null(strstr(err, want), "%s", err);
   unlink(path);
   rmdir(dir);
+}
+
+/* ---- the model a run trains on ------------------------------------------------------- */
+
+Test(config, model_keys) {
+  maml_config c;
+  maml_config_defaults(&c);
+  char text[8192];
+  maml_config_format(&c, text, sizeof text);
+  cr_assert_not_null(strstr(text, "# assets = (the default search)\n"), "%s", text);
+  cr_assert_not_null(strstr(text, "# model_hash = (not recorded)\n"), "%s", text);
+  set_ok(&c, "env", "cheetah-vel");
+  set_ok(&c, "assets", "/some where/assets");
+  set_ok(&c, "model-hash", "0123456789ABCDEF");
+  cr_assert_str_eq(c.assets, "/some where/assets");
+  cr_assert_str_eq(c.model_hash, "0123456789abcdef", "kept in lowercase");
+  assert_round_trip(&c);
+  char err[ERR_SZ] = "";
+  cr_assert_eq(maml_config_resolve(&c, err, sizeof err), MAML_OK, "%s", err);
+  set_bad_saying("model_hash", "0123", "16 hexadecimal digits");
+  set_bad("model_hash", "0123456789abcdefg");
+  set_bad("model_hash", "0123456789abcdeg");
+  set_bad_saying("assets", "", "leave the key out");
+  set_bad_saying("assets", "a\tb", "control character");
+  char long_path[MAML_ASSETS_MAX + 1];
+  memset(long_path, 'a', MAML_ASSETS_MAX);
+  long_path[MAML_ASSETS_MAX] = '\0';
+  cr_assert_eq(maml_config_set(&c, "assets", long_path, err, sizeof err), MAML_ERR_ARG);
+  long_path[MAML_ASSETS_MAX - 1] = '\0';
+  set_ok(&c, "assets", long_path);
+  assert_round_trip(&c);
+}
+
+static void write_text(const char *path, const char *text, const char *mode) {
+  FILE *f = fopen(path, mode);
+  cr_assert_not_null(f, "%s", path);
+  fputs(text, f);
+  fclose(f);
+}
+
+Test(config, use_model_records_and_checks_the_model) {
+  unsetenv("MAML_ASSETS");
+  char err[ERR_SZ] = "";
+  maml_env_model stock;
+  cr_assert_eq(maml_env_model_find("cheetah-vel", NULL, &stock, err, sizeof err), MAML_OK, "%s",
+               err);
+  char stock_hash[17];
+  maml_env_format_hash(stock.hash, stock_hash);
+
+  /* the built-in model: no folder, its hash */
+  maml_config c;
+  maml_config_defaults(&c);
+  set_ok(&c, "env", "cheetah-vel");
+  cr_assert_eq(maml_config_use_model(&c, NULL, err, sizeof err), MAML_OK, "%s", err);
+  cr_assert_str_eq(c.assets, "");
+  cr_assert_str_eq(c.model_hash, stock_hash);
+
+  /* a folder: recorded absolute, with the hash of its model */
+  char dir[] = "/tmp/maml_config_model_XXXXXX", path[256];
+  cr_assert_not_null(mkdtemp(dir));
+  snprintf(path, sizeof path, "%s/half_cheetah.xml", dir);
+  FILE *in = fopen(stock.path, "r");
+  cr_assert_not_null(in);
+  static char xml[1 << 16];
+  size_t n = fread(xml, 1, sizeof xml - 1, in);
+  fclose(in);
+  xml[n] = '\0';
+  write_text(path, xml, "w");
+  write_text(path, "<!-- changed -->\n", "a");
+  char *abs = realpath(dir, NULL);
+  cr_assert_not_null(abs);
+  maml_config d;
+  maml_config_defaults(&d);
+  set_ok(&d, "env", "cheetah-vel");
+  cr_assert_eq(maml_config_use_model(&d, dir, err, sizeof err), MAML_OK, "%s", err);
+  cr_assert_str_eq(d.assets, abs);
+  cr_assert_eq(strlen(d.model_hash), 16);
+  cr_assert_str_neq(d.model_hash, stock_hash);
+  maml_config recorded = d;
+
+  /* the recorded folder is used when none is given (a resume) */
+  cr_assert_eq(maml_config_use_model(&d, NULL, err, sizeof err), MAML_OK, "%s", err);
+  cr_assert_str_eq(d.assets, abs);
+
+  /* another model is refused, naming both hashes and both places */
+  d = recorded;
+  char stock_dir[MAML_PATH_MAX];
+  snprintf(stock_dir, sizeof stock_dir, "%s", stock.path);
+  *strrchr(stock_dir, '/') = '\0';
+  cr_assert_eq(maml_config_use_model(&d, stock_dir, err, sizeof err), MAML_ERR_ARG);
+  cr_assert_not_null(strstr(err, stock_hash), "%s", err);
+  cr_assert_not_null(strstr(err, recorded.model_hash), "%s", err);
+  cr_assert_not_null(strstr(err, abs), "%s", err);
+  cr_assert_str_eq(d.assets, abs, "a refusal changes nothing");
+  /* and so is the recorded folder's model once changed */
+  write_text(path, "<!-- changed again -->\n", "a");
+  cr_assert_eq(maml_config_use_model(&d, NULL, err, sizeof err), MAML_ERR_ARG);
+  cr_assert_not_null(strstr(err, "hashes to"), "%s", err);
+  cr_assert_not_null(strstr(err, recorded.model_hash), "%s", err);
+  /* a missing folder: the message says it was the recorded one */
+  unlink(path);
+  rmdir(dir);
+  d = recorded;
+  cr_assert_eq(maml_config_use_model(&d, NULL, err, sizeof err), MAML_ERR_IO);
+  cr_assert_not_null(strstr(err, "the run recorded"), "%s", err);
+  cr_assert_not_null(strstr(err, "--assets DIR"), "%s", err);
+
+  /* an old config (no hash recorded) takes any model; nav2d records nothing */
+  maml_config old;
+  maml_config_defaults(&old);
+  set_ok(&old, "env", "cheetah-vel");
+  cr_assert_eq(maml_config_use_model(&old, NULL, err, sizeof err), MAML_OK, "%s", err);
+  maml_config nav;
+  maml_config_defaults(&nav);
+  set_ok(&nav, "env", "nav2d");
+  cr_assert_eq(maml_config_use_model(&nav, NULL, err, sizeof err), MAML_OK, "%s", err);
+  cr_assert_str_eq(nav.model_hash, "");
+  free(abs);
 }

@@ -2,11 +2,13 @@
  * termination against values computed here from states the tests set, the step against
  * MuJoCo's own mj_step, instability, nav2d's exact dynamics, reset noise and determinism,
  * task text (parse/format, bad goals), and the model search's errors. */
+#define _XOPEN_SOURCE 700 /* realpath */
 #include <criterion/criterion.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "envs/env.h"
@@ -869,8 +871,10 @@ Test(envs, bad_goals_are_rejected_with_a_message) {
       {"cheetah-vel", "1.5x", MAML_ERR_FORMAT, {"'1.5x'", "not a number"}},
       {"cheetah-vel", "1.5,", MAML_ERR_FORMAT, {"expected 1 number", NULL}},
       {"cheetah-vel", "1,2", MAML_ERR_FORMAT, {"expected 1 number", NULL}},
-      {"cheetah-vel", "nan", MAML_ERR_FORMAT, {"'nan'", "not a finite number"}},
-      {"cheetah-vel", "inf", MAML_ERR_FORMAT, {"'inf'", "not a finite number"}},
+      {"cheetah-vel", "nan", MAML_ERR_FORMAT, {"'nan'", "not a number"}},
+      {"cheetah-vel", "inf", MAML_ERR_FORMAT, {"'inf'", "not a number"}},
+      {"cheetah-vel", "0x1", MAML_ERR_FORMAT, {"'0x1'", "plain decimal"}},
+      {"cheetah-vel", "1e", MAML_ERR_FORMAT, {"'1e'", "not a number"}},
       {"cheetah-vel", "1e400", MAML_ERR_FORMAT, {"'1e400'", "not a finite number"}},
       {"cheetah-vel", "2.5", MAML_ERR_ARG, {"2.5", "[0, 2]"}},
       {"cheetah-vel", "-0.1", MAML_ERR_ARG, {"-0.1", "[0, 2]"}},
@@ -885,7 +889,8 @@ Test(envs, bad_goals_are_rejected_with_a_message) {
       {"ant-goal", ",1", MAML_ERR_FORMAT, {"not a number", NULL}},
       {"ant-goal", "3.5,0", MAML_ERR_ARG, {"3.5", "[-3, 3]"}},
       {"ant-goal", "0,-4", MAML_ERR_ARG, {"-4", "[-3, 3]"}},
-      {"ant-goal", "0,nan", MAML_ERR_FORMAT, {"'nan'", "finite"}},
+      {"ant-goal", "0,nan", MAML_ERR_FORMAT, {"'nan'", "not a number"}},
+      {"ant-goal", "0x1p0,0", MAML_ERR_FORMAT, {"'0x1p0'", "not a number"}},
       {"nav2d", "0.6,0", MAML_ERR_ARG, {"0.6", "[-0.5, 0.5]"}},
       {"nav2d", "0.1;0.2", MAML_ERR_FORMAT, {"'0.1;0.2'", "not a number"}},
       {"nav2d", "0.1 0.2", MAML_ERR_FORMAT, {"not a number", NULL}},
@@ -908,6 +913,32 @@ Test(envs, bad_goals_are_rejected_with_a_message) {
   double t;
   cr_assert_neq(maml_env_find("cheetah-vel")->parse_task(NULL, &t, err, sizeof err), MAML_OK);
   cr_assert_neq(err[0], '\0');
+}
+
+/* A value just outside the range is named with the digits that make it so: 2.0000001 is
+ * not reported as "velocity 2 is outside [0, 2]". */
+Test(envs, goal_range_messages_show_every_digit_of_the_bad_value) {
+  static const struct {
+    const char *family, *text, *must_say;
+  } bad[] = {
+      {"cheetah-vel", "2.0000001", "velocity 2.0000001 is outside the allowed range [0, 2]"},
+      {"cheetah-vel", "-0.0000001", "velocity -1e-07 is outside"},
+      {"ant-vel", "3.0000000000000004", "velocity 3.0000000000000004 is outside"},
+      {"ant-goal", "3.00000001,0", "position x 3.00000001 is outside"},
+      {"ant-goal", "0,-3.00000001", "position y -3.00000001 is outside"},
+      {"nav2d", "0.1,0.50000001", "position y 0.50000001 is outside"},
+      {"cheetah-dir", "1.0000001", "direction 1.0000001 is not allowed"},
+      {"ant-dir", "-0.99999999", "direction -0.99999999 is not allowed"},
+  };
+  for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++) {
+    const maml_env_family *f = maml_env_find(bad[k].family);
+    double t[2];
+    char err[ERR_SZ] = "";
+    cr_assert_eq(f->parse_task(bad[k].text, t, err, sizeof err), MAML_ERR_ARG, "%s '%s': %s",
+                 bad[k].family, bad[k].text, err);
+    cr_assert(strstr(err, bad[k].must_say), "%s '%s': message '%s' lacks '%s'", bad[k].family,
+              bad[k].text, err, bad[k].must_say);
+  }
 }
 
 /* ---- finding and loading models ----------------------------------------------------------- */
@@ -1018,6 +1049,72 @@ Test(envs, a_model_of_another_robot_is_rejected) {
   snprintf(path, sizeof path, "%s/ant.xml", dir);
   unlink(path);
   remove_temp_dir(dir, "half_cheetah.xml");
+}
+
+/* the content hash of a model file: FNV-1a 64 (its published test values), and what the
+ * search finds is what a world records */
+Test(envs, model_files_are_found_and_hashed) {
+  cr_assert_eq(maml_env_hash_bytes("", 0), 0xcbf29ce484222325ull);
+  cr_assert_eq(maml_env_hash_bytes("a", 1), 0xaf63dc4c8601ec8cull);
+  cr_assert_eq(maml_env_hash_bytes("foobar", 6), 0x85944171f73967e8ull);
+  char hex[17];
+  maml_env_format_hash(0xaf63dc4c8601ec8cull, hex);
+  cr_assert_str_eq(hex, "af63dc4c8601ec8c");
+  maml_env_format_hash(1, hex);
+  cr_assert_str_eq(hex, "0000000000000001");
+
+  unsetenv("MAML_ASSETS");
+  maml_env_model m;
+  char err[ERR_SZ] = "";
+  cr_assert_eq(maml_env_model_find("cheetah-vel", NULL, &m, err, sizeof err), MAML_OK, "%s", err);
+  cr_assert_str_eq(m.folder, "", "the built-in models are no folder the user named");
+  cr_assert(strstr(m.path, "half_cheetah.xml"), "%s", m.path);
+  maml_env_world w;
+  cr_assert_eq(maml_env_world_open(&w, "cheetah-vel", 0, NULL, err, sizeof err), MAML_OK, "%s",
+               err);
+  cr_assert_eq(w.model_hash, m.hash);
+  cr_assert_str_eq(w.assets_dir, "");
+  maml_env_world_close(&w);
+
+  /* a folder named: recorded absolute; a one-byte change changes the hash */
+  char dir[512];
+  make_temp_dir(dir, sizeof dir);
+  copy_file(m.path, dir, "half_cheetah.xml");
+  char cwd[MAML_PATH_MAX], rel[MAML_PATH_MAX];
+  cr_assert_not_null(getcwd(cwd, sizeof cwd));
+  cr_assert_eq(chdir(dir), 0);
+  snprintf(rel, sizeof rel, ".");
+  maml_env_model m2;
+  cr_assert_eq(maml_env_model_find("cheetah-vel", rel, &m2, err, sizeof err), MAML_OK, "%s", err);
+  cr_assert_eq(chdir(cwd), 0);
+  char *abs = realpath(dir, NULL);
+  cr_assert_not_null(abs);
+  cr_assert_str_eq(m2.folder, abs);
+  cr_assert_eq(m2.hash, m.hash, "the same bytes, the same hash");
+  char path[MAML_PATH_MAX];
+  snprintf(path, sizeof path, "%s/half_cheetah.xml", dir);
+  FILE *f = fopen(path, "a");
+  cr_assert_not_null(f);
+  fputs(" ", f);
+  fclose(f);
+  cr_assert_eq(maml_env_world_open(&w, "cheetah-vel", 0, dir, err, sizeof err), MAML_OK, "%s", err);
+  cr_assert_neq(w.model_hash, m.hash);
+  cr_assert_str_eq(w.assets_dir, abs);
+  maml_env_world_close(&w);
+  free(abs);
+
+  /* a FIFO in place of the model is refused, not read (which would block) */
+  unlink(path);
+  cr_assert_eq(mkfifo(path, 0600), 0);
+  cr_assert_eq(maml_env_model_find("cheetah-vel", dir, &m2, err, sizeof err), MAML_ERR_IO);
+  cr_assert(strstr(err, "not a regular file"), "%s", err);
+  cr_assert_eq(maml_env_world_open(&w, "cheetah-vel", 0, dir, err, sizeof err), MAML_ERR_IO);
+  remove_temp_dir(dir, "half_cheetah.xml");
+
+  /* nav2d has no model: nothing to hash */
+  cr_assert_eq(maml_env_model_find("nav2d", NULL, &m2, err, sizeof err), MAML_OK, "%s", err);
+  cr_assert_str_eq(m2.path, "");
+  cr_assert_eq(m2.hash, 0);
 }
 
 Test(envs, init_needs_an_open_world) {

@@ -27,6 +27,7 @@ typedef enum {
 } maml_mode;
 
 #define MAML_NAME_MAX 64
+#define MAML_ASSETS_MAX 1024 /* longest assets folder recorded, with its NUL */
 
 typedef struct {
   char env[MAML_NAME_MAX]; /* family name; "" until set */
@@ -53,6 +54,9 @@ typedef struct {
   int threads;             /* worker threads (0: all cores, at most the tasks); results do
                               not depend on it */
   int checkpoint_every;    /* keep a numbered checkpoint every N iterations */
+  /* the model file the run trains on (maml_config_use_model records both) */
+  char assets[MAML_ASSETS_MAX]; /* the folder it is read from; "": the default search */
+  char model_hash[17];          /* its content hash, 16 lowercase hex digits; "": none */
 } maml_config;
 
 /* The paper's locomotion defaults with the family-dependent fields unset. */
@@ -76,6 +80,15 @@ maml_status maml_config_load(maml_config *c, const char *path, char *err, size_t
  * family exists, horizon <= the family's, inner_steps >= 1 in MAML mode (forced to 0 in
  * pretrain and oracle modes, as is first_order). */
 maml_status maml_config_resolve(maml_config *c, char *err, size_t err_sz);
+
+/* Find the model file of c's family (envs/env.h's search) in assets, else in c->assets
+ * when set, else $MAML_ASSETS or the built-in models; refuse it when c->model_hash is set
+ * and the file hashes differently (MAML_ERR_ARG, the message names both hashes, the file
+ * and the folder the run was trained with); then record the folder (absolute, "" for the
+ * built-in models) and the hash in c. For a new run, a resumed one (assets overrides the
+ * recorded folder) and a trainer. Errors of the search as maml_env_model_find's; nav2d has
+ * no model and records nothing. */
+maml_status maml_config_use_model(maml_config *c, const char *assets, char *err, size_t err_sz);
 
 /* The config as INI text (every key, one per line, values that parse back to the same
  * config). Returns the length like snprintf. */

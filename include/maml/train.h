@@ -42,7 +42,10 @@ typedef struct {
 typedef struct maml_trainer maml_trainer;
 
 /* A trainer for a resolved config (maml_config_resolve), with theta initialised from the
- * seed. assets: where to look for the models (NULL: the default search, env.h). comm: the
+ * seed. assets: where to look for the models (NULL: the config's assets, else the default
+ * search, env.h); the model used is recorded in the trainer's config and so in every
+ * checkpoint, and a config whose model_hash differs from the model's is refused
+ * (maml_config_use_model). comm: the
  * ranks sharing the meta-batch (comm.h), or NULL for this process alone; every rank makes
  * its trainer with the same config, and each samples and differentiates its block of
  * tasks. Every rank then holds the same theta, bit for bit, as a single process would. */

@@ -38,6 +38,22 @@ int cmd_checkpoint_path(const char *arg, char *path, size_t n);
 /* Load a checkpoint's policy: 1 on success, else 0 and a message in err. */
 int cmd_load_policy(const char *path, cmd_policy *out, char *err, size_t err_sz);
 
+/* The model a run trains on (maml_config_use_model): 1, or 0 after a message prefixed by
+ * who. assets: --assets (NULL: the folder the config recorded, else the default search). */
+int cmd_use_model(maml_config *cfg, const char *assets, const char *who);
+
+/* Remember the model a loaded checkpoint's config recorded (cmd_load_policy does it), for
+ * cmd_open_world. 0 when too many checkpoints were loaded. */
+int cmd_note_model(const char *checkpoint, const maml_config *c);
+
+/* Open the world of family env for the checkpoints loaded: from assets (--assets), else
+ * the folder they recorded, else the default search. A model that does not hash as one of
+ * them recorded is refused (0, after a message prefixed by who naming both hashes and
+ * paths), unless the user named it with --assets: then a warning says so. 1 on success. */
+struct maml_env_world;
+int cmd_open_world(struct maml_env_world *w, const char *env, int oracle, const char *assets,
+                   const char *who);
+
 /* The ranks this process shares its work with (comm.h); never NULL. */
 struct maml_comm *cmd_comm(void);
 

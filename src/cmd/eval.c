@@ -82,7 +82,10 @@ static void eval_usage(FILE *out) {
           "                     removed before the new ones are written, with a note on\n"
           "                     stderr. Default: a new runs/eval-FAMILY-DATE-TIME (-2, -3\n"
           "                     ... added when taken; never shared by two evaluations).\n"
-          "  --assets DIR       look for the MJCF models in DIR only\n"
+          "  --assets DIR       look for the MJCF models in DIR only (default: the folder\n"
+          "                     the checkpoints recorded, and a model that hashes otherwise\n"
+          "                     than the one they were trained on is refused; a model\n"
+          "                     named with --assets is used, with a warning)\n"
           "  -h, --help         print this message\n");
   fprintf(out,
           "\n"
@@ -1210,10 +1213,7 @@ int cmd_eval(int argc, char **argv) {
     entry *e = &es[p];
     int w = e->oracle;
     if (!opened[w]) {
-      if (maml_env_world_open(&worlds[w], env, w, a.assets, err, sizeof err) != MAML_OK) {
-        fprintf(stderr, "maml eval: %s\n", err);
-        goto cleanup;
-      }
+      if (!cmd_open_world(&worlds[w], env, w, a.assets, "maml eval")) goto cleanup;
       opened[w] = 1;
     }
     if (!e->path[0] && !make_random(e, &rnd, worlds[0].obs_dim, f->act_dim, ep.seed, a.alpha))

@@ -37,11 +37,13 @@ int cmd_load_policy(const char *path, cmd_policy *out, char *err, size_t err_sz)
   maml_config c;
   maml_config_defaults(&c);
   char cfg_err[512];
-  if (ok &&
-      maml_config_parse_ini(&c, ck.config_text, ck.config_len, "checkpoint", cfg_err,
-                            sizeof cfg_err) == MAML_OK &&
-      c.mode == MAML_MODE_MAML)
-    out->alpha = c.alpha;
+  int parsed = ok && maml_config_parse_ini(&c, ck.config_text, ck.config_len, "checkpoint",
+                                           cfg_err, sizeof cfg_err) == MAML_OK;
+  if (parsed && c.mode == MAML_MODE_MAML) out->alpha = c.alpha;
+  if (parsed && !cmd_note_model(path, &c)) {
+    snprintf(err, err_sz, "%s: too many checkpoints loaded", path);
+    ok = 0;
+  }
   maml_checkpoint_free(&ck);
   if (!ok) free(out->theta), out->theta = NULL;
   return ok;

@@ -55,7 +55,8 @@ static void train_usage(FILE *out) {
           "  --run-dir DIR      where to write (default runs/FAMILY[-MODE]-DATE-TIME)\n"
           "  --resume RUN_DIR   continue RUN_DIR/latest.ckpt; only iterations, threads and\n"
           "                     checkpoint_every may change\n"
-          "  --assets DIR       look for the MJCF models in DIR only\n"
+          "  --assets DIR       look for the MJCF models in DIR only (recorded in the run:\n"
+          "                     --resume, eval and view use it and refuse a changed model)\n"
           "  --first-order      same as --first-order 1\n"
           "  -h, --help         print this message\n"
           "\n"
@@ -299,11 +300,11 @@ static int start_run(const train_args *a, maml_config *cfg, char *dir, maml_chec
       fprintf(stderr, "maml train: cannot resume: %s\n", err);
       return 1;
     }
-    if (!resume_config(a, ck, cfg)) return 2;
+    if (!resume_config(a, ck, cfg) || !cmd_use_model(cfg, a->assets, "maml train")) return 2;
     remove_stale_temporaries(dir);
     return -1;
   }
-  if (!new_run_config(a, cfg)) return 2;
+  if (!new_run_config(a, cfg) || !cmd_use_model(cfg, a->assets, "maml train")) return 2;
   if (a->run_dir)
     snprintf(dir, PATH_LEN, "%s", a->run_dir);
   else

@@ -63,7 +63,10 @@ static void view_usage(FILE *out) {
           "  --screenshot FILE  write the last frame shown to FILE (PNG) at the end\n"
           "  --screenshot-dir D where S writes its screenshots (default: the current folder)\n"
           "  --keys             start with the list of keys on screen (F1 or H toggles it)\n"
-          "  --assets DIR       look for the MJCF models in DIR only\n"
+          "  --assets DIR       look for the MJCF models in DIR only (default: the folder\n"
+          "                     the checkpoint recorded, and a model that hashes otherwise\n"
+          "                     than the one it was trained on is refused; a model\n"
+          "                     named with --assets is used, with a warning)\n"
           "  -h, --help         print this message\n");
 }
 
@@ -267,8 +270,7 @@ int cmd_view(int argc, char **argv) {
   cmd_quiet_mujoco();
   maml_env_world world;
   maml_pool *pool = NULL;
-  if (maml_env_world_open(&world, cp.env, cp.oracle, assets, err, sizeof err) != MAML_OK) {
-    fprintf(stderr, "maml view: %s\n", err);
+  if (!cmd_open_world(&world, cp.env, cp.oracle, assets, "maml view")) {
     free(cp.theta);
     return 1;
   }
