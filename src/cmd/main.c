@@ -37,7 +37,11 @@ static void usage(FILE *out) {
           "  version    print the version and build settings\n"
           "  help       print this message\n"
           "\n"
-          "Run `maml <command> --help` for a command's options.\n");
+          "Run `maml <command> --help` for a command's options.\n"
+          "\n"
+          "A standard output that goes away (a pipe into head) does not stop a command: training\n"
+          "and evaluation finish and save their files. One that cannot be written (a full disk)\n"
+          "makes the exit status 1. A MuJoCo error (out of memory) ends the command: status 1.\n");
 }
 
 int cmd_make_dirs(const char *path) {
