@@ -39,7 +39,7 @@ rc=${PIPESTATUS[0]}
 # ---- a MuJoCo error: a model whose every mjData takes 800 MB, 8 of them at once in
 # 3 GB of address space; stdin never gives a line, so a "Press Enter" prompt would hang
 # (not in sanitizer builds, whose runtime cannot start in 3 GB of address space)
-if (ulimit -v 3000000 && "$maml" version > /dev/null 2>&1); then
+if (ulimit -v 3000000 && "$maml" version > /dev/null 2>&1) 2> /dev/null; then
   mkdir "$work/assets"
   sed 's|<option |<size nstack="100000000"/>\n  <option |' "$assets/half_cheetah.xml" \
     > "$work/assets/half_cheetah.xml"
