@@ -439,6 +439,20 @@ static read_result read_fields(reader *r, maml_checkpoint *ck, int copy, int *no
   return READ_OK;
 }
 
+/* 1 when every parameter is finite, else 0 and msg names the first bad one and the count
+ * (a run that diverged: such parameters cannot act, adapt or train) */
+static int check_finite(const maml_checkpoint *ck, char *msg, size_t msg_sz) {
+  size_t bad = 0, first = 0;
+  for (size_t i = 0; i < ck->n_params; i++)
+    if (!isfinite(ck->theta[i]) && bad++ == 0) first = i;
+  if (bad == 0) return 1;
+  snprintf(msg, msg_sz,
+           "parameter %zu is %s and %zu of the %zu parameters are not finite: the parameters of "
+           "a run that diverged cannot be used",
+           first, isnan(ck->theta[first]) ? "NaN" : "infinite", bad, ck->n_params);
+  return 0;
+}
+
 void maml_checkpoint_free(maml_checkpoint *ck) {
   if (!ck) return;
   free(ck->config_text);
@@ -483,7 +497,11 @@ maml_status maml_checkpoint_parse(const void *data, size_t n, maml_checkpoint *c
     return maml_fail(err, err_sz, MAML_ERR_FORMAT, "checksum mismatch: the file is damaged");
   }
   read_result rr = read_fields(&r, ck, 1, &nomem, msg, sizeof msg);
-  if (rr == READ_OK) return MAML_OK;
+  if (rr == READ_OK && check_finite(ck, msg, sizeof msg)) return MAML_OK;
+  if (rr == READ_OK) {
+    maml_checkpoint_free(ck);
+    return maml_fail(err, err_sz, MAML_ERR_FORMAT, "%s", msg);
+  }
   maml_checkpoint_free(ck);
   if (nomem) return maml_fail(err, err_sz, MAML_ERR_NOMEM, "checkpoint: out of memory");
   if (rr == READ_SHORT)
@@ -494,7 +512,9 @@ maml_status maml_checkpoint_parse(const void *data, size_t n, maml_checkpoint *c
 maml_status maml_checkpoint_load(const char *path, maml_checkpoint *ck, char *err, size_t err_sz) {
   if (!ck || !path) return maml_fail(err, err_sz, MAML_ERR_ARG, "checkpoint: NULL argument");
   memset(ck, 0, sizeof *ck);
-  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  /* O_NONBLOCK: a FIFO in the checkpoint's place opens at once (to be refused below)
+   * instead of waiting for a writer */
+  int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
   if (fd < 0)
     return maml_fail(err, err_sz, MAML_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
   struct stat st;
@@ -507,6 +527,8 @@ maml_status maml_checkpoint_load(const char *path, maml_checkpoint *ck, char *er
     close(fd);
     return maml_fail(err, err_sz, MAML_ERR_IO, "%s: not a regular file", path);
   }
+  int flags = fcntl(fd, F_GETFL);
+  if (flags >= 0) fcntl(fd, F_SETFL, flags & ~O_NONBLOCK);
   if (st.st_size < 0 || (unsigned long long)st.st_size > MAX_FILE_BYTES) {
     close(fd);
     return maml_fail(err, err_sz, MAML_ERR_FORMAT,

@@ -135,6 +135,19 @@ int maml_comm_any(maml_comm *c, int flag) {
 #endif
 }
 
+int maml_comm_max(maml_comm *c, int value) {
+  if (!c || c->size == 1) return value;
+#ifdef MAML_MPI
+  int max = value;
+  double t0 = now_seconds();
+  MPI_Allreduce(&value, &max, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
+  c->seconds += now_seconds() - t0;
+  return max;
+#else
+  return value;
+#endif
+}
+
 void maml_comm_abort(maml_comm *c, int code) {
 #ifdef MAML_MPI
   if (c && c->mpi) MPI_Abort(MPI_COMM_WORLD, code);

@@ -2,7 +2,9 @@
 # `maml train` and `maml eval` under mpirun: 2 ranks end with the same parameters, bit for
 # bit, as one process (also across a resume under MPI, and with an uneven split of the
 # tasks); eval gives the same numbers; a rank killed mid-run ends the job with a message
-# naming it and leaves a run that resumes, with or without MPI.
+# naming it and leaves a run that resumes, with or without MPI; ranks started with other
+# arguments or another command end the job at once, naming the rank and the argument; a
+# Ctrl-C on rank 1 stops, saves and exits 130 like one on rank 0, and the run resumes.
 #   cli_mpi.sh MAML_BINARY CONFIGS_DIR
 maml=$1
 configs=$2
@@ -71,4 +73,58 @@ done_its=$(iteration "$work/kill")
   fail "resume without MPI after the kill failed"
 "${mpi[@]}" "$maml" train --resume "$work/kill" --iterations $((done_its + 2)) > /dev/null 2>&1 ||
   fail "resume under MPI after the kill failed"
+# ranks started with other arguments: nothing runs, the message names the rank and the
+# argument, and the job ends (timeout: a regression would hang)
+mpmd() { # LOG CMD0... : CMD1...: every rank must refuse, exit 2, within the timeout
+  local log=$1
+  shift
+  timeout 120 "${mpirun[@]}" "$@" > "$log" 2>&1
+  local rc=$?
+  [ "$rc" = 2 ] || { cat "$log"; fail "ranks with other arguments: exit $rc, expected 2 (124: a hang)"; }
+}
+ev=(--goals 5 --episodes 4 --steps 2)
+mpmd "$work/mm1.log" -np 1 "$maml" eval --policy "m=$work/one" "${ev[@]}" --out "$work/mm1" : \
+  -np 1 "$maml" eval --policy "m=$work/one4" "${ev[@]}" --out "$work/mm1"
+grep -q "rank 1 of 2: argument 3 is 'm=$work/one4', rank 0's is 'm=$work/one'" "$work/mm1.log" ||
+  { cat "$work/mm1.log"; fail "the message does not name rank 1's differing policy"; }
+[ -e "$work/mm1" ] && fail "ranks with other arguments wrote results"
+mpmd "$work/mm2.log" -np 1 "$maml" train "${run[@]}" --iterations 2 --run-dir "$work/mm2" : \
+  -np 1 "$maml" info "$work/one"
+grep -q "rank 1 of 2: argument 1 is 'info', rank 0's is 'train'" "$work/mm2.log" ||
+  { cat "$work/mm2.log"; fail "train : info does not name rank 1's command"; }
+[ -e "$work/mm2" ] && fail "train : info created a run directory"
+mpmd "$work/mm3.log" -np 1 "$maml" train "${run[@]}" --iterations 2 --run-dir "$work/mm3" : \
+  -np 1 "$maml" train "${run[@]}" --iterations 2 --run-dir "$work/mm3" --bogus 1
+grep -q "rank 1 of 2: argument $((${#run[@]} + 6)) is '--bogus', but rank 0 has only" \
+  "$work/mm3.log" || { cat "$work/mm3.log"; fail "rank 1's extra flag is not named"; }
+
+# Ctrl-C on rank 1: every rank stops after the same iteration, rank 0 saves and says how
+# to continue, exit 130; the run resumes to the uninterrupted run's parameters
+quick=(--config "$configs/quick.ini" --tasks 4 --episodes 4 --horizon 50)
+timeout 300 "${mpi[@]}" "$maml" train "${quick[@]}" --iterations 10000 --run-dir "$work/int" \
+  > "$work/int.log" 2>&1 &
+job=$!
+for _ in $(seq 1 300); do
+  [ -f "$work/int/metrics.csv" ] && [ "$(wc -l < "$work/int/metrics.csv")" -ge 3 ] && break
+  sleep 0.1
+done
+victim=""
+for pid in $(pgrep -f "maml train ${quick[*]} --iterations 10000"); do
+  grep -qz '^OMPI_COMM_WORLD_RANK=1$' "/proc/$pid/environ" 2>/dev/null && victim=$pid
+done
+[ -n "$victim" ] || { kill "$job"; fail "rank 1 not found"; }
+kill -INT "$victim"
+wait "$job"
+rc=$?
+[ "$rc" = 130 ] || { cat "$work/int.log"; fail "Ctrl-C on rank 1: exit $rc, expected 130"; }
+grep -q "^interrupted (SIGINT) after iteration" "$work/int.log" &&
+  grep -q "^continue with: maml train --resume $work/int$" "$work/int.log" ||
+  { cat "$work/int.log"; fail "Ctrl-C on rank 1: no resume line"; }
+grep -q "MPI_ABORT" "$work/int.log" && { cat "$work/int.log"; fail "Ctrl-C on rank 1 aborted"; }
+total=$(($(iteration "$work/int") + 2))
+"${mpi[@]}" "$maml" train --resume "$work/int" --iterations "$total" > /dev/null 2>&1 ||
+  fail "resume under MPI after Ctrl-C on rank 1 failed"
+"$maml" train "${quick[@]}" --iterations "$total" --run-dir "$work/int-ref" > /dev/null ||
+  fail "the uninterrupted run failed"
+same_run "$work/int-ref" "$work/int"
 echo "ok"

@@ -1,7 +1,8 @@
 /* Checkpoints: the CRC, save/load round trips (bit-exact parameters, every field, the config
  * text), refusal of every truncation and of every single-bit change of a small file, the
  * specific messages (magic, version, checksum, sizes), the policy-shape check, and the
- * atomic save: a failed save leaves the previous file intact and no temporary file. */
+ * atomic save: a failed save leaves the previous file intact and no temporary file; the
+ * refusal of non-finite parameters and, without waiting, of a FIFO in a checkpoint's place. */
 #include <criterion/criterion.h>
 #include <dirent.h>
 #include <math.h>
@@ -604,5 +605,41 @@ Test(checkpoint, relative_path) {
   cr_assert_eq(st, MAML_OK, "%s", err);
   assert_holds("ck.bin", &s.ck);
   cr_assert_eq(chdir(cwd), 0);
+  remove_dir(dir);
+}
+
+Test(checkpoint, non_finite_parameters_are_refused) {
+  static sample s;
+  sample_small(&s);
+  s.theta[5] = NAN;
+  s.theta[7] = INFINITY;
+  s.theta[18] = -INFINITY;
+  char dir[64], path[128], err[ERR_SZ] = "";
+  make_dir(dir);
+  snprintf(path, sizeof path, "%s/ck.bin", dir);
+  cr_assert_eq(maml_checkpoint_save(path, &s.ck, err, sizeof err), MAML_OK, "%s", err);
+  maml_checkpoint ck;
+  cr_assert_eq(maml_checkpoint_load(path, &ck, err, sizeof err), MAML_ERR_FORMAT);
+  cr_assert_not_null(strstr(err, path), "%s", err);
+  cr_assert_not_null(strstr(err, "parameter 5 is NaN"), "%s", err);
+  cr_assert_not_null(strstr(err, "3 of the 19 parameters are not finite"), "%s", err);
+  cr_assert_null(ck.theta, "nothing is kept");
+  s.theta[5] = 0.5;
+  size_t n;
+  unsigned char *buf = saved_bytes(&s.ck, &n);
+  refused(buf, n, MAML_ERR_FORMAT, "parameter 7 is infinite and 2 of the 19");
+  free(buf);
+  remove_dir(dir);
+}
+
+Test(checkpoint, fifo_is_refused_without_waiting, .timeout = 10) {
+  char dir[64], path[128], err[ERR_SZ] = "";
+  make_dir(dir);
+  snprintf(path, sizeof path, "%s/latest.ckpt", dir);
+  cr_assert_eq(mkfifo(path, 0644), 0);
+  maml_checkpoint ck;
+  cr_assert_eq(maml_checkpoint_load(path, &ck, err, sizeof err), MAML_ERR_IO);
+  cr_assert_not_null(strstr(err, "not a regular file"), "%s", err);
+  cr_assert_not_null(strstr(err, path), "%s", err);
   remove_dir(dir);
 }

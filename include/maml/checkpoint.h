@@ -10,8 +10,10 @@
  * the build's float type (float -> double -> float is exact, so resume stays bit-exact).
  *
  * Loading refuses, with a message naming the problem, files that are truncated, carry
- * another magic or version, fail the checksum, or hold sizes that do not fit together. It
- * never reads past the data it was given. */
+ * another magic or version, fail the checksum, hold sizes that do not fit together, or
+ * hold parameters that are not all finite (NaN or infinite: a run that diverged; saving
+ * does not check the values). It never reads past the data it was given, and refuses
+ * (without waiting) a path that is not a regular file, such as a FIFO. */
 #ifndef MAML_CHECKPOINT_H
 #define MAML_CHECKPOINT_H
 
@@ -55,7 +57,7 @@ maml_status maml_checkpoint_save(const char *path, const maml_checkpoint *ck, ch
 maml_status maml_checkpoint_parse(const void *data, size_t n, maml_checkpoint *ck, char *err,
                                   size_t err_sz);
 
-/* Read and parse a file (MAML_ERR_IO when it cannot be read). */
+/* Read and parse a file (MAML_ERR_IO when it cannot be read or is not a regular file). */
 maml_status maml_checkpoint_load(const char *path, maml_checkpoint *ck, char *err,
                                  size_t err_sz);
 

@@ -47,6 +47,8 @@ maml_status maml_comm_gather_items(maml_comm *c, void *buf, size_t item_bytes, i
 maml_status maml_comm_broadcast(maml_comm *c, void *buf, size_t bytes, char *err, size_t err_sz);
 /* 1 on every rank when flag is non-zero on any rank (a collective: every rank calls it) */
 int maml_comm_any(maml_comm *c, int flag);
+/* the largest of every rank's value, on every rank (a collective) */
+int maml_comm_max(maml_comm *c, int value);
 
 /* End the whole job now (MPI_Abort) with status code; returns only without MPI. */
 void maml_comm_abort(maml_comm *c, int code);

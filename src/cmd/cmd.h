@@ -69,7 +69,7 @@ int cmd_parse_double(const char *who, const char *opt, const char *v, double lo,
 /* 1 for -h or --help */
 int cmd_is_help(const char *arg);
 
-/* Route MuJoCo's warnings into a counter instead of stderr and MUJOCO_LOG.TXT: the
+/* Route MuJoCo's warnings into a counter instead of stderr (main's default): the
  * environments already end an unstable episode and count it. */
 void cmd_quiet_mujoco(void);
 

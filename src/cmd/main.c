@@ -1,10 +1,15 @@
 /* The `maml` command: one front end over the library's subcommands. Only this layer
  * decides to end the process; the library returns status codes. */
 #include <errno.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "blas_kernels.h"
 #include "cmd.h"
@@ -32,7 +37,11 @@ static void usage(FILE *out) {
           "  version    print the version and build settings\n"
           "  help       print this message\n"
           "\n"
-          "Run `maml <command> --help` for a command's options.\n");
+          "Run `maml <command> --help` for a command's options.\n"
+          "\n"
+          "A standard output that goes away (a pipe into head) does not stop a command: training\n"
+          "and evaluation finish and save their files. One that cannot be written (a full disk)\n"
+          "makes the exit status 1. A MuJoCo error (out of memory) ends the command: status 1.\n");
 }
 
 int cmd_make_dirs(const char *path) {
@@ -65,6 +74,137 @@ static void count_warning(const char *msg) {
 }
 
 void cmd_quiet_mujoco(void) { mju_user_warning = count_warning; }
+
+/* ---- MuJoCo's errors ---------------------------------------------------------------------- */
+
+/* "maml: " or, among several ranks, "maml: rank R of N: " */
+static void print_prefix(void) {
+  if (maml_comm_size(the_comm) > 1)
+    fprintf(stderr, "maml: rank %d of %d: ", maml_comm_rank(the_comm), maml_comm_size(the_comm));
+  else
+    fprintf(stderr, "maml: ");
+}
+
+/* MuJoCo calls this for an error it cannot recover from (out of memory, a broken model) and
+ * expects it not to return. Its default prints "Press Enter to exit" and waits for a key;
+ * this ends the process at once, from whichever thread, with status 1 (under mpirun the
+ * launcher then ends the other ranks). Checkpoints are written atomically: nothing saved
+ * is lost. */
+static void on_mujoco_error(const char *msg) {
+  print_prefix();
+  fprintf(stderr, "MuJoCo error: %s\n", msg);
+  _exit(1);
+}
+
+/* warnings on stderr rather than in ./MUJOCO_LOG.TXT (train, eval and view count them) */
+static void on_mujoco_warning(const char *msg) {
+  print_prefix();
+  fprintf(stderr, "MuJoCo warning: %s\n", msg);
+}
+
+/* ---- one command line for every rank ------------------------------------------------------ */
+
+/* The build and the arguments, NUL-separated: what every rank must share. NULL without
+ * memory. */
+static char *command_text(int argc, char **argv, size_t *len) {
+  const char *build = "maml " MAML_VERSION " " MAML_REAL_NAME;
+  size_t n = strlen(build) + 1;
+  for (int i = 1; i < argc; i++) n += strlen(argv[i]) + 1;
+  char *text = malloc(n);
+  if (!text) return NULL;
+  size_t at = 0;
+  for (int i = 0; i < argc; i++) {
+    const char *a = i == 0 ? build : argv[i];
+    size_t k = strlen(a) + 1;
+    memcpy(text + at, a, k);
+    at += k;
+  }
+  *len = n;
+  return text;
+}
+
+/* Compare this rank's command text with rank 0's (of len0 bytes); 0 when they are the same,
+ * else 1 after a message naming the first difference. */
+static int compare_command(const char *mine, size_t len, const char *rank0, size_t len0) {
+  size_t a = 0, b = 0;
+  int k = 0;
+  while (a < len && b < len0 && !strcmp(mine + a, rank0 + b)) {
+    a += strlen(mine + a) + 1;
+    b += strlen(rank0 + b) + 1;
+    k++;
+  }
+  if (a >= len && b >= len0) return 0;
+  print_prefix();
+  if (k == 0)
+    fprintf(stderr, "this rank runs %s, rank 0 runs %s", mine, rank0);
+  else if (a >= len)
+    fprintf(stderr, "this rank has %d arguments, rank 0 more: its argument %d is '%.200s'", k - 1,
+            k, rank0 + b);
+  else if (b >= len0)
+    fprintf(stderr, "argument %d is '%.200s', but rank 0 has only %d arguments", k, mine + a,
+            k - 1);
+  else
+    fprintf(stderr, "argument %d is '%.200s', rank 0's is '%.200s'", k, mine + a, rank0 + b);
+  fprintf(stderr, "; every rank must run the same command (mpirun -np N maml ...): nothing run\n");
+  return 1;
+}
+
+/* Under several ranks: 0 when every rank was started with rank 0's build and arguments,
+ * else 1 on every rank (the ranks that differ say how). Files named by the arguments are
+ * not compared: see docs/distributed.md. */
+static int check_same_command(int argc, char **argv) {
+  if (maml_comm_size(the_comm) == 1) return 0;
+  char err[256];
+  size_t len = 0;
+  char *mine = command_text(argc, argv, &len);
+  uint64_t len0 = len;
+  if (!mine || maml_comm_broadcast(the_comm, &len0, sizeof len0, err, sizeof err) != MAML_OK) {
+    print_prefix();
+    fprintf(stderr, "%s\n", mine ? err : "out of memory");
+    maml_comm_abort(the_comm, 1);
+  }
+  char *rank0 = maml_comm_rank(the_comm) == 0 ? mine : malloc(len0 > 0 ? len0 : 1);
+  if (!rank0 || maml_comm_broadcast(the_comm, rank0, len0, err, sizeof err) != MAML_OK) {
+    print_prefix();
+    fprintf(stderr, "%s\n", rank0 ? err : "out of memory");
+    maml_comm_abort(the_comm, 1);
+  }
+  int differ = compare_command(mine, len, rank0, len0);
+  if (rank0 != mine) free(rank0);
+  free(mine);
+  int any = maml_comm_any(the_comm, differ);
+  if (any && maml_comm_rank(the_comm) == 0) {
+    print_prefix();
+    fprintf(stderr, "another rank was started with other arguments (its message says which); "
+                    "nothing run\n");
+  }
+  return any;
+}
+
+/* ---- the standard output ------------------------------------------------------------------ */
+
+/* stdout is a pipe or socket whose reader has gone (`maml train | head`) */
+static int reader_gone(void) {
+  struct stat s;
+  if (fstat(STDOUT_FILENO, &s) != 0 || !(S_ISFIFO(s.st_mode) || S_ISSOCK(s.st_mode))) return 0;
+  struct pollfd p = {.fd = STDOUT_FILENO, .events = POLLOUT, .revents = 0};
+  return poll(&p, 1, 0) == 1 && (p.revents & (POLLERR | POLLHUP));
+}
+
+/* 1 after a message when what was printed could not all be written (a full disk, a closed
+ * or bad descriptor). A reader that stopped reading (a pipe into head) is not an error: the
+ * command's work (a training run, an evaluation's files) was done all the same. */
+static int stdout_failed(void) {
+  int bad = ferror(stdout);
+  errno = 0;
+  if (fflush(stdout) != 0) bad = 1;
+  int e = errno;
+  if (!bad || e == EPIPE || reader_gone()) return 0;
+  print_prefix();
+  fprintf(stderr, "cannot write the standard output: %s\n",
+          e ? strerror(e) : "an earlier write failed");
+  return 1;
+}
 
 static int cmd_version(int argc, char **argv) {
   if (argc > 1 && cmd_is_help(argv[1])) {
@@ -177,6 +317,11 @@ static int run_command(int argc, char **argv) {
 }
 
 int main(int argc, char **argv) {
+  /* a closed stdout (a pipe into head) fails printf with EPIPE instead of killing the
+   * process: training and evaluation go on and save their files */
+  signal(SIGPIPE, SIG_IGN);
+  mju_user_error = on_mujoco_error;
+  mju_user_warning = on_mujoco_warning;
   cmd_select_blas_kernels(argv);
   char err[256];
   if (maml_comm_init(&argc, &argv, &the_comm, err, sizeof err) != MAML_OK) {
@@ -185,10 +330,15 @@ int main(int argc, char **argv) {
   }
   /* under mpirun, rank 0 alone talks to the user; errors still name their rank */
   if (maml_comm_rank(the_comm) > 0 && !freopen("/dev/null", "w", stdout)) fclose(stdout);
+  if (check_same_command(argc, argv)) {
+    maml_comm_finalize(the_comm);
+    return 2;
+  }
   int rc = run_command(argc, argv);
   /* a rank that fails while the others may still wait for it ends the whole job (its
    * message is printed already); finalizing instead could wait for them forever */
   if (rc != 0 && rc < 128 && maml_comm_size(the_comm) > 1) maml_comm_abort(the_comm, rc);
+  if (maml_comm_rank(the_comm) == 0 && stdout_failed() && rc == 0) rc = 1;
   maml_comm_finalize(the_comm);
   return rc;
 }

@@ -489,15 +489,17 @@ int cmd_train(int argc, char **argv) {
   int64_t best_it;
   double best_return = maml_trainer_best(t, &best_it);
   maml_trainer_destroy(t);
+  /* the signal that stopped the job, whichever rank it reached (every rank has the same stop) */
+  int sig = stop ? maml_comm_max(comm, stop_signal) : 0;
   if (failed) {
     rc = 1;
     fprintf(stderr, "maml train: stopped at iteration %lld; the last good checkpoint is %s/latest.ckpt\n",
             (long long)it, dir);
-  } else if (stop && stop_signal) {
-    rc = 128 + stop_signal;
+  } else if (sig) {
+    rc = 128 + sig;
     printf("interrupted (%s) after iteration %lld: saved %s/latest.ckpt\n"
            "continue with: maml train --resume %s\n",
-           stop_signal == SIGINT ? "SIGINT" : "SIGTERM", (long long)it, dir, dir);
+           sig == SIGINT ? "SIGINT" : "SIGTERM", (long long)it, dir, dir);
   } else if (stop) {
     rc = 1; /* another rank stopped the job: its message says why */
   } else {
