@@ -43,10 +43,10 @@ static void train_usage(FILE *out) {
           "\n"
           "Meta-train a policy with MAML-TRPO (or the pretrained / oracle baselines) and\n"
           "write a run directory: config.ini (the resolved config), metrics.csv and\n"
-          "metrics.jsonl (one row per iteration), latest.ckpt (after every iteration),\n"
-          "best.ckpt (the parameters of the best post-adaptation return) and\n"
-          "iter-NNNNNN.ckpt every checkpoint_every iterations. Iterations count from 0, in\n"
-          "the progress line as in metrics.csv. latest.ckpt is written last in each\n"
+          "metrics.jsonl (one row per iteration), latest.ckpt (at the start, then after\n"
+          "every iteration), best.ckpt (the parameters of the best post-adaptation return)\n"
+          "and iter-NNNNNN.ckpt every checkpoint_every iterations. Iterations count from 0,\n"
+          "in the progress line as in metrics.csv. latest.ckpt is written last in each\n"
           "iteration: a run stopped at any moment resumes from it and rewrites the other\n"
           "files identically. Ctrl-C finishes the current iteration, saves and exits;\n"
           "`--resume` continues bit for bit where it stopped. A new run refuses a directory\n"
@@ -55,7 +55,7 @@ static void train_usage(FILE *out) {
           "`mpirun -np N` the ranks split each meta-batch's tasks and end with the same\n"
           "parameters as one process; rank 0 writes the run directory.\n"
           "\n"
-          "options:\n"
+          "options (each of --config, --run-dir, --resume and --assets at most once):\n"
           "  --config FILE      read settings from an INI file (configs/*.ini); flags override\n"
           "  --run-dir DIR      where to write (default runs/FAMILY[-MODE]-DATE-TIME)\n"
           "  --resume RUN_DIR   continue RUN_DIR/latest.ckpt; only iterations, threads and\n"
@@ -64,7 +64,6 @@ static void train_usage(FILE *out) {
           "  --assets DIR       look for the MJCF models in DIR only\n"
           "  --first-order      same as --first-order 1\n"
           "  -h, --help         print this message\n"
-          "Each of --config, --run-dir, --resume and --assets may be given once.\n"
           "\n"
           "exit status: 0 done (or nothing left to do); 1 an error, named on stderr; 2 a\n"
           "refused command line or run directory; 3 the run ended but no update was ever\n"
@@ -463,6 +462,11 @@ static int start_new(const train_args *a, maml_config *cfg, run_place *run) {
     snprintf(run->dir, PATH_LEN, "%s", a->run_dir);
   else
     default_run_dir(cfg, run->dir);
+  struct stat s;
+  if (stat(run->dir, &s) == 0 && !S_ISDIR(s.st_mode)) {
+    fprintf(stderr, "maml train: --run-dir %s is not a directory\n", run->dir);
+    return 2;
+  }
   return run_dir_is_free(run->dir) && holds_no_run(run->dir) ? -1 : 2;
 }
 
