@@ -74,6 +74,27 @@ part_kill_between_saves() {
   [ $rc -eq 0 ] || fail "still killed after $n renames"
 }
 
+# 1. the same for a resumed run: 3 iterations, then --resume --iterations 6 killed before its
+#    N-th rename (config.ini's, the metrics files', the checkpoints'), then resumed again
+part_kill_resumed_run() {
+  local n rc d
+  "$maml" train "${run[@]}" --iterations 3 --run-dir "$work/half" > /dev/null 2>&1 ||
+    fail "training 3 iterations failed"
+  for n in $(seq 1 60); do
+    d=$work/rkill-$n
+    cp -r "$work/half" "$d"
+    (LD_PRELOAD=$inject MAML_FAULT_KILL_RENAME=$n "$maml" train --resume "$d" --iterations 6 \
+      > "$d.log" 2>&1; rc=$?; exit $rc) 2> /dev/null
+    rc=$?
+    [ $rc -eq 0 ] && break
+    [ $rc -eq 137 ] || fail "kill before rename $n of a resume: exit $rc: $(cat "$d.log")"
+    "$maml" train --resume "$d" --iterations 6 > "$d.resume.log" 2>&1 ||
+      fail "resume after a kill before rename $n of a resume: $(cat "$d.resume.log")"
+    same_files "$work/whole" "$d" "a resume killed before rename $n, then resumed"
+  done
+  [ "$n" -ge 6 ] && [ $rc -eq 0 ] || fail "the resumed run's kill loop ended at $n (exit $rc)"
+}
+
 # 1. a full disk from the N-th checkpoint write on, then resumed
 part_full_disk() {
   local n rc d
@@ -264,7 +285,7 @@ part_bad_assets() {
   [ ! -e "$work/assets-run" ] || fail "a bad --assets left $(ls -A "$work/assets-run")"
 }
 
-parts=(part_kill_between_saves part_full_disk)
+parts=(part_kill_between_saves part_kill_resumed_run part_full_disk)
 [ "$inject" = none ] && { echo "skip: no fault library (a sanitizer build)"; parts=(); }
 failed=0
 for part in "${parts[@]}" part_lock part_no_latest part_resume_checks \
