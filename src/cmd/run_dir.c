@@ -75,8 +75,10 @@ int run_dir_lock(const char *dir) {
   }
   if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
     int busy = errno == EWOULDBLOCK;
-    if (busy) say_busy(dir, fd);
-    else fprintf(stderr, "maml train: cannot lock %s: %s\n", path, strerror(errno));
+    if (busy)
+      say_busy(dir, fd);
+    else
+      fprintf(stderr, "maml train: cannot lock %s: %s\n", path, strerror(errno));
     close(fd);
     return busy ? -2 : -1;
   }
@@ -184,9 +186,12 @@ static int write_all(int fd, const char *p, size_t n) {
 static int sync_folder_of(const char *path) {
   char dir[PATH_LEN];
   const char *slash = strrchr(path, '/');
-  if (!slash) snprintf(dir, sizeof dir, ".");
-  else if (slash == path) snprintf(dir, sizeof dir, "/");
-  else snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path);
+  if (!slash)
+    snprintf(dir, sizeof dir, ".");
+  else if (slash == path)
+    snprintf(dir, sizeof dir, "/");
+  else
+    snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path);
   int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0) return 0;
   int ok = fsync(fd) == 0 || errno == EINVAL; /* some file systems cannot sync a folder */
@@ -194,8 +199,7 @@ static int sync_folder_of(const char *path) {
   return ok;
 }
 
-int run_dir_write_atomic(const char *path, const char *text, size_t len, char *err,
-                         size_t err_sz) {
+int run_dir_write_atomic(const char *path, const char *text, size_t len, char *err, size_t err_sz) {
   char tmp[PATH_LEN + 32];
   snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
   unlink(tmp); /* only this process (or a dead one with the same id) makes this name */
@@ -205,8 +209,10 @@ int run_dir_write_atomic(const char *path, const char *text, size_t len, char *e
     return 0;
   }
   const char *step = NULL;
-  if (!write_all(fd, text, len)) step = "cannot write";
-  else if (fsync(fd) != 0) step = "cannot sync";
+  if (!write_all(fd, text, len))
+    step = "cannot write";
+  else if (fsync(fd) != 0)
+    step = "cannot sync";
   int e = errno;
   if (close(fd) != 0 && !step) step = "cannot close", e = errno;
   if (!step && rename(tmp, path) != 0) step = "cannot rename the temporary file onto", e = errno;

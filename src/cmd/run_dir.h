@@ -44,7 +44,6 @@ void run_dir_remove_temporaries(const char *dir);
 
 /* Replace path with len bytes of text atomically: a temporary file beside it, fsync, rename,
  * fsync of the folder. 1, or 0 with a message in err. */
-int run_dir_write_atomic(const char *path, const char *text, size_t len, char *err,
-                         size_t err_sz);
+int run_dir_write_atomic(const char *path, const char *text, size_t len, char *err, size_t err_sz);
 
 #endif
