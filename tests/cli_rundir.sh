@@ -154,6 +154,22 @@ part_lock() {
     fail "resume after the holder was killed: $(cat "$d.resume.log")"
 }
 
+# 2. two new runs started at once on one directory: one trains, the other is refused
+part_two_at_once() {
+  local d=$work/twice r1 r2
+  "$maml" train "${run[@]}" --run-dir "$d" > "$d.1.log" 2>&1 &
+  local p1=$!
+  "$maml" train "${run[@]}" --run-dir "$d" > "$d.2.log" 2>&1 &
+  local p2=$!
+  wait $p1
+  r1=$?
+  wait $p2
+  r2=$?
+  [ "$((r1 + r2))" -eq 2 ] && [ $((r1 * r2)) -eq 0 ] ||
+    fail "two runs at once: exit $r1 and $r2: $(cat "$d.1.log" "$d.2.log")"
+  same_files "$work/whole" "$d" "two runs started at once"
+}
+
 # 3. a directory holding run files but no latest.ckpt is refused; temporaries are cleaned
 part_no_latest() {
   local d=$work/nolatest out
@@ -288,7 +304,7 @@ part_bad_assets() {
 parts=(part_kill_between_saves part_kill_resumed_run part_full_disk)
 [ "$inject" = none ] && { echo "skip: no fault library (a sanitizer build)"; parts=(); }
 failed=0
-for part in "${parts[@]}" part_lock part_no_latest part_resume_checks \
+for part in "${parts[@]}" part_lock part_two_at_once part_no_latest part_resume_checks \
   part_iterations_total part_no_update part_progress part_arguments part_bad_assets; do
   ( $part ) || { echo "  in $part"; failed=1; }
 done

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <time.h>
 #include <unistd.h>
 
 #define PATH_LEN 4096
@@ -54,6 +55,11 @@ static long lock_holder(int fd) {
 
 static void say_busy(const char *dir, int fd) {
   long pid = lock_holder(fd);
+  /* the holder writes its id just after taking the lock */
+  for (int k = 0; k < 20 && pid <= 0; k++) {
+    nanosleep(&(struct timespec){.tv_nsec = 5000000}, NULL);
+    pid = lock_holder(fd);
+  }
   char who[48] = "another process";
   if (pid > 0) snprintf(who, sizeof who, "process %ld", pid);
   fprintf(stderr,
