@@ -4,6 +4,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define CSV_HEADER                                                                          \
   "iteration,pre_return,post_return,adaptation_gain,surr_before,surr_after,surr_gain,kl,"   \
@@ -37,23 +38,40 @@ static int row_iteration(const char *line, int json, int64_t *it) {
   return 1;
 }
 
-/* Keep the rows of iterations before start (and the CSV header), rewriting the file through
- * a temporary file and a rename. A file that is not ours is an error, not overwritten. */
-static maml_status keep_rows_before(const char *path, int json, int64_t start, char *err,
-                                    size_t err_sz) {
-  FILE *in = fopen(path, "r");
-  if (!in) {
-    if (errno == ENOENT) return MAML_OK;
-    return maml_fail(err, err_sz, MAML_ERR_IO, "%s: %s", path, strerror(errno));
+/* The outcome field (the 11th) of a CSV row is "accepted". */
+static int row_accepted(const char *line) {
+  const char *p = line;
+  for (int field = 0; field < 10 && p; field++) {
+    p = strchr(p, ',');
+    if (p) p++;
   }
+  return p && strncmp(p, "accepted,", 9) == 0;
+}
+
+/* What keep_rows_before found. */
+typedef struct {
+  int64_t rows, accepted;
+  int in_order, header_restored;
+} kept_rows;
+
+/* Keep the rows of iterations before start, rewriting the file through a temporary file, an
+ * fsync and a rename; a missing or empty CSV file gets its header back. A file that is not
+ * ours is an error, not overwritten. */
+static maml_status keep_rows_before(const char *path, int json, int64_t start, kept_rows *k,
+                                    char *err, size_t err_sz) {
+  memset(k, 0, sizeof *k);
+  k->in_order = 1;
+  FILE *in = fopen(path, "r");
+  if (!in && errno != ENOENT)
+    return maml_fail(err, err_sz, MAML_ERR_IO, "%s: %s", path, strerror(errno));
   char tmp[4200];
   if (snprintf(tmp, sizeof tmp, "%s.tmp", path) >= (int)sizeof tmp) {
-    fclose(in);
+    if (in) fclose(in);
     return maml_fail(err, err_sz, MAML_ERR_ARG, "path too long: %s", path);
   }
   FILE *out = fopen(tmp, "w");
   if (!out) {
-    fclose(in);
+    if (in) fclose(in);
     return maml_fail(err, err_sz, MAML_ERR_IO, "%s: %s", tmp, strerror(errno));
   }
   char *line = NULL;
@@ -61,7 +79,7 @@ static maml_status keep_rows_before(const char *path, int json, int64_t start, c
   ssize_t len;
   int first = 1;
   maml_status st = MAML_OK;
-  while ((len = getline(&line, &cap, in)) > 0) {
+  while (in && (len = getline(&line, &cap, in)) > 0) {
     if (!json && first) {
       first = 0;
       if (strncmp(line, CSV_HEADER, strlen(CSV_HEADER)) != 0) {
@@ -75,10 +93,20 @@ static maml_status keep_rows_before(const char *path, int json, int64_t start, c
     int64_t it;
     if (!row_iteration(line, json, &it) || line[len - 1] != '\n')
       continue; /* a row cut short by a crash, or a stray line */
-    if (it < start) fputs(line, out);
+    if (it >= start) continue;
+    fputs(line, out);
+    k->in_order &= it == k->rows;
+    k->rows++;
+    if (!json) k->accepted += row_accepted(line);
   }
   free(line);
-  fclose(in);
+  if (in) fclose(in);
+  if (st == MAML_OK && !json && first) {
+    fprintf(out, "%s\n", CSV_HEADER);
+    k->header_restored = 1;
+  }
+  if ((fflush(out) != 0 || fsync(fileno(out)) != 0) && st == MAML_OK)
+    st = maml_fail(err, err_sz, MAML_ERR_IO, "%s: %s", tmp, strerror(errno));
   if (fclose(out) != 0 && st == MAML_OK)
     st = maml_fail(err, err_sz, MAML_ERR_IO, "%s: %s", tmp, strerror(errno));
   if (st == MAML_OK && rename(tmp, path) != 0)
@@ -94,22 +122,20 @@ maml_status maml_metrics_open(maml_metrics *m, const char *dir, int64_t start_it
   if (snprintf(csv, sizeof csv, "%s/metrics.csv", dir) >= (int)sizeof csv - 8 ||
       snprintf(jsonl, sizeof jsonl, "%s/metrics.jsonl", dir) >= (int)sizeof jsonl - 8)
     return maml_fail(err, err_sz, MAML_ERR_ARG, "run directory path too long: %s", dir);
-  maml_status st = keep_rows_before(csv, 0, start_iteration, err, err_sz);
-  if (st == MAML_OK) st = keep_rows_before(jsonl, 1, start_iteration, err, err_sz);
+  kept_rows kc, kj;
+  maml_status st = keep_rows_before(csv, 0, start_iteration, &kc, err, err_sz);
+  if (st == MAML_OK) st = keep_rows_before(jsonl, 1, start_iteration, &kj, err, err_sz);
   if (st != MAML_OK) return st;
-  FILE *probe = fopen(csv, "r");
-  int fresh = !probe;
-  if (probe) fclose(probe);
+  m->csv_rows = kc.rows, m->jsonl_rows = kj.rows, m->accepted = kc.accepted;
+  m->complete = kc.in_order && kj.in_order && kc.rows == start_iteration &&
+                kj.rows == start_iteration;
+  m->header_restored = kc.header_restored;
   m->csv = fopen(csv, "a");
   m->jsonl = fopen(jsonl, "a");
   if (!m->csv || !m->jsonl) {
     st = maml_fail(err, err_sz, MAML_ERR_IO, "%s: %s", m->csv ? jsonl : csv, strerror(errno));
     maml_metrics_close(m);
     return st;
-  }
-  if (fresh) {
-    fprintf(m->csv, "%s\n", CSV_HEADER);
-    fflush(m->csv);
   }
   return MAML_OK;
 }

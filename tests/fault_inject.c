@@ -4,7 +4,11 @@
  *   MAML_FAULT_KILL_WRITE=N    the N-th such write writes half its bytes, then the process
  *                              gets SIGKILL (a crash in the middle of a save)
  *   MAML_FAULT_ENOSPC_WRITE=N  from the N-th such write on, write fails with ENOSPC (a full
- *                              disk) */
+ *                              disk)
+ * and wraps rename() and renameat(), of any file:
+ *   MAML_FAULT_KILL_RENAME=N   the process gets SIGKILL instead of doing its N-th rename (a
+ *                              crash between two saves: every file before is in place, the
+ *                              N-th is not) */
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <errno.h>
@@ -17,7 +21,7 @@
 #include <sys/types.h>
 #include <unistd.h>
 
-static atomic_long writes;
+static atomic_long writes, renames;
 
 static long env_long(const char *name) {
   const char *v = getenv(name);
@@ -49,4 +53,25 @@ ssize_t write(int fd, const void *buf, size_t count) {
     }
   }
   return real_write(fd, buf, count);
+}
+
+/* SIGKILL before the N-th rename, if MAML_FAULT_KILL_RENAME=N */
+static void before_rename(void) {
+  long k = atomic_fetch_add(&renames, 1) + 1, kill_at = env_long("MAML_FAULT_KILL_RENAME");
+  if (kill_at > 0 && k == kill_at) raise(SIGKILL);
+}
+
+int rename(const char *from, const char *to) {
+  static int (*real_rename)(const char *, const char *);
+  if (!real_rename) real_rename = (int (*)(const char *, const char *))dlsym(RTLD_NEXT, "rename");
+  before_rename();
+  return real_rename(from, to);
+}
+
+int renameat(int from_dir, const char *from, int to_dir, const char *to) {
+  static int (*real_renameat)(int, const char *, int, const char *);
+  if (!real_renameat)
+    real_renameat = (int (*)(int, const char *, int, const char *))dlsym(RTLD_NEXT, "renameat");
+  before_rename();
+  return real_renameat(from_dir, from, to_dir, to);
 }

@@ -252,3 +252,46 @@ Test(train, metrics_keep_each_iteration_once_across_resume) {
   }
   rmdir(dir);
 }
+
+/* Metrics: an emptied metrics.csv gets its header back on a resume, and open says which rows
+ * of the iterations before the start it kept (and how many had an accepted step). */
+Test(train, metrics_emptied_file_gets_its_header_and_open_counts_rows) {
+  char dir[] = "/tmp/maml-test-metrics-XXXXXX", csv[256], jsonl[256], err[1024];
+  cr_assert(mkdtemp(dir));
+  snprintf(csv, sizeof csv, "%s/metrics.csv", dir);
+  snprintf(jsonl, sizeof jsonl, "%s/metrics.jsonl", dir);
+  maml_metrics m;
+  maml_iter_metrics it;
+  memset(&it, 0, sizeof it);
+  cr_assert_eq(maml_metrics_open(&m, dir, 0, err, sizeof err), MAML_OK, "%s", err);
+  cr_assert(m.complete && m.header_restored && m.csv_rows == 0);
+  for (int i = 0; i < 4; i++) {
+    it.iteration = i;
+    it.step.outcome = i == 2 ? MAML_STEP_ACCEPTED : MAML_STEP_NO_IMPROVEMENT;
+    cr_assert_eq(maml_metrics_write(&m, &it, i, err, sizeof err), MAML_OK, "%s", err);
+  }
+  maml_metrics_close(&m);
+  cr_assert_eq(maml_metrics_open(&m, dir, 3, err, sizeof err), MAML_OK, "%s", err);
+  cr_assert(m.complete && !m.header_restored, "a whole file: complete, its header kept");
+  cr_assert_eq(m.csv_rows, 3);
+  cr_assert_eq(m.jsonl_rows, 3);
+  cr_assert_eq(m.accepted, 1, "%lld accepted rows", (long long)m.accepted);
+  maml_metrics_close(&m);
+
+  fclose(fopen(csv, "w")); /* emptied */
+  cr_assert_eq(maml_metrics_open(&m, dir, 3, err, sizeof err), MAML_OK, "%s", err);
+  cr_assert(m.header_restored && !m.complete && m.csv_rows == 0 && m.jsonl_rows == 3);
+  it.iteration = 3;
+  cr_assert_eq(maml_metrics_write(&m, &it, 3, err, sizeof err), MAML_OK, "%s", err);
+  maml_metrics_close(&m);
+  FILE *f = fopen(csv, "r");
+  char line[4096];
+  cr_assert(fgets(line, sizeof line, f));
+  cr_assert_eq(strncmp(line, maml_metrics_csv_header(), strlen(maml_metrics_csv_header())), 0,
+               "first line: %s", line);
+  cr_assert(fgets(line, sizeof line, f) && atoi(line) == 3, "row: %s", line);
+  cr_assert_null(fgets(line, sizeof line, f));
+  fclose(f);
+  remove(csv), remove(jsonl);
+  rmdir(dir);
+}

@@ -15,9 +15,17 @@
 
 typedef struct {
   FILE *csv, *jsonl;
+  /* what maml_metrics_open found of the iterations before the start */
+  int64_t csv_rows, jsonl_rows; /* rows kept in each file */
+  int64_t accepted;             /* kept CSV rows whose step was accepted (outcome column) */
+  int complete;                 /* both files hold iterations 0 .. start - 1, in order, once */
+  int header_restored;          /* metrics.csv was missing or empty: its header was written */
 } maml_metrics;
 
-/* Open (create or continue) the files in dir for a run that starts at start_iteration. */
+/* Open (create or continue) the files in dir for a run that starts at start_iteration:
+ * rows of iterations at or after it, and rows cut short, are dropped; a missing or emptied
+ * metrics.csv gets its header (the rows of the iterations before the start are not made
+ * up: see complete). A metrics.csv with other columns is refused. */
 maml_status maml_metrics_open(maml_metrics *m, const char *dir, int64_t start_iteration,
                               char *err, size_t err_sz);
 

@@ -1,5 +1,4 @@
 /* `maml train`: meta-train into a run directory, or resume one. */
-#include <dirent.h>
 #include <errno.h>
 #include <stdint.h>
 #include <math.h>
@@ -17,6 +16,7 @@
 #include "maml/config.h"
 #include "maml/metrics.h"
 #include "maml/train.h"
+#include "run_dir.h"
 
 #define PATH_LEN 4096
 
@@ -43,22 +43,33 @@ static void train_usage(FILE *out) {
           "\n"
           "Meta-train a policy with MAML-TRPO (or the pretrained / oracle baselines) and\n"
           "write a run directory: config.ini (the resolved config), metrics.csv and\n"
-          "metrics.jsonl (one row per iteration), latest.ckpt (after every iteration),\n"
-          "best.ckpt (the parameters of the best post-adaptation return) and\n"
-          "iter-NNNNNN.ckpt every checkpoint_every iterations. Ctrl-C finishes the current\n"
-          "iteration, saves and exits; `--resume` continues bit for bit where it stopped.\n"
-          "Under `mpirun -np N` the ranks split each meta-batch's tasks and end with the\n"
-          "same parameters as one process; rank 0 writes the run directory.\n"
+          "metrics.jsonl (one row per iteration), latest.ckpt (at the start, then after\n"
+          "every iteration), best.ckpt (the parameters of the best post-adaptation return)\n"
+          "and iter-NNNNNN.ckpt every checkpoint_every iterations. Iterations count from 0,\n"
+          "in the progress line as in metrics.csv. latest.ckpt is written last in each\n"
+          "iteration: a run stopped at any moment resumes from it and rewrites the other\n"
+          "files identically. Ctrl-C finishes the current iteration, saves and exits;\n"
+          "`--resume` continues bit for bit where it stopped. A new run refuses a directory\n"
+          "that already holds run files; while a run trains, RUN_DIR/.lock (holding its\n"
+          "process id) keeps a second `maml train` out of the directory. Under\n"
+          "`mpirun -np N` the ranks split each meta-batch's tasks and end with the same\n"
+          "parameters as one process; rank 0 writes the run directory.\n"
           "\n"
-          "options:\n"
+          "options (each of --config, --run-dir, --resume and --assets at most once):\n"
           "  --config FILE      read settings from an INI file (configs/*.ini); flags override\n"
           "  --run-dir DIR      where to write (default runs/FAMILY[-MODE]-DATE-TIME)\n"
           "  --resume RUN_DIR   continue RUN_DIR/latest.ckpt; only iterations, threads and\n"
-          "                     checkpoint_every may change\n"
+          "                     checkpoint_every may change; --iterations N is the new total\n"
+          "                     (more than the iterations done), not N more\n"
           "  --assets DIR       look for the MJCF models in DIR only (recorded in the run:\n"
           "                     --resume, eval and view use it and refuse a changed model)\n"
           "  --first-order      same as --first-order 1\n"
           "  -h, --help         print this message\n"
+          "\n"
+          "exit status: 0 done (or nothing left to do); 1 an error, named on stderr; 2 a\n"
+          "refused command line or run directory; 3 the run ended but no update was ever\n"
+          "applied (every step rejected or without improvement: the parameters are the\n"
+          "initial ones); 130 / 143 stopped by SIGINT / SIGTERM after saving.\n"
           "\n"
           "settings (config keys; as flags: --key value, --key=value, dashes or underscores):\n");
   for (const maml_config_key *k = maml_config_keys(); k->name; k++) {
@@ -113,6 +124,31 @@ static int save_checkpoint(const maml_trainer *t, int best, const char *dir, con
   return 1;
 }
 
+/* A config as INI text (malloc'ed), or NULL after a message. */
+static char *format_config(const maml_config *c) {
+  int len = maml_config_format(c, NULL, 0);
+  char *text = len < 0 ? NULL : malloc((size_t)len + 1);
+  if (!text) {
+    fprintf(stderr, "maml train: out of memory\n");
+    return NULL;
+  }
+  maml_config_format(c, text, (size_t)len + 1);
+  return text;
+}
+
+/* A small file's text (malloc'ed, NUL-terminated), or NULL if it cannot be read. */
+static char *read_text(const char *path) {
+  FILE *f = fopen(path, "rb");
+  if (!f) return NULL;
+  size_t cap = 1 << 16, n = 0;
+  char *text = malloc(cap + 1);
+  if (text) n = fread(text, 1, cap, f);
+  if (text && ferror(f)) free(text), text = NULL;
+  fclose(f);
+  if (text) text[n] = '\0';
+  return text;
+}
+
 /* ---- arguments -------------------------------------------------------------------------- */
 
 typedef struct {
@@ -121,6 +157,23 @@ typedef struct {
   int n_sets;
   const char *keys[256], *values[256];
 } train_args;
+
+/* an option that is not a config key, given once: 1, or 0 after a message */
+static int set_once(const char **slot, const char *key, const char *value) {
+  if (*slot) {
+    fprintf(stderr, "maml train: --%s is given twice ('%s', then '%s'); give it once\n", key,
+            *slot, value);
+    return 0;
+  }
+  *slot = value;
+  return 1;
+}
+
+static int given(const train_args *a, const char *key) {
+  for (int i = 0; i < a->n_sets; i++)
+    if (!strcmp(a->keys[i], key)) return 1;
+  return 0;
+}
 
 static int parse_args(int argc, char **argv, train_args *a) {
   memset(a, 0, sizeof *a);
@@ -159,14 +212,16 @@ static int parse_args(int argc, char **argv, train_args *a) {
       }
       value = argv[++i];
     }
-    if (!strcmp(key, "config")) a->config_file = value;
-    else if (!strcmp(key, "run-dir")) a->run_dir = value;
-    else if (!strcmp(key, "resume")) a->resume = value;
-    else if (!strcmp(key, "assets")) a->assets = value;
+    int ok = 1;
+    if (!strcmp(key, "config")) ok = set_once(&a->config_file, key, value);
+    else if (!strcmp(key, "run-dir")) ok = set_once(&a->run_dir, key, value);
+    else if (!strcmp(key, "resume")) ok = set_once(&a->resume, key, value);
+    else if (!strcmp(key, "assets")) ok = set_once(&a->assets, key, value);
     else {
       a->keys[a->n_sets] = key;
       a->values[a->n_sets++] = value;
     }
+    if (!ok) return 2;
   }
   return -1; /* go on */
 }
@@ -255,78 +310,248 @@ static void format_duration(double s, char *out, size_t n) {
     snprintf(out, n, "%lds", t);
 }
 
+/* "iter I (N of TOTAL)": I counts from 0 as in metrics.csv, N is the iterations done */
 static void progress(const maml_iter_metrics *m, int64_t total, double mean_seconds, int tty) {
   char eta[32];
   format_duration(mean_seconds * (double)(total - m->iteration - 1), eta, sizeof eta);
   const char *flag = m->rejected ? " REJECTED"
                      : m->step.outcome == MAML_STEP_NO_IMPROVEMENT ? " no-step"
                                                                   : "";
-  printf("%siter %lld/%lld  return pre %.2f post %.2f  kl %.4f  ls %d  %.2f s/it  left %s%s%s",
-         tty ? "\r\033[K" : "", (long long)m->iteration + 1, (long long)total, m->pre_return,
-         m->post_return, m->step.kl, m->step.ls_tries, m->seconds, eta, flag,
-         m->new_best ? " *" : "");
+  printf("%siter %lld (%lld of %lld)  return pre %.2f post %.2f  kl %.4f  ls %d  %.2f s/it  "
+         "left %s%s%s",
+         tty ? "\r\033[K" : "", (long long)m->iteration, (long long)m->iteration + 1,
+         (long long)total, m->pre_return, m->post_return, m->step.kl, m->step.ls_tries,
+         m->seconds, eta, flag, m->new_best ? " *" : "");
   if (!tty) printf("\n");
   fflush(stdout);
 }
 
-/* ---- the command ------------------------------------------------------------------------ */
+/* ---- the run directory (rank 0) --------------------------------------------------------- */
 
-/* A save cut short by a crash leaves its temporary file (NAME.ckpt.tmp.PID) beside the
- * intact checkpoint: remove those of the run being resumed. */
-static void remove_stale_temporaries(const char *dir) {
-  DIR *d = opendir(dir);
-  if (!d) return;
-  struct dirent *e;
-  char path[PATH_LEN];
-  while ((e = readdir(d)))
-    if (strstr(e->d_name, ".ckpt.tmp.") && join(path, dir, e->d_name) && unlink(path) == 0)
-      printf("removed %s (left by a save that was cut short)\n", path);
-  closedir(d);
-}
+/* The run directory as rank 0 holds it. */
+typedef struct {
+  char dir[PATH_LEN];
+  int lock;    /* DIR/.lock's descriptor while this process holds it, else -1 */
+  int created; /* this process made the directory */
+} run_place;
 
-/* Rank 0's part of the start: the config (new run, or a checkpoint's), the run directory
- * and its config.ini. -1 to go on, else the exit status. */
-static int start_run(const train_args *a, maml_config *cfg, char *dir, maml_checkpoint *ck) {
-  char err[8192], path[PATH_LEN];
-  if (a->resume) {
-    if (a->run_dir) {
-      fprintf(stderr, "maml train: --run-dir cannot be used with --resume (the run stays in %s)\n",
-              a->resume);
-      return 2;
-    }
-    snprintf(dir, PATH_LEN, "%s", a->resume);
-    if (!join(path, dir, "latest.ckpt")) return 2;
-    if (maml_checkpoint_load(path, ck, err, sizeof err) != MAML_OK) {
-      fprintf(stderr, "maml train: cannot resume: %s\n", err);
-      return 1;
-    }
-    if (!resume_config(a, ck, cfg) || !cmd_use_model(cfg, a->assets, "maml train")) return 2;
-    remove_stale_temporaries(dir);
-    return -1;
-  }
-  if (!new_run_config(a, cfg) || !cmd_use_model(cfg, a->assets, "maml train")) return 2;
-  if (a->run_dir)
-    snprintf(dir, PATH_LEN, "%s", a->run_dir);
-  else
-    default_run_dir(cfg, dir);
-  if (!join(path, dir, "latest.ckpt")) return 2;
-  if (file_exists(path)) {
+/* 1 if dir holds no run files, else 0 after a message saying what it holds and what to do */
+static int holds_no_run(const char *dir) {
+  char path[PATH_LEN], names[1024];
+  int temporaries;
+  if (!run_dir_list(dir, names, sizeof names, &temporaries)) return 1;
+  if (join(path, dir, "latest.ckpt") && file_exists(path)) {
     fprintf(stderr,
             "maml train: %s already holds a run; continue it with `maml train --resume %s` "
             "or choose another --run-dir\n",
             dir, dir);
+    return 0;
+  }
+  fprintf(stderr,
+          "maml train: %s already holds files of a run (%s) but no latest.ckpt to resume "
+          "from; move them away or choose another --run-dir%s\n",
+          dir, names,
+          temporaries ? " (the .tmp files were left by a save that was cut short: delete them)"
+                      : "");
+  return 0;
+}
+
+/* The first differing lines of two texts, in a and b (empty at the end of one). */
+static int first_difference(const char *x, const char *y, char *a, char *b, size_t n) {
+  while (*x || *y) {
+    size_t lx = strcspn(x, "\n"), ly = strcspn(y, "\n");
+    if (lx != ly || strncmp(x, y, lx) != 0) {
+      snprintf(a, n, "%.*s", (int)lx, x);
+      snprintf(b, n, "%.*s", (int)ly, y);
+      return 1;
+    }
+    x += lx + (x[lx] == '\n');
+    y += ly + (y[ly] == '\n');
+  }
+  return 0;
+}
+
+/* The run's config.ini against its latest.ckpt's config (the settings a resume may change
+ * aside): 1 when they agree or config.ini is missing (it is written again), else 0 after a
+ * message naming both. */
+static int config_ini_matches(const char *dir, const maml_checkpoint *ck) {
+  char path[PATH_LEN], err[8192];
+  if (!join(path, dir, "config.ini") || !file_exists(path)) return 1;
+  maml_config saved, ours;
+  maml_config_defaults(&saved);
+  maml_config_defaults(&ours);
+  if (maml_config_parse_ini(&ours, ck->config_text, ck->config_len, "checkpoint config", err,
+                            sizeof err) != MAML_OK ||
+      maml_config_resolve(&ours, err, sizeof err) != MAML_OK) {
+    fprintf(stderr, "maml train: cannot resume %s: its latest.ckpt's config: %s\n", dir, err);
+    return 0;
+  }
+  if (maml_config_load(&saved, path, err, sizeof err) != MAML_OK ||
+      maml_config_resolve(&saved, err, sizeof err) != MAML_OK) {
+    fprintf(stderr,
+            "maml train: cannot resume %s: its config.ini does not load (%s); move it away to "
+            "have it written again from latest.ckpt\n",
+            dir, err);
+    return 0;
+  }
+  saved.iterations = ours.iterations, saved.threads = ours.threads;
+  saved.checkpoint_every = ours.checkpoint_every;
+  char *x = format_config(&ours), *y = format_config(&saved), a[256], b[256];
+  int differ = x && y && first_difference(x, y, a, b, sizeof a);
+  if (differ)
+    fprintf(stderr,
+            "maml train: cannot resume %s: its latest.ckpt is not a checkpoint of the run its "
+            "config.ini describes: the checkpoint says '%s', config.ini says '%s'\n",
+            dir, a, b);
+  int ok = x && y && !differ;
+  free(x), free(y);
+  return ok;
+}
+
+/* Rank 0's start of a resumed run: the lock, latest.ckpt, the config, the checks of the
+ * directory's files against each other, the clean-up. -1 to go on, else the exit status. */
+static int start_resume(const train_args *a, maml_config *cfg, run_place *run,
+                        maml_checkpoint *ck) {
+  char err[8192], path[PATH_LEN];
+  if (a->run_dir) {
+    fprintf(stderr, "maml train: --run-dir cannot be used with --resume (the run stays in %s)\n",
+            a->resume);
     return 2;
   }
-  if (cmd_make_dirs(dir) != 0) {
-    fprintf(stderr, "maml train: cannot create %s: %s\n", dir, strerror(errno));
+  if (!run_dir_path_ok(a->resume, "--resume")) return 2;
+  snprintf(run->dir, PATH_LEN, "%s", a->resume);
+  const char *dir = run->dir;
+  struct stat s;
+  if (stat(dir, &s) != 0 || !S_ISDIR(s.st_mode)) {
+    fprintf(stderr, "maml train: cannot resume %s: %s\n", dir,
+            errno == ENOENT ? "no such directory" : "not a directory");
     return 1;
   }
-  if (!join(path, dir, "config.ini") || maml_config_save(cfg, path, err, sizeof err) != MAML_OK) {
-    fprintf(stderr, "maml train: %s\n", err);
+  if ((run->lock = run_dir_lock(dir)) < 0) return run->lock == -2 ? 2 : 1;
+  if (!join(path, dir, "latest.ckpt") || !file_exists(path)) {
+    char names[1024];
+    int temporaries;
+    int n = run_dir_list(dir, names, sizeof names, &temporaries);
+    fprintf(stderr, "maml train: cannot resume %s: it has no latest.ckpt%s%s%s\n", dir,
+            n ? " (it holds " : "", names, n ? "); start a new run in another --run-dir" : "");
     return 1;
   }
+  if (maml_checkpoint_load(path, ck, err, sizeof err) != MAML_OK) {
+    fprintf(stderr, "maml train: cannot resume: %s\n", err);
+    return 1;
+  }
+  if (!resume_config(a, ck, cfg) || !cmd_use_model(cfg, a->assets, "maml train")) return 2;
+  if (given(a, "iterations") && cfg->iterations <= ck->iteration) {
+    long long done = (long long)ck->iteration;
+    fprintf(stderr,
+            "maml train: %s already has %lld iterations; --iterations is the new total, e.g. "
+            "--iterations %lld\n",
+            dir, done, done * 2 < 10000000 ? done * 2 : 10000000);
+    return 2;
+  }
+  if (!config_ini_matches(dir, ck)) return 2;
+  run_dir_remove_temporaries(dir);
   return -1;
 }
+
+/* Rank 0's start of a new run: its config and directory name, refused if the directory is
+ * in use or holds run files (nothing is created yet). -1 to go on, else the exit status. */
+static int start_new(const train_args *a, maml_config *cfg, run_place *run) {
+  if (!new_run_config(a, cfg) || !cmd_use_model(cfg, a->assets, "maml train")) return 2;
+  if (a->run_dir && !run_dir_path_ok(a->run_dir, "--run-dir")) return 2;
+  if (a->run_dir)
+    snprintf(run->dir, PATH_LEN, "%s", a->run_dir);
+  else
+    default_run_dir(cfg, run->dir);
+  struct stat s;
+  if (stat(run->dir, &s) == 0 && !S_ISDIR(s.st_mode)) {
+    fprintf(stderr, "maml train: --run-dir %s is not a directory\n", run->dir);
+    return 2;
+  }
+  return run_dir_is_free(run->dir) && holds_no_run(run->dir) ? -1 : 2;
+}
+
+/* A new run's directory once its trainer exists: made, locked, checked again under the lock,
+ * and given latest.ckpt at iteration 0 (so that the run can resume from its first moment).
+ * -1 to go on, else the exit status. */
+static int make_run_dir(const maml_trainer *t, run_place *run) {
+  int existed = file_exists(run->dir);
+  if (cmd_make_dirs(run->dir) != 0) {
+    fprintf(stderr, "maml train: cannot create %s: %s\n", run->dir, strerror(errno));
+    return 1;
+  }
+  run->created = !existed;
+  if ((run->lock = run_dir_lock(run->dir)) < 0) return run->lock == -2 ? 2 : 1;
+  if (!holds_no_run(run->dir)) return 2;
+  return save_checkpoint(t, 0, run->dir, "latest.ckpt") ? -1 : 1;
+}
+
+/* Undo make_run_dir after a failure: the directory goes if this process made it and holds
+ * nothing else. */
+static void abandon_run_dir(run_place *run) {
+  char path[PATH_LEN];
+  if (run->created && run->lock >= 0 && join(path, run->dir, RUN_DIR_LOCK)) {
+    unlink(path);
+    rmdir(run->dir);
+  }
+}
+
+/* Write DIR/config.ini atomically (if_changed: only when it does not already say cfg). */
+static int write_config_ini(const maml_config *cfg, const char *dir, int if_changed) {
+  char path[PATH_LEN], err[PATH_LEN + 256];
+  char *text = format_config(cfg);
+  if (!text || !join(path, dir, "config.ini")) {
+    free(text);
+    return 0;
+  }
+  char *old = if_changed ? read_text(path) : NULL;
+  int ok = 1;
+  if (!old || strcmp(old, text) != 0) {
+    ok = run_dir_write_atomic(path, text, strlen(text), err, sizeof err);
+    if (!ok) fprintf(stderr, "maml train: %s\n", err);
+    else if (if_changed) printf("%s %s (the run's config now)\n", old ? "updated" : "wrote", path);
+  }
+  free(old), free(text);
+  return ok;
+}
+
+/* After a resume: say what metrics files could not be continued row for row. */
+static void report_metrics(const maml_metrics *m, const char *dir, int64_t start) {
+  if (start == 0 || m->complete) return;
+  fprintf(stderr,
+          "maml train: warning: %s/metrics.csv holds %lld and metrics.jsonl %lld of the rows of "
+          "iterations 0 to %lld%s; the files go on from iteration %lld (the missing rows "
+          "cannot be made again)\n",
+          dir, (long long)m->csv_rows, (long long)m->jsonl_rows, (long long)start - 1,
+          m->header_restored ? " (metrics.csv was missing or empty: its header is written again)"
+                             : "",
+          (long long)start);
+}
+
+/* Rank 0's part once every rank has its trainer: the new run's directory, config.ini (new,
+ * or updated after a resume), the metrics files. -1 to go on, else the exit status. */
+static int open_run(const train_args *a, const maml_config *cfg, const maml_trainer *t,
+                    run_place *run, maml_metrics *metrics) {
+  char err[8192];
+  int rc = a->resume ? -1 : make_run_dir(t, run);
+  if (rc < 0 && !write_config_ini(cfg, run->dir, a->resume != NULL)) rc = 1;
+  int64_t start = maml_trainer_iteration(t);
+  if (rc < 0 && maml_metrics_open(metrics, run->dir, start, err, sizeof err) != MAML_OK) {
+    fprintf(stderr, "maml train: %s\n", err);
+    rc = 1;
+  }
+  if (rc >= 0 && !a->resume) abandon_run_dir(run);
+  if (rc < 0 && a->resume) report_metrics(metrics, run->dir, start);
+  return rc;
+}
+
+/* Rank 0's part of the start: the config (new run, or a checkpoint's), the run directory
+ * checked. -1 to go on, else the exit status. */
+static int start_run(const train_args *a, maml_config *cfg, run_place *run, maml_checkpoint *ck) {
+  return a->resume ? start_resume(a, cfg, run, ck) : start_new(a, cfg, run);
+}
+
+/* ---- the ranks -------------------------------------------------------------------------- */
 
 /* Under several ranks: rank 0's start status, then its resolved config, to every rank.
  * -1 to go on, else the exit status (the same on every rank). */
@@ -382,6 +607,145 @@ static void fail_rank(maml_comm *comm, const char *err) {
   maml_comm_abort(comm, 1);
 }
 
+/* Rank 0's exit status, on every rank. */
+static int shared_status(maml_comm *comm, int rc) {
+  char err[256];
+  int32_t code = rc;
+  if (maml_comm_broadcast(comm, &code, sizeof code, err, sizeof err) == MAML_OK) rc = code;
+  return rc;
+}
+
+/* Every rank makes its trainer; rank 0 restores a resumed run's checkpoint. 0, or the exit
+ * status after a message. */
+static int create_trainer(const train_args *a, const maml_config *cfg, maml_comm *comm,
+                          const maml_checkpoint *ck, const char *dir, maml_trainer **t) {
+  char err[8192];
+  int ranks = maml_comm_size(comm);
+  if (maml_trainer_create(t, cfg, a->assets, comm, err, sizeof err) != MAML_OK) {
+    if (ranks > 1) fprintf(stderr, "maml train: rank %d: %s\n", maml_comm_rank(comm), err);
+    else fprintf(stderr, "maml train: %s\n", err);
+    return 1;
+  }
+  if (maml_comm_rank(comm) == 0 && a->resume &&
+      maml_trainer_restore(*t, ck, err, sizeof err) != MAML_OK) {
+    fprintf(stderr, "maml train: cannot resume from %s/latest.ckpt: %s\n", dir, err);
+    return 1;
+  }
+  return 0;
+}
+
+/* A start that failed on some rank: every rank ends with rank 0's status (1 if rank 0's own
+ * start went well). */
+static int end_start(maml_comm *comm, maml_trainer *t, run_place *run, int rc) {
+  if (!rc) fprintf(stderr, "maml train: rank %d: another rank failed to start\n",
+                   maml_comm_rank(comm));
+  maml_trainer_destroy(t);
+  run_dir_unlock(run->lock);
+  rc = shared_status(comm, rc);
+  return rc ? rc : 1;
+}
+
+static void print_start(const maml_config *cfg, const maml_trainer *t, int ranks,
+                        const char *dir, int resume) {
+  const maml_policy *p = maml_trainer_policy(t);
+  char shape[128];
+  int len = snprintf(shape, sizeof shape, "%d", p->obs_dim);
+  for (int l = 0; l < p->n_hidden; l++)
+    len += snprintf(shape + len, sizeof shape - len, "-%d", p->hidden[l]);
+  snprintf(shape + len, sizeof shape - len, "-%d %s", p->act_dim,
+           p->activation == MAML_ACT_TANH ? "tanh" : "relu");
+  char where[64] = "";
+  if (ranks > 1) snprintf(where, sizeof where, " per rank, %d MPI ranks", ranks);
+  printf("maml train: %s, %s%s, %d tasks x %d episodes x %d steps, network %s (%zu "
+         "parameters), %d thread%s%s\n",
+         cfg->env, maml_mode_name(cfg->mode),
+         cfg->mode == MAML_MODE_MAML ? (cfg->first_order ? " first-order" : " second-order") : "",
+         cfg->tasks, cfg->episodes, cfg->horizon, shape, p->n_params, maml_trainer_threads(t),
+         maml_trainer_threads(t) == 1 ? "" : "s", where);
+  long long start = (long long)maml_trainer_iteration(t);
+  if (resume)
+    printf("run directory: %s (resuming at iteration %lld; iterations 0 to %d)\n", dir, start,
+           cfg->iterations - 1);
+  else
+    printf("run directory: %s (iterations 0 to %d)\n", dir, cfg->iterations - 1);
+  fflush(stdout);
+}
+
+/* ---- the loop --------------------------------------------------------------------------- */
+
+/* Rank 0 saves an iteration: its metrics rows, best.ckpt (a new best), the numbered
+ * checkpoint, and last latest.ckpt, the commit point. A run stopped anywhere before
+ * latest.ckpt is in place resumes at this iteration, does it again identically and writes
+ * the same files. 1, or 0 after a message (nothing after the failed file is written). */
+static int save_iteration(const maml_trainer *t, const maml_iter_metrics *m,
+                          maml_metrics *metrics, const maml_config *cfg, const char *dir) {
+  char err[8192], name[64];
+  if (maml_metrics_write(metrics, m, maml_trainer_elapsed(t), err, sizeof err) != MAML_OK) {
+    fprintf(stderr, "\nmaml train: %s\n", err);
+    return 0;
+  }
+  if (m->new_best && !save_checkpoint(t, 1, dir, "best.ckpt")) return 0;
+  int64_t it = maml_trainer_iteration(t);
+  snprintf(name, sizeof name, "iter-%06lld.ckpt", (long long)it);
+  if (it % cfg->checkpoint_every == 0 && !save_checkpoint(t, 0, dir, name)) return 0;
+  return save_checkpoint(t, 0, dir, "latest.ckpt");
+}
+
+/* What the loop did, for the report. */
+typedef struct {
+  int64_t start, done, applied; /* iterations at the start, done here, with an update */
+  int64_t committed;            /* iterations latest.ckpt holds */
+  int64_t rejected;             /* the run's rejected updates */
+  int failed, stop;
+} run_outcome;
+
+/* No update was ever applied: none here, and none before a resume (as metrics.csv says). */
+static int no_update_ever(const run_outcome *o, const maml_metrics *m) {
+  if (o->done == 0 || o->applied > 0) return 0;
+  return o->start == 0 || (m->complete && m->accepted == 0);
+}
+
+/* Rank 0's last words; returns the exit status. */
+static int report_end(const run_outcome *o, int sig, const maml_metrics *metrics,
+                      const maml_config *cfg, const maml_trainer *t, const char *dir) {
+  int64_t best_it, it = maml_trainer_iteration(t);
+  double best_return = maml_trainer_best(t, &best_it);
+  if (o->failed) {
+    fprintf(stderr,
+            "maml train: stopped at iteration %lld; the last good checkpoint is %s/latest.ckpt "
+            "(%lld iterations): continue with maml train --resume %s\n",
+            (long long)o->committed, dir, (long long)o->committed, dir);
+    return 1;
+  }
+  if (sig) {
+    printf("interrupted (%s) with %lld of %d iterations done: saved %s/latest.ckpt\n"
+           "continue with: maml train --resume %s\n",
+           sig == SIGINT ? "SIGINT" : "SIGTERM", (long long)it, cfg->iterations, dir, dir);
+    return 128 + sig;
+  }
+  if (o->stop) return 1; /* another rank stopped the job: its message says why */
+  char path[PATH_LEN], best[PATH_LEN + 16] = "";
+  if (join(path, dir, "best.ckpt") && file_exists(path)) snprintf(best, sizeof best, "%s, ", path);
+  if (best_it >= 0)
+    printf("done: %lld iterations in %s; best post-adaptation return %.3f at iteration %lld\n",
+           (long long)it, dir, best_return, (long long)best_it);
+  else
+    printf("done: %lld iterations in %s; no iteration had a usable post-adaptation return\n",
+           (long long)it, dir);
+  printf("checkpoints: %s%s/latest.ckpt; metrics: %s/metrics.csv\n", best, dir, dir);
+  if (!no_update_ever(o, metrics)) return 0;
+  fflush(stdout);
+  fprintf(stderr,
+          "maml train: warning: no update was applied in any of the run's %lld iterations "
+          "(%lld rejected for non-finite numbers, the others without improvement within "
+          "max_kl): the parameters are the initial ones; a smaller alpha or fewer inner_steps "
+          "may help (exit status 3)\n",
+          (long long)it, (long long)o->rejected);
+  return 3;
+}
+
+/* ---- the command ------------------------------------------------------------------------ */
+
 int cmd_train(int argc, char **argv) {
   train_args a;
   int rc = parse_args(argc, argv, &a);
@@ -392,124 +756,67 @@ int cmd_train(int argc, char **argv) {
   maml_config cfg;
   maml_checkpoint ck;
   memset(&ck, 0, sizeof ck);
-  char dir[PATH_LEN] = "";
+  run_place run = {.dir = "", .lock = -1, .created = 0};
 
-  rc = lead ? start_run(&a, &cfg, dir, &ck) : -1;
+  rc = lead ? start_run(&a, &cfg, &run, &ck) : -1;
   if (ranks > 1) rc = share_start(comm, rc, &cfg);
   if (rc >= 0) {
     maml_checkpoint_free(&ck);
+    run_dir_unlock(run.lock);
     return rc;
   }
 
+  /* the run directory is made only once every rank has its trainer */
   cmd_quiet_mujoco();
   maml_trainer *t = NULL;
-  int failed = maml_trainer_create(&t, &cfg, a.assets, comm, err, sizeof err) != MAML_OK;
-  if (failed && ranks > 1) fprintf(stderr, "maml train: rank %d: %s\n", maml_comm_rank(comm), err);
-  else if (failed) fprintf(stderr, "maml train: %s\n", err);
-  if (!failed && lead && a.resume &&
-      maml_trainer_restore(t, &ck, err, sizeof err) != MAML_OK) {
-    fprintf(stderr, "maml train: cannot resume from %s/latest.ckpt: %s\n", dir, err);
-    failed = 1;
-  }
+  rc = create_trainer(&a, &cfg, comm, &ck, run.dir, &t);
   maml_checkpoint_free(&ck);
+  if (maml_comm_any(comm, rc != 0)) return end_start(comm, t, &run, rc);
   maml_metrics metrics;
-  int64_t start = 0;
-  if (!failed && lead) {
-    start = maml_trainer_iteration(t);
-    if (maml_metrics_open(&metrics, dir, start, err, sizeof err) != MAML_OK) {
-      fprintf(stderr, "maml train: %s\n", err);
-      failed = 1;
-    }
-  }
-  if (maml_comm_any(comm, failed)) {
-    if (!failed) fprintf(stderr, "maml train: rank %d: another rank failed to start\n",
-                         maml_comm_rank(comm));
-    if (!failed && lead) maml_metrics_close(&metrics);
-    maml_trainer_destroy(t);
-    return 1;
-  }
+  memset(&metrics, 0, sizeof metrics);
+  rc = lead ? open_run(&a, &cfg, t, &run, &metrics) : -1;
+  if (maml_comm_any(comm, rc >= 0)) return end_start(comm, t, &run, rc >= 0 ? rc : 0);
   if (maml_trainer_share_state(t, err, sizeof err) != MAML_OK) fail_rank(comm, err);
-
-  if (lead) {
-    const maml_policy *p = maml_trainer_policy(t);
-    char shape[128];
-    int len = snprintf(shape, sizeof shape, "%d", p->obs_dim);
-    for (int l = 0; l < p->n_hidden; l++)
-      len += snprintf(shape + len, sizeof shape - len, "-%d", p->hidden[l]);
-    snprintf(shape + len, sizeof shape - len, "-%d %s", p->act_dim,
-             p->activation == MAML_ACT_TANH ? "tanh" : "relu");
-    char where[64] = "";
-    if (ranks > 1) snprintf(where, sizeof where, " per rank, %d MPI ranks", ranks);
-    printf("maml train: %s, %s%s, %d tasks x %d episodes x %d steps, network %s (%zu "
-           "parameters), %d thread%s%s\n",
-           cfg.env, maml_mode_name(cfg.mode),
-           cfg.mode == MAML_MODE_MAML ? (cfg.first_order ? " first-order" : " second-order") : "",
-           cfg.tasks, cfg.episodes, cfg.horizon, shape, p->n_params, maml_trainer_threads(t),
-           maml_trainer_threads(t) == 1 ? "" : "s", where);
-    printf("run directory: %s (%s iteration %lld of %d)\n", dir,
-           a.resume ? "resuming at" : "from", (long long)start, cfg.iterations);
-    fflush(stdout);
-  }
+  if (lead) print_start(&cfg, t, ranks, run.dir, a.resume != NULL);
 
   install_signals();
   /* mpirun hands rank 0 a pseudo-terminal even when its own output is a file */
   int tty = lead && isatty(STDOUT_FILENO) && !maml_comm_is_mpi(comm);
   double seconds = 0.0;
-  int done = 0, stop = 0;
-  char name[64];
+  run_outcome o = {.start = maml_trainer_iteration(t)};
+  o.committed = o.start;
   maml_iter_metrics m;
   memset(&m, 0, sizeof m);
   /* every rank stops after the same iteration: a signal or a failure on any of them */
   while (maml_trainer_iteration(t) < cfg.iterations &&
-         !(stop = maml_comm_any(comm, stop_signal || failed))) {
+         !(o.stop = maml_comm_any(comm, stop_signal || o.failed))) {
     if (maml_trainer_iterate(t, &m, err, sizeof err) != MAML_OK) {
       if (ranks > 1) fail_rank(comm, err);
       fprintf(stderr, "\nmaml train: %s\n", err);
-      failed = 1;
+      o.failed = 1;
       break;
     }
-    done++;
+    o.done++;
+    o.applied += !m.rejected && m.step.outcome == MAML_STEP_ACCEPTED;
+    o.rejected = m.rejected_total;
     seconds += m.seconds;
     if (!lead) continue;
-    if (maml_metrics_write(&metrics, &m, maml_trainer_elapsed(t), err, sizeof err) != MAML_OK) {
-      fprintf(stderr, "\nmaml train: %s\n", err);
-      failed = 1;
+    if (!save_iteration(t, &m, &metrics, &cfg, run.dir)) {
+      o.failed = 1;
+      continue;
     }
-    int64_t it = maml_trainer_iteration(t);
-    if (!save_checkpoint(t, 0, dir, "latest.ckpt")) failed = 1;
-    if (m.new_best && !save_checkpoint(t, 1, dir, "best.ckpt")) failed = 1;
-    snprintf(name, sizeof name, "iter-%06lld.ckpt", (long long)it);
-    if (it % cfg.checkpoint_every == 0 && !save_checkpoint(t, 0, dir, name)) failed = 1;
-    if (!failed) progress(&m, cfg.iterations, seconds / done, tty);
+    o.committed = maml_trainer_iteration(t);
+    progress(&m, cfg.iterations, seconds / (double)o.done, tty);
   }
-  if (tty && done) printf("\n");
-  if (lead) maml_metrics_close(&metrics);
-
-  int64_t it = maml_trainer_iteration(t);
-  int64_t best_it;
-  double best_return = maml_trainer_best(t, &best_it);
-  maml_trainer_destroy(t);
+  if (tty && o.done) printf("\n");
   /* the signal that stopped the job, whichever rank it reached (every rank has the same stop) */
-  int sig = stop ? maml_comm_max(comm, stop_signal) : 0;
-  if (failed) {
-    rc = 1;
-    fprintf(stderr, "maml train: stopped at iteration %lld; the last good checkpoint is %s/latest.ckpt\n",
-            (long long)it, dir);
-  } else if (sig) {
-    rc = 128 + sig;
-    printf("interrupted (%s) after iteration %lld: saved %s/latest.ckpt\n"
-           "continue with: maml train --resume %s\n",
-           sig == SIGINT ? "SIGINT" : "SIGTERM", (long long)it, dir, dir);
-  } else if (stop) {
-    rc = 1; /* another rank stopped the job: its message says why */
-  } else {
-    rc = 0;
-    printf("done: %lld iterations in %s; best post-adaptation return %.3f at iteration %lld\n"
-           "checkpoints: %s/best.ckpt, %s/latest.ckpt; metrics: %s/metrics.csv\n",
-           (long long)it, dir, best_return, (long long)best_it, dir, dir, dir);
+  int sig = o.stop ? maml_comm_max(comm, stop_signal) : 0;
+  if (lead) {
+    maml_metrics_close(&metrics);
+    rc = report_end(&o, sig, &metrics, &cfg, t, run.dir);
   }
+  maml_trainer_destroy(t);
+  run_dir_unlock(run.lock);
   /* every rank leaves with rank 0's status */
-  int32_t code = rc;
-  if (maml_comm_broadcast(comm, &code, sizeof code, err, sizeof err) == MAML_OK) rc = code;
-  return rc;
+  return shared_status(comm, rc);
 }
