@@ -2,7 +2,7 @@
 #   work      a fresh temporary folder, removed on exit
 #   fail MSG  print FAIL: MSG and exit 1
 #   theta CKPT      a digest of the parameters a checkpoint holds
-#   iteration CKPT  the meta-updates a checkpoint holds
+#   iteration CKPT  the meta-iterations behind a checkpoint
 #   same_run DIR1 DIR2  fail unless both runs end with the same parameters and metrics
 set -u
 work=$(mktemp -d "/tmp/maml-$(basename "$0" .sh)-XXXXXX")

@@ -23,7 +23,7 @@ case "$1" in
     { echo iteration,pre_return,post_return; for ((i = 0; i < 100; i++)); do echo $i,0,$i; done; } \
       > "$dir/metrics.csv" ;;
   info)
-    printf 'iteration    500 meta-updates applied\n'
+    printf 'iteration    500 (the parameters after 500 meta-iterations, rejected ones included)\n'
     printf 'best         post-adaptation return 12.5 at iteration 321\n'
     printf 'trained for  99.0 s\n  iterations = %s\n' "${STUB_PLANNED:-500}" ;;
 esac

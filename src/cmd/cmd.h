@@ -26,7 +26,7 @@ typedef struct {
   maml_policy policy;
   maml_real *theta;        /* (policy.n_params), malloc'ed */
   double alpha;            /* the run's inner step size for a MAML run, else 0 */
-  long long iteration;     /* meta-updates applied to theta (the checkpoint's iteration) */
+  long long iteration;     /* meta-iterations behind theta (the checkpoint's iteration) */
 } cmd_policy;
 
 /* The checkpoint a command-line path names: the file itself, or a run directory's

@@ -90,7 +90,7 @@ static void eval_usage(FILE *out) {
   fprintf(out,
           "\n"
           "The tables, eval.csv and eval.json name each policy's checkpoint file and its\n"
-          "iteration (meta-updates applied), and its network. When stdout goes away\n"
+          "iteration (meta-iterations behind it), and its network. When stdout goes away\n"
           "(`maml eval ... | head`) the evaluation goes on, writes its files and exits 0,\n"
           "with a note on stderr.\n");
 }
@@ -98,7 +98,7 @@ static void eval_usage(FILE *out) {
 typedef struct {
   char name[NAME_LEN + 1];
   char path[PATH_LEN]; /* the checkpoint file; "" for random */
-  long long iteration; /* the checkpoint's (meta-updates applied); -1 for random */
+  long long iteration; /* the checkpoint's (meta-iterations behind it); -1 for random */
   double alpha;        /* 0: not given */
   int alpha_given;     /* set with @ALPHA: not swept */
   int oracle;

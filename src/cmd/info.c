@@ -69,7 +69,8 @@ int cmd_info(int argc, char **argv) {
   printf("action std  ");
   for (int d = 0; d < ck.act_dim; d++) printf(" %.4g", exp(ck.theta[ck.n_params - ck.act_dim + d]));
   printf("\nseed         %llu\n", (unsigned long long)ck.seed);
-  printf("iteration    %lld meta-updates applied\n", (long long)ck.iteration);
+  printf("iteration    %lld (the parameters after %lld meta-iterations, rejected ones included)\n",
+         (long long)ck.iteration, (long long)ck.iteration);
   if (ck.best_iteration >= 0)
     printf("best         post-adaptation return %.4f at iteration %lld\n", ck.best_return,
            (long long)ck.best_iteration);

@@ -726,12 +726,13 @@ static int report_end(const run_outcome *o, int sig, const maml_metrics *metrics
   if (o->stop) return 1; /* another rank stopped the job: its message says why */
   char path[PATH_LEN], best[PATH_LEN + 16] = "";
   if (join(path, dir, "best.ckpt") && file_exists(path)) snprintf(best, sizeof best, "%s, ", path);
+  const char *plural = it == 1 ? "" : "s";
   if (best_it >= 0)
-    printf("done: %lld iterations in %s; best post-adaptation return %.3f at iteration %lld\n",
-           (long long)it, dir, best_return, (long long)best_it);
+    printf("done: %lld iteration%s in %s; best post-adaptation return %.3f at iteration %lld\n",
+           (long long)it, plural, dir, best_return, (long long)best_it);
   else
-    printf("done: %lld iterations in %s; no iteration had a usable post-adaptation return\n",
-           (long long)it, dir);
+    printf("done: %lld iteration%s in %s; no iteration had a usable post-adaptation return\n",
+           (long long)it, plural, dir);
   printf("checkpoints: %s%s/latest.ckpt; metrics: %s/metrics.csv\n", best, dir, dir);
   if (!no_update_ever(o, metrics)) return 0;
   fflush(stdout);
