@@ -4,6 +4,7 @@
 #define MAML_CMD_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "maml/config.h"
 #include "maml/policy.h"
@@ -56,6 +57,20 @@ int cmd_open_world(struct maml_env_world *w, const char *env, int oracle, const 
 
 /* The ranks this process shares its work with (comm.h); never NULL. */
 struct maml_comm *cmd_comm(void);
+
+/* FNV-1a (64 bits) of n bytes, continuing digest h (start with CMD_DIGEST_START) */
+#define CMD_DIGEST_START 0xcbf29ce484222325ull
+uint64_t cmd_digest(uint64_t h, const void *data, size_t n);
+
+/* Under several ranks, compare n digests of what this rank read for itself with rank 0's
+ * (a collective: every rank calls it with the same n). 0 when every rank has rank 0's; else
+ * 1 on every rank, after "WHO: rank R of N: LABEL: not the same as rank 0's ..." on stderr for
+ * each digest that differs, and cmd_failed_on_every_rank. */
+int cmd_same_as_rank0(const char *who, const uint64_t *digests, const char *const *labels, int n);
+
+/* The command fails on every rank at once (a collective check said so): main then ends MPI
+ * normally with the command's status, instead of MPI_Abort and its report. */
+void cmd_failed_on_every_rank(void);
 
 /* mkdir -p: 0 on success, else -1 with errno set */
 int cmd_make_dirs(const char *path);

@@ -15,6 +15,7 @@
 #include "maml/checkpoint.h"
 #include "maml/config.h"
 #include "maml/eval.h"
+#include "maml/file.h"
 
 #define MAX_POLICIES 16
 #define MAX_GOALS 10000
@@ -35,7 +36,9 @@ static void eval_usage(FILE *out) {
           "goal, N episodes with the policy as it is (0 steps), then a policy-gradient step\n"
           "of size ALPHA on them and N new episodes (1 step), then steps of ALPHA/2. Every\n"
           "policy sees the same goals and the same random streams. Under `mpirun -np N`\n"
-          "the ranks split the goals; the results are the same.\n"
+          "the ranks split the goals; the results are the same. Every rank reads the\n"
+          "checkpoints and the goals file itself: a rank that read other contents than\n"
+          "rank 0 (another machine's files) ends the job, naming them, before any work.\n"
           "\n"
           "A goal diverges at the step where its parameters, or its episodes' observations,\n"
           "actions or rewards, hold a non-finite number (NaN, inf): from then on it has no\n"
@@ -339,12 +342,12 @@ static int make_random(entry *e, const net_shape *s, int obs_dim, int act_dim, u
 }
 
 static int read_goals_file(const maml_env_family *f, const char *path, double *goals, int *n) {
-  FILE *in = fopen(path, "r");
+  char *line = NULL, err[PATH_LEN + 512];
+  FILE *in = maml_file_fopen_input(path, err, sizeof err); /* a FIFO is refused at once */
   if (!in) {
-    fprintf(stderr, "maml eval: --goals-file %s: %s\n", path, strerror(errno));
+    fprintf(stderr, "maml eval: --goals-file: %s\n", err);
     return 0;
   }
-  char *line = NULL, err[512];
   size_t cap = 0;
   int lineno = 0, ok = 1;
   while (ok && getline(&line, &cap, in) >= 0) { /* a line of any length */
@@ -1079,6 +1082,42 @@ static int read_goals(const maml_env_family *f, const eval_args *a, uint64_t see
   return n;
 }
 
+/* a checkpoint's policy as one digest: its network, step size, iteration and parameters */
+static uint64_t policy_digest(const entry *e) {
+  const maml_policy *p = &e->policy;
+  long long fields[6 + MAML_MAX_HIDDEN] = {p->obs_dim, p->act_dim, p->n_hidden, p->activation,
+                                           (long long)p->n_params, e->iteration};
+  for (int l = 0; l < p->n_hidden && l < MAML_MAX_HIDDEN; l++) fields[6 + l] = p->hidden[l];
+  uint64_t h = cmd_digest(CMD_DIGEST_START, fields, sizeof fields);
+  h = cmd_digest(h, &e->alpha, sizeof e->alpha);
+  h = cmd_digest(h, &e->oracle, sizeof e->oracle);
+  return cmd_digest(h, e->theta, p->n_params * sizeof(maml_real));
+}
+
+/* Under several ranks, every rank read the checkpoints and goals itself: 0 when they are
+ * rank 0's, else 1 on every rank after a message from each rank naming what differs (a
+ * different file behind the same path on another machine). */
+static int check_same_inputs(const entry *es, int n_pol, const double *goals, int n_goals,
+                             const char *goals_file) {
+  if (maml_comm_size(cmd_comm()) == 1) return 0;
+  uint64_t digests[MAX_POLICIES + 1];
+  static char labels[MAX_POLICIES + 1][PATH_LEN + NAME_LEN + 32];
+  const char *names[MAX_POLICIES + 1];
+  for (int p = 0; p < n_pol; p++) {
+    digests[p] = es[p].path[0] ? policy_digest(&es[p]) : 0; /* random: from the seed */
+    snprintf(labels[p], sizeof labels[p], "policy %s (%s)", es[p].name,
+             es[p].path[0] ? es[p].path : "random");
+    names[p] = labels[p];
+  }
+  digests[n_pol] = cmd_digest(cmd_digest(CMD_DIGEST_START, &n_goals, sizeof n_goals), goals,
+                              (size_t)n_goals * MAML_TASK_MAX * sizeof *goals);
+  char goals_label[PATH_LEN + 32];
+  snprintf(goals_label, sizeof goals_label, "the goals%s%s%s", goals_file ? " (" : "",
+           goals_file ? goals_file : "", goals_file ? ")" : "");
+  names[n_pol] = goals_label;
+  return cmd_same_as_rank0("maml eval", digests, names, n_pol + 1);
+}
+
 /* one policy: its sweep if asked, then its evaluation on the goals; 0 after a message */
 static int evaluate_policy(const maml_env_world *w, entry *e, const eval_args *a,
                            const maml_eval_params *ep, const double *goals, int n_goals,
@@ -1190,6 +1229,7 @@ int cmd_eval(int argc, char **argv) {
     fprintf(stderr, "maml eval: no goals in %s\n", a.goals_file ? a.goals_file : "the list");
     goto done;
   }
+  if (check_same_inputs(es, n_pol, goals, n_goals, a.goals_file)) goto done;
 
   cmd_quiet_mujoco();
   maml_env_world worlds[2];
