@@ -3,7 +3,8 @@
 # goals file or a run's metrics.csv is refused at once with "not a regular file" (it used
 # to block forever); under mpirun, `maml eval` ranks that read other checkpoints or goals
 # behind the same paths (other machines' files) end the job, each naming what differs,
-# with exit 1 and no MPI_Abort report.
+# with exit 1 and no MPI_Abort report; `maml view random` takes --random-hidden and
+# --random-activation like `maml eval`.
 #   cli_inputs.sh MAML_BINARY CONFIGS_DIR
 maml=$(realpath "$1") # absolute: the MPI ranks below run in other folders
 configs=$2
@@ -36,6 +37,28 @@ rc=$?
 out=$(timeout 10 "$maml" train --config "$work" --run-dir "$work/r2" 2>&1) &&
   fail "train --config FOLDER: exit 0"
 grep -qF "$work: not a regular file" <<< "$out" || fail "train --config FOLDER: $out"
+
+# ---- maml view random: the network of --random-hidden and --random-activation -----------
+if "$maml" version | grep -q "^viewer: built in" && command -v xvfb-run > /dev/null; then
+  # Mesa's software OpenGL leaves allocations LeakSanitizer cannot name (as in the view test)
+  view=(env "ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" xvfb-run -a
+    -s "-screen 0 640x480x24" "$maml" view random --env nav2d --size 160x96 --frames 1)
+  out=$(timeout 60 "${view[@]}" --random-hidden 8 --random-activation tanh --record "$work/v1/" 2>&1) ||
+    fail "view random --random-hidden 8: $out"
+  grep -q "random policy, a fresh 2-8-2 tanh network" <<< "$out" || fail "view random's network: $out"
+  [ -f "$work/v1/frame-000000.png" ] || fail "view random --random-hidden recorded no frame"
+  out=$(timeout 60 "${view[@]}" --record "$work/v2/" 2>&1) || fail "view random: $out"
+  grep -q "random policy, a fresh 2-100-100-2 relu network" <<< "$out" ||
+    fail "view random's default network: $out"
+  out=$("$maml" view "$work/run.ckpt" --random-hidden 8 --record "$work/v3/" 2>&1) &&
+    fail "view CHECKPOINT --random-hidden accepted"
+  grep -q "random-hidden is for \`random\` only" <<< "$out" || fail "view CHECKPOINT --random-hidden: $out"
+  out=$("$maml" view random --env nav2d --random-activation sigmoid --record "$work/v4/" 2>&1) &&
+    fail "view --random-activation sigmoid accepted"
+  grep -q "random-activation: .*sigmoid" <<< "$out" || fail "view --random-activation sigmoid: $out"
+else
+  echo "(view part skipped: no viewer built or no xvfb-run)"
+fi
 
 # ---- mpirun: every rank's checkpoints and goals are rank 0's -------------------------------
 if ! "$maml" version | grep -q "^MPI: built in" || ! command -v mpirun > /dev/null; then

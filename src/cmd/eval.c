@@ -259,15 +259,6 @@ static void format_layers(int n_hidden, const int *hidden, maml_activation a, ch
                                   : " relu");
 }
 
-/* "20-16-16-6 relu": a policy's whole network */
-static void format_network(const maml_policy *p, char *out, size_t n) {
-  int k = snprintf(out, n, "%d-", p->obs_dim);
-  for (int l = 0; l < p->n_hidden && k > 0 && (size_t)k < n; l++)
-    k += snprintf(out + k, n - k, "%d-", p->hidden[l]);
-  if (k > 0 && (size_t)k < n)
-    snprintf(out + k, n - k, "%d %s", p->act_dim, p->activation == MAML_ACT_TANH ? "tanh" : "relu");
-}
-
 static int same_layers(const maml_policy *a, const maml_policy *b) {
   if (a->n_hidden != b->n_hidden) return 0;
   for (int l = 0; l < a->n_hidden; l++)
@@ -323,20 +314,9 @@ static int random_shape(const entry *es, int n_pol, const maml_config *given, in
 /* the random policy e: a fresh network of shape s from the seed's initialisation stream */
 static int make_random(entry *e, const net_shape *s, int obs_dim, int act_dim, uint64_t seed,
                        double alpha) {
-  char err[512];
-  if (maml_policy_init(&e->policy, obs_dim, act_dim, s->n_hidden, s->hidden, s->activation, 1.0,
-                       err, sizeof err) != MAML_OK) {
-    fprintf(stderr, "maml eval: random policy: %s\n", err);
+  if (!cmd_random_policy("maml eval", obs_dim, act_dim, s->n_hidden, s->hidden, s->activation,
+                         seed, &e->policy, &e->theta))
     return 0;
-  }
-  if (!(e->theta = malloc(e->policy.n_params * sizeof(maml_real)))) {
-    fprintf(stderr, "maml eval: out of memory for the random policy's %zu parameters\n",
-            e->policy.n_params);
-    return 0;
-  }
-  maml_rng rng;
-  maml_rng_init(&rng, seed, 0, MAML_PHASE_INIT, 0, 0);
-  maml_policy_init_params(&e->policy, e->theta, &rng);
   if (!e->alpha) e->alpha = alpha;
   return 1;
 }
@@ -525,7 +505,7 @@ static const char *source_of(const entry *e) {
 
 static void write_policy_json(FILE *js, const entry *e, int n_goals) {
   char net[256];
-  format_network(&e->policy, net, sizeof net);
+  cmd_format_network(&e->policy, net, sizeof net);
   fprintf(js, "{\"name\":\"%s\",\"checkpoint\":", e->name);
   json_text(js, source_of(e));
   fprintf(js, ",\"iteration\":");
@@ -723,7 +703,7 @@ static void print_sources(const entry *es, int n_pol, const net_shape *rnd) {
   for (int p = 0; p < n_pol; p++) {
     const entry *e = &es[p];
     char net[256];
-    format_network(&e->policy, net, sizeof net);
+    cmd_format_network(&e->policy, net, sizeof net);
     if (e->path[0])
       printf("  %-14s %s, iteration %lld, %s\n", e->name, e->path, e->iteration, net);
     else
@@ -949,8 +929,7 @@ typedef struct {
   int n_sweep;
   const char *goal_texts[MAX_GOALS];
   int n_goal_texts;
-  maml_config random; /* --random-hidden and --random-activation, where given */
-  int random_hidden, random_activation;
+  cmd_random_options random; /* --random-hidden and --random-activation */
 } eval_args;
 
 /* --sweep-alpha A,B,...: 0 after a message */
@@ -977,7 +956,6 @@ static int parse_sweep(const char *v, eval_args *a) {
 
 /* one option and its value: 1, or 0 after a message */
 static int parse_option(const char *o, const char *v, eval_args *a, entry *es, int *n_pol) {
-  char err[512];
   if (!strcmp(o, "--policy")) return add_policy(v, es, n_pol);
   if (!strcmp(o, "--env")) {
     if (!maml_env_find(v)) {
@@ -1004,18 +982,8 @@ static int parse_option(const char *o, const char *v, eval_args *a, entry *es, i
   if (!strcmp(o, "--alpha")) return parse_alpha(o, v, &a->alpha);
   if (!strcmp(o, "--seed")) return parse_long(o, v, 0, 2147483647, &a->seed);
   if (!strcmp(o, "--threads")) return parse_long(o, v, 1, 1024, &a->threads);
-  if (!strcmp(o, "--random-hidden") || !strcmp(o, "--random-activation")) {
-    int hidden = o[9] == 'h';
-    if (maml_config_set(&a->random, hidden ? "hidden" : "activation", v, err, sizeof err)) {
-      fprintf(stderr, "maml eval: %s: %s\n", o, err);
-      return 0;
-    }
-    if (hidden)
-      a->random_hidden = 1;
-    else
-      a->random_activation = 1;
-    return 1;
-  }
+  int ok;
+  if (cmd_random_option("maml eval", o, v, &a->random, &ok)) return ok;
   if (strlen(v) >= PATH_LEN - 64) {
     fprintf(stderr, "maml eval: %s: a path of at most %d characters\n", o, PATH_LEN - 65);
     return 0;
@@ -1181,7 +1149,7 @@ int cmd_eval(int argc, char **argv) {
   static eval_args a;
   memset(&a, 0, sizeof a);
   a.steps = a.episodes = -1, a.seed = 1, a.sweep_goals = 10, a.alpha = 0.1;
-  maml_config_defaults(&a.random);
+  cmd_random_options_init(&a.random);
   int n_pol = 0;
   /* a closed stdout fails the prints with EPIPE instead of killing the evaluation */
   signal(SIGPIPE, SIG_IGN);
@@ -1198,7 +1166,8 @@ int cmd_eval(int argc, char **argv) {
     goto done;
   }
   net_shape rnd;
-  if (!random_shape(es, n_pol, &a.random, a.random_hidden, a.random_activation, &rnd)) {
+  if (!random_shape(es, n_pol, &a.random.set, a.random.hidden_given,
+                    a.random.activation_given, &rnd)) {
     rc = 2;
     goto done;
   }
