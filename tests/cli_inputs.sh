@@ -43,16 +43,19 @@ if "$maml" version | grep -q "^viewer: built in" && command -v xvfb-run > /dev/n
   # Mesa's software OpenGL leaves allocations LeakSanitizer cannot name (as in the view test)
   view=(env "ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" xvfb-run -a
     -s "-screen 0 640x480x24" "$maml" view random --env nav2d --size 160x96 --frames 1)
-  out=$(timeout 60 "${view[@]}" --random-hidden 8 --random-activation tanh --record "$work/v1/" 2>&1) ||
+  out=$(timeout 60 "${view[@]}" --random-hidden 8 --random-activation tanh \
+    --record "$work/v1/" 2>&1) ||
     fail "view random --random-hidden 8: $out"
-  grep -q "random policy, a fresh 2-8-2 tanh network" <<< "$out" || fail "view random's network: $out"
+  grep -q "random policy, a fresh 2-8-2 tanh network" <<< "$out" ||
+    fail "view random's network: $out"
   [ -f "$work/v1/frame-000000.png" ] || fail "view random --random-hidden recorded no frame"
   out=$(timeout 60 "${view[@]}" --record "$work/v2/" 2>&1) || fail "view random: $out"
   grep -q "random policy, a fresh 2-100-100-2 relu network" <<< "$out" ||
     fail "view random's default network: $out"
   out=$("$maml" view "$work/run.ckpt" --random-hidden 8 --record "$work/v3/" 2>&1) &&
     fail "view CHECKPOINT --random-hidden accepted"
-  grep -q "random-hidden is for \`random\` only" <<< "$out" || fail "view CHECKPOINT --random-hidden: $out"
+  grep -q "random-hidden is for \`random\` only" <<< "$out" ||
+    fail "view CHECKPOINT --random-hidden: $out"
   out=$("$maml" view random --env nav2d --random-activation sigmoid --record "$work/v4/" 2>&1) &&
     fail "view --random-activation sigmoid accepted"
   grep -q "random-activation: .*sigmoid" <<< "$out" || fail "view --random-activation sigmoid: $out"
@@ -103,7 +106,8 @@ rm -r "$work/d1/run"
 cp -r "$work/d0/run" "$work/d1/run"
 each_in_own_dir "$work/m2.log" "$work/m2"
 mixed "$work/m2.log" "$work/m2" "the goals (goals.txt)"
-grep -q "policy m .*: not the same" "$work/m2.log" && { cat "$work/m2.log"; fail "same policy named"; }
+grep -q "policy m .*: not the same" "$work/m2.log" &&
+  { cat "$work/m2.log"; fail "the same policy named as differing"; }
 # the same files everywhere: the evaluation runs
 cp "$work/d0/goals.txt" "$work/d1/goals.txt"
 each_in_own_dir "$work/m3.log" "$work/m3"

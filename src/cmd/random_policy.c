@@ -45,8 +45,7 @@ int cmd_random_policy(const char *who, int obs_dim, int act_dim, int n_hidden, c
     return 0;
   }
   if (!(*theta = malloc(p->n_params * sizeof(maml_real)))) {
-    fprintf(stderr, "%s: out of memory for the random policy's %zu parameters\n", who,
-            p->n_params);
+    fprintf(stderr, "%s: out of memory for the random policy's %zu parameters\n", who, p->n_params);
     return 0;
   }
   maml_rng rng;

@@ -14,8 +14,7 @@ uint64_t cmd_digest(uint64_t h, const void *data, size_t n) {
   return h;
 }
 
-int cmd_same_as_rank0(const char *who, const uint64_t *digests, const char *const *labels,
-                      int n) {
+int cmd_same_as_rank0(const char *who, const uint64_t *digests, const char *const *labels, int n) {
   maml_comm *comm = cmd_comm();
   int rank = maml_comm_rank(comm), size = maml_comm_size(comm);
   if (size == 1 || n <= 0) return 0;
@@ -38,7 +37,8 @@ int cmd_same_as_rank0(const char *who, const uint64_t *digests, const char *cons
     if (digests[k] == rank0[k]) continue;
     fprintf(stderr,
             "%s: rank %d of %d: %s: not the same as rank 0's (digest %016" PRIx64
-            ", rank 0's %016" PRIx64 "): another file behind the same path? Every rank must "
+            ", rank 0's %016" PRIx64
+            "): another file behind the same path? Every rank must "
             "read the same files\n",
             who, rank, size, labels[k], digests[k], rank0[k]);
     differ = 1;
