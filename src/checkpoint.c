@@ -12,6 +12,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "maml/file.h"
+
 _Static_assert(sizeof(double) == 8, "checkpoints store IEEE-754 doubles");
 
 static const char magic[8] = {'M', 'A', 'M', 'L', 'C', 'K', 'P', 'T'};
@@ -512,23 +514,9 @@ maml_status maml_checkpoint_parse(const void *data, size_t n, maml_checkpoint *c
 maml_status maml_checkpoint_load(const char *path, maml_checkpoint *ck, char *err, size_t err_sz) {
   if (!ck || !path) return maml_fail(err, err_sz, MAML_ERR_ARG, "checkpoint: NULL argument");
   memset(ck, 0, sizeof *ck);
-  /* O_NONBLOCK: a FIFO in the checkpoint's place opens at once (to be refused below)
-   * instead of waiting for a writer */
-  int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-  if (fd < 0)
-    return maml_fail(err, err_sz, MAML_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
   struct stat st;
-  if (fstat(fd, &st) != 0) {
-    int e = errno;
-    close(fd);
-    return maml_fail(err, err_sz, MAML_ERR_IO, "%s: cannot stat: %s", path, strerror(e));
-  }
-  if (!S_ISREG(st.st_mode)) {
-    close(fd);
-    return maml_fail(err, err_sz, MAML_ERR_IO, "%s: not a regular file", path);
-  }
-  int flags = fcntl(fd, F_GETFL);
-  if (flags >= 0) fcntl(fd, F_SETFL, flags & ~O_NONBLOCK);
+  int fd = maml_file_open_input(path, &st, err, err_sz);
+  if (fd < 0) return MAML_ERR_IO;
   if (st.st_size < 0 || (unsigned long long)st.st_size > MAX_FILE_BYTES) {
     close(fd);
     return maml_fail(err, err_sz, MAML_ERR_FORMAT,

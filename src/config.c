@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "envs/env.h"
+#include "maml/file.h"
 #include "maml/number.h"
 
 #define VALUE_MAX MAML_ASSETS_MAX /* longest value text accepted (after trimming) */
@@ -658,8 +659,8 @@ maml_status maml_config_parse_ini(maml_config *c, const char *text, size_t len, 
 
 maml_status maml_config_load(maml_config *c, const char *path, char *err, size_t err_sz) {
   if (!c || !path) return maml_fail(err, err_sz, MAML_ERR_ARG, "config: NULL argument");
-  FILE *f = fopen(path, "rb");
-  if (!f) return maml_fail(err, err_sz, MAML_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
+  FILE *f = maml_file_fopen_input(path, err, err_sz); /* a FIFO is refused, not waited on */
+  if (!f) return MAML_ERR_IO;
   size_t cap = 4096, len = 0;
   char *buf = malloc(cap);
   if (!buf) {

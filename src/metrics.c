@@ -4,6 +4,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define CSV_HEADER                                                                          \
@@ -61,6 +62,9 @@ static maml_status keep_rows_before(const char *path, int json, int64_t start, k
                                     char *err, size_t err_sz) {
   memset(k, 0, sizeof *k);
   k->in_order = 1;
+  struct stat s; /* a FIFO would block the open; a folder is no metrics file */
+  if (stat(path, &s) == 0 && !S_ISREG(s.st_mode))
+    return maml_fail(err, err_sz, MAML_ERR_IO, "%s: not a regular file", path);
   FILE *in = fopen(path, "r");
   if (!in && errno != ENOENT)
     return maml_fail(err, err_sz, MAML_ERR_IO, "%s: %s", path, strerror(errno));

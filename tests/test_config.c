@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "envs/env.h"
@@ -607,6 +608,25 @@ Test(config, save_and_load) {
   char want[300];
   snprintf(want, sizeof want, "%s:2: episodes: 'many'", path);
   cr_assert_not_null(strstr(err, want), "%s", err);
+  unlink(path);
+  rmdir(dir);
+}
+
+/* a FIFO in the config's place is refused at once (opening it for reading would wait for a
+ * writer forever); so is a folder */
+Test(config, fifo_is_refused_without_waiting, .timeout = 10) {
+  char dir[] = "/tmp/maml_config_XXXXXX";
+  cr_assert_not_null(mkdtemp(dir));
+  char path[256], err[ERR_SZ] = "";
+  snprintf(path, sizeof path, "%s/run.ini", dir);
+  cr_assert_eq(mkfifo(path, 0600), 0);
+  maml_config c;
+  maml_config_defaults(&c);
+  cr_assert_eq(maml_config_load(&c, path, err, sizeof err), MAML_ERR_IO);
+  cr_assert_not_null(strstr(err, "not a regular file"), "%s", err);
+  cr_assert_not_null(strstr(err, path), "%s", err);
+  cr_assert_eq(maml_config_load(&c, dir, err, sizeof err), MAML_ERR_IO);
+  cr_assert_not_null(strstr(err, "not a regular file"), "a folder: %s", err);
   unlink(path);
   rmdir(dir);
 }

@@ -4,6 +4,7 @@
 #define MAML_CMD_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "maml/config.h"
 #include "maml/policy.h"
@@ -56,6 +57,43 @@ int cmd_open_world(struct maml_env_world *w, const char *env, int oracle, const 
 
 /* The ranks this process shares its work with (comm.h); never NULL. */
 struct maml_comm *cmd_comm(void);
+
+/* The random baseline's network options (maml eval, maml view): --random-hidden W,W,...
+ * and --random-activation relu|tanh, as the config keys hidden and activation read them. */
+typedef struct {
+  maml_config set; /* hidden and activation as given, the rest defaults */
+  int hidden_given, activation_given;
+} cmd_random_options;
+
+void cmd_random_options_init(cmd_random_options *r);
+
+/* 1 when opt is --random-hidden or --random-activation: *ok then says whether its value v
+ * was read (0 after "WHO: OPT: ..." on stderr). 0 for another option. */
+int cmd_random_option(const char *who, const char *opt, const char *v, cmd_random_options *r,
+                      int *ok);
+
+/* "20-16-16-6 relu": a policy's whole network, inputs to outputs */
+void cmd_format_network(const maml_policy *p, char *out, size_t n);
+
+/* A fresh policy of that network, its parameters (*theta, malloc'ed) from the seed's
+ * initialisation stream: 1, or 0 after a message prefixed by who. */
+int cmd_random_policy(const char *who, int obs_dim, int act_dim, int n_hidden, const int *hidden,
+                      maml_activation activation, uint64_t seed, maml_policy *p,
+                      maml_real **theta);
+
+/* FNV-1a (64 bits) of n bytes, continuing digest h (start with CMD_DIGEST_START) */
+#define CMD_DIGEST_START 0xcbf29ce484222325ull
+uint64_t cmd_digest(uint64_t h, const void *data, size_t n);
+
+/* Under several ranks, compare n digests of what this rank read for itself with rank 0's
+ * (a collective: every rank calls it with the same n). 0 when every rank has rank 0's; else
+ * 1 on every rank, after "WHO: rank R of N: LABEL: not the same as rank 0's ..." on stderr for
+ * each digest that differs, and cmd_failed_on_every_rank. */
+int cmd_same_as_rank0(const char *who, const uint64_t *digests, const char *const *labels, int n);
+
+/* The command fails on every rank at once (a collective check said so): main then ends MPI
+ * normally with the command's status, instead of MPI_Abort and its report. */
+void cmd_failed_on_every_rank(void);
 
 /* mkdir -p: 0 on success, else -1 with errno set */
 int cmd_make_dirs(const char *path);

@@ -15,6 +15,7 @@
 #include "maml/checkpoint.h"
 #include "maml/config.h"
 #include "maml/eval.h"
+#include "maml/file.h"
 
 #define MAX_POLICIES 16
 #define MAX_GOALS 10000
@@ -35,7 +36,9 @@ static void eval_usage(FILE *out) {
           "goal, N episodes with the policy as it is (0 steps), then a policy-gradient step\n"
           "of size ALPHA on them and N new episodes (1 step), then steps of ALPHA/2. Every\n"
           "policy sees the same goals and the same random streams. Under `mpirun -np N`\n"
-          "the ranks split the goals; the results are the same.\n"
+          "the ranks split the goals; the results are the same. Every rank reads the\n"
+          "checkpoints and the goals file itself: a rank that read other contents than\n"
+          "rank 0 (another machine's files) ends the job, naming them, before any work.\n"
           "\n"
           "A goal diverges at the step where its parameters, or its episodes' observations,\n"
           "actions or rewards, hold a non-finite number (NaN, inf): from then on it has no\n"
@@ -59,7 +62,8 @@ static void eval_usage(FILE *out) {
           "  --goal G           an explicit goal (repeatable, at most 10000; `maml envs`\n"
           "                     shows the syntax)\n"
           "  --goals-file FILE  explicit goals, one per line (blank lines and # comments\n"
-          "                     skipped; lines of any length)\n"
+          "                     skipped; lines of any length); a regular file: a pipe or\n"
+          "                     FIFO is refused\n"
           "  --steps K          adaptation steps (default 3; nav2d 4)\n"
           "  --episodes N       episodes per goal and step (default 20; nav2d, ant-dir 40)\n"
           "  --alpha A          step size of policies without their own (default 0.1)\n"
@@ -256,15 +260,6 @@ static void format_layers(int n_hidden, const int *hidden, maml_activation a, ch
                                   : " relu");
 }
 
-/* "20-16-16-6 relu": a policy's whole network */
-static void format_network(const maml_policy *p, char *out, size_t n) {
-  int k = snprintf(out, n, "%d-", p->obs_dim);
-  for (int l = 0; l < p->n_hidden && k > 0 && (size_t)k < n; l++)
-    k += snprintf(out + k, n - k, "%d-", p->hidden[l]);
-  if (k > 0 && (size_t)k < n)
-    snprintf(out + k, n - k, "%d %s", p->act_dim, p->activation == MAML_ACT_TANH ? "tanh" : "relu");
-}
-
 static int same_layers(const maml_policy *a, const maml_policy *b) {
   if (a->n_hidden != b->n_hidden) return 0;
   for (int l = 0; l < a->n_hidden; l++)
@@ -320,31 +315,20 @@ static int random_shape(const entry *es, int n_pol, const maml_config *given, in
 /* the random policy e: a fresh network of shape s from the seed's initialisation stream */
 static int make_random(entry *e, const net_shape *s, int obs_dim, int act_dim, uint64_t seed,
                        double alpha) {
-  char err[512];
-  if (maml_policy_init(&e->policy, obs_dim, act_dim, s->n_hidden, s->hidden, s->activation, 1.0,
-                       err, sizeof err) != MAML_OK) {
-    fprintf(stderr, "maml eval: random policy: %s\n", err);
+  if (!cmd_random_policy("maml eval", obs_dim, act_dim, s->n_hidden, s->hidden, s->activation,
+                         seed, &e->policy, &e->theta))
     return 0;
-  }
-  if (!(e->theta = malloc(e->policy.n_params * sizeof(maml_real)))) {
-    fprintf(stderr, "maml eval: out of memory for the random policy's %zu parameters\n",
-            e->policy.n_params);
-    return 0;
-  }
-  maml_rng rng;
-  maml_rng_init(&rng, seed, 0, MAML_PHASE_INIT, 0, 0);
-  maml_policy_init_params(&e->policy, e->theta, &rng);
   if (!e->alpha) e->alpha = alpha;
   return 1;
 }
 
 static int read_goals_file(const maml_env_family *f, const char *path, double *goals, int *n) {
-  FILE *in = fopen(path, "r");
+  char *line = NULL, err[PATH_LEN + 512];
+  FILE *in = maml_file_fopen_input(path, err, sizeof err); /* a FIFO is refused at once */
   if (!in) {
-    fprintf(stderr, "maml eval: --goals-file %s: %s\n", path, strerror(errno));
+    fprintf(stderr, "maml eval: --goals-file: %s\n", err);
     return 0;
   }
-  char *line = NULL, err[512];
   size_t cap = 0;
   int lineno = 0, ok = 1;
   while (ok && getline(&line, &cap, in) >= 0) { /* a line of any length */
@@ -522,7 +506,7 @@ static const char *source_of(const entry *e) {
 
 static void write_policy_json(FILE *js, const entry *e, int n_goals) {
   char net[256];
-  format_network(&e->policy, net, sizeof net);
+  cmd_format_network(&e->policy, net, sizeof net);
   fprintf(js, "{\"name\":\"%s\",\"checkpoint\":", e->name);
   json_text(js, source_of(e));
   fprintf(js, ",\"iteration\":");
@@ -720,7 +704,7 @@ static void print_sources(const entry *es, int n_pol, const net_shape *rnd) {
   for (int p = 0; p < n_pol; p++) {
     const entry *e = &es[p];
     char net[256];
-    format_network(&e->policy, net, sizeof net);
+    cmd_format_network(&e->policy, net, sizeof net);
     if (e->path[0])
       printf("  %-14s %s, iteration %lld, %s\n", e->name, e->path, e->iteration, net);
     else
@@ -946,8 +930,7 @@ typedef struct {
   int n_sweep;
   const char *goal_texts[MAX_GOALS];
   int n_goal_texts;
-  maml_config random; /* --random-hidden and --random-activation, where given */
-  int random_hidden, random_activation;
+  cmd_random_options random; /* --random-hidden and --random-activation */
 } eval_args;
 
 /* --sweep-alpha A,B,...: 0 after a message */
@@ -974,7 +957,6 @@ static int parse_sweep(const char *v, eval_args *a) {
 
 /* one option and its value: 1, or 0 after a message */
 static int parse_option(const char *o, const char *v, eval_args *a, entry *es, int *n_pol) {
-  char err[512];
   if (!strcmp(o, "--policy")) return add_policy(v, es, n_pol);
   if (!strcmp(o, "--env")) {
     if (!maml_env_find(v)) {
@@ -1001,18 +983,8 @@ static int parse_option(const char *o, const char *v, eval_args *a, entry *es, i
   if (!strcmp(o, "--alpha")) return parse_alpha(o, v, &a->alpha);
   if (!strcmp(o, "--seed")) return parse_long(o, v, 0, 2147483647, &a->seed);
   if (!strcmp(o, "--threads")) return parse_long(o, v, 1, 1024, &a->threads);
-  if (!strcmp(o, "--random-hidden") || !strcmp(o, "--random-activation")) {
-    int hidden = o[9] == 'h';
-    if (maml_config_set(&a->random, hidden ? "hidden" : "activation", v, err, sizeof err)) {
-      fprintf(stderr, "maml eval: %s: %s\n", o, err);
-      return 0;
-    }
-    if (hidden)
-      a->random_hidden = 1;
-    else
-      a->random_activation = 1;
-    return 1;
-  }
+  int ok;
+  if (cmd_random_option("maml eval", o, v, &a->random, &ok)) return ok;
   if (strlen(v) >= PATH_LEN - 64) {
     fprintf(stderr, "maml eval: %s: a path of at most %d characters\n", o, PATH_LEN - 65);
     return 0;
@@ -1079,6 +1051,42 @@ static int read_goals(const maml_env_family *f, const eval_args *a, uint64_t see
   return n;
 }
 
+/* a checkpoint's policy as one digest: its network, step size, iteration and parameters */
+static uint64_t policy_digest(const entry *e) {
+  const maml_policy *p = &e->policy;
+  long long fields[6 + MAML_MAX_HIDDEN] = {p->obs_dim, p->act_dim, p->n_hidden, p->activation,
+                                           (long long)p->n_params, e->iteration};
+  for (int l = 0; l < p->n_hidden && l < MAML_MAX_HIDDEN; l++) fields[6 + l] = p->hidden[l];
+  uint64_t h = cmd_digest(CMD_DIGEST_START, fields, sizeof fields);
+  h = cmd_digest(h, &e->alpha, sizeof e->alpha);
+  h = cmd_digest(h, &e->oracle, sizeof e->oracle);
+  return cmd_digest(h, e->theta, p->n_params * sizeof(maml_real));
+}
+
+/* Under several ranks, every rank read the checkpoints and goals itself: 0 when they are
+ * rank 0's, else 1 on every rank after a message from each rank naming what differs (a
+ * different file behind the same path on another machine). */
+static int check_same_inputs(const entry *es, int n_pol, const double *goals, int n_goals,
+                             const char *goals_file) {
+  if (maml_comm_size(cmd_comm()) == 1) return 0;
+  uint64_t digests[MAX_POLICIES + 1];
+  static char labels[MAX_POLICIES + 1][PATH_LEN + NAME_LEN + 32];
+  const char *names[MAX_POLICIES + 1];
+  for (int p = 0; p < n_pol; p++) {
+    digests[p] = es[p].path[0] ? policy_digest(&es[p]) : 0; /* random: from the seed */
+    snprintf(labels[p], sizeof labels[p], "policy %s (%s)", es[p].name,
+             es[p].path[0] ? es[p].path : "random");
+    names[p] = labels[p];
+  }
+  digests[n_pol] = cmd_digest(cmd_digest(CMD_DIGEST_START, &n_goals, sizeof n_goals), goals,
+                              (size_t)n_goals * MAML_TASK_MAX * sizeof *goals);
+  char goals_label[PATH_LEN + 32];
+  snprintf(goals_label, sizeof goals_label, "the goals%s%s%s", goals_file ? " (" : "",
+           goals_file ? goals_file : "", goals_file ? ")" : "");
+  names[n_pol] = goals_label;
+  return cmd_same_as_rank0("maml eval", digests, names, n_pol + 1);
+}
+
 /* one policy: its sweep if asked, then its evaluation on the goals; 0 after a message */
 static int evaluate_policy(const maml_env_world *w, entry *e, const eval_args *a,
                            const maml_eval_params *ep, const double *goals, int n_goals,
@@ -1142,7 +1150,7 @@ int cmd_eval(int argc, char **argv) {
   static eval_args a;
   memset(&a, 0, sizeof a);
   a.steps = a.episodes = -1, a.seed = 1, a.sweep_goals = 10, a.alpha = 0.1;
-  maml_config_defaults(&a.random);
+  cmd_random_options_init(&a.random);
   int n_pol = 0;
   /* a closed stdout fails the prints with EPIPE instead of killing the evaluation */
   signal(SIGPIPE, SIG_IGN);
@@ -1159,7 +1167,8 @@ int cmd_eval(int argc, char **argv) {
     goto done;
   }
   net_shape rnd;
-  if (!random_shape(es, n_pol, &a.random, a.random_hidden, a.random_activation, &rnd)) {
+  if (!random_shape(es, n_pol, &a.random.set, a.random.hidden_given,
+                    a.random.activation_given, &rnd)) {
     rc = 2;
     goto done;
   }
@@ -1190,6 +1199,7 @@ int cmd_eval(int argc, char **argv) {
     fprintf(stderr, "maml eval: no goals in %s\n", a.goals_file ? a.goals_file : "the list");
     goto done;
   }
+  if (check_same_inputs(es, n_pol, goals, n_goals, a.goals_file)) goto done;
 
   cmd_quiet_mujoco();
   maml_env_world worlds[2];

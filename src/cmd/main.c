@@ -64,6 +64,10 @@ static maml_comm *the_comm;
 
 maml_comm *cmd_comm(void) { return the_comm; }
 
+static int failed_together; /* cmd_failed_on_every_rank */
+
+void cmd_failed_on_every_rank(void) { failed_together = 1; }
+
 int cmd_is_help(const char *arg) { return !strcmp(arg, "--help") || !strcmp(arg, "-h"); }
 
 static atomic_long mujoco_warnings;
@@ -151,7 +155,7 @@ static int compare_command(const char *mine, size_t len, const char *rank0, size
 
 /* Under several ranks: 0 when every rank was started with rank 0's build and arguments,
  * else 1 on every rank (the ranks that differ say how). Files named by the arguments are
- * not compared: see docs/distributed.md. */
+ * compared where every rank reads them (maml eval): see docs/distributed.md. */
 static int check_same_command(int argc, char **argv) {
   if (maml_comm_size(the_comm) == 1) return 0;
   char err[256];
@@ -337,7 +341,8 @@ int main(int argc, char **argv) {
   int rc = run_command(argc, argv);
   /* a rank that fails while the others may still wait for it ends the whole job (its
    * message is printed already); finalizing instead could wait for them forever */
-  if (rc != 0 && rc < 128 && maml_comm_size(the_comm) > 1) maml_comm_abort(the_comm, rc);
+  if (rc != 0 && rc < 128 && maml_comm_size(the_comm) > 1 && !failed_together)
+    maml_comm_abort(the_comm, rc);
   if (maml_comm_rank(the_comm) == 0 && stdout_failed() && rc == 0) rc = 1;
   maml_comm_finalize(the_comm);
   return rc;

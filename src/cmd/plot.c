@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 
 #include "cmd.h"
+#include "maml/file.h"
 
 /* finish the script: the same plot again as SVG. 0 when gnuplot succeeded. */
 static int gnuplot_close(FILE *p, const char *base, const char *who) {
@@ -92,9 +93,10 @@ int cmd_plot(int argc, char **argv) {
   const char *dir = argv[1];
   char csv[4200];
   snprintf(csv, sizeof csv, "%s/metrics.csv", dir);
-  FILE *f = fopen(csv, "r");
+  char err[4400];
+  FILE *f = maml_file_fopen_input(csv, err, sizeof err); /* a FIFO is refused at once */
   if (!f) {
-    fprintf(stderr, "maml plot: %s: cannot read (is %s a run directory?)\n", csv, dir);
+    fprintf(stderr, "maml plot: %s (is %s a run directory?)\n", err, dir);
     return 1;
   }
   int rows = -1;

@@ -37,6 +37,9 @@ static void view_usage(FILE *out) {
           "  RUN_DIR|CHECKPOINT a checkpoint, or a run directory (its best.ckpt, else\n"
           "                     latest.ckpt); `random`: a fresh policy (needs --env)\n"
           "  --env FAMILY       the family (default: the checkpoint's)\n"
+          "  --random-hidden W,W,...  `random`'s hidden layers (none: linear; default\n"
+          "                     100,100, the paper's, as in `maml eval`)\n"
+          "  --random-activation relu|tanh  `random`'s nonlinearity (default relu)\n"
           "  --goal G           the goal (`maml envs` shows the syntax); default: held-out\n"
           "                     goal --goal-index of `maml eval --seed S`\n"
           "  --goal-index I     which held-out goal (default 0); N moves to the next one\n"
@@ -111,6 +114,8 @@ int cmd_view(int argc, char **argv) {
   double alpha = 0, speed = 1, seconds = 0;
   int width = 1280, height = 720, mean = 0, keys = 0;
   const char *record = NULL, *shot = NULL, *shot_dir = NULL;
+  cmd_random_options rnd;
+  cmd_random_options_init(&rnd);
 
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i];
@@ -179,6 +184,8 @@ int cmd_view(int argc, char **argv) {
       shot_dir = v;
     } else if (!strcmp(a, "--assets")) {
       assets = v;
+    } else if (cmd_random_option("maml view", a, v, &rnd, &ok)) {
+      /* --random-hidden, --random-activation: ok says whether v was read */
     } else {
       fprintf(stderr, "maml view: unknown option '%s' (see --help)\n", a);
       return 2;
@@ -202,7 +209,7 @@ int cmd_view(int argc, char **argv) {
 
   cmd_policy cp;
   memset(&cp, 0, sizeof cp);
-  char ckpt[PATH_LEN], err[8192];
+  char ckpt[PATH_LEN], err[8192], random_label[192];
   int is_random = !strcmp(source, "random");
   if (is_random) {
     if (!env_arg) {
@@ -211,6 +218,10 @@ int cmd_view(int argc, char **argv) {
       return 2;
     }
     snprintf(cp.env, sizeof cp.env, "%s", env_arg);
+  } else if (rnd.hidden_given || rnd.activation_given) {
+    fprintf(stderr, "maml view: --random-%s is for `random` only: %s has its own network\n",
+            rnd.hidden_given ? "hidden" : "activation", source);
+    return 2;
   } else {
     if (!cmd_checkpoint_path(source, ckpt, sizeof ckpt)) {
       fprintf(stderr, "maml view: '%s': path too long\n", source);
@@ -274,14 +285,20 @@ int cmd_view(int argc, char **argv) {
     free(cp.theta);
     return 1;
   }
-  if (is_random) { /* a fresh policy of the paper's shape, as `maml eval` makes it */
-    int hidden[2] = {100, 100};
-    maml_policy_init(&cp.policy, world.obs_dim, f->act_dim, 2, hidden, MAML_ACT_RELU, 1.0, err,
-                     sizeof err);
-    if (!(cp.theta = malloc(cp.policy.n_params * sizeof(maml_real)))) goto done;
-    maml_rng rng;
-    maml_rng_init(&rng, vp.ep.seed, 0, MAML_PHASE_INIT, 0, 0);
-    maml_policy_init_params(&cp.policy, cp.theta, &rng);
+  if (is_random) { /* a fresh policy as `maml eval` makes it: the paper's 100-100 relu,
+                    * unless --random-hidden and --random-activation say otherwise */
+    static const int paper[2] = {100, 100};
+    if (!cmd_random_policy("maml view", world.obs_dim, f->act_dim,
+                           rnd.hidden_given ? rnd.set.n_hidden : 2,
+                           rnd.hidden_given ? rnd.set.hidden : paper,
+                           rnd.activation_given ? rnd.set.activation : MAML_ACT_RELU, vp.ep.seed,
+                           &cp.policy, &cp.theta))
+      goto done;
+    char net[160];
+    cmd_format_network(&cp.policy, net, sizeof net);
+    snprintf(random_label, sizeof random_label, "random %s (fresh initialisation)", net);
+    vp.policy_label = random_label;
+    printf("maml view: random policy, a fresh %s network (seed %ld)\n", net, seed);
   }
   if (maml_pool_create(&pool, 1, err, sizeof err) != MAML_OK) {
     fprintf(stderr, "maml view: %s\n", err);
