@@ -51,18 +51,24 @@ ev=(--policy "maml=$work/one4" --policy random --goals 5 --episodes 4 --steps 2)
   { cat "$work/ev2.log"; fail "eval under mpirun failed"; }
 cmp -s "$work/ev1/eval.csv" "$work/ev2/eval.csv" || fail "eval under mpirun gives other numbers"
 
+# the process id of rank 1 of the job whose command line holds PATTERN, once RUN_DIR's
+# metrics hold two iterations (empty if there is none)
+rank1_after_two_iterations() { # RUN_DIR PATTERN
+  local pid
+  for _ in $(seq 1 300); do
+    [ -f "$1/metrics.csv" ] && [ "$(wc -l < "$1/metrics.csv")" -ge 3 ] && break
+    sleep 0.1
+  done
+  for pid in $(pgrep -f "$2"); do
+    grep -qz '^OMPI_COMM_WORLD_RANK=1$' "/proc/$pid/environ" 2>/dev/null && { echo "$pid"; return; }
+  done
+}
+
 # a rank killed mid-run: the job ends, naming the rank; the run resumes
 "${mpi[@]}" "$maml" train --config "$configs/quick.ini" --iterations 10000 \
   --run-dir "$work/kill" > "$work/kill.log" 2>&1 &
 job=$!
-for _ in $(seq 1 300); do
-  [ -f "$work/kill/metrics.csv" ] && [ "$(wc -l < "$work/kill/metrics.csv")" -ge 3 ] && break
-  sleep 0.1
-done
-victim=""
-for pid in $(pgrep -f "maml train --config $configs/quick.ini --iterations 10000"); do
-  grep -qz '^OMPI_COMM_WORLD_RANK=1$' "/proc/$pid/environ" 2>/dev/null && victim=$pid
-done
+victim=$(rank1_after_two_iterations "$work/kill" "maml train --config $configs/quick.ini --iterations 10000")
 [ -n "$victim" ] || { kill "$job"; fail "rank 1 not found"; }
 kill -9 "$victim"
 wait "$job" && fail "mpirun exited 0 after a rank was killed"
@@ -104,14 +110,7 @@ quick=(--config "$configs/quick.ini" --tasks 4 --episodes 4 --horizon 50)
 timeout 300 "${mpi[@]}" "$maml" train "${quick[@]}" --iterations 10000 --run-dir "$work/int" \
   > "$work/int.log" 2>&1 &
 job=$!
-for _ in $(seq 1 300); do
-  [ -f "$work/int/metrics.csv" ] && [ "$(wc -l < "$work/int/metrics.csv")" -ge 3 ] && break
-  sleep 0.1
-done
-victim=""
-for pid in $(pgrep -f "maml train ${quick[*]} --iterations 10000"); do
-  grep -qz '^OMPI_COMM_WORLD_RANK=1$' "/proc/$pid/environ" 2>/dev/null && victim=$pid
-done
+victim=$(rank1_after_two_iterations "$work/int" "maml train ${quick[*]} --iterations 10000")
 [ -n "$victim" ] || { kill "$job"; fail "rank 1 not found"; }
 kill -INT "$victim"
 wait "$job"
