@@ -16,12 +16,8 @@
 #include "maml/config.h"
 #include "maml/eval.h"
 #include "maml/file.h"
+#include "eval_report.h"
 
-#define MAX_POLICIES 16
-#define MAX_GOALS 10000
-#define MAX_SWEEP 16
-#define PATH_LEN 4096
-#define NAME_LEN 63 /* a policy name's characters, at most */
 
 static void eval_usage(FILE *out) {
   fprintf(out,
@@ -99,26 +95,6 @@ static void eval_usage(FILE *out) {
           "with a note on stderr.\n");
 }
 
-typedef struct {
-  char name[NAME_LEN + 1];
-  char path[PATH_LEN]; /* the checkpoint file; "" for random */
-  long long iteration; /* the checkpoint's (meta-iterations behind it); -1 for random */
-  double alpha;        /* 0: not given */
-  int alpha_given;     /* set with @ALPHA: not swept */
-  int oracle;
-  maml_policy policy;
-  maml_real *theta;
-  double *returns; /* (steps + 1, goals), NaN from the step a goal diverged at on */
-  int *diverged;   /* (goals) the step each goal diverged at, -1: it did not */
-  int steps;       /* steps evaluated (0 for the oracle) */
-} entry;
-
-/* the random policy's network, and where it came from */
-typedef struct {
-  int n_hidden, hidden[MAML_MAX_HIDDEN];
-  maml_activation activation;
-  char from[96];
-} net_shape;
 
 static int parse_long(const char *opt, const char *v, long lo, long hi, long *out) {
   return cmd_parse_long("maml eval", opt, v, lo, hi, out);
@@ -357,12 +333,6 @@ static int read_goals_file(const maml_env_family *f, const char *path, double *g
   return ok;
 }
 
-/* how many of the n goals diverged at step k or before */
-static int diverged_by(const int *diverged, int n, int k) {
-  int c = 0;
-  for (int i = 0; i < n; i++) c += diverged[i] >= 0 && diverged[i] <= k;
-  return c;
-}
 
 /* Set e->alpha to the step size of the list with the best mean return after the last step,
  * on the sweep's own goals and rollouts; a step size that diverged on any of them is out. */
@@ -386,7 +356,7 @@ static int sweep_alpha(const maml_env_world *w, entry *e, const maml_eval_params
       ok = 0;
       break;
     }
-    int bad = diverged_by(div, n_goals, ep->steps);
+    int bad = eval_diverged_by(div, n_goals, ep->steps);
     if (bad) {
       printf(" %g -> diverged on %d", alphas[k], bad);
       continue;
@@ -420,479 +390,6 @@ static void print_step(void *ctx, int step, double mean_return) {
   fflush(stdout);
 }
 
-/* Mean and standard error of the finite numbers among x[0 .. n) (the goals that did not
- * diverge); returns how many they are (0: the mean is NaN). */
-static int finite_mean(const double *x, int n, double *mean, double *se) {
-  double s = 0, s2 = 0;
-  int m = 0;
-  for (int i = 0; i < n; i++)
-    if (isfinite(x[i])) s += x[i], m++;
-  *mean = m ? s / m : NAN;
-  for (int i = 0; i < n; i++)
-    if (isfinite(x[i])) s2 += (x[i] - *mean) * (x[i] - *mean);
-  *se = m > 1 ? sqrt(s2 / (m - 1) / m) : 0.0;
-  return m;
-}
-
-/* a table cell: mean +- standard error, or "diverged" when no goal is left */
-static void print_cell(double m, double se, int used) {
-  if (used)
-    printf("   %9.2f +- %5.2f", m, se);
-  else
-    printf("   %18s", "diverged");
-}
-
-/* a number of the CSV files: empty when there is none */
-static void csv_number(FILE *f, double x) {
-  if (isfinite(x)) fprintf(f, "%.9g", x);
-}
-
-/* a CSV field, quoted when it holds a comma, a quote or a line break */
-static void csv_text(FILE *f, const char *s) {
-  if (!strpbrk(s, ",\"\r\n")) {
-    fputs(s, f);
-    return;
-  }
-  fputc('"', f);
-  for (; *s; s++) {
-    if (*s == '"') fputc('"', f);
-    fputc(*s, f);
-  }
-  fputc('"', f);
-}
-
-/* a JSON number, null when not finite */
-static void json_number(FILE *f, double x) {
-  if (isfinite(x))
-    fprintf(f, "%.9g", x);
-  else
-    fputs("null", f);
-}
-
-static void json_text(FILE *f, const char *s) {
-  fputc('"', f);
-  for (; *s; s++) {
-    unsigned char c = (unsigned char)*s;
-    if (c == '"' || c == '\\')
-      fprintf(f, "\\%c", c);
-    else if (c < 0x20)
-      fprintf(f, "\\u%04x", c);
-    else
-      fputc(c, f);
-  }
-  fputc('"', f);
-}
-
-/* dir/name created for writing (its path in path); NULL after a message */
-static FILE *create_in(const char *dir, const char *name, char *path, size_t n) {
-  snprintf(path, n, "%s/%s", dir, name);
-  FILE *f = fopen(path, "w");
-  if (!f) fprintf(stderr, "maml eval: cannot write %s: %s\n", path, strerror(errno));
-  return f;
-}
-
-/* close f; 0 after a message if writing or closing it failed */
-static int close_written(FILE *f, const char *path) {
-  int ok = !ferror(f);
-  ok &= fclose(f) == 0;
-  if (!ok) fprintf(stderr, "maml eval: writing %s failed\n", path);
-  return ok;
-}
-
-/* the checkpoint a policy's parameters come from, as the files name it */
-static const char *source_of(const entry *e) {
-  return e->path[0] ? e->path : "random";
-}
-
-static void write_policy_json(FILE *js, const entry *e, int n_goals) {
-  char net[256];
-  cmd_format_network(&e->policy, net, sizeof net);
-  fprintf(js, "{\"name\":\"%s\",\"checkpoint\":", e->name);
-  json_text(js, source_of(e));
-  fprintf(js, ",\"iteration\":");
-  if (e->path[0])
-    fprintf(js, "%lld", e->iteration);
-  else
-    fputs("null", js);
-  fprintf(js, ",\"network\":\"%s\",\"alpha\":", net);
-  if (e->oracle)
-    fputs("null", js);
-  else
-    fprintf(js, "%.9g", e->alpha);
-  fprintf(js, ",\"oracle\":%s", e->oracle ? "true" : "false");
-  static const char *const keys[] = {"mean", "stderr", "goals_in_mean", "diverged"};
-  for (int q = 0; q < 4; q++) {
-    fprintf(js, ",\"%s\":[", keys[q]);
-    for (int k = 0; k <= e->steps; k++) {
-      double m, se;
-      int used = finite_mean(e->returns + (size_t)k * n_goals, n_goals, &m, &se);
-      fputs(k ? "," : "", js);
-      if (q < 2)
-        json_number(js, q ? (used ? se : NAN) : m);
-      else
-        fprintf(js, "%d", q == 2 ? used : n_goals - used);
-    }
-    fputs("]", js);
-  }
-  fprintf(js, ",\"diverged_at\":[");
-  for (int i = 0; i < n_goals; i++) {
-    fputs(i ? "," : "", js);
-    if (e->diverged[i] >= 0)
-      fprintf(js, "%d", e->diverged[i]);
-    else
-      fputs("null", js);
-  }
-  fprintf(js, "],\"per_goal\":[");
-  for (int k = 0; k <= e->steps; k++) {
-    fprintf(js, "%s[", k ? "," : "");
-    for (int i = 0; i < n_goals; i++) {
-      fputs(i ? "," : "", js);
-      json_number(js, e->returns[(size_t)k * n_goals + i]);
-    }
-    fprintf(js, "]");
-  }
-  fprintf(js, "]}");
-}
-
-static void write_policy_csv(FILE *csv, const entry *e, int n_goals) {
-  char alpha[32] = "";  // an oracle takes no step: no step size (empty in CSV, null in JSON)
-  if (!e->oracle) snprintf(alpha, sizeof alpha, "%.9g", e->alpha);
-  for (int k = 0; k <= e->steps; k++) {
-    double m, se;
-    int used = finite_mean(e->returns + (size_t)k * n_goals, n_goals, &m, &se);
-    fprintf(csv, "%s,%s,%d,", e->name, alpha, k);
-    csv_number(csv, m);
-    fputc(',', csv);
-    csv_number(csv, used ? se : NAN);
-    fprintf(csv, ",%d,%d,", used, n_goals - used);
-    csv_text(csv, source_of(e));
-    fputc(',', csv);
-    if (e->path[0]) fprintf(csv, "%lld", e->iteration);
-    fputc('\n', csv);
-  }
-}
-
-static int write_results(const char *dir, const maml_env_family *f, const entry *es, int n_pol,
-                         const double *goals, int n_goals, const maml_eval_params *ep) {
-  char g_path[PATH_LEN + 32], csv_path[PATH_LEN + 32], js_path[PATH_LEN + 32], text[128];
-  FILE *g = create_in(dir, "goals.txt", g_path, sizeof g_path);
-  FILE *csv = g ? create_in(dir, "eval.csv", csv_path, sizeof csv_path) : NULL;
-  FILE *js = csv ? create_in(dir, "eval.json", js_path, sizeof js_path) : NULL;
-  if (!js) {
-    if (g) fclose(g);
-    if (csv) fclose(csv);
-    return 0;
-  }
-  fprintf(g, "# %s goals, one per line (maml eval --goals-file)\n", f->name);
-  fprintf(js,
-          "{\"env\":\"%s\",\"episodes\":%d,\"steps\":%d,\"horizon\":%d,\"seed\":%llu,\"goals\":[",
-          f->name, ep->episodes, ep->steps, ep->horizon, (unsigned long long)ep->seed);
-  for (int i = 0; i < n_goals; i++) {
-    maml_env_format_task(f, goals + (size_t)i * MAML_TASK_MAX, text, sizeof text);
-    fprintf(g, "%s\n", text);
-    fprintf(js, "%s\"%s\"", i ? "," : "", text);
-  }
-  fprintf(js, "],\"policies\":[");
-  fprintf(csv, "policy,alpha,steps,mean_return,stderr,goals,diverged,checkpoint,iteration\n");
-  for (int p = 0; p < n_pol; p++) {
-    fputs(p ? "," : "", js);
-    write_policy_json(js, &es[p], n_goals);
-    write_policy_csv(csv, &es[p], n_goals);
-  }
-  fprintf(js, "]}\n");
-  int ok = close_written(g, g_path);
-  ok &= close_written(csv, csv_path);
-  ok &= close_written(js, js_path);
-  return ok;
-}
-
-/* Goals that repeat (the two directions of cheetah-dir and ant-dir, or a --goal given more
- * than once) are also reported per distinct goal: a policy that adapts to one direction
- * only hides behind a mean over both. */
-#define MAX_GROUPS 8
-
-typedef struct {
-  int n;                     /* distinct goals; 0: no breakdown */
-  char text[MAX_GROUPS][64]; /* each as --goal writes it */
-  int group[MAX_GOALS];      /* goal i belongs to group[i] */
-  int count[MAX_GROUPS];
-} goal_groups;
-
-static void group_goals(const maml_env_family *f, const double *goals, int n_goals,
-                        goal_groups *g) {
-  g->n = 0;
-  for (int i = 0; i < n_goals; i++) {
-    char text[64];
-    maml_env_format_task(f, goals + (size_t)i * MAML_TASK_MAX, text, sizeof text);
-    int k = 0;
-    while (k < g->n && strcmp(g->text[k], text) != 0) k++;
-    if (k == g->n) {
-      if (g->n == MAX_GROUPS) {
-        g->n = 0;
-        return;
-      }
-      memcpy(g->text[k], text, sizeof text);
-      g->count[g->n++] = 0;
-    }
-    g->group[i] = k;
-    g->count[k]++;
-  }
-  if (g->n < 2 || g->n == n_goals) g->n = 0; /* nothing repeats, or all one goal */
-}
-
-/* mean and standard error of ret (one return per goal) over the goals of group k that did
- * not diverge; returns how many they are */
-static int group_mean_stderr(const goal_groups *g, int k, const double *ret, int n_goals,
-                             double *mean, double *se) {
-  double x[MAX_GOALS];
-  int n = 0;
-  for (int i = 0; i < n_goals; i++)
-    if (g->group[i] == k) x[n++] = ret[i];
-  return finite_mean(x, n, mean, se);
-}
-
-static int write_groups(const char *dir, const entry *es, int n_pol, const goal_groups *g,
-                        int n_goals) {
-  char path[PATH_LEN + 32];
-  FILE *csv = create_in(dir, "eval-by-goal.csv", path, sizeof path);
-  if (!csv) return 0;
-  fprintf(csv, "policy,goal,steps,mean_return,stderr,goals,diverged\n");
-  for (int p = 0; p < n_pol; p++)
-    for (int k = 0; k < g->n; k++)
-      for (int s = 0; s <= es[p].steps; s++) {
-        double m, se;
-        int used = group_mean_stderr(g, k, es[p].returns + (size_t)s * n_goals, n_goals, &m, &se);
-        const char *q = strchr(g->text[k], ',') ? "\"" : ""; /* nav2d's "x,y" is quoted */
-        fprintf(csv, "%s,%s%s%s,%d,", es[p].name, q, g->text[k], q, s);
-        csv_number(csv, m);
-        fputc(',', csv);
-        csv_number(csv, used ? se : NAN);
-        fprintf(csv, ",%d,%d\n", used, g->count[k] - used);
-      }
-  return close_written(csv, path);
-}
-
-/* the column labels "0 steps", "1 step", ... of the tables, each width wide, and the
- * line's end */
-static void print_step_labels(int steps, int width) {
-  for (int k = 0; k <= steps; k++) {
-    char label[32];
-    snprintf(label, sizeof label, "%d step%s", k, k == 1 ? "" : "s");
-    printf("   %*s", width, label);
-  }
-  printf("\n");
-}
-
-/* under the table: which goals a policy lost, and at which steps */
-static void print_divergence(const entry *e, int n_goals) {
-  int total = diverged_by(e->diverged, n_goals, e->steps);
-  if (!total) return;
-  printf("%s diverged on %d of %d goals (non-finite parameters or actions:", e->name, total,
-         n_goals);
-  const char *sep = "";
-  for (int k = 0; k <= e->steps; k++) {
-    int at =
-        diverged_by(e->diverged, n_goals, k) - (k ? diverged_by(e->diverged, n_goals, k - 1) : 0);
-    if (at) printf("%s %d at step %d", sep, at, k), sep = ",";
-  }
-  printf("); its means leave them out from that step on\n");
-}
-
-/* which parameters each policy is: checkpoint file and iteration, network */
-static void print_sources(const entry *es, int n_pol, const net_shape *rnd) {
-  printf("evaluated:\n");
-  for (int p = 0; p < n_pol; p++) {
-    const entry *e = &es[p];
-    char net[256];
-    cmd_format_network(&e->policy, net, sizeof net);
-    if (e->path[0])
-      printf("  %-14s %s, iteration %lld, %s\n", e->name, e->path, e->iteration, net);
-    else
-      printf("  %-14s random, %s (%s)\n", e->name, net, rnd->from);
-  }
-}
-
-static void print_table(const entry *es, int n_pol, int n_goals, int steps) {
-  printf("\n%-14s %7s %8s", "policy", "alpha", "diverged");
-  print_step_labels(steps, 18);
-  int any = 0;
-  for (int p = 0; p < n_pol; p++) {
-    const entry *e = &es[p];
-    int lost = diverged_by(e->diverged, n_goals, e->steps);
-    any += lost > 0;
-    if (e->oracle)
-      printf("%-14s %7s %8d", e->name, "-", lost);
-    else
-      printf("%-14s %7.3g %8d", e->name, e->alpha, lost);
-    for (int k = 0; k <= steps; k++) {
-      if (k > e->steps) {
-        printf("   %18s", "-");
-        continue;
-      }
-      double m, se;
-      int used = finite_mean(e->returns + (size_t)k * n_goals, n_goals, &m, &se);
-      print_cell(m, se, used);
-    }
-    printf("\n");
-  }
-  if (!any) {
-    printf("(mean episode return over %d goals +- standard error)\n", n_goals);
-    return;
-  }
-  printf(
-      "(mean episode return +- standard error over those of the %d goals that did not "
-      "diverge)\n",
-      n_goals);
-  for (int p = 0; p < n_pol; p++) print_divergence(&es[p], n_goals);
-}
-
-static void print_groups(const entry *es, int n_pol, const goal_groups *g, int n_goals, int steps) {
-  int width = 4;
-  for (int k = 0; k < g->n; k++)
-    if ((int)strlen(g->text[k]) > width) width = (int)strlen(g->text[k]);
-  printf("\nby goal:\n%-14s %*s %5s", "policy", width, "goal", "goals");
-  print_step_labels(steps, 18);
-  for (int p = 0; p < n_pol; p++)
-    for (int k = 0; k < g->n; k++) {
-      printf("%-14s %*s %5d", es[p].name, width, g->text[k], g->count[k]);
-      for (int s = 0; s <= steps; s++) {
-        if (s > es[p].steps) {
-          printf("   %18s", "-");
-          continue;
-        }
-        double m, se;
-        int used = group_mean_stderr(g, k, es[p].returns + (size_t)s * n_goals, n_goals, &m, &se);
-        print_cell(m, se, used);
-      }
-      printf("\n");
-    }
-}
-
-/* Policy a minus policy b after k steps, goal by goal, over the goals where neither
- * diverged: the mean and standard error of the differences, and the number of goals where
- * a is ahead. Every policy sees the same goals, so the spread of returns across goals
- * (most of the first table's standard errors) cancels. Returns the goals compared. */
-static int paired(const entry *a, const entry *b, int k, int n_goals, double *mean, double *se,
-                  int *ahead) {
-  const double *x = a->returns + (size_t)k * n_goals, *y = b->returns + (size_t)k * n_goals;
-  double d[MAX_GOALS];
-  int n = 0;
-  *ahead = 0;
-  for (int i = 0; i < n_goals; i++)
-    if (isfinite(x[i]) && isfinite(y[i])) d[n++] = x[i] - y[i], *ahead += x[i] > y[i];
-  return finite_mean(d, n, mean, se);
-}
-
-/* the policies the first one is compared with: the others, oracles excepted (they take no
- * step) */
-static int compared(const entry *es, int p) {
-  return p > 0 && !es[0].oracle && !es[p].oracle;
-}
-
-static void print_paired(const entry *es, int n_pol, int n_goals, int steps) {
-  printf(
-      "\n%s minus each policy, goal by goal (mean +- standard error, and on how many of\n"
-      "the %d goals %s is ahead):\n%-22s",
-      es[0].name, n_goals, es[0].name, "policy");
-  print_step_labels(steps, 23);
-  int left_out = 0;
-  for (int p = 1; p < n_pol; p++) {
-    if (!compared(es, p)) continue;
-    printf("%-22s", es[p].name);
-    for (int k = 0; k <= steps; k++) {
-      double m, se;
-      int ahead, used = paired(&es[0], &es[p], k, n_goals, &m, &se, &ahead);
-      left_out += used < n_goals;
-      if (used)
-        printf("   %9.2f +- %5.2f (%2d)", m, se, ahead);
-      else
-        printf("   %23s", "diverged");
-    }
-    printf("\n");
-  }
-  if (left_out)
-    printf("(goals where either policy diverged are left out of that step's comparison)\n");
-}
-
-static int write_paired(const char *dir, const entry *es, int n_pol, int n_goals, int steps) {
-  char path[PATH_LEN + 32];
-  FILE *csv = create_in(dir, "eval-paired.csv", path, sizeof path);
-  if (!csv) return 0;
-  fprintf(csv, "policy,minus,steps,mean_difference,stderr,ahead,goals,diverged\n");
-  for (int p = 1; p < n_pol; p++)
-    for (int k = 0; compared(es, p) && k <= steps; k++) {
-      double m, se;
-      int ahead, used = paired(&es[0], &es[p], k, n_goals, &m, &se, &ahead);
-      fprintf(csv, "%s,%s,%d,", es[0].name, es[p].name, k);
-      csv_number(csv, m);
-      fputc(',', csv);
-      csv_number(csv, used ? se : NAN);
-      fprintf(csv, ",%d,%d,%d\n", ahead, used, n_goals - used);
-    }
-  return close_written(csv, path);
-}
-
-/* ---- the results folder ------------------------------------------------------------- */
-
-/* what this command writes into its folder */
-static const char *const own_files[] = {"eval.csv",        "eval.json",        "goals.txt",
-                                        "eval-paired.csv", "eval-by-goal.csv", "eval.png",
-                                        "eval.svg"};
-
-/* remove an earlier evaluation's files from dir, saying which; 0 after a message */
-static int remove_own_files(const char *dir) {
-  char path[PATH_LEN + 32], removed[256] = "";
-  size_t len = 0;
-  for (size_t k = 0; k < sizeof own_files / sizeof *own_files; k++) {
-    snprintf(path, sizeof path, "%s/%s", dir, own_files[k]);
-    if (unlink(path) == 0) {
-      len += (size_t)snprintf(removed + len, sizeof removed - len, "%s%s", len ? ", " : "",
-                              own_files[k]);
-    } else if (errno != ENOENT) {
-      fprintf(stderr, "maml eval: cannot remove the earlier %s: %s\n", path, strerror(errno));
-      return 0;
-    }
-  }
-  if (len)
-    fprintf(stderr, "maml eval: note: %s held an earlier evaluation: removed its %s\n", dir,
-            removed);
-  return 1;
-}
-
-/* --out as given, made if missing, or a new runs/eval-FAMILY-DATE-TIME[-K]: mkdir
- * succeeds for one process only, so two evaluations never share a default folder */
-static int make_out_dir(const char *out, const char *env, char *dir, size_t n) {
-  if (out) {
-    snprintf(dir, n, "%s", out);
-    if (cmd_make_dirs(dir) != 0) {
-      fprintf(stderr, "maml eval: cannot create %s: %s\n", dir, strerror(errno));
-      return 0;
-    }
-    return remove_own_files(dir);
-  }
-  if (cmd_make_dirs("runs") != 0) {
-    fprintf(stderr, "maml eval: cannot create runs: %s\n", strerror(errno));
-    return 0;
-  }
-  char stamp[32];
-  time_t now = time(NULL);
-  struct tm tm;
-  localtime_r(&now, &tm);
-  strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &tm);
-  for (int k = 1; k < 10000; k++) {
-    if (k == 1)
-      snprintf(dir, n, "runs/eval-%s-%s", env, stamp);
-    else
-      snprintf(dir, n, "runs/eval-%s-%s-%d", env, stamp, k);
-    if (mkdir(dir, 0755) == 0) return 1;
-    if (errno != EEXIST) {
-      fprintf(stderr, "maml eval: cannot create %s: %s\n", dir, strerror(errno));
-      return 0;
-    }
-  }
-  fprintf(stderr, "maml eval: runs/eval-%s-%s-2 ... -9999 are all taken\n", env, stamp);
-  return 0;
-}
 
 /* ---- the command -------------------------------------------------------------------- */
 
@@ -1117,32 +614,6 @@ static int evaluate_policy(const maml_env_world *w, entry *e, const eval_args *a
   return 1;
 }
 
-/* the files of the evaluation in a folder of their own (rank 0 only); 0 after a message */
-static int save(const eval_args *a, const maml_env_family *f, const entry *es, int n_pol,
-                const double *goals, int n_goals, const maml_eval_params *ep,
-                const goal_groups *groups, int n_paired) {
-  char dir[PATH_LEN];
-  if (!make_out_dir(a->out, f->name, dir, sizeof dir)) return 0;
-  if (!write_results(dir, f, es, n_pol, goals, n_goals, ep)) return 0;
-  if (groups->n && !write_groups(dir, es, n_pol, groups, n_goals)) return 0;
-  if (n_paired && !write_paired(dir, es, n_pol, n_goals, ep->steps)) return 0;
-  printf("results: %s/eval.csv, %s/eval.json", dir, dir);
-  if (n_paired) printf(", %s/eval-paired.csv", dir);
-  if (groups->n) printf(", %s/eval-by-goal.csv", dir);
-  printf("; goals: %s/goals.txt\n", dir);
-  const char *names[MAX_POLICIES];
-  int oracle[MAX_POLICIES];
-  for (int p = 0; p < n_pol; p++) names[p] = es[p].name, oracle[p] = es[p].oracle;
-  if (cmd_plot_eval(dir, f->name, names, oracle, n_pol, ep->steps, "maml eval") == 0)
-    printf("plot: %s/eval.png, %s/eval.svg\n", dir, dir);
-  /* stdout gone (a pipe closed early, a full disk): the files are what count */
-  if (fflush(stdout) != 0 || ferror(stdout)) {
-    clearerr(stdout);
-    fprintf(stderr, "maml eval: could not print everything to stdout; the results are in %s\n",
-            dir);
-  }
-  return 1;
-}
 
 int cmd_eval(int argc, char **argv) {
   static entry es[MAX_POLICIES];
@@ -1235,15 +706,15 @@ int cmd_eval(int argc, char **argv) {
     }
     if (!evaluate_policy(&worlds[w], e, &a, &ep, goals, n_goals, pool)) goto cleanup;
   }
-  print_table(es, n_pol, n_goals, ep.steps);
-  print_sources(es, n_pol, &rnd);
+  eval_print_table(es, n_pol, n_goals, ep.steps);
+  eval_print_sources(es, n_pol, &rnd);
   int n_paired = 0;
-  for (int p = 1; p < n_pol; p++) n_paired += compared(es, p);
-  if (n_paired) print_paired(es, n_pol, n_goals, ep.steps);
+  for (int p = 1; p < n_pol; p++) n_paired += eval_compared(es, p);
+  if (n_paired) eval_print_paired(es, n_pol, n_goals, ep.steps);
   static goal_groups groups;
-  group_goals(f, goals, n_goals, &groups);
-  if (groups.n) print_groups(es, n_pol, &groups, n_goals, ep.steps);
-  if (lead && !save(&a, f, es, n_pol, goals, n_goals, &ep, &groups, n_paired)) goto cleanup;
+  eval_group_goals(f, goals, n_goals, &groups);
+  if (groups.n) eval_print_groups(es, n_pol, &groups, n_goals, ep.steps);
+  if (lead && !eval_save(a.out, f, es, n_pol, goals, n_goals, &ep, &groups, n_paired)) goto cleanup;
   rc = 0;
 cleanup:
   for (int w = 0; w < 2; w++)

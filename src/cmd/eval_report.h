@@ -1,0 +1,72 @@
+/* `maml eval`'s results: the tables it prints and the files it writes (eval.csv,
+ * eval.json, goals.txt, eval-paired.csv, eval-by-goal.csv), from the policies' returns. */
+#ifndef MAML_CMD_EVAL_REPORT_H
+#define MAML_CMD_EVAL_REPORT_H
+
+#include "envs/env.h"
+#include "maml/eval.h"
+#include "maml/policy.h"
+
+#define MAX_POLICIES 16
+#define MAX_GOALS 10000
+#define MAX_SWEEP 16
+#define PATH_LEN 4096
+#define NAME_LEN 63 /* a policy name's characters, at most */
+
+/* one policy of the evaluation */
+typedef struct {
+  char name[NAME_LEN + 1];
+  char path[PATH_LEN]; /* the checkpoint file; "" for random */
+  long long iteration; /* the checkpoint's (meta-iterations behind it); -1 for random */
+  double alpha;        /* 0: not given */
+  int alpha_given;     /* set with @ALPHA: not swept */
+  int oracle;
+  maml_policy policy;
+  maml_real *theta;
+  double *returns; /* (steps + 1, goals), NaN from the step a goal diverged at on */
+  int *diverged;   /* (goals) the step each goal diverged at, -1: it did not */
+  int steps;       /* steps evaluated (0 for the oracle) */
+} entry;
+
+/* the random policy's network, and where it came from */
+typedef struct {
+  int n_hidden, hidden[MAML_MAX_HIDDEN];
+  maml_activation activation;
+  char from[96];
+} net_shape;
+
+/* Goals that repeat (the two directions of cheetah-dir and ant-dir, or a --goal given more
+ * than once) are also reported per distinct goal: a policy that adapts to one direction
+ * only hides behind a mean over both. */
+#define MAX_GROUPS 8
+
+typedef struct {
+  int n;                     /* distinct goals; 0: no breakdown */
+  char text[MAX_GROUPS][64]; /* each as --goal writes it */
+  int group[MAX_GOALS];      /* goal i belongs to group[i] */
+  int count[MAX_GROUPS];
+} goal_groups;
+
+/* how many of the n goals diverged at step k or before */
+int eval_diverged_by(const int *diverged, int n, int k);
+
+/* the goals' breakdown by distinct goal (g->n = 0: none) */
+void eval_group_goals(const maml_env_family *f, const double *goals, int n_goals, goal_groups *g);
+
+/* 1 when policy p is compared with the first one goal by goal */
+int eval_compared(const entry *es, int p);
+
+/* the tables on stdout: every policy's returns, what was evaluated, the first policy minus
+ * each other, and the returns per distinct goal */
+void eval_print_table(const entry *es, int n_pol, int n_goals, int steps);
+void eval_print_sources(const entry *es, int n_pol, const net_shape *rnd);
+void eval_print_paired(const entry *es, int n_pol, int n_goals, int steps);
+void eval_print_groups(const entry *es, int n_pol, const goal_groups *g, int n_goals, int steps);
+
+/* The files of the evaluation in out (NULL: a new default folder), and the plot; rank 0
+ * only. 0 after a message. */
+int eval_save(const char *out, const maml_env_family *f, const entry *es, int n_pol,
+              const double *goals, int n_goals, const maml_eval_params *ep,
+              const goal_groups *groups, int n_paired);
+
+#endif
