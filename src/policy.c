@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "maml/matmul.h"
+
 #define LOG_2PI 1.8378770664093453
 
 /* ---- shape ---------------------------------------------------------------------------- */
@@ -255,12 +257,12 @@ static void backward(const maml_policy *p, const maml_real *theta, int n, const 
   const maml_real *d = dmu;
   for (int l = p->n_layers - 1; l >= 0; l--) {
     int in = p->in[l], out = p->out[l];
-    maml_gemm(CblasRowMajor, CblasTrans, CblasNoTrans, out, in, n, 1, d, out,
-              layer_input(obs, h, l), in, 0, grad + p->w_off[l], in);
+    maml_matmul(MAML_TRANS, MAML_NO_TRANS, out, in, n, 1, d, out, layer_input(obs, h, l), in, 0,
+                grad + p->w_off[l], in);
     column_sums(d, n, out, grad + p->b_off[l]);
     if (l == 0) break;
-    maml_gemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, in, out, 1, d, out,
-              theta + p->w_off[l], in, 0, g[l - 1], in);
+    maml_matmul(MAML_NO_TRANS, MAML_NO_TRANS, n, in, out, 1, d, out, theta + p->w_off[l], in, 0,
+                g[l - 1], in);
     times_slope(p->activation, h[l - 1], g[l - 1], delta[l - 1], (size_t)n * in);
     d = delta[l - 1];
   }
@@ -274,11 +276,11 @@ static void r_forward(const maml_policy *p, const maml_real *theta, const maml_r
     int in = p->in[l], out = p->out[l];
     maml_real *r = l == p->n_layers - 1 ? rmu : rh[l];
     fill_rows(r, v + p->b_off[l], n, out);
-    maml_gemm(CblasRowMajor, CblasNoTrans, CblasTrans, n, out, in, 1, layer_input(obs, h, l), in,
-              v + p->w_off[l], in, 1, r, out);
+    maml_matmul(MAML_NO_TRANS, MAML_TRANS, n, out, in, 1, layer_input(obs, h, l), in,
+                v + p->w_off[l], in, 1, r, out);
     if (l > 0)
-      maml_gemm(CblasRowMajor, CblasNoTrans, CblasTrans, n, out, in, 1, rh[l - 1], in,
-                theta + p->w_off[l], in, 1, r, out);
+      maml_matmul(MAML_NO_TRANS, MAML_TRANS, n, out, in, 1, rh[l - 1], in, theta + p->w_off[l], in,
+                  1, r, out);
     if (l < p->n_layers - 1) times_slope(p->activation, h[l], r, r, (size_t)n * out);
   }
 }
@@ -319,8 +321,8 @@ void maml_policy_forward(const maml_policy *p, const maml_real *theta, const mam
     int in = p->in[l], out = p->out[l];
     maml_real *z = l == p->n_layers - 1 ? c->mu : c->h[l];
     fill_rows(z, theta + p->b_off[l], n, out);
-    maml_gemm(CblasRowMajor, CblasNoTrans, CblasTrans, n, out, in, 1, layer_input(obs, c->h, l),
-              in, theta + p->w_off[l], in, 1, z, out);
+    maml_matmul(MAML_NO_TRANS, MAML_TRANS, n, out, in, 1, layer_input(obs, c->h, l), in,
+                theta + p->w_off[l], in, 1, z, out);
     if (l < p->n_layers - 1) activate(p->activation, z, (size_t)n * out);
   }
 }
@@ -432,18 +434,17 @@ void maml_inner_loss_hvp(const maml_policy *p, const maml_real *theta, const mam
     const maml_real *d = l == L - 1 ? c->dmu : c->delta[l];
     const maml_real *x = layer_input(c->obs, c->h, l);
     maml_real *r_dw = out + p->w_off[l];
-    maml_gemm(CblasRowMajor, CblasTrans, CblasNoTrans, out_w, in, n, 1, rd, out_w, x, in, 0, r_dw,
-              in);
+    maml_matmul(MAML_TRANS, MAML_NO_TRANS, out_w, in, n, 1, rd, out_w, x, in, 0, r_dw, in);
     if (l > 0)
-      maml_gemm(CblasRowMajor, CblasTrans, CblasNoTrans, out_w, in, n, 1, d, out_w, w->rh[l - 1],
-                in, 1, r_dw, in);
+      maml_matmul(MAML_TRANS, MAML_NO_TRANS, out_w, in, n, 1, d, out_w, w->rh[l - 1], in, 1, r_dw,
+                  in);
     column_sums(rd, n, out_w, out + p->b_off[l]);
     if (l == 0) break;
     maml_real *rg = w->buf[(l - 1) % 2];
-    maml_gemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, in, out_w, 1, rd, out_w,
-              theta + p->w_off[l], in, 0, rg, in);
-    maml_gemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, in, out_w, 1, d, out_w,
-              v + p->w_off[l], in, 1, rg, in);
+    maml_matmul(MAML_NO_TRANS, MAML_NO_TRANS, n, in, out_w, 1, rd, out_w, theta + p->w_off[l], in,
+                0, rg, in);
+    maml_matmul(MAML_NO_TRANS, MAML_NO_TRANS, n, in, out_w, 1, d, out_w, v + p->w_off[l], in, 1, rg,
+                in);
     const maml_real *h = c->h[l - 1];
     size_t count = (size_t)n * in;
     if (p->activation == MAML_ACT_RELU) {

@@ -15,6 +15,7 @@
 #include "cmd.h"
 #include "envs/env.h"
 #include "maml/comm.h"
+#include "maml/matmul.h"
 #include "maml/real.h"
 
 #ifndef MAML_VERSION
@@ -212,11 +213,15 @@ static int stdout_failed(void) {
 
 static int cmd_version(int argc, char **argv) {
   if (argc > 1 && cmd_is_help(argv[1])) {
-    printf("usage: maml version\n\nPrint the version and the build's settings.\n");
+    printf("usage: maml version\n\nPrint the version and the build's settings, and the backend\n"
+           "of the policy's matrix products in use ($MAML_MATMUL: openblas, dnnl-f32).\n");
     return 0;
   }
   printf("maml %s (network math in %s)\n", MAML_VERSION, MAML_REAL_NAME);
   printf("BLAS: %s; kernels %s\n", openblas_get_config(), openblas_get_corename());
+  char matmul[256];
+  maml_matmul_describe(matmul, sizeof matmul);
+  printf("matmul: %s\n", matmul);
 #ifdef MAML_MPI
   printf("MPI: built in (mpirun -np N maml train ...)\n");
 #else
@@ -320,6 +325,16 @@ static int run_command(int argc, char **argv) {
   return 2;
 }
 
+/* $MAML_MATMUL names the backend of the policy's matrix products (for benchmarks); unset
+ * or empty keeps OpenBLAS */
+static maml_status select_matmul(char *err, size_t err_sz) {
+  const char *name = getenv("MAML_MATMUL");
+  if (!name || !*name) return MAML_OK;
+  char why[200];
+  if (maml_matmul_select(name, why, sizeof why) == MAML_OK) return MAML_OK;
+  return maml_fail(err, err_sz, MAML_ERR_ARG, "MAML_MATMUL=%s: %s", name, why);
+}
+
 int main(int argc, char **argv) {
   /* a closed stdout (a pipe into head) fails printf with EPIPE instead of killing the
    * process: training and evaluation go on and save their files */
@@ -328,6 +343,10 @@ int main(int argc, char **argv) {
   mju_user_warning = on_mujoco_warning;
   cmd_select_blas_kernels(argv);
   char err[256];
+  if (select_matmul(err, sizeof err) != MAML_OK) {
+    fprintf(stderr, "maml: %s\n", err);
+    return 2;
+  }
   if (maml_comm_init(&argc, &argv, &the_comm, err, sizeof err) != MAML_OK) {
     fprintf(stderr, "maml: %s\n", err);
     return 1;

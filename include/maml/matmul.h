@@ -1,0 +1,70 @@
+/* The policy's matrix products, through one of several backends chosen at run time.
+ *
+ * maml_matmul has the meaning of a row-major BLAS gemm,
+ *   C (m x n) = alpha op(A) op(B) + beta C,  op(A) m x k, op(B) k x n,
+ * with op(X) = X or its transpose and lda, ldb, ldc the row strides of A, B and C as
+ * stored. The backend is process-wide: select it once, before threads start (the command
+ * reads $MAML_MATMUL), and every thread's products use it.
+ *
+ *   openblas  OpenBLAS's sgemm or dgemm, one thread per call (the default, and the only
+ *             backend of the double build)
+ *   dnnl-f32  oneDNN's f32 matmul (float builds configured with MAML_DNNL), single-threaded
+ *             per call, its primitives created once per shape and thread and then reused
+ *
+ * For a given backend the results do not depend on the number of threads or MPI ranks. */
+#ifndef MAML_MATMUL_H
+#define MAML_MATMUL_H
+
+#include <stddef.h>
+
+#include "maml/error.h"
+#include "maml/real.h"
+
+typedef enum {
+  MAML_MATMUL_OPENBLAS = 0,
+  MAML_MATMUL_DNNL_F32 = 1,
+  MAML_MATMUL_COUNT
+} maml_matmul_backend;
+
+typedef enum { MAML_NO_TRANS = 0, MAML_TRANS = 1 } maml_trans;
+
+/* The backend's name as maml_matmul_select takes it ("openblas", "dnnl-f32"); NULL when b is
+ * not a backend. */
+const char *maml_matmul_name(maml_matmul_backend b);
+
+/* 1 when backend b can run in this build on this CPU; otherwise 0, with the reason in why
+ * (if not NULL). */
+int maml_matmul_available(maml_matmul_backend b, char *why, size_t why_sz);
+
+/* Use backend b from now on. MAML_ERR_ARG, with a message naming it and why, when it is
+ * not available; the backend in use is then unchanged. */
+maml_status maml_matmul_use(maml_matmul_backend b, char *err, size_t err_sz);
+
+/* maml_matmul_use by name. MAML_ERR_ARG for an unknown name (the message lists the
+ * names allowed) or a backend not available. */
+maml_status maml_matmul_select(const char *name, char *err, size_t err_sz);
+
+/* The backend in use (MAML_MATMUL_OPENBLAS until one is selected). */
+maml_matmul_backend maml_matmul_current(void);
+
+/* A one-line description of the backend in use and of those available, for `maml version`
+ * ("openblas (available: openblas, dnnl-f32)"). */
+void maml_matmul_describe(char *out, size_t out_sz);
+
+/* C = alpha op(A) op(B) + beta C with the backend in use (see the top of this file). With
+ * beta 0, C is written without being read. */
+void maml_matmul(maml_trans ta, maml_trans tb, int m, int n, int k, maml_real alpha,
+                 const maml_real *a, int lda, const maml_real *b, int ldb, maml_real beta,
+                 maml_real *c, int ldc);
+
+/* The same product with a given backend (which must be available), for tests and benchmarks
+ * comparing backends in one process. */
+void maml_matmul_with(maml_matmul_backend backend, maml_trans ta, maml_trans tb, int m, int n,
+                      int k, maml_real alpha, const maml_real *a, int lda, const maml_real *b,
+                      int ldb, maml_real beta, maml_real *c, int ldc);
+
+/* How many backend objects (oneDNN primitives) the calling thread has created so far: a
+ * product repeated on the same shapes creates none. 0 with OpenBLAS. */
+size_t maml_matmul_created(void);
+
+#endif
