@@ -8,6 +8,7 @@ packages=(
   build-essential cmake pkg-config
   libmujoco-dev libqhull-dev        # MuJoCo's CMake target names qhull's include dir
   libopenblas-dev liblapacke-dev    # Debian's OpenBLAS ships without LAPACKE
+  libdnnl-dev                       # oneDNN: the f32 backend of the policy's matrix products
   libcriterion-dev                  # unit tests
   libglfw3-dev libpng-dev           # viewer (window, screenshots and recorded frames)
   xvfb xauth xdotool                # a headless display for the viewer's tests, and keys sent to it

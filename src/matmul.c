@@ -74,7 +74,14 @@ void maml_matmul_describe(char *out, size_t out_sz) {
     len += snprintf(out + len, out_sz - (size_t)len, "%s%s", sep, names[b]);
     sep = ", ";
   }
-  if (len >= 0 && (size_t)len < out_sz) snprintf(out + len, out_sz - (size_t)len, ")");
+  if (len >= 0 && (size_t)len < out_sz) len += snprintf(out + len, out_sz - (size_t)len, ")");
+#ifdef MAML_HAVE_DNNL
+  if (maml_matmul_current() == MAML_MATMUL_DNNL_F32 && len >= 0 && (size_t)len < out_sz) {
+    char what[160];
+    maml_dnnl_describe(what, sizeof what);
+    snprintf(out + len, out_sz - (size_t)len, "; %s", what);
+  }
+#endif
 }
 
 static void blas(maml_trans ta, maml_trans tb, int m, int n, int k, maml_real alpha,
