@@ -1,12 +1,14 @@
-/* Benchmark: the learner's products at the paper's sizes, against OpenBLAS GEMM.
+/* Benchmark: the learner's products at the paper's sizes, against bare GEMM.
  *
- * For each product (forward, inner-loss gradient, Hessian-vector, Fisher-vector) it
- * prints the time per call, the GFLOP/s of the matrix products it must do, and the time
- * of the same sequence of GEMM calls (same shapes, same transposes) run bare: the ratio
- * is the share of the GEMM rate the product reaches. OpenBLAS runs on one thread, as it
- * does inside the sampler's and learner's workers.
+ * For each matmul backend (maml/matmul.h) and each product (forward, inner-loss gradient,
+ * Hessian-vector, Fisher-vector) it prints the time per call, the GFLOP/s of the matrix
+ * products it must do, and the time of the same sequence of matrix products (same shapes,
+ * same transposes) run bare with that backend: the ratio is the share of the backend's
+ * GEMM rate the product reaches. Every backend runs on one thread, as inside the
+ * sampler's and learner's workers.
  *
- *   bench_policy [--rows N] [--hidden 100,100] [--obs 20] [--act 6] [--tanh] [--seconds S] */
+ *   bench_policy [--rows N] [--hidden 100,100] [--obs 20] [--act 6] [--tanh] [--seconds S]
+ *                [--backend openblas,dnnl-f32] */
 #include <cblas.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +16,7 @@
 #include "bench_util.h"
 #include "src/cmd/blas_kernels.h"
 #include "gemm_mirror.h"
+#include "maml/matmul.h"
 #include "maml/policy.h"
 
 typedef struct {
@@ -29,7 +32,53 @@ static void do_forward(state *s) { maml_policy_forward(s->p, s->theta, s->b.obs,
 static void do_gradient(state *s) { maml_inner_loss_grad(s->p, s->theta, &s->b, s->c, s->out); }
 static void do_hvp(state *s) { maml_inner_loss_hvp(s->p, s->theta, &s->b, s->c, s->w, s->v, s->out); }
 static void do_fvp(state *s) { maml_policy_fvp(s->p, s->theta, s->c, s->b.mask, s->w, s->v, s->out); }
-static void do_gemms(state *s) { run_gemms((const gemm_list *)(const void *)s->v); }
+/* the bare products of a list with one backend */
+static maml_matmul_backend bare_backend;
+static void do_gemms(state *s) {
+  const gemm_list *g = (const gemm_list *)(const void *)s->v;
+  if (bare_backend == MAML_MATMUL_OPENBLAS) {
+    run_gemms(g);
+    return;
+  }
+  for (int i = 0; i < g->count; i++) {
+    const gemm_shape *c = &g->calls[i];
+    maml_trans ta = c->ta == CblasTrans ? MAML_TRANS : MAML_NO_TRANS;
+    maml_trans tb = c->tb == CblasTrans ? MAML_TRANS : MAML_NO_TRANS;
+    maml_matmul_with(bare_backend, ta, tb, c->m, c->n, c->k, 1, scratch[0],
+                     ta == MAML_NO_TRANS ? c->k : c->m, scratch[1],
+                     tb == MAML_NO_TRANS ? c->n : c->k, 0, scratch[2], c->n);
+  }
+}
+
+/* the backends named in a comma-separated list, each available; -1 with a message if not */
+static int parse_backends(const char *list, maml_matmul_backend *out) {
+  int count = 0;
+  char buf[256];
+  if (snprintf(buf, sizeof buf, "%s", list) >= (int)sizeof buf) return -1;
+  for (char *save = NULL, *name = strtok_r(buf, ",", &save); name;
+       name = strtok_r(NULL, ",", &save)) {
+    int found = -1;
+    for (int b = 0; b < MAML_MATMUL_COUNT; b++)
+      if (!strcmp(name, maml_matmul_name((maml_matmul_backend)b))) found = b;
+    char why[256];
+    if (found < 0) {
+      fprintf(stderr, "bench_policy: unknown backend '%s'; allowed: openblas, dnnl-f32\n", name);
+      return -1;
+    }
+    if (!maml_matmul_available((maml_matmul_backend)found, why, sizeof why)) {
+      fprintf(stderr, "bench_policy: backend '%s' is not available: %s\n", name, why);
+      return -1;
+    }
+    for (int j = 0; j < count; j++)
+      if (out[j] == (maml_matmul_backend)found) {
+        fprintf(stderr, "bench_policy: --backend names '%s' twice\n", name);
+        return -1;
+      }
+    out[count++] = (maml_matmul_backend)found;
+  }
+  if (count == 0) fprintf(stderr, "bench_policy: --backend needs a list like openblas,dnnl-f32\n");
+  return count ? count : -1;
+}
 
 /* median seconds per call over repetitions filling about `seconds` */
 static double time_it(void (*fn)(state *), state *s, double seconds) {
@@ -56,13 +105,20 @@ int main(int argc, char **argv) {
   int rows = 4000, obs_dim = 20, act_dim = 6, hidden[MAML_MAX_HIDDEN] = {100, 100}, n_hidden = 2;
   double seconds = 1.0;
   maml_activation activation = MAML_ACT_RELU;
+  maml_matmul_backend backends[MAML_MATMUL_COUNT];
+  int n_backends = 0;
+  for (int b = 0; b < MAML_MATMUL_COUNT; b++)
+    if (maml_matmul_available((maml_matmul_backend)b, NULL, 0))
+      backends[n_backends++] = (maml_matmul_backend)b;
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i], *next = i + 1 < argc ? argv[i + 1] : NULL;
     if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
       printf("usage: bench_policy [--rows N] [--obs D] [--act A] [--hidden 100,100] [--tanh]"
-             " [--seconds S]\n\nTime the policy's products at the given sizes (default: the"
-             " paper's, 4000 rows,\n20 -> 100 -> 100 -> 6 ReLU) against bare OpenBLAS GEMM on"
-             " the same shapes.\n");
+             " [--seconds S]\n                    [--backend LIST]\n\nTime the policy's"
+             " products at the given sizes (default: the paper's, 4000 rows,\n20 -> 100 -> 100"
+             " -> 6 ReLU) against bare GEMM on the same shapes, with each matmul\nbackend of"
+             " LIST in turn (comma-separated; default every one available: openblas,\n"
+             "dnnl-f32).\n");
       return 0;
     } else if (!strcmp(a, "--tanh")) {
       activation = MAML_ACT_TANH;
@@ -82,6 +138,9 @@ int main(int argc, char **argv) {
                 "(got '%s')\n", MAML_MAX_HIDDEN, next);
         return 2;
       }
+    } else if (next && !strcmp(a, "--backend")) {
+      if ((n_backends = parse_backends(next, backends)) < 0) return 2;
+      i++;
     } else if (next && !strcmp(a, "--seconds")) {
       if (!cmd_parse_double("bench_policy", a, next, 0, 3600, &seconds)) return 2;
       i++;
@@ -139,22 +198,32 @@ int main(int argc, char **argv) {
   backward_calls(&p, rows, &lists[3]);
   void (*fns[4])(state *) = {do_forward, do_gradient, do_hvp, do_fvp};
 
-  printf("policy products: %d rows, %d", rows, obs_dim);
-  for (int l = 0; l < n_hidden; l++) printf(" -> %d", hidden[l]);
-  printf(" -> %d %s, %zu parameters, %s, OpenBLAS 1 thread\n", act_dim,
-         activation == MAML_ACT_RELU ? "ReLU" : "tanh", np, MAML_REAL_NAME);
-  printf("%-16s %10s %10s %10s %12s %10s\n", "product", "ms/call", "GFLOP/s", "GEMM ms",
-         "GEMM GFLOP/s", "of GEMM");
-  for (int k = 0; k < 4; k++) {
-    /* the gradient leaves the cache as the Hessian-vector product needs it */
-    if (k == 2) maml_inner_loss_grad(&p, theta, &s.b, &c, out);
-    double t = time_it(fns[k], &s, seconds);
-    state g = s;
-    g.v = (const maml_real *)(const void *)&lists[k];
-    double tg = time_it(do_gemms, &g, seconds);
-    double f = flops(&lists[k]);
-    printf("%-16s %10.3f %10.2f %10.3f %12.2f %9.0f%%\n", lists[k].name, 1e3 * t, f / t * 1e-9,
-           1e3 * tg, f / tg * 1e-9, 100.0 * tg / t);
+  for (int bi = 0; bi < n_backends; bi++) {
+    char why[256];
+    if (maml_matmul_use(backends[bi], why, sizeof why) != MAML_OK) {
+      fprintf(stderr, "bench_policy: %s\n", why);
+      return 2;
+    }
+    bare_backend = backends[bi];
+    maml_policy_forward(&p, theta, obs, rows, &c);
+    printf("%spolicy products: %d rows, %d", bi ? "\n" : "", rows, obs_dim);
+    for (int l = 0; l < n_hidden; l++) printf(" -> %d", hidden[l]);
+    printf(" -> %d %s, %zu parameters, %s, matmul %s, 1 thread\n", act_dim,
+           activation == MAML_ACT_RELU ? "ReLU" : "tanh", np, MAML_REAL_NAME,
+           maml_matmul_name(backends[bi]));
+    printf("%-16s %10s %10s %10s %12s %10s\n", "product", "ms/call", "GFLOP/s", "GEMM ms",
+           "GEMM GFLOP/s", "of GEMM");
+    for (int k = 0; k < 4; k++) {
+      /* the gradient leaves the cache as the Hessian-vector product needs it */
+      if (k == 2) maml_inner_loss_grad(&p, theta, &s.b, &c, out);
+      double t = time_it(fns[k], &s, seconds);
+      state g = s;
+      g.v = (const maml_real *)(const void *)&lists[k];
+      double tg = time_it(do_gemms, &g, seconds);
+      double f = flops(&lists[k]);
+      printf("%-16s %10.3f %10.2f %10.3f %12.2f %9.0f%%\n", lists[k].name, 1e3 * t, f / t * 1e-9,
+             1e3 * tg, f / tg * 1e-9, 100.0 * tg / t);
+    }
   }
   for (int i = 0; i < 3; i++) free(scratch[i]);
   free(theta), free(v), free(out), free(obs), free(act), free(adv), free(mask);
