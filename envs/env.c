@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "envs/family.h"
+#include "maml/hash.h"
 #include "envs/mujoco_env.h"
 #include "maml/number.h"
 
@@ -202,13 +203,6 @@ static maml_status load_model(maml_env_world *w, const char *path, char *err, si
 
 /* ---- model files ---------------------------------------------------------------------- */
 
-uint64_t maml_env_hash_bytes(const void *data, size_t n) {
-  const unsigned char *p = data;
-  uint64_t h = 14695981039346656037ull; /* the FNV-1a offset basis */
-  for (size_t i = 0; i < n; i++) h = (h ^ p[i]) * 1099511628211ull; /* the FNV prime */
-  return h;
-}
-
 void maml_env_format_hash(uint64_t hash, char buf[17]) {
   snprintf(buf, 17, "%016llx", (unsigned long long)hash);
 }
@@ -228,7 +222,7 @@ static maml_status hash_file(const char *family, const char *path, uint64_t *has
   int bad = !f || !buf || ferror(f) || n != (size_t)st.st_size;
   int saved = errno;
   if (f) fclose(f);
-  if (!bad) *hash = maml_env_hash_bytes(buf, n);
+  if (!bad) *hash = maml_hash(MAML_HASH_START, buf, n);
   free(buf);
   if (bad)
     return maml_fail(err, err_sz, MAML_ERR_IO, "%s: cannot read the model %s: %s", family, path,

@@ -66,7 +66,7 @@ struct maml_env_world {
   char model_path[MAML_PATH_MAX]; /* where the model was loaded from */
   char assets_dir[MAML_PATH_MAX]; /* the folder the user named (absolute), "" for the
                                      built-in search */
-  uint64_t model_hash;            /* maml_env_hash_bytes of the model file (0: nav2d) */
+  uint64_t model_hash;            /* maml_hash of the model file (maml/hash.h) (0: nav2d) */
   int torso_body;                 /* body id of "torso" (MuJoCo families) */
   int init_key;                   /* keyframe "init" or -1: the reset state */
   mjtNum *init_state; /* that state: time, qpos, qvel, act, ctrl, mocap_pos, mocap_quat */
@@ -107,9 +107,6 @@ typedef struct {
                                  search */
   uint64_t hash;              /* of the file's bytes (0 for nav2d) */
 } maml_env_model;
-
-/* FNV-1a, 64 bits, of n bytes: the content hash recorded for a model file. */
-uint64_t maml_env_hash_bytes(const void *data, size_t n);
 
 /* A hash as the 16 lowercase hexadecimal digits a config records (buf: 17 bytes). */
 void maml_env_format_hash(uint64_t hash, char buf[17]);

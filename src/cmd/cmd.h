@@ -81,9 +81,10 @@ int cmd_random_policy(const char *who, int obs_dim, int act_dim, int n_hidden, c
                       maml_activation activation, uint64_t seed, maml_policy *p,
                       maml_real **theta);
 
-/* FNV-1a (64 bits) of n bytes, continuing digest h (start with CMD_DIGEST_START) */
-#define CMD_DIGEST_START 0xcbf29ce484222325ull
-uint64_t cmd_digest(uint64_t h, const void *data, size_t n);
+/* Under several ranks: 0 when every rank was started with rank 0's build and arguments,
+ * else 1 on every rank (the ranks that differ say how, naming the first difference). Files
+ * named by the arguments are compared where every rank reads them (cmd_same_as_rank0). */
+int cmd_same_command(int argc, char **argv);
 
 /* Under several ranks, compare n digests of what this rank read for itself with rank 0's
  * (a collective: every rank calls it with the same n). 0 when every rank has rank 0's; else

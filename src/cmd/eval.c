@@ -16,6 +16,7 @@
 #include "maml/config.h"
 #include "maml/eval.h"
 #include "maml/file.h"
+#include "maml/hash.h"
 #include "eval_report.h"
 
 
@@ -554,10 +555,10 @@ static uint64_t policy_digest(const entry *e) {
   long long fields[6 + MAML_MAX_HIDDEN] = {p->obs_dim, p->act_dim, p->n_hidden, p->activation,
                                            (long long)p->n_params, e->iteration};
   for (int l = 0; l < p->n_hidden && l < MAML_MAX_HIDDEN; l++) fields[6 + l] = p->hidden[l];
-  uint64_t h = cmd_digest(CMD_DIGEST_START, fields, sizeof fields);
-  h = cmd_digest(h, &e->alpha, sizeof e->alpha);
-  h = cmd_digest(h, &e->oracle, sizeof e->oracle);
-  return cmd_digest(h, e->theta, p->n_params * sizeof(maml_real));
+  uint64_t h = maml_hash(MAML_HASH_START, fields, sizeof fields);
+  h = maml_hash(h, &e->alpha, sizeof e->alpha);
+  h = maml_hash(h, &e->oracle, sizeof e->oracle);
+  return maml_hash(h, e->theta, p->n_params * sizeof(maml_real));
 }
 
 /* Under several ranks, every rank read the checkpoints and goals itself: 0 when they are
@@ -575,7 +576,7 @@ static int check_same_inputs(const entry *es, int n_pol, const double *goals, in
              es[p].path[0] ? es[p].path : "random");
     names[p] = labels[p];
   }
-  digests[n_pol] = cmd_digest(cmd_digest(CMD_DIGEST_START, &n_goals, sizeof n_goals), goals,
+  digests[n_pol] = maml_hash(maml_hash(MAML_HASH_START, &n_goals, sizeof n_goals), goals,
                               (size_t)n_goals * MAML_TASK_MAX * sizeof *goals);
   char goals_label[PATH_LEN + 32];
   snprintf(goals_label, sizeof goals_label, "the goals%s%s%s", goals_file ? " (" : "",

@@ -1,5 +1,6 @@
-/* Under several MPI ranks: what each rank read for itself (`maml eval`'s checkpoints and
- * goals) compared with rank 0's, by digest. */
+/* Under several MPI ranks: every rank runs rank 0's command (its build and arguments), and
+ * what each rank read for itself (`maml eval`'s checkpoints and goals) is rank 0's, by
+ * digest. */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,10 +9,88 @@
 #include "cmd.h"
 #include "maml/comm.h"
 
-uint64_t cmd_digest(uint64_t h, const void *data, size_t n) {
-  const unsigned char *p = data;
-  for (size_t i = 0; i < n; i++) h = (h ^ p[i]) * 0x100000001b3ull; /* FNV-1a, 64 bits */
-  return h;
+#ifndef MAML_VERSION
+#define MAML_VERSION "unknown"
+#endif
+
+/* "maml: rank R of N: " on stderr */
+static void print_prefix(void) {
+  fprintf(stderr, "maml: rank %d of %d: ", maml_comm_rank(cmd_comm()), maml_comm_size(cmd_comm()));
+}
+
+/* The build and the arguments, NUL-separated: what every rank must share. NULL without
+ * memory. */
+static char *command_text(int argc, char **argv, size_t *len) {
+  const char *build = "maml " MAML_VERSION " " MAML_REAL_NAME;
+  size_t n = strlen(build) + 1;
+  for (int i = 1; i < argc; i++) n += strlen(argv[i]) + 1;
+  char *text = malloc(n);
+  if (!text) return NULL;
+  size_t at = 0;
+  for (int i = 0; i < argc; i++) {
+    const char *a = i == 0 ? build : argv[i];
+    size_t k = strlen(a) + 1;
+    memcpy(text + at, a, k);
+    at += k;
+  }
+  *len = n;
+  return text;
+}
+
+/* Compare this rank's command text with rank 0's (of len0 bytes); 0 when they are the same,
+ * else 1 after a message naming the first difference. */
+static int compare_command(const char *mine, size_t len, const char *rank0, size_t len0) {
+  size_t a = 0, b = 0;
+  int k = 0;
+  while (a < len && b < len0 && !strcmp(mine + a, rank0 + b)) {
+    a += strlen(mine + a) + 1;
+    b += strlen(rank0 + b) + 1;
+    k++;
+  }
+  if (a >= len && b >= len0) return 0;
+  print_prefix();
+  if (k == 0)
+    fprintf(stderr, "this rank runs %s, rank 0 runs %s", mine, rank0);
+  else if (a >= len)
+    fprintf(stderr, "this rank has %d arguments, rank 0 more: its argument %d is '%.200s'", k - 1,
+            k, rank0 + b);
+  else if (b >= len0)
+    fprintf(stderr, "argument %d is '%.200s', but rank 0 has only %d arguments", k, mine + a,
+            k - 1);
+  else
+    fprintf(stderr, "argument %d is '%.200s', rank 0's is '%.200s'", k, mine + a, rank0 + b);
+  fprintf(stderr, "; every rank must run the same command (mpirun -np N maml ...): nothing run\n");
+  return 1;
+}
+
+int cmd_same_command(int argc, char **argv) {
+  if (maml_comm_size(cmd_comm()) == 1) return 0;
+  char err[256];
+  size_t len = 0;
+  char *mine = command_text(argc, argv, &len);
+  uint64_t len0 = len;
+  if (!mine || maml_comm_broadcast(cmd_comm(), &len0, sizeof len0, err, sizeof err) != MAML_OK) {
+    print_prefix();
+    fprintf(stderr, "%s\n", mine ? err : "out of memory");
+    maml_comm_abort(cmd_comm(), 1);
+  }
+  char *rank0 = maml_comm_rank(cmd_comm()) == 0 ? mine : malloc(len0 > 0 ? len0 : 1);
+  if (!rank0 || maml_comm_broadcast(cmd_comm(), rank0, len0, err, sizeof err) != MAML_OK) {
+    print_prefix();
+    fprintf(stderr, "%s\n", rank0 ? err : "out of memory");
+    maml_comm_abort(cmd_comm(), 1);
+  }
+  int differ = compare_command(mine, len, rank0, len0);
+  if (rank0 != mine) free(rank0);
+  free(mine);
+  int any = maml_comm_any(cmd_comm(), differ);
+  if (any && maml_comm_rank(cmd_comm()) == 0) {
+    print_prefix();
+    fprintf(stderr,
+            "another rank was started with other arguments (its message says which); "
+            "nothing run\n");
+  }
+  return any;
 }
 
 int cmd_same_as_rank0(const char *who, const uint64_t *digests, const char *const *labels, int n) {
