@@ -25,7 +25,8 @@ static inline const char *bench_backend_names(void) {
 static inline int bench_backends_available(maml_matmul_backend *out) {
   int count = 0;
   for (int b = 0; b < MAML_MATMUL_COUNT; b++)
-    if (maml_matmul_available((maml_matmul_backend)b, NULL, 0)) out[count++] = (maml_matmul_backend)b;
+    if (maml_matmul_available((maml_matmul_backend)b, NULL, 0))
+      out[count++] = (maml_matmul_backend)b;
   return count;
 }
 
@@ -47,8 +48,7 @@ static inline int bench_parse_backends(const char *prog, const char *list,
       if (!strcmp(name, maml_matmul_name((maml_matmul_backend)b))) found = b;
     char why[256];
     if (found < 0) {
-      fprintf(stderr, "%s: unknown backend '%s'; allowed: %s\n", prog, name,
-              bench_backend_names());
+      fprintf(stderr, "%s: unknown backend '%s'; allowed: %s\n", prog, name, bench_backend_names());
       return -1;
     }
     if (!maml_matmul_available((maml_matmul_backend)found, why, sizeof why)) {
