@@ -1,5 +1,6 @@
 /* Benchmark: one whole meta-iteration (second-order MAML-TRPO), split into sampling and
- * learner, with the learner's GFLOP/s against bare OpenBLAS sgemm on the same shapes.
+ * learner, with the learner's GFLOP/s against bare OpenBLAS sgemm on the same shapes, for each
+ * matmul backend (maml/matmul.h) in the same run.
  *
  * Presets:
  *   paper    cheetah-vel, 40 tasks x 20 episodes x 200 steps, 100 x 100 ReLU (the paper's)
@@ -10,18 +11,24 @@
  * products it must do (maml_policy_product_flops); the sgemm reference runs, on one thread,
  * the GEMM calls of one curvature product (2 Hessian-vector products on the support batch
  * and 1 Fisher-vector product on the query batch, which dominate the learner), so
- * "of sgemm" = learner GFLOP/s per thread / that rate.
+ * "of sgemm" = learner GFLOP/s per thread / that rate. The reference is OpenBLAS's sgemm for
+ * every backend (measured once per preset), so a backend faster than it reads over 100%.
+ * Each preset and thread count gives one line per backend (every backend available, or those
+ * of --backend) and, with two or more, a line with the learner's speed-up of each over
+ * openblas (over the first listed when openblas is not).
  *
  * Under mpirun each rank takes its block of the tasks (comm.h); comm_s is the time per
  * iteration spent in the exchanges, waiting for the slowest rank included, and MB the size
  * of the buffers gathered per iteration (each rank receives the other ranks' share).
  *
  *   bench_meta [--preset paper|pytorch|all] [--threads 1,2] [--iterations N]
+ *              [--backend openblas,dnnl-f32]
  *   mpirun -np 2 bench_meta --threads 1 */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "bench_backend.h"
 #include "bench_util.h"
 #include "src/cmd/blas_kernels.h"
 #include "gemm_mirror.h"
@@ -42,9 +49,16 @@ static const preset presets[] = {
 
 static maml_comm *comm;
 
-static int run(const preset *ps, int threads, int iterations) {
+/* One configuration with one backend: its line, and its learner seconds per iteration in
+ * *learn_s. *ref is the sgemm reference, measured on the first call with *ref 0. */
+static int run(const preset *ps, int threads, int iterations, maml_matmul_backend backend,
+               double *ref, double *learn_s) {
   maml_config c;
   char err[4096];
+  if (maml_matmul_use(backend, err, sizeof err) != MAML_OK) {
+    fprintf(stderr, "bench_meta: %s\n", err);
+    return 1;
+  }
   maml_config_defaults(&c);
   snprintf(c.env, sizeof c.env, "cheetah-vel");
   c.tasks = 40, c.episodes = 20, c.horizon = ps->horizon, c.iterations = iterations + 1;
@@ -70,17 +84,35 @@ static int run(const preset *ps, int threads, int iterations) {
     gflop += m.step.flops * 1e-9;
     comm_s += maml_comm_seconds(comm) - s0, comm_b += maml_comm_bytes(comm) - b0;
   }
-  double ref = sgemm_rate(maml_trainer_policy(t), c.episodes * c.horizon);
+  if (*ref == 0) *ref = sgemm_rate(maml_trainer_policy(t), c.episodes * c.horizon);
   int used = maml_trainer_threads(t);
   maml_trainer_destroy(t);
   double rate = gflop / learn;
   int ranks = maml_comm_size(comm);
-  printf("%-8s %5d %7d %9.3f %10.3f %9.3f %7.3f %7.1f %8.1f %10.1f %11.1f %8.0f%%\n", ps->name,
-         ranks, used, sample / iterations, learn / iterations, total / iterations,
-         comm_s / iterations, comm_b / iterations * 1e-6, gflop / iterations, rate, ref,
-         100.0 * rate / (used * ranks) / ref);
+  *learn_s = learn / iterations;
+  printf("%-8s %5d %7d %-9s %9.3f %10.3f %9.3f %7.3f %7.1f %8.1f %10.1f %11.1f %8.0f%%\n",
+         ps->name, ranks, used, maml_matmul_name(backend), sample / iterations,
+         learn / iterations, total / iterations, comm_s / iterations,
+         comm_b / iterations * 1e-6, gflop / iterations, rate, *ref,
+         100.0 * rate / (used * ranks) / *ref);
   fflush(stdout);
   return 0;
+}
+
+/* The learner's speed-up of each backend over openblas (or the first listed without it) */
+static void print_speedups(const preset *ps, int threads, const maml_matmul_backend *list,
+                           const double *learn_s, int count) {
+  int base = 0;
+  for (int i = 0; i < count; i++)
+    if (list[i] == MAML_MATMUL_OPENBLAS) base = i;
+  printf("%-8s %5s %7d %-9s learner over %s:", ps->name, "", threads, "speed-up",
+         maml_matmul_name(list[base]));
+  for (int i = 0; i < count; i++)
+    if (i != base)
+      printf(" %s %.2fx", maml_matmul_name(list[i]),
+             learn_s[i] > 0 ? learn_s[base] / learn_s[i] : 0.0);
+  printf("\n");
+  fflush(stdout);
 }
 
 static int bench(int argc, char **argv);
@@ -102,14 +134,21 @@ static int bench(int argc, char **argv) {
   int threads[16] = {1, maml_cpu_count()}, n_threads = maml_cpu_count() > 1 ? 2 : 1;
   int iterations = 2;
   const char *which = "all";
+  maml_matmul_backend backends[MAML_MATMUL_COUNT];
+  int n_backends = bench_backends_available(backends);
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i], *next = i + 1 < argc ? argv[i + 1] : NULL;
     if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-      printf("usage: bench_meta [--preset paper|pytorch|all] [--threads 1,2] [--iterations N]\n\n"
+      printf("usage: bench_meta [--preset paper|pytorch|all] [--threads 1,2] [--iterations N]\n"
+             "                  [--backend LIST]\n\n"
              "Time one second-order MAML-TRPO meta-iteration on cheetah-vel, split into\n"
-             "sampling and learner, with the learner's GFLOP/s against single-thread sgemm\n"
-             "on the same shapes. paper: 40 x 20 x 200, 100x100 ReLU; pytorch: 40 x 20 x\n"
-             "100, 64x64 tanh (pytorch-maml-rl's defaults). Default threads: 1 and all cores.\n");
+             "sampling and learner, with the learner's GFLOP/s against single-thread OpenBLAS\n"
+             "sgemm on the same shapes. paper: 40 x 20 x 200, 100x100 ReLU; pytorch: 40 x 20 x\n"
+             "100, 64x64 tanh (pytorch-maml-rl's defaults). Default threads: 1 and all cores.\n"
+             "Each matmul backend of LIST in turn, one line each, then the learner's speed-up\n"
+             "of each over openblas (comma-separated; default every one available; names:\n"
+             "%s).\n",
+             bench_backend_names());
       return 0;
     } else if (next && !strcmp(a, "--preset")) {
       which = next, i++;
@@ -126,6 +165,9 @@ static int bench(int argc, char **argv) {
     } else if (next && !strcmp(a, "--iterations")) {
       if (bench_int_option("bench_meta", a, next, 1, 1000, &iterations)) return 2;
       i++;
+    } else if (next && !strcmp(a, "--backend")) {
+      if ((n_backends = bench_parse_backends("bench_meta", next, backends)) < 0) return 2;
+      i++;
     } else {
       fprintf(stderr, "bench_meta: unknown or incomplete option '%s' (see --help)\n", a);
       return 2;
@@ -134,13 +176,18 @@ static int bench(int argc, char **argv) {
   printf("one meta-iteration, cheetah-vel, 40 tasks x 20 episodes, second order, mean of %d "
          "(after 1 warm-up)\n",
          iterations);
-  printf("%-8s %5s %7s %9s %10s %9s %7s %7s %8s %10s %11s %9s\n", "preset", "ranks", "threads",
-         "sample_s", "learner_s", "total_s", "comm_s", "MB", "GFLOP", "GFLOP/s", "sgemm/thr",
-         "of sgemm");
+  bench_print_backends(backends, n_backends);
+  printf("%-8s %5s %7s %-9s %9s %10s %9s %7s %7s %8s %10s %11s %9s\n", "preset", "ranks",
+         "threads", "matmul", "sample_s", "learner_s", "total_s", "comm_s", "MB", "GFLOP",
+         "GFLOP/s", "sgemm/thr", "of sgemm");
   for (size_t p = 0; p < sizeof presets / sizeof presets[0]; p++) {
     if (strcmp(which, "all") && strcmp(which, presets[p].name)) continue;
-    for (int k = 0; k < n_threads; k++)
-      if (run(&presets[p], threads[k], iterations)) return 1;
+    double ref = 0, learn_s[MAML_MATMUL_COUNT];
+    for (int k = 0; k < n_threads; k++) {
+      for (int b = 0; b < n_backends; b++)
+        if (run(&presets[p], threads[k], iterations, backends[b], &ref, &learn_s[b])) return 1;
+      if (n_backends > 1) print_speedups(&presets[p], threads[k], backends, learn_s, n_backends);
+    }
   }
   printf("reference: pytorch-maml-rl takes about 6 s per step at the pytorch preset with its\n"
          "best thread setting (20-25 s with its defaults) on this machine kind (issue 4).\n");

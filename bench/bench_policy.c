@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "bench_backend.h"
 #include "bench_util.h"
 #include "src/cmd/blas_kernels.h"
 #include "gemm_mirror.h"
@@ -50,36 +51,6 @@ static void do_gemms(state *s) {
   }
 }
 
-/* the backends named in a comma-separated list, each available; -1 with a message if not */
-static int parse_backends(const char *list, maml_matmul_backend *out) {
-  int count = 0;
-  char buf[256];
-  if (snprintf(buf, sizeof buf, "%s", list) >= (int)sizeof buf) return -1;
-  for (char *save = NULL, *name = strtok_r(buf, ",", &save); name;
-       name = strtok_r(NULL, ",", &save)) {
-    int found = -1;
-    for (int b = 0; b < MAML_MATMUL_COUNT; b++)
-      if (!strcmp(name, maml_matmul_name((maml_matmul_backend)b))) found = b;
-    char why[256];
-    if (found < 0) {
-      fprintf(stderr, "bench_policy: unknown backend '%s'; allowed: openblas, dnnl-f32\n", name);
-      return -1;
-    }
-    if (!maml_matmul_available((maml_matmul_backend)found, why, sizeof why)) {
-      fprintf(stderr, "bench_policy: backend '%s' is not available: %s\n", name, why);
-      return -1;
-    }
-    for (int j = 0; j < count; j++)
-      if (out[j] == (maml_matmul_backend)found) {
-        fprintf(stderr, "bench_policy: --backend names '%s' twice\n", name);
-        return -1;
-      }
-    out[count++] = (maml_matmul_backend)found;
-  }
-  if (count == 0) fprintf(stderr, "bench_policy: --backend needs a list like openblas,dnnl-f32\n");
-  return count ? count : -1;
-}
-
 /* median seconds per call over repetitions filling about `seconds` */
 static double time_it(void (*fn)(state *), state *s, double seconds) {
   enum { MAX_REPS = 2001 };
@@ -106,10 +77,7 @@ int main(int argc, char **argv) {
   double seconds = 1.0;
   maml_activation activation = MAML_ACT_RELU;
   maml_matmul_backend backends[MAML_MATMUL_COUNT];
-  int n_backends = 0;
-  for (int b = 0; b < MAML_MATMUL_COUNT; b++)
-    if (maml_matmul_available((maml_matmul_backend)b, NULL, 0))
-      backends[n_backends++] = (maml_matmul_backend)b;
+  int n_backends = bench_backends_available(backends);
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i], *next = i + 1 < argc ? argv[i + 1] : NULL;
     if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
@@ -139,7 +107,7 @@ int main(int argc, char **argv) {
         return 2;
       }
     } else if (next && !strcmp(a, "--backend")) {
-      if ((n_backends = parse_backends(next, backends)) < 0) return 2;
+      if ((n_backends = bench_parse_backends("bench_policy", next, backends)) < 0) return 2;
       i++;
     } else if (next && !strcmp(a, "--seconds")) {
       if (!cmd_parse_double("bench_policy", a, next, 0, 3600, &seconds)) return 2;

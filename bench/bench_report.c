@@ -12,20 +12,24 @@
  *             sampling and learner;
  *   learner   GFLOP/s of the products it must do (maml_policy_product_flops), per thread,
  *             against single-thread sgemm on the GEMM calls of one curvature product;
- *   speed-up  of the sampler and of the iteration against 1 thread.
+ *   speed-up  of the sampler and of the iteration against 1 thread (the same backend's).
+ * Each row is timed with each matmul backend (maml/matmul.h) in turn: every one available,
+ * or those of --backend; the sgemm reference is OpenBLAS's for all of them.
  * With --scaling, also the iteration time on cheetah-vel at all cores when one of tasks,
  * episodes, horizon or width takes three values (the others at the paper's).
  * A table on stdout; with --out DIR, DIR/report.json, DIR/threads.csv, DIR/scaling.csv
- * (docs/performance.gp draws the plots from them).
+ * (docs/performance.gp draws the plots from them), each thread row with its backend. The
+ * scaling runs use the first backend of the list.
  *
  *   bench_report [--env cheetah-vel,ant-vel] [--threads 1,2] [--iterations N] [--scaling]
- *                [--out DIR] */
+ *                [--backend openblas,dnnl-f32] [--out DIR] */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
+#include "bench_backend.h"
 #include "bench_util.h"
 #include "gemm_mirror.h"
 #include "src/cmd/blas_kernels.h"
@@ -129,6 +133,7 @@ done:
 typedef struct {
   char env[32];
   int threads;
+  maml_matmul_backend backend;
   double raw, envstep, sampler;
   iteration_time it;
 } thread_row;
@@ -188,27 +193,30 @@ static int write_files(const char *dir, const thread_row *rows, int n, const sca
     if (sc_csv) fclose(sc_csv);
     return 1;
   }
-  fprintf(csv, "env,threads,raw_steps_s,env_steps_s,sampler_steps_s,sample_s,learner_s,iteration_s,"
+  fprintf(csv, "env,threads,backend,raw_steps_s,env_steps_s,sampler_steps_s,sample_s,learner_s,iteration_s,"
                "learner_gflop,learner_gflops,sgemm_gflops_per_thread\n");
   fprintf(js, "{\"machine\":{\"cores\":%d,\"blas\":\"%s\",\"kernels\":\"%s\",\"real\":\"%s\"},"
               "\"threads\":[",
           maml_cpu_count(), openblas_get_config(), openblas_get_corename(), MAML_REAL_NAME);
+  const char *scaling_backend = n ? maml_matmul_name(rows[0].backend) : "";
   for (int i = 0; i < n; i++) {
     const thread_row *r = &rows[i];
     double rate = r->it.gflop / r->it.learn_s;
-    fprintf(csv, "%s,%d,%.0f,%.0f,%.0f,%.4f,%.4f,%.4f,%.2f,%.2f,%.2f\n", r->env, r->threads,
-            r->raw, r->envstep, r->sampler, r->it.sample_s, r->it.learn_s, r->it.total_s, r->it.gflop, rate, r->it.ref);
+    fprintf(csv, "%s,%d,%s,%.0f,%.0f,%.0f,%.4f,%.4f,%.4f,%.2f,%.2f,%.2f\n", r->env, r->threads,
+            maml_matmul_name(r->backend), r->raw, r->envstep, r->sampler, r->it.sample_s,
+            r->it.learn_s, r->it.total_s, r->it.gflop, rate, r->it.ref);
     fprintf(js,
-            "%s{\"env\":\"%s\",\"threads\":%d,\"raw_steps_per_s\":%.0f,\"env_steps_per_s\":%.0f,"
+            "%s{\"env\":\"%s\",\"threads\":%d,\"backend\":\"%s\",\"raw_steps_per_s\":%.0f,\"env_steps_per_s\":%.0f,"
             "\"sampler_steps_per_s\":%.0f,\"sampler_of_raw\":%.4f,\"sampler_of_env\":%.4f,\"sample_s\":%.4f,\"learner_s\":%.4f,\"iteration_s\":"
             "%.4f,\"learner_gflop\":%.2f,\"learner_gflops\":%.2f,\"sgemm_gflops_per_thread\":%.2f,"
             "\"learner_of_sgemm\":%.4f}",
-            i ? "," : "", r->env, r->threads, r->raw, r->envstep, r->sampler,
+            i ? "," : "", r->env, r->threads, maml_matmul_name(r->backend), r->raw, r->envstep,
+            r->sampler,
             r->raw > 0 ? r->sampler / r->raw : 0.0, r->envstep > 0 ? r->sampler / r->envstep : 0.0,
             r->it.sample_s, r->it.learn_s, r->it.total_s, r->it.gflop, rate, r->it.ref,
             rate / r->it.threads / r->it.ref);
   }
-  fprintf(js, "],\"scaling\":[");
+  fprintf(js, "],\"scaling_backend\":\"%s\",\"scaling\":[", scaling_backend);
   fprintf(sc_csv, "axis,value,iteration_s,sample_s,learner_s\n");
   for (int i = 0; i < n_sc; i++) {
     fprintf(sc_csv, "%s,%d,%.4f,%.4f,%.4f\n", sc[i].what, sc[i].value, sc[i].total_s,
@@ -225,21 +233,34 @@ static int write_files(const char *dir, const thread_row *rows, int n, const sca
   return !ok;
 }
 
+/* select backend b for the runs that follow; 0 on success */
+static int use_backend(maml_matmul_backend b) {
+  char err[256];
+  if (maml_matmul_use(b, err, sizeof err) == MAML_OK) return 0;
+  fprintf(stderr, "bench_report: %s\n", err);
+  return 1;
+}
+
 int main(int argc, char **argv) {
   cmd_select_blas_kernels(argv);
   const char *envs = "cheetah-vel,ant-vel", *out = NULL;
   int counts[16] = {1, 2}, n_counts = 2, iterations = 2, do_scaling = 0;
+  maml_matmul_backend backends[MAML_MATMUL_COUNT];
+  int n_backends = bench_backends_available(backends);
   if (maml_cpu_count() > 2) counts[n_counts++] = maml_cpu_count();
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i], *next = i + 1 < argc ? argv[i + 1] : NULL;
     if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
       printf("usage: bench_report [--env cheetah-vel,ant-vel] [--threads 1,2] [--iterations N]\n"
-             "                    [--scaling] [--out DIR]\n\n"
+             "                    [--scaling] [--backend LIST] [--out DIR]\n\n"
              "Raw mj_step rate, environment step rate, sampler rate, one meta-iteration\n"
              "(sampling, learner) and the learner's GFLOP/s against sgemm, at the paper's\n"
              "sizes, per thread count (default 1, 2 and all cores). --scaling: iteration\n"
              "time vs tasks, episodes, horizon and width (three values each, cheetah-vel, all\n"
-             "cores). --out DIR: report.json, threads.csv, scaling.csv.\n");
+             "cores). --out DIR: report.json, threads.csv, scaling.csv. Each row with each\n"
+             "matmul backend of LIST in turn (comma-separated; default every one available;\n"
+             "names: %s); --scaling with the first.\n",
+             bench_backend_names());
       return 0;
     } else if (next && !strcmp(a, "--env")) {
       envs = next, i++;
@@ -251,6 +272,9 @@ int main(int argc, char **argv) {
       }
     } else if (next && !strcmp(a, "--iterations")) {
       if (bench_int_option("bench_report", a, next, 1, 100, &iterations)) return 2;
+      i++;
+    } else if (next && !strcmp(a, "--backend")) {
+      if ((n_backends = bench_parse_backends("bench_report", next, backends)) < 0) return 2;
       i++;
     } else if (!strcmp(a, "--scaling")) {
       do_scaling = 1;
@@ -265,8 +289,9 @@ int main(int argc, char **argv) {
   printf("performance report: paper sizes (40 tasks x 20 episodes x 200 steps, 100x100 ReLU,\n"
          "second order, 10 CG iterations), %s, %d cores, OpenBLAS kernels %s\n\n",
          MAML_REAL_NAME, maml_cpu_count(), openblas_get_corename());
-  printf("%-12s %3s %9s %9s %9s %7s %7s %9s %9s %9s %8s %8s %9s %9s\n", "env", "thr",
-         "raw st/s", "env st/s", "sampler", "of raw", "of env", "sample_s", "learner_s", "iter_s", "GFLOP/s", "of sgemm",
+  bench_print_backends(backends, n_backends);
+  printf("\n%-12s %3s %-9s %9s %9s %9s %7s %7s %9s %9s %9s %8s %8s %9s %9s\n", "env", "thr",
+         "matmul", "raw st/s", "env st/s", "sampler", "of raw", "of env", "sample_s", "learner_s", "iter_s", "GFLOP/s", "of sgemm",
          "sampler x", "iter x");
   thread_row rows[64];
   int n = 0;
@@ -274,26 +299,30 @@ int main(int argc, char **argv) {
   snprintf(list, sizeof list, "%s", envs);
   char *save = NULL;
   for (char *env = strtok_r(list, ",", &save); env; env = strtok_r(NULL, ",", &save)) {
-    double base_sampler = 0, base_iter = 0;
-    for (int k = 0; k < n_counts && n < 64; k++) {
-      thread_row *r = &rows[n];
-      snprintf(r->env, sizeof r->env, "%s", env);
-      r->threads = counts[k];
-      if (time_sampler(env, counts[k], &r->raw, &r->envstep, &r->sampler) ||
-          time_iteration(paper_config(env, counts[k]), iterations, 1, &r->it))
-        return 1;
-      if (k == 0) base_sampler = r->sampler, base_iter = r->it.total_s;
-      double rate = r->it.gflop / r->it.learn_s;
-      printf("%-12s %3d %9.0f %9.0f %9.0f %6.0f%% %6.0f%% %9.3f %9.3f %9.3f %8.1f %7.0f%% %8.2fx "
-             "%8.2fx\n",
-             env, r->it.threads, r->raw, r->envstep, r->sampler,
-             r->raw > 0 ? 100.0 * r->sampler / r->raw : 0.0,
-             r->envstep > 0 ? 100.0 * r->sampler / r->envstep : 0.0, r->it.sample_s,
-             r->it.learn_s, r->it.total_s, rate, 100.0 * rate / r->it.threads / r->it.ref,
-             r->sampler / base_sampler, base_iter / r->it.total_s);
-      fflush(stdout);
-      n++;
-    }
+    double base_sampler[MAML_MATMUL_COUNT], base_iter[MAML_MATMUL_COUNT], ref = 0;
+    for (int k = 0; k < n_counts; k++)
+      for (int b = 0; b < n_backends && n < 64; b++) {
+        thread_row *r = &rows[n];
+        snprintf(r->env, sizeof r->env, "%s", env);
+        r->threads = counts[k], r->backend = backends[b];
+        if (use_backend(backends[b]) ||
+            time_sampler(env, counts[k], &r->raw, &r->envstep, &r->sampler) ||
+            time_iteration(paper_config(env, counts[k]), iterations, ref == 0, &r->it))
+          return 1;
+        if (ref == 0) ref = r->it.ref; /* OpenBLAS sgemm: the same for every backend */
+        r->it.ref = ref;
+        if (k == 0) base_sampler[b] = r->sampler, base_iter[b] = r->it.total_s;
+        double rate = r->it.gflop / r->it.learn_s;
+        printf("%-12s %3d %-9s %9.0f %9.0f %9.0f %6.0f%% %6.0f%% %9.3f %9.3f %9.3f %8.1f %7.0f%% "
+               "%8.2fx %8.2fx\n",
+               env, r->it.threads, maml_matmul_name(r->backend), r->raw, r->envstep, r->sampler,
+               r->raw > 0 ? 100.0 * r->sampler / r->raw : 0.0,
+               r->envstep > 0 ? 100.0 * r->sampler / r->envstep : 0.0, r->it.sample_s,
+               r->it.learn_s, r->it.total_s, rate, 100.0 * rate / r->it.threads / r->it.ref,
+               r->sampler / base_sampler[b], base_iter[b] / r->it.total_s);
+        fflush(stdout);
+        n++;
+      }
   }
   printf("(of raw, of env: sampler steps/s over raw mj_step and over environment steps/s at the\n"
          "same threads; of sgemm: the learner's GFLOP/s per thread over single-thread sgemm on\n"
@@ -303,9 +332,10 @@ int main(int argc, char **argv) {
   int n_sc = 0;
   if (do_scaling) {
     int all = counts[n_counts - 1];
-    printf("\niteration time vs size, cheetah-vel, %d threads (others at the paper's sizes):\n",
-           all);
-    if (scaling(all, 1, sc, &n_sc)) return 1;
+    printf("\niteration time vs size, cheetah-vel, %d threads, matmul %s (others at the paper's "
+           "sizes):\n",
+           all, maml_matmul_name(backends[0]));
+    if (use_backend(backends[0]) || scaling(all, 1, sc, &n_sc)) return 1;
   }
   if (out) return write_files(out, rows, n, sc, n_sc);
   return 0;
