@@ -1,9 +1,14 @@
 # Plots of bench_report's output:
 #   ./build/bench/bench_report --scaling --out docs/perf
 #   gnuplot -e "dir='docs/perf'" docs/performance.gp
+# (threads.png draws one matrix-product backend: -e "backend='dnnl-f32'"; default openblas)
 # writes DIR/threads.png (time per meta-iteration vs threads) and DIR/scaling.png (time per
 # meta-iteration vs tasks, episodes, horizon and width).
 if (!exists("dir")) dir = 'docs/perf'
+if (!exists("backend")) backend = 'openblas'
+# threads.csv's rows of that backend alone (a line is broken by the rows it skips)
+# (files from before the backends, without that column, are drawn whole)
+threads = '< awk -F, ''NR == 1 { old = $3 != "backend" } NR == 1 || old || $3 == "'.backend.'"'' '.dir.'/threads.csv'
 set datafile separator ","
 set key autotitle columnhead
 set terminal pngcairo size 900,520 font ',11'
@@ -11,16 +16,16 @@ set grid
 set key top right noenhanced
 
 set output dir.'/threads.png'
-set title 'one meta-iteration at the paper sizes (second order, 40 x 20 x 200)' noenhanced
+set title 'one meta-iteration at the paper sizes (second order, 40 x 20 x 200), matmul '.backend noenhanced
 set xlabel 'threads'
 set ylabel 'seconds'
 set xtics 1
 set logscale y
-plot for [e in "cheetah-vel ant-vel"] dir.'/threads.csv' \
+plot for [e in "cheetah-vel ant-vel"] threads \
        using 2:(strcol(1) eq e ? column("iteration_s") : 1/0) with linespoints lw 2 pt 7 title e.' iteration', \
-     for [e in "cheetah-vel ant-vel"] dir.'/threads.csv' \
+     for [e in "cheetah-vel ant-vel"] threads \
        using 2:(strcol(1) eq e ? column("sample_s") : 1/0) with linespoints lw 1 dt 2 pt 6 title e.' sampling', \
-     for [e in "cheetah-vel ant-vel"] dir.'/threads.csv' \
+     for [e in "cheetah-vel ant-vel"] threads \
        using 2:(strcol(1) eq e ? column("learner_s") : 1/0) with linespoints lw 1 dt 3 pt 4 title e.' learner'
 unset logscale y
 
