@@ -42,19 +42,14 @@ typedef struct {
   int lo;            /* this rank's first goal */
 } job;
 
-static int all_finite(const maml_real *x, size_t n) {
-  for (size_t k = 0; k < n; k++)
-    if (!isfinite(x[k])) return 0;
-  return 1;
-}
-
 /* 1 when a step that happened holds a non-finite observation, action or reward */
 static int batch_finite(const maml_task_batch *b) {
   size_t rows = (size_t)b->episodes * b->horizon;
   for (size_t r = 0; r < rows; r++)
-    if (b->mask[r] != 0 && (!isfinite(b->reward[r]) ||
-                            !all_finite(b->obs + r * b->obs_dim, (size_t)b->obs_dim) ||
-                            !all_finite(b->act + r * b->act_dim, (size_t)b->act_dim)))
+    if (b->mask[r] != 0 &&
+        (!isfinite(b->reward[r]) ||
+         !maml_reals_finite(b->obs + r * b->obs_dim, (size_t)b->obs_dim) ||
+         !maml_reals_finite(b->act + r * b->act_dim, (size_t)b->act_dim)))
       return 0;
   return 1;
 }
@@ -83,7 +78,8 @@ static void adapt_goal(void *ctx, int job_index, int wid) {
 static double step_return(job *j, int i, int k) {
   const maml_task_batch *b = &j->batches[i];
   if (j->diverged[i] < 0 &&
-      (!all_finite(j->thetas + (size_t)i * j->p->n_params, j->p->n_params) || !batch_finite(b)))
+      (!maml_reals_finite(j->thetas + (size_t)i * j->p->n_params, j->p->n_params) ||
+       !batch_finite(b)))
     j->diverged[i] = k;
   if (j->diverged[i] >= 0) return NAN;
   return maml_mean_episode_return(b->reward, b->mask, b->episodes, b->horizon);

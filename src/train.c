@@ -231,12 +231,6 @@ maml_status maml_trainer_share_state(maml_trainer *t, char *err, size_t err_sz) 
 
 /* ---- one meta-iteration ----------------------------------------------------------------- */
 
-static int finite_reals(const maml_real *x, size_t n) {
-  double s = 0.0;
-  for (size_t j = 0; j < n; j++) s += (double)x[j] * 0.0;
-  return s == 0.0;
-}
-
 /* returns, baseline, GAE, standardisation for task i of t->job */
 static void job_advantages(void *ctx, int job, int worker) {
   maml_trainer *t = ctx;
@@ -252,8 +246,9 @@ static void job_advantages(void *ctx, int job, int worker) {
   task_summary *sum = &s->summary[i];
   sum->mean_return = maml_mean_episode_return(b->reward, b->mask, E, H);
   sum->unstable = b->unstable;
-  sum->finite = finite_reals(b->obs, rows * b->obs_dim) && finite_reals(b->reward, rows) &&
-                finite_reals(b->act, rows * b->act_dim) && finite_reals(adv, rows);
+  sum->finite = maml_reals_finite(b->obs, rows * b->obs_dim) &&
+                maml_reals_finite(b->reward, rows) &&
+                maml_reals_finite(b->act, rows * b->act_dim) && maml_reals_finite(adv, rows);
 }
 
 /* sample one side with t->thetas, then its advantages; returns the sampling seconds */

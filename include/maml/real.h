@@ -7,6 +7,7 @@
 #define MAML_REAL_H
 
 #include <cblas.h>
+#include <stddef.h>
 
 #ifdef MAML_DOUBLE
 typedef double maml_real;
@@ -23,5 +24,13 @@ typedef float maml_real;
 #define maml_scal cblas_sscal
 #define MAML_REAL_EPS 1.1920929e-07
 #endif
+
+/* 1 when every one of x[0 .. n) is finite (a NaN or an infinity times zero is NaN, which
+ * the sum carries: a loop the compiler vectorises) */
+static inline int maml_reals_finite(const maml_real *x, size_t n) {
+  double s = 0.0;
+  for (size_t j = 0; j < n; j++) s += (double)x[j] * 0.0;
+  return s == 0.0;
+}
 
 #endif
