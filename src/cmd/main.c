@@ -82,12 +82,14 @@ void cmd_quiet_mujoco(void) { mju_user_warning = count_warning; }
 
 /* ---- MuJoCo's errors ---------------------------------------------------------------------- */
 
-/* "maml: " or, among several ranks, "maml: rank R of N: " */
-static void print_prefix(void) {
+/* "maml: WHAT: MSG" or, among several ranks, "maml: rank R of N: WHAT: MSG" on stderr, in
+ * one write so that the lines of ranks failing together never interleave */
+static void print_line(const char *what, const char *msg) {
   if (maml_comm_size(the_comm) > 1)
-    fprintf(stderr, "maml: rank %d of %d: ", maml_comm_rank(the_comm), maml_comm_size(the_comm));
+    fprintf(stderr, "maml: rank %d of %d: %s: %s\n", maml_comm_rank(the_comm),
+            maml_comm_size(the_comm), what, msg);
   else
-    fprintf(stderr, "maml: ");
+    fprintf(stderr, "maml: %s: %s\n", what, msg);
 }
 
 /* MuJoCo calls this for an error it cannot recover from (out of memory, a broken model) and
@@ -96,15 +98,13 @@ static void print_prefix(void) {
  * launcher then ends the other ranks). Checkpoints are written atomically: nothing saved
  * is lost. */
 static void on_mujoco_error(const char *msg) {
-  print_prefix();
-  fprintf(stderr, "MuJoCo error: %s\n", msg);
+  print_line("MuJoCo error", msg);
   _exit(1);
 }
 
 /* warnings on stderr rather than in ./MUJOCO_LOG.TXT (train, eval and view count them) */
 static void on_mujoco_warning(const char *msg) {
-  print_prefix();
-  fprintf(stderr, "MuJoCo warning: %s\n", msg);
+  print_line("MuJoCo warning", msg);
 }
 
 /* ---- the standard output ------------------------------------------------------------------ */
@@ -126,9 +126,7 @@ static int stdout_failed(void) {
   if (fflush(stdout) != 0) bad = 1;
   int e = errno;
   if (!bad || e == EPIPE || reader_gone()) return 0;
-  print_prefix();
-  fprintf(stderr, "cannot write the standard output: %s\n",
-          e ? strerror(e) : "an earlier write failed");
+  print_line("cannot write the standard output", e ? strerror(e) : "an earlier write failed");
   return 1;
 }
 

@@ -13,9 +13,11 @@
 #define MAML_VERSION "unknown"
 #endif
 
-/* "maml: rank R of N: " on stderr */
-static void print_prefix(void) {
-  fprintf(stderr, "maml: rank %d of %d: ", maml_comm_rank(cmd_comm()), maml_comm_size(cmd_comm()));
+/* "maml: rank R of N: MESSAGE" on stderr in one write, so that the lines of ranks that fail
+ * together never interleave in mpirun's output */
+static void print_ranked(const char *msg) {
+  fprintf(stderr, "maml: rank %d of %d: %s\n", maml_comm_rank(cmd_comm()),
+          maml_comm_size(cmd_comm()), msg);
 }
 
 /* The build and the arguments, NUL-separated: what every rank must share. NULL without
@@ -48,18 +50,23 @@ static int compare_command(const char *mine, size_t len, const char *rank0, size
     k++;
   }
   if (a >= len && b >= len0) return 0;
-  print_prefix();
+  char what[640];
   if (k == 0)
-    fprintf(stderr, "this rank runs %s, rank 0 runs %s", mine, rank0);
+    snprintf(what, sizeof what, "this rank runs %.200s, rank 0 runs %.200s", mine, rank0);
   else if (a >= len)
-    fprintf(stderr, "this rank has %d arguments, rank 0 more: its argument %d is '%.200s'", k - 1,
-            k, rank0 + b);
+    snprintf(what, sizeof what,
+             "this rank has %d arguments, rank 0 more: its argument %d is '%.200s'", k - 1, k,
+             rank0 + b);
   else if (b >= len0)
-    fprintf(stderr, "argument %d is '%.200s', but rank 0 has only %d arguments", k, mine + a,
-            k - 1);
+    snprintf(what, sizeof what, "argument %d is '%.200s', but rank 0 has only %d arguments", k,
+             mine + a, k - 1);
   else
-    fprintf(stderr, "argument %d is '%.200s', rank 0's is '%.200s'", k, mine + a, rank0 + b);
-  fprintf(stderr, "; every rank must run the same command (mpirun -np N maml ...): nothing run\n");
+    snprintf(what, sizeof what, "argument %d is '%.200s', rank 0's is '%.200s'", k, mine + a,
+             rank0 + b);
+  char msg[768];
+  snprintf(msg, sizeof msg,
+           "%s; every rank must run the same command (mpirun -np N maml ...): nothing run", what);
+  print_ranked(msg);
   return 1;
 }
 
@@ -70,14 +77,12 @@ int cmd_same_command(int argc, char **argv) {
   char *mine = command_text(argc, argv, &len);
   uint64_t len0 = len;
   if (!mine || maml_comm_broadcast(cmd_comm(), &len0, sizeof len0, err, sizeof err) != MAML_OK) {
-    print_prefix();
-    fprintf(stderr, "%s\n", mine ? err : "out of memory");
+    print_ranked(mine ? err : "out of memory");
     maml_comm_abort(cmd_comm(), 1);
   }
   char *rank0 = maml_comm_rank(cmd_comm()) == 0 ? mine : malloc(len0 > 0 ? len0 : 1);
   if (!rank0 || maml_comm_broadcast(cmd_comm(), rank0, len0, err, sizeof err) != MAML_OK) {
-    print_prefix();
-    fprintf(stderr, "%s\n", rank0 ? err : "out of memory");
+    print_ranked(rank0 ? err : "out of memory");
     maml_comm_abort(cmd_comm(), 1);
   }
   int differ = compare_command(mine, len, rank0, len0);
@@ -85,10 +90,8 @@ int cmd_same_command(int argc, char **argv) {
   free(mine);
   int any = maml_comm_any(cmd_comm(), differ);
   if (any && maml_comm_rank(cmd_comm()) == 0) {
-    print_prefix();
-    fprintf(stderr,
-            "another rank was started with other arguments (its message says which); "
-            "nothing run\n");
+    print_ranked("another rank was started with other arguments (its message says which); "
+                 "nothing run");
   }
   return any;
 }
