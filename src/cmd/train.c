@@ -433,8 +433,9 @@ static int first_difference(const char *x, const char *y, char *a, char *b, size
 }
 
 /* The run's config.ini against its latest.ckpt's config (the settings a resume may change
- * aside, the backend too: a resume cut short may have written config.ini only): 1 when they agree or config.ini is missing (it is written again), else 0 after a
- * message naming both. */
+ * aside, matmul too: a resume that changed it and was cut short may have written config.ini
+ * only; latest.ckpt's goes on): 1 when they agree or config.ini is missing (it is written
+ * again), else 0 after a message naming both. */
 static int config_ini_matches(const char *dir, const maml_checkpoint *ck) {
   char path[PATH_LEN], err[8192];
   if (!join(path, dir, "config.ini") || !file_exists(path)) return 1;
