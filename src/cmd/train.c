@@ -64,8 +64,7 @@ static void train_usage(FILE *out) {
           "                     new total (more than the iterations done), not N more\n"
           "  --assets DIR       look for the MJCF models in DIR only (recorded in the run:\n"
           "                     --resume, eval and view use it and refuse a changed model)\n"
-          "  --first-order      same as --first-order 1\n"
-          "  -h, --help         print this message\n");
+          "  --first-order      same as --first-order 1\n");
   char names[256];
   cmd_matmul_names(", ", names, sizeof names);
   fprintf(out,
@@ -80,6 +79,7 @@ static void train_usage(FILE *out) {
           "                     run's, not their meaning. An unknown name exits 2 at once.\n",
           names);
   fprintf(out,
+          "  -h, --help         print this message\n"
           "\n"
           "exit status: 0 done (or nothing left to do); 1 an error, named on stderr; 2 a\n"
           "refused command line or run directory; 3 the run ended but no update was ever\n"
