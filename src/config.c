@@ -25,7 +25,8 @@
 /* ---- the key table ----------------------------------------------------------------- */
 
 typedef enum {
-  K_ENV, K_MODE, K_BOOL, K_SEED, K_INT, K_REAL, K_HIDDEN, K_ACTIVATION, K_PATH, K_HASH
+  K_ENV, K_MODE, K_BOOL, K_SEED, K_INT, K_REAL, K_HIDDEN, K_ACTIVATION, K_PATH, K_HASH,
+  K_MATMUL
 } key_kind;
 
 typedef struct {
@@ -86,6 +87,11 @@ static const maml_config_key keys[] = {
     {"ls_steps", "N in [1, 1000]", "line-search tries (default 15)"},
     {"threads", "N in [0, 1024]",
      "worker threads; 0 = all cores (under MPI: shared among the ranks on a machine), at most the tasks (default 0); results do not depend on it"},
+    {"matmul", "NAME",
+     "backend of the policy's matrix products (`maml version` lists those this build and "
+     "CPU can run); the results depend on it, bit for bit, but not their meaning. Taken "
+     "from --matmul, else this key, else $MAML_MATMUL (default openblas); --resume keeps "
+     "the run's unless --matmul changes it"},
     {"checkpoint_every", "N in [1, 10000000]",
      "keep a numbered checkpoint every N iterations (default 10)"},
     {"assets", "DIR",
@@ -123,6 +129,7 @@ static const key_spec specs[] = {
     REAL_KEY(ls_backtrack, 0.0, 1.0, 1, 1),
     INT_KEY(ls_steps, 1, 1000, 0),
     INT_KEY(threads, 0, 1024, 0),
+    OTHER_KEY(K_MATMUL, matmul),
     INT_KEY(checkpoint_every, 1, 10000000, 0),
     OTHER_KEY(K_PATH, assets),
     OTHER_KEY(K_HASH, model_hash),
@@ -170,6 +177,7 @@ void maml_config_defaults(maml_config *c) {
   c->ls_backtrack = 0.8;
   c->ls_steps = 15;
   c->threads = 0;
+  c->matmul = MAML_MATMUL_OPENBLAS;
   c->checkpoint_every = 10;
 }
 
@@ -392,6 +400,27 @@ static maml_status parse_hash(const char *key, const char *v, char *out, char *e
   return MAML_OK;
 }
 
+/* a backend name as maml_matmul_name spells it */
+static maml_status parse_matmul(const char *key, const char *v, maml_matmul_backend *out,
+                                char *err, size_t err_sz) {
+  char names[256] = "";
+  size_t len = 0;
+  for (int b = 0; b < MAML_MATMUL_COUNT; b++) {
+    const char *name = maml_matmul_name((maml_matmul_backend)b);
+    if (!name) continue;
+    if (!strcmp(v, name)) {
+      *out = (maml_matmul_backend)b;
+      return MAML_OK;
+    }
+    if (len < sizeof names)
+      len += (size_t)snprintf(names + len, sizeof names - len, "%s%s", len ? ", " : "", name);
+  }
+  return maml_fail(err, err_sz, MAML_ERR_ARG,
+                   "%s: '%s' is not a matmul backend: expected one of %s (`maml version` lists "
+                   "those available here)",
+                   key, v, names);
+}
+
 static maml_status parse_env(const char *key, const char *v, char *out, char *err, size_t err_sz) {
   if (maml_env_find(v) && strlen(v) < MAML_NAME_MAX) {
     strcpy(out, v);
@@ -451,6 +480,7 @@ static maml_status set_value(maml_config *c, int i, const char *v, char *err, si
     case K_HIDDEN: return parse_hidden(key, v, &c->n_hidden, c->hidden, err, err_sz);
     case K_PATH: return parse_path(key, v, c->assets, err, err_sz);
     case K_HASH: return parse_hash(key, v, c->model_hash, err, err_sz);
+    case K_MATMUL: return parse_matmul(key, v, &c->matmul, err, err_sz);
   }
   return maml_fail(err, err_sz, MAML_ERR_ARG, "%s: internal error: unknown key kind", key);
 }
@@ -471,7 +501,8 @@ maml_status maml_config_set(maml_config *c, const char *key, const char *value, 
                      "unknown key '%.*s%s' (the keys: env, mode, first_order, seed, iterations, "
                      "tasks, episodes, query_episodes, horizon, hidden, activation, init_std, "
                      "inner_steps, alpha, gamma, gae_lambda, max_kl, cg_iters, cg_damping, "
-                     "ls_backtrack, ls_steps, threads, checkpoint_every, assets, model_hash)",
+                     "ls_backtrack, ls_steps, threads, matmul, checkpoint_every, assets, "
+                     "model_hash)",
                      KEY_MAX, key, strlen(key) > KEY_MAX ? "..." : "");
   }
   /* the value without surrounding white space */
@@ -532,6 +563,14 @@ static int format_value(const maml_config *c, int i, char *buf, size_t n) {
     case K_REAL: format_real(*(const double *)(const void *)field, buf, n); return 1;
     case K_PATH: snprintf(buf, n, "%.*s", MAML_ASSETS_MAX - 1, c->assets); return c->assets[0] != 0;
     case K_HASH: snprintf(buf, n, "%.16s", c->model_hash); return c->model_hash[0] != 0;
+    case K_MATMUL: {
+      const char *name = maml_matmul_name(c->matmul);
+      if (name)
+        snprintf(buf, n, "%s", name);
+      else
+        snprintf(buf, n, "%d", (int)c->matmul); /* refused by maml_config_resolve */
+      return 1;
+    }
     case K_HIDDEN: {
       if (c->n_hidden <= 0 || c->n_hidden > MAML_MAX_HIDDEN) {
         snprintf(buf, n, c->n_hidden == 0 ? "none" : "(%d layers)", c->n_hidden);

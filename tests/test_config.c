@@ -12,6 +12,7 @@
 
 #include "envs/env.h"
 #include "maml/config.h"
+#include "maml/matmul.h"
 
 #define ERR_SZ 2048
 
@@ -40,6 +41,7 @@ static void assert_same(const maml_config *a, const maml_config *b) {
   cr_assert_eq(memcmp(&a->ls_backtrack, &b->ls_backtrack, sizeof(double)), 0, "ls_backtrack");
   cr_assert_eq(a->ls_steps, b->ls_steps);
   cr_assert_eq(a->threads, b->threads);
+  cr_assert_eq(a->matmul, b->matmul);
   cr_assert_eq(a->checkpoint_every, b->checkpoint_every);
   cr_assert_str_eq(a->assets, b->assets);
   cr_assert_str_eq(a->model_hash, b->model_hash);
@@ -107,6 +109,7 @@ Test(config, defaults) {
   cr_assert_eq(c.ls_backtrack, 0.8);
   cr_assert_eq(c.ls_steps, 15);
   cr_assert_eq(c.threads, 0);
+  cr_assert_eq(c.matmul, MAML_MATMUL_OPENBLAS);
   cr_assert_eq(c.checkpoint_every, 10);
   assert_round_trip(&c); /* unset values too */
 }
@@ -240,6 +243,7 @@ Test(config, every_key_from_text) {
   set_ok(&c, "ls_backtrack", "0.5");
   set_ok(&c, "ls_steps", "1");
   set_ok(&c, "threads", "1024");
+  set_ok(&c, "matmul", " dnnl-f32 ");
   set_ok(&c, "checkpoint_every", "7");
   cr_assert_str_eq(c.env, "ant-goal");
   cr_assert_eq(c.mode, MAML_MODE_PRETRAIN);
@@ -266,6 +270,7 @@ Test(config, every_key_from_text) {
   cr_assert_eq(c.ls_backtrack, 0.5);
   cr_assert_eq(c.ls_steps, 1);
   cr_assert_eq(c.threads, 1024);
+  cr_assert_eq(c.matmul, MAML_MATMUL_DNNL_F32);
   cr_assert_eq(c.checkpoint_every, 7);
   assert_round_trip(&c);
 
@@ -494,7 +499,7 @@ Test(config, keys_table) {
     if (strcmp(k[n].name, "env"))
       cr_assert_not_null(strstr(k[n].help, "default"), "%s mentions its default", k[n].name);
   }
-  cr_assert_eq(n, 25);
+  cr_assert_eq(n, 26);
 }
 
 /* ---- INI ----------------------------------------------------------------------------- */
@@ -660,6 +665,49 @@ Test(config, model_keys) {
   long_path[MAML_ASSETS_MAX - 1] = '\0';
   set_ok(&c, "assets", long_path);
   assert_round_trip(&c);
+}
+
+/* every backend by its name (whether or not it can run here), in the text as such; a text
+ * without the key (an older maml's) reads as openblas; names are refused otherwise */
+Test(config, matmul_key) {
+  maml_config c;
+  maml_config_defaults(&c);
+  char text[8192], err[ERR_SZ] = "", line[128];
+  for (int b = 0; b < MAML_MATMUL_COUNT; b++) {
+    const char *name = maml_matmul_name((maml_matmul_backend)b);
+    cr_assert_not_null(name, "backend %d has a name", b);
+    set_ok(&c, "matmul", name);
+    cr_assert_eq(c.matmul, (maml_matmul_backend)b, "%s", name);
+    maml_config_format(&c, text, sizeof text);
+    snprintf(line, sizeof line, "\nmatmul = %s\n", name);
+    cr_assert_not_null(strstr(text, line), "%s is formatted: %s", name, text);
+    assert_round_trip(&c);
+  }
+  set_ok(&c, "matmul", "dnnl-f32");
+  static const char old[] = "env = nav2d\nthreads = 2\n";
+  cr_assert_eq(maml_config_parse_ini(&c, old, strlen(old), "old.ini", err, sizeof err), MAML_OK);
+  cr_assert_eq(c.matmul, MAML_MATMUL_DNNL_F32, "a text without the key leaves it as it was");
+  maml_config_defaults(&c);
+  cr_assert_eq(maml_config_parse_ini(&c, old, strlen(old), "old.ini", err, sizeof err), MAML_OK);
+  cr_assert_eq(c.matmul, MAML_MATMUL_OPENBLAS, "a text without the key reads as openblas");
+  static const char *const bad[] = {"blas", "OpenBLAS", "dnnl", "dnnl-f32x", "0"};
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+    set_bad_saying("matmul", bad[i], "not a matmul backend");
+    maml_config_defaults(&c);
+    maml_config_set(&c, "matmul", bad[i], err, sizeof err);
+    for (int b = 0; b < MAML_MATMUL_COUNT; b++) /* the message lists the names allowed */
+      cr_assert_not_null(strstr(err, maml_matmul_name((maml_matmul_backend)b)), "%s", err);
+  }
+  cr_assert_eq(maml_config_set(&c, "matmul", "", err, sizeof err), MAML_ERR_ARG);
+  static const char file[] = "env = nav2d\n\nmatmul = blas\n";
+  cr_assert_eq(maml_config_parse_ini(&c, file, strlen(file), "x.ini", err, sizeof err),
+               MAML_ERR_ARG);
+  cr_assert_not_null(strstr(err, "x.ini:3: matmul: 'blas'"), "%s", err);
+  cr_assert_eq(c.matmul, MAML_MATMUL_OPENBLAS, "unchanged");
+  set_ok(&c, "env", "nav2d");
+  c.matmul = MAML_MATMUL_COUNT; /* not a backend */
+  cr_assert_eq(maml_config_resolve(&c, err, sizeof err), MAML_ERR_ARG);
+  cr_assert_not_null(strstr(err, "matmul"), "%s", err);
 }
 
 static void write_text(const char *path, const char *text, const char *mode) {

@@ -17,6 +17,7 @@
 #include <stdint.h>
 
 #include "maml/error.h"
+#include "maml/matmul.h"
 #include "maml/policy.h"
 
 /* What the outer loop meta-trains. */
@@ -53,6 +54,8 @@ typedef struct {
   int ls_steps;            /* line-search tries */
   int threads;             /* worker threads (0: all cores, at most the tasks); results do
                               not depend on it */
+  maml_matmul_backend matmul; /* the backend of the policy's products asked for (default
+                                 openblas; a text without the key reads as openblas) */
   int checkpoint_every;    /* keep a numbered checkpoint every N iterations */
   /* the model file the run trains on (maml_config_use_model records both) */
   char assets[MAML_ASSETS_MAX]; /* the folder it is read from; "": the default search */

@@ -96,6 +96,35 @@ int cmd_same_as_rank0(const char *who, const uint64_t *digests, const char *cons
  * normally with the command's status, instead of MPI_Abort and its report. */
 void cmd_failed_on_every_rank(void);
 
+/* ---- the matmul backend (matmul_choice.c) ----
+ * A command's backend comes from --matmul, else (maml train) the config key matmul, else
+ * $MAML_MATMUL, else openblas. The messages name where the name came from (source:
+ * "--matmul", "matmul in FILE", "MAML_MATMUL=NAME", ...). */
+
+/* $MAML_MATMUL, or NULL when it is unset or empty. */
+const char *cmd_matmul_env(void);
+
+/* The name a command uses without --matmul (or a config key): $MAML_MATMUL, else
+ * "openblas"; *source says which ("MAML_MATMUL=NAME", written in buf, or "the default"). */
+const char *cmd_matmul_fallback(char *buf, size_t n, const char **source);
+
+/* The backend names (maml_matmul_name's), joined by sep, in out. */
+void cmd_matmul_names(const char *sep, char *out, size_t n);
+
+/* 1 when name is a backend's name, else 0 after "WHO: SOURCE: unknown matmul backend 'NAME';
+ * allowed: ..." on stderr. */
+int cmd_matmul_known(const char *who, const char *name, const char *source);
+
+/* Put backend name in use for the rest of the command (before any thread starts): 1, or 0
+ * after "WHO: SOURCE: why" on stderr (the command then exits 2). The only caller of
+ * maml_matmul_select. */
+int cmd_use_matmul(const char *who, const char *name, const char *source);
+
+/* Under several ranks (a collective): 1 on every rank when failed is set on any of them or
+ * a rank's backend in use is not rank 0's (that rank says so, and cmd_failed_on_every_rank);
+ * else 0. With one process: failed. */
+int cmd_same_matmul(const char *who, int failed);
+
 /* mkdir -p: 0 on success, else -1 with errno set */
 int cmd_make_dirs(const char *path);
 

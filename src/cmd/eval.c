@@ -17,6 +17,7 @@
 #include "maml/eval.h"
 #include "maml/file.h"
 #include "maml/hash.h"
+#include "maml/matmul.h"
 #include "eval_report.h"
 
 
@@ -27,7 +28,7 @@ static void eval_usage(FILE *out) {
           "                 [--steps K] [--episodes N] [--alpha A] [--sweep-alpha LIST]\n"
           "                 [--sweep-goals N] [--seed S] [--threads N]\n"
           "                 [--random-hidden W,W,...] [--random-activation relu|tanh]\n"
-          "                 [--out DIR] [--assets DIR]\n"
+          "                 [--out DIR] [--assets DIR] [--matmul NAME]\n"
           "\n"
           "Evaluate few-shot adaptation on held-out goals (the MAML paper's protocol): per\n"
           "goal, N episodes with the policy as it is (0 steps), then a policy-gradient step\n"
@@ -88,6 +89,15 @@ static void eval_usage(FILE *out) {
           "                     than the one they were trained on is refused; a model\n"
           "                     named with --assets is used, with a warning)\n"
           "  -h, --help         print this message\n");
+  char names[256];
+  cmd_matmul_names(", ", names, sizeof names);
+  fprintf(out,
+          "  --matmul NAME      the backend of the policy's matrix products (%s;\n"
+          "                     `maml version` lists those this build and CPU can run): this\n"
+          "                     flag, else $MAML_MATMUL, else openblas; not the backend the\n"
+          "                     checkpoints were trained with. The first output line names\n"
+          "                     it; the returns depend on it, bit for bit\n",
+          names);
   fprintf(out,
           "\n"
           "The tables, eval.csv and eval.json name each policy's checkpoint file and its\n"
@@ -411,6 +421,7 @@ static const char *const options[] = {"--policy",
                                       "--assets",
                                       "--random-hidden",
                                       "--random-activation",
+                                      "--matmul",
                                       NULL};
 
 static int known_option(const char *a) {
@@ -423,7 +434,7 @@ typedef struct {
   long goal_count, steps, episodes, threads, seed, sweep_goals;
   double alpha;
   char env[MAML_NAME_MAX];
-  const char *goals_file, *out, *assets;
+  const char *goals_file, *out, *assets, *matmul;
   double sweep[MAX_SWEEP];
   int n_sweep;
   const char *goal_texts[MAX_GOALS];
@@ -481,6 +492,10 @@ static int parse_option(const char *o, const char *v, eval_args *a, entry *es, i
   if (!strcmp(o, "--alpha")) return parse_alpha(o, v, &a->alpha);
   if (!strcmp(o, "--seed")) return parse_long(o, v, 0, 2147483647, &a->seed);
   if (!strcmp(o, "--threads")) return parse_long(o, v, 1, 1024, &a->threads);
+  if (!strcmp(o, "--matmul")) {
+    a->matmul = v;
+    return cmd_matmul_known("maml eval", v, "--matmul");
+  }
   int ok;
   if (cmd_random_option("maml eval", o, v, &a->random, &ok)) return ok;
   if (strlen(v) >= PATH_LEN - 64) {
@@ -615,6 +630,14 @@ static int evaluate_policy(const maml_env_world *w, entry *e, const eval_args *a
   return 1;
 }
 
+/* --matmul's backend, else $MAML_MATMUL's, else openblas, in use on every rank: 1, or 0
+ * after a message */
+static int use_matmul(const eval_args *a) {
+  char buf[160];
+  const char *source = "--matmul", *name = a->matmul;
+  if (!name) name = cmd_matmul_fallback(buf, sizeof buf, &source);
+  return !cmd_same_matmul("maml eval", !cmd_use_matmul("maml eval", name, source));
+}
 
 int cmd_eval(int argc, char **argv) {
   static entry es[MAX_POLICIES];
@@ -628,6 +651,8 @@ int cmd_eval(int argc, char **argv) {
   signal(SIGPIPE, SIG_IGN);
   int rc = parse_args(argc, argv, &a, es, &n_pol);
   if (rc >= 0) goto done;
+  rc = 2;
+  if (!use_matmul(&a)) goto done;
 
   rc = 1;
   char *env = a.env;
@@ -689,8 +714,10 @@ int cmd_eval(int argc, char **argv) {
   char ranks[48] = "";
   if (maml_comm_size(ep.comm) > 1)
     snprintf(ranks, sizeof ranks, " per rank, %d MPI ranks", maml_comm_size(ep.comm));
-  printf("maml eval: %s, %d goals, %d episodes per goal and step, %d step%s, %d threads%s\n", env,
-         n_goals, ep.episodes, ep.steps, ep.steps == 1 ? "" : "s", maml_pool_threads(pool), ranks);
+  printf("maml eval: %s, %d goals, %d episodes per goal and step, %d step%s, %d threads%s, "
+         "matmul %s\n",
+         env, n_goals, ep.episodes, ep.steps, ep.steps == 1 ? "" : "s", maml_pool_threads(pool),
+         ranks, maml_matmul_name(maml_matmul_current()));
   for (int p = 0; p < n_pol; p++) {
     entry *e = &es[p];
     int w = e->oracle;

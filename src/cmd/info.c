@@ -6,6 +6,7 @@
 
 #include "cmd.h"
 #include "maml/checkpoint.h"
+#include "maml/matmul.h"
 
 static void info_usage(FILE *out) {
   fprintf(out,
@@ -15,7 +16,9 @@ static void info_usage(FILE *out) {
           "config it was trained with and its action noise. Given a run directory, shows\n"
           "its latest.ckpt (the state --resume continues from) and names the iteration of\n"
           "its best.ckpt, the parameters `maml eval` and `maml view` read from a run\n"
-          "directory (latest.ckpt when it has no best.ckpt). Exits 1 when a file is\n"
+          "directory (latest.ckpt when it has no best.ckpt). `matmul` is the backend of the\n"
+          "policy's matrix products the run asked for (openblas for a checkpoint of a maml\n"
+          "without the key; the run's output names the one it used). Exits 1 when a file is\n"
           "missing, damaged or not a checkpoint.\n");
 }
 
@@ -39,6 +42,19 @@ static int print_best(const char *dir) {
          (long long)best.iteration);
   maml_checkpoint_free(&best);
   return 1;
+}
+
+/* the backend the run asked for, as its config reads (openblas without the key) */
+static void print_matmul(const maml_checkpoint *ck) {
+  maml_config c;
+  char err[1024];
+  maml_config_defaults(&c);
+  if (maml_config_parse_ini(&c, ck->config_text, ck->config_len, "checkpoint config", err,
+                            sizeof err) == MAML_OK)
+    printf("matmul       %s (the backend of the policy's products the run asked for)\n",
+           maml_matmul_name(c.matmul));
+  else
+    printf("matmul       unknown: %s\n", err);
 }
 
 int cmd_info(int argc, char **argv) {
@@ -77,6 +93,7 @@ int cmd_info(int argc, char **argv) {
   int best_ok = !run_dir || print_best(argv[1]);
   printf("rejected     %lld updates (non-finite numbers)\n", (long long)ck.rejected);
   printf("trained for  %.1f s\n", ck.elapsed);
+  print_matmul(&ck);
   printf("config:\n");
   const char *line = ck.config_text;
   while (line && *line) {

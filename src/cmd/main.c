@@ -132,10 +132,17 @@ static int stdout_failed(void) {
 
 static int cmd_version(int argc, char **argv) {
   if (argc > 1 && cmd_is_help(argv[1])) {
+    char names[256];
+    cmd_matmul_names(", ", names, sizeof names);
     printf("usage: maml version\n\nPrint the version and the build's settings, and the backend\n"
-           "of the policy's matrix products in use ($MAML_MATMUL: openblas, dnnl-f32).\n");
+           "of the policy's matrix products in use ($MAML_MATMUL, else openblas; the names:\n"
+           "%s) with those this build and CPU can run.\n",
+           names);
     return 0;
   }
+  char buf[160];
+  const char *source, *name = cmd_matmul_fallback(buf, sizeof buf, &source);
+  if (!cmd_use_matmul("maml", name, source)) return 2;
   printf("maml %s (network math in %s)\n", MAML_VERSION, MAML_REAL_NAME);
   printf("BLAS: %s; kernels %s\n", openblas_get_config(), openblas_get_corename());
   char matmul[256];
@@ -244,14 +251,14 @@ static int run_command(int argc, char **argv) {
   return 2;
 }
 
-/* $MAML_MATMUL names the backend of the policy's matrix products (for benchmarks); unset
- * or empty keeps OpenBLAS */
-static maml_status select_matmul(char *err, size_t err_sz) {
-  const char *name = getenv("MAML_MATMUL");
-  if (!name || !*name) return MAML_OK;
-  char why[200];
-  if (maml_matmul_select(name, why, sizeof why) == MAML_OK) return MAML_OK;
-  return maml_fail(err, err_sz, MAML_ERR_ARG, "MAML_MATMUL=%s: %s", name, why);
+/* $MAML_MATMUL names the backend of the policy's matrix products (for benchmarks; unset or
+ * empty: none). An unknown name is refused before any work, whatever the command; the
+ * commands that compute (train, eval, view, version) put it in use themselves, after
+ * --matmul and the config key. */
+static int matmul_env_known(void) {
+  char buf[160];
+  const char *source, *name = cmd_matmul_fallback(buf, sizeof buf, &source);
+  return cmd_matmul_known("maml", name, source);
 }
 
 int main(int argc, char **argv) {
@@ -261,11 +268,8 @@ int main(int argc, char **argv) {
   mju_user_error = on_mujoco_error;
   mju_user_warning = on_mujoco_warning;
   cmd_select_blas_kernels(argv);
+  if (!matmul_env_known()) return 2;
   char err[256];
-  if (select_matmul(err, sizeof err) != MAML_OK) {
-    fprintf(stderr, "maml: %s\n", err);
-    return 2;
-  }
   if (maml_comm_init(&argc, &argv, &the_comm, err, sizeof err) != MAML_OK) {
     fprintf(stderr, "maml: %s\n", err);
     return 1;

@@ -14,6 +14,7 @@
 #include "maml/checkpoint.h"
 #include "maml/comm.h"
 #include "maml/config.h"
+#include "maml/matmul.h"
 #include "maml/metrics.h"
 #include "maml/train.h"
 #include "run_dir.h"
@@ -39,7 +40,7 @@ static void print_wrapped(FILE *out, const char *text, int indent, int width) {
 static void train_usage(FILE *out) {
   fprintf(out,
           "usage: maml train --env FAMILY [--config FILE] [--KEY VALUE ...] [--run-dir DIR]\n"
-          "       maml train --resume RUN_DIR [--iterations N] [--threads N]\n"
+          "       maml train --resume RUN_DIR [--iterations N] [--threads N] [--matmul NAME]\n"
           "\n"
           "Meta-train a policy with MAML-TRPO (or the pretrained / oracle baselines) and\n"
           "write a run directory: config.ini (the resolved config), metrics.csv and\n"
@@ -58,12 +59,26 @@ static void train_usage(FILE *out) {
           "options (each of --config, --run-dir, --resume and --assets at most once):\n"
           "  --config FILE      read settings from an INI file (configs/*.ini); flags override\n"
           "  --run-dir DIR      where to write (default runs/FAMILY[-MODE]-DATE-TIME)\n"
-          "  --resume RUN_DIR   continue RUN_DIR/latest.ckpt; only iterations, threads and\n"
-          "                     checkpoint_every may change; --iterations N is the new total\n"
-          "                     (more than the iterations done), not N more\n"
+          "  --resume RUN_DIR   continue RUN_DIR/latest.ckpt; only iterations, threads,\n"
+          "                     checkpoint_every and matmul may change; --iterations N is the\n"
+          "                     new total (more than the iterations done), not N more\n"
           "  --assets DIR       look for the MJCF models in DIR only (recorded in the run:\n"
           "                     --resume, eval and view use it and refuse a changed model)\n"
-          "  --first-order      same as --first-order 1\n"
+          "  --first-order      same as --first-order 1\n");
+  char names[256];
+  cmd_matmul_names(", ", names, sizeof names);
+  fprintf(out,
+          "  --matmul NAME      the backend of the policy's matrix products (%s;\n"
+          "                     `maml version` lists those this build and CPU can run): this\n"
+          "                     flag, else the config key matmul, else $MAML_MATMUL, else\n"
+          "                     openblas. config.ini and the checkpoints record the backend\n"
+          "                     asked for (`maml info` shows it; runs without the key read as\n"
+          "                     openblas), the first output line the one in use. --resume\n"
+          "                     keeps the run's backend ($MAML_MATMUL aside) unless --matmul\n"
+          "                     changes it: the numbers then differ from an uninterrupted\n"
+          "                     run's, not their meaning. An unknown name exits 2 at once.\n",
+          names);
+  fprintf(out,
           "  -h, --help         print this message\n"
           "\n"
           "exit status: 0 done (or nothing left to do); 1 an error, named on stderr; 2 a\n"
@@ -72,8 +87,10 @@ static void train_usage(FILE *out) {
           "initial ones); 130 / 143 stopped by SIGINT / SIGTERM after saving.\n"
           "\n"
           "settings (config keys; as flags: --key value, --key=value, dashes or underscores):\n");
+  char syntax[256];
+  cmd_matmul_names("|", syntax, sizeof syntax);
   for (const maml_config_key *k = maml_config_keys(); k->name; k++) {
-    fprintf(out, "  %-17s %s\n", k->name, k->syntax);
+    fprintf(out, "  %-17s %s\n", k->name, strcmp(k->name, "matmul") ? k->syntax : syntax);
     print_wrapped(out, k->help, 8, 80);
   }
 }
@@ -226,10 +243,31 @@ static int parse_args(int argc, char **argv, train_args *a) {
   return -1; /* go on */
 }
 
-/* The config of a new run: defaults, the file, the flags; resolved. */
+/* A new run's backend when neither the file nor a flag named one (c->matmul is still
+ * MAML_MATMUL_COUNT): $MAML_MATMUL's, else openblas. Where the name came from, for the
+ * messages, in source (of n bytes). 1, or 0 after a message. */
+static int new_run_matmul(const train_args *a, maml_config *c, char *source, size_t n) {
+  char err[512];
+  if (given(a, "matmul")) {
+    snprintf(source, n, "--matmul");
+  } else if (c->matmul != MAML_MATMUL_COUNT) {
+    snprintf(source, n, "matmul in %s", a->config_file);
+  } else {
+    const char *from, *name = cmd_matmul_fallback(source, n, &from);
+    if (from != source) snprintf(source, n, "%s", from);
+    if (maml_config_set(c, "matmul", name, err, sizeof err) != MAML_OK) {
+      fprintf(stderr, "maml train: %s: %s\n", source, err);
+      return 0;
+    }
+  }
+  return 1;
+}
+
+/* The config of a new run: defaults, the file, the flags; resolved; its backend in use. */
 static int new_run_config(const train_args *a, maml_config *c) {
-  char err[8192];
+  char err[8192], source[PATH_LEN + 64];
   maml_config_defaults(c);
+  c->matmul = MAML_MATMUL_COUNT; /* none named yet */
   if (a->config_file && maml_config_load(c, a->config_file, err, sizeof err) != MAML_OK) {
     fprintf(stderr, "maml train: %s\n", err);
     return 0;
@@ -239,11 +277,32 @@ static int new_run_config(const train_args *a, maml_config *c) {
       fprintf(stderr, "maml train: --%s: %s\n", a->keys[i], err);
       return 0;
     }
+  if (!new_run_matmul(a, c, source, sizeof source)) return 0;
   if (maml_config_resolve(c, err, sizeof err) != MAML_OK) {
     fprintf(stderr, "maml train: %s\n", err);
     return 0;
   }
-  return 1;
+  return cmd_use_matmul("maml train", maml_matmul_name(c->matmul), source);
+}
+
+/* A resumed run's backend: the run's own (before), or --matmul's with a notice when it
+ * changes; $MAML_MATMUL is not used (a notice says so when it names another). Put in use:
+ * 1, or 0 after a message. */
+static int resume_matmul(const train_args *a, maml_matmul_backend before, const maml_config *c) {
+  const char *now = maml_matmul_name(c->matmul), *was = maml_matmul_name(before);
+  const char *env = cmd_matmul_env();
+  if (c->matmul != before)
+    fprintf(stderr,
+            "maml train: resuming with matmul backend %s (the run so far used %s): results will "
+            "not match an uninterrupted run bit for bit\n",
+            now, was ? was : "?");
+  else if (!given(a, "matmul") && env && strcmp(env, now) != 0)
+    fprintf(stderr,
+            "maml train: MAML_MATMUL=%s is not used: a resumed run keeps its matmul backend %s "
+            "(--matmul changes it)\n",
+            env, now);
+  return cmd_use_matmul("maml train", now,
+                        given(a, "matmul") ? "--matmul" : "the run's matmul (latest.ckpt)");
 }
 
 /* The config of a resumed run: the checkpoint's, with the few settings that do not change
@@ -261,12 +320,14 @@ static int resume_config(const train_args *a, const maml_checkpoint *ck, maml_co
                     "saved in its checkpoint\n");
     return 0;
   }
+  maml_matmul_backend before = c->matmul;
   for (int i = 0; i < a->n_sets; i++) {
     const char *k = a->keys[i];
-    if (strcmp(k, "iterations") && strcmp(k, "threads") && strcmp(k, "checkpoint-every")) {
+    if (strcmp(k, "iterations") && strcmp(k, "threads") && strcmp(k, "checkpoint-every") &&
+        strcmp(k, "matmul")) {
       fprintf(stderr,
               "maml train: --%s cannot change when resuming (allowed: --iterations, --threads, "
-              "--checkpoint-every); start a new run to change it\n",
+              "--checkpoint-every, --matmul); start a new run to change it\n",
               k);
       return 0;
     }
@@ -279,7 +340,7 @@ static int resume_config(const train_args *a, const maml_checkpoint *ck, maml_co
     fprintf(stderr, "maml train: %s\n", err);
     return 0;
   }
-  return 1;
+  return resume_matmul(a, before, c);
 }
 
 /* runs/FAMILY[-MODE]-YYYYmmdd-HHMMSS, with -2, -3 ... if taken */
@@ -372,8 +433,9 @@ static int first_difference(const char *x, const char *y, char *a, char *b, size
 }
 
 /* The run's config.ini against its latest.ckpt's config (the settings a resume may change
- * aside): 1 when they agree or config.ini is missing (it is written again), else 0 after a
- * message naming both. */
+ * aside, matmul too: a resume that changed it and was cut short may have written config.ini
+ * only; latest.ckpt's goes on): 1 when they agree or config.ini is missing (it is written
+ * again), else 0 after a message naming both. */
 static int config_ini_matches(const char *dir, const maml_checkpoint *ck) {
   char path[PATH_LEN], err[8192];
   if (!join(path, dir, "config.ini") || !file_exists(path)) return 1;
@@ -395,7 +457,7 @@ static int config_ini_matches(const char *dir, const maml_checkpoint *ck) {
     return 0;
   }
   saved.iterations = ours.iterations, saved.threads = ours.threads;
-  saved.checkpoint_every = ours.checkpoint_every;
+  saved.checkpoint_every = ours.checkpoint_every, saved.matmul = ours.matmul;
   char *x = format_config(&ours), *y = format_config(&saved), a[256], b[256];
   int differ = x && y && first_difference(x, y, a, b, sizeof a);
   if (differ)
@@ -599,6 +661,17 @@ static int share_start(maml_comm *comm, int rc, maml_config *cfg) {
   return -1;
 }
 
+/* Rank 0 put the run's backend in use; the other ranks put rank 0's config's in use. 1 when
+ * every rank then uses rank 0's; else 0 on every rank, after a message. */
+static int same_matmul(maml_comm *comm, const maml_config *cfg) {
+  char who[64];
+  snprintf(who, sizeof who, "maml train: rank %d of %d", maml_comm_rank(comm),
+           maml_comm_size(comm));
+  int failed = maml_comm_rank(comm) != 0 &&
+               !cmd_use_matmul(who, maml_matmul_name(cfg->matmul), "rank 0's config");
+  return !cmd_same_matmul("maml train", failed);
+}
+
 /* An error on one rank among several ends the whole job, naming the rank. */
 static void fail_rank(maml_comm *comm, const char *err) {
   fprintf(stderr, "\nmaml train: rank %d of %d: %s; ending the job (the last checkpoint is "
@@ -657,11 +730,11 @@ static void print_start(const maml_config *cfg, const maml_trainer *t, int ranks
   char where[64] = "";
   if (ranks > 1) snprintf(where, sizeof where, " per rank, %d MPI ranks", ranks);
   printf("maml train: %s, %s%s, %d tasks x %d episodes x %d steps, network %s (%zu "
-         "parameters), %d thread%s%s\n",
+         "parameters), %d thread%s%s, matmul %s\n",
          cfg->env, maml_mode_name(cfg->mode),
          cfg->mode == MAML_MODE_MAML ? (cfg->first_order ? " first-order" : " second-order") : "",
          cfg->tasks, cfg->episodes, cfg->horizon, shape, p->n_params, maml_trainer_threads(t),
-         maml_trainer_threads(t) == 1 ? "" : "s", where);
+         maml_trainer_threads(t) == 1 ? "" : "s", where, maml_matmul_name(maml_matmul_current()));
   long long start = (long long)maml_trainer_iteration(t);
   if (resume)
     printf("run directory: %s (resuming at iteration %lld; iterations 0 to %d)\n", dir, start,
@@ -761,6 +834,7 @@ int cmd_train(int argc, char **argv) {
 
   rc = lead ? start_run(&a, &cfg, &run, &ck) : -1;
   if (ranks > 1) rc = share_start(comm, rc, &cfg);
+  if (rc < 0 && !same_matmul(comm, &cfg)) rc = 2;
   if (rc >= 0) {
     maml_checkpoint_free(&ck);
     run_dir_unlock(run.lock);

@@ -71,6 +71,14 @@ static void view_usage(FILE *out) {
           "                     than the one it was trained on is refused; a model\n"
           "                     named with --assets is used, with a warning)\n"
           "  -h, --help         print this message\n");
+  char names[256];
+  cmd_matmul_names(", ", names, sizeof names);
+  fprintf(out,
+          "  --matmul NAME      the backend of the policy's matrix products (%s;\n"
+          "                     `maml version` lists those this build and CPU can run): this\n"
+          "                     flag, else $MAML_MATMUL, else openblas; not the backend the\n"
+          "                     checkpoint was trained with\n",
+          names);
 }
 
 #ifndef MAML_VIEWER
@@ -109,6 +117,7 @@ static int parse_size(const char *v, int *w, int *h) {
 
 int cmd_view(int argc, char **argv) {
   const char *source = NULL, *env_arg = NULL, *goal_text = NULL, *assets = NULL;
+  const char *matmul = NULL;
   long goal_index = 0, steps = -1, episodes = -1, seed = 1, fps = 30, stop_episodes = 0;
   long frames = 0;
   double alpha = 0, speed = 1, seconds = 0;
@@ -184,6 +193,9 @@ int cmd_view(int argc, char **argv) {
       shot_dir = v;
     } else if (!strcmp(a, "--assets")) {
       assets = v;
+    } else if (!strcmp(a, "--matmul")) {
+      matmul = v;
+      ok = cmd_matmul_known("maml view", v, "--matmul");
     } else if (cmd_random_option("maml view", a, v, &rnd, &ok)) {
       /* --random-hidden, --random-activation: ok says whether v was read */
     } else {
@@ -206,6 +218,10 @@ int cmd_view(int argc, char **argv) {
     return 2;
   }
   if (record && !frames && !seconds && !stop_episodes) stop_episodes = 2;
+  char matmul_buf[160];
+  const char *matmul_from = "--matmul";
+  if (!matmul) matmul = cmd_matmul_fallback(matmul_buf, sizeof matmul_buf, &matmul_from);
+  if (!cmd_use_matmul("maml view", matmul, matmul_from)) return 2;
 
   cmd_policy cp;
   memset(&cp, 0, sizeof cp);
