@@ -18,6 +18,7 @@
 #include "maml/file.h"
 #include "maml/hash.h"
 #include "eval_report.h"
+#include "eval_seeds.h"
 
 
 static void eval_usage(FILE *out) {
@@ -106,19 +107,6 @@ static int parse_alpha(const char *opt, const char *v, double *out) {
   return cmd_parse_double("maml eval", opt, v, 0, 100, out);
 }
 
-/* 1 to NAME_LEN letters, digits and - _ . +: a CSV field and a JSON string as it is */
-static int valid_name(const char *s) {
-  size_t n = strlen(s);
-  if (n < 1 || n > NAME_LEN) return 0;
-  for (; *s; s++) {
-    char c = *s;
-    if (!(c >= 'a' && c <= 'z') && !(c >= 'A' && c <= 'Z') && !(c >= '0' && c <= '9') &&
-        !strchr("-_.+", c))
-      return 0;
-  }
-  return 1;
-}
-
 /* the text after buf's last '@' is a step size when it reads as a number (then cut off),
  * else part of the path; 0 after a message when it is a number out of range */
 static int split_alpha(char *buf, entry *e) {
@@ -155,7 +143,7 @@ static int parse_policy(const char *arg, entry *e) {
     return 1;
   }
   *eq = '\0';
-  if (!valid_name(buf)) {
+  if (!eval_valid_name(buf)) {
     fprintf(stderr,
             "maml eval: --policy '%s': the name '%s' is not 1 to %d letters, digits "
             "and - _ . +\n",
@@ -411,6 +399,8 @@ static const char *const options[] = {"--policy",
                                       "--assets",
                                       "--random-hidden",
                                       "--random-activation",
+                                      "--group",
+                                      "--bootstrap",
                                       NULL};
 
 static int known_option(const char *a) {
@@ -429,6 +419,7 @@ typedef struct {
   const char *goal_texts[MAX_GOALS];
   int n_goal_texts;
   cmd_random_options random; /* --random-hidden and --random-activation */
+  seed_groups groups;        /* --group and --bootstrap */
 } eval_args;
 
 /* --sweep-alpha A,B,...: 0 after a message */
@@ -456,6 +447,13 @@ static int parse_sweep(const char *v, eval_args *a) {
 /* one option and its value: 1, or 0 after a message */
 static int parse_option(const char *o, const char *v, eval_args *a, entry *es, int *n_pol) {
   if (!strcmp(o, "--policy")) return add_policy(v, es, n_pol);
+  if (!strcmp(o, "--group")) return seeds_add_group(v, &a->groups);
+  if (!strcmp(o, "--bootstrap")) {
+    long n;
+    if (!parse_long(o, v, 1, 1000000, &n)) return 0;
+    a->groups.resamples = (int)n;
+    return 1;
+  }
   if (!strcmp(o, "--env")) {
     if (!maml_env_find(v)) {
       fprintf(stderr, "maml eval: --env: unknown family '%s' (one of %s)\n", v, maml_env_names());
@@ -514,10 +512,11 @@ static int parse_args(int argc, char **argv, eval_args *a, entry *es, int *n_pol
     }
     if (!parse_option(o, argv[++i], a, es, n_pol)) return 2;
   }
-  if (*n_pol == 0) {
-    fprintf(stderr, "maml eval: give at least one --policy (see --help)\n");
+  if (*n_pol == 0 && a->groups.n == 0) {
+    fprintf(stderr, "maml eval: give at least one --policy or --group (see --help)\n");
     return 2;
   }
+  if (!seeds_check_names(&a->groups, es, *n_pol)) return 2;
   if ((a->goal_count > 0) + (a->n_goal_texts > 0) + (a->goals_file != NULL) > 1) {
     fprintf(stderr, "maml eval: use one of --goals, --goal and --goals-file\n");
     return 2;
@@ -564,31 +563,42 @@ static uint64_t policy_digest(const entry *e) {
 /* Under several ranks, every rank read the checkpoints and goals itself: 0 when they are
  * rank 0's, else 1 on every rank after a message from each rank naming what differs (a
  * different file behind the same path on another machine). */
-static int check_same_inputs(const entry *es, int n_pol, const double *goals, int n_goals,
-                             const char *goals_file) {
+static int check_same_inputs(const entry *es, int n_pol, const seed_groups *sg,
+                             const double *goals, int n_goals, const char *goals_file) {
   if (maml_comm_size(cmd_comm()) == 1) return 0;
-  uint64_t digests[MAX_POLICIES + 1];
-  static char labels[MAX_POLICIES + 1][PATH_LEN + NAME_LEN + 32];
-  const char *names[MAX_POLICIES + 1];
-  for (int p = 0; p < n_pol; p++) {
-    digests[p] = es[p].path[0] ? policy_digest(&es[p]) : 0; /* random: from the seed */
-    snprintf(labels[p], sizeof labels[p], "policy %s (%s)", es[p].name,
-             es[p].path[0] ? es[p].path : "random");
-    names[p] = labels[p];
+  int n = n_pol;
+  for (int q = 0; q < sg->n; q++) n += sg->g[q].n_runs;
+  uint64_t *digests = malloc((size_t)(n + 1) * sizeof *digests);
+  char(*labels)[PATH_LEN + NAME_LEN + 32] = malloc((size_t)n * sizeof *labels);
+  const char **names = malloc((size_t)(n + 1) * sizeof *names);
+  if (!digests || !labels || !names) {
+    free(digests), free(labels), free(names);
+    fprintf(stderr, "maml eval: out of memory for the inputs' digests\n");
+    return 1;
   }
-  digests[n_pol] = maml_hash(maml_hash(MAML_HASH_START, &n_goals, sizeof n_goals), goals,
-                              (size_t)n_goals * MAML_TASK_MAX * sizeof *goals);
+  for (int p = 0, q = 0, r = 0; p < n; p++) {
+    const entry *e = p < n_pol ? &es[p] : &sg->g[q].runs[r];
+    digests[p] = e->path[0] ? policy_digest(e) : 0; /* random: from the seed */
+    snprintf(labels[p], sizeof labels[p], "%s %s (%s)", p < n_pol ? "policy" : "group", e->name,
+             e->path[0] ? e->path : "random");
+    names[p] = labels[p];
+    if (p >= n_pol && ++r == sg->g[q].n_runs) q++, r = 0;
+  }
+  digests[n] = maml_hash(maml_hash(MAML_HASH_START, &n_goals, sizeof n_goals), goals,
+                         (size_t)n_goals * MAML_TASK_MAX * sizeof *goals);
   char goals_label[PATH_LEN + 32];
   snprintf(goals_label, sizeof goals_label, "the goals%s%s%s", goals_file ? " (" : "",
            goals_file ? goals_file : "", goals_file ? ")" : "");
-  names[n_pol] = goals_label;
-  return cmd_same_as_rank0("maml eval", digests, names, n_pol + 1);
+  names[n] = goals_label;
+  int rc = cmd_same_as_rank0("maml eval", digests, names, n + 1);
+  free(digests), free(labels), free(names);
+  return rc;
 }
 
 /* one policy: its sweep if asked, then its evaluation on the goals; 0 after a message */
-static int evaluate_policy(const maml_env_world *w, entry *e, const eval_args *a,
-                           const maml_eval_params *ep, const double *goals, int n_goals,
-                           maml_pool *pool) {
+static int evaluate_policy(const maml_env_world *w, entry *e, const char *label,
+                           const eval_args *a, const maml_eval_params *ep, const double *goals,
+                           int n_goals, maml_pool *pool) {
   char err[8192];
   e->steps = e->oracle ? 0 : ep->steps;
   e->returns = malloc((size_t)(e->steps + 1) * n_goals * sizeof(double));
@@ -604,7 +614,7 @@ static int evaluate_policy(const maml_env_world *w, entry *e, const eval_args *a
     return 0;
   pe.alpha = e->alpha;
   pe.progress = print_step;
-  printf("  %s:", e->name);
+  printf("  %s:", label);
   fflush(stdout);
   if (maml_evaluate(w, &e->policy, e->theta, n_goals, goals, &pe, pool, e->returns, e->diverged,
                     err, sizeof err) != MAML_OK) {
@@ -615,6 +625,73 @@ static int evaluate_policy(const maml_env_world *w, entry *e, const eval_args *a
   return 1;
 }
 
+/* the world of policy e's kind (the oracle's or not), opened the first time; NULL after a
+ * message */
+static maml_env_world *world_of(const entry *e, maml_env_world *worlds, int *opened,
+                                const char *env, const char *assets) {
+  int w = e->oracle;
+  if (!opened[w]) {
+    if (!cmd_open_world(&worlds[w], env, w, assets, "maml eval")) return NULL;
+    opened[w] = 1;
+  }
+  return &worlds[w];
+}
+
+/* 0 after a message when e's network does not fit w */
+static int fits(const entry *e, const char *what, const maml_env_world *w, const char *env) {
+  if (e->policy.obs_dim == w->obs_dim && e->policy.act_dim == w->family->act_dim) return 1;
+  fprintf(stderr, "maml eval: %s %s has %d -> %d numbers, %s needs %d -> %d\n", what, e->name,
+          e->policy.obs_dim, e->policy.act_dim, env, w->obs_dim, w->family->act_dim);
+  return 0;
+}
+
+/* the groups' checkpoints, with the group's @ALPHA where given: 0 after a message (rc 2 for
+ * a group that mixes oracle and other runs) */
+static int load_groups(seed_groups *sg, char *env, double alpha, int *rc) {
+  for (int q = 0; q < sg->n; q++) {
+    seed_group *g = &sg->g[q];
+    for (int r = 0; r < g->n_runs; r++) {
+      entry *e = &g->runs[r];
+      e->alpha = g->alpha_given ? g->alpha : 0;
+      e->alpha_given = g->alpha_given;
+      if (!load_policy(e, env, alpha)) return 0;
+      if (e->oracle != g->runs[0].oracle) {
+        fprintf(stderr,
+                "maml eval: --group %s mixes oracle runs (%s) and others (%s): give each "
+                "kind its own group\n",
+                g->name, (e->oracle ? e : &g->runs[0])->path, (e->oracle ? &g->runs[0] : e)->path);
+        *rc = 2;
+        return 0;
+      }
+    }
+  }
+  return 1;
+}
+
+/* every group: its sweep if asked (one step size for all its runs), then each run on the
+ * goals; 0 after a message */
+static int evaluate_groups(seed_groups *sg, maml_env_world *worlds, int *opened, const char *env,
+                           const eval_args *a, const maml_eval_params *ep, const double *goals,
+                           int n_goals, maml_pool *pool) {
+  for (int q = 0; q < sg->n; q++) {
+    seed_group *g = &sg->g[q];
+    maml_env_world *w = world_of(&g->runs[0], worlds, opened, env, a->assets);
+    if (!w) return 0;
+    for (int r = 0; r < g->n_runs; r++)
+      if (!fits(&g->runs[r], "group", w, env)) return 0;
+    g->steps = g->runs[0].oracle ? 0 : ep->steps;
+    if (a->n_sweep && !g->runs[0].oracle && !g->alpha_given) {
+      if (!seeds_sweep(w, g, ep, a->sweep, a->n_sweep, (int)a->sweep_goals, pool)) return 0;
+      for (int r = 0; r < g->n_runs; r++) g->runs[r].alpha_given = 1; /* no sweep of its own */
+    }
+    for (int r = 0; r < g->n_runs; r++) {
+      char label[NAME_LEN + 48];
+      snprintf(label, sizeof label, "%s run %d of %d", g->name, r + 1, g->n_runs);
+      if (!evaluate_policy(w, &g->runs[r], label, a, ep, goals, n_goals, pool)) return 0;
+    }
+  }
+  return 1;
+}
 
 int cmd_eval(int argc, char **argv) {
   static entry es[MAX_POLICIES];
@@ -623,6 +700,7 @@ int cmd_eval(int argc, char **argv) {
   memset(&a, 0, sizeof a);
   a.steps = a.episodes = -1, a.seed = 1, a.sweep_goals = 10, a.alpha = 0.1;
   cmd_random_options_init(&a.random);
+  a.groups.resamples = 2000;
   int n_pol = 0;
   /* a closed stdout fails the prints with EPIPE instead of killing the evaluation */
   signal(SIGPIPE, SIG_IGN);
@@ -633,6 +711,7 @@ int cmd_eval(int argc, char **argv) {
   char *env = a.env;
   for (int p = 0; p < n_pol; p++)
     if (es[p].path[0] && !load_policy(&es[p], env, a.alpha)) goto done;
+  if (!load_groups(&a.groups, env, a.alpha, &rc)) goto done;
   if (!env[0]) {
     fprintf(stderr, "maml eval: no checkpoint names the family: give --env\n");
     rc = 2;
@@ -671,7 +750,7 @@ int cmd_eval(int argc, char **argv) {
     fprintf(stderr, "maml eval: no goals in %s\n", a.goals_file ? a.goals_file : "the list");
     goto done;
   }
-  if (check_same_inputs(es, n_pol, goals, n_goals, a.goals_file)) goto done;
+  if (check_same_inputs(es, n_pol, &a.groups, goals, n_goals, a.goals_file)) goto done;
 
   cmd_quiet_mujoco();
   maml_env_world worlds[2];
@@ -693,29 +772,28 @@ int cmd_eval(int argc, char **argv) {
          n_goals, ep.episodes, ep.steps, ep.steps == 1 ? "" : "s", maml_pool_threads(pool), ranks);
   for (int p = 0; p < n_pol; p++) {
     entry *e = &es[p];
-    int w = e->oracle;
-    if (!opened[w]) {
-      if (!cmd_open_world(&worlds[w], env, w, a.assets, "maml eval")) goto cleanup;
-      opened[w] = 1;
-    }
-    if (!e->path[0] && !make_random(e, &rnd, worlds[0].obs_dim, f->act_dim, ep.seed, a.alpha))
+    maml_env_world *w = world_of(e, worlds, opened, env, a.assets);
+    if (!w) goto cleanup;
+    if (!e->path[0] && !make_random(e, &rnd, w->obs_dim, f->act_dim, ep.seed, a.alpha))
       goto cleanup;
-    if (e->policy.obs_dim != worlds[w].obs_dim || e->policy.act_dim != f->act_dim) {
-      fprintf(stderr, "maml eval: policy %s has %d -> %d numbers, %s needs %d -> %d\n", e->name,
-              e->policy.obs_dim, e->policy.act_dim, env, worlds[w].obs_dim, f->act_dim);
-      goto cleanup;
-    }
-    if (!evaluate_policy(&worlds[w], e, &a, &ep, goals, n_goals, pool)) goto cleanup;
+    if (!fits(e, "policy", w, env)) goto cleanup;
+    if (!evaluate_policy(w, e, e->name, &a, &ep, goals, n_goals, pool)) goto cleanup;
   }
-  eval_print_table(es, n_pol, n_goals, ep.steps);
-  eval_print_sources(es, n_pol, &rnd);
+  if (!evaluate_groups(&a.groups, worlds, opened, env, &a, &ep, goals, n_goals, pool))
+    goto cleanup;
+  if (n_pol) eval_print_table(es, n_pol, n_goals, ep.steps);
+  if (n_pol) eval_print_sources(es, n_pol, &rnd);
   int n_paired = 0;
   for (int p = 1; p < n_pol; p++) n_paired += eval_compared(es, p);
   if (n_paired) eval_print_paired(es, n_pol, n_goals, ep.steps);
   static goal_groups groups;
   eval_group_goals(f, goals, n_goals, &groups);
-  if (groups.n) eval_print_groups(es, n_pol, &groups, n_goals, ep.steps);
-  if (lead && !eval_save(a.out, f, es, n_pol, goals, n_goals, &ep, &groups, n_paired)) goto cleanup;
+  if (groups.n && n_pol) eval_print_groups(es, n_pol, &groups, n_goals, ep.steps);
+  if (a.groups.n && !seeds_summarise(&a.groups, &groups, n_goals, ep.seed)) goto cleanup;
+  seeds_print(&a.groups, &groups, n_goals);
+  if (lead &&
+      !eval_save(a.out, f, es, n_pol, goals, n_goals, &ep, &groups, n_paired, &a.groups))
+    goto cleanup;
   rc = 0;
 cleanup:
   for (int w = 0; w < 2; w++)
@@ -723,5 +801,6 @@ cleanup:
   maml_pool_destroy(pool);
 done:
   for (int p = 0; p < n_pol; p++) free(es[p].theta), free(es[p].returns), free(es[p].diverged);
+  seeds_free(&a.groups);
   return rc;
 }

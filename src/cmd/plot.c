@@ -74,6 +74,42 @@ int cmd_plot_eval(const char *dir, const char *env, const char *const *names,
   return gnuplot_close(p, base, who);
 }
 
+/* eval-seeds.csv's columns: 1 group, 2 goal, 3 steps, 4 statistic, 6 value, 7 and 8 the
+ * interval; each group's mean rows follow each other, so its band and line are one piece.
+ * The runs' points are moved apart a little, group by group, to be told apart. */
+int cmd_plot_seeds(const char *dir, const char *env, const char *const *names, int n, int steps,
+                   const char *who) {
+  if (!quotable(dir, who)) return 1;
+  for (int k = 0; k < n; k++)
+    if (!quotable(names[k], who)) return 1;
+  char base[4200];
+  FILE *p = gnuplot_begin(dir, "eval-seeds", who, base, sizeof base);
+  if (!p) return 1;
+  fprintf(p,
+          "set datafile separator ','\n"
+          "set title '%s: return after adaptation, over runs (mean, 95%% bootstrap interval; "
+          "points: runs)' noenhanced\n"
+          "set xlabel 'policy-gradient steps'\nset ylabel 'mean return over the goals'\n"
+          "set xrange [-0.2:%g]\nset xtics 1\nset key outside right noenhanced\nset grid\n"
+          "set style fill transparent solid 0.2 noborder\n"
+          "plot ",
+          env, steps + 0.2);
+  for (int k = 0; k < n; k++) {
+    const char *g = names[k], *sep = k ? ", " : "";
+    int c = k + 1; /* one colour a group */
+    fprintf(p,
+            "%s'%s/eval-seeds.csv' using 3:(strcol(1) eq \"%s\" && strcol(2) eq \"\" && "
+            "strcol(4) eq \"mean\" ? $7 : 1/0):8 with filledcurves lc %d notitle, "
+            "'' using 3:(strcol(1) eq \"%s\" && strcol(4) eq \"mean\" && strcol(2) eq \"\" "
+            "? $6 : 1/0) with linespoints lw 2 pt 7 lc %d title '%s', "
+            "'' using ($3%+.3f):(strcol(1) eq \"%s\" && strcol(4) eq \"run\" ? $6 : 1/0) "
+            "with points pt 6 ps 0.8 lc %d notitle",
+            sep, dir, g, c, g, c, g, 0.04 * (k - (n - 1) / 2.0), g, c);
+  }
+  fprintf(p, "\n");
+  return gnuplot_close(p, base, who);
+}
+
 static void plot_usage(FILE *out) {
   fprintf(out,
           "usage: maml plot RUN_DIR\n"
