@@ -3,10 +3,11 @@
 # exactly what it scores as a --policy on the same goals; the mean, IQM and probability of
 # improvement agree with the same numbers worked out here from those scores; intervals hold
 # their statistic and repeat; the per-goal split of cheetah-dir; a run whose every goal
-# diverged is left out and counted; eval-seeds.csv's columns; bad groups exit 2 naming them.
+# diverged is left out and counted; eval-seeds.csv's columns; bad groups exit 2 naming them;
+# under mpirun the numbers of one process, and a rank that read another run stops the job.
 # Every check runs, and each failure is reported.
 #   cli_seeds.sh MAML_BINARY CONFIGS_DIR
-maml=$1
+maml=$(realpath "$1") # absolute: the MPI ranks below run in other folders
 configs=$2
 source "$(dirname "$0")/common.sh"
 failed=0
@@ -160,6 +161,27 @@ bad "--group x: " --group x=@no-such-list.txt
 [ -e bad ] && check "a refused evaluation made its folder"
 : > empty.txt
 bad "--group x: empty.txt lists no runs" --group x=@empty.txt
+
+# 7. under mpirun: the numbers of one process; a rank that read another run's checkpoint
+# behind a group's path ends the job, naming it
+if ! "$maml" version | grep -q "^MPI: built in" || ! command -v mpirun > /dev/null; then
+  echo "(MPI part skipped: no MPI build or no mpirun)"
+else
+  export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+  command -v ssh > /dev/null || command -v rsh > /dev/null || export OMPI_MCA_plm_rsh_agent=
+  mpirun=(env "ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" mpirun --oversubscribe)
+  timeout 120 "${mpirun[@]}" -np 2 "$maml" eval --group three=R1,R2,R3 --group two=R1,R2 \
+    "${ev[@]}" --out M > m.log 2>&1 || check "eval of groups under mpirun: $(cat m.log)"
+  cmp -s G/eval-seeds.csv M/eval-seeds.csv || check "2 ranks give other statistics than one"
+  for r in 0 1; do mkdir d$r && cp -r R1 d$r/R1; done
+  cp -r R2 d0/R2 && cp -r R3 d1/R2
+  timeout 120 "${mpirun[@]}" -np 2 bash -c 'cd "d$OMPI_COMM_WORLD_RANK" && exec "$@"' _ \
+    "$maml" eval --group g=R1,R2 "${ev[@]}" --out ../MX > mx.log 2>&1
+  rc=$?
+  [ "$rc" = 1 ] || check "ranks with another run behind R2: exit $rc, not 1: $(cat mx.log)"
+  grep -qF "rank 1 of 2: group g (R2/best.ckpt): not the same as rank 0's" mx.log ||
+    check "rank 1 does not name the group's run: $(cat mx.log)"
+fi
 
 [ "$failed" -eq 0 ] || fail "$failed checks failed"
 echo "cli_seeds: all checks passed"
