@@ -229,18 +229,19 @@ static int add_policy(const char *arg, entry *es, int *n) {
   return 1;
 }
 
-/* load a checkpoint into e; fills env if empty, else checks it */
-static int load_policy(entry *e, char *env, double default_alpha) {
+/* load a checkpoint into e; fills env if empty, else checks it. what: "policy NAME" or
+ * "group NAME's run PATH", for the messages */
+static int load_policy(entry *e, const char *what, char *env, double default_alpha) {
   cmd_policy cp;
   char err[PATH_LEN + 512];
   if (!cmd_load_policy(e->path, &cp, err, sizeof err)) {
-    fprintf(stderr, "maml eval: policy %s: %s\n", e->name, err);
+    fprintf(stderr, "maml eval: %s: %s\n", what, err);
     return 0;
   }
   if (!env[0]) snprintf(env, MAML_NAME_MAX, "%s", cp.env);
   if (strcmp(env, cp.env) != 0) {
-    fprintf(stderr, "maml eval: policy %s was trained on %s, the evaluation is on %s\n", e->name,
-            cp.env, env);
+    fprintf(stderr, "maml eval: %s was trained on %s, the evaluation is on %s\n", what, cp.env,
+            env);
     free(cp.theta);
     return 0;
   }
@@ -694,7 +695,9 @@ static int load_groups(seed_groups *sg, char *env, double alpha, int *rc) {
       entry *e = &g->runs[r];
       e->alpha = g->alpha_given ? g->alpha : 0;
       e->alpha_given = g->alpha_given;
-      if (!load_policy(e, env, alpha)) return 0;
+      char what[NAME_LEN + PATH_LEN + 32];
+      snprintf(what, sizeof what, "group %s's run %s", g->name, e->path);
+      if (!load_policy(e, what, env, alpha)) return 0;
       if (e->oracle != g->runs[0].oracle) {
         fprintf(stderr,
                 "maml eval: --group %s mixes oracle runs (%s) and others (%s): give each "
@@ -750,7 +753,11 @@ int cmd_eval(int argc, char **argv) {
   rc = 1;
   char *env = a.env;
   for (int p = 0; p < n_pol; p++)
-    if (es[p].path[0] && !load_policy(&es[p], env, a.alpha)) goto done;
+    if (es[p].path[0]) {
+      char what[NAME_LEN + 16];
+      snprintf(what, sizeof what, "policy %.63s", es[p].name);
+      if (!load_policy(&es[p], what, env, a.alpha)) goto done;
+    }
   if (!load_groups(&a.groups, env, a.alpha, &rc)) goto done;
   if (!env[0]) {
     fprintf(stderr, "maml eval: no checkpoint names the family: give --env\n");

@@ -36,6 +36,15 @@ static int add_run(seed_group *g, const char *p) {
     fprintf(stderr, "maml eval: --group %s: more than %d runs\n", g->name, MAX_GROUP_RUNS);
     return 0;
   }
+  if (g->n_runs == g->cap) { /* room for twice as many */
+    int cap = g->cap ? 2 * g->cap : 8;
+    entry *more = realloc(g->runs, (size_t)cap * sizeof *more);
+    if (!more) {
+      fprintf(stderr, "maml eval: --group %s: out of memory for %d runs\n", g->name, cap);
+      return 0;
+    }
+    g->runs = more, g->cap = cap;
+  }
   entry *e = &g->runs[g->n_runs];
   memset(e, 0, sizeof *e);
   e->iteration = -1;
@@ -105,10 +114,6 @@ static int parse_group(const char *arg, char *buf, seed_group *g) {
   char *list = eq + 1;
   if (!*list) {
     fprintf(stderr, "maml eval: --group %s: no runs after '='\n", g->name);
-    return 0;
-  }
-  if (!(g->runs = malloc(MAX_GROUP_RUNS * sizeof *g->runs))) {
-    fprintf(stderr, "maml eval: --group %s: out of memory\n", g->name);
     return 0;
   }
   if (list[0] == '@') {
