@@ -78,6 +78,11 @@ assert g[1]["p_improvement"]["of"] == "three" and len(g[0]["mean_ci"]) == 3' G/e
 fi
 if command -v gnuplot > /dev/null; then
   [ -s G/eval-seeds.png ] && [ -s G/eval-seeds.svg ] || check "no eval-seeds.png and .svg"
+  rm G/eval-seeds.png G/eval-seeds.svg
+  out=$("$maml" plot G 2>&1) || check "maml plot of an evaluation folder: $out"
+  [ -s G/eval-seeds.png ] && [ -s G/eval-seeds.svg ] || check "maml plot G drew no eval-seeds.png"
+  grep -q "three" G/eval-seeds.svg && grep -q "two" G/eval-seeds.svg ||
+    check "eval-seeds.svg does not name both groups"
 fi
 
 # 2. the same command, the same intervals; another number of resamples, others
