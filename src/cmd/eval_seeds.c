@@ -435,10 +435,11 @@ void seeds_print(const seed_groups *sg, const goal_groups *gg, int n_goals) {
   if (!sg->n) return;
   int steps = 0;
   for (int q = 0; q < sg->n; q++) steps = sg->g[q].steps > steps ? sg->g[q].steps : steps;
-  printf("\nover runs (a run's score: its mean return over the %d goals; mean and interquartile "
-         "mean\nof the scores, 95%% percentile bootstrap interval over runs, %d resamples):\n"
-         "%-14s %6s %5s %-5s",
-         n_goals, sg->resamples, "group", "goal", "runs", "");
+  printf("\nover runs (a run's score: its mean return over the %d goals%s; mean and "
+         "interquartile\nmean of the scores, 95%% percentile bootstrap interval over runs, %d "
+         "resamples):\n%-14s %6s %5s %-5s",
+         n_goals, gg->n ? ", or over those of one goal" : "", sg->resamples, "group", "goal",
+         "runs", "");
   print_labels(steps);
   for (int q = 0; q < sg->n; q++) print_summary_rows(&sg->g[q], "all", sg->g[q].all, steps);
   for (int j = 0; j < gg->n; j++)
