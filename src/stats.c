@@ -95,9 +95,9 @@ static maml_interval middle(double *s, int n, double level) {
   return ci;
 }
 
-maml_status maml_stats_bootstrap(const double *x, int n, int resamples, double level,
-                                 maml_rng *rng, maml_interval *mean_ci, maml_interval *iqm_ci,
-                                 char *err, size_t err_sz) {
+maml_status maml_stats_bootstrap(const double *x, int n, int resamples, double level, maml_rng *rng,
+                                 maml_interval *mean_ci, maml_interval *iqm_ci, char *err,
+                                 size_t err_sz) {
   maml_status st = check_args(resamples, level, err, err_sz);
   if (st != MAML_OK) return st;
   maml_interval none = {NAN, NAN};

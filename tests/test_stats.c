@@ -80,8 +80,8 @@ static void bootstrap(const double *x, int n, uint64_t seed, maml_interval *m, m
   maml_rng rng;
   char err[256];
   maml_rng_init(&rng, seed, 0, MAML_PHASE_BOOTSTRAP, 0, 0);
-  cr_assert_eq(maml_stats_bootstrap(x, n, 2000, 0.95, &rng, m, q, err, sizeof err), MAML_OK,
-               "%s", err);
+  cr_assert_eq(maml_stats_bootstrap(x, n, 2000, 0.95, &rng, m, q, err, sizeof err), MAML_OK, "%s",
+               err);
 }
 
 Test(stats, bootstrap_interval_holds_the_statistic_and_shrinks_with_more_runs) {

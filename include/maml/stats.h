@@ -2,7 +2,9 @@
  * at the edge of the statistical precipice" (NeurIPS 2021): the interquartile mean, percentile
  * bootstrap confidence intervals and the probability of improvement. A "score" is one
  * number per run (e.g. its mean return over the evaluation goals); none of these functions
- * looks at non-finite numbers specially: leave the runs without a score out first. */
+ * looks at non-finite numbers specially: leave the runs without a score out first. Agarwal et
+ * al. stratify the bootstrap by task (family): over one family, as here, it is a plain
+ * bootstrap over runs. */
 #ifndef MAML_STATS_H
 #define MAML_STATS_H
 
@@ -51,9 +53,9 @@ double maml_stats_prob_improvement(const double *x, int nx, const double *y, int
  * each; the interval holds the middle `level` of them (level 0.95: the 2.5% and 97.5%
  * quantiles, maml_stats_quantile_sorted). The same rng stream gives the same intervals.
  * n = 0: NaN bounds. resamples >= 1, level in (0, 1). */
-maml_status maml_stats_bootstrap(const double *x, int n, int resamples, double level,
-                                 maml_rng *rng, maml_interval *mean_ci, maml_interval *iqm_ci,
-                                 char *err, size_t err_sz);
+maml_status maml_stats_bootstrap(const double *x, int n, int resamples, double level, maml_rng *rng,
+                                 maml_interval *mean_ci, maml_interval *iqm_ci, char *err,
+                                 size_t err_sz);
 
 /* The percentile bootstrap interval of the probability of improvement of X over Y: each
  * resample draws nx numbers from x and ny from y, each with replacement (the two groups'

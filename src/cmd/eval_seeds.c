@@ -98,8 +98,10 @@ static int parse_group(const char *arg, char *buf, seed_group *g) {
   if (!group_alpha(buf, g)) return 0;
   char *eq = strchr(buf, '=');
   if (!eq) {
-    fprintf(stderr, "maml eval: --group '%s': expected NAME=PATH,PATH,...[@ALPHA] or "
-            "NAME=@FILE[@ALPHA]\n", arg);
+    fprintf(stderr,
+            "maml eval: --group '%s': expected NAME=PATH,PATH,...[@ALPHA] or "
+            "NAME=@FILE[@ALPHA]\n",
+            arg);
     return 0;
   }
   *eq = '\0';
@@ -177,8 +179,7 @@ int seeds_check_names(const seed_groups *sg, const entry *es, int n_pol) {
  * NaN after the message when a run diverged on one of them; -INFINITY after a failure's
  * message */
 static double sweep_one(const maml_env_world *w, seed_group *g, const maml_eval_params *ep,
-                        int n_goals, const double *goals, double *ret, int *div,
-                        maml_pool *pool) {
+                        int n_goals, const double *goals, double *ret, int *div, maml_pool *pool) {
   char err[1024];
   double sum = 0;
   for (int r = 0; r < g->n_runs; r++) {
@@ -316,7 +317,8 @@ static int summarise_group(seed_group *g, int place, const goal_groups *gg, int 
     maml_rng_init(&rng, seed, (uint32_t)k, MAML_PHASE_BOOTSTRAP, (uint32_t)place, 0);
     ok = summarise(row, g->n_runs, resamples, &rng, x, &g->all[k]);
     for (int j = 0; ok && j < G; j++) {
-      for (int r = 0; r < g->n_runs; r++) sc[r] = run_score(&g->runs[r], k, n_goals, gg->group, j, x);
+      for (int r = 0; r < g->n_runs; r++)
+        sc[r] = run_score(&g->runs[r], k, n_goals, gg->group, j, x);
       maml_rng_init(&rng, seed, (uint32_t)k, MAML_PHASE_BOOTSTRAP, (uint32_t)place,
                     (uint32_t)j + 1);
       ok = summarise(sc, g->n_runs, resamples, &rng, x, &g->by_goal[(size_t)j * S + k]);
@@ -385,8 +387,8 @@ static void print_left_out(const seed_group *g) {
 }
 
 static void print_runs(const seed_groups *sg, int n_goals, int steps) {
-  printf("\nper run (its mean return over the goals that did not diverge):\n%-14s %7s %8s",
-         "group", "alpha", "diverged");
+  printf("\nper run (its mean return over the goals that did not diverge):\n%-14s %7s %8s", "group",
+         "alpha", "diverged");
   for (int k = 0; k <= steps; k++) printf("   %9d", k);
   printf("   run\n");
   for (int q = 0; q < sg->n; q++) {
@@ -413,9 +415,10 @@ static void print_runs(const seed_groups *sg, int n_goals, int steps) {
 }
 
 static void print_improvement(const seed_groups *sg, int steps) {
-  printf("\nprobability that a run of %s beats a run of each group, P(%s > group), over run "
-         "pairs\n(ties count 1/2; 95%% bootstrap interval):\n%-14s %5s %5s",
-         sg->g[0].name, sg->g[0].name, "group", "runs", "");
+  printf(
+      "\nprobability that a run of %s beats a run of each group, P(%s > group), over run "
+      "pairs\n(ties count 1/2; 95%% bootstrap interval):\n%-14s %5s %5s",
+      sg->g[0].name, sg->g[0].name, "group", "runs", "");
   print_labels(steps);
   for (int q = 1; q < sg->n; q++) {
     const seed_group *g = &sg->g[q];
@@ -435,11 +438,12 @@ void seeds_print(const seed_groups *sg, const goal_groups *gg, int n_goals) {
   if (!sg->n) return;
   int steps = 0;
   for (int q = 0; q < sg->n; q++) steps = sg->g[q].steps > steps ? sg->g[q].steps : steps;
-  printf("\nover runs (a run's score: its mean return over the %d goals%s; mean and "
-         "interquartile\nmean of the scores, 95%% percentile bootstrap interval over runs, %d "
-         "resamples):\n%-14s %6s %5s %-5s",
-         n_goals, gg->n ? ", or over those of one goal" : "", sg->resamples, "group", "goal",
-         "runs", "");
+  printf(
+      "\nover runs (a run's score: its mean return over the %d goals%s; mean and "
+      "interquartile\nmean of the scores, 95%% percentile bootstrap interval over runs, %d "
+      "resamples):\n%-14s %6s %5s %-5s",
+      n_goals, gg->n ? ", or over those of one goal" : "", sg->resamples, "group", "goal", "runs",
+      "");
   print_labels(steps);
   for (int q = 0; q < sg->n; q++) print_summary_rows(&sg->g[q], "all", sg->g[q].all, steps);
   for (int j = 0; j < gg->n; j++)
@@ -491,8 +495,8 @@ static void csv_summaries(FILE *f, const seed_group *g, const char *goal, const 
     for (int k = 0; k <= g->steps; k++) {
       csv_head(f, g, goal, k, q ? "iqm" : "mean");
       fputc(',', f);
-      csv_tail(f, q ? s[k].iqm : s[k].mean, q ? s[k].iqm_ci : s[k].mean_ci, s[k].n,
-               s[k].left_out, "", alpha, -1);
+      csv_tail(f, q ? s[k].iqm : s[k].mean, q ? s[k].iqm_ci : s[k].mean_ci, s[k].n, s[k].left_out,
+               "", alpha, -1);
     }
 }
 
@@ -509,14 +513,16 @@ static void csv_group(FILE *f, const seed_group *g, const goal_groups *gg, int n
     }
   }
   csv_summaries(f, g, "", g->all);
-  for (int j = 0; j < gg->n; j++) csv_summaries(f, g, gg->text[j], g->by_goal + (size_t)j * (g->steps + 1));
+  for (int j = 0; j < gg->n; j++)
+    csv_summaries(f, g, gg->text[j], g->by_goal + (size_t)j * (g->steps + 1));
 }
 
 int seeds_write_csv(const char *dir, const seed_groups *sg, const goal_groups *gg, int n_goals) {
   char path[PATH_LEN + 32];
   FILE *f = eval_create_in(dir, "eval-seeds.csv", path, sizeof path);
   if (!f) return 0;
-  fprintf(f, "group,goal,steps,statistic,versus,value,ci_low,ci_high,n,left_out,run,alpha,"
+  fprintf(f,
+          "group,goal,steps,statistic,versus,value,ci_low,ci_high,n,left_out,run,alpha,"
           "iteration\n");
   for (int q = 0; q < sg->n; q++) csv_group(f, &sg->g[q], gg, n_goals);
   for (int q = 1; q < sg->n; q++) {
@@ -596,8 +602,7 @@ static void json_run(FILE *js, const entry *e, const double *scores, int n_runs,
   fputs("]}", js);
 }
 
-static void json_group(FILE *js, const seed_groups *sg, int q, const goal_groups *gg,
-                       int n_goals) {
+static void json_group(FILE *js, const seed_groups *sg, int q, const goal_groups *gg, int n_goals) {
   const seed_group *g = &sg->g[q];
   int S = g->steps + 1;
   fprintf(js, "{\"name\":\"%s\",\"alpha\":", g->name);

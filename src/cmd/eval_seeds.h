@@ -37,9 +37,9 @@ typedef struct {
   double alpha;    /* @ALPHA, or the sweep's pick; 0: each run its own */
   int alpha_given; /* @ALPHA: not swept */
   int n_runs, cap;
-  entry *runs;     /* (n_runs of cap) each run as a policy of the evaluation, malloc'ed */
-  int steps;       /* 0 for oracle runs (all of a group's or none) */
-  double *scores;  /* (steps + 1, n_runs) each run's score, NaN: none */
+  entry *runs;           /* (n_runs of cap) each run as a policy of the evaluation, malloc'ed */
+  int steps;             /* 0 for oracle runs (all of a group's or none) */
+  double *scores;        /* (steps + 1, n_runs) each run's score, NaN: none */
   seed_summary *all;     /* (steps + 1) over all goals */
   seed_summary *by_goal; /* (distinct goals, steps + 1) when goals repeat */
   seed_improvement *vs_first; /* (steps + 1) for groups after the first */
