@@ -22,7 +22,8 @@ typedef enum {
   MAML_PHASE_TEST,       /* tests and benchmarks */
   MAML_PHASE_SWEEP_TASKS,/* goals of the evaluation's step-size sweep */
   MAML_PHASE_SWEEP,      /* rollouts of the step-size sweep */
-  MAML_PHASE_VIEW        /* the episodes the viewer shows */
+  MAML_PHASE_VIEW,       /* the episodes the viewer shows */
+  MAML_PHASE_BOOTSTRAP   /* resampling runs for confidence intervals (maml eval --group) */
 } maml_phase;
 
 /* Largest values a key component may take (the key packs into 128 + 64 bits). */

@@ -20,6 +20,12 @@ int cmd_view(int argc, char **argv);
 int cmd_plot_eval(const char *dir, const char *env, const char *const *names, const int *oracle,
                   int n, int steps, const char *who);
 
+/* Draw DIR/eval-seeds.png and .svg from DIR/eval-seeds.csv: each group's mean over runs
+ * with its confidence band, and its runs' scores as points, against steps. 0 on success;
+ * else a message, prefixed by who. */
+int cmd_plot_seeds(const char *dir, const char *env, const char *const *names, int n, int steps,
+                   const char *who);
+
 /* A policy read from a checkpoint. */
 typedef struct {
   char env[MAML_NAME_MAX]; /* the family it was trained on */

@@ -19,11 +19,14 @@
 #include "maml/hash.h"
 #include "maml/matmul.h"
 #include "eval_report.h"
+#include "eval_seeds.h"
 
 
 static void eval_usage(FILE *out) {
   fprintf(out,
           "usage: maml eval --policy NAME=CHECKPOINT[@ALPHA] [--policy random[@ALPHA]] ...\n"
+          "                 [--group NAME=PATH,PATH,...[@ALPHA] | --group NAME=@FILE] ...\n"
+          "                 [--bootstrap N]\n"
           "                 [--env FAMILY] [--goals N | --goal G ... | --goals-file FILE]\n"
           "                 [--steps K] [--episodes N] [--alpha A] [--sweep-alpha LIST]\n"
           "                 [--sweep-goals N] [--seed S] [--threads N]\n"
@@ -42,7 +45,22 @@ static void eval_usage(FILE *out) {
           "actions or rewards, hold a non-finite number (NaN, inf): from then on it has no\n"
           "return. The tables and files count the diverged goals and average the others\n"
           "only; where every goal diverged they read \"diverged\" (empty in the CSV files,\n"
-          "null in eval.json).\n");
+          "null in eval.json).\n"
+          "\n"
+          "Groups of runs (--group; e.g. one run per training seed): a run's score after k\n"
+          "steps is its mean return over the goals that did not diverge (the number eval.csv\n"
+          "gives it as a --policy); a run whose every goal diverged has no score at that step\n"
+          "and is left out of its group's statistics, which count it (left_out). Per group\n"
+          "and step: the runs' scores, their mean and interquartile mean (IQM: the mean of the\n"
+          "middle half; when the number of runs is not a multiple of 4 the two scores at the\n"
+          "quartiles count with the fraction of them inside, n = 5: 3/4, 1, 3/4), each with a\n"
+          "95%% percentile bootstrap interval over runs (runs drawn with replacement, --bootstrap\n"
+          "times; Agarwal et al. 2021 stratify by task family, and an evaluation has one, so\n"
+          "this is a plain bootstrap over runs), seeded from --seed: the same command gives the\n"
+          "same intervals. With two groups or more, P(FIRST > G): the probability that a run of\n"
+          "the first group scores above one of group G (ties count 1/2), over all run pairs,\n"
+          "with its bootstrap interval (each group's runs drawn apart). When goals repeat\n"
+          "(cheetah-dir, ant-dir) the mean and IQM also per distinct goal.\n");
   fprintf(out,
           "\n"
           "options:\n"
@@ -55,6 +73,20 @@ static void eval_usage(FILE *out) {
           "                     run's inner step size for MAML runs, else --alpha.\n"
           "                     `random` is a freshly initialised policy (once).\n"
           "                     An oracle checkpoint is evaluated without adaptation.\n"
+          "  --group NAME=PATH,PATH,...[@ALPHA]  a group of runs, each PATH a checkpoint or a\n"
+          "                     run directory as --policy reads it, all evaluated on the\n"
+          "                     policies' goals and streams. NAME=@FILE[@ALPHA]: the paths\n"
+          "                     from FILE, one a line (blank lines and # comments skipped;\n"
+          "                     relative to the current folder). NAME as --policy's, not a\n"
+          "                     policy's or another group's. ALPHA: the step size of all\n"
+          "                     its runs; else each run's own, as --policy, or with\n"
+          "                     --sweep-alpha one for the group: the best mean of its runs'\n"
+          "                     returns after the last step on the sweep goals, among the\n"
+          "                     step sizes that diverged for none of them. Repeatable (at\n"
+          "                     most 16 groups of 1000 runs; a group needs no --policy).\n"
+          "                     A missing or repeated path, an empty list: exit 2.\n"
+          "  --bootstrap N      resamples of the groups' bootstrap intervals (default 2000)\n");
+  fprintf(out,
           "  --env FAMILY       the family (default: the checkpoints')\n"
           "  --goals N          N held-out goals from the evaluation stream (default 40)\n"
           "  --goal G           an explicit goal (repeatable, at most 10000; `maml envs`\n"
@@ -79,9 +111,18 @@ static void eval_usage(FILE *out) {
           "                     more policies eval-paired.csv (the first policy minus each\n"
           "                     other, goal by goal); when goals repeat (the two directions\n"
           "                     of cheetah-dir, ant-dir) eval-by-goal.csv. Both are also\n"
-          "                     printed as tables. An existing DIR keeps its other files,\n"
-          "                     but this command's own (those and eval.png, eval.svg) are\n"
-          "                     removed before the new ones are written, with a note on\n"
+          "                     printed as tables. With groups eval-seeds.csv, a row per\n"
+          "                     group, goal (empty: all goals), steps and statistic (run:\n"
+          "                     one run's score, its path in run; mean; iqm;\n"
+          "                     p_improvement: of group over versus), with value, ci_low,\n"
+          "                     ci_high, n (runs scored; a run's goals scored; run pairs),\n"
+          "                     left_out (runs without a score; a run's diverged goals),\n"
+          "                     run, alpha, iteration; eval.json's \"groups\" the same, and\n"
+          "                     eval-seeds.png, .svg: each group's mean and interval band.\n"
+          "                     An existing DIR keeps its other files, but this command's\n"
+          "                     own (those and eval.png, eval.svg, eval-seeds.png,\n"
+          "                     eval-seeds.svg) are removed before the new ones are\n"
+          "                     written, with a note on\n"
           "                     stderr. Default: a new runs/eval-FAMILY-DATE-TIME (-2, -3\n"
           "                     ... added when taken; never shared by two evaluations).\n"
           "  --assets DIR       look for the MJCF models in DIR only (default: the folder\n"
@@ -114,19 +155,6 @@ static int parse_long(const char *opt, const char *v, long lo, long hi, long *ou
 /* a step size in (0, 100] */
 static int parse_alpha(const char *opt, const char *v, double *out) {
   return cmd_parse_double("maml eval", opt, v, 0, 100, out);
-}
-
-/* 1 to NAME_LEN letters, digits and - _ . +: a CSV field and a JSON string as it is */
-static int valid_name(const char *s) {
-  size_t n = strlen(s);
-  if (n < 1 || n > NAME_LEN) return 0;
-  for (; *s; s++) {
-    char c = *s;
-    if (!(c >= 'a' && c <= 'z') && !(c >= 'A' && c <= 'Z') && !(c >= '0' && c <= '9') &&
-        !strchr("-_.+", c))
-      return 0;
-  }
-  return 1;
 }
 
 /* the text after buf's last '@' is a step size when it reads as a number (then cut off),
@@ -165,7 +193,7 @@ static int parse_policy(const char *arg, entry *e) {
     return 1;
   }
   *eq = '\0';
-  if (!valid_name(buf)) {
+  if (!eval_valid_name(buf)) {
     fprintf(stderr,
             "maml eval: --policy '%s': the name '%s' is not 1 to %d letters, digits "
             "and - _ . +\n",
@@ -211,18 +239,19 @@ static int add_policy(const char *arg, entry *es, int *n) {
   return 1;
 }
 
-/* load a checkpoint into e; fills env if empty, else checks it */
-static int load_policy(entry *e, char *env, double default_alpha) {
+/* load a checkpoint into e; fills env if empty, else checks it. what: "policy NAME" or
+ * "group NAME's run PATH", for the messages */
+static int load_policy(entry *e, const char *what, char *env, double default_alpha) {
   cmd_policy cp;
   char err[PATH_LEN + 512];
   if (!cmd_load_policy(e->path, &cp, err, sizeof err)) {
-    fprintf(stderr, "maml eval: policy %s: %s\n", e->name, err);
+    fprintf(stderr, "maml eval: %s: %s\n", what, err);
     return 0;
   }
   if (!env[0]) snprintf(env, MAML_NAME_MAX, "%s", cp.env);
   if (strcmp(env, cp.env) != 0) {
-    fprintf(stderr, "maml eval: policy %s was trained on %s, the evaluation is on %s\n", e->name,
-            cp.env, env);
+    fprintf(stderr, "maml eval: %s was trained on %s, the evaluation is on %s\n", what, cp.env,
+            env);
     free(cp.theta);
     return 0;
   }
@@ -422,6 +451,8 @@ static const char *const options[] = {"--policy",
                                       "--random-hidden",
                                       "--random-activation",
                                       "--matmul",
+                                      "--group",
+                                      "--bootstrap",
                                       NULL};
 
 static int known_option(const char *a) {
@@ -440,6 +471,7 @@ typedef struct {
   const char *goal_texts[MAX_GOALS];
   int n_goal_texts;
   cmd_random_options random; /* --random-hidden and --random-activation */
+  seed_groups groups;        /* --group and --bootstrap */
 } eval_args;
 
 /* --sweep-alpha A,B,...: 0 after a message */
@@ -467,6 +499,13 @@ static int parse_sweep(const char *v, eval_args *a) {
 /* one option and its value: 1, or 0 after a message */
 static int parse_option(const char *o, const char *v, eval_args *a, entry *es, int *n_pol) {
   if (!strcmp(o, "--policy")) return add_policy(v, es, n_pol);
+  if (!strcmp(o, "--group")) return seeds_add_group(v, &a->groups);
+  if (!strcmp(o, "--bootstrap")) {
+    long n;
+    if (!parse_long(o, v, 1, 1000000, &n)) return 0;
+    a->groups.resamples = (int)n;
+    return 1;
+  }
   if (!strcmp(o, "--env")) {
     if (!maml_env_find(v)) {
       fprintf(stderr, "maml eval: --env: unknown family '%s' (one of %s)\n", v, maml_env_names());
@@ -529,10 +568,11 @@ static int parse_args(int argc, char **argv, eval_args *a, entry *es, int *n_pol
     }
     if (!parse_option(o, argv[++i], a, es, n_pol)) return 2;
   }
-  if (*n_pol == 0) {
-    fprintf(stderr, "maml eval: give at least one --policy (see --help)\n");
+  if (*n_pol == 0 && a->groups.n == 0) {
+    fprintf(stderr, "maml eval: give at least one --policy or --group (see --help)\n");
     return 2;
   }
+  if (!seeds_check_names(&a->groups, es, *n_pol)) return 2;
   if ((a->goal_count > 0) + (a->n_goal_texts > 0) + (a->goals_file != NULL) > 1) {
     fprintf(stderr, "maml eval: use one of --goals, --goal and --goals-file\n");
     return 2;
@@ -579,31 +619,42 @@ static uint64_t policy_digest(const entry *e) {
 /* Under several ranks, every rank read the checkpoints and goals itself: 0 when they are
  * rank 0's, else 1 on every rank after a message from each rank naming what differs (a
  * different file behind the same path on another machine). */
-static int check_same_inputs(const entry *es, int n_pol, const double *goals, int n_goals,
-                             const char *goals_file) {
+static int check_same_inputs(const entry *es, int n_pol, const seed_groups *sg,
+                             const double *goals, int n_goals, const char *goals_file) {
   if (maml_comm_size(cmd_comm()) == 1) return 0;
-  uint64_t digests[MAX_POLICIES + 1];
-  static char labels[MAX_POLICIES + 1][PATH_LEN + NAME_LEN + 32];
-  const char *names[MAX_POLICIES + 1];
-  for (int p = 0; p < n_pol; p++) {
-    digests[p] = es[p].path[0] ? policy_digest(&es[p]) : 0; /* random: from the seed */
-    snprintf(labels[p], sizeof labels[p], "policy %s (%s)", es[p].name,
-             es[p].path[0] ? es[p].path : "random");
-    names[p] = labels[p];
+  int n = n_pol;
+  for (int q = 0; q < sg->n; q++) n += sg->g[q].n_runs;
+  uint64_t *digests = malloc((size_t)(n + 1) * sizeof *digests);
+  char(*labels)[PATH_LEN + NAME_LEN + 32] = malloc((size_t)n * sizeof *labels);
+  const char **names = malloc((size_t)(n + 1) * sizeof *names);
+  if (!digests || !labels || !names) {
+    free(digests), free(labels), free(names);
+    fprintf(stderr, "maml eval: out of memory for the inputs' digests\n");
+    return 1;
   }
-  digests[n_pol] = maml_hash(maml_hash(MAML_HASH_START, &n_goals, sizeof n_goals), goals,
-                              (size_t)n_goals * MAML_TASK_MAX * sizeof *goals);
+  for (int p = 0, q = 0, r = 0; p < n; p++) {
+    const entry *e = p < n_pol ? &es[p] : &sg->g[q].runs[r];
+    digests[p] = e->path[0] ? policy_digest(e) : 0; /* random: from the seed */
+    snprintf(labels[p], sizeof labels[p], "%s %s (%s)", p < n_pol ? "policy" : "group", e->name,
+             e->path[0] ? e->path : "random");
+    names[p] = labels[p];
+    if (p >= n_pol && ++r == sg->g[q].n_runs) q++, r = 0;
+  }
+  digests[n] = maml_hash(maml_hash(MAML_HASH_START, &n_goals, sizeof n_goals), goals,
+                         (size_t)n_goals * MAML_TASK_MAX * sizeof *goals);
   char goals_label[PATH_LEN + 32];
   snprintf(goals_label, sizeof goals_label, "the goals%s%s%s", goals_file ? " (" : "",
            goals_file ? goals_file : "", goals_file ? ")" : "");
-  names[n_pol] = goals_label;
-  return cmd_same_as_rank0("maml eval", digests, names, n_pol + 1);
+  names[n] = goals_label;
+  int rc = cmd_same_as_rank0("maml eval", digests, names, n + 1);
+  free(digests), free(labels), free(names);
+  return rc;
 }
 
 /* one policy: its sweep if asked, then its evaluation on the goals; 0 after a message */
-static int evaluate_policy(const maml_env_world *w, entry *e, const eval_args *a,
-                           const maml_eval_params *ep, const double *goals, int n_goals,
-                           maml_pool *pool) {
+static int evaluate_policy(const maml_env_world *w, entry *e, const char *label,
+                           const eval_args *a, const maml_eval_params *ep, const double *goals,
+                           int n_goals, maml_pool *pool) {
   char err[8192];
   e->steps = e->oracle ? 0 : ep->steps;
   e->returns = malloc((size_t)(e->steps + 1) * n_goals * sizeof(double));
@@ -619,7 +670,7 @@ static int evaluate_policy(const maml_env_world *w, entry *e, const eval_args *a
     return 0;
   pe.alpha = e->alpha;
   pe.progress = print_step;
-  printf("  %s:", e->name);
+  printf("  %s:", label);
   fflush(stdout);
   if (maml_evaluate(w, &e->policy, e->theta, n_goals, goals, &pe, pool, e->returns, e->diverged,
                     err, sizeof err) != MAML_OK) {
@@ -639,6 +690,76 @@ static int use_matmul(const eval_args *a) {
   return !cmd_same_matmul("maml eval", !cmd_use_matmul("maml eval", name, source));
 }
 
+/* the world of policy e's kind (the oracle's or not), opened the first time; NULL after a
+ * message */
+static maml_env_world *world_of(const entry *e, maml_env_world *worlds, int *opened,
+                                const char *env, const char *assets) {
+  int w = e->oracle;
+  if (!opened[w]) {
+    if (!cmd_open_world(&worlds[w], env, w, assets, "maml eval")) return NULL;
+    opened[w] = 1;
+  }
+  return &worlds[w];
+}
+
+/* 0 after a message when e's network does not fit w */
+static int fits(const entry *e, const char *what, const maml_env_world *w, const char *env) {
+  if (e->policy.obs_dim == w->obs_dim && e->policy.act_dim == w->family->act_dim) return 1;
+  fprintf(stderr, "maml eval: %s %s has %d -> %d numbers, %s needs %d -> %d\n", what, e->name,
+          e->policy.obs_dim, e->policy.act_dim, env, w->obs_dim, w->family->act_dim);
+  return 0;
+}
+
+/* the groups' checkpoints, with the group's @ALPHA where given: 0 after a message (rc 2 for
+ * a group that mixes oracle and other runs) */
+static int load_groups(seed_groups *sg, char *env, double alpha, int *rc) {
+  for (int q = 0; q < sg->n; q++) {
+    seed_group *g = &sg->g[q];
+    for (int r = 0; r < g->n_runs; r++) {
+      entry *e = &g->runs[r];
+      e->alpha = g->alpha_given ? g->alpha : 0;
+      e->alpha_given = g->alpha_given;
+      char what[NAME_LEN + PATH_LEN + 32];
+      snprintf(what, sizeof what, "group %s's run %s", g->name, e->path);
+      if (!load_policy(e, what, env, alpha)) return 0;
+      if (e->oracle != g->runs[0].oracle) {
+        fprintf(stderr,
+                "maml eval: --group %s mixes oracle runs (%s) and others (%s): give each "
+                "kind its own group\n",
+                g->name, (e->oracle ? e : &g->runs[0])->path, (e->oracle ? &g->runs[0] : e)->path);
+        *rc = 2;
+        return 0;
+      }
+    }
+  }
+  return 1;
+}
+
+/* every group: its sweep if asked (one step size for all its runs), then each run on the
+ * goals; 0 after a message */
+static int evaluate_groups(seed_groups *sg, maml_env_world *worlds, int *opened, const char *env,
+                           const eval_args *a, const maml_eval_params *ep, const double *goals,
+                           int n_goals, maml_pool *pool) {
+  for (int q = 0; q < sg->n; q++) {
+    seed_group *g = &sg->g[q];
+    maml_env_world *w = world_of(&g->runs[0], worlds, opened, env, a->assets);
+    if (!w) return 0;
+    for (int r = 0; r < g->n_runs; r++)
+      if (!fits(&g->runs[r], "group", w, env)) return 0;
+    g->steps = g->runs[0].oracle ? 0 : ep->steps;
+    if (a->n_sweep && !g->runs[0].oracle && !g->alpha_given) {
+      if (!seeds_sweep(w, g, ep, a->sweep, a->n_sweep, (int)a->sweep_goals, pool)) return 0;
+      for (int r = 0; r < g->n_runs; r++) g->runs[r].alpha_given = 1; /* no sweep of its own */
+    }
+    for (int r = 0; r < g->n_runs; r++) {
+      char label[NAME_LEN + 48];
+      snprintf(label, sizeof label, "%s run %d of %d", g->name, r + 1, g->n_runs);
+      if (!evaluate_policy(w, &g->runs[r], label, a, ep, goals, n_goals, pool)) return 0;
+    }
+  }
+  return 1;
+}
+
 int cmd_eval(int argc, char **argv) {
   static entry es[MAX_POLICIES];
   static double goals[MAX_GOALS * MAML_TASK_MAX];
@@ -646,6 +767,7 @@ int cmd_eval(int argc, char **argv) {
   memset(&a, 0, sizeof a);
   a.steps = a.episodes = -1, a.seed = 1, a.sweep_goals = 10, a.alpha = 0.1;
   cmd_random_options_init(&a.random);
+  a.groups.resamples = 2000;
   int n_pol = 0;
   /* a closed stdout fails the prints with EPIPE instead of killing the evaluation */
   signal(SIGPIPE, SIG_IGN);
@@ -657,7 +779,12 @@ int cmd_eval(int argc, char **argv) {
   rc = 1;
   char *env = a.env;
   for (int p = 0; p < n_pol; p++)
-    if (es[p].path[0] && !load_policy(&es[p], env, a.alpha)) goto done;
+    if (es[p].path[0]) {
+      char what[NAME_LEN + 16];
+      snprintf(what, sizeof what, "policy %.63s", es[p].name);
+      if (!load_policy(&es[p], what, env, a.alpha)) goto done;
+    }
+  if (!load_groups(&a.groups, env, a.alpha, &rc)) goto done;
   if (!env[0]) {
     fprintf(stderr, "maml eval: no checkpoint names the family: give --env\n");
     rc = 2;
@@ -696,7 +823,7 @@ int cmd_eval(int argc, char **argv) {
     fprintf(stderr, "maml eval: no goals in %s\n", a.goals_file ? a.goals_file : "the list");
     goto done;
   }
-  if (check_same_inputs(es, n_pol, goals, n_goals, a.goals_file)) goto done;
+  if (check_same_inputs(es, n_pol, &a.groups, goals, n_goals, a.goals_file)) goto done;
 
   cmd_quiet_mujoco();
   maml_env_world worlds[2];
@@ -720,29 +847,28 @@ int cmd_eval(int argc, char **argv) {
          ranks, maml_matmul_name(maml_matmul_current()));
   for (int p = 0; p < n_pol; p++) {
     entry *e = &es[p];
-    int w = e->oracle;
-    if (!opened[w]) {
-      if (!cmd_open_world(&worlds[w], env, w, a.assets, "maml eval")) goto cleanup;
-      opened[w] = 1;
-    }
-    if (!e->path[0] && !make_random(e, &rnd, worlds[0].obs_dim, f->act_dim, ep.seed, a.alpha))
+    maml_env_world *w = world_of(e, worlds, opened, env, a.assets);
+    if (!w) goto cleanup;
+    if (!e->path[0] && !make_random(e, &rnd, w->obs_dim, f->act_dim, ep.seed, a.alpha))
       goto cleanup;
-    if (e->policy.obs_dim != worlds[w].obs_dim || e->policy.act_dim != f->act_dim) {
-      fprintf(stderr, "maml eval: policy %s has %d -> %d numbers, %s needs %d -> %d\n", e->name,
-              e->policy.obs_dim, e->policy.act_dim, env, worlds[w].obs_dim, f->act_dim);
-      goto cleanup;
-    }
-    if (!evaluate_policy(&worlds[w], e, &a, &ep, goals, n_goals, pool)) goto cleanup;
+    if (!fits(e, "policy", w, env)) goto cleanup;
+    if (!evaluate_policy(w, e, e->name, &a, &ep, goals, n_goals, pool)) goto cleanup;
   }
-  eval_print_table(es, n_pol, n_goals, ep.steps);
-  eval_print_sources(es, n_pol, &rnd);
+  if (!evaluate_groups(&a.groups, worlds, opened, env, &a, &ep, goals, n_goals, pool))
+    goto cleanup;
+  if (n_pol) eval_print_table(es, n_pol, n_goals, ep.steps);
+  if (n_pol) eval_print_sources(es, n_pol, &rnd);
   int n_paired = 0;
   for (int p = 1; p < n_pol; p++) n_paired += eval_compared(es, p);
   if (n_paired) eval_print_paired(es, n_pol, n_goals, ep.steps);
   static goal_groups groups;
   eval_group_goals(f, goals, n_goals, &groups);
-  if (groups.n) eval_print_groups(es, n_pol, &groups, n_goals, ep.steps);
-  if (lead && !eval_save(a.out, f, es, n_pol, goals, n_goals, &ep, &groups, n_paired)) goto cleanup;
+  if (groups.n && n_pol) eval_print_groups(es, n_pol, &groups, n_goals, ep.steps);
+  if (a.groups.n && !seeds_summarise(&a.groups, &groups, n_goals, ep.seed)) goto cleanup;
+  seeds_print(&a.groups, &groups, n_goals);
+  if (lead &&
+      !eval_save(a.out, f, es, n_pol, goals, n_goals, &ep, &groups, n_paired, &a.groups))
+    goto cleanup;
   rc = 0;
 cleanup:
   for (int w = 0; w < 2; w++)
@@ -750,5 +876,6 @@ cleanup:
   maml_pool_destroy(pool);
 done:
   for (int p = 0; p < n_pol; p++) free(es[p].theta), free(es[p].returns), free(es[p].diverged);
+  seeds_free(&a.groups);
   return rc;
 }

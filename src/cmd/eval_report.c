@@ -11,6 +11,20 @@
 #include <unistd.h>
 
 #include "cmd.h"
+#include "eval_seeds.h"
+
+/* 1 to NAME_LEN letters, digits and - _ . +: a CSV field and a JSON string as it is */
+int eval_valid_name(const char *s) {
+  size_t n = strlen(s);
+  if (n < 1 || n > NAME_LEN) return 0;
+  for (; *s; s++) {
+    char c = *s;
+    if (!(c >= 'a' && c <= 'z') && !(c >= 'A' && c <= 'Z') && !(c >= '0' && c <= '9') &&
+        !strchr("-_.+", c))
+      return 0;
+  }
+  return 1;
+}
 
 /* how many of the n goals diverged at step k or before */
 int eval_diverged_by(const int *diverged, int n, int k) {
@@ -172,7 +186,8 @@ static void write_policy_csv(FILE *csv, const entry *e, int n_goals) {
 }
 
 static int write_results(const char *dir, const maml_env_family *f, const entry *es, int n_pol,
-                         const double *goals, int n_goals, const maml_eval_params *ep) {
+                         const double *goals, int n_goals, const maml_eval_params *ep,
+                         const seed_groups *sg, const goal_groups *groups) {
   char g_path[PATH_LEN + 32], csv_path[PATH_LEN + 32], js_path[PATH_LEN + 32], text[128];
   FILE *g = create_in(dir, "goals.txt", g_path, sizeof g_path);
   FILE *csv = g ? create_in(dir, "eval.csv", csv_path, sizeof csv_path) : NULL;
@@ -198,7 +213,9 @@ static int write_results(const char *dir, const maml_env_family *f, const entry 
     write_policy_json(js, &es[p], n_goals);
     write_policy_csv(csv, &es[p], n_goals);
   }
-  fprintf(js, "]}\n");
+  fprintf(js, "]");
+  if (sg->n) seeds_write_json(js, sg, groups, n_goals);
+  fprintf(js, "}\n");
   int ok = close_written(g, g_path);
   ok &= close_written(csv, csv_path);
   ok &= close_written(js, js_path);
@@ -418,12 +435,25 @@ static int write_paired(const char *dir, const entry *es, int n_pol, int n_goals
   return close_written(csv, path);
 }
 
+/* what eval_seeds.c shares with the policies' files */
+int eval_finite_mean(const double *x, int n, double *mean, double *se) {
+  return finite_mean(x, n, mean, se);
+}
+void eval_csv_number(FILE *f, double x) { csv_number(f, x); }
+void eval_csv_text(FILE *f, const char *s) { csv_text(f, s); }
+void eval_json_number(FILE *f, double x) { json_number(f, x); }
+void eval_json_text(FILE *f, const char *s) { json_text(f, s); }
+FILE *eval_create_in(const char *dir, const char *name, char *path, size_t n) {
+  return create_in(dir, name, path, n);
+}
+int eval_close_written(FILE *f, const char *path) { return close_written(f, path); }
+
 /* ---- the results folder ------------------------------------------------------------- */
 
 /* what this command writes into its folder */
-static const char *const own_files[] = {"eval.csv",        "eval.json",        "goals.txt",
-                                        "eval-paired.csv", "eval-by-goal.csv", "eval.png",
-                                        "eval.svg"};
+static const char *const own_files[] = {
+    "eval.csv", "eval.json",      "goals.txt",      "eval-paired.csv", "eval-by-goal.csv",
+    "eval.png", "eval.svg",       "eval-seeds.csv", "eval-seeds.png",  "eval-seeds.svg"};
 
 /* remove an earlier evaluation's files from dir, saying which; 0 after a message */
 static int remove_own_files(const char *dir) {
@@ -483,21 +513,26 @@ static int make_out_dir(const char *out, const char *env, char *dir, size_t n) {
 /* the files of the evaluation in a folder of their own (rank 0 only); 0 after a message */
 int eval_save(const char *out, const maml_env_family *f, const entry *es, int n_pol,
               const double *goals, int n_goals, const maml_eval_params *ep,
-              const goal_groups *groups, int n_paired) {
+              const goal_groups *groups, int n_paired, const seed_groups *sg) {
   char dir[PATH_LEN];
   if (!make_out_dir(out, f->name, dir, sizeof dir)) return 0;
-  if (!write_results(dir, f, es, n_pol, goals, n_goals, ep)) return 0;
+  if (!write_results(dir, f, es, n_pol, goals, n_goals, ep, sg, groups)) return 0;
   if (groups->n && !write_groups(dir, es, n_pol, groups, n_goals)) return 0;
   if (n_paired && !write_paired(dir, es, n_pol, n_goals, ep->steps)) return 0;
+  if (sg->n && !seeds_write_csv(dir, sg, groups, n_goals)) return 0;
   printf("results: %s/eval.csv, %s/eval.json", dir, dir);
   if (n_paired) printf(", %s/eval-paired.csv", dir);
-  if (groups->n) printf(", %s/eval-by-goal.csv", dir);
+  if (groups->n && n_pol) printf(", %s/eval-by-goal.csv", dir);
+  if (sg->n) printf(", %s/eval-seeds.csv", dir);
   printf("; goals: %s/goals.txt\n", dir);
-  const char *names[MAX_POLICIES];
+  const char *names[MAX_POLICIES > MAX_SEED_GROUPS ? MAX_POLICIES : MAX_SEED_GROUPS];
   int oracle[MAX_POLICIES];
   for (int p = 0; p < n_pol; p++) names[p] = es[p].name, oracle[p] = es[p].oracle;
-  if (cmd_plot_eval(dir, f->name, names, oracle, n_pol, ep->steps, "maml eval") == 0)
+  if (n_pol && cmd_plot_eval(dir, f->name, names, oracle, n_pol, ep->steps, "maml eval") == 0)
     printf("plot: %s/eval.png, %s/eval.svg\n", dir, dir);
+  for (int q = 0; q < sg->n; q++) names[q] = sg->g[q].name;
+  if (sg->n && cmd_plot_seeds(dir, f->name, names, sg->n, ep->steps, "maml eval") == 0)
+    printf("plot: %s/eval-seeds.png, %s/eval-seeds.svg\n", dir, dir);
   /* stdout gone (a pipe closed early, a full disk): the files are what count */
   if (fflush(stdout) != 0 || ferror(stdout)) {
     clearerr(stdout);

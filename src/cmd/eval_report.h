@@ -3,6 +3,8 @@
 #ifndef MAML_CMD_EVAL_REPORT_H
 #define MAML_CMD_EVAL_REPORT_H
 
+#include <stdio.h>
+
 #include "envs/env.h"
 #include "maml/eval.h"
 #include "maml/policy.h"
@@ -47,6 +49,25 @@ typedef struct {
   int count[MAX_GROUPS];
 } goal_groups;
 
+/* 1 when s is a valid policy or group name: 1 to NAME_LEN letters, digits and - _ . + */
+int eval_valid_name(const char *s);
+
+/* Mean and standard error of the finite numbers among x[0 .. n) (the goals that did not
+ * diverge); returns how many they are (0: the mean is NaN). */
+int eval_finite_mean(const double *x, int n, double *mean, double *se);
+
+/* a number of the CSV files (empty when not finite), a CSV field (quoted when needed), a
+ * JSON number (null when not finite), a JSON string */
+void eval_csv_number(FILE *f, double x);
+void eval_csv_text(FILE *f, const char *s);
+void eval_json_number(FILE *f, double x);
+void eval_json_text(FILE *f, const char *s);
+
+/* dir/name created for writing (its path in path); NULL after a message */
+FILE *eval_create_in(const char *dir, const char *name, char *path, size_t n);
+/* close f; 0 after a message if writing or closing it failed */
+int eval_close_written(FILE *f, const char *path);
+
 /* how many of the n goals diverged at step k or before */
 int eval_diverged_by(const int *diverged, int n, int k);
 
@@ -63,10 +84,12 @@ void eval_print_sources(const entry *es, int n_pol, const net_shape *rnd);
 void eval_print_paired(const entry *es, int n_pol, int n_goals, int steps);
 void eval_print_groups(const entry *es, int n_pol, const goal_groups *g, int n_goals, int steps);
 
-/* The files of the evaluation in out (NULL: a new default folder), and the plot; rank 0
- * only. 0 after a message. */
+/* The files of the evaluation in out (NULL: a new default folder), and the plots; rank 0
+ * only. sg: the groups of runs (eval_seeds.h; eval-seeds.csv and eval.json's "groups" when
+ * there are any). 0 after a message. */
+struct seed_groups;
 int eval_save(const char *out, const maml_env_family *f, const entry *es, int n_pol,
               const double *goals, int n_goals, const maml_eval_params *ep,
-              const goal_groups *groups, int n_paired);
+              const goal_groups *groups, int n_paired, const struct seed_groups *sg);
 
 #endif
