@@ -51,11 +51,11 @@
 
 typedef enum { F_GRAD, F_DIR, F_ADAPT, F_INNER, F_STEP, F_COS, F_NORM, F_SURR, F_COUNT } figure;
 
-static const char *const figure_names[F_COUNT] = {"grad", "dir",  "adapt", "inner",
-                                                  "step", "1-cos", "norm", "dsurr"};
-static const char *const figure_csv[F_COUNT] = {
-    "grad_rel", "dir_rel", "adapted_rel", "inner_rel", "step_rel", "one_minus_cos",
-    "step_norm_rel", "surr_after_diff"};
+static const char *const figure_names[F_COUNT] = {"grad", "dir",   "adapt", "inner",
+                                                  "step", "1-cos", "norm",  "dsurr"};
+static const char *const figure_csv[F_COUNT] = {"grad_rel",      "dir_rel",        "adapted_rel",
+                                                "inner_rel",     "step_rel",       "one_minus_cos",
+                                                "step_norm_rel", "surr_after_diff"};
 
 typedef struct {
   char families[MAX_FAMILIES][MAML_NAME_MAX];
@@ -69,9 +69,9 @@ typedef struct {
 
 /* What one backend's adapt + prepare + step produced. */
 typedef struct {
-  double *grad, *dir;  /* (n) */
-  maml_real *adapted;  /* (tasks, n) theta'_i */
-  maml_real *theta;    /* (n) after the step */
+  double *grad, *dir; /* (n) */
+  maml_real *adapted; /* (tasks, n) theta'_i */
+  maml_real *theta;   /* (n) after the step */
   maml_step_stats stats;
   double seconds;
 } run_result;
@@ -86,7 +86,8 @@ typedef struct {
 } row;
 
 static int usage(void) {
-  printf("usage: " PROG " [--env LIST | --config FILE | --checkpoint PATH] [--backend LIST]\n"
+  printf("usage: " PROG
+         " [--env LIST | --config FILE | --checkpoint PATH] [--backend LIST]\n"
          "                      [--reference NAME] [--repeat N] [--warmup N] [--tasks N]\n"
          "                      [--episodes N] [--horizon N] [--threads N] [--seed N]\n"
          "                      [--csv FILE]\n\n"
@@ -172,18 +173,30 @@ static int parse_args(int argc, char **argv, options *o) {
       return 3;
     }
     i++;
-    if (!strcmp(a, "--env")) ok = parse_families(o, v), o->env_given = 1;
-    else if (!strcmp(a, "--config")) o->config = v;
-    else if (!strcmp(a, "--checkpoint")) o->checkpoint = v;
-    else if (!strcmp(a, "--csv")) o->csv = v;
-    else if (!strcmp(a, "--backend")) ok = (o->n_backends = bench_parse_backends(PROG, v, o->backends)) > 0;
-    else if (!strcmp(a, "--reference")) ok = parse_reference(o, v);
-    else if (!strcmp(a, "--repeat")) ok = !bench_int_option(PROG, a, v, 1, MAX_REPEAT, &o->repeat);
-    else if (!strcmp(a, "--warmup")) ok = !bench_int_option(PROG, a, v, 0, 100000, &o->warmup);
-    else if (!strcmp(a, "--tasks")) ok = !bench_int_option(PROG, a, v, 1, 100000, &o->tasks);
-    else if (!strcmp(a, "--episodes")) ok = !bench_int_option(PROG, a, v, 1, 65536, &o->episodes);
-    else if (!strcmp(a, "--horizon")) ok = !bench_int_option(PROG, a, v, 1, 100000, &o->horizon);
-    else if (!strcmp(a, "--threads")) ok = !bench_int_option(PROG, a, v, 0, 1024, &o->threads);
+    if (!strcmp(a, "--env"))
+      ok = parse_families(o, v), o->env_given = 1;
+    else if (!strcmp(a, "--config"))
+      o->config = v;
+    else if (!strcmp(a, "--checkpoint"))
+      o->checkpoint = v;
+    else if (!strcmp(a, "--csv"))
+      o->csv = v;
+    else if (!strcmp(a, "--backend"))
+      ok = (o->n_backends = bench_parse_backends(PROG, v, o->backends)) > 0;
+    else if (!strcmp(a, "--reference"))
+      ok = parse_reference(o, v);
+    else if (!strcmp(a, "--repeat"))
+      ok = !bench_int_option(PROG, a, v, 1, MAX_REPEAT, &o->repeat);
+    else if (!strcmp(a, "--warmup"))
+      ok = !bench_int_option(PROG, a, v, 0, 100000, &o->warmup);
+    else if (!strcmp(a, "--tasks"))
+      ok = !bench_int_option(PROG, a, v, 1, 100000, &o->tasks);
+    else if (!strcmp(a, "--episodes"))
+      ok = !bench_int_option(PROG, a, v, 1, 65536, &o->episodes);
+    else if (!strcmp(a, "--horizon"))
+      ok = !bench_int_option(PROG, a, v, 1, 100000, &o->horizon);
+    else if (!strcmp(a, "--threads"))
+      ok = !bench_int_option(PROG, a, v, 0, 1024, &o->threads);
     else if (!strcmp(a, "--seed")) {
       long s = 0;
       ok = cmd_parse_long(PROG, a, v, 0, 2147483647L, &s);
@@ -218,8 +231,10 @@ static int load_config(const options *o, const char *family, maml_config *c, mam
     if (st == MAML_OK)
       st = maml_config_parse_ini(c, ck->config_text, ck->config_len, path, err, sizeof err);
   } else {
-    if (o->config) snprintf(path, sizeof path, "%s", o->config);
-    else snprintf(path, sizeof path, "%s/%s.ini", MAML_BENCH_CONFIGS, family);
+    if (o->config)
+      snprintf(path, sizeof path, "%s", o->config);
+    else
+      snprintf(path, sizeof path, "%s/%s.ini", MAML_BENCH_CONFIGS, family);
     st = maml_config_load(c, path, err, sizeof err);
   }
   if (st != MAML_OK) {
@@ -252,8 +267,8 @@ static int result_alloc(run_result *r, int tasks, size_t n) {
          (r->theta = calloc(n, sizeof *r->theta));
 }
 
-static int run_backend(maml_learner *l, maml_matmul_backend b, const maml_real *theta_old,
-                       size_t n, int tasks, const maml_batch *support, const maml_batch *query,
+static int run_backend(maml_learner *l, maml_matmul_backend b, const maml_real *theta_old, size_t n,
+                       int tasks, const maml_batch *support, const maml_batch *query,
                        run_result *r) {
   char err[4096];
   if (maml_matmul_use(b, err, sizeof err) != MAML_OK) {
@@ -299,8 +314,8 @@ static double rel_err_r(const maml_real *a, const maml_real *b, const maml_real 
 }
 
 /* the applied steps d = theta_new - theta_old: step, 1-cos and norm figures */
-static void step_figures(const run_result *r, const run_result *ref, const maml_real *old,
-                         size_t n, double *fig) {
+static void step_figures(const run_result *r, const run_result *ref, const maml_real *old, size_t n,
+                         double *fig) {
   double dd = 0, rr = 0, dr = 0, diff = 0;
   for (size_t j = 0; j < n; j++) {
     double d = (double)r->theta[j] - old[j], e = (double)ref->theta[j] - old[j];
@@ -308,9 +323,12 @@ static void step_figures(const run_result *r, const run_result *ref, const maml_
   }
   double nd = sqrt(dd), nr = sqrt(rr);
   fig[F_STEP] = rr > 0 ? sqrt(diff / rr) : diff == 0 ? 0 : 1;
-  if (diff == 0) fig[F_COS] = 0; /* the same step (both zero included) */
-  else if (dd == 0 || rr == 0) fig[F_COS] = 1;
-  else fig[F_COS] = 1 - dr / (nd * nr);
+  if (diff == 0)
+    fig[F_COS] = 0; /* the same step (both zero included) */
+  else if (dd == 0 || rr == 0)
+    fig[F_COS] = 1;
+  else
+    fig[F_COS] = 1 - dr / (nd * nr);
   fig[F_NORM] = nr > 0 ? fabs(nd - nr) / nr : nd == 0 ? 0 : 1;
 }
 
@@ -362,8 +380,8 @@ typedef struct {
   int ref_tries[MAX_REPEAT];
 } family_run;
 
-static void csv_line(family_run *f, const row *rw, int k, int64_t iteration,
-                     const run_result *r, const run_result *ref) {
+static void csv_line(family_run *f, const row *rw, int k, int64_t iteration, const run_result *r,
+                     const run_result *ref) {
   if (!f->csv) return;
   const maml_config *c = f->c;
   fprintf(f->csv, "%s,%s,%s,%d,%lld,%d,%d,%d", c->env, maml_matmul_name(rw->backend),
@@ -391,9 +409,10 @@ static void print_family(const family_run *f) {
   printf("\n%s: %d tasks x %d+%d episodes x %d steps, %d inner step(s), %s order, %d repeat(s)\n",
          c->env, c->tasks, c->episodes, c->query_episodes, c->horizon, c->inner_steps,
          c->first_order ? "first" : "second", k);
-  printf("reference %s: ||g|| median %.3e, accepted %d/%d, line-search tries %d..%d, "
-         "surr gain median %.3e, %.2f s per adapt+prepare+step (median)\n",
-         maml_matmul_name(f->o->reference), gm, f->accepted, k, tries_min, tries_max, sm, tm);
+  printf(
+      "reference %s: ||g|| median %.3e, accepted %d/%d, line-search tries %d..%d, "
+      "surr gain median %.3e, %.2f s per adapt+prepare+step (median)\n",
+      maml_matmul_name(f->o->reference), gm, f->accepted, k, tries_min, tries_max, sm, tm);
   printf("%-16s", "backend");
   for (int g = 0; g < F_COUNT; g++) printf(" %-17s", figure_names[g]);
   printf(" %7s %7s\n", "same_ls", "s/run");
@@ -415,8 +434,7 @@ static void print_family(const family_run *f) {
     printf(" %3d/%-3d %7.2f\n", rw->same_ls, rw->done, ts);
   }
   printf("sanity: %s against itself %s; the trainer's step %s the learner's reference run\n",
-         maml_matmul_name(f->o->reference),
-         f->sanity_ok ? "exactly 0" : "NOT 0 (sanity FAILED)",
+         maml_matmul_name(f->o->reference), f->sanity_ok ? "exactly 0" : "NOT 0 (sanity FAILED)",
          f->trainer_ok ? "equals" : "DIFFERS FROM (sanity FAILED)");
   fflush(stdout);
 }
@@ -512,10 +530,15 @@ static int run_family(const options *o, const char *family, FILE *csv, int *sane
   const maml_policy *p = maml_trainer_policy(t);
   size_t n = p->n_params;
   int K = rc->mode == MAML_MODE_MAML ? rc->inner_steps : 0;
-  maml_meta_params mp = {.inner_steps = K, .alpha = rc->alpha, .first_order = rc->first_order,
-                         .max_kl = rc->max_kl, .cg_iters = rc->cg_iters,
-                         .cg_damping = rc->cg_damping, .ls_backtrack = rc->ls_backtrack,
-                         .ls_steps = rc->ls_steps, .comm = NULL};
+  maml_meta_params mp = {.inner_steps = K,
+                         .alpha = rc->alpha,
+                         .first_order = rc->first_order,
+                         .max_kl = rc->max_kl,
+                         .cg_iters = rc->cg_iters,
+                         .cg_damping = rc->cg_damping,
+                         .ls_backtrack = rc->ls_backtrack,
+                         .ls_steps = rc->ls_steps,
+                         .comm = NULL};
   if (maml_pool_create(&pool, maml_trainer_threads(t), err, sizeof err) != MAML_OK ||
       maml_learner_create(&l, p, pool, rc->tasks, rc->episodes * rc->horizon,
                           rc->query_episodes * rc->horizon, &mp, err, sizeof err) != MAML_OK) {
@@ -564,15 +587,18 @@ int main(int argc, char **argv) {
     }
     fprintf(csv, "env,backend,reference,repeat,iteration,tasks,episodes,horizon");
     for (int g = 0; g < F_COUNT; g++) fprintf(csv, ",%s", figure_csv[g]);
-    fprintf(csv, ",same_ls,ls_tries,ref_ls_tries,outcome,ref_outcome,surr_after,"
-                 "ref_surr_after,seconds\n");
+    fprintf(csv,
+            ",same_ls,ls_tries,ref_ls_tries,outcome,ref_outcome,surr_after,"
+            "ref_surr_after,seconds\n");
   }
-  printf("matmul accuracy against %s on the same batches (relative errors; median and max over "
-         "the repeats)\n",
-         maml_matmul_name(o.reference));
+  printf(
+      "matmul accuracy against %s on the same batches (relative errors; median and max over "
+      "the repeats)\n",
+      maml_matmul_name(o.reference));
   bench_print_backends(o.backends, o.n_backends);
   int sane = 1, ok = 1;
-  if (o.checkpoint || o.config) ok = run_family(&o, NULL, csv, &sane);
+  if (o.checkpoint || o.config)
+    ok = run_family(&o, NULL, csv, &sane);
   else
     for (int i = 0; ok && i < o.n_families; i++) ok = run_family(&o, o.families[i], csv, &sane);
   if (csv && fclose(csv) != 0) {

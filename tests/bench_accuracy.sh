@@ -3,8 +3,11 @@
 # trainer's own step equals the benchmark's reference run (exit status 0, the sanity line);
 # every backend's figures are finite, an f32 backend's gradient, CG direction and adapted
 # parameters within a relative 1; bad input is refused with a message naming it.
-#   bench_accuracy.sh BENCH_ACCURACY_BINARY
+# From a checkpoint, its policy and iteration are the start.
+#   bench_accuracy.sh BENCH_ACCURACY_BINARY MAML_BINARY CONFIGS_DIR
 bench=$1
+maml=$2
+configs=$3
 source "$(dirname "$0")/common.sh"
 cd "$work" || exit 1
 
@@ -33,6 +36,16 @@ awk -F, 'NR > 1 {
 } END { exit bad }' acc.csv || fail "figures: $(cat acc.csv)"
 self=$(grep -c '^nav2d,openblas,openblas,' acc.csv)
 [ "$self" -eq 2 ] || fail "$self self-comparison rows, expected 2"
+
+small=(--tasks 2 --episodes 2 --horizon 20)
+"$maml" train --config "$configs/quick.ini" --iterations 2 "${small[@]}" --run-dir R > train.log 2>&1 ||
+  fail "training the checkpoint: $(cat train.log)"
+"$bench" --checkpoint R/latest.ckpt --repeat 1 "${small[@]}" > ck.txt 2> ck.err ||
+  fail "bench_accuracy --checkpoint: $(cat ck.txt ck.err)"
+grep -q 'nav2d repeat 1/1 (iteration 2)' ck.err || fail "the checkpoint's iteration not used: $(cat ck.err)"
+grep -q '^sanity: openblas against itself exactly 0' ck.txt || fail "sanity from a checkpoint: $(cat ck.txt)"
+out=$("$bench" --checkpoint R/none.ckpt 2>&1) && fail "a missing checkpoint accepted"
+echo "$out" | grep -q "R/none.ckpt" || fail "message for a missing checkpoint: $out"
 
 out=$("$bench" --env nav3d 2>&1) && fail "--env nav3d accepted"
 echo "$out" | grep -q "unknown family 'nav3d'; allowed: .*nav2d" || fail "message for nav3d: $out"
