@@ -478,10 +478,11 @@ static int one_repeat(family_run *f, maml_trainer *t, maml_learner *l, int k, ma
   if (memcmp(ref->theta, maml_trainer_theta(t), n * sizeof *old) ||
       ref->stats.ls_tries != m.step.ls_tries || ref->stats.outcome != m.step.outcome)
     f->trainer_ok = 0;
-  f->ref_seconds[k] = ref->seconds;
-  f->ref_gnorm[k] = ref->stats.grad_norm;
-  f->ref_gain[k] = ref->stats.surr_before - ref->stats.surr_after;
-  f->ref_tries[k] = ref->stats.ls_tries;
+  int done = f->rows[0].done; /* the repeats compared so far (skipped ones left out) */
+  f->ref_seconds[done] = ref->seconds;
+  f->ref_gnorm[done] = ref->stats.grad_norm;
+  f->ref_gain[done] = ref->stats.surr_before - ref->stats.surr_after;
+  f->ref_tries[done] = ref->stats.ls_tries;
   f->accepted += ref->stats.outcome == MAML_STEP_ACCEPTED;
   for (int r = 0; r < f->n_rows; r++) {
     row *rw = &f->rows[r];
