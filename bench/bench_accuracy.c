@@ -12,7 +12,7 @@
  *   adapt    max over tasks of ||theta'_b - theta'_ref|| / ||theta'_ref||
  *   inner    the same relative to the inner step, ||theta'_ref - theta||
  *   step     ||d_b - d_ref|| / ||d_ref||, d = theta_new - theta_old (the applied TRPO step)
- *   1-cos    1 - cos(d_b, d_ref) (1 when both steps are zero, 0 when only one is)
+ *   1-cos    1 - cos(d_b, d_ref) (0 when both steps are zero, 1 when only one is)
  *   norm     | ||d_b|| - ||d_ref|| | / ||d_ref||
  *   dsurr    |surr_after_b - surr_after_ref|
  *   same_ls  the line search ended the same way (outcome and tries equal)
