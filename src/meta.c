@@ -353,6 +353,8 @@ maml_status maml_learner_prepare(maml_learner *l, const maml_batch *query, doubl
 
 const double *maml_learner_grad(const maml_learner *l) { return l->grad; }
 
+const double *maml_learner_direction(const maml_learner *l) { return l->x; }
+
 void maml_learner_curvature(maml_learner *l, const double *v, double *out) {
   for (size_t j = 0; j < l->n; j++) l->v[j] = (maml_real)v[j];
   l->theta_cur = l->theta_old;

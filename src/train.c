@@ -337,6 +337,12 @@ maml_status maml_trainer_iterate(maml_trainer *t, maml_iter_metrics *m, char *er
   return MAML_OK;
 }
 
+void maml_trainer_batches(const maml_trainer *t, const maml_batch **support,
+                          const maml_batch **query) {
+  *support = t->cfg.mode == MAML_MODE_MAML ? t->support.views : NULL;
+  *query = t->query.views;
+}
+
 /* ---- state ------------------------------------------------------------------------------ */
 
 maml_status maml_trainer_checkpoint(const maml_trainer *t, int best, maml_checkpoint *ck,

@@ -96,6 +96,10 @@ maml_status maml_learner_step(maml_learner *l, maml_real *theta, maml_step_stats
 /* The meta-gradient g of the last prepare (n_params doubles). */
 const double *maml_learner_grad(const maml_learner *l);
 
+/* The CG solution x of A x = g of the last step (n_params doubles; s is a positive multiple
+ * of -x), for comparing backends; meaningful after a step whose gradient was finite. */
+const double *maml_learner_direction(const maml_learner *l);
+
 /* out = A v at the prepared theta_old (damping included). Valid between prepare and the
  * first objective evaluation. */
 void maml_learner_curvature(maml_learner *l, const double *v, double *out);

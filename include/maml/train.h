@@ -71,6 +71,12 @@ maml_status maml_trainer_share_state(maml_trainer *t, char *err, size_t err_sz);
  * numbers are rejections reported in m. */
 maml_status maml_trainer_iterate(maml_trainer *t, maml_iter_metrics *m, char *err, size_t err_sz);
 
+/* The batches the last iteration's step used, indexed by task (this rank's tasks only):
+ * support NULL when the mode does not adapt. Valid until the next iterate; for
+ * benchmarks that run other learners on the same batches. */
+void maml_trainer_batches(const maml_trainer *t, const maml_batch **support,
+                          const maml_batch **query);
+
 /* A checkpoint of the current state (best: of the best iteration's theta instead, the
  * parameters that produced its post-adaptation return, with that iteration). ck owns its
  * arrays afterwards (maml_checkpoint_free). MAML_ERR_ARG if best is asked when no
