@@ -132,8 +132,11 @@ static int stdout_failed(void) {
 
 static int cmd_version(int argc, char **argv) {
   if (argc > 1 && cmd_is_help(argv[1])) {
-    printf("usage: maml version\n\nPrint the version and the build's settings, and the backend\n"
-           "of the policy's matrix products in use ($MAML_MATMUL: openblas, dnnl-f32).\n");
+    printf("usage: maml version\n\nPrint the version and the build's settings, the backend of the\n"
+           "policy's matrix products in use ($MAML_MATMUL: openblas, dnnl-f32, dnnl-bf16,\n"
+           "emulated-bf16; one not available here falls back to dnnl-f32, then openblas, with a\n"
+           "notice), those available, oneDNN's kernel for a dnnl backend, and why each other\n"
+           "backend is not available.\n");
     return 0;
   }
   printf("maml %s (network math in %s)\n", MAML_VERSION, MAML_REAL_NAME);
@@ -141,6 +144,11 @@ static int cmd_version(int argc, char **argv) {
   char matmul[256];
   maml_matmul_describe(matmul, sizeof matmul);
   printf("matmul: %s\n", matmul);
+  for (int b = 0; b < MAML_MATMUL_COUNT; b++) {
+    char why[256];
+    if (!maml_matmul_available((maml_matmul_backend)b, why, sizeof why))
+      printf("matmul: %s not available: %s\n", maml_matmul_name((maml_matmul_backend)b), why);
+  }
 #ifdef MAML_MPI
   printf("MPI: built in (mpirun -np N maml train ...)\n");
 #else
@@ -245,12 +253,14 @@ static int run_command(int argc, char **argv) {
 }
 
 /* $MAML_MATMUL names the backend of the policy's matrix products (for benchmarks); unset
- * or empty keeps OpenBLAS */
-static maml_status select_matmul(char *err, size_t err_sz) {
+ * or empty keeps OpenBLAS. One not available here falls back (maml_matmul_request) with a
+ * line in notice. */
+static maml_status select_matmul(char *notice, size_t notice_sz, char *err, size_t err_sz) {
+  if (notice_sz) notice[0] = 0;
   const char *name = getenv("MAML_MATMUL");
   if (!name || !*name) return MAML_OK;
   char why[200];
-  if (maml_matmul_select(name, why, sizeof why) == MAML_OK) return MAML_OK;
+  if (maml_matmul_request(name, notice, notice_sz, why, sizeof why) == MAML_OK) return MAML_OK;
   return maml_fail(err, err_sz, MAML_ERR_ARG, "MAML_MATMUL=%s: %s", name, why);
 }
 
@@ -261,8 +271,8 @@ int main(int argc, char **argv) {
   mju_user_error = on_mujoco_error;
   mju_user_warning = on_mujoco_warning;
   cmd_select_blas_kernels(argv);
-  char err[256];
-  if (select_matmul(err, sizeof err) != MAML_OK) {
+  char err[256], notice[512];
+  if (select_matmul(notice, sizeof notice, err, sizeof err) != MAML_OK) {
     fprintf(stderr, "maml: %s\n", err);
     return 2;
   }
@@ -272,6 +282,7 @@ int main(int argc, char **argv) {
   }
   /* under mpirun, rank 0 alone talks to the user; errors still name their rank */
   if (maml_comm_rank(the_comm) > 0 && !freopen("/dev/null", "w", stdout)) fclose(stdout);
+  if (notice[0] && maml_comm_rank(the_comm) == 0) fprintf(stderr, "maml: %s\n", notice);
   if (cmd_same_command(argc, argv)) {
     maml_comm_finalize(the_comm);
     return 2;
