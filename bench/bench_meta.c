@@ -22,7 +22,7 @@
  * of the buffers gathered per iteration (each rank receives the other ranks' share).
  *
  *   bench_meta [--preset paper|pytorch|all] [--threads 1,2] [--iterations N]
- *              [--backend openblas,dnnl-f32]
+ *              [--backend openblas,dnnl-f32,dnnl-bf16,emulated-bf16]
  *   mpirun -np 2 bench_meta --threads 1 */
 #include <stdio.h>
 #include <stdlib.h>

@@ -22,7 +22,7 @@
  * scaling runs use the first backend of the list.
  *
  *   bench_report [--env cheetah-vel,ant-vel] [--threads 1,2] [--iterations N] [--scaling]
- *                [--backend openblas,dnnl-f32] [--out DIR] */
+ *                [--backend openblas,dnnl-f32,dnnl-bf16,emulated-bf16] [--out DIR] */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
