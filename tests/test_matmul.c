@@ -133,7 +133,8 @@ Test(matmul, a_backend_not_available_is_requested_with_a_fallback_and_a_notice) 
     cr_assert_eq(maml_matmul_request(name_of(be), notice, sizeof notice, err, sizeof err), MAML_OK,
                  "%s: %s", name_of(be), err);
     maml_matmul_backend to = ok ? (maml_matmul_backend)be : expected_fallback(be);
-    cr_assert_eq(maml_matmul_current(), to, "%s: %s in use", name_of(be), name_of(maml_matmul_current()));
+    cr_assert_eq(maml_matmul_current(), to, "%s: %s in use", name_of(be),
+                 name_of(maml_matmul_current()));
     if (ok) {
       cr_assert_str_eq(notice, "", "%s", name_of(be));
     } else {
@@ -341,8 +342,8 @@ Test(matmul, bf16_scratch_buffers_grow_once_and_are_reused) {
   for (int be = 0; be < MAML_MATMUL_COUNT; be++) {
     if (!is_bf16(be) || !maml_matmul_available((maml_matmul_backend)be, NULL, 0)) continue;
     tested++;
-    maml_matmul_with((maml_matmul_backend)be, MAML_NO_TRANS, MAML_NO_TRANS, 20, 20, 20, 1, a, big, b,
-                     big, 0, c, big);
+    maml_matmul_with((maml_matmul_backend)be, MAML_NO_TRANS, MAML_NO_TRANS, 20, 20, 20, 1, a, big,
+                     b, big, 0, c, big);
     size_t before = maml_matmul_created();
     maml_matmul_with((maml_matmul_backend)be, MAML_NO_TRANS, MAML_NO_TRANS, big, big, big, 1, a,
                      big, b, big, 0, c, big);
