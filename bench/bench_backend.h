@@ -8,7 +8,7 @@
 
 #include "maml/matmul.h"
 
-/* "openblas, dnnl-f32": every backend's name, available or not */
+/* "openblas, dnnl-f32, dnnl-bf16, emulated-bf16": every backend's name, available or not */
 static inline const char *bench_backend_names(void) {
   static char names[256];
   names[0] = 0;

@@ -22,7 +22,7 @@
  * of the buffers gathered per iteration (each rank receives the other ranks' share).
  *
  *   bench_meta [--preset paper|pytorch|all] [--threads 1,2] [--iterations N]
- *              [--backend openblas,dnnl-f32]
+ *              [--backend openblas,dnnl-f32,dnnl-bf16,emulated-bf16]
  *   mpirun -np 2 bench_meta --threads 1 */
 #include <stdio.h>
 #include <stdlib.h>
@@ -90,7 +90,7 @@ static int run(const preset *ps, int threads, int iterations, maml_matmul_backen
   double rate = gflop / learn;
   int ranks = maml_comm_size(comm);
   *learn_s = learn / iterations;
-  printf("%-8s %5d %7d %-9s %9.3f %10.3f %9.3f %7.3f %7.1f %8.1f %10.1f %11.1f %8.0f%%\n",
+  printf("%-8s %5d %7d %-13s %9.3f %10.3f %9.3f %7.3f %7.1f %8.1f %10.1f %11.1f %8.0f%%\n",
          ps->name, ranks, used, maml_matmul_name(backend), sample / iterations,
          learn / iterations, total / iterations, comm_s / iterations,
          comm_b / iterations * 1e-6, gflop / iterations, rate, *ref,
@@ -105,7 +105,7 @@ static void print_speedups(const preset *ps, int threads, const maml_matmul_back
   int base = 0;
   for (int i = 0; i < count; i++)
     if (list[i] == MAML_MATMUL_OPENBLAS) base = i;
-  printf("%-8s %5s %7d %-9s learner over %s:", ps->name, "", threads, "speed-up",
+  printf("%-8s %5s %7d %-13s learner over %s:", ps->name, "", threads, "speed-up",
          maml_matmul_name(list[base]));
   for (int i = 0; i < count; i++)
     if (i != base)
@@ -177,7 +177,7 @@ static int bench(int argc, char **argv) {
          "(after 1 warm-up)\n",
          iterations);
   bench_print_backends(backends, n_backends);
-  printf("%-8s %5s %7s %-9s %9s %10s %9s %7s %7s %8s %10s %11s %9s\n", "preset", "ranks",
+  printf("%-8s %5s %7s %-13s %9s %10s %9s %7s %7s %8s %10s %11s %9s\n", "preset", "ranks",
          "threads", "matmul", "sample_s", "learner_s", "total_s", "comm_s", "MB", "GFLOP",
          "GFLOP/s", "sgemm/thr", "of sgemm");
   for (size_t p = 0; p < sizeof presets / sizeof presets[0]; p++) {

@@ -8,7 +8,7 @@
  * sampler's and learner's workers.
  *
  *   bench_policy [--rows N] [--hidden 100,100] [--obs 20] [--act 6] [--tanh] [--seconds S]
- *                [--backend openblas,dnnl-f32] */
+ *                [--backend openblas,dnnl-f32,dnnl-bf16,emulated-bf16] */
 #include <cblas.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -85,8 +85,8 @@ int main(int argc, char **argv) {
              " [--seconds S]\n                    [--backend LIST]\n\nTime the policy's"
              " products at the given sizes (default: the paper's, 4000 rows,\n20 -> 100 -> 100"
              " -> 6 ReLU) against bare GEMM on the same shapes, with each matmul\nbackend of"
-             " LIST in turn (comma-separated; default every one available: openblas,\n"
-             "dnnl-f32).\n");
+             " LIST in turn (comma-separated; default every one available of:\n%s).\n",
+             bench_backend_names());
       return 0;
     } else if (!strcmp(a, "--tanh")) {
       activation = MAML_ACT_TANH;

@@ -22,7 +22,7 @@
  * scaling runs use the first backend of the list.
  *
  *   bench_report [--env cheetah-vel,ant-vel] [--threads 1,2] [--iterations N] [--scaling]
- *                [--backend openblas,dnnl-f32] [--out DIR] */
+ *                [--backend openblas,dnnl-f32,dnnl-bf16,emulated-bf16] [--out DIR] */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -290,7 +290,7 @@ int main(int argc, char **argv) {
          "second order, 10 CG iterations), %s, %d cores, OpenBLAS kernels %s\n\n",
          MAML_REAL_NAME, maml_cpu_count(), openblas_get_corename());
   bench_print_backends(backends, n_backends);
-  printf("\n%-12s %3s %-9s %9s %9s %9s %7s %7s %9s %9s %9s %8s %8s %9s %9s\n", "env", "thr",
+  printf("\n%-12s %3s %-13s %9s %9s %9s %7s %7s %9s %9s %9s %8s %8s %9s %9s\n", "env", "thr",
          "matmul", "raw st/s", "env st/s", "sampler", "of raw", "of env", "sample_s", "learner_s", "iter_s", "GFLOP/s", "of sgemm",
          "sampler x", "iter x");
   thread_row rows[64];
@@ -313,7 +313,7 @@ int main(int argc, char **argv) {
         r->it.ref = ref;
         if (k == 0) base_sampler[b] = r->sampler, base_iter[b] = r->it.total_s;
         double rate = r->it.gflop / r->it.learn_s;
-        printf("%-12s %3d %-9s %9.0f %9.0f %9.0f %6.0f%% %6.0f%% %9.3f %9.3f %9.3f %8.1f %7.0f%% "
+        printf("%-12s %3d %-13s %9.0f %9.0f %9.0f %6.0f%% %6.0f%% %9.3f %9.3f %9.3f %8.1f %7.0f%% "
                "%8.2fx %8.2fx\n",
                env, r->it.threads, maml_matmul_name(r->backend), r->raw, r->envstep, r->sampler,
                r->raw > 0 ? 100.0 * r->sampler / r->raw : 0.0,

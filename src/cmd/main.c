@@ -134,9 +134,11 @@ static int cmd_version(int argc, char **argv) {
   if (argc > 1 && cmd_is_help(argv[1])) {
     char names[256];
     cmd_matmul_names(", ", names, sizeof names);
-    printf("usage: maml version\n\nPrint the version and the build's settings, and the backend\n"
-           "of the policy's matrix products in use ($MAML_MATMUL, else openblas; the names:\n"
-           "%s) with those this build and CPU can run.\n",
+    printf("usage: maml version\n\nPrint the version and the build's settings, the backend of the\n"
+           "policy's matrix products in use ($MAML_MATMUL, else openblas; the names: %s;\n"
+           "one not available here falls back to dnnl-f32, then openblas, with a notice),\n"
+           "those available, oneDNN's kernel for a dnnl backend, and why each other backend\n"
+           "is not available.\n",
            names);
     return 0;
   }
@@ -148,6 +150,11 @@ static int cmd_version(int argc, char **argv) {
   char matmul[256];
   maml_matmul_describe(matmul, sizeof matmul);
   printf("matmul: %s\n", matmul);
+  for (int b = 0; b < MAML_MATMUL_COUNT; b++) {
+    char why[256];
+    if (!maml_matmul_available((maml_matmul_backend)b, why, sizeof why))
+      printf("matmul: %s not available: %s\n", maml_matmul_name((maml_matmul_backend)b), why);
+  }
 #ifdef MAML_MPI
   printf("MPI: built in (mpirun -np N maml train ...)\n");
 #else

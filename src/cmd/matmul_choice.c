@@ -48,12 +48,16 @@ int cmd_matmul_known(const char *who, const char *name, const char *source) {
 }
 
 /* The one place that puts a backend in use for a command. A backend that is known but
- * cannot run here is refused (maml_matmul_select). */
+ * cannot run here falls back (maml_matmul_request) with a notice, printed by rank 0. */
 int cmd_use_matmul(const char *who, const char *name, const char *source) {
-  char err[512];
-  if (maml_matmul_select(name, err, sizeof err) == MAML_OK) return 1;
-  fprintf(stderr, "%s: %s: %s\n", who, source, err);
-  return 0;
+  char err[512], notice[512];
+  if (maml_matmul_request(name, notice, sizeof notice, err, sizeof err) != MAML_OK) {
+    fprintf(stderr, "%s: %s: %s\n", who, source, err);
+    return 0;
+  }
+  if (notice[0] && maml_comm_rank(cmd_comm()) == 0)
+    fprintf(stderr, "%s: %s: %s\n", who, source, notice);
+  return 1;
 }
 
 int cmd_same_matmul(const char *who, int failed) {
