@@ -203,3 +203,17 @@ void maml_dnnl_describe(char *out, size_t out_sz) {
            isa_name(dnnl_get_effective_cpu_isa()), kernel);
   entry_free(&e);
 }
+
+/* ---- for the fused layers (src/matmul_dnnl_layer.c) --------------------------------- */
+
+dnnl_engine_t maml_dnnl_engine(void) { return maml_dnnl_available(NULL, 0) ? engine : NULL; }
+
+dnnl_stream_t maml_dnnl_stream(void) {
+  thread_cache *tc = this_thread();
+  return tc ? tc->stream : NULL;
+}
+
+void maml_dnnl_count_created(void) {
+  thread_cache *tc = this_thread();
+  if (tc) tc->created++;
+}

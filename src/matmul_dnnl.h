@@ -20,4 +20,25 @@ size_t maml_dnnl_created(void);
 /* "oneDNN 2.6.3, ISA avx2, kernel brg:avx2" (the kernel of the paper's widest product) */
 void maml_dnnl_describe(char *out, size_t out_sz);
 
+/* ---- for the fused layers (src/matmul_dnnl_layer.c) --------------------------------- */
+
+#include <oneapi/dnnl/dnnl_types.h>
+
+/* the process's CPU engine; NULL when oneDNN is not available */
+dnnl_engine_t maml_dnnl_engine(void);
+
+/* the calling thread's stream, made on first use with the thread set to run oneDNN on
+ * itself alone (as maml_dnnl_matmul does); NULL when oneDNN is not available */
+dnnl_stream_t maml_dnnl_stream(void);
+
+/* one more object created by the calling thread, for maml_dnnl_created */
+void maml_dnnl_count_created(void);
+
+/* z = act(x w^T + bias) (act a maml_layer_act), row-major, x n x in, w out x in, bias out
+ * numbers, z n x out, as one primitive with the bias and the activation fused, created for
+ * the shape on the first call in this thread and reused after. 0 when done; otherwise
+ * nothing was written and the caller computes the layer another way. */
+int maml_dnnl_layer(int n, int out, int in, const float *x, int ldx, const float *w,
+                    const float *bias, int act, float *z, int ldz);
+
 #endif
