@@ -34,10 +34,11 @@ dnnl_stream_t maml_dnnl_stream(void);
 /* one more object created by the calling thread, for maml_dnnl_created */
 void maml_dnnl_count_created(void);
 
-/* z = act(x w^T + bias) (act a maml_layer_act), row-major, x n x in, w out x in, bias out
- * numbers, z n x out, as one primitive with the bias and the activation fused, created for
- * the shape on the first call in this thread and reused after. 0 when done; otherwise
- * nothing was written and the caller computes the layer another way. */
+/* z = act(x w^T + bias), act MAML_LAYER_NONE or MAML_LAYER_RELU, row-major, x n x in, w
+ * out x in, bias out numbers, z n x out, as one primitive with the bias and the activation
+ * fused, created for the shape on the first call in this thread and reused after. 0 when
+ * done; otherwise (tanh among others) nothing was written and the caller computes the layer
+ * another way. */
 int maml_dnnl_layer(int n, int out, int in, const float *x, int ldx, const float *w,
                     const float *bias, int act, float *z, int ldz);
 

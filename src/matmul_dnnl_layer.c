@@ -1,6 +1,6 @@
 /* The fused layers of the oneDNN f32 backend: z = act(x w^T + bias) as one matmul primitive
- * whose bias is an input and whose activation is an eltwise post-op, so that z is written
- * once, from the registers that accumulate it.
+ * whose bias is an input and whose activation (ReLU, or none) is an eltwise post-op, so that
+ * z is written once. Tanh is not fused: src/matmul_layer.c says why.
  *
  * Each thread that calls keeps a small cache of these primitives keyed by the layer's shape
  * (rows, widths, strides, activation), as src/matmul_dnnl.c keeps its products, and runs them
@@ -71,15 +71,14 @@ static dnnl_status_t desc(dnnl_memory_desc_t *md, int rows, int cols, int row_st
   return dnnl_memory_desc_init_by_strides(md, 2, dims, dnnl_f32, strides);
 }
 
-/* the activation as an eltwise post-op (none for MAML_LAYER_NONE) */
+/* ReLU as an eltwise post-op; none for MAML_LAYER_NONE */
 static dnnl_status_t make_attr(int act, dnnl_primitive_attr_t *attr) {
   dnnl_status_t st = dnnl_primitive_attr_create(attr);
   if (st != dnnl_success || act == MAML_LAYER_NONE) return st;
   dnnl_post_ops_t po;
   st = dnnl_post_ops_create(&po);
   if (st != dnnl_success) return st;
-  dnnl_alg_kind_t alg = act == MAML_LAYER_RELU ? dnnl_eltwise_relu : dnnl_eltwise_tanh;
-  st = dnnl_post_ops_append_eltwise(po, 1.0f, alg, 0.0f, 0.0f);
+  st = dnnl_post_ops_append_eltwise(po, 1.0f, dnnl_eltwise_relu, 0.0f, 0.0f);
   if (st == dnnl_success) st = dnnl_primitive_attr_set_post_ops(*attr, po);
   dnnl_post_ops_destroy(po);
   return st;
@@ -133,7 +132,8 @@ static entry *lookup(layer_cache *lc, const shape *s) {
 
 int maml_dnnl_layer(int n, int out, int in, const float *x, int ldx, const float *w,
                     const float *bias, int act, float *z, int ldz) {
-  if (n <= 0 || out <= 0 || in <= 0) return -1;
+  if (n <= 0 || out <= 0 || in <= 0 || (act != MAML_LAYER_NONE && act != MAML_LAYER_RELU))
+    return -1;
   dnnl_stream_t stream = maml_dnnl_stream();
   layer_cache *lc = stream ? this_thread() : NULL;
   if (!lc) return -1;

@@ -76,10 +76,9 @@ typedef enum { MAML_LAYER_NONE = 0, MAML_LAYER_RELU = 1, MAML_LAYER_TANH = 2 } m
  * row-major (row stride in), bias out numbers and z n x out (row stride ldz), written without
  * being read. OpenBLAS: the bias copied into z's rows, a gemm adding x w^T, then the
  * activation (ReLU, or tanh as a float rational function; libm's in the double build).
- * dnnl-f32: where fusion pays (see src/matmul_layer.c), one oneDNN matmul with the bias and
- * the activation as post-ops (oneDNN's tanh, within a few float ulps of ours), created once
- * per shape and thread as maml_matmul's are; elsewhere the OpenBLAS sequence with oneDNN's
- * gemm. */
+ * dnnl-f32: one oneDNN matmul with the bias fused, and ReLU as its post-op, created once per
+ * shape and thread as maml_matmul's are; tanh (ours: oneDNN's costs more, src/matmul_layer.c)
+ * applied after it. */
 void maml_matmul_layer(int n, int out, int in, const maml_real *x, int ldx, const maml_real *w,
                        const maml_real *bias, maml_layer_act act, maml_real *z, int ldz);
 
