@@ -1,5 +1,5 @@
 /* The oneDNN f32 backend of maml_matmul (float builds with MAML_DNNL; see maml/matmul.h).
- * Private to src/matmul.c. */
+ * Private to src/matmul.c and the fused layers (src/matmul_layer.c, src/matmul_dnnl_layer.c). */
 #ifndef MAML_MATMUL_DNNL_H
 #define MAML_MATMUL_DNNL_H
 
