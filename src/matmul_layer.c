@@ -63,11 +63,12 @@ static void unfused(maml_matmul_backend backend, int n, int out, int in, const m
 
 #ifdef MAML_HAVE_DNNL
 /* oneDNN's layer: the bias always fused, and ReLU; tanh is ours, after the primitive.
- * Measured on one AVX2 core (oneDNN 2.6.3, gemm:jit), the fused bias and ReLU take 3-17%
- * off the sequence of bias rows, product and activation on the paper's and pytorch-maml-rl's
- * layers, but oneDNN's tanh post-op doubles the layer's time (4000 x 20 -> 100: 2.5 ms
- * against 1.2 ms), where our rational tanh after a fused bias costs no more than the
- * sequence, and keeps tanh the same function under every backend. 0 when done. */
+ * Measured on one AVX2 core (oneDNN 2.6.3, gemm:jit; medians of 3), the fused bias and ReLU
+ * take 4-15% off oneDNN's sequence of bias rows, product and activation on the paper's and
+ * pytorch-maml-rl's layers (1 to 4000 rows), but its tanh post-op makes the layer 1.5-2x
+ * slower (4000 x 20 -> 100: 1.90 ms against 1.09 ms), where our rational tanh after a fused
+ * bias costs 0-7% less than the sequence, and keeps tanh the same function under every
+ * backend. 0 when done. */
 static int dnnl_layer(int n, int out, int in, const maml_real *x, int ldx, const maml_real *w,
                       const maml_real *bias, maml_layer_act act, maml_real *z, int ldz) {
   maml_layer_act fused = act == MAML_LAYER_TANH ? MAML_LAYER_NONE : act;
