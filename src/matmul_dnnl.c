@@ -275,3 +275,17 @@ int maml_dnnl_bf16_matmul(int ta, int tb, int m, int n, int k, float alpha, cons
 }
 
 void maml_dnnl_bf16_describe(char *out, size_t out_sz) { describe(1, out, out_sz); }
+
+/* ---- for the fused layers (src/matmul_dnnl_layer.c) --------------------------------- */
+
+dnnl_engine_t maml_dnnl_engine(void) { return maml_dnnl_available(NULL, 0) ? engine : NULL; }
+
+dnnl_stream_t maml_dnnl_stream(void) {
+  thread_cache *tc = this_thread();
+  return tc ? tc->stream : NULL;
+}
+
+void maml_dnnl_count_created(void) {
+  thread_cache *tc = this_thread();
+  if (tc) tc->created++;
+}

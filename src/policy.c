@@ -189,41 +189,6 @@ static void column_sums(const maml_real *x, int n, int width, maml_real *out) {
   }
 }
 
-#ifndef MAML_DOUBLE
-/* tanh in float as a rational function of x (odd degree-13 over even degree-6, the
- * coefficients of Eigen's fast float tanh), on x clamped to where tanh rounds to +-1:
- * plain arithmetic, so the loop vectorises, where libm's tanhf is a scalar call ten
- * times the cost of the layer's GEMM. Relative error below 4e-7 on [-12, 12]. */
-static inline float tanh_rational(float x) {
-  const float clamp = 7.90531110763549805f;
-  float xc = x < -clamp ? -clamp : (x > clamp ? clamp : x);
-  float x2 = xc * xc;
-  float p = -2.76076847742355e-16f;
-  p = p * x2 + 2.00018790482477e-13f;
-  p = p * x2 - 8.60467152213735e-11f;
-  p = p * x2 + 5.12229709037114e-08f;
-  p = p * x2 + 1.48572235717979e-05f;
-  p = p * x2 + 6.37261928875436e-04f;
-  p = p * x2 + 4.89352455891786e-03f;
-  float q = 1.19825839466702e-06f;
-  q = q * x2 + 1.18534705686654e-04f;
-  q = q * x2 + 2.26843463243900e-03f;
-  q = q * x2 + 4.89352518554385e-03f;
-  return p * xc / q;
-}
-#define TANH tanh_rational
-#else
-#define TANH tanh
-#endif
-
-static void activate(maml_activation a, maml_real *z, size_t count) {
-  if (a == MAML_ACT_RELU) {
-    for (size_t i = 0; i < count; i++) z[i] = z[i] > 0 ? z[i] : 0; /* maxss: no branch */
-  } else {
-    for (size_t i = 0; i < count; i++) z[i] = TANH(z[i]);
-  }
-}
-
 /* y = x * phi'(z), with phi' written in terms of the activation h = phi(z) */
 static void times_slope(maml_activation a, const maml_real *h, const maml_real *x, maml_real *y,
                         size_t count) {
@@ -241,6 +206,12 @@ static double valid_count(const maml_real *mask, int n) {
   double count = 0;
   for (int i = 0; i < n; i++) count += mask[i];
   return count;
+}
+
+/* the hidden layers' activation; none on the output layer (mu) */
+static maml_layer_act layer_act(const maml_policy *p, int l) {
+  if (l == p->n_layers - 1) return MAML_LAYER_NONE;
+  return p->activation == MAML_ACT_RELU ? MAML_LAYER_RELU : MAML_LAYER_TANH;
 }
 
 static const maml_real *layer_input(const maml_real *obs, maml_real *const *h, int l) {
@@ -320,10 +291,8 @@ void maml_policy_forward(const maml_policy *p, const maml_real *theta, const mam
   for (int l = 0; l < p->n_layers; l++) {
     int in = p->in[l], out = p->out[l];
     maml_real *z = l == p->n_layers - 1 ? c->mu : c->h[l];
-    fill_rows(z, theta + p->b_off[l], n, out);
-    maml_matmul(MAML_NO_TRANS, MAML_TRANS, n, out, in, 1, layer_input(obs, c->h, l), in,
-                theta + p->w_off[l], in, 1, z, out);
-    if (l < p->n_layers - 1) activate(p->activation, z, (size_t)n * out);
+    maml_matmul_layer(n, out, in, layer_input(obs, c->h, l), in, theta + p->w_off[l],
+                      theta + p->b_off[l], layer_act(p, l), z, out);
   }
 }
 

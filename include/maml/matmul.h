@@ -96,4 +96,24 @@ void maml_matmul_with(maml_matmul_backend backend, maml_trans ta, maml_trans tb,
  * 0 with OpenBLAS. */
 size_t maml_matmul_created(void);
 
+/* ---- fused layers (src/matmul_layer.c) ---------------------------------------------- */
+
+/* the element-wise function a layer applies after its product and bias */
+typedef enum { MAML_LAYER_NONE = 0, MAML_LAYER_RELU = 1, MAML_LAYER_TANH = 2 } maml_layer_act;
+
+/* One dense layer on n rows: z = act(x w^T + bias), with x n x in (row stride ldx), w out x in
+ * row-major (row stride in), bias out numbers and z n x out (row stride ldz), written without
+ * being read. OpenBLAS: the bias copied into z's rows, a gemm adding x w^T, then the
+ * activation (ReLU, or tanh as a float rational function; libm's in the double build).
+ * dnnl-f32: one oneDNN matmul with the bias fused, and ReLU as its post-op, created once per
+ * shape and thread as maml_matmul's are; tanh (ours: oneDNN's costs more, src/matmul_layer.c)
+ * applied after it. */
+void maml_matmul_layer(int n, int out, int in, const maml_real *x, int ldx, const maml_real *w,
+                       const maml_real *bias, maml_layer_act act, maml_real *z, int ldz);
+
+/* The same layer with a given backend (which must be available). */
+void maml_matmul_layer_with(maml_matmul_backend backend, int n, int out, int in,
+                            const maml_real *x, int ldx, const maml_real *w,
+                            const maml_real *bias, maml_layer_act act, maml_real *z, int ldz);
+
 #endif
