@@ -1,5 +1,5 @@
-/* MuJoCo plumbing shared by the locomotion families: reset with noise, action mapping,
- * the step, instability checks. See envs/mujoco_env.h for the invariant kept here. */
+/* MuJoCo plumbing shared by the robots with a model: reset with noise, action mapping,
+ * the step, instability checks, the shared reward terms and the termination rule. See envs/mujoco_env.h for the invariant kept here. */
 #include "envs/mujoco_env.h"
 
 #include <math.h>
@@ -78,8 +78,9 @@ void maml_mj_reset(maml_env *e, maml_rng *rng, int forces) {
   mju_zero(d->userdata, m->nuserdata);
   memset(d->warning, 0, sizeof d->warning);
   if (rng) {
-    for (int i = 0; i < m->nq; i++) d->qpos[i] += MAML_MJ_QPOS_NOISE * maml_rng_normal(rng);
-    for (int i = 0; i < m->nv; i++) d->qvel[i] += MAML_MJ_QVEL_NOISE * maml_rng_normal(rng);
+    const maml_env_robot *r = e->world->family->robot;
+    for (int i = 0; i < m->nq; i++) d->qpos[i] += r->qpos_noise * maml_rng_normal(rng);
+    for (int i = 0; i < m->nv; i++) d->qvel[i] += r->qvel_noise * maml_rng_normal(rng);
   }
   mj_forward(m, d);
   if (forces) mj_rnePostConstraint(m, d);
@@ -189,4 +190,47 @@ double maml_mj_forward_vel(const maml_env *e) {
     momentum += m->body_mass[b] * (cvel[3] + cvel[1] * rz - cvel[2] * ry);
   }
   return momentum / mjMAX(mjMINVAL, m->body_subtreemass[torso]);
+}
+
+/* where the robot's body is and how fast it moves forward */
+static void body_info(maml_env *e) {
+  const mjtNum *com = maml_mj_torso_com(e);
+  e->info.forward_vel = maml_mj_forward_vel(e);
+  e->info.x = com[0];
+  e->info.y = com[1];
+}
+
+void maml_mj_robot_reset(maml_env *e, maml_rng *rng) {
+  maml_mj_reset(e, rng, e->world->family->robot->forces);
+  body_info(e);
+}
+
+double maml_mj_robot_advance(maml_env *e, const maml_real *action, int *done) {
+  const maml_env_robot *r = e->world->family->robot;
+  const mjModel *m = e->world->model;
+  const mjData *d = e->data;
+  int bad;
+  double sumsq = maml_mj_set_action(e, action, &bad);
+  int unstable = maml_mj_advance(e, r->forces) | bad;
+
+  double contact = 0.0;
+  if (r->contact_cost != 0.0)
+    for (int i = 0; i < 6 * m->nbody; i++) {
+      double f = maml_clip(d->cfrc_ext[i], -1, 1);
+      contact += f * f;
+    }
+  body_info(e);
+  e->info.ctrl_cost = r->ctrl_cost * sumsq;
+  e->info.contact_cost = r->contact_cost != 0.0 ? r->contact_cost * contact : 0.0;
+  e->info.goal_dist = 0.0;
+  e->info.unstable = unstable;
+
+  int fell = 0;
+  if (r->z_max > r->z_min) {
+    double z = d->qpos[r->height_index];
+    fell = !(z >= r->z_min && z <= r->z_max);
+  }
+  *done = unstable || fell;
+  double shared = r->alive_bonus != 0.0 ? r->alive_bonus - e->info.ctrl_cost : -e->info.ctrl_cost;
+  return r->contact_cost != 0.0 ? shared - e->info.contact_cost : shared;
 }
