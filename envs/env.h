@@ -172,7 +172,7 @@ struct maml_env_world {
   char assets_dir[MAML_PATH_MAX]; /* the folder the user named (absolute), "" for the
                                      built-in search */
   uint64_t model_hash;            /* maml_hash of the model file (maml/hash.h) (0: nav2d) */
-  int torso_body;                 /* body id of "torso" (MuJoCo families) */
+  int torso_body;                 /* body id of the robot's body ("torso"), or -1 */
   int init_key;                   /* keyframe "init" or -1: the reset state */
   mjtNum *init_state; /* that state: time, qpos, qvel, act, ctrl, mocap_pos, mocap_quat */
 };
