@@ -13,18 +13,6 @@
 #define ANT_NU 8
 #define ANT_NBODY 14
 
-static void ant_observe(const maml_env *e, maml_real *obs) {
-  const mjData *d = e->data;
-  const mjtNum *com = maml_mj_torso_com(e);
-  const mjtNum *xmat = d->xmat + 9 * e->world->torso_body;
-  int k = 0;
-  for (int i = 0; i < ANT_NQ; i++) obs[k++] = (maml_real)d->qpos[i];
-  for (int i = 0; i < ANT_NV; i++) obs[k++] = (maml_real)d->qvel[i];
-  for (int i = 0; i < 6 * ANT_NBODY; i++) obs[k++] = (maml_real)maml_clip(d->cfrc_ext[i], -1, 1);
-  for (int i = 0; i < 9; i++) obs[k++] = (maml_real)xmat[i];
-  for (int i = 0; i < 3; i++) obs[k++] = (maml_real)com[i];
-}
-
 const maml_env_robot maml_robot_ant = {
     .name = "ant",
     .model_file = "ant.xml",
@@ -47,7 +35,12 @@ const maml_env_robot maml_robot_ant = {
     .forces = 1,
     .reset = maml_mj_robot_reset,
     .advance = maml_mj_robot_advance,
-    .observe = ant_observe,
+    .observe = maml_mj_observe,
+    .obs_parts = {{MAML_OBS_QPOS, 0},
+                  {MAML_OBS_QVEL, 0},
+                  {MAML_OBS_CFRC_EXT, 0},
+                  {MAML_OBS_BODY_XMAT, 0},
+                  {MAML_OBS_BODY_COM, 0}},
     .view = {.distance = 7.0,
              .elevation = -30,
              .lookat_z = 0.5,

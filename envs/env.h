@@ -59,6 +59,24 @@ typedef struct {
   double shown_dt;       /* seconds a step lasts on screen without a model's timestep */
 } maml_env_view;
 
+/* A named part of a MuJoCo robot's observation, read from the state after each reset and
+ * step (the parts in the robot's order make the observation). */
+typedef enum {
+  MAML_OBS_END = 0,   /* the end of the list */
+  MAML_OBS_QPOS,      /* qpos[skip:]: skip 1 leaves out the root's x, 2 its x and y */
+  MAML_OBS_QVEL,      /* qvel */
+  MAML_OBS_CFRC_EXT,  /* clip(cfrc_ext, -1, 1) of every body (6 a body) */
+  MAML_OBS_BODY_XMAT, /* the robot's body's orientation (9) */
+  MAML_OBS_BODY_COM   /* the robot's body's subtree centre of mass (3) */
+} maml_env_obs_kind;
+
+typedef struct {
+  maml_env_obs_kind kind;
+  int skip; /* MAML_OBS_QPOS: the leading coordinates left out */
+} maml_env_obs_part;
+
+#define MAML_OBS_MAX_PARTS 8
+
 /* A robot: its model, the observation it builds, its reset noise, the reward terms every
  * task shares (control cost, contact cost, alive bonus), its termination rule and the
  * viewer's hints. Written once per robot (envs/half_cheetah.c, envs/ant.c, envs/point.c). */
@@ -81,7 +99,10 @@ typedef struct maml_env_robot {
   /* simulate one step: info (x, y, forward_vel, costs, unstable), *done by the termination
    * rule; returns the shared reward terms (the alive bonus minus the costs) */
   double (*advance)(maml_env *e, const maml_real *action, int *done);
-  void (*observe)(const maml_env *e, maml_real *obs); /* obs_dim numbers */
+  /* the observation's obs_dim numbers: the parts below (maml_mj_observe, envs/mujoco_env.h)
+   * or a robot's own function */
+  void (*observe)(const maml_env *e, maml_real *obs);
+  maml_env_obs_part obs_parts[MAML_OBS_MAX_PARTS]; /* up to the first MAML_OBS_END */
   maml_env_view view;
 } maml_env_robot;
 

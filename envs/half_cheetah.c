@@ -9,15 +9,6 @@
 #define CHEETAH_NV 9
 #define CHEETAH_NU 6
 
-static void cheetah_observe(const maml_env *e, maml_real *obs) {
-  const mjData *d = e->data;
-  const mjtNum *com = maml_mj_torso_com(e);
-  int k = 0;
-  for (int i = 1; i < CHEETAH_NQ; i++) obs[k++] = (maml_real)d->qpos[i];
-  for (int i = 0; i < CHEETAH_NV; i++) obs[k++] = (maml_real)d->qvel[i];
-  for (int i = 0; i < 3; i++) obs[k++] = (maml_real)com[i];
-}
-
 const maml_env_robot maml_robot_half_cheetah = {
     .name = "half-cheetah",
     .model_file = "half_cheetah.xml",
@@ -39,7 +30,8 @@ const maml_env_robot maml_robot_half_cheetah = {
     .forces = 0,
     .reset = maml_mj_robot_reset,
     .advance = maml_mj_robot_advance,
-    .observe = cheetah_observe,
+    .observe = maml_mj_observe,
+    .obs_parts = {{MAML_OBS_QPOS, 1}, {MAML_OBS_QVEL, 0}, {MAML_OBS_BODY_COM, 0}},
     .view = {.distance = 4.5,
              .elevation = -12,
              .lookat_z = 0.4,

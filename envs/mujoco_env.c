@@ -3,6 +3,7 @@
 #include "envs/mujoco_env.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -233,4 +234,54 @@ double maml_mj_robot_advance(maml_env *e, const maml_real *action, int *done) {
   *done = unstable || fell;
   double shared = r->alive_bonus != 0.0 ? r->alive_bonus - e->info.ctrl_cost : -e->info.ctrl_cost;
   return r->contact_cost != 0.0 ? shared - e->info.contact_cost : shared;
+}
+
+void maml_mj_observe(const maml_env *e, maml_real *obs) {
+  const maml_env_robot *r = e->world->family->robot;
+  const mjModel *m = e->world->model;
+  const mjData *d = e->data;
+  int k = 0;
+  for (int p = 0; p < MAML_OBS_MAX_PARTS && r->obs_parts[p].kind != MAML_OBS_END; p++) {
+    const maml_env_obs_part *part = &r->obs_parts[p];
+    const mjtNum *x = NULL;
+    int from = 0, to = 0;
+    switch (part->kind) {
+      case MAML_OBS_QPOS: x = d->qpos, from = part->skip, to = m->nq; break;
+      case MAML_OBS_QVEL: x = d->qvel, to = m->nv; break;
+      case MAML_OBS_CFRC_EXT:
+        for (int i = 0; i < 6 * m->nbody; i++) obs[k++] = (maml_real)maml_clip(d->cfrc_ext[i], -1, 1);
+        break;
+      case MAML_OBS_BODY_XMAT: x = d->xmat + 9 * e->world->torso_body, to = 9; break;
+      case MAML_OBS_BODY_COM: x = maml_mj_torso_com(e), to = 3; break;
+      case MAML_OBS_END: break;
+    }
+    for (int i = from; x && i < to; i++) obs[k++] = (maml_real)x[i];
+  }
+}
+
+int maml_mj_obs_size(const maml_env_obs_part *parts, int nq, int nv, int nbody, char *why,
+                     size_t n) {
+  int size = 0;
+  for (int p = 0; p < MAML_OBS_MAX_PARTS && parts[p].kind != MAML_OBS_END; p++) {
+    switch (parts[p].kind) {
+      case MAML_OBS_QPOS:
+        if (parts[p].skip < 0 || parts[p].skip > nq)
+          return snprintf(why, n, "observation part %d: qpos skip %d outside [0, nq %d]", p + 1,
+                          parts[p].skip, nq),
+                 -1;
+        size += nq - parts[p].skip;
+        break;
+      case MAML_OBS_QVEL: size += nv; break;
+      case MAML_OBS_CFRC_EXT:
+        if (nbody < 0)
+          return snprintf(why, n, "observation part %d: contact forces need nbody", p + 1), -1;
+        size += 6 * nbody;
+        break;
+      case MAML_OBS_BODY_XMAT: size += 9; break;
+      case MAML_OBS_BODY_COM: size += 3; break;
+      default: return snprintf(why, n, "observation part %d: unknown kind %d", p + 1,
+                               (int)parts[p].kind), -1;
+    }
+  }
+  return size;
 }

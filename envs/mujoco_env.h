@@ -64,6 +64,15 @@ void maml_mj_robot_reset(maml_env *e, maml_rng *rng);
  * returns the shared reward terms: alive bonus - control cost - contact cost. */
 double maml_mj_robot_advance(maml_env *e, const maml_real *action, int *done);
 
+/* A robot's observation from its named parts (robot->obs_parts). */
+void maml_mj_observe(const maml_env *e, maml_real *obs);
+
+/* The size of an observation of these parts for a model of nq, nv and nbody (nbody < 0:
+ * unknown), or -1 when a part does not fit (a skip outside [0, nq], contact forces of an
+ * unknown number of bodies, an unknown part); why says which. */
+int maml_mj_obs_size(const maml_env_obs_part *parts, int nq, int nv, int nbody, char *why,
+                     size_t n);
+
 /* the torso subtree's centre of mass (subtree_com, 3 numbers) */
 static inline const mjtNum *maml_mj_torso_com(const maml_env *e) {
   return e->data->subtree_com + 3 * e->world->torso_body;

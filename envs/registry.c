@@ -6,6 +6,7 @@
 
 #include "envs/env.h"
 #include "envs/family.h"
+#include "envs/mujoco_env.h"
 
 #define NAME_MAX_LEN 31
 #define TEXT_MAX 128
@@ -60,6 +61,20 @@ static int name_char_ok(char c) {
          c == '_' || c == '.';
 }
 
+/* 0 when the robot's observation parts (if any) make obs_dim numbers, else why not */
+static int parts_bad(const maml_env_robot *r, char *why, size_t n) {
+  if (r->obs_parts[0].kind == MAML_OBS_END) return 0;
+  char what[200] = "";
+  int size = maml_mj_obs_size(r->obs_parts, r->nq, r->nv, r->nbody, what, sizeof what);
+  if (size == r->obs_dim) return 0;
+  if (size < 0)
+    snprintf(why, n, "the robot %s: %s", r->name, what);
+  else
+    snprintf(why, n, "the robot %s: its observation parts make %d numbers, not obs_dim %d",
+             r->name, size, r->obs_dim);
+  return 1;
+}
+
 /* 0 when the robot can be stepped, else why not */
 static int robot_bad(const maml_env_robot *r, char *why, size_t n) {
   if (!r->name || !r->reset || !r->advance || !r->observe)
@@ -69,8 +84,11 @@ static int robot_bad(const maml_env_robot *r, char *why, size_t n) {
              r->obs_dim, r->act_dim);
   else if (r->model_file && !r->body)
     snprintf(why, n, "the robot %s has a model but no body whose motion counts", r->name);
+  else if (r->obs_parts[0].kind != MAML_OBS_END && !r->model_file)
+    snprintf(why, n, "the robot %s has observation parts but no model to read them from",
+             r->name);
   else
-    return 0;
+    return parts_bad(r, why, n);
   return 1;
 }
 

@@ -236,6 +236,15 @@ Test(env_register, bad_families_are_refused_with_a_message) {
   f.robot = &broken;
   refused(&f, "observe");
 
+  broken = *maml_env_find("cheetah-vel")->robot;
+  broken.obs_dim = 21;
+  f.robot = &broken;
+  refused(&f, "make 20 numbers, not obs_dim 21");
+  broken.obs_parts[0].skip = 10;
+  refused(&f, "qpos skip 10 outside [0, nq 9]");
+  broken.obs_parts[0] = (maml_env_obs_part){MAML_OBS_CFRC_EXT, 0};
+  refused(&f, "contact forces need nbody");
+
   /* a registered name is taken too; the registry fills up with a message */
   f = slow_ant();
   char err[ERR_SZ] = "";
@@ -250,4 +259,47 @@ Test(env_register, bad_families_are_refused_with_a_message) {
   }
   f.name = "one-too-many";
   refused(&f, "full");
+}
+
+/* a robot of one's own: the half-cheetah's model with other observation parts (all of qpos,
+ * the body's orientation), read back against the state */
+Test(env_register, a_robot_with_other_observation_parts) {
+  static maml_env_robot r;
+  r = *maml_env_find("cheetah-vel")->robot;
+  r.name = "cheetah-full";
+  r.obs_dim = 9 + 9 + 9;
+  r.obs_parts[0] = (maml_env_obs_part){MAML_OBS_QPOS, 0};
+  r.obs_parts[1] = (maml_env_obs_part){MAML_OBS_QVEL, 0};
+  r.obs_parts[2] = (maml_env_obs_part){MAML_OBS_BODY_XMAT, 0};
+  maml_env_family f = {.name = "cheetah-full-vel",
+                       .robot = &r,
+                       .kind = maml_env_find("cheetah-vel")->kind,
+                       .dist = {.lo = 0, .hi = 1},
+                       .horizon = 20};
+  char err[ERR_SZ] = "";
+  cr_assert_eq(maml_env_register(&f, err, sizeof err), MAML_OK, "%s", err);
+  maml_env_world w;
+  maml_env e;
+  cr_assert_eq(maml_env_world_open(&w, "cheetah-full-vel", 0, NULL, err, sizeof err), MAML_OK,
+               "%s", err);
+  cr_assert_eq(w.obs_dim, 27);
+  cr_assert_eq(maml_env_init(&e, &w, err, sizeof err), MAML_OK, "%s", err);
+  maml_rng rng;
+  maml_rng_init(&rng, 9, 0, 0, 0, 0);
+  double task = 0.5;
+  maml_real obs[27], act[6] = {1, -1, 0.3, 0.2, -0.7, 0.1};
+  maml_env_reset(&e, &task, &rng, obs);
+  for (int t = 0; t < 5; t++) {
+    double reward;
+    int done;
+    maml_env_step(&e, act, obs, &reward, &done);
+    const mjData *d = e.data;
+    for (int i = 0; i < 9; i++) {
+      cr_assert_eq(obs[i], (maml_real)d->qpos[i], "qpos %d", i);
+      cr_assert_eq(obs[9 + i], (maml_real)d->qvel[i], "qvel %d", i);
+      cr_assert_eq(obs[18 + i], (maml_real)d->xmat[9 * w.torso_body + i], "xmat %d", i);
+    }
+  }
+  maml_env_free(&e);
+  maml_env_world_close(&w);
 }
