@@ -43,20 +43,20 @@ typedef struct maml_env_family maml_env_family;
 /* What the viewer needs to know of a robot: where the camera starts and how big the goal
  * markers are drawn beside it. */
 typedef struct {
-  double distance, elevation, lookat_z; /* the camera that tracks the robot's body */
-  double free_distance; /* the free camera's distance (0: the same as distance) */
-  int top_down;         /* 1: the camera looks at the origin from above (a planar robot) */
-  double arrow_scale;   /* length of the goal-velocity arrow per m/s */
-  double arrow_width, arrow_height, arrow_side; /* its width; its height over the body and
-                                                   its offset to the side */
-  double arrow_gap;     /* the robot's own velocity arrow that much lower */
+  /* the camera that tracks the robot's body; the free camera's distance (0: the same) */
+  double distance, elevation, lookat_z, free_distance;
+  int top_down; /* 1: the camera looks at the origin from above (a planar robot) */
+  /* the goal-velocity arrow: length per m/s, width, height over the body, offset to the
+   * side; the robot's own velocity arrow arrow_gap lower */
+  double arrow_scale, arrow_width, arrow_height, arrow_side, arrow_gap;
   double post_height, post_side; /* the post that moves at the goal velocity */
   double trail_width, trail_height;
   double goal_radius, goal_height; /* a goal position's disc and pole */
-  const char *scene_xml; /* the picture of a robot without a MuJoCo model (NULL otherwise):
-                            an MJCF scene whose first mocap body is moved to the point */
-  double scene_z;        /* that body's height */
-  double shown_dt;       /* seconds a step lasts on screen without a model's timestep */
+  /* the picture of a robot without a MuJoCo model (NULL otherwise): an MJCF scene whose
+   * first mocap body is moved to the point, at height scene_z */
+  const char *scene_xml;
+  double scene_z;
+  double shown_dt; /* seconds a step lasts on screen without a model's timestep */
 } maml_env_view;
 
 /* A named part of a MuJoCo robot's observation, read from the state after each reset and
@@ -86,14 +86,14 @@ typedef struct maml_env_robot {
   const char *body;       /* the body whose motion counts ("torso") */
   const char *gait;       /* the verb of its motion in texts: "run", "walk" */
   int obs_dim, act_dim;
-  int nq, nv, nu, nbody;  /* the model sizes the observation is built from (nbody < 0: any) */
+  int nq, nv, nu, nbody; /* the model sizes the observation is built from (nbody < 0: any) */
   double qpos_noise, qvel_noise; /* reset noise: N(0, s^2) per coordinate */
-  double ctrl_cost;       /* weight of sum(a^2) over the clipped action */
-  double contact_cost;    /* weight of sum(clip(cfrc_ext, -1, 1)^2) (0: none) */
-  double alive_bonus;     /* added each step (0: none) */
-  int height_index;       /* termination: qpos[height_index] outside [z_min, z_max] ends the */
-  double z_min, z_max;    /* episode (z_max <= z_min: never; instability always does) */
-  int forces;             /* cfrc_ext is read (contact cost, observation) */
+  double ctrl_cost;              /* weight of sum(a^2) over the clipped action */
+  double contact_cost;           /* weight of sum(clip(cfrc_ext, -1, 1)^2) (0: none) */
+  double alive_bonus;            /* added each step (0: none) */
+  int height_index;    /* termination: qpos[height_index] outside [z_min, z_max] ends the */
+  double z_min, z_max; /* episode (z_max <= z_min: never; instability always does) */
+  int forces;          /* cfrc_ext is read (contact cost, observation) */
   /* reset the state (the task is set; rng NULL: no noise); info.x, y and forward_vel */
   void (*reset)(maml_env *e, maml_rng *rng);
   /* simulate one step: info (x, y, forward_vel, costs, unstable), *done by the termination
@@ -129,10 +129,10 @@ typedef struct {
  * describes its tasks, adds its reward term, names its goal for the overlay and tells the
  * viewer which marker to draw. */
 typedef struct maml_env_task_kind {
-  const char *name;       /* "goal-velocity" */
-  int dim;                /* numbers in a task, at most MAML_TASK_MAX */
+  const char *name; /* "goal-velocity" */
+  int dim;          /* numbers in a task, at most MAML_TASK_MAX */
   maml_env_marker marker;
-  int discrete;           /* finitely many tasks: goals repeat (per-goal reports) */
+  int discrete; /* finitely many tasks: goals repeat (per-goal reports) */
   void (*sample)(const maml_env_family *f, maml_rng *rng, double *task);
   maml_status (*parse)(const maml_env_family *f, const char *text, double *task, char *err,
                        size_t err_sz);
@@ -175,7 +175,7 @@ struct maml_env_family {
   const char *model_file; /* the robot's */
   int obs_dim;            /* observation size without the task (the robot's) */
   int act_dim;
-  int task_dim;           /* the kind's */
+  int task_dim;            /* the kind's */
   const char *task_desc;   /* the distribution, for `maml envs`: "goal velocity ~ U[0, 2]" */
   const char *goal_syntax; /* what --goal accepts: "a velocity in [0, 2], e.g. 1.5" */
   /* the kind's sample and parse for this family: a clear message naming the value and the
@@ -232,8 +232,12 @@ maml_status maml_env_register(const maml_env_family *f, char *err, size_t err_sz
 
 /* Which defaults maml_env_preset_text describes. */
 typedef enum {
-  MAML_PRESET_TASKS, MAML_PRESET_EPISODES, MAML_PRESET_ITERATIONS, MAML_PRESET_HORIZON,
-  MAML_PRESET_EVAL_EPISODES, MAML_PRESET_EVAL_STEPS
+  MAML_PRESET_TASKS,
+  MAML_PRESET_EPISODES,
+  MAML_PRESET_ITERATIONS,
+  MAML_PRESET_HORIZON,
+  MAML_PRESET_EVAL_EPISODES,
+  MAML_PRESET_EVAL_STEPS
 } maml_env_preset_field;
 
 /* A family's value of field (its preset's, the common default where that is 0). */

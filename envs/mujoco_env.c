@@ -1,5 +1,6 @@
 /* MuJoCo plumbing shared by the robots with a model: reset with noise, action mapping,
- * the step, instability checks, the shared reward terms and the termination rule. See envs/mujoco_env.h for the invariant kept here. */
+ * the step, instability checks, the shared reward terms and the termination rule. See
+ * envs/mujoco_env.h for the invariant kept here. */
 #include "envs/mujoco_env.h"
 
 #include <math.h>
@@ -249,7 +250,8 @@ void maml_mj_observe(const maml_env *e, maml_real *obs) {
       case MAML_OBS_QPOS: x = d->qpos, from = part->skip, to = m->nq; break;
       case MAML_OBS_QVEL: x = d->qvel, to = m->nv; break;
       case MAML_OBS_CFRC_EXT:
-        for (int i = 0; i < 6 * m->nbody; i++) obs[k++] = (maml_real)maml_clip(d->cfrc_ext[i], -1, 1);
+        for (int i = 0; i < 6 * m->nbody; i++)
+          obs[k++] = (maml_real)maml_clip(d->cfrc_ext[i], -1, 1);
         break;
       case MAML_OBS_BODY_XMAT: x = d->xmat + 9 * e->world->torso_body, to = 9; break;
       case MAML_OBS_BODY_COM: x = maml_mj_torso_com(e), to = 3; break;

@@ -31,6 +31,7 @@ static void sample_in(int i, maml_rng *rng, double *task) {
 static maml_status parse_in(int i, const char *text, double *task, char *err, size_t err_sz) {
   return slots[i].f.kind->parse(&slots[i].f, text, task, err, err_sz);
 }
+// clang-format off
 #define TRAMPOLINES(i)                                                                      \
   static void sample_##i(maml_rng *rng, double *task) { sample_in(i, rng, task); }           \
   static maml_status parse_##i(const char *text, double *task, char *err, size_t err_sz) { \
@@ -55,6 +56,7 @@ static maml_status (*const parsers[MAML_ENV_MAX_FAMILIES])(const char *, double 
     T4(16, 17, 18, 19), T4(20, 21, 22, 23), T4(24, 25, 26, 27), T4(28, 29, 30, 31)};
 #undef x
 #undef T4
+// clang-format on
 
 static int name_char_ok(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
@@ -70,8 +72,8 @@ static int parts_bad(const maml_env_robot *r, char *why, size_t n) {
   if (size < 0)
     snprintf(why, n, "the robot %s: %s", r->name, what);
   else
-    snprintf(why, n, "the robot %s: its observation parts make %d numbers, not obs_dim %d",
-             r->name, size, r->obs_dim);
+    snprintf(why, n, "the robot %s: its observation parts make %d numbers, not obs_dim %d", r->name,
+             size, r->obs_dim);
   return 1;
 }
 
@@ -85,8 +87,7 @@ static int robot_bad(const maml_env_robot *r, char *why, size_t n) {
   else if (r->model_file && !r->body)
     snprintf(why, n, "the robot %s has a model but no body whose motion counts", r->name);
   else if (r->obs_parts[0].kind != MAML_OBS_END && !r->model_file)
-    snprintf(why, n, "the robot %s has observation parts but no model to read them from",
-             r->name);
+    snprintf(why, n, "the robot %s has observation parts but no model to read them from", r->name);
   else
     return parts_bad(r, why, n);
   return 1;
@@ -130,8 +131,8 @@ static int family_bad(const maml_env_family *f, char *why, size_t n) {
     return snprintf(why, n,
                     "%s: horizon %d (expected >= 1), preset tasks %d, episodes %d, iterations "
                     "%d, eval_episodes %d, eval_steps %d (expected >= 0, 0: the default)",
-                    f->name, f->horizon, p->tasks, p->episodes, p->iterations,
-                    p->eval_episodes, p->eval_steps),
+                    f->name, f->horizon, p->tasks, p->episodes, p->iterations, p->eval_episodes,
+                    p->eval_steps),
            1;
   if (count == MAML_ENV_MAX_FAMILIES)
     return snprintf(why, n, "%s: the registry is full (%d families)", f->name,
@@ -251,7 +252,7 @@ int maml_env_discrete_names(char *buf, size_t n) {
   text[0] = '\0';
   for (int i = 0; i < count; i++)
     if (list[i]->kind->discrete)
-      len += (size_t)snprintf(text + len, sizeof text - len, "%s%s", len ? ", " : "",
-                              list[i]->name);
+      len +=
+          (size_t)snprintf(text + len, sizeof text - len, "%s%s", len ? ", " : "", list[i]->name);
   return snprintf(buf, n, "%s", text);
 }

@@ -190,8 +190,7 @@ static void refused(const maml_env_family *f, const char *want) {
   int before = family_count();
   char err[ERR_SZ] = "";
   cr_assert_eq(maml_env_register(f, err, sizeof err), MAML_ERR_ARG, "%s: %s", want, err);
-  cr_assert(strstr(err, "maml_env_register") && strstr(err, want), "want '%s' in: %s", want,
-            err);
+  cr_assert(strstr(err, "maml_env_register") && strstr(err, want), "want '%s' in: %s", want, err);
   cr_assert_eq(family_count(), before);
 }
 
@@ -280,8 +279,8 @@ Test(env_register, a_robot_with_other_observation_parts) {
   cr_assert_eq(maml_env_register(&f, err, sizeof err), MAML_OK, "%s", err);
   maml_env_world w;
   maml_env e;
-  cr_assert_eq(maml_env_world_open(&w, "cheetah-full-vel", 0, NULL, err, sizeof err), MAML_OK,
-               "%s", err);
+  cr_assert_eq(maml_env_world_open(&w, "cheetah-full-vel", 0, NULL, err, sizeof err), MAML_OK, "%s",
+               err);
   cr_assert_eq(w.obs_dim, 27);
   cr_assert_eq(maml_env_init(&e, &w, err, sizeof err), MAML_OK, "%s", err);
   maml_rng rng;

@@ -274,18 +274,18 @@ int cmd_view(int argc, char **argv) {
                          .screenshot_dir = shot_dir,
                          .show_help = keys};
   vp.ep = (maml_eval_params){
-      .episodes = episodes > 0 ? (int)episodes
-                               : maml_env_preset_value(f, MAML_PRESET_EVAL_EPISODES),
-      .steps = cp.oracle       ? 0
-               : steps >= 0    ? (int)steps
-                               : maml_env_preset_value(f, MAML_PRESET_EVAL_STEPS),
-                             .horizon = f->horizon,
-                             .alpha = alpha > 0      ? alpha
-                                      : cp.alpha > 0 ? cp.alpha
-                                                     : 0.1,
-                             .gamma = 0.99,
-                             .gae_lambda = 1.0,
-                             .seed = (uint64_t)seed};
+      .episodes =
+          episodes > 0 ? (int)episodes : maml_env_preset_value(f, MAML_PRESET_EVAL_EPISODES),
+      .steps = cp.oracle    ? 0
+               : steps >= 0 ? (int)steps
+                            : maml_env_preset_value(f, MAML_PRESET_EVAL_STEPS),
+      .horizon = f->horizon,
+      .alpha = alpha > 0      ? alpha
+               : cp.alpha > 0 ? cp.alpha
+                              : 0.1,
+      .gamma = 0.99,
+      .gae_lambda = 1.0,
+      .seed = (uint64_t)seed};
   if (goal_text) {
     if (f->parse_task(goal_text, vp.goal, err, sizeof err) != MAML_OK) {
       fprintf(stderr, "maml view: --goal: %s\n", err);
