@@ -1,5 +1,5 @@
-/* The family registry, task text, worlds (model search and load) and the generic
- * reset/step wrappers. */
+/* Task text, worlds (model search and load) and the reset and step of every family: the
+ * robot's, then the task kind's. */
 #define _XOPEN_SOURCE 700 /* realpath */
 #include "envs/env.h"
 
@@ -16,30 +16,6 @@
 #include "maml/hash.h"
 #include "envs/mujoco_env.h"
 #include "maml/number.h"
-
-/* ---- families ------------------------------------------------------------------------ */
-
-static const maml_env_family *const families[] = {
-    &maml_family_cheetah_vel, &maml_family_cheetah_dir, &maml_family_ant_vel,
-    &maml_family_ant_dir,     &maml_family_ant_goal,    &maml_family_nav2d,
-};
-enum { NFAMILIES = (int)(sizeof families / sizeof families[0]) };
-
-const maml_env_family *const *maml_env_families(int *count) {
-  if (count) *count = NFAMILIES;
-  return families;
-}
-
-const maml_env_family *maml_env_find(const char *name) {
-  if (!name) return NULL;
-  for (int i = 0; i < NFAMILIES; i++)
-    if (!strcmp(families[i]->name, name)) return families[i];
-  return NULL;
-}
-
-const char *maml_env_names(void) {
-  return "cheetah-vel, cheetah-dir, ant-vel, ant-dir, ant-goal, nav2d";
-}
 
 /* ---- task text ----------------------------------------------------------------------- */
 
@@ -177,11 +153,13 @@ static maml_status load_model(maml_env_world *w, const char *path, char *err, si
     return maml_fail(err, err_sz, MAML_ERR_FORMAT, "%s: cannot load the model %s: %s",
                      w->family->name, path, mjerr[0] ? mjerr : "(MuJoCo gave no reason)");
   char why[512] = "";
-  maml_status s = w->family->check_model ? w->family->check_model(w->family, m, why, sizeof why) : MAML_OK;
-  int torso = mj_name2id(m, mjOBJ_BODY, "torso");
+  const maml_env_robot *r = w->family->robot;
+  maml_status s = maml_mj_check_sizes(m, w->family->name, r->nq, r->nv, r->nu, r->nbody, why,
+                                      sizeof why);
+  int torso = mj_name2id(m, mjOBJ_BODY, r->body);
   if (s == MAML_OK && torso < 0) {
     s = MAML_ERR_FORMAT;
-    snprintf(why, sizeof why, "the model has no body named 'torso'");
+    snprintf(why, sizeof why, "the model has no body named '%s'", r->body);
   }
   if (s != MAML_OK) {
     mj_deleteModel(m);
@@ -342,7 +320,7 @@ maml_status maml_env_init(maml_env *e, const maml_env_world *w, char *err, size_
       return maml_fail(err, err_sz, MAML_ERR_NOMEM, "%s: cannot allocate the MuJoCo data",
                        w->family->name);
   }
-  w->family->reset(e, NULL);
+  w->family->robot->reset(e, NULL);
   return MAML_OK;
 }
 
@@ -356,7 +334,7 @@ void maml_env_free(maml_env *e) {
 static void write_obs(const maml_env *e, maml_real *obs) {
   if (!obs) return;
   const maml_env_world *w = e->world;
-  w->family->observe(e, obs);
+  w->family->robot->observe(e, obs);
   if (w->oracle)
     for (int i = 0; i < w->family->task_dim; i++)
       obs[w->family->obs_dim + i] = (maml_real)e->task[i];
@@ -367,15 +345,17 @@ void maml_env_reset(maml_env *e, const double *task, maml_rng *rng, maml_real *o
   for (int i = 0; i < MAML_TASK_MAX; i++) e->task[i] = i < f->task_dim ? task[i] : 0.0;
   e->t = 0;
   memset(&e->info, 0, sizeof e->info);
-  f->reset(e, rng);
+  f->robot->reset(e, rng);
+  if (f->kind->reset) f->kind->reset(e);
   write_obs(e, obs);
 }
 
 void maml_env_step(maml_env *e, const maml_real *action, maml_real *obs, double *reward,
                    int *done) {
-  double r = 0.0;
+  const maml_env_family *f = e->world->family;
   int d = 0;
-  e->world->family->step(e, action, &r, &d);
+  double shared = f->robot->advance(e, action, &d);
+  double r = f->kind->reward(e, &d) + shared;
   e->t++;
   write_obs(e, obs);
   if (reward) *reward = r;

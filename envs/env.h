@@ -1,7 +1,9 @@
 /* The environment layer: task families, and instances that step them.
  *
- * A family (cheetah-vel, ant-dir, nav2d, ...) is a constant description: sizes, horizon,
- * the task distribution, and the functions that simulate it. A world is a family opened
+ * A family (cheetah-vel, ant-dir, nav2d, ...) is a robot (its model, observation, shared
+ * reward terms, termination) x a task kind (goal velocity, direction, position: the task's
+ * reward term and distribution), with a horizon and the defaults of its preset. The
+ * registry holds the built-in families and those registered at run time. A world is a family opened
  * for use: its MuJoCo model loaded once and shared read-only by every instance (MuJoCo's
  * rule for threads: one mjModel, one mjData per thread). An instance (maml_env) is one
  * simulation: reset with a task and a random stream, then stepped.
@@ -34,29 +36,153 @@ typedef struct {
 
 typedef struct maml_env maml_env;
 typedef struct maml_env_world maml_env_world;
+typedef struct maml_env_family maml_env_family;
 
-typedef struct maml_env_family {
-  const char *name;       /* "cheetah-vel" */
-  const char *robot;      /* "half-cheetah", "ant", "point" */
-  const char *model_file; /* MJCF file name in the assets folder; NULL for nav2d */
-  int obs_dim;            /* observation size without the task */
-  int act_dim;
-  int task_dim;
+/* ---- robots -------------------------------------------------------------------------- */
+
+/* What the viewer needs to know of a robot: where the camera starts and how big the goal
+ * markers are drawn beside it. */
+typedef struct {
+  /* the camera that tracks the robot's body; the free camera's distance (0: the same) */
+  double distance, elevation, lookat_z, free_distance;
+  int top_down; /* 1: the camera looks at the origin from above (a planar robot) */
+  /* the goal-velocity arrow: length per m/s, width, height over the body, offset to the
+   * side; the robot's own velocity arrow arrow_gap lower */
+  double arrow_scale, arrow_width, arrow_height, arrow_side, arrow_gap;
+  double post_height, post_side; /* the post that moves at the goal velocity */
+  double trail_width, trail_height;
+  double goal_radius, goal_height; /* a goal position's disc and pole */
+  /* the picture of a robot without a MuJoCo model (NULL otherwise): an MJCF scene whose
+   * first mocap body is moved to the point, at height scene_z */
+  const char *scene_xml;
+  double scene_z;
+  double shown_dt; /* seconds a step lasts on screen without a model's timestep */
+} maml_env_view;
+
+/* A named part of a MuJoCo robot's observation, read from the state after each reset and
+ * step (the parts in the robot's order make the observation). */
+typedef enum {
+  MAML_OBS_END = 0,   /* the end of the list */
+  MAML_OBS_QPOS,      /* qpos[skip:]: skip 1 leaves out the root's x, 2 its x and y */
+  MAML_OBS_QVEL,      /* qvel */
+  MAML_OBS_CFRC_EXT,  /* clip(cfrc_ext, -1, 1) of every body (6 a body) */
+  MAML_OBS_BODY_XMAT, /* the robot's body's orientation (9) */
+  MAML_OBS_BODY_COM   /* the robot's body's subtree centre of mass (3) */
+} maml_env_obs_kind;
+
+typedef struct {
+  maml_env_obs_kind kind;
+  int skip; /* MAML_OBS_QPOS: the leading coordinates left out */
+} maml_env_obs_part;
+
+#define MAML_OBS_MAX_PARTS 8
+
+/* A robot: its model, the observation it builds, its reset noise, the reward terms every
+ * task shares (control cost, contact cost, alive bonus), its termination rule and the
+ * viewer's hints. Written once per robot (envs/half_cheetah.c, envs/ant.c, envs/point.c). */
+typedef struct maml_env_robot {
+  const char *name;       /* "half-cheetah" */
+  const char *model_file; /* MJCF file name in the assets folder; NULL: no MuJoCo model */
+  const char *body;       /* the body whose motion counts ("torso") */
+  const char *gait;       /* the verb of its motion in texts: "run", "walk" */
+  int obs_dim, act_dim;
+  int nq, nv, nu, nbody; /* the model sizes the observation is built from (nbody < 0: any) */
+  double qpos_noise, qvel_noise; /* reset noise: N(0, s^2) per coordinate */
+  double ctrl_cost;              /* weight of sum(a^2) over the clipped action */
+  double contact_cost;           /* weight of sum(clip(cfrc_ext, -1, 1)^2) (0: none) */
+  double alive_bonus;            /* added each step (0: none) */
+  int height_index;    /* termination: qpos[height_index] outside [z_min, z_max] ends the */
+  double z_min, z_max; /* episode (z_max <= z_min: never; instability always does) */
+  int forces;          /* cfrc_ext is read (contact cost, observation) */
+  /* reset the state (the task is set; rng NULL: no noise); info.x, y and forward_vel */
+  void (*reset)(maml_env *e, maml_rng *rng);
+  /* simulate one step: info (x, y, forward_vel, costs, unstable), *done by the termination
+   * rule; returns the shared reward terms (the alive bonus minus the costs) */
+  double (*advance)(maml_env *e, const maml_real *action, int *done);
+  /* the observation's obs_dim numbers: the parts below (maml_mj_observe, envs/mujoco_env.h)
+   * or a robot's own function */
+  void (*observe)(const maml_env *e, maml_real *obs);
+  maml_env_obs_part obs_parts[MAML_OBS_MAX_PARTS]; /* up to the first MAML_OBS_END */
+  maml_env_view view;
+} maml_env_robot;
+
+/* ---- task kinds ---------------------------------------------------------------------- */
+
+/* the marker the viewer draws for a goal */
+typedef enum {
+  MAML_MARKER_VELOCITY,  /* an arrow of the goal velocity and a post moving at it */
+  MAML_MARKER_DIRECTION, /* an arrow of unit length forward or backward */
+  MAML_MARKER_POSITION   /* a disc and pole at the goal, and the trail */
+} maml_env_marker;
+
+/* A task's distribution and reward parameters, as a family sets them for its kind. */
+typedef struct {
+  double lo, hi;       /* goal velocity, goal position: U[lo, hi] per coordinate */
+  double bonus;        /* added to the task's reward term each step (0: none) */
+  int norm;            /* goal position: the reward's distance, 1 (L1) or 2 (Euclidean) */
+  double reach_tol;    /* goal position: the episode ends when every coordinate is within
+                          this of the goal (0: never) */
+  const char *example; /* a --goal example for the syntax text (NULL: one made up) */
+} maml_env_task_dist;
+
+/* A task kind, written once for every robot (envs/tasks.c): it samples, parses and
+ * describes its tasks, adds its reward term, names its goal for the overlay and tells the
+ * viewer which marker to draw. */
+typedef struct maml_env_task_kind {
+  const char *name; /* "goal-velocity" */
+  int dim;          /* numbers in a task, at most MAML_TASK_MAX */
+  maml_env_marker marker;
+  int discrete; /* finitely many tasks: goals repeat (per-goal reports) */
+  void (*sample)(const maml_env_family *f, maml_rng *rng, double *task);
+  maml_status (*parse)(const maml_env_family *f, const char *text, double *task, char *err,
+                       size_t err_sz);
+  /* the distribution for `maml envs` and what --goal accepts */
+  void (*describe)(const maml_env_family *f, char *desc, size_t desc_n, char *syntax,
+                   size_t syntax_n);
+  /* the goal for the overlay: "velocity 1.50 m/s" */
+  void (*goal_text)(const double *task, char *buf, size_t n);
+  void (*reset)(maml_env *e); /* info at the start of an episode (NULL: nothing) */
+  /* the task's reward term after the robot's step (its bonus included); may end it */
+  double (*reward)(maml_env *e, int *done);
+  /* 0 when dist fits this kind, else a message naming what does not */
+  int (*check)(const maml_env_task_dist *dist, char *why, size_t n);
+} maml_env_task_kind;
+
+/* ---- families ------------------------------------------------------------------------ */
+
+/* A family's defaults for training and evaluation (0: the common default below). */
+typedef struct {
+  int tasks, episodes, iterations; /* maml train's tasks, episodes and iterations */
+  int eval_episodes, eval_steps;   /* maml eval's and maml view's --episodes and --steps */
+} maml_env_preset;
+
+#define MAML_ENV_TASKS 40
+#define MAML_ENV_EPISODES 20
+#define MAML_ENV_ITERATIONS 500
+#define MAML_ENV_EVAL_EPISODES 20
+#define MAML_ENV_EVAL_STEPS 3
+
+/* A family: a robot, a task kind with its distribution, a horizon and a preset. The first
+ * block is what a registrant gives; maml_env_register fills the second from it. */
+struct maml_env_family {
+  const char *name; /* "cheetah-vel" */
+  const maml_env_robot *robot;
+  const maml_env_task_kind *kind;
+  maml_env_task_dist dist;
   int horizon;
+  maml_env_preset preset;
+  /* filled by maml_env_register */
+  const char *model_file; /* the robot's */
+  int obs_dim;            /* observation size without the task (the robot's) */
+  int act_dim;
+  int task_dim;            /* the kind's */
   const char *task_desc;   /* the distribution, for `maml envs`: "goal velocity ~ U[0, 2]" */
   const char *goal_syntax; /* what --goal accepts: "a velocity in [0, 2], e.g. 1.5" */
+  /* the kind's sample and parse for this family: a clear message naming the value and the
+   * allowed range on error */
   void (*sample_task)(maml_rng *rng, double *task);
-  /* parse a --goal text; a clear message naming the value and the allowed range on error */
   maml_status (*parse_task)(const char *text, double *task, char *err, size_t err_sz);
-  /* per-instance simulation */
-  void (*reset)(maml_env *e, maml_rng *rng); /* state set from the model's initial state */
-  void (*step)(maml_env *e, const maml_real *action, double *reward, int *done);
-  void (*observe)(const maml_env *e, maml_real *obs); /* the family's obs_dim numbers */
-  /* check that a loaded model has the sizes the observation is built from (NULL for
-   * nav2d); a message naming the sizes found on mismatch */
-  maml_status (*check_model)(const struct maml_env_family *f, const mjModel *m, char *err,
-                             size_t err_sz);
-} maml_env_family;
+};
 
 struct maml_env_world {
   const maml_env_family *family;
@@ -67,7 +193,7 @@ struct maml_env_world {
   char assets_dir[MAML_PATH_MAX]; /* the folder the user named (absolute), "" for the
                                      built-in search */
   uint64_t model_hash;            /* maml_hash of the model file (maml/hash.h) (0: nav2d) */
-  int torso_body;                 /* body id of "torso" (MuJoCo families) */
+  int torso_body;                 /* body id of the robot's body ("torso"), or -1 */
   int init_key;                   /* keyframe "init" or -1: the reset state */
   mjtNum *init_state; /* that state: time, qpos, qvel, act, ctrl, mocap_pos, mocap_quat */
 };
@@ -87,12 +213,43 @@ struct maml_env {
 
 /* ---- families ------------------------------------------------------------------------ */
 
-/* All families, in a fixed order; *count receives their number. */
+/* All families, the built-in ones first, then the registered ones in the order they came;
+ * *count receives their number. */
 const maml_env_family *const *maml_env_families(int *count);
 /* The family called name, or NULL. */
 const maml_env_family *maml_env_find(const char *name);
-/* "cheetah-vel, cheetah-dir, ..." for error messages. */
+/* "cheetah-vel, cheetah-dir, ..." for error messages (every family registered so far). */
 const char *maml_env_names(void);
+
+#define MAML_ENV_MAX_FAMILIES 32
+
+/* Add a family: its name (1 to 31 letters, digits, - _ .; not taken), robot, kind,
+ * distribution (as the kind checks it), horizon >= 1 and preset (each >= 0) are copied, the
+ * derived fields filled; f's strings and the robot and kind must outlive the registry.
+ * Errors: MAML_ERR_ARG with a message naming the bad field (a NULL family, a name taken, a
+ * full registry). Not thread-safe: register before opening worlds or starting threads. */
+maml_status maml_env_register(const maml_env_family *f, char *err, size_t err_sz);
+
+/* Which defaults maml_env_preset_text describes. */
+typedef enum {
+  MAML_PRESET_TASKS,
+  MAML_PRESET_EPISODES,
+  MAML_PRESET_ITERATIONS,
+  MAML_PRESET_HORIZON,
+  MAML_PRESET_EVAL_EPISODES,
+  MAML_PRESET_EVAL_STEPS
+} maml_env_preset_field;
+
+/* A family's value of field (its preset's, the common default where that is 0). */
+int maml_env_preset_value(const maml_env_family *f, maml_env_preset_field field);
+
+/* The values of field over the families, for --help: the most common one, then the
+ * families that differ, "20; ant-dir, nav2d 40". Returns the length like snprintf. */
+int maml_env_preset_text(maml_env_preset_field field, char *buf, size_t n);
+
+/* The names of the families of a discrete kind (goals repeat), "cheetah-dir, ant-dir". */
+int maml_env_discrete_names(char *buf, size_t n);
+
 /* Write a task as the --goal syntax reads it ("1.5", "-1", "0.3,-0.2"): each number in
  * the shortest form that parses back to the same double. Returns the length of the full
  * text like snprintf (the text is cut when it is n or longer), -1 for bad arguments. */

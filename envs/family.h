@@ -1,17 +1,23 @@
-/* Private to envs/: the family objects and the task helpers they share (parsing --goal
- * text, drawing directions). */
+/* Private to envs/: the built-in robots, task kinds and families, and the task helpers the
+ * kinds share (parsing --goal text, drawing directions). */
 #ifndef MAML_ENVS_FAMILY_H
 #define MAML_ENVS_FAMILY_H
 
 #include "envs/env.h"
 
-/* the six families, defined in half_cheetah.c, ant.c and nav2d.c */
-extern const maml_env_family maml_family_cheetah_vel;
-extern const maml_env_family maml_family_cheetah_dir;
-extern const maml_env_family maml_family_ant_vel;
-extern const maml_env_family maml_family_ant_dir;
-extern const maml_env_family maml_family_ant_goal;
-extern const maml_env_family maml_family_nav2d;
+/* the robots, defined in half_cheetah.c, ant.c and point.c */
+extern const maml_env_robot maml_robot_half_cheetah;
+extern const maml_env_robot maml_robot_ant;
+extern const maml_env_robot maml_robot_point;
+
+/* the task kinds, defined in tasks.c */
+extern const maml_env_task_kind maml_task_goal_velocity;
+extern const maml_env_task_kind maml_task_goal_direction;
+extern const maml_env_task_kind maml_task_goal_position;
+
+/* the built-in families (families.c), in the registry's order */
+extern const maml_env_family *const maml_builtin_families[];
+extern const int maml_builtin_family_count;
 
 /* Parse exactly count comma-separated finite numbers from text into out, each in
  * [lo, hi]. family and what ("velocity", "position") name the goal in messages. */

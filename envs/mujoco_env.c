@@ -1,8 +1,10 @@
-/* MuJoCo plumbing shared by the locomotion families: reset with noise, action mapping,
- * the step, instability checks. See envs/mujoco_env.h for the invariant kept here. */
+/* MuJoCo plumbing shared by the robots with a model: reset with noise, action mapping,
+ * the step, instability checks, the shared reward terms and the termination rule. See
+ * envs/mujoco_env.h for the invariant kept here. */
 #include "envs/mujoco_env.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -78,8 +80,9 @@ void maml_mj_reset(maml_env *e, maml_rng *rng, int forces) {
   mju_zero(d->userdata, m->nuserdata);
   memset(d->warning, 0, sizeof d->warning);
   if (rng) {
-    for (int i = 0; i < m->nq; i++) d->qpos[i] += MAML_MJ_QPOS_NOISE * maml_rng_normal(rng);
-    for (int i = 0; i < m->nv; i++) d->qvel[i] += MAML_MJ_QVEL_NOISE * maml_rng_normal(rng);
+    const maml_env_robot *r = e->world->family->robot;
+    for (int i = 0; i < m->nq; i++) d->qpos[i] += r->qpos_noise * maml_rng_normal(rng);
+    for (int i = 0; i < m->nv; i++) d->qvel[i] += r->qvel_noise * maml_rng_normal(rng);
   }
   mj_forward(m, d);
   if (forces) mj_rnePostConstraint(m, d);
@@ -189,4 +192,98 @@ double maml_mj_forward_vel(const maml_env *e) {
     momentum += m->body_mass[b] * (cvel[3] + cvel[1] * rz - cvel[2] * ry);
   }
   return momentum / mjMAX(mjMINVAL, m->body_subtreemass[torso]);
+}
+
+/* where the robot's body is and how fast it moves forward */
+static void body_info(maml_env *e) {
+  const mjtNum *com = maml_mj_torso_com(e);
+  e->info.forward_vel = maml_mj_forward_vel(e);
+  e->info.x = com[0];
+  e->info.y = com[1];
+}
+
+void maml_mj_robot_reset(maml_env *e, maml_rng *rng) {
+  maml_mj_reset(e, rng, e->world->family->robot->forces);
+  body_info(e);
+}
+
+double maml_mj_robot_advance(maml_env *e, const maml_real *action, int *done) {
+  const maml_env_robot *r = e->world->family->robot;
+  const mjModel *m = e->world->model;
+  const mjData *d = e->data;
+  int bad;
+  double sumsq = maml_mj_set_action(e, action, &bad);
+  int unstable = maml_mj_advance(e, r->forces) | bad;
+
+  double contact = 0.0;
+  if (r->contact_cost != 0.0)
+    for (int i = 0; i < 6 * m->nbody; i++) {
+      double f = maml_clip(d->cfrc_ext[i], -1, 1);
+      contact += f * f;
+    }
+  body_info(e);
+  e->info.ctrl_cost = r->ctrl_cost * sumsq;
+  e->info.contact_cost = r->contact_cost != 0.0 ? r->contact_cost * contact : 0.0;
+  e->info.goal_dist = 0.0;
+  e->info.unstable = unstable;
+
+  int fell = 0;
+  if (r->z_max > r->z_min) {
+    double z = d->qpos[r->height_index];
+    fell = !(z >= r->z_min && z <= r->z_max);
+  }
+  *done = unstable || fell;
+  double shared = r->alive_bonus != 0.0 ? r->alive_bonus - e->info.ctrl_cost : -e->info.ctrl_cost;
+  return r->contact_cost != 0.0 ? shared - e->info.contact_cost : shared;
+}
+
+void maml_mj_observe(const maml_env *e, maml_real *obs) {
+  const maml_env_robot *r = e->world->family->robot;
+  const mjModel *m = e->world->model;
+  const mjData *d = e->data;
+  int k = 0;
+  for (int p = 0; p < MAML_OBS_MAX_PARTS && r->obs_parts[p].kind != MAML_OBS_END; p++) {
+    const maml_env_obs_part *part = &r->obs_parts[p];
+    const mjtNum *x = NULL;
+    int from = 0, to = 0;
+    switch (part->kind) {
+      case MAML_OBS_QPOS: x = d->qpos, from = part->skip, to = m->nq; break;
+      case MAML_OBS_QVEL: x = d->qvel, to = m->nv; break;
+      case MAML_OBS_CFRC_EXT:
+        for (int i = 0; i < 6 * m->nbody; i++)
+          obs[k++] = (maml_real)maml_clip(d->cfrc_ext[i], -1, 1);
+        break;
+      case MAML_OBS_BODY_XMAT: x = d->xmat + 9 * e->world->torso_body, to = 9; break;
+      case MAML_OBS_BODY_COM: x = maml_mj_torso_com(e), to = 3; break;
+      case MAML_OBS_END: break;
+    }
+    for (int i = from; x && i < to; i++) obs[k++] = (maml_real)x[i];
+  }
+}
+
+int maml_mj_obs_size(const maml_env_obs_part *parts, int nq, int nv, int nbody, char *why,
+                     size_t n) {
+  int size = 0;
+  for (int p = 0; p < MAML_OBS_MAX_PARTS && parts[p].kind != MAML_OBS_END; p++) {
+    switch (parts[p].kind) {
+      case MAML_OBS_QPOS:
+        if (parts[p].skip < 0 || parts[p].skip > nq)
+          return snprintf(why, n, "observation part %d: qpos skip %d outside [0, nq %d]", p + 1,
+                          parts[p].skip, nq),
+                 -1;
+        size += nq - parts[p].skip;
+        break;
+      case MAML_OBS_QVEL: size += nv; break;
+      case MAML_OBS_CFRC_EXT:
+        if (nbody < 0)
+          return snprintf(why, n, "observation part %d: contact forces need nbody", p + 1), -1;
+        size += 6 * nbody;
+        break;
+      case MAML_OBS_BODY_XMAT: size += 9; break;
+      case MAML_OBS_BODY_COM: size += 3; break;
+      default: return snprintf(why, n, "observation part %d: unknown kind %d", p + 1,
+                               (int)parts[p].kind), -1;
+    }
+  }
+  return size;
 }

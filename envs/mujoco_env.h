@@ -12,7 +12,8 @@
 
 #include "envs/family.h"
 
-/* Reset noise of tasks.md: qpos + N(0, 0.01^2), qvel + N(0, 0.1^2) per coordinate. */
+/* Reset noise of tasks.md: qpos + N(0, 0.01^2), qvel + N(0, 0.1^2) per coordinate (the
+ * robots' qpos_noise and qvel_noise). */
 #define MAML_MJ_QPOS_NOISE 0.01
 #define MAML_MJ_QVEL_NOISE 0.1
 
@@ -26,7 +27,7 @@ maml_status maml_mj_check_sizes(const mjModel *m, const char *family, int nq, in
 maml_status maml_mj_save_initial_state(maml_env_world *w);
 
 /* Put the instance in the model's initial state (keyframe "init" when the model has one,
- * else qpos0), add the reset noise drawn from rng (NULL: no noise; qpos coordinates first,
+ * else qpos0), add the robot's reset noise drawn from rng (NULL: no noise; qpos coordinates first,
  * then qvel), then mj_forward. forces: also mj_rnePostConstraint (cfrc_ext).
  * Only the inputs of the dynamics are set (the state, the controls and applied forces, the
  * solver's warm start): mj_resetData clears all of mjData, far more than the state, once
@@ -53,6 +54,24 @@ int maml_mj_advance(maml_env *e, int forces);
  * from cvel), for the torso alone: mj_subtreeVel's angular momenta of every subtree would
  * cost 7% of a half-cheetah step. d->subtree_linvel itself is not filled. */
 double maml_mj_forward_vel(const maml_env *e);
+
+/* A robot's reset with a MuJoCo model: maml_mj_reset (forces as the robot reads them),
+ * then info.x, y (the body's subtree centre of mass) and forward_vel. */
+void maml_mj_robot_reset(maml_env *e, maml_rng *rng);
+
+/* A robot's step with a MuJoCo model: the action, maml_mj_advance, the diagnostics (costs
+ * by the robot's weights), the termination rule (instability, the height out of range);
+ * returns the shared reward terms: alive bonus - control cost - contact cost. */
+double maml_mj_robot_advance(maml_env *e, const maml_real *action, int *done);
+
+/* A robot's observation from its named parts (robot->obs_parts). */
+void maml_mj_observe(const maml_env *e, maml_real *obs);
+
+/* The size of an observation of these parts for a model of nq, nv and nbody (nbody < 0:
+ * unknown), or -1 when a part does not fit (a skip outside [0, nq], contact forces of an
+ * unknown number of bodies, an unknown part); why says which. */
+int maml_mj_obs_size(const maml_env_obs_part *parts, int nq, int nv, int nbody, char *why,
+                     size_t n);
 
 /* the torso subtree's centre of mass (subtree_com, 3 numbers) */
 static inline const mjtNum *maml_mj_torso_com(const maml_env *e) {

@@ -45,24 +45,21 @@ typedef struct {
 #define OTHER_KEY(kind, field) \
   { kind, offsetof(maml_config, field), 0, 0, 0, 0, 0, 0, 0 }
 
-/* The public table (for --help) and the specs, in the same order. */
-static const maml_config_key keys[] = {
-    {"env", "NAME",
-     "task family: cheetah-vel, cheetah-dir, ant-vel, ant-dir, ant-goal or nav2d "
-     "(required)"},
+/* The public table (for --help) and the specs, in the same order. The help texts that
+ * name families or their defaults are made from the registry (family_help below). */
+static maml_config_key keys[] = {
+    {"env", "NAME", "task family (required)"},
     {"mode", "maml|pretrain|oracle",
      "what to meta-train: MAML, multi-task pretraining (no inner step), or the oracle (task in "
      "the observation) (default maml)"},
     {"first_order", "0|1", "first-order MAML: drop the inner step's Hessian (default 0)"},
     {"seed", "N >= 0", "random seed; every random stream is keyed by it (default 1)"},
-    {"iterations", "N in [1, 10000000]", "meta-iterations (default 500; nav2d 100)"},
-    {"tasks", "N in [1, 100000]", "tasks per meta-batch (default 40; nav2d 20)"},
-    {"episodes", "N in [1, 65536]",
-     "support episodes per task, for the inner step (default 20; ant-dir 40)"},
+    {"iterations", "N in [1, 10000000]", "meta-iterations"},
+    {"tasks", "N in [1, 100000]", "tasks per meta-batch"},
+    {"episodes", "N in [1, 65536]", "support episodes per task, for the inner step"},
     {"query_episodes", "N in [1, 65536]",
      "query episodes per task, for the outer step (default: the same as episodes)"},
-    {"horizon", "N in [1, 100000]",
-     "steps per episode, at most the family's (default the family's: 200; nav2d 100)"},
+    {"horizon", "N in [1, 100000]", "steps per episode, at most the family's"},
     {"hidden", "W,W,...|none",
      "hidden layer widths, each in [1, 4096], at most 8 layers; none (not an empty value) for "
      "a linear policy (default 100,100)"},
@@ -139,7 +136,45 @@ enum { NKEYS = (int)(sizeof specs / sizeof specs[0]) };
 _Static_assert(sizeof keys / sizeof keys[0] == sizeof specs / sizeof specs[0] + 1,
                "keys[] and specs[] must list the same keys");
 
+/* the help texts that depend on the families registered */
+static struct {
+  const char *key, *text;
+  int field; /* a maml_env_preset_field, or -1: the list of families */
+  const char *prefix;
+  char buf[1024];
+} family_help[] = {
+    {"env", "task family", -1, "", ""},
+    {"iterations", "meta-iterations", MAML_PRESET_ITERATIONS, "", ""},
+    {"tasks", "tasks per meta-batch", MAML_PRESET_TASKS, "", ""},
+    {"episodes", "support episodes per task, for the inner step", MAML_PRESET_EPISODES, "", ""},
+    {"horizon", "steps per episode, at most the family's", MAML_PRESET_HORIZON, "the family's: ",
+     ""},
+};
+
+/* "a, b or c": the families' names */
+static void family_list(char *buf, size_t n) {
+  int count = 0;
+  const maml_env_family *const *f = maml_env_families(&count);
+  size_t len = 0;
+  buf[0] = '\0';
+  for (int i = 0; i < count && len < n; i++)
+    len += (size_t)snprintf(buf + len, n - len, "%s%s",
+                            i == 0 ? "" : i == count - 1 ? " or " : ", ", f[i]->name);
+}
+
 const maml_config_key *maml_config_keys(void) {
+  for (size_t h = 0; h < sizeof family_help / sizeof family_help[0]; h++) {
+    char values[800];
+    if (family_help[h].field < 0)
+      family_list(values, sizeof values);
+    else
+      maml_env_preset_text((maml_env_preset_field)family_help[h].field, values, sizeof values);
+    snprintf(family_help[h].buf, sizeof family_help[h].buf,
+             family_help[h].field < 0 ? "%s: %s%s (required)" : "%s (default %s%s)",
+             family_help[h].text, family_help[h].prefix, values);
+    for (int i = 0; i < NKEYS; i++)
+      if (!strcmp(keys[i].name, family_help[h].key)) keys[i].help = family_help[h].buf;
+  }
   return keys;
 }
 
@@ -777,13 +812,12 @@ maml_status maml_config_resolve(maml_config *c, char *err, size_t err_sz) {
     return maml_fail(err, err_sz, MAML_ERR_ARG,
                      "env: '%s' is not a known family: expected one of %s", c->env,
                      maml_env_names());
-  maml_config r = *c;
-  int nav = f->model_file == NULL; /* the 2D navigation task; the others are MuJoCo's */
-  if (r.tasks == 0) r.tasks = nav ? 20 : 40;
-  if (r.episodes == 0) r.episodes = !strcmp(f->name, "ant-dir") ? 40 : 20;
+  maml_config r = *c; /* the family's preset where unset */
+  if (r.tasks == 0) r.tasks = maml_env_preset_value(f, MAML_PRESET_TASKS);
+  if (r.episodes == 0) r.episodes = maml_env_preset_value(f, MAML_PRESET_EPISODES);
   if (r.query_episodes == 0) r.query_episodes = r.episodes;
-  if (r.horizon == 0) r.horizon = f->horizon;
-  if (r.iterations == 0) r.iterations = nav ? 100 : 500;
+  if (r.horizon == 0) r.horizon = maml_env_preset_value(f, MAML_PRESET_HORIZON);
+  if (r.iterations == 0) r.iterations = maml_env_preset_value(f, MAML_PRESET_ITERATIONS);
   if (r.mode != MAML_MODE_MAML) {
     r.inner_steps = 0;
     r.first_order = 0;

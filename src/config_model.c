@@ -12,7 +12,7 @@ maml_status maml_config_use_model(maml_config *c, const char *assets, char *err,
   if (!c) return maml_fail(err, err_sz, MAML_ERR_ARG, "config: NULL argument");
   const maml_env_family *f = maml_env_find(c->env);
   if (!f) return maml_fail(err, err_sz, MAML_ERR_ARG, "env: '%s' is not a known family", c->env);
-  if (!f->model_file) return MAML_OK; /* nav2d: no model */
+  if (!f->model_file) return MAML_OK; /* a robot without a model file */
   const char *folder = assets ? assets : c->assets[0] ? c->assets : NULL;
   maml_env_model *m = malloc(sizeof *m);
   if (!m) return maml_fail(err, err_sz, MAML_ERR_NOMEM, "out of memory");

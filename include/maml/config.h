@@ -89,8 +89,8 @@ maml_status maml_config_resolve(maml_config *c, char *err, size_t err_sz);
  * and the file hashes differently (MAML_ERR_ARG, the message names both hashes, the file
  * and the folder the run was trained with); then record the folder (absolute, "" for the
  * built-in models) and the hash in c. For a new run, a resumed one (assets overrides the
- * recorded folder) and a trainer. Errors of the search as maml_env_model_find's; nav2d has
- * no model and records nothing. */
+ * recorded folder) and a trainer. Errors of the search as maml_env_model_find's; a robot
+ * without a model file (nav2d's point) records nothing. */
 maml_status maml_config_use_model(maml_config *c, const char *assets, char *err, size_t err_sz);
 
 /* The config as INI text (every key, one per line, values that parse back to the same

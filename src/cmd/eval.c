@@ -23,6 +23,10 @@
 
 
 static void eval_usage(FILE *out) {
+  char discrete[512], steps[512], episodes[512]; /* from the registry */
+  maml_env_discrete_names(discrete, sizeof discrete);
+  maml_env_preset_text(MAML_PRESET_EVAL_STEPS, steps, sizeof steps);
+  maml_env_preset_text(MAML_PRESET_EVAL_EPISODES, episodes, sizeof episodes);
   fprintf(out,
           "usage: maml eval --policy NAME=CHECKPOINT[@ALPHA] [--policy random[@ALPHA]] ...\n"
           "                 [--group NAME=PATH,PATH,...[@ALPHA] | --group NAME=@FILE] ...\n"
@@ -60,7 +64,8 @@ static void eval_usage(FILE *out) {
           "same intervals. With two groups or more, P(FIRST > G): the probability that a run of\n"
           "the first group scores above one of group G (ties count 1/2), over all run pairs,\n"
           "with its bootstrap interval (each group's runs drawn apart). When goals repeat\n"
-          "(cheetah-dir, ant-dir) the mean and IQM also per distinct goal.\n");
+          "(%s) the mean and IQM also per distinct goal.\n",
+          discrete);
   fprintf(out,
           "\n"
           "options:\n"
@@ -94,8 +99,8 @@ static void eval_usage(FILE *out) {
           "  --goals-file FILE  explicit goals, one per line (blank lines and # comments\n"
           "                     skipped; lines of any length); a regular file: a pipe or\n"
           "                     FIFO is refused\n"
-          "  --steps K          adaptation steps (default 3; nav2d 4)\n"
-          "  --episodes N       episodes per goal and step (default 20; nav2d, ant-dir 40)\n"
+          "  --steps K          adaptation steps (default %s)\n"
+          "  --episodes N       episodes per goal and step (default %s)\n"
           "  --alpha A          step size of policies without their own (default 0.1)\n"
           "  --sweep-alpha LIST try these step sizes (e.g. 0.02,0.05,0.1,0.2) for each policy\n"
           "                     without @ALPHA on separate goals (--sweep-goals, default\n"
@@ -110,7 +115,7 @@ static void eval_usage(FILE *out) {
           "  --out DIR          where to write eval.csv, eval.json, goals.txt; with two or\n"
           "                     more policies eval-paired.csv (the first policy minus each\n"
           "                     other, goal by goal); when goals repeat (the two directions\n"
-          "                     of cheetah-dir, ant-dir) eval-by-goal.csv. Both are also\n"
+          "                     of %s) eval-by-goal.csv. Both are also\n"
           "                     printed as tables. With groups eval-seeds.csv, a row per\n"
           "                     group, goal (empty: all goals), steps and statistic (run:\n"
           "                     one run's score, its path in run; mean; iqm;\n"
@@ -129,7 +134,8 @@ static void eval_usage(FILE *out) {
           "                     the checkpoints recorded, and a model that hashes otherwise\n"
           "                     than the one they were trained on is refused; a model\n"
           "                     named with --assets is used, with a warning)\n"
-          "  -h, --help         print this message\n");
+          "  -h, --help         print this message\n",
+          steps, episodes, discrete);
   char names[256];
   cmd_matmul_names(", ", names, sizeof names);
   fprintf(out,
@@ -797,13 +803,11 @@ int cmd_eval(int argc, char **argv) {
     goto done;
   }
   const maml_env_family *f = maml_env_find(env);
-  int nav = !strcmp(env, "nav2d"), many = nav || !strcmp(env, "ant-dir");
-  maml_eval_params ep = {.episodes = (int)(a.episodes > 0 ? a.episodes
-                                           : many         ? 40
-                                                          : 20),
-                         .steps = (int)(a.steps >= 0 ? a.steps
-                                        : nav        ? 4
-                                                     : 3),
+  maml_eval_params ep = {.episodes = a.episodes > 0
+                                         ? (int)a.episodes
+                                         : maml_env_preset_value(f, MAML_PRESET_EVAL_EPISODES),
+                         .steps = a.steps >= 0 ? (int)a.steps
+                                               : maml_env_preset_value(f, MAML_PRESET_EVAL_STEPS),
                          .horizon = f->horizon,
                          .alpha = a.alpha,
                          .gamma = 0.99,

@@ -265,7 +265,7 @@ static int write_groups(const char *dir, const entry *es, int n_pol, const goal_
       for (int s = 0; s <= es[p].steps; s++) {
         double m, se;
         int used = group_mean_stderr(g, k, es[p].returns + (size_t)s * n_goals, n_goals, &m, &se);
-        const char *q = strchr(g->text[k], ',') ? "\"" : ""; /* nav2d's "x,y" is quoted */
+        const char *q = strchr(g->text[k], ',') ? "\"" : ""; /* a goal position's "x,y" is quoted */
         fprintf(csv, "%s,%s%s%s,%d,", es[p].name, q, g->text[k], q, s);
         csv_number(csv, m);
         fputc(',', csv);

@@ -37,7 +37,7 @@ typedef struct {
   char from[96];
 } net_shape;
 
-/* Goals that repeat (the two directions of cheetah-dir and ant-dir, or a --goal given more
+/* Goals that repeat (the two directions of a goal-direction family, or a --goal given more
  * than once) are also reported per distinct goal: a policy that adapts to one direction
  * only hides behind a mean over both. */
 #define MAX_GROUPS 8

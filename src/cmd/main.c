@@ -211,7 +211,7 @@ static int cmd_envs(int argc, char **argv) {
          "tasks");
   for (int i = 0; i < count; i++) {
     const maml_env_family *f = fams[i];
-    printf("%-12s %-13s %4d %7d %4d %8d  %s\n", f->name, f->robot, f->obs_dim,
+    printf("%-12s %-13s %4d %7d %4d %8d  %s\n", f->name, f->robot->name, f->obs_dim,
            f->obs_dim + f->task_dim, f->act_dim, f->horizon, f->task_desc);
   }
   printf("\n--goal syntax:\n");

@@ -53,7 +53,7 @@ int cmd_open_world(maml_env_world *w, const char *env, int oracle, const char *a
       fprintf(stderr, "%s: %s\n", who, err);
     return 0;
   }
-  if (!w->model) return 1; /* nav2d */
+  if (!w->model) return 1; /* a robot without a model file */
   char hash[17];
   maml_env_format_hash(w->model_hash, hash);
   for (int i = 0; i < n_noted; i++)

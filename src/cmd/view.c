@@ -16,6 +16,9 @@
 #define PATH_LEN 4096
 
 static void view_usage(FILE *out) {
+  char steps[512], episodes[512]; /* from the registry */
+  maml_env_preset_text(MAML_PRESET_EVAL_STEPS, steps, sizeof steps);
+  maml_env_preset_text(MAML_PRESET_EVAL_EPISODES, episodes, sizeof episodes);
   fprintf(out,
           "usage: maml view RUN_DIR|CHECKPOINT|random [--env FAMILY] [--goal G] [--steps K]\n"
           "                 [--speed S] [--mean] [--record OUT] [options]\n"
@@ -43,9 +46,9 @@ static void view_usage(FILE *out) {
           "  --goal G           the goal (`maml envs` shows the syntax); default: held-out\n"
           "                     goal --goal-index of `maml eval --seed S`\n"
           "  --goal-index I     which held-out goal (default 0); N moves to the next one\n"
-          "  --steps K          adaptation steps shown after the first episode (default 3;\n"
-          "                     nav2d 4; at most 20)\n"
-          "  --adapt-episodes N episodes per adaptation step (default 20; nav2d, ant-dir 40)\n"
+          "  --steps K          adaptation steps shown after the first episode (default\n"
+          "                     %s; at most 20)\n"
+          "  --adapt-episodes N episodes per adaptation step (default %s)\n"
           "  --alpha A          first step size (default: the run's inner step size, else\n"
           "                     0.1)\n"
           "  --seed S           evaluation seed (default 1): goals and episodes\n"
@@ -70,7 +73,8 @@ static void view_usage(FILE *out) {
           "                     the checkpoint recorded, and a model that hashes otherwise\n"
           "                     than the one it was trained on is refused; a model\n"
           "                     named with --assets is used, with a warning)\n"
-          "  -h, --help         print this message\n");
+          "  -h, --help         print this message\n",
+          steps, episodes);
   char names[256];
   cmd_matmul_names(", ", names, sizeof names);
   fprintf(out,
@@ -269,21 +273,19 @@ int cmd_view(int argc, char **argv) {
                          .screenshot = shot,
                          .screenshot_dir = shot_dir,
                          .show_help = keys};
-  int nav = !strcmp(f->name, "nav2d"), many = nav || !strcmp(f->name, "ant-dir");
-  vp.ep = (maml_eval_params){.episodes = (int)(episodes > 0 ? episodes
-                                               : many       ? 40
-                                                            : 20),
-                             .steps = cp.oracle ? 0
-                                                : (int)(steps >= 0 ? steps
-                                                        : nav      ? 4
-                                                                   : 3),
-                             .horizon = f->horizon,
-                             .alpha = alpha > 0      ? alpha
-                                      : cp.alpha > 0 ? cp.alpha
-                                                     : 0.1,
-                             .gamma = 0.99,
-                             .gae_lambda = 1.0,
-                             .seed = (uint64_t)seed};
+  vp.ep = (maml_eval_params){
+      .episodes =
+          episodes > 0 ? (int)episodes : maml_env_preset_value(f, MAML_PRESET_EVAL_EPISODES),
+      .steps = cp.oracle    ? 0
+               : steps >= 0 ? (int)steps
+                            : maml_env_preset_value(f, MAML_PRESET_EVAL_STEPS),
+      .horizon = f->horizon,
+      .alpha = alpha > 0      ? alpha
+               : cp.alpha > 0 ? cp.alpha
+                              : 0.1,
+      .gamma = 0.99,
+      .gae_lambda = 1.0,
+      .seed = (uint64_t)seed};
   if (goal_text) {
     if (f->parse_task(goal_text, vp.goal, err, sizeof err) != MAML_OK) {
       fprintf(stderr, "maml view: --goal: %s\n", err);

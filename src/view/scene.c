@@ -1,60 +1,37 @@
-/* The picture: nav2d's model, the goal markers, the velocity arrows, the trail, and the
- * camera each family starts with. Only mjv (no OpenGL) here. */
+/* The picture: the scene of a robot without a model, the goal markers (the task kind's),
+ * the velocity arrows, the trail, and the camera each robot starts with (the robot's view
+ * hints, envs/env.h). Only mjv (no OpenGL) here. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "src/view/view_internal.h"
 
-#define NAV2D_AGENT_RADIUS 0.03
-
-/* nav2d's arena: the goal region [-0.5, 0.5]^2 outlined on a checker floor, the agent a
- * mocap body that the viewer moves to the episode's point */
-static const char nav2d_xml[] =
-    "<mujoco model='nav2d'>\n"
-    "  <visual><quality shadowsize='2048'/><headlight ambient='0.3 0.3 0.3'/></visual>\n"
-    "  <asset>\n"
-    "    <texture name='sky' type='skybox' builtin='gradient' rgb1='0.45 0.6 0.75'\n"
-    "             rgb2='0.05 0.05 0.1' width='256' height='256'/>\n"
-    "    <texture name='checker' type='2d' builtin='checker' rgb1='0.2 0.3 0.35'\n"
-    "             rgb2='0.12 0.18 0.22' width='128' height='128'/>\n"
-    "    <material name='floor' texture='checker' texrepeat='8 8' reflectance='0.1'/>\n"
-    "  </asset>\n"
-    "  <worldbody>\n"
-    "    <light pos='0 0 4' dir='0 0 -1' directional='true' diffuse='0.6 0.6 0.6'/>\n"
-    "    <geom name='floor' type='plane' size='2 2 0.1' material='floor'/>\n"
-    "    <geom type='box' size='0.5 0.004 0.002' pos='0 0.5 0.002' rgba='0.8 0.8 0.8 1'/>\n"
-    "    <geom type='box' size='0.5 0.004 0.002' pos='0 -0.5 0.002' rgba='0.8 0.8 0.8 1'/>\n"
-    "    <geom type='box' size='0.004 0.5 0.002' pos='0.5 0 0.002' rgba='0.8 0.8 0.8 1'/>\n"
-    "    <geom type='box' size='0.004 0.5 0.002' pos='-0.5 0 0.002' rgba='0.8 0.8 0.8 1'/>\n"
-    "    <body name='agent' mocap='true' pos='0 0 0.03'>\n"
-    "      <geom type='sphere' size='0.03' rgba='0.85 0.6 0.35 1' contype='0' conaffinity='0'/>\n"
-    "    </body>\n"
-    "  </worldbody>\n"
-    "</mujoco>\n";
-
-maml_status view_nav2d_model(mjModel **out, char *err, size_t err_sz) {
+maml_status view_scene_model(const maml_env_robot *r, mjModel **out, char *err, size_t err_sz) {
   *out = NULL;
+  if (!r->view.scene_xml)
+    return maml_fail(err, err_sz, MAML_ERR_ARG, "the robot %s has no scene to show", r->name);
   mjVFS *vfs = malloc(sizeof *vfs); /* about 2 MB: not for the stack */
-  if (!vfs) return maml_fail(err, err_sz, MAML_ERR_NOMEM, "out of memory for nav2d's model");
+  if (!vfs) return maml_fail(err, err_sz, MAML_ERR_NOMEM, "out of memory for %s's scene", r->name);
   mj_defaultVFS(vfs);
-  int len = (int)strlen(nav2d_xml);
+  int len = (int)strlen(r->view.scene_xml);
   char msg[512] = "";
-  if (mj_makeEmptyFileVFS(vfs, "nav2d.xml", len) == 0) {
-    int i = mj_findFileVFS(vfs, "nav2d.xml");
-    memcpy(vfs->filedata[i], nav2d_xml, (size_t)len);
-    *out = mj_loadXML("nav2d.xml", vfs, msg, (int)sizeof msg);
+  if (mj_makeEmptyFileVFS(vfs, "scene.xml", len) == 0) {
+    int i = mj_findFileVFS(vfs, "scene.xml");
+    memcpy(vfs->filedata[i], r->view.scene_xml, (size_t)len);
+    *out = mj_loadXML("scene.xml", vfs, msg, (int)sizeof msg);
   }
   mj_deleteVFS(vfs);
   free(vfs);
-  if (!*out) return maml_fail(err, err_sz, MAML_ERR_FORMAT, "nav2d's scene does not load: %s", msg);
+  if (!*out)
+    return maml_fail(err, err_sz, MAML_ERR_FORMAT, "%s's scene does not load: %s", r->name, msg);
   return MAML_OK;
 }
 
-void view_sync_nav2d(const mjModel *m, mjData *d, const view_show *s) {
-  d->mocap_pos[0] = s->env.point[0];
-  d->mocap_pos[1] = s->env.point[1];
-  d->mocap_pos[2] = NAV2D_AGENT_RADIUS;
+void view_sync_scene(const mjModel *m, mjData *d, const view_show *s) {
+  d->mocap_pos[0] = s->env.info.x;
+  d->mocap_pos[1] = s->env.info.y;
+  d->mocap_pos[2] = s->world->family->robot->view.scene_z;
   mj_forward(m, d);
 }
 
@@ -107,53 +84,45 @@ static void add_trail(mjvScene *scn, const view_show *s, double width, double z)
 
 void view_add_markers(mjvScene *scn, const view_show *s, const mjData *d, int body) {
   const maml_env_family *f = s->world->family;
-  if (!s->world->model) { /* nav2d */
-    add_trail(scn, s, 0.006, 0.01);
-    add_goal_position(scn, s->goal[0], s->goal[1], 0.04, 0.0);
+  const maml_env_view *h = &f->robot->view;
+  if (f->kind->marker == MAML_MARKER_POSITION) {
+    add_trail(scn, s, h->trail_width, h->trail_height);
+    add_goal_position(scn, s->goal[0], s->goal[1], h->goal_radius, h->goal_height);
     return;
   }
-  int ant = !strcmp(f->robot, "ant");
-  const mjtNum *torso = d->xpos + 3 * body;
-  if (f->task_dim == 2) { /* ant-goal */
-    add_trail(scn, s, 0.03, 0.02);
-    add_goal_position(scn, s->goal[0], s->goal[1], 0.3, 1.2);
-    return;
-  }
+  if (!s->world->model) return; /* no body to draw an arrow over */
   /* a goal velocity or direction: an arrow over the robot, beside it the velocity it has */
-  int direction = strstr(f->name, "-dir") != NULL;
-  double scale = ant ? 0.6 : 0.5, width = ant ? 0.08 : 0.05;
+  const mjtNum *torso = d->xpos + 3 * body;
+  int direction = f->kind->marker == MAML_MARKER_DIRECTION;
+  double scale = h->arrow_scale, width = h->arrow_width;
   double goal_len = direction ? s->goal[0] * 1.0 : s->goal[0] * scale;
-  double z = torso[2] + (ant ? 0.8 : 0.4), y = torso[1] + (ant ? 0.5 : 0.3); /* behind it */
+  double z = torso[2] + h->arrow_height, y = torso[1] + h->arrow_side; /* behind it */
   mjtNum from[3] = {torso[0], y, z}, to[3] = {torso[0] + goal_len, y, z};
   if (fabs(goal_len) > 1e-3) add_arrow(scn, from, to, width, marker_rgba, 0.8f);
   double v = s->env.info.forward_vel;
   double vel_len = fmax(-3.0, fmin(3.0, v * scale));
-  mjtNum vfrom[3] = {torso[0], y, z - (ant ? 0.25 : 0.15)};
+  mjtNum vfrom[3] = {torso[0], y, z - h->arrow_gap};
   mjtNum vto[3] = {torso[0] + vel_len, torso[1], vfrom[2]};
   if (fabs(vel_len) > 1e-3) add_arrow(scn, vfrom, vto, width * 0.8, velocity_rgba, 0.5f);
   if (!direction) { /* a post that moves at the goal velocity from where the robot started */
-    double x = s->x0 + s->goal[0] * s->t * s->dt, h = ant ? 1.2 : 0.9;
-    mjtNum size[3] = {0.025, 0.025, h / 2}, pos[3] = {x, ant ? 1.2 : 0.6, h / 2};
+    double x = s->x0 + s->goal[0] * s->t * s->dt, ph = h->post_height;
+    mjtNum size[3] = {0.025, 0.025, ph / 2}, pos[3] = {x, h->post_side, ph / 2};
     add_geom(scn, mjGEOM_BOX, size, pos, marker_rgba, 0.8f);
   }
 }
 
 void view_default_camera(mjvCamera *cam, const maml_env_family *f, int body, int track) {
+  const maml_env_view *h = &f->robot->view;
   mjv_defaultCamera(cam);
-  if (!f->model_file) { /* nav2d: the arena from above, a little tilted */
-    cam->type = track ? mjCAMERA_TRACKING : mjCAMERA_FREE;
-    cam->trackbodyid = body;
-    cam->lookat[0] = cam->lookat[1] = cam->lookat[2] = 0;
-    cam->distance = track ? 1.2 : 2.4;
-    cam->azimuth = 90;
-    cam->elevation = -80;
-    return;
-  }
-  int ant = !strcmp(f->robot, "ant");
   cam->type = track ? mjCAMERA_TRACKING : mjCAMERA_FREE;
   cam->trackbodyid = body;
-  cam->distance = ant ? 7.0 : 4.5;
   cam->azimuth = 90;
-  cam->elevation = ant ? -30 : -12;
-  cam->lookat[2] = ant ? 0.5 : 0.4;
+  cam->elevation = h->elevation;
+  if (h->top_down) { /* the arena from above, a little tilted */
+    cam->lookat[0] = cam->lookat[1] = cam->lookat[2] = 0;
+    cam->distance = track || h->free_distance <= 0 ? h->distance : h->free_distance;
+    return;
+  }
+  cam->distance = h->distance;
+  cam->lookat[2] = h->lookat_z;
 }

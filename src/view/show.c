@@ -6,7 +6,6 @@
 
 #include "src/view/view_internal.h"
 
-#define NAV2D_SHOWN_DT 0.05 /* nav2d has no clock: 20 steps a second on screen */
 
 static void free_buffers(view_show *s) {
   free(s->thetas), free(s->job_thetas), free(s->returns), free(s->job_returns);
@@ -22,7 +21,7 @@ maml_status view_show_init(view_show *s, const maml_env_world *world, const maml
   s->world = world, s->p = p, s->theta0 = theta0, s->ep = vp->ep, s->pool = pool;
   s->oracle = vp->oracle, s->mean_actions = vp->mean_actions;
   s->blocking = vp->record != NULL;
-  s->dt = world->model ? world->model->opt.timestep : NAV2D_SHOWN_DT;
+  s->dt = world->model ? world->model->opt.timestep : world->family->robot->view.shown_dt;
   atomic_init(&s->finished, 0);
   atomic_init(&s->progress, 0);
   size_t slots = MAML_VIEW_MAX_STEPS + 1, n = p->n_params;
@@ -108,12 +107,9 @@ double view_show_rate(const view_show *s) {
   return 1.0 / s->dt;
 }
 
-/* the point the trail follows: the torso's centre of mass, nav2d's point */
+/* the point the trail follows: the body's centre of mass, or the point robot's position */
 static void position(const view_show *s, double *xy) {
-  if (s->world->model)
-    xy[0] = s->env.info.x, xy[1] = s->env.info.y;
-  else
-    xy[0] = s->env.point[0], xy[1] = s->env.point[1];
+  xy[0] = s->env.info.x, xy[1] = s->env.info.y;
 }
 
 void view_show_restart(view_show *s) {

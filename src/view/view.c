@@ -20,8 +20,8 @@ typedef struct {
   int show_made;
 
   /* the picture */
-  mjModel *m; /* a copy of the world's model (its offscreen size is ours), or nav2d's */
-  mjData *d;  /* nav2d's display data; the MuJoCo families draw the episode's own */
+  mjModel *m; /* a copy of the world's model (its offscreen size is ours), or the robot's scene */
+  mjData *d;  /* the scene's display data; robots with a model draw the episode's own */
   int body;   /* the body the camera tracks */
   mjvScene scn;
   mjvCamera cam;
@@ -67,13 +67,7 @@ static void say(viewer *v, double seconds, const char *text) {
 /* ---- text ---------------------------------------------------------------------------- */
 
 static void goal_text(const viewer *v, char *buf, size_t n) {
-  const double *g = v->show.goal;
-  if (v->f->task_dim == 2)
-    snprintf(buf, n, "position (%.2f, %.2f)", g[0], g[1]);
-  else if (strstr(v->f->name, "-dir"))
-    snprintf(buf, n, "direction %s", g[0] > 0 ? "+1 (forward)" : "-1 (backward)");
-  else
-    snprintf(buf, n, "velocity %.2f m/s", g[0]);
+  v->f->kind->goal_text(v->show.goal, buf, n);
 }
 
 static void steps_text(int k, char *buf, size_t n) {
@@ -135,11 +129,12 @@ static void build_overlay(viewer *v) {
   append(&l, le, "Episode\n");
   append(&r, re, "#%d, step %d of %d%s\n", s->episode, s->t, s->ep.horizon,
          s->over ? " (ended)" : "");
-  if (s->world->model && v->f->task_dim == 1) {
+  int position = v->f->kind->marker == MAML_MARKER_POSITION;
+  if (s->world->model && !position) {
     append(&l, le, "Forward velocity\n");
     append(&r, re, "%.2f m/s\n", s->env.info.forward_vel);
   }
-  if (v->f->task_dim == 2) {
+  if (position) {
     append(&l, le, "Distance to goal\n");
     append(&r, re, "%.3f\n", s->env.info.goal_dist);
   }
@@ -198,7 +193,7 @@ static void draw_overlay(viewer *v, mjrRect rect) {
 
 static void render(viewer *v, mjrRect rect) {
   mjData *d = v->world->model ? v->show.env.data : v->d;
-  if (!v->world->model) view_sync_nav2d(v->m, v->d, &v->show);
+  if (!v->world->model) view_sync_scene(v->m, v->d, &v->show);
   mjv_updateScene(v->m, d, &v->opt, NULL, &v->cam, mjCAT_ALL, &v->scn);
   view_add_markers(&v->scn, &v->show, d, v->body);
   mjr_render(rect, &v->scn, &v->con);
@@ -357,7 +352,7 @@ static maml_status open_picture(viewer *v, char *err, size_t err_sz) {
     v->m = mj_copyModel(NULL, v->world->model);
     v->body = v->world->torso_body;
   } else {
-    maml_status st = view_nav2d_model(&v->m, err, err_sz);
+    maml_status st = view_scene_model(v->f->robot, &v->m, err, err_sz);
     if (st != MAML_OK) return st;
     v->d = mj_makeData(v->m);
     v->body = 1;
@@ -409,7 +404,7 @@ static maml_status open_picture(viewer *v, char *err, size_t err_sz) {
     glfwSetCursorPosCallback(v->win, on_move);
     glfwSetScrollCallback(v->win, on_scroll);
   }
-  v->track = v->world->model != NULL; /* nav2d: the whole arena */
+  v->track = !v->f->robot->view.top_down; /* top down: the whole arena */
   view_default_camera(&v->cam, v->f, v->body, v->track);
   return MAML_OK;
 }

@@ -1,6 +1,6 @@
 /* Private to src/view/: the parts of the viewer.
  *   show.c    what is shown: the goal, the adaptation worker thread, the episode on screen
- *   scene.c   the picture: nav2d's model, goal markers, trail, default camera
+ *   scene.c   the picture: a model-less robot's scene, goal markers, trail, default camera
  *   output.c  PNG files, the ffmpeg pipe, finding programs on PATH
  *   view.c    the window or the offscreen buffer, the overlay, keys and mouse, the loop
  * Only show.c's worker thread runs beside the main thread; it touches nothing but its job
@@ -100,14 +100,17 @@ double view_show_rate(const view_show *s);
 
 /* ---- scene.c --------------------------------------------------------------------------- */
 
-/* nav2d's model: a floor, the agent (a mocap body), the goal region's outline. */
-maml_status view_nav2d_model(mjModel **out, char *err, size_t err_sz);
-/* Set d (of m) to the state on screen: nav2d's agent from the episode; the MuJoCo
+/* The scene of a robot without a MuJoCo model (its view.scene_xml: for the point a floor,
+ * the agent a mocap body, the goal region's outline). */
+maml_status view_scene_model(const maml_env_robot *r, mjModel **out, char *err, size_t err_sz);
+/* Set d (of m) to the state on screen: the scene's agent (its first mocap body) at the
+ * episode's point; the MuJoCo
  * families' data is the episode's own. */
-void view_sync_nav2d(const mjModel *m, mjData *d, const view_show *s);
+void view_sync_scene(const mjModel *m, mjData *d, const view_show *s);
 /* Append the goal markers, velocity arrows and trail to the scene. */
 void view_add_markers(mjvScene *scn, const view_show *s, const mjData *d, int body);
-/* The camera's starting pose for the family: tracking body, or free over nav2d's arena. */
+/* The camera's starting pose for the family's robot (its view hints): tracking the body, or
+ * free over a top-down arena. */
 void view_default_camera(mjvCamera *cam, const maml_env_family *f, int body, int track);
 
 /* ---- output.c -------------------------------------------------------------------------- */

@@ -1,0 +1,61 @@
+/* The built-in families (tasks.md): a robot, a task kind with its distribution, a horizon
+ * and the defaults of the preset (0: the common default of envs/env.h). The registry
+ * (registry.c) fills the rest. */
+#include "envs/family.h"
+
+static const maml_env_family cheetah_vel = {
+    .name = "cheetah-vel",
+    .robot = &maml_robot_half_cheetah,
+    .kind = &maml_task_goal_velocity,
+    .dist = {.lo = 0.0, .hi = 2.0, .example = "1.5"},
+    .horizon = 200,
+};
+
+static const maml_env_family cheetah_dir = {
+    .name = "cheetah-dir",
+    .robot = &maml_robot_half_cheetah,
+    .kind = &maml_task_goal_direction,
+    .horizon = 200,
+};
+
+static const maml_env_family ant_vel = {
+    .name = "ant-vel",
+    .robot = &maml_robot_ant,
+    .kind = &maml_task_goal_velocity,
+    .dist = {.lo = 0.0, .hi = 3.0, .bonus = 1.0, .example = "1.5"},
+    .horizon = 200,
+};
+
+static const maml_env_family ant_dir = {
+    .name = "ant-dir",
+    .robot = &maml_robot_ant,
+    .kind = &maml_task_goal_direction,
+    .horizon = 200,
+    .preset = {.episodes = 40, .eval_episodes = 40},
+};
+
+/* reward: the L1 distance of the torso COM to the goal */
+static const maml_env_family ant_goal = {
+    .name = "ant-goal",
+    .robot = &maml_robot_ant,
+    .kind = &maml_task_goal_position,
+    .dist = {.lo = -3.0, .hi = 3.0, .bonus = 4.0, .norm = 1, .example = "0.3,-0.2"},
+    .horizon = 200,
+};
+
+/* r = -||p - g|| after the move; the episode ends when both coordinates are within 0.01 of
+ * the goal */
+static const maml_env_family nav2d = {
+    .name = "nav2d",
+    .robot = &maml_robot_point,
+    .kind = &maml_task_goal_position,
+    .dist = {.lo = -0.5, .hi = 0.5, .norm = 2, .reach_tol = 0.01, .example = "0.3,-0.2"},
+    .horizon = 100,
+    .preset = {.tasks = 20, .iterations = 100, .eval_episodes = 40, .eval_steps = 4},
+};
+
+const maml_env_family *const maml_builtin_families[] = {
+    &cheetah_vel, &cheetah_dir, &ant_vel, &ant_dir, &ant_goal, &nav2d,
+};
+const int maml_builtin_family_count =
+    (int)(sizeof maml_builtin_families / sizeof maml_builtin_families[0]);

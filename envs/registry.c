@@ -1,0 +1,258 @@
+/* The family registry: the built-in families, registered on first use, and those a
+ * program registers at run time; the texts made from it (names, preset defaults). */
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "envs/env.h"
+#include "envs/family.h"
+#include "envs/mujoco_env.h"
+
+#define NAME_MAX_LEN 31
+#define TEXT_MAX 128
+
+/* a registered family and the texts made for it */
+typedef struct {
+  maml_env_family f;
+  char name[NAME_MAX_LEN + 1];
+  char desc[TEXT_MAX], syntax[TEXT_MAX];
+} slot;
+
+static slot slots[MAML_ENV_MAX_FAMILIES];
+static const maml_env_family *list[MAML_ENV_MAX_FAMILIES];
+static int count;
+static char names[MAML_ENV_MAX_FAMILIES * (NAME_MAX_LEN + 2) + 1];
+
+/* The families' sample_task and parse_task take no family: each slot has its own pair of
+ * trampolines into the kind's functions. */
+static void sample_in(int i, maml_rng *rng, double *task) {
+  slots[i].f.kind->sample(&slots[i].f, rng, task);
+}
+static maml_status parse_in(int i, const char *text, double *task, char *err, size_t err_sz) {
+  return slots[i].f.kind->parse(&slots[i].f, text, task, err, err_sz);
+}
+// clang-format off
+#define TRAMPOLINES(i)                                                                      \
+  static void sample_##i(maml_rng *rng, double *task) { sample_in(i, rng, task); }           \
+  static maml_status parse_##i(const char *text, double *task, char *err, size_t err_sz) { \
+    return parse_in(i, text, task, err, err_sz);                                           \
+  }
+TRAMPOLINES(0) TRAMPOLINES(1) TRAMPOLINES(2) TRAMPOLINES(3) TRAMPOLINES(4) TRAMPOLINES(5)
+TRAMPOLINES(6) TRAMPOLINES(7) TRAMPOLINES(8) TRAMPOLINES(9) TRAMPOLINES(10) TRAMPOLINES(11)
+TRAMPOLINES(12) TRAMPOLINES(13) TRAMPOLINES(14) TRAMPOLINES(15) TRAMPOLINES(16)
+TRAMPOLINES(17) TRAMPOLINES(18) TRAMPOLINES(19) TRAMPOLINES(20) TRAMPOLINES(21)
+TRAMPOLINES(22) TRAMPOLINES(23) TRAMPOLINES(24) TRAMPOLINES(25) TRAMPOLINES(26)
+TRAMPOLINES(27) TRAMPOLINES(28) TRAMPOLINES(29) TRAMPOLINES(30) TRAMPOLINES(31)
+#define T4(a, b, c, d) x(a), x(b), x(c), x(d)
+#define x(i) sample_##i
+static void (*const samplers[MAML_ENV_MAX_FAMILIES])(maml_rng *, double *) = {
+    T4(0, 1, 2, 3),     T4(4, 5, 6, 7),     T4(8, 9, 10, 11),   T4(12, 13, 14, 15),
+    T4(16, 17, 18, 19), T4(20, 21, 22, 23), T4(24, 25, 26, 27), T4(28, 29, 30, 31)};
+#undef x
+#define x(i) parse_##i
+static maml_status (*const parsers[MAML_ENV_MAX_FAMILIES])(const char *, double *, char *,
+                                                           size_t) = {
+    T4(0, 1, 2, 3),     T4(4, 5, 6, 7),     T4(8, 9, 10, 11),   T4(12, 13, 14, 15),
+    T4(16, 17, 18, 19), T4(20, 21, 22, 23), T4(24, 25, 26, 27), T4(28, 29, 30, 31)};
+#undef x
+#undef T4
+// clang-format on
+
+static int name_char_ok(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+         c == '_' || c == '.';
+}
+
+/* 0 when the robot's observation parts (if any) make obs_dim numbers, else why not */
+static int parts_bad(const maml_env_robot *r, char *why, size_t n) {
+  if (r->obs_parts[0].kind == MAML_OBS_END) return 0;
+  char what[200] = "";
+  int size = maml_mj_obs_size(r->obs_parts, r->nq, r->nv, r->nbody, what, sizeof what);
+  if (size == r->obs_dim) return 0;
+  if (size < 0)
+    snprintf(why, n, "the robot %s: %s", r->name, what);
+  else
+    snprintf(why, n, "the robot %s: its observation parts make %d numbers, not obs_dim %d", r->name,
+             size, r->obs_dim);
+  return 1;
+}
+
+/* 0 when the robot can be stepped, else why not */
+static int robot_bad(const maml_env_robot *r, char *why, size_t n) {
+  if (!r->name || !r->reset || !r->advance || !r->observe)
+    snprintf(why, n, "the robot lacks its name, reset, advance or observe");
+  else if (r->obs_dim < 1 || r->act_dim < 1)
+    snprintf(why, n, "the robot %s has obs_dim %d, act_dim %d: expected at least 1", r->name,
+             r->obs_dim, r->act_dim);
+  else if (r->model_file && !r->body)
+    snprintf(why, n, "the robot %s has a model but no body whose motion counts", r->name);
+  else if (r->obs_parts[0].kind != MAML_OBS_END && !r->model_file)
+    snprintf(why, n, "the robot %s has observation parts but no model to read them from", r->name);
+  else
+    return parts_bad(r, why, n);
+  return 1;
+}
+
+static int kind_bad(const maml_env_task_kind *k, char *why, size_t n) {
+  if (!k->name || !k->sample || !k->parse || !k->describe || !k->goal_text || !k->reward ||
+      !k->check)
+    snprintf(why, n, "the task kind lacks its name or one of its functions");
+  else if (k->dim < 1 || k->dim > MAML_TASK_MAX)
+    snprintf(why, n, "the task kind %s has %d numbers: expected 1 to %d", k->name, k->dim,
+             MAML_TASK_MAX);
+  else
+    return 0;
+  return 1;
+}
+
+/* 0 when f may be registered, else a message naming the bad field */
+static int family_bad(const maml_env_family *f, char *why, size_t n) {
+  if (!f) return snprintf(why, n, "no family given (NULL)"), 1;
+  size_t len = f->name ? strlen(f->name) : 0;
+  int name_ok = len >= 1 && len <= NAME_MAX_LEN;
+  for (size_t i = 0; name_ok && i < len; i++) name_ok = name_char_ok(f->name[i]);
+  if (!name_ok)
+    return snprintf(why, n, "the name '%.64s' is not 1 to %d letters, digits, - _ .",
+                    f->name ? f->name : "(none)", NAME_MAX_LEN),
+           1;
+  if (maml_env_find(f->name))
+    return snprintf(why, n, "%s: the name is taken: the families are %.900s", f->name,
+                    maml_env_names()),
+           1;
+  if (!f->robot) return snprintf(why, n, "%s: no robot", f->name), 1;
+  if (!f->kind) return snprintf(why, n, "%s: no task kind", f->name), 1;
+  char what[256];
+  if (robot_bad(f->robot, what, sizeof what) || kind_bad(f->kind, what, sizeof what) ||
+      f->kind->check(&f->dist, what, sizeof what))
+    return snprintf(why, n, "%s: %s", f->name, what), 1;
+  const maml_env_preset *p = &f->preset;
+  if (f->horizon < 1 || p->tasks < 0 || p->episodes < 0 || p->iterations < 0 ||
+      p->eval_episodes < 0 || p->eval_steps < 0)
+    return snprintf(why, n,
+                    "%s: horizon %d (expected >= 1), preset tasks %d, episodes %d, iterations "
+                    "%d, eval_episodes %d, eval_steps %d (expected >= 0, 0: the default)",
+                    f->name, f->horizon, p->tasks, p->episodes, p->iterations, p->eval_episodes,
+                    p->eval_steps),
+           1;
+  if (count == MAML_ENV_MAX_FAMILIES)
+    return snprintf(why, n, "%s: the registry is full (%d families)", f->name,
+                    MAML_ENV_MAX_FAMILIES),
+           1;
+  return 0;
+}
+
+/* copy f into the next slot and fill its derived fields; f is valid */
+static void add(const maml_env_family *f) {
+  int i = count;
+  slot *s = &slots[i];
+  s->f = *f;
+  snprintf(s->name, sizeof s->name, "%s", f->name);
+  s->f.name = s->name;
+  s->f.model_file = f->robot->model_file;
+  s->f.obs_dim = f->robot->obs_dim;
+  s->f.act_dim = f->robot->act_dim;
+  s->f.task_dim = f->kind->dim;
+  f->kind->describe(&s->f, s->desc, sizeof s->desc, s->syntax, sizeof s->syntax);
+  s->f.task_desc = s->desc;
+  s->f.goal_syntax = s->syntax;
+  s->f.sample_task = samplers[i];
+  s->f.parse_task = parsers[i];
+  list[i] = &s->f;
+  size_t len = strlen(names);
+  snprintf(names + len, sizeof names - len, "%s%s", i ? ", " : "", s->name);
+  count++;
+}
+
+static pthread_once_t builtins_once = PTHREAD_ONCE_INIT;
+
+static void add_builtins(void) {
+  for (int i = 0; i < maml_builtin_family_count; i++) add(maml_builtin_families[i]);
+}
+
+static void builtins(void) {
+  pthread_once(&builtins_once, add_builtins);
+}
+
+maml_status maml_env_register(const maml_env_family *f, char *err, size_t err_sz) {
+  builtins();
+  char why[1024];
+  if (family_bad(f, why, sizeof why))
+    return maml_fail(err, err_sz, MAML_ERR_ARG, "maml_env_register: %s", why);
+  add(f);
+  return MAML_OK;
+}
+
+const maml_env_family *const *maml_env_families(int *n) {
+  builtins();
+  if (n) *n = count;
+  return list;
+}
+
+const maml_env_family *maml_env_find(const char *name) {
+  builtins();
+  if (!name) return NULL;
+  for (int i = 0; i < count; i++)
+    if (!strcmp(list[i]->name, name)) return list[i];
+  return NULL;
+}
+
+const char *maml_env_names(void) {
+  builtins();
+  return names;
+}
+
+/* ---- texts from the registry ---------------------------------------------------------- */
+
+int maml_env_preset_value(const maml_env_family *f, maml_env_preset_field field) {
+  const maml_env_preset *p = &f->preset;
+  switch (field) {
+    case MAML_PRESET_TASKS: return p->tasks ? p->tasks : MAML_ENV_TASKS;
+    case MAML_PRESET_EPISODES: return p->episodes ? p->episodes : MAML_ENV_EPISODES;
+    case MAML_PRESET_ITERATIONS: return p->iterations ? p->iterations : MAML_ENV_ITERATIONS;
+    case MAML_PRESET_HORIZON: return f->horizon;
+    case MAML_PRESET_EVAL_EPISODES:
+      return p->eval_episodes ? p->eval_episodes : MAML_ENV_EVAL_EPISODES;
+    case MAML_PRESET_EVAL_STEPS: return p->eval_steps ? p->eval_steps : MAML_ENV_EVAL_STEPS;
+  }
+  return 0;
+}
+
+int maml_env_preset_text(maml_env_preset_field field, char *buf, size_t n) {
+  builtins();
+  if (!buf && n > 0) return -1;
+  int values[MAML_ENV_MAX_FAMILIES], seen[MAML_ENV_MAX_FAMILIES] = {0};
+  for (int i = 0; i < count; i++) values[i] = maml_env_preset_value(list[i], field);
+  int common = 0, most = 0; /* the value most families have; the first on a tie */
+  for (int i = 0; i < count; i++) {
+    int same = 0;
+    for (int j = 0; j < count; j++) same += values[j] == values[i];
+    if (same > most) most = same, common = values[i];
+  }
+  char text[MAML_ENV_MAX_FAMILIES * (NAME_MAX_LEN + 16) + 32];
+  size_t len = (size_t)snprintf(text, sizeof text, "%d", common);
+  for (int i = 0; i < count; i++) { /* each other value: its families, in order */
+    if (values[i] == common || seen[i]) continue;
+    len += (size_t)snprintf(text + len, sizeof text - len, "; ");
+    for (int j = i; j < count; j++)
+      if (values[j] == values[i]) {
+        seen[j] = 1;
+        len += (size_t)snprintf(text + len, sizeof text - len, "%s%s", j > i ? ", " : "",
+                                list[j]->name);
+      }
+    len += (size_t)snprintf(text + len, sizeof text - len, " %d", values[i]);
+  }
+  return snprintf(buf, n, "%s", text);
+}
+
+int maml_env_discrete_names(char *buf, size_t n) {
+  builtins();
+  if (!buf && n > 0) return -1;
+  char text[sizeof names];
+  size_t len = 0;
+  text[0] = '\0';
+  for (int i = 0; i < count; i++)
+    if (list[i]->kind->discrete)
+      len +=
+          (size_t)snprintf(text + len, sizeof text - len, "%s%s", len ? ", " : "", list[i]->name);
+  return snprintf(buf, n, "%s", text);
+}
