@@ -46,11 +46,17 @@ static int quotable(const char *text, const char *who) {
   return 1;
 }
 
+/* the folder and every name fit in gnuplot's quotes: 1, or 0 after a message */
+static int all_quotable(const char *dir, const char *const *names, int n, const char *who) {
+  if (!quotable(dir, who)) return 0;
+  for (int k = 0; k < n; k++)
+    if (!quotable(names[k], who)) return 0;
+  return 1;
+}
+
 int cmd_plot_eval(const char *dir, const char *env, const char *const *names,
                   const int *oracle, int n, int steps, const char *who) {
-  if (!quotable(dir, who)) return 1;
-  for (int k = 0; k < n; k++)
-    if (!quotable(names[k], who)) return 1;
+  if (!all_quotable(dir, names, n, who)) return 1;
   char base[4200];
   FILE *p = gnuplot_begin(dir, "eval", who, base, sizeof base);
   if (!p) return 1;
@@ -82,9 +88,7 @@ int cmd_plot_eval(const char *dir, const char *env, const char *const *names,
  * The runs' points are moved apart a little, group by group, to be told apart. */
 int cmd_plot_seeds(const char *dir, const char *env, const char *const *names, int n, int steps,
                    const char *who) {
-  if (!quotable(dir, who)) return 1;
-  for (int k = 0; k < n; k++)
-    if (!quotable(names[k], who)) return 1;
+  if (!all_quotable(dir, names, n, who)) return 1;
   char base[4200];
   FILE *p = gnuplot_begin(dir, "eval-seeds", who, base, sizeof base);
   if (!p) return 1;
