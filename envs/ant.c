@@ -24,6 +24,7 @@ const maml_env_robot maml_robot_ant = {
     .nv = ANT_NV,
     .nu = ANT_NU,
     .nbody = ANT_NBODY,
+    .ngeom = 14,
     .qpos_noise = MAML_MJ_QPOS_NOISE,
     .qvel_noise = MAML_MJ_QVEL_NOISE,
     .ctrl_cost = 0.005,

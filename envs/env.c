@@ -161,6 +161,11 @@ static maml_status load_model(maml_env_world *w, const char *path, char *err, si
     s = MAML_ERR_FORMAT;
     snprintf(why, sizeof why, "the model has no body named '%s'", r->body);
   }
+  if (s == MAML_OK && r->ngeom > 0 && m->ngeom != r->ngeom) { /* dynamics tasks' layout */
+    s = MAML_ERR_FORMAT;
+    snprintf(why, sizeof why, "the model has ngeom %d; %s needs %d", m->ngeom, w->family->name,
+             r->ngeom);
+  }
   if (s != MAML_OK) {
     mj_deleteModel(m);
     return maml_fail(err, err_sz, s, "%s: the model %s does not fit: %s", w->family->name, path,
@@ -314,11 +319,20 @@ maml_status maml_env_init(maml_env *e, const maml_env_world *w, char *err, size_
     return maml_fail(err, err_sz, MAML_ERR_ARG, "maml_env_init: %s has no model loaded",
                      w->family->name);
   e->world = w;
+  e->model = w->model;
+  if (w->model && w->family->kind->apply) { /* its own copy: the task sets the physics */
+    e->model = mj_copyModel(NULL, w->model); /* e->task is all 0: the copy is that task's */
+    if (!e->model)
+      return maml_fail(err, err_sz, MAML_ERR_NOMEM, "%s: cannot copy the MuJoCo model",
+                       w->family->name);
+  }
   if (w->model) {
-    e->data = mj_makeData(w->model);
-    if (!e->data)
+    e->data = mj_makeData(e->model);
+    if (!e->data) {
+      maml_env_free(e);
       return maml_fail(err, err_sz, MAML_ERR_NOMEM, "%s: cannot allocate the MuJoCo data",
                        w->family->name);
+    }
   }
   w->family->robot->reset(e, NULL);
   return MAML_OK;
@@ -327,6 +341,7 @@ maml_status maml_env_init(maml_env *e, const maml_env_world *w, char *err, size_
 void maml_env_free(maml_env *e) {
   if (!e) return;
   if (e->data) mj_deleteData(e->data);
+  if (e->model && e->world && e->model != e->world->model) mj_deleteModel(e->model);
   memset(e, 0, sizeof *e);
 }
 
@@ -342,7 +357,14 @@ static void write_obs(const maml_env *e, maml_real *obs) {
 
 void maml_env_reset(maml_env *e, const double *task, maml_rng *rng, maml_real *obs) {
   const maml_env_family *f = e->world->family;
-  for (int i = 0; i < MAML_TASK_MAX; i++) e->task[i] = i < f->task_dim ? task[i] : 0.0;
+  if (f->kind->apply && e->model) { /* the physics changes only when the task does */
+    if (memcmp(e->task, task, (size_t)f->task_dim * sizeof *task) != 0) {
+      memcpy(e->task, task, (size_t)f->task_dim * sizeof *task);
+      f->kind->apply(e);
+    }
+  } else {
+    for (int i = 0; i < MAML_TASK_MAX; i++) e->task[i] = i < f->task_dim ? task[i] : 0.0;
+  }
   e->t = 0;
   memset(&e->info, 0, sizeof e->info);
   f->robot->reset(e, rng);

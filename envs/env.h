@@ -21,7 +21,9 @@
 #include "maml/real.h"
 #include "maml/rng.h"
 
-#define MAML_TASK_MAX 2 /* numbers in a task (goal velocity: 1, goal position: 2) */
+/* numbers in a task (goal velocity: 1, goal position: 2; a dynamics task: one u per varied
+ * parameter, 68 for the half-cheetah, 112 for the ant): the stride of task arrays */
+#define MAML_TASK_MAX 128
 #define MAML_PATH_MAX 4096
 
 /* What a step reports beside the reward, for logs and the viewer. */
@@ -87,6 +89,7 @@ typedef struct maml_env_robot {
   const char *gait;       /* the verb of its motion in texts: "run", "walk" */
   int obs_dim, act_dim;
   int nq, nv, nu, nbody; /* the model sizes the observation is built from (nbody < 0: any) */
+  int ngeom;             /* the model's geoms, for dynamics tasks (0: unknown, not checked) */
   double qpos_noise, qvel_noise; /* reset noise: N(0, s^2) per coordinate */
   double ctrl_cost;              /* weight of sum(a^2) over the clipped action */
   double contact_cost;           /* weight of sum(clip(cfrc_ext, -1, 1)^2) (0: none) */
@@ -112,7 +115,8 @@ typedef struct maml_env_robot {
 typedef enum {
   MAML_MARKER_VELOCITY,  /* an arrow of the goal velocity and a post moving at it */
   MAML_MARKER_DIRECTION, /* an arrow of unit length forward or backward */
-  MAML_MARKER_POSITION   /* a disc and pole at the goal, and the trail */
+  MAML_MARKER_POSITION,  /* a disc and pole at the goal, and the trail */
+  MAML_MARKER_NONE       /* nothing (a dynamics task: the goal is the usual forward run) */
 } maml_env_marker;
 
 /* A task's distribution and reward parameters, as a family sets them for its kind. */
@@ -123,7 +127,16 @@ typedef struct {
   double reach_tol;    /* goal position: the episode ends when every coordinate is within
                           this of the goal (0: never) */
   const char *example; /* a --goal example for the syntax text (NULL: one made up) */
+  /* dynamics: which parameter groups vary (MAML_DYN_* bits; the u range is [lo, hi]) */
+  unsigned params;
 } maml_env_task_dist;
+
+/* the parameter groups of a dynamics task (envs/task_dynamics.c) */
+#define MAML_DYN_MASS 1u     /* body_mass x 1.5^u, one u a body */
+#define MAML_DYN_INERTIA 2u  /* body_inertia x 1.5^u, three a body */
+#define MAML_DYN_FRICTION 4u /* geom_friction x 1.5^u, three a geom */
+#define MAML_DYN_DAMPING 8u  /* dof_damping x 1.3^u, one a dof */
+#define MAML_DYN_ALL 15u
 
 /* A task kind, written once for every robot (envs/tasks.c): it samples, parses and
  * describes its tasks, adds its reward term, names its goal for the overlay and tells the
@@ -146,6 +159,13 @@ typedef struct maml_env_task_kind {
   double (*reward)(maml_env *e, int *done);
   /* 0 when dist fits this kind, else a message naming what does not */
   int (*check)(const maml_env_task_dist *dist, char *why, size_t n);
+  /* a kind whose size depends on the family (dim 0): the numbers of f's tasks, < 1 when the
+   * robot lacks the sizes it needs (NULL: dim) */
+  int (*family_dim)(const maml_env_family *f);
+  /* a kind that changes the physics: set the instance's own model (e->model) from the
+   * world's and the task in e->task, derived constants included (NULL: the reward only) */
+  void (*apply)(maml_env *e);
+  int no_goal_flag; /* --goal cannot name a task (too many numbers): a goals file or a seed */
 } maml_env_task_kind;
 
 /* ---- families ------------------------------------------------------------------------ */
@@ -204,6 +224,9 @@ struct maml_env_world {
  * the reset or the previous step computed (see envs/mujoco_env.h). */
 struct maml_env {
   const maml_env_world *world;
+  /* the model simulated: world->model, or the instance's own copy (mj_copyModel at init)
+   * when the task kind changes the physics; NULL for nav2d */
+  mjModel *model;
   double task[MAML_TASK_MAX];
   mjData *data;        /* NULL for nav2d */
   double point[2];     /* nav2d position */

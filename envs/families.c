@@ -54,8 +54,26 @@ static const maml_env_family nav2d = {
     .preset = {.tasks = 20, .iterations = 100, .eval_episodes = 40, .eval_steps = 4},
 };
 
+/* dynamics tasks (task_dynamics.c): every body mass, inertia and geom friction x 1.5^u,
+ * every dof damping x 1.3^u, u ~ U[-3, 3] each; the reward is the robot's forward run */
+static const maml_env_family cheetah_params = {
+    .name = "cheetah-params",
+    .robot = &maml_robot_half_cheetah,
+    .kind = &maml_task_dynamics,
+    .dist = {.lo = -3.0, .hi = 3.0, .params = MAML_DYN_ALL},
+    .horizon = 200,
+};
+
+static const maml_env_family ant_params = {
+    .name = "ant-params",
+    .robot = &maml_robot_ant,
+    .kind = &maml_task_dynamics,
+    .dist = {.lo = -3.0, .hi = 3.0, .params = MAML_DYN_ALL},
+    .horizon = 200,
+};
+
 const maml_env_family *const maml_builtin_families[] = {
-    &cheetah_vel, &cheetah_dir, &ant_vel, &ant_dir, &ant_goal, &nav2d,
+    &cheetah_vel, &cheetah_dir, &ant_vel, &ant_dir, &ant_goal, &nav2d, &cheetah_params, &ant_params,
 };
 const int maml_builtin_family_count =
     (int)(sizeof maml_builtin_families / sizeof maml_builtin_families[0]);

@@ -22,9 +22,9 @@ maml_status maml_mj_check_sizes(const mjModel *m, const char *family, int nq, in
 static void initial_state(const maml_env *e) {
   const maml_env_world *w = e->world;
   if (w->init_key >= 0)
-    mj_resetDataKeyframe(w->model, e->data, w->init_key);
+    mj_resetDataKeyframe(e->model, e->data, w->init_key);
   else
-    mj_resetData(w->model, e->data);
+    mj_resetData(e->model, e->data);
 }
 
 /* the layout of w->init_state */
@@ -70,7 +70,7 @@ maml_status maml_mj_save_initial_state(maml_env_world *w) {
 }
 
 void maml_mj_reset(maml_env *e, maml_rng *rng, int forces) {
-  const mjModel *m = e->world->model;
+  const mjModel *m = e->model;
   mjData *d = e->data;
   // what mj_resetData sets that a step reads; the rest is computed by mj_forward
   pack_state(m, d, e->world->init_state, 1);
@@ -89,7 +89,7 @@ void maml_mj_reset(maml_env *e, maml_rng *rng, int forces) {
 }
 
 double maml_mj_set_action(maml_env *e, const maml_real *action, int *bad) {
-  const mjModel *m = e->world->model;
+  const mjModel *m = e->model;
   mjData *d = e->data;
   double sumsq = 0.0;
   *bad = 0;
@@ -129,7 +129,7 @@ static void position_velocity_stages(const mjModel *m, mjData *d) {
 }
 
 int maml_mj_advance(maml_env *e, int forces) {
-  const mjModel *m = e->world->model;
+  const mjModel *m = e->model;
   mjData *d = e->data;
 
   // count this step's warnings only
@@ -175,7 +175,7 @@ int maml_mj_advance(maml_env *e, int forces) {
 }
 
 double maml_mj_forward_vel(const maml_env *e) {
-  const mjModel *m = e->world->model;
+  const mjModel *m = e->model;
   const mjData *d = e->data;
   const int torso = e->world->torso_body;
   // bodies are numbered depth first: the torso's subtree is torso, torso + 1, ... up to
@@ -209,7 +209,7 @@ void maml_mj_robot_reset(maml_env *e, maml_rng *rng) {
 
 double maml_mj_robot_advance(maml_env *e, const maml_real *action, int *done) {
   const maml_env_robot *r = e->world->family->robot;
-  const mjModel *m = e->world->model;
+  const mjModel *m = e->model;
   const mjData *d = e->data;
   int bad;
   double sumsq = maml_mj_set_action(e, action, &bad);
@@ -239,7 +239,7 @@ double maml_mj_robot_advance(maml_env *e, const maml_real *action, int *done) {
 
 void maml_mj_observe(const maml_env *e, maml_real *obs) {
   const maml_env_robot *r = e->world->family->robot;
-  const mjModel *m = e->world->model;
+  const mjModel *m = e->model;
   const mjData *d = e->data;
   int k = 0;
   for (int p = 0; p < MAML_OBS_MAX_PARTS && r->obs_parts[p].kind != MAML_OBS_END; p++) {

@@ -97,7 +97,7 @@ static int kind_bad(const maml_env_task_kind *k, char *why, size_t n) {
   if (!k->name || !k->sample || !k->parse || !k->describe || !k->goal_text || !k->reward ||
       !k->check)
     snprintf(why, n, "the task kind lacks its name or one of its functions");
-  else if (k->dim < 1 || k->dim > MAML_TASK_MAX)
+  else if (k->family_dim ? k->dim != 0 : k->dim < 1 || k->dim > MAML_TASK_MAX)
     snprintf(why, n, "the task kind %s has %d numbers: expected 1 to %d", k->name, k->dim,
              MAML_TASK_MAX);
   else
@@ -125,6 +125,13 @@ static int family_bad(const maml_env_family *f, char *why, size_t n) {
   if (robot_bad(f->robot, what, sizeof what) || kind_bad(f->kind, what, sizeof what) ||
       f->kind->check(&f->dist, what, sizeof what))
     return snprintf(why, n, "%s: %s", f->name, what), 1;
+  int dim = f->kind->family_dim ? f->kind->family_dim(f) : f->kind->dim;
+  if (dim < 1 || dim > MAML_TASK_MAX) /* a dynamics task's numbers come from the robot */
+    return snprintf(why, n,
+                    "%s: the task kind %s gives the robot %s %d numbers a task: expected 1 "
+                    "to %d (does the robot give nbody, ngeom and nv?)",
+                    f->name, f->kind->name, f->robot->name, dim, MAML_TASK_MAX),
+           1;
   const maml_env_preset *p = &f->preset;
   if (f->horizon < 1 || p->tasks < 0 || p->episodes < 0 || p->iterations < 0 ||
       p->eval_episodes < 0 || p->eval_steps < 0)
@@ -151,7 +158,7 @@ static void add(const maml_env_family *f) {
   s->f.model_file = f->robot->model_file;
   s->f.obs_dim = f->robot->obs_dim;
   s->f.act_dim = f->robot->act_dim;
-  s->f.task_dim = f->kind->dim;
+  s->f.task_dim = f->kind->family_dim ? f->kind->family_dim(f) : f->kind->dim;
   f->kind->describe(&s->f, s->desc, sizeof s->desc, s->syntax, sizeof s->syntax);
   s->f.task_desc = s->desc;
   s->f.goal_syntax = s->syntax;

@@ -242,6 +242,7 @@ Test(env_register, bad_families_are_refused_with_a_message) {
   broken.obs_parts[0].skip = 10;
   refused(&f, "qpos skip 10 outside [0, nq 9]");
   broken.obs_parts[0] = (maml_env_obs_part){MAML_OBS_CFRC_EXT, 0};
+  broken.nbody = -1; /* a robot that does not give its number of bodies */
   refused(&f, "contact forces need nbody");
 
   /* a registered name is taken too; the registry fills up with a message */

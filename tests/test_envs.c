@@ -80,6 +80,9 @@ Test(envs, registry_lists_the_builtin_families_in_order) {
   } want[] = {
       {"cheetah-vel", 20, 6, 1, 200}, {"cheetah-dir", 20, 6, 1, 200}, {"ant-vel", 125, 8, 1, 200},
       {"ant-dir", 125, 8, 1, 200},    {"ant-goal", 125, 8, 2, 200},   {"nav2d", 2, 2, 2, 100},
+      /* dynamics: nbody 8 + 3 * 8 inertia + 3 * ngeom 9 friction + nv 9 damping; the ant's
+       * 14 + 42 + 3 * 14 + 14 */
+      {"cheetah-params", 20, 6, 68, 200}, {"ant-params", 125, 8, 112, 200},
   };
   int count = 0;
   const maml_env_family *const *f = maml_env_families(&count);
@@ -821,8 +824,8 @@ Test(envs, task_text_round_trips) {
     maml_rng rng;
     maml_rng_init(&rng, 2, 0, MAML_PHASE_TASKS, (uint32_t)k, 0);
     for (int n = 0; n < 200; n++) {
-      double t[2], back[2];
-      char text[128], err[ERR_SZ] = "";
+      double t[MAML_TASK_MAX], back[MAML_TASK_MAX];
+      char text[MAML_TASK_MAX * 32], err[ERR_SZ] = "";
       f->sample_task(&rng, t);
       int len = maml_env_format_task(f, t, text, sizeof text);
       cr_assert(len > 0 && (size_t)len == strlen(text));

@@ -597,6 +597,11 @@ static int read_goals(const maml_env_family *f, const eval_args *a, uint64_t see
   int n = 0;
   char err[512];
   if (a->goals_file) return read_goals_file(f, a->goals_file, goals, &n) ? n : -2;
+  if (a->n_goal_texts && f->kind->no_goal_flag) {
+    fprintf(stderr, "maml eval: --goal: %s cannot be named by --goal: it takes %s\n", f->name,
+            f->goal_syntax);
+    return -1;
+  }
   if (a->n_goal_texts) {
     for (int i = 0; i < a->n_goal_texts; i++)
       if (f->parse_task(a->goal_texts[i], goals + (size_t)i * MAML_TASK_MAX, err, sizeof err)) {

@@ -207,15 +207,15 @@ static int cmd_envs(int argc, char **argv) {
 
   int count;
   const maml_env_family *const *fams = maml_env_families(&count);
-  printf("%-12s %-13s %4s %7s %4s %8s  %s\n", "family", "robot", "obs", "oracle", "act", "horizon",
+  printf("%-14s %-13s %4s %7s %4s %8s  %s\n", "family", "robot", "obs", "oracle", "act", "horizon",
          "tasks");
   for (int i = 0; i < count; i++) {
     const maml_env_family *f = fams[i];
-    printf("%-12s %-13s %4d %7d %4d %8d  %s\n", f->name, f->robot->name, f->obs_dim,
+    printf("%-14s %-13s %4d %7d %4d %8d  %s\n", f->name, f->robot->name, f->obs_dim,
            f->obs_dim + f->task_dim, f->act_dim, f->horizon, f->task_desc);
   }
   printf("\n--goal syntax:\n");
-  for (int i = 0; i < count; i++) printf("  %-12s %s\n", fams[i]->name, fams[i]->goal_syntax);
+  for (int i = 0; i < count; i++) printf("  %-14s %s\n", fams[i]->name, fams[i]->goal_syntax);
 
   if (!check) return 0;
   printf("\nmodels:\n");

@@ -286,6 +286,12 @@ int cmd_view(int argc, char **argv) {
       .gamma = 0.99,
       .gae_lambda = 1.0,
       .seed = (uint64_t)seed};
+  if (goal_text && f->kind->no_goal_flag) {
+    fprintf(stderr, "maml view: --goal: %s cannot be named by --goal: it takes %s\n", f->name,
+            f->goal_syntax);
+    free(cp.theta);
+    return 2;
+  }
   if (goal_text) {
     if (f->parse_task(goal_text, vp.goal, err, sizeof err) != MAML_OK) {
       fprintf(stderr, "maml view: --goal: %s\n", err);

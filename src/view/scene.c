@@ -85,6 +85,7 @@ static void add_trail(mjvScene *scn, const view_show *s, double width, double z)
 void view_add_markers(mjvScene *scn, const view_show *s, const mjData *d, int body) {
   const maml_env_family *f = s->world->family;
   const maml_env_view *h = &f->robot->view;
+  if (f->kind->marker == MAML_MARKER_NONE) return;
   if (f->kind->marker == MAML_MARKER_POSITION) {
     add_trail(scn, s, h->trail_width, h->trail_height);
     add_goal_position(scn, s->goal[0], s->goal[1], h->goal_radius, h->goal_height);
