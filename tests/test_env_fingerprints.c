@@ -35,8 +35,9 @@ static const fingerprint recorded[] = {
     {"ant-vel", 0x7e25f3e1278e445bull, 0x17f9764e98fc1f98ull},
     {"ant-dir", 0xcc1d13b5ff8b6d9full, 0x2e9e2bd3081e699aull},
     {"ant-goal", 0x3ba77c62435657ccull, 0xa46a217aa634e3e3ull},
-    {"cheetah-params", 0x0ull, 0x0ull},
-    {"ant-params", 0x0ull, 0x0ull},
+    /* the dynamics families, recorded when they were added (issue 21) */
+    {"cheetah-params", 0xbefab477942f57ebull, 0x21387506614e1d01ull},
+    {"ant-params", 0x8d2d1a3f2f352945ull, 0x4f956928f2b61c96ull},
 #else
     {"nav2d", 0x9bb246570aab43a9ull, 0xaee66f4b0b3e85d1ull},
     {"cheetah-vel", 0x2aba5fc99df6b07eull, 0xf2e38cb1be73e86cull},
@@ -45,8 +46,8 @@ static const fingerprint recorded[] = {
     {"ant-dir", 0xaf364750eb907d29ull, 0x0d526566361a1370ull},
     {"ant-goal", 0x5d2e36e717e93f66ull, 0x7dc334b27e9ef5b6ull},
     /* the dynamics families, recorded when they were added (issue 21) */
-    {"cheetah-params", 0x0ull, 0x0ull},
-    {"ant-params", 0x0ull, 0x0ull},
+    {"cheetah-params", 0x7ec9991bd060722full, 0xd66f5aef9ae8d975ull},
+    {"ant-params", 0xb9f2931845401982ull, 0x331cd562a8af4df1ull},
 #endif
 };
 
