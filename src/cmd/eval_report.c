@@ -188,7 +188,8 @@ static void write_policy_csv(FILE *csv, const entry *e, int n_goals) {
 static int write_results(const char *dir, const maml_env_family *f, const entry *es, int n_pol,
                          const double *goals, int n_goals, const maml_eval_params *ep,
                          const seed_groups *sg, const goal_groups *groups) {
-  char g_path[PATH_LEN + 32], csv_path[PATH_LEN + 32], js_path[PATH_LEN + 32], text[128];
+  char g_path[PATH_LEN + 32], csv_path[PATH_LEN + 32], js_path[PATH_LEN + 32];
+  char text[MAML_TASK_MAX * 26]; /* a dynamics task: up to MAML_TASK_MAX numbers */
   FILE *g = create_in(dir, "goals.txt", g_path, sizeof g_path);
   FILE *csv = g ? create_in(dir, "eval.csv", csv_path, sizeof csv_path) : NULL;
   FILE *js = csv ? create_in(dir, "eval.json", js_path, sizeof js_path) : NULL;
@@ -226,7 +227,11 @@ void eval_group_goals(const maml_env_family *f, const double *goals, int n_goals
   g->n = 0;
   for (int i = 0; i < n_goals; i++) {
     char text[64];
-    maml_env_format_task(f, goals + (size_t)i * MAML_TASK_MAX, text, sizeof text);
+    if (maml_env_format_task(f, goals + (size_t)i * MAML_TASK_MAX, text, sizeof text) >=
+        (int)sizeof text) {
+      g->n = 0; /* a task too long to name (dynamics): no groups, never two merged */
+      return;
+    }
     int k = 0;
     while (k < g->n && strcmp(g->text[k], text) != 0) k++;
     if (k == g->n) {
