@@ -6,7 +6,8 @@
  * registry holds the built-in families and those registered at run time. A world is a family opened
  * for use: its MuJoCo model loaded once and shared read-only by every instance (MuJoCo's
  * rule for threads: one mjModel, one mjData per thread). An instance (maml_env) is one
- * simulation: reset with a task and a random stream, then stepped.
+ * simulation: reset with a task and a random stream, then stepped. A dynamics task kind
+ * changes the physics instead: each instance then simulates its own copy of the model.
  *
  * Observations and actions are maml_real; rewards are double. In an oracle world the
  * task's numbers are appended to the observation. */
@@ -143,7 +144,7 @@ typedef struct {
  * viewer which marker to draw. */
 typedef struct maml_env_task_kind {
   const char *name; /* "goal-velocity" */
-  int dim;          /* numbers in a task, at most MAML_TASK_MAX */
+  int dim;          /* numbers in a task, at most MAML_TASK_MAX (0: family_dim gives them) */
   maml_env_marker marker;
   int discrete; /* finitely many tasks: goals repeat (per-goal reports) */
   void (*sample)(const maml_env_family *f, maml_rng *rng, double *task);

@@ -46,8 +46,7 @@ static void dyn_sample(const maml_env_family *f, maml_rng *rng, double *task) {
 
 /* the name of a task's element i, "body_mass[3]", for messages */
 static void element_name(const maml_env_family *f, int i, char *buf, size_t n) {
-  static const char *const names[4] = {"body_mass", "body_inertia", "geom_friction",
-                                       "dof_damping"};
+  static const char *const names[4] = {"body_mass", "body_inertia", "geom_friction", "dof_damping"};
   int size[4];
   group_sizes(f, size);
   int g = 0;
@@ -58,8 +57,8 @@ static void element_name(const maml_env_family *f, int i, char *buf, size_t n) {
 static maml_status dyn_parse(const maml_env_family *f, const char *text, double *task, char *err,
                              size_t err_sz) {
   double u[MAML_TASK_MAX];
-  maml_status s = maml_task_parse_range(f->name, "u", text, f->task_dim, -HUGE_VAL, HUGE_VAL, u,
-                                        err, err_sz);
+  maml_status s =
+      maml_task_parse_range(f->name, "u", text, f->task_dim, -HUGE_VAL, HUGE_VAL, u, err, err_sz);
   if (s != MAML_OK) return s;
   for (int i = 0; i < f->task_dim; i++)
     if (!(u[i] >= f->dist.lo && u[i] <= f->dist.hi)) {

@@ -252,9 +252,9 @@ Test(env_dynamics, bad_task_text_is_refused_with_a_message) {
   char text[68 * 8] = "";
   for (int i = 0; i < 68; i++) strcat(text, i == 0 ? "0" : (i == 9 ? ",3.5" : ",0"));
   cr_assert_eq(f->parse_task(text, u, err, sizeof err), MAML_ERR_ARG);
-  cr_assert(strstr(err, "u number 10 (body_inertia[1])") && strstr(err, "3.5") &&
-                strstr(err, "[-3, 3]"),
-            "%s", err);
+  cr_assert(
+      strstr(err, "u number 10 (body_inertia[1])") && strstr(err, "3.5") && strstr(err, "[-3, 3]"),
+      "%s", err);
   text[strlen(text) - 1] = 'x';
   cr_assert_eq(f->parse_task(text, u, err, sizeof err), MAML_ERR_FORMAT);
   cr_assert(strstr(err, "not a number"), "%s", err);
