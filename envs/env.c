@@ -154,14 +154,20 @@ static maml_status load_model(maml_env_world *w, const char *path, char *err, si
                      w->family->name, path, mjerr[0] ? mjerr : "(MuJoCo gave no reason)");
   char why[512] = "";
   const maml_env_robot *r = w->family->robot;
-  maml_status s = maml_mj_check_sizes(m, w->family->name, r->nq, r->nv, r->nu, r->nbody, why,
+  /* the bodies and geoms counted where the layout depends on them: contact forces in the
+   * observation, a dynamics task's numbers */
+  const int layout = w->family->kind->family_dim != NULL;
+  int nbody = layout ? r->nbody : -1;
+  for (int p = 0; p < MAML_OBS_MAX_PARTS && r->obs_parts[p].kind != MAML_OBS_END; p++)
+    if (r->obs_parts[p].kind == MAML_OBS_CFRC_EXT) nbody = r->nbody;
+  maml_status s = maml_mj_check_sizes(m, w->family->name, r->nq, r->nv, r->nu, nbody, why,
                                       sizeof why);
   int torso = mj_name2id(m, mjOBJ_BODY, r->body);
   if (s == MAML_OK && torso < 0) {
     s = MAML_ERR_FORMAT;
     snprintf(why, sizeof why, "the model has no body named '%s'", r->body);
   }
-  if (s == MAML_OK && r->ngeom > 0 && m->ngeom != r->ngeom) { /* dynamics tasks' layout */
+  if (s == MAML_OK && layout && m->ngeom != r->ngeom) {
     s = MAML_ERR_FORMAT;
     snprintf(why, sizeof why, "the model has ngeom %d; %s needs %d", m->ngeom, w->family->name,
              r->ngeom);

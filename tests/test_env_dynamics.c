@@ -4,11 +4,13 @@
  * fresh copy scaled here and mj_setConst), a task of u = 0 gives the original model's
  * trajectory bit for bit, a family may vary some groups only, and bad task text is refused
  * with a message. */
+#define _XOPEN_SOURCE 700 /* mkdtemp */
 #include <criterion/criterion.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "envs/env.h"
 
@@ -259,4 +261,39 @@ Test(env_dynamics, bad_task_text_is_refused_with_a_message) {
   cr_assert_eq(f->parse_task(text, u, err, sizeof err), MAML_ERR_FORMAT);
   cr_assert(strstr(err, "not a number"), "%s", err);
   cr_assert(f->kind->no_goal_flag && strstr(f->goal_syntax, "not --goal"), "%s", f->goal_syntax);
+}
+
+/* a dynamics family needs the model's layout (its bodies and geoms) to be the robot's; the
+ * other families of the robot still take a model with one more geom */
+Test(env_dynamics, a_model_of_another_layout_is_refused) {
+  maml_env_world w;
+  open_world(&w, "cheetah-vel");
+  FILE *in = fopen(w.model_path, "r");
+  cr_assert_not_null(in, "%s", w.model_path);
+  static char xml[1 << 16], changed[(1 << 16) + 200];
+  xml[fread(xml, 1, sizeof xml - 1, in)] = '\0';
+  fclose(in);
+  maml_env_world_close(&w);
+  char *floor = strstr(xml, "<geom name=\"floor\"");
+  cr_assert_not_null(floor);
+  snprintf(changed, sizeof changed,
+           "%.*s<geom name=\"rock\" type=\"sphere\" size=\"0.1\" "
+           "pos=\"3 1 0\"/>%s",
+           (int)(floor - xml), xml, floor);
+  char dir[] = "/tmp/maml-test-dynamics-XXXXXX", path[64];
+  cr_assert_not_null(mkdtemp(dir));
+  snprintf(path, sizeof path, "%s/half_cheetah.xml", dir);
+  FILE *out = fopen(path, "w");
+  cr_assert_not_null(out);
+  fputs(changed, out);
+  fclose(out);
+  char err[ERR_SZ] = "";
+  maml_status s = maml_env_world_open(&w, "cheetah-params", 0, dir, err, sizeof err);
+  cr_expect_eq(s, MAML_ERR_FORMAT, "%s", err);
+  cr_expect(strstr(err, "ngeom 10") && strstr(err, "cheetah-params needs 9"), "%s", err);
+  s = maml_env_world_open(&w, "cheetah-vel", 0, dir, err, sizeof err);
+  cr_expect_eq(s, MAML_OK, "%s", err);
+  if (s == MAML_OK) maml_env_world_close(&w);
+  unlink(path);
+  rmdir(dir);
 }
