@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Dynamics-parameter tasks end to end (cheetah-params): `maml envs` lists the families; a
-# short training run resumed after its first iteration ends bit for bit like an
-# uninterrupted one; eval reads a task from a goals file (68 u values on a line) and
+# short training run resumed after its first iteration, or run on two threads, ends bit for
+# bit like an uninterrupted one; eval reads a task from a goals file (68 u values on a line) and
 # refuses a bad line and --goal with messages.
 #   cli_dynamics.sh MAML_BINARY
 maml=$1
@@ -12,15 +12,19 @@ cd "$work" || exit 1
 grep -q "^cheetah-params *half-cheetah .*68 dynamics" envs.log || fail "envs: $(cat envs.log)"
 grep -q "^ant-params *ant .*112 dynamics" envs.log || fail "envs: $(cat envs.log)"
 
-run=(--env cheetah-params --tasks 2 --episodes 2 --horizon 20 --hidden 16,16 --threads 1)
-"$maml" train "${run[@]}" --iterations 2 --run-dir whole > whole.log 2>&1 ||
+run=(--env cheetah-params --tasks 2 --episodes 2 --horizon 20 --hidden 16,16)
+"$maml" train "${run[@]}" --threads 1 --iterations 2 --run-dir whole > whole.log 2>&1 ||
   fail "training: $(cat whole.log)"
 # (status 3: no update applied in that one iteration, a warning)
-"$maml" train "${run[@]}" --iterations 1 --run-dir cut > cut.log 2>&1
+"$maml" train "${run[@]}" --threads 1 --iterations 1 --run-dir cut > cut.log 2>&1
 rc=$?
 [ "$rc" -eq 0 ] || [ "$rc" -eq 3 ] || fail "training, status $rc: $(cat cut.log)"
 "$maml" train --resume cut --iterations 2 > resume.log 2>&1 || fail "resume: $(cat resume.log)"
 same_run whole cut
+# on two threads (the tasks' instances spread over them): the same run
+"$maml" train "${run[@]}" --threads 2 --iterations 2 --run-dir two \
+  > two.log 2>&1 || fail "training on 2 threads: $(cat two.log)"
+same_run whole two
 [ "$(iteration cut/latest.ckpt)" = 2 ] || fail "the resumed run is at iteration $(iteration cut/latest.ckpt)"
 
 # two tasks from a goals file: all zeros (the original model) and all 0.5
