@@ -513,11 +513,11 @@ static int parse_option(const char *o, const char *v, eval_args *a, entry *es, i
     return 1;
   }
   if (!strcmp(o, "--env")) {
-    if (!maml_env_find(v)) {
-      fprintf(stderr, "maml eval: --env: unknown family '%s' (one of %s)\n", v, maml_env_names());
+    char msg[2048]; /* a family file's family is registered and named in a->env */
+    if (maml_env_use(v, a->env, sizeof a->env, NULL, msg, sizeof msg) != MAML_OK) {
+      fprintf(stderr, "maml eval: --env: %s\n", msg);
       return 0;
     }
-    snprintf(a->env, sizeof a->env, "%s", v);
     return 1;
   }
   if (!strcmp(o, "--goals")) return parse_long(o, v, 1, MAX_GOALS, &a->goal_count);

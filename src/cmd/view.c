@@ -160,11 +160,13 @@ int cmd_view(int argc, char **argv) {
     i++;
     int ok = 1;
     if (!strcmp(a, "--env")) {
-      if (!maml_env_find(v)) {
-        fprintf(stderr, "maml view: --env: unknown family '%s' (one of %s)\n", v, maml_env_names());
+      static char env_name[MAML_NAME_MAX]; /* a family file's family is named in it */
+      char msg[2048];
+      if (maml_env_use(v, env_name, sizeof env_name, NULL, msg, sizeof msg) != MAML_OK) {
+        fprintf(stderr, "maml view: --env: %s\n", msg);
         return 2;
       }
-      env_arg = v;
+      env_arg = env_name;
     } else if (!strcmp(a, "--goal")) {
       goal_text = v;
     } else if (!strcmp(a, "--goal-index")) {
