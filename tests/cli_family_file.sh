@@ -59,6 +59,7 @@ grep -Eq '^family_hash = [0-9a-f]{16}$' "$work/run/config.ini" ||
   fail "config.ini does not record the family file's hash"
 grep -Eq '^model_hash = [0-9a-f]{16}$' "$work/run/config.ini" ||
   fail "config.ini does not record the model's hash"
+cmp -s "$work/run/family.ini" "$fam" || fail "the run has no copy of the family file"
 
 # resume continues on the file's family: the same as the whole run
 "$maml" train --resume "$work/run" --iterations 3 > "$work/resume.log" 2>&1 ||
@@ -82,7 +83,7 @@ sed -i 's/^ctrl_cost = 0.05$/ctrl_cost = 0.1/' "$fam"
 "$maml" train --resume "$work/run" --iterations 4 > "$work/changed.log" 2>&1
 rc=$?
 [ $rc -ne 0 ] || fail "resume accepted a changed family file"
-grep -q "family file $fam_abs has changed" "$work/changed.log" ||
+grep -q "family file $fam_abs has changed.*copy of the family file it was trained on: $work/run/family.ini" "$work/changed.log" ||
   fail "resume's refusal does not say the family file changed: $(cat "$work/changed.log")"
 "$maml" eval --policy m="$work/run" "${ev[@]}" --out "$work/ev4" > "$work/changed2.log" 2>&1 &&
   fail "eval accepted a changed family file"
