@@ -49,7 +49,7 @@ typedef struct {
 /* The public table (for --help) and the specs, in the same order. The help texts that
  * name families or their defaults are made from the registry (family_help below). */
 static maml_config_key keys[] = {
-    {"env", "NAME", "task family (required)"},
+    {"env", "NAME|FILE", "task family (required)"},
     {"mode", "maml|pretrain|oracle",
      "what to meta-train: MAML, multi-task pretraining (no inner step), or the oracle (task in "
      "the observation) (default maml)"},
@@ -149,7 +149,8 @@ static struct {
   const char *prefix;
   char buf[1024];
 } family_help[] = {
-    {"env", "task family", -1, "", ""},
+    {"env", "task family, or a family file (a path with '/' or ending in .ini, read and "
+            "recorded with its content hash)", -1, "", ""},
     {"iterations", "meta-iterations", MAML_PRESET_ITERATIONS, "", ""},
     {"tasks", "tasks per meta-batch", MAML_PRESET_TASKS, "", ""},
     {"episodes", "support episodes per task, for the inner step", MAML_PRESET_EPISODES, "", ""},

@@ -92,7 +92,7 @@ static void eval_usage(FILE *out) {
           "                     A missing or repeated path, an empty list: exit 2.\n"
           "  --bootstrap N      resamples of the groups' bootstrap intervals (default 2000)\n");
   fprintf(out,
-          "  --env FAMILY       the family (default: the checkpoints')\n"
+          "  --env FAMILY       the family, or a family file (default: the checkpoints')\n"
           "  --goals N          N held-out goals from the evaluation stream (default 40)\n"
           "  --goal G           an explicit goal (repeatable, at most 10000; `maml envs`\n"
           "                     shows the syntax)\n"

@@ -40,7 +40,8 @@ static void print_wrapped(FILE *out, const char *text, int indent, int width) {
 
 static void train_usage(FILE *out) {
   fprintf(out,
-          "usage: maml train --env FAMILY [--config FILE] [--KEY VALUE ...] [--run-dir DIR]\n"
+          "usage: maml train --env FAMILY|FAMILY_FILE [--config FILE] [--KEY VALUE ...]\n"
+          "                  [--run-dir DIR]\n"
           "       maml train --resume RUN_DIR [--iterations N] [--threads N] [--matmul NAME]\n"
           "\n"
           "Meta-train a policy with MAML-TRPO (or the pretrained / oracle baselines) and\n"
@@ -55,7 +56,10 @@ static void train_usage(FILE *out) {
           "that already holds run files; while a run trains, RUN_DIR/.lock (holding its\n"
           "process id) keeps a second `maml train` out of the directory. Under\n"
           "`mpirun -np N` the ranks split each meta-batch's tasks and end with the same\n"
-          "parameters as one process; rank 0 writes the run directory.\n"
+          "parameters as one process; rank 0 writes the run directory. A family file\n"
+          "(--env with a path holding '/' or ending in .ini) is recorded in config.ini\n"
+          "(env = its absolute path, family_hash = its content hash) and copied to\n"
+          "RUN_DIR/family.ini; --resume, eval and view refuse the file once it changed.\n"
           "\n"
           "options (each of --config, --run-dir, --resume and --assets at most once):\n"
           "  --config FILE      read settings from an INI file (configs/*.ini); flags override\n"

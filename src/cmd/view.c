@@ -39,7 +39,7 @@ static void view_usage(FILE *out) {
           "options:\n"
           "  RUN_DIR|CHECKPOINT a checkpoint, or a run directory (its best.ckpt, else\n"
           "                     latest.ckpt); `random`: a fresh policy (needs --env)\n"
-          "  --env FAMILY       the family (default: the checkpoint's)\n"
+          "  --env FAMILY       the family, or a family file (default: the checkpoint's)\n"
           "  --random-hidden W,W,...  `random`'s hidden layers (none: linear; default\n"
           "                     100,100, the paper's, as in `maml eval`)\n"
           "  --random-activation relu|tanh  `random`'s nonlinearity (default relu)\n"
