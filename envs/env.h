@@ -275,8 +275,10 @@ maml_status maml_env_use(const char *v, char *name, size_t name_n, uint64_t *has
 maml_status maml_env_file_read(const char *path, char **text, size_t *len, uint64_t *hash,
                                char *err, size_t err_sz);
 
-/* Check the syntax of family file text only (lines, keys, duplicates), without reading any
- * model or registering: for the fuzzer. */
+/* Check family file text without reading any file or registering (for the fuzzer): its
+ * lines, keys and duplicates, the task and its distribution, the preset, the observation
+ * parts' names, the reward weights, the termination and the camera; not the name, the
+ * robot or the model. Errors as maml_env_use's. */
 maml_status maml_env_file_check(const char *text, size_t len, const char *origin, char *err,
                                 size_t err_sz);
 

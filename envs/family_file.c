@@ -277,11 +277,13 @@ static maml_status model_path(const family_text *t, int i, char *out, size_t n, 
   int w = v[0] == '/' ? snprintf(out, n, "%s", v) : snprintf(out, n, "%s/%s", dir, v);
   if (w < 0 || (size_t)w >= n)
     return maml_fail(err, err_sz, MAML_ERR_ARG, "%s:%ld: %s '%s': the path is too long", AT(t, i));
-  FILE *f = fopen(out, "rb");
+  char why[MAML_PATH_MAX + 200];
+  FILE *f = maml_file_fopen_input(out, why, sizeof why); /* a FIFO refused, not waited on */
   if (!f)
     return maml_fail(err, err_sz, MAML_ERR_IO,
-                     "%s:%ld: %s '%s': cannot open %s (the path is relative to the family file)",
-                     AT(t, i), out);
+                     "%s:%ld: %s '%s': cannot open %s (the path is relative to the family "
+                     "file): %s",
+                     AT(t, i), out, why);
   fclose(f);
   return MAML_OK;
 }
@@ -567,6 +569,17 @@ maml_status maml_env_file_check(const char *text, size_t len, const char *origin
   if (!t) return maml_fail(err, err_sz, MAML_ERR_NOMEM, "out of memory");
   t->origin = origin ? origin : "<family>";
   maml_status s = read_text(t, text, len, err, err_sz);
+  maml_env_family f; /* the values that need no model */
+  maml_env_robot r;
+  memset(&f, 0, sizeof f);
+  memset(&r, 0, sizeof r);
+  r.nq = 1000000;
+  const int io = key_index("observation");
+  if (s == MAML_OK) s = read_task(t, &f, err, err_sz);
+  if (s == MAML_OK) s = read_preset(t, &f, err, err_sz);
+  if (s == MAML_OK && t->line[io]) s = parse_parts(t, io, r.obs_parts, err, err_sz);
+  if (s == MAML_OK) s = read_costs(t, &r, err, err_sz);
+  if (s == MAML_OK) s = read_view(t, &r.view, err, err_sz);
   free(t);
   return s;
 }
