@@ -803,6 +803,12 @@ int cmd_eval(int argc, char **argv) {
     goto done;
   }
   const maml_env_family *f = maml_env_find(env);
+  if (!f) { /* a checkpoint of a family this process does not know (a family file's) */
+    fprintf(stderr, "maml eval: unknown family '%s' (the families are %s): name its family file "
+                    "with --env FILE\n", env, maml_env_names());
+    rc = 2;
+    goto done;
+  }
   maml_eval_params ep = {.episodes = a.episodes > 0
                                          ? (int)a.episodes
                                          : maml_env_preset_value(f, MAML_PRESET_EVAL_EPISODES),

@@ -260,6 +260,12 @@ int cmd_view(int argc, char **argv) {
     }
   }
   const maml_env_family *f = maml_env_find(cp.env);
+  if (!f) { /* a checkpoint of a family this process does not know (a family file's) */
+    fprintf(stderr, "maml view: unknown family '%s' (the families are %s): name its family file "
+                    "with --env FILE\n", cp.env, maml_env_names());
+    free(cp.theta);
+    return 2;
+  }
   maml_view_params vp = {.policy_label = is_random ? "random (fresh initialisation)" : ckpt,
                          .oracle = cp.oracle,
                          .goal_index = (int)goal_index,
