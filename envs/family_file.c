@@ -4,8 +4,8 @@
  * hints. maml_env_use parses it, loads the model once to check it and registers the
  * family under the file's name. Every error names the file, the line and the key. */
 #define _XOPEN_SOURCE 700 /* realpath */
-#include <ctype.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -526,8 +526,11 @@ static maml_status build(const family_text *t, uint64_t hash, char *name, size_t
   if (s == MAML_OK) s = read_robot(t, &f.robot, err, err_sz);
   if (s != MAML_OK) return s;
   char why[1200];
-  if (maml_env_register(&f, why, sizeof why) != MAML_OK)
+  if (maml_env_register(&f, why, sizeof why) != MAML_OK) {
+    if (f.robot->reset == maml_mj_robot_reset && !t->line[key_index("robot")])
+      free((void *)(uintptr_t)f.robot); /* the file's own robot (a file_robot) */
     return maml_fail(err, err_sz, MAML_ERR_ARG, "%s: %s", t->origin, why);
+  }
   file_family *l = &loaded[n_loaded++]; /* fits: the registry has room for it */
   snprintf(l->name, sizeof l->name, "%s", f.name);
   snprintf(l->path, sizeof l->path, "%s", t->origin);
