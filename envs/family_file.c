@@ -23,12 +23,33 @@
 
 /* the keys, in the order `maml envs` and the docs give them */
 static const char *const keys[] = {
-    "name",          "robot",          "model",          "body",           "observation",
-    "gait",          "ctrl_cost",      "contact_cost",   "alive_bonus",    "termination",
-    "height_index",  "qpos_noise",     "qvel_noise",     "horizon",        "task",
-    "goal_range",    "bonus",          "norm",           "reach_tol",      "tasks",
-    "episodes",      "iterations",     "eval_episodes",  "eval_steps",     "camera_distance",
-    "camera_elevation", "camera_height",
+    "name",
+    "robot",
+    "model",
+    "body",
+    "observation",
+    "gait",
+    "ctrl_cost",
+    "contact_cost",
+    "alive_bonus",
+    "termination",
+    "height_index",
+    "qpos_noise",
+    "qvel_noise",
+    "horizon",
+    "task",
+    "goal_range",
+    "bonus",
+    "norm",
+    "reach_tol",
+    "tasks",
+    "episodes",
+    "iterations",
+    "eval_episodes",
+    "eval_steps",
+    "camera_distance",
+    "camera_elevation",
+    "camera_height",
 };
 #define NKEYS ((int)(sizeof keys / sizeof keys[0]))
 
@@ -97,8 +118,8 @@ static maml_status read_line(family_text *t, char *line, long no, char *err, siz
   if (*s == '[') {
     if (!strcmp(s, "[family]")) return MAML_OK;
     return maml_fail(err, err_sz, MAML_ERR_FORMAT,
-                     "%s:%ld: unknown section '%.80s': the only section is [family]", t->origin,
-                     no, s);
+                     "%s:%ld: unknown section '%.80s': the only section is [family]", t->origin, no,
+                     s);
   }
   char *eq = strchr(line, '=');
   if (!eq)
@@ -229,8 +250,7 @@ static int parse_part(const char *s, maml_env_obs_part *p) {
   if (!strcmp(s, "qpos")) return p->kind = MAML_OBS_QPOS, 1;
   if (strncmp(s, "qpos[", 5) != 0) return 0;
   size_t span = maml_integer_span(s + 5);
-  if (!span || span > 6 || s[5] == '-' || s[5] == '+' || strcmp(s + 5 + span, ":]") != 0)
-    return 0;
+  if (!span || span > 6 || s[5] == '-' || s[5] == '+' || strcmp(s + 5 + span, ":]") != 0) return 0;
   p->kind = MAML_OBS_QPOS;
   p->skip = atoi(s + 5);
   return 1;
@@ -241,8 +261,7 @@ static maml_status parse_parts(const family_text *t, int i, maml_env_obs_part *p
   char buf[VALUE_MAX];
   snprintf(buf, sizeof buf, "%s", t->value[i]);
   int n = 0;
-  for (char *save = NULL, *tok = strtok_r(buf, ",", &save); tok;
-       tok = strtok_r(NULL, ",", &save)) {
+  for (char *save = NULL, *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
     const char *s = trim(tok);
     if (n == MAML_OBS_MAX_PARTS - 1)
       return maml_fail(err, err_sz, MAML_ERR_ARG, "%s:%ld: %s '%s': more than %d parts", AT(t, i),
@@ -306,8 +325,10 @@ static maml_status check_model(const family_text *t, file_robot *fr, char *err, 
   }
   mj_deleteModel(m);
   if (body < 0)
-    return maml_fail(err, err_sz, MAML_ERR_ARG, "%s:%ld: %s '%s': the model %s has no such body: "
-                     "its bodies are %s", AT(t, ib), fr->path, bodies);
+    return maml_fail(err, err_sz, MAML_ERR_ARG,
+                     "%s:%ld: %s '%s': the model %s has no such body: "
+                     "its bodies are %s",
+                     AT(t, ib), fr->path, bodies);
   if (r->nu < 1)
     return maml_fail(err, err_sz, MAML_ERR_ARG, "%s:%ld: %s '%s': the model %s has no actuator",
                      AT(t, im), fr->path);
@@ -325,8 +346,8 @@ static maml_status check_model(const family_text *t, file_robot *fr, char *err, 
 /* the view hints of a robot of the size of the half-cheetah, the camera from the file */
 static maml_status read_view(const family_text *t, maml_env_view *v, char *err, size_t err_sz) {
   *v = maml_robot_half_cheetah.view;
-  maml_status s = get_real(t, key_index("camera_distance"), 0.1, 1000, v->distance, &v->distance,
-                           err, err_sz);
+  maml_status s =
+      get_real(t, key_index("camera_distance"), 0.1, 1000, v->distance, &v->distance, err, err_sz);
   if (s == MAML_OK)
     s = get_real(t, key_index("camera_elevation"), -90, 90, v->elevation, &v->elevation, err,
                  err_sz);
@@ -411,8 +432,8 @@ static maml_status read_robot(const family_text *t, const maml_env_robot **out, 
   snprintf(fr->name, sizeof fr->name, "%.63s", base ? base + 1 : fr->path);
   char *dot = strrchr(fr->name, '.');
   if (dot && dot != fr->name) *dot = '\0';
-  snprintf(fr->gait, sizeof fr->gait, "%s", t->line[key_index("gait")] ? t->value[key_index("gait")]
-                                                                        : "move");
+  snprintf(fr->gait, sizeof fr->gait, "%s",
+           t->line[key_index("gait")] ? t->value[key_index("gait")] : "move");
   r->name = fr->name;
   r->model_file = fr->path;
   r->body = fr->body;
@@ -462,21 +483,21 @@ static maml_status read_task(const family_text *t, maml_env_family *f, char *err
       return maml_fail(err, err_sz, MAML_ERR_ARG, "%s:%ld: %s: only goal-position takes %s",
                        t->origin, t->line[k], keys[k], keys[k]);
   maml_status s = get_real(t, key_index("bonus"), -1e6, 1e6, 0, &f->dist.bonus, err, err_sz);
-  if (s == MAML_OK) s = get_int(t, key_index("norm"), 1, 2, pos ? 2 : 0, &f->dist.norm, err, err_sz);
+  if (s == MAML_OK)
+    s = get_int(t, key_index("norm"), 1, 2, pos ? 2 : 0, &f->dist.norm, err, err_sz);
   if (s == MAML_OK)
     s = get_real(t, key_index("reach_tol"), 0, 1e6, 0, &f->dist.reach_tol, err, err_sz);
   return s;
 }
 
-static maml_status read_preset(const family_text *t, maml_env_family *f, char *err,
-                               size_t err_sz) {
+static maml_status read_preset(const family_text *t, maml_env_family *f, char *err, size_t err_sz) {
   maml_env_preset *p = &f->preset;
   struct {
     const char *key;
     int *field;
     long lo, def;
-  } ints[] = {{"horizon", &f->horizon, 1, 200},      {"tasks", &p->tasks, 0, 0},
-              {"episodes", &p->episodes, 0, 0},     {"iterations", &p->iterations, 0, 0},
+  } ints[] = {{"horizon", &f->horizon, 1, 200},           {"tasks", &p->tasks, 0, 0},
+              {"episodes", &p->episodes, 0, 0},           {"iterations", &p->iterations, 0, 0},
               {"eval_episodes", &p->eval_episodes, 0, 0}, {"eval_steps", &p->eval_steps, 0, 0}};
   for (size_t j = 0; j < sizeof ints / sizeof ints[0]; j++) {
     maml_status s = get_int(t, key_index(ints[j].key), ints[j].lo, 1000000, (int)ints[j].def,
@@ -499,12 +520,14 @@ static file_family loaded[MAML_ENV_MAX_FAMILIES];
 static int n_loaded;
 
 /* the family text's name and robot and task, registered */
-static maml_status build(const family_text *t, uint64_t hash, char *name, size_t name_n,
-                         char *err, size_t err_sz) {
+static maml_status build(const family_text *t, uint64_t hash, char *name, size_t name_n, char *err,
+                         size_t err_sz) {
   const int in = key_index("name");
   if (!t->line[in])
-    return maml_fail(err, err_sz, MAML_ERR_ARG, "%s: no name: give name = NAME (1 to 31 letters, "
-                     "digits, - _ .)", t->origin);
+    return maml_fail(err, err_sz, MAML_ERR_ARG,
+                     "%s: no name: give name = NAME (1 to 31 letters, "
+                     "digits, - _ .)",
+                     t->origin);
   for (int i = 0; i < n_loaded; i++)
     if (!strcmp(loaded[i].name, t->value[in])) {
       if (loaded[i].hash != hash)
@@ -556,9 +579,8 @@ maml_status maml_env_file_read(const char *path, char **text, size_t *len, uint6
   fclose(f);
   if (bad || n > FILE_MAX_BYTES) {
     free(buf);
-    return maml_fail(err, err_sz, bad ? MAML_ERR_IO : MAML_ERR_FORMAT,
-                     "%s: %s", path, bad ? "cannot read the family file"
-                                         : "larger than 1 MiB: not a family file");
+    return maml_fail(err, err_sz, bad ? MAML_ERR_IO : MAML_ERR_FORMAT, "%s: %s", path,
+                     bad ? "cannot read the family file" : "larger than 1 MiB: not a family file");
   }
   *text = buf;
   *len = n;
@@ -592,7 +614,8 @@ maml_status maml_env_use(const char *v, char *name, size_t name_n, uint64_t *has
   if (hash) *hash = 0;
   if (!maml_env_is_file(v)) {
     if (!maml_env_find(v))
-      return maml_fail(err, err_sz, MAML_ERR_ARG, "'%s' is not a known family: expected one of "
+      return maml_fail(err, err_sz, MAML_ERR_ARG,
+                       "'%s' is not a known family: expected one of "
                        "%s, or a family file (a path with '/' or ending in .ini)",
                        v ? v : "(none)", maml_env_names());
     snprintf(name, name_n, "%s", v);

@@ -43,7 +43,8 @@ static const char cheetah_text[] =
     "# cheetah-vel as a file\n"
     "[family]\n"
     "name = file-cheetah\n"
-    "model = " MAML_TEST_ASSETS "/half_cheetah.xml\n"
+    "model = " MAML_TEST_ASSETS
+    "/half_cheetah.xml\n"
     "body = torso\n"
     "observation = qpos[1:], qvel, body-com\n"
     "ctrl_cost = 0.05\n"
@@ -53,7 +54,8 @@ static const char cheetah_text[] =
 
 static const char ant_text[] =
     "name = file-ant\n"
-    "model = " MAML_TEST_ASSETS "/ant.xml\n"
+    "model = " MAML_TEST_ASSETS
+    "/ant.xml\n"
     "body = torso\n"
     "observation = qpos, qvel, contact-forces, body-orientation, body-com\n"
     "ctrl_cost = 0.005\n"
@@ -140,7 +142,8 @@ Test(family_file, an_ant_file_steps_as_ant_vel_ends_included) {
   cr_assert_eq(f->robot->z_min, 0.2);
   cr_assert_eq(f->robot->z_max, 1.0);
   cr_assert_eq(f->dist.bonus, 1.0);
-  cr_assert_geq(same_trajectories("ant-vel", "file-ant", 200), 1, "no episode ended: the "
+  cr_assert_geq(same_trajectories("ant-vel", "file-ant", 200), 1,
+                "no episode ended: the "
                 "termination rule was not compared");
 }
 
@@ -175,7 +178,8 @@ Test(family_file, every_key_lands_in_the_family) {
 
   const maml_env_family *g = use("cam.ini",
                                  "name = cam\n"
-                                 "model = " MAML_TEST_ASSETS "/half_cheetah.xml\n"
+                                 "model = " MAML_TEST_ASSETS
+                                 "/half_cheetah.xml\n"
                                  "body = bthigh\n"
                                  "observation = qvel\n"
                                  "gait = hop\n"
@@ -232,8 +236,9 @@ static void refused(const char *text, const char *const *want) {
   cr_assert_eq(after, before, "a refused file registered a family");
 }
 
-#define BASE                                                                             \
-  "name = b\nmodel = " MAML_TEST_ASSETS "/half_cheetah.xml\nbody = torso\nobservation = " \
+#define BASE                                        \
+  "name = b\nmodel = " MAML_TEST_ASSETS             \
+  "/half_cheetah.xml\nbody = torso\nobservation = " \
   "qvel\ntask = goal-velocity\ngoal_range = 0, 2\n"
 #define WANT(...) ((const char *const[]){__VA_ARGS__, NULL})
 
@@ -250,23 +255,28 @@ Test(family_file, malformed_files_are_refused_naming_file_line_and_key) {
   refused(BASE "termination = 1\n", WANT(":7: termination '1': expected none, or the height"));
   refused(BASE "termination = 0.2, 1\nheight_index = 9\n",
           WANT(":8: height_index '9': the model has 9 position coordinates"));
-  refused("name = b\nmodel = " MAML_TEST_ASSETS "/half_cheetah.xml\nbody = chest\n"
+  refused("name = b\nmodel = " MAML_TEST_ASSETS
+          "/half_cheetah.xml\nbody = chest\n"
           "observation = qvel\ntask = goal-velocity\ngoal_range = 0, 2\n",
           WANT(":3: body 'chest': the model", "has no such body", "torso, bthigh"));
-  refused("name = b\nmodel = " MAML_TEST_ASSETS "/half_cheetah.xml\nbody = torso\n"
+  refused("name = b\nmodel = " MAML_TEST_ASSETS
+          "/half_cheetah.xml\nbody = torso\n"
           "observation = qvel, qacc\ntask = goal-velocity\ngoal_range = 0, 2\n",
           WANT(":4: observation 'qvel, qacc': 'qacc' is not an observation part", "qpos[N:]"));
-  refused("name = b\nmodel = " MAML_TEST_ASSETS "/half_cheetah.xml\nbody = torso\n"
+  refused("name = b\nmodel = " MAML_TEST_ASSETS
+          "/half_cheetah.xml\nbody = torso\n"
           "observation = qpos[10:]\ntask = goal-velocity\ngoal_range = 0, 2\n",
           WANT(":4: observation 'qpos[10:]': does not fit the model", "nq 9"));
-  refused("name = b\nmodel = nowhere.xml\nbody = torso\nobservation = qvel\n"
-          "task = goal-velocity\ngoal_range = 0, 2\n",
-          WANT(":2: model 'nowhere.xml': cannot open", "relative to the family file"));
+  refused(
+      "name = b\nmodel = nowhere.xml\nbody = torso\nobservation = qvel\n"
+      "task = goal-velocity\ngoal_range = 0, 2\n",
+      WANT(":2: model 'nowhere.xml': cannot open", "relative to the family file"));
   char broken[600];
   write_file("broken.xml", "<mujoco><worldbody><body name=\"torso\">\n", broken, sizeof broken);
-  refused("name = b\nmodel = broken.xml\nbody = torso\nobservation = qvel\n"
-          "task = goal-velocity\ngoal_range = 0, 2\n",
-          WANT(":2: model 'broken.xml': MuJoCo cannot load"));
+  refused(
+      "name = b\nmodel = broken.xml\nbody = torso\nobservation = qvel\n"
+      "task = goal-velocity\ngoal_range = 0, 2\n",
+      WANT(":2: model 'broken.xml': MuJoCo cannot load"));
   refused("name = b\nrobot = half-cheetah\ntask = goal-speed\n",
           WANT(":3: task 'goal-speed' is not a task kind", "goal-velocity, goal-direction"));
   refused("name = b\nrobot = half-cheetah\ntask = goal-velocity\n", WANT("needs goal_range"));
