@@ -21,7 +21,8 @@
 #define LINE_MAX 1024
 #define VALUE_MAX 512
 
-/* the keys, in the order `maml envs` and the docs give them */
+/* the keys a family file may hold; the code reads ranges of them (model to qvel_noise: a
+ * robot of the file's own; norm to reach_tol: goal-position's), so keep the order */
 static const char *const keys[] = {
     "name",
     "robot",
