@@ -251,6 +251,10 @@ maml_status maml_env_model_find(const char *family, const char *assets_dir, maml
   char tried[2 * (MAML_PATH_MAX + 160)];
   size_t len = 0;
   tried[0] = '\0';
+  if (f->model_file[0] == '/') { /* a family file's model: its own path, no search */
+    snprintf(m->path, sizeof m->path, "%s", f->model_file);
+    return hash_file(f->name, m->path, &m->hash, err, err_sz);
+  }
   for (int i = 0; i < ndirs; i++) {
     char path[MAML_PATH_MAX];
     int n = snprintf(path, sizeof path, "%s/%s", dirs[i], f->model_file);

@@ -279,6 +279,33 @@ int maml_env_discrete_names(char *buf, size_t n);
  * text like snprintf (the text is cut when it is n or longer), -1 for bad arguments. */
 int maml_env_format_task(const maml_env_family *f, const double *task, char *buf, size_t n);
 
+/* ---- family files (envs/family_file.c) ------------------------------------------------ */
+
+/* 1 when an --env value names a family file (it holds a '/' or ends in .ini), not a family. */
+int maml_env_is_file(const char *v);
+
+/* Make the family v names usable: a registered family's name is copied into name; a family
+ * file is read, parsed, its model loaded once to check it, and its family registered under
+ * its own name (again for the same file content: nothing to do; for a different content
+ * under a name already registered: refused). *hash (may be NULL) receives the file's content
+ * hash (0 for a name). Errors name the file, the line, the key, the bad value and what is
+ * allowed: MAML_ERR_ARG, MAML_ERR_FORMAT (a malformed line, a model MuJoCo cannot load),
+ * MAML_ERR_IO (a file that cannot be read). Not thread-safe (as maml_env_register). */
+maml_status maml_env_use(const char *v, char *name, size_t name_n, uint64_t *hash, char *err,
+                         size_t err_sz);
+
+/* Read a family file whole (at most 1 MiB) into *text (malloc'd, the caller frees) and hash
+ * its bytes (hash may be NULL). */
+maml_status maml_env_file_read(const char *path, char **text, size_t *len, uint64_t *hash,
+                               char *err, size_t err_sz);
+
+/* Check family file text without reading any file or registering (for the fuzzer): its
+ * lines, keys and duplicates, the task and its distribution, the preset, the observation
+ * parts' names, the reward weights, the termination and the camera; not the name, the
+ * robot or the model. Errors as maml_env_use's. */
+maml_status maml_env_file_check(const char *text, size_t len, const char *origin, char *err,
+                                size_t err_sz);
+
 /* ---- model files --------------------------------------------------------------------- */
 
 /* A family's model file as the search below finds it. */

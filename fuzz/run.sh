@@ -12,7 +12,7 @@ work=$(mktemp -d /tmp/maml-fuzz-XXXXXX)
 trap 'rm -rf "$work"' EXIT
 mkdir -p "$artifacts"
 status=0
-for target in config checkpoint flags; do
+for target in config checkpoint flags family; do
   mkdir -p "$work/$target"
   cp "$here/corpus/$target/"* "$work/$target/"
   echo "fuzz: $target for ${seconds} s"

@@ -1,6 +1,7 @@
 /* The training configuration: defaults, one table of keys (name, type, range, help) that
  * drives setting from text, validation, formatting and --help, the INI reader, and the
  * family-dependent resolution. */
+#define _XOPEN_SOURCE 700 /* realpath */
 #include "maml/config.h"
 
 #include <errno.h>
@@ -26,7 +27,7 @@
 
 typedef enum {
   K_ENV, K_MODE, K_BOOL, K_SEED, K_INT, K_REAL, K_HIDDEN, K_ACTIVATION, K_PATH, K_HASH,
-  K_MATMUL
+  K_MATMUL, K_FAMILY_HASH
 } key_kind;
 
 typedef struct {
@@ -48,7 +49,7 @@ typedef struct {
 /* The public table (for --help) and the specs, in the same order. The help texts that
  * name families or their defaults are made from the registry (family_help below). */
 static maml_config_key keys[] = {
-    {"env", "NAME", "task family (required)"},
+    {"env", "NAME|FILE", "task family (required)"},
     {"mode", "maml|pretrain|oracle",
      "what to meta-train: MAML, multi-task pretraining (no inner step), or the oracle (task in "
      "the observation) (default maml)"},
@@ -100,6 +101,10 @@ static maml_config_key keys[] = {
      "includes), recorded by maml train; training and --resume refuse a model that hashes "
      "differently, eval and view too unless it is named with --assets (then they warn) "
      "(default: not recorded, no check)"},
+    {"family_hash", "16 hex digits",
+     "FNV-1a 64-bit hash of the family file's bytes when env names a family file, recorded "
+     "by maml train; --resume, eval and view refuse the file when it hashes differently "
+     "(default: not recorded, no check)"},
     {NULL, NULL, NULL},
 };
 
@@ -130,6 +135,7 @@ static const key_spec specs[] = {
     INT_KEY(checkpoint_every, 1, 10000000, 0),
     OTHER_KEY(K_PATH, assets),
     OTHER_KEY(K_HASH, model_hash),
+    OTHER_KEY(K_FAMILY_HASH, family_hash),
 };
 
 enum { NKEYS = (int)(sizeof specs / sizeof specs[0]) };
@@ -143,7 +149,8 @@ static struct {
   const char *prefix;
   char buf[1024];
 } family_help[] = {
-    {"env", "task family", -1, "", ""},
+    {"env", "task family, or a family file (a path with '/' or ending in .ini, read and "
+            "recorded with its content hash)", -1, "", ""},
     {"iterations", "meta-iterations", MAML_PRESET_ITERATIONS, "", ""},
     {"tasks", "tasks per meta-batch", MAML_PRESET_TASKS, "", ""},
     {"episodes", "support episodes per task, for the inner step", MAML_PRESET_EPISODES, "", ""},
@@ -456,7 +463,46 @@ static maml_status parse_matmul(const char *key, const char *v, maml_matmul_back
                    key, v, names);
 }
 
-static maml_status parse_env(const char *key, const char *v, char *out, char *err, size_t err_sz) {
+/* a family file: parsed and its family registered (envs/env.h); c records its absolute
+ * path and its content hash */
+static maml_status parse_family_file(const char *key, const char *v, maml_config *c, char *err,
+                                     size_t err_sz) {
+  char msg[2048], *abs = realpath(v, NULL);
+  if (abs && strlen(abs) >= sizeof c->family_file) {
+    free(abs);
+    return maml_fail(err, err_sz, MAML_ERR_ARG, "%s: the path of %s is longer than %d characters",
+                     key, v, (int)sizeof c->family_file - 1);
+  }
+  uint64_t hash = 0;
+  maml_status s = maml_env_use(abs ? abs : v, c->env, sizeof c->env, &hash, msg, sizeof msg);
+  if (s == MAML_OK) {
+    snprintf(c->family_file, sizeof c->family_file, "%s", abs);
+    maml_env_format_hash(hash, c->family_hash);
+  }
+  free(abs);
+  return s == MAML_OK ? s : maml_fail(err, err_sz, s, "%s: %s", key, msg);
+}
+
+/* the family_hash key: a recorded family file's hash, checked against the file env names */
+static maml_status parse_family_hash(const char *key, const char *v, maml_config *c, char *err,
+                                     size_t err_sz) {
+  char recorded[17];
+  maml_status s = parse_hash(key, v, recorded, err, err_sz);
+  if (s != MAML_OK) return s;
+  if (c->family_file[0] && strcmp(recorded, c->family_hash) != 0)
+    return maml_fail(err, err_sz, MAML_ERR_ARG,
+                     "%s: the family file %s has changed since it was recorded: its content "
+                     "hashes to %s now, %s then (restore the file, or start a new run)",
+                     key, c->family_file, c->family_hash, recorded);
+  memcpy(c->family_hash, recorded, sizeof recorded);
+  return MAML_OK;
+}
+
+static maml_status parse_env(const char *key, const char *v, maml_config *c, char *err,
+                             size_t err_sz) {
+  char *out = c->env;
+  c->family_file[0] = c->family_hash[0] = '\0';
+  if (maml_env_is_file(v)) return parse_family_file(key, v, c, err, err_sz);
   if (maml_env_find(v) && strlen(v) < MAML_NAME_MAX) {
     strcpy(out, v);
     return MAML_OK;
@@ -481,7 +527,7 @@ static maml_status set_value(maml_config *c, int i, const char *v, char *err, si
   const char *key = keys[i].name;
   char *field = (char *)c + s->off;
   switch (s->kind) {
-    case K_ENV: return parse_env(key, v, field, err, err_sz);
+    case K_ENV: return parse_env(key, v, c, err, err_sz);
     case K_MODE:
       for (int m = MAML_MODE_MAML; m <= MAML_MODE_ORACLE; m++)
         if (word_eq(v, maml_mode_name((maml_mode)m))) {
@@ -516,6 +562,7 @@ static maml_status set_value(maml_config *c, int i, const char *v, char *err, si
     case K_PATH: return parse_path(key, v, c->assets, err, err_sz);
     case K_HASH: return parse_hash(key, v, c->model_hash, err, err_sz);
     case K_MATMUL: return parse_matmul(key, v, &c->matmul, err, err_sz);
+    case K_FAMILY_HASH: return parse_family_hash(key, v, c, err, err_sz);
   }
   return maml_fail(err, err_sz, MAML_ERR_ARG, "%s: internal error: unknown key kind", key);
 }
@@ -537,7 +584,7 @@ maml_status maml_config_set(maml_config *c, const char *key, const char *value, 
                      "tasks, episodes, query_episodes, horizon, hidden, activation, init_std, "
                      "inner_steps, alpha, gamma, gae_lambda, max_kl, cg_iters, cg_damping, "
                      "ls_backtrack, ls_steps, threads, matmul, checkpoint_every, assets, "
-                     "model_hash)",
+                     "model_hash, family_hash)",
                      KEY_MAX, key, strlen(key) > KEY_MAX ? "..." : "");
   }
   /* the value without surrounding white space */
@@ -573,7 +620,11 @@ static int format_value(const maml_config *c, int i, char *buf, size_t n) {
   const key_spec *s = &specs[i];
   const char *field = (const char *)c + s->off;
   switch (s->kind) {
-    case K_ENV: snprintf(buf, n, "%.*s", MAML_NAME_MAX - 1, c->env); return c->env[0] != '\0';
+    case K_ENV:
+      if (c->family_file[0]) /* the file, so that reading the text back registers it */
+        return snprintf(buf, n, "%.*s", MAML_ASSETS_MAX - 1, c->family_file), 1;
+      snprintf(buf, n, "%.*s", MAML_NAME_MAX - 1, c->env);
+      return c->env[0] != '\0';
     case K_MODE: {
       const char *name = maml_mode_name(c->mode);
       if (!strcmp(name, "unknown"))
@@ -598,6 +649,7 @@ static int format_value(const maml_config *c, int i, char *buf, size_t n) {
     case K_REAL: format_real(*(const double *)(const void *)field, buf, n); return 1;
     case K_PATH: snprintf(buf, n, "%.*s", MAML_ASSETS_MAX - 1, c->assets); return c->assets[0] != 0;
     case K_HASH: snprintf(buf, n, "%.16s", c->model_hash); return c->model_hash[0] != 0;
+    case K_FAMILY_HASH: snprintf(buf, n, "%.16s", c->family_hash); return c->family_hash[0] != 0;
     case K_MATMUL: {
       const char *name = maml_matmul_name(c->matmul);
       if (name)
@@ -655,7 +707,7 @@ int maml_config_format(const maml_config *c, char *buf, size_t n) {
       out_printf(&o, "# %s = (%s)\n", keys[i].name,
                  specs[i].kind == K_ENV    ? "not set"
                  : specs[i].kind == K_PATH ? "the default search"
-                 : specs[i].kind == K_HASH ? "not recorded"
+                 : specs[i].kind == K_HASH || specs[i].kind == K_FAMILY_HASH ? "not recorded"
                                            : "the family's default");
   }
   return o.len > (size_t)INT32_MAX ? -1 : (int)o.len;

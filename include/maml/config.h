@@ -60,6 +60,10 @@ typedef struct {
   /* the model file the run trains on (maml_config_use_model records both) */
   char assets[MAML_ASSETS_MAX]; /* the folder it is read from; "": the default search */
   char model_hash[17];          /* its content hash, 16 lowercase hex digits; "": none */
+  /* a family file named by env (its absolute path, written as env's value) and its
+   * content hash; "": env names a registered family */
+  char family_file[MAML_ASSETS_MAX];
+  char family_hash[17];
 } maml_config;
 
 /* The paper's locomotion defaults with the family-dependent fields unset. */

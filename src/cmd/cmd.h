@@ -49,6 +49,11 @@ int cmd_load_policy(const char *path, cmd_policy *out, char *err, size_t err_sz)
  * who. assets: --assets (NULL: the folder the config recorded, else the default search). */
 int cmd_use_model(maml_config *cfg, const char *assets, const char *who);
 
+/* Where the run in dir keeps a copy of the family file it was trained on (DIR/family.ini,
+ * written by maml train for a family file): " (the run's copy of ...: PATH)" for a message
+ * about a changed family file, or "" when dir holds none. */
+void cmd_family_copy_hint(const char *dir, char *buf, size_t n);
+
 /* Remember the model a loaded checkpoint's config recorded (cmd_load_policy does it), for
  * cmd_open_world. 0 when too many checkpoints were loaded. */
 int cmd_note_model(const char *checkpoint, const maml_config *c);

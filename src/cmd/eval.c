@@ -92,7 +92,7 @@ static void eval_usage(FILE *out) {
           "                     A missing or repeated path, an empty list: exit 2.\n"
           "  --bootstrap N      resamples of the groups' bootstrap intervals (default 2000)\n");
   fprintf(out,
-          "  --env FAMILY       the family (default: the checkpoints')\n"
+          "  --env FAMILY       the family, or a family file (default: the checkpoints')\n"
           "  --goals N          N held-out goals from the evaluation stream (default 40)\n"
           "  --goal G           an explicit goal (repeatable, at most 10000; `maml envs`\n"
           "                     shows the syntax; not for dynamics tasks: a goals file)\n"
@@ -513,11 +513,11 @@ static int parse_option(const char *o, const char *v, eval_args *a, entry *es, i
     return 1;
   }
   if (!strcmp(o, "--env")) {
-    if (!maml_env_find(v)) {
-      fprintf(stderr, "maml eval: --env: unknown family '%s' (one of %s)\n", v, maml_env_names());
+    char msg[2048]; /* a family file's family is registered and named in a->env */
+    if (maml_env_use(v, a->env, sizeof a->env, NULL, msg, sizeof msg) != MAML_OK) {
+      fprintf(stderr, "maml eval: --env: %s\n", msg);
       return 0;
     }
-    snprintf(a->env, sizeof a->env, "%s", v);
     return 1;
   }
   if (!strcmp(o, "--goals")) return parse_long(o, v, 1, MAX_GOALS, &a->goal_count);
@@ -808,6 +808,12 @@ int cmd_eval(int argc, char **argv) {
     goto done;
   }
   const maml_env_family *f = maml_env_find(env);
+  if (!f) { /* a checkpoint of a family this process does not know (a family file's) */
+    fprintf(stderr, "maml eval: unknown family '%s' (the families are %s): name its family file "
+                    "with --env FILE\n", env, maml_env_names());
+    rc = 2;
+    goto done;
+  }
   maml_eval_params ep = {.episodes = a.episodes > 0
                                          ? (int)a.episodes
                                          : maml_env_preset_value(f, MAML_PRESET_EVAL_EPISODES),

@@ -170,13 +170,15 @@ static int cmd_version(int argc, char **argv) {
 
 static void envs_usage(FILE *out) {
   fprintf(out,
-          "usage: maml envs [--check] [--assets DIR]\n"
+          "usage: maml envs [--check] [--assets DIR] [[--env] FAMILY_FILE ...]\n"
           "\n"
           "List the task families: observation size (and the oracle's, which appends the\n"
           "task), action size, horizon, task distribution and what --goal accepts.\n"
           "\n"
           "options:\n"
           "  --check        also load each family's model and say where it was found\n"
+          "  --env FILE     also list the family a family file defines (a path with '/'\n"
+          "                or ending in .ini; the --env of train, eval and view takes it too)\n"
           "  --assets DIR   look for the models in DIR only (default: $MAML_ASSETS, else\n"
           "                the source tree's assets/, else the installed ones)\n"
           "  -h, --help     print this message\n");
@@ -198,6 +200,18 @@ static int cmd_envs(int argc, char **argv) {
       }
       assets = argv[++i];
       check = 1;
+    } else if (!strcmp(argv[i], "--env") || maml_env_is_file(argv[i])) {
+      const char *file = argv[i];
+      if (!strcmp(argv[i], "--env") && ++i >= argc) {
+        fprintf(stderr, "maml envs: --env needs a family file\n");
+        return 2;
+      }
+      file = argv[i];
+      char name[64], msg[2048];
+      if (maml_env_use(file, name, sizeof name, NULL, msg, sizeof msg) != MAML_OK) {
+        fprintf(stderr, "maml envs: %s\n", msg);
+        return 2;
+      }
     } else {
       fprintf(stderr, "maml envs: unknown option '%s'\n\n", argv[i]);
       envs_usage(stderr);

@@ -78,3 +78,14 @@ int cmd_open_world(maml_env_world *w, const char *env, int oracle, const char *a
     }
   return 1;
 }
+
+void cmd_family_copy_hint(const char *dir, char *buf, size_t n) {
+  char path[4096];
+  FILE *f = NULL;
+  if (snprintf(path, sizeof path, "%s/family.ini", dir) < (int)sizeof path) f = fopen(path, "rb");
+  if (f) fclose(f);
+  snprintf(buf, n, f ? " (the run keeps a copy of the family file it was trained on: %s; "
+                       "diff it against the file named)"
+                     : "",
+           path);
+}

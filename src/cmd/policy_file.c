@@ -36,9 +36,21 @@ int cmd_load_policy(const char *path, cmd_policy *out, char *err, size_t err_sz)
   out->iteration = (long long)ck.iteration;
   maml_config c;
   maml_config_defaults(&c);
-  char cfg_err[512];
+  char cfg_err[2048];
   int parsed = ok && maml_config_parse_ini(&c, ck.config_text, ck.config_len, "checkpoint",
                                            cfg_err, sizeof cfg_err) == MAML_OK;
+  if (ok && !parsed && (strstr(cfg_err, ": env: ") || strstr(cfg_err, ": family_hash: "))) {
+    char dir[4096], hint[4200]; /* its family file is gone or changed */
+    snprintf(dir, sizeof dir, "%s", path);
+    char *slash = strrchr(dir, '/');
+    if (slash)
+      *slash = '\0';
+    else
+      snprintf(dir, sizeof dir, ".");
+    cmd_family_copy_hint(dir, hint, sizeof hint);
+    snprintf(err, err_sz, "%s: %s%s", path, cfg_err, hint);
+    ok = 0;
+  }
   if (parsed && c.mode == MAML_MODE_MAML) out->alpha = c.alpha;
   if (parsed && !cmd_note_model(path, &c)) {
     snprintf(err, err_sz, "%s: too many checkpoints loaded", path);

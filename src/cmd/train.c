@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "cmd.h"
+#include "envs/env.h"
 #include "maml/checkpoint.h"
 #include "maml/comm.h"
 #include "maml/config.h"
@@ -39,7 +40,8 @@ static void print_wrapped(FILE *out, const char *text, int indent, int width) {
 
 static void train_usage(FILE *out) {
   fprintf(out,
-          "usage: maml train --env FAMILY [--config FILE] [--KEY VALUE ...] [--run-dir DIR]\n"
+          "usage: maml train --env FAMILY|FAMILY_FILE [--config FILE] [--KEY VALUE ...]\n"
+          "                  [--run-dir DIR]\n"
           "       maml train --resume RUN_DIR [--iterations N] [--threads N] [--matmul NAME]\n"
           "\n"
           "Meta-train a policy with MAML-TRPO (or the pretrained / oracle baselines) and\n"
@@ -54,7 +56,10 @@ static void train_usage(FILE *out) {
           "that already holds run files; while a run trains, RUN_DIR/.lock (holding its\n"
           "process id) keeps a second `maml train` out of the directory. Under\n"
           "`mpirun -np N` the ranks split each meta-batch's tasks and end with the same\n"
-          "parameters as one process; rank 0 writes the run directory.\n"
+          "parameters as one process; rank 0 writes the run directory. A family file\n"
+          "(--env with a path holding '/' or ending in .ini) is recorded in config.ini\n"
+          "(env = its absolute path, family_hash = its content hash) and copied to\n"
+          "RUN_DIR/family.ini; --resume, eval and view refuse the file once it changed.\n"
           "\n"
           "options (each of --config, --run-dir, --resume and --assets at most once):\n"
           "  --config FILE      read settings from an INI file (configs/*.ini); flags override\n"
@@ -312,7 +317,9 @@ static int resume_config(const train_args *a, const maml_checkpoint *ck, maml_co
   maml_config_defaults(c);
   if (maml_config_parse_ini(c, ck->config_text, ck->config_len, "checkpoint config", err,
                             sizeof err) != MAML_OK) {
-    fprintf(stderr, "maml train: %s\n", err);
+    char hint[4200];
+    cmd_family_copy_hint(a->resume, hint, sizeof hint);
+    fprintf(stderr, "maml train: %s%s\n", err, hint);
     return 0;
   }
   if (a->config_file) {
@@ -590,6 +597,27 @@ static void report_metrics(const maml_metrics *m, const char *dir, int64_t start
           (long long)start);
 }
 
+/* A new run on a family file: a copy of it in DIR/family.ini, for the record (the file's
+ * bytes as the run read them: the same hash as config.ini's family_hash). */
+static int copy_family_file(const maml_config *cfg, const char *dir) {
+  char path[PATH_LEN], err[PATH_LEN + 256], hash[17];
+  char *text = NULL;
+  size_t len = 0;
+  uint64_t h = 0;
+  if (!cfg->family_file[0]) return 1;
+  int ok = join(path, dir, "family.ini") &&
+           maml_env_file_read(cfg->family_file, &text, &len, &h, err, sizeof err) == MAML_OK;
+  if (ok) maml_env_format_hash(h, hash);
+  if (ok && strcmp(hash, cfg->family_hash) != 0) {
+    snprintf(err, sizeof err, "the family file %s changed while the run started", cfg->family_file);
+    ok = 0;
+  }
+  if (ok) ok = run_dir_write_atomic(path, text, len, err, sizeof err);
+  if (!ok) fprintf(stderr, "maml train: %s\n", err);
+  free(text);
+  return ok;
+}
+
 /* Rank 0's part once every rank has its trainer: the new run's directory, config.ini (new,
  * or updated after a resume), the metrics files. -1 to go on, else the exit status. */
 static int open_run(const train_args *a, const maml_config *cfg, const maml_trainer *t,
@@ -597,6 +625,7 @@ static int open_run(const train_args *a, const maml_config *cfg, const maml_trai
   char err[8192];
   int rc = a->resume ? -1 : make_run_dir(t, run);
   if (rc < 0 && !write_config_ini(cfg, run->dir, a->resume != NULL)) rc = 1;
+  if (rc < 0 && !a->resume && !copy_family_file(cfg, run->dir)) rc = 1;
   int64_t start = maml_trainer_iteration(t);
   if (rc < 0 && maml_metrics_open(metrics, run->dir, start, err, sizeof err) != MAML_OK) {
     fprintf(stderr, "maml train: %s\n", err);

@@ -39,7 +39,7 @@ static void view_usage(FILE *out) {
           "options:\n"
           "  RUN_DIR|CHECKPOINT a checkpoint, or a run directory (its best.ckpt, else\n"
           "                     latest.ckpt); `random`: a fresh policy (needs --env)\n"
-          "  --env FAMILY       the family (default: the checkpoint's)\n"
+          "  --env FAMILY       the family, or a family file (default: the checkpoint's)\n"
           "  --random-hidden W,W,...  `random`'s hidden layers (none: linear; default\n"
           "                     100,100, the paper's, as in `maml eval`)\n"
           "  --random-activation relu|tanh  `random`'s nonlinearity (default relu)\n"
@@ -161,11 +161,13 @@ int cmd_view(int argc, char **argv) {
     i++;
     int ok = 1;
     if (!strcmp(a, "--env")) {
-      if (!maml_env_find(v)) {
-        fprintf(stderr, "maml view: --env: unknown family '%s' (one of %s)\n", v, maml_env_names());
+      static char env_name[MAML_NAME_MAX]; /* a family file's family is named in it */
+      char msg[2048];
+      if (maml_env_use(v, env_name, sizeof env_name, NULL, msg, sizeof msg) != MAML_OK) {
+        fprintf(stderr, "maml view: --env: %s\n", msg);
         return 2;
       }
-      env_arg = v;
+      env_arg = env_name;
     } else if (!strcmp(a, "--goal")) {
       goal_text = v;
     } else if (!strcmp(a, "--goal-index")) {
@@ -259,6 +261,12 @@ int cmd_view(int argc, char **argv) {
     }
   }
   const maml_env_family *f = maml_env_find(cp.env);
+  if (!f) { /* a checkpoint of a family this process does not know (a family file's) */
+    fprintf(stderr, "maml view: unknown family '%s' (the families are %s): name its family file "
+                    "with --env FILE\n", cp.env, maml_env_names());
+    free(cp.theta);
+    return 2;
+  }
   maml_view_params vp = {.policy_label = is_random ? "random (fresh initialisation)" : ckpt,
                          .oracle = cp.oracle,
                          .goal_index = (int)goal_index,

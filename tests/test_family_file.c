@@ -1,0 +1,346 @@
+/* Families in files (envs/family_file.c): a file that describes the half-cheetah of
+ * cheetah-vel or the ant of ant-vel with the model, body and observation parts steps those
+ * built-in families' trajectories exactly (observations, rewards, ends); every key lands in
+ * the family; each malformed file is refused with a message naming the file, the line and
+ * the key, and registers nothing; the same file again is the same family, a different one
+ * under a taken name is refused. Each test runs in its own process. */
+#define _XOPEN_SOURCE 700 /* realpath, mkdtemp */
+#include <criterion/criterion.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "envs/env.h"
+
+#define ERR_SZ 8192
+
+static char dir[] = "/tmp/maml-test-family-file-XXXXXX";
+
+static void make_dir(void) {
+  cr_assert_not_null(mkdtemp(dir));
+}
+
+/* write text to dir/name; the path in path */
+static void write_file(const char *name, const char *text, char *path, size_t n) {
+  snprintf(path, n, "%s/%s", dir, name);
+  FILE *f = fopen(path, "w");
+  cr_assert_not_null(f);
+  fputs(text, f);
+  fclose(f);
+}
+
+static void remove_dir(void) {
+  char cmd[128];
+  snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+  cr_assert_eq(system(cmd), 0);
+}
+
+TestSuite(family_file, .init = make_dir, .fini = remove_dir);
+
+static const char cheetah_text[] =
+    "# cheetah-vel as a file\n"
+    "[family]\n"
+    "name = file-cheetah\n"
+    "model = " MAML_TEST_ASSETS
+    "/half_cheetah.xml\n"
+    "body = torso\n"
+    "observation = qpos[1:], qvel, body-com\n"
+    "ctrl_cost = 0.05\n"
+    "task = goal-velocity\n"
+    "goal_range = 0, 2\n"
+    "horizon = 200\n";
+
+static const char ant_text[] =
+    "name = file-ant\n"
+    "model = " MAML_TEST_ASSETS
+    "/ant.xml\n"
+    "body = torso\n"
+    "observation = qpos, qvel, contact-forces, body-orientation, body-com\n"
+    "ctrl_cost = 0.005\n"
+    "contact_cost = 0.0005\n"
+    "alive_bonus = 0.05\n"
+    "termination = 0.2, 1.0\n"
+    "height_index = 2\n"
+    "task = goal-velocity\n"
+    "goal_range = 0, 3\n"
+    "bonus = 1\n";
+
+/* register the file's family; its name */
+static const maml_env_family *use(const char *name, const char *text) {
+  char path[512], family[64], err[ERR_SZ] = "";
+  write_file(name, text, path, sizeof path);
+  cr_assert_eq(maml_env_use(path, family, sizeof family, NULL, err, sizeof err), MAML_OK, "%s",
+               err);
+  const maml_env_family *f = maml_env_find(family);
+  cr_assert_not_null(f);
+  return f;
+}
+
+/* fixed-seed episodes of two families, step by step: the same observations, rewards, ends */
+static int same_trajectories(const char *a_name, const char *b_name, int steps) {
+  maml_env_world wa, wb;
+  char err[ERR_SZ];
+  cr_assert_eq(maml_env_world_open(&wa, a_name, 0, NULL, err, sizeof err), MAML_OK, "%s", err);
+  cr_assert_eq(maml_env_world_open(&wb, b_name, 0, NULL, err, sizeof err), MAML_OK, "%s", err);
+  cr_assert_eq(wa.obs_dim, wb.obs_dim);
+  maml_env ea, eb;
+  cr_assert_eq(maml_env_init(&ea, &wa, err, sizeof err), MAML_OK);
+  cr_assert_eq(maml_env_init(&eb, &wb, err, sizeof err), MAML_OK);
+  int od = wa.obs_dim, ad = wa.family->act_dim, ends = 0;
+  maml_real *oa = calloc((size_t)od, sizeof *oa), *ob = calloc((size_t)od, sizeof *ob);
+  maml_real *act = calloc((size_t)ad, sizeof *act);
+  for (int ep = 0; ep < 3; ep++) {
+    maml_rng ra, rb, ract;
+    maml_rng_init(&ra, 7, 0, 0, 0, (uint32_t)ep);
+    maml_rng_init(&rb, 7, 0, 0, 0, (uint32_t)ep);
+    maml_rng_init(&ract, 9, 0, 1, 0, (uint32_t)ep);
+    double task = 1.0 + 0.5 * ep;
+    maml_env_reset(&ea, &task, &ra, oa);
+    maml_env_reset(&eb, &task, &rb, ob);
+    cr_assert_eq(memcmp(oa, ob, (size_t)od * sizeof *oa), 0, "episode %d's first observation", ep);
+    for (int t = 0; t < steps; t++) {
+      for (int i = 0; i < ad; i++) act[i] = (maml_real)(3.0 * maml_rng_normal(&ract));
+      double r_a, r_b;
+      int d_a, d_b;
+      maml_env_step(&ea, act, oa, &r_a, &d_a);
+      maml_env_step(&eb, act, ob, &r_b, &d_b);
+      cr_assert_eq(memcmp(oa, ob, (size_t)od * sizeof *oa), 0, "episode %d step %d", ep, t);
+      cr_assert_eq(memcmp(&r_a, &r_b, sizeof r_a), 0, "reward at episode %d step %d", ep, t);
+      cr_assert_eq(d_a, d_b);
+      if (d_a) {
+        ends++;
+        break;
+      }
+    }
+  }
+  free(oa), free(ob), free(act);
+  maml_env_free(&ea), maml_env_free(&eb);
+  maml_env_world_close(&wa), maml_env_world_close(&wb);
+  return ends; /* episodes ended by the termination rule */
+}
+
+Test(family_file, a_cheetah_file_steps_as_cheetah_vel) {
+  const maml_env_family *f = use("cheetah.ini", cheetah_text);
+  const maml_env_family *cv = maml_env_find("cheetah-vel");
+  cr_assert_eq(f->obs_dim, 20);
+  cr_assert_eq(f->act_dim, 6);
+  cr_assert_eq(f->kind, cv->kind);
+  cr_assert_eq(f->horizon, 200);
+  cr_assert_eq(f->robot->ctrl_cost, 0.05);
+  cr_assert_eq(f->robot->qpos_noise, cv->robot->qpos_noise);
+  cr_assert_eq(f->robot->qvel_noise, cv->robot->qvel_noise);
+  cr_assert_str_eq(f->task_desc, cv->task_desc);
+  same_trajectories("cheetah-vel", "file-cheetah", 120);
+}
+
+Test(family_file, an_ant_file_steps_as_ant_vel_ends_included) {
+  const maml_env_family *f = use("ant.ini", ant_text);
+  cr_assert_eq(f->obs_dim, 125);
+  cr_assert_eq(f->robot->forces, 1);
+  cr_assert_eq(f->robot->z_min, 0.2);
+  cr_assert_eq(f->robot->z_max, 1.0);
+  cr_assert_eq(f->dist.bonus, 1.0);
+  cr_assert_geq(same_trajectories("ant-vel", "file-ant", 200), 1,
+                "no episode ended: the "
+                "termination rule was not compared");
+}
+
+Test(family_file, every_key_lands_in_the_family) {
+  const maml_env_family *f = use("nav.ini",
+                                 "name = walker.x\n"
+                                 "robot = half-cheetah\n"
+                                 "task = goal-position\n"
+                                 "goal_range = -1.5, 2.5\n"
+                                 "bonus = 0.25\n"
+                                 "norm = 1\n"
+                                 "reach_tol = 0.125\n"
+                                 "horizon = 77\n"
+                                 "tasks = 3\n"
+                                 "episodes = 4\n"
+                                 "iterations = 5\n"
+                                 "eval_episodes = 6\n"
+                                 "eval_steps = 2\n");
+  cr_assert_eq(f->robot, maml_env_find("cheetah-vel")->robot);
+  cr_assert_eq(f->dist.lo, -1.5);
+  cr_assert_eq(f->dist.hi, 2.5);
+  cr_assert_eq(f->dist.bonus, 0.25);
+  cr_assert_eq(f->dist.norm, 1);
+  cr_assert_eq(f->dist.reach_tol, 0.125);
+  cr_assert_eq(f->horizon, 77);
+  cr_assert_eq(f->task_dim, 2);
+  cr_assert_eq(maml_env_preset_value(f, MAML_PRESET_TASKS), 3);
+  cr_assert_eq(maml_env_preset_value(f, MAML_PRESET_EPISODES), 4);
+  cr_assert_eq(maml_env_preset_value(f, MAML_PRESET_ITERATIONS), 5);
+  cr_assert_eq(maml_env_preset_value(f, MAML_PRESET_EVAL_EPISODES), 6);
+  cr_assert_eq(maml_env_preset_value(f, MAML_PRESET_EVAL_STEPS), 2);
+
+  const maml_env_family *g = use("cam.ini",
+                                 "name = cam\n"
+                                 "model = " MAML_TEST_ASSETS
+                                 "/half_cheetah.xml\n"
+                                 "body = bthigh\n"
+                                 "observation = qvel\n"
+                                 "gait = hop\n"
+                                 "qpos_noise = 0\n"
+                                 "qvel_noise = 0.5\n"
+                                 "camera_distance = 9\n"
+                                 "camera_elevation = -45\n"
+                                 "camera_height = 1.5\n"
+                                 "task = goal-direction\n");
+  cr_assert_eq(g->obs_dim, 9);
+  cr_assert_str_eq(g->robot->body, "bthigh");
+  cr_assert_str_eq(g->robot->gait, "hop");
+  cr_assert_eq(g->robot->qpos_noise, 0.0);
+  cr_assert_eq(g->robot->qvel_noise, 0.5);
+  cr_assert_eq(g->robot->view.distance, 9.0);
+  cr_assert_eq(g->robot->view.elevation, -45.0);
+  cr_assert_eq(g->robot->view.lookat_z, 1.5);
+  cr_assert_eq(g->robot->z_max, g->robot->z_min, "no termination by default");
+}
+
+/* a model path relative to the family file's folder */
+Test(family_file, the_model_is_relative_to_the_file) {
+  char sub[600], cmd[1400];
+  snprintf(sub, sizeof sub, "%s/models", dir);
+  snprintf(cmd, sizeof cmd, "mkdir -p '%s' && cp '%s/half_cheetah.xml' '%s/c.xml'", sub,
+           MAML_TEST_ASSETS, sub);
+  cr_assert_eq(system(cmd), 0);
+  const maml_env_family *f = use("rel.ini",
+                                 "name = rel\nmodel = models/c.xml\nbody = torso\n"
+                                 "observation = qpos[1:], qvel\ntask = goal-velocity\n"
+                                 "goal_range = 0, 1\n");
+  char want[700];
+  snprintf(want, sizeof want, "%s/c.xml", sub);
+  char *abs = realpath(want, NULL);
+  cr_assert_not_null(abs);
+  cr_assert_str_eq(f->model_file, abs);
+  free(abs);
+  cr_assert_eq(f->obs_dim, 17);
+}
+
+/* the file refused with a message holding each of want (NULL-terminated) */
+static void refused(const char *text, const char *const *want) {
+  int before = 0;
+  maml_env_families(&before);
+  char path[512], family[64], err[ERR_SZ] = "";
+  write_file("bad.ini", text, path, sizeof path);
+  cr_assert_neq(maml_env_use(path, family, sizeof family, NULL, err, sizeof err), MAML_OK,
+                "accepted: %s", text);
+  for (int i = 0; want[i]; i++)
+    cr_assert_not_null(strstr(err, want[i]), "'%s' not in: %s", want[i], err);
+  cr_assert_not_null(strstr(err, "bad.ini"), "the file is not named: %s", err);
+  int after = 0;
+  maml_env_families(&after);
+  cr_assert_eq(after, before, "a refused file registered a family");
+}
+
+#define BASE                                        \
+  "name = b\nmodel = " MAML_TEST_ASSETS             \
+  "/half_cheetah.xml\nbody = torso\nobservation = " \
+  "qvel\ntask = goal-velocity\ngoal_range = 0, 2\n"
+#define WANT(...) ((const char *const[]){__VA_ARGS__, NULL})
+
+Test(family_file, malformed_files_are_refused_naming_file_line_and_key) {
+  refused(BASE "ctrl_cots = 1\n", WANT(":7: unknown key 'ctrl_cots'", "did you mean 'ctrl_cost'"));
+  refused(BASE "ctrl_cost = 1,5\n", WANT(":7: ctrl_cost '1,5' is not a number", "plain decimal"));
+  refused(BASE "ctrl_cost = nan\n", WANT(":7: ctrl_cost 'nan' is not a number"));
+  refused(BASE "ctrl_cost = -1\n", WANT(":7: ctrl_cost '-1' is outside the allowed range [0,"));
+  refused(BASE "horizon = 2.5\n", WANT(":7: horizon '2.5': expected an integer in [1,"));
+  refused(BASE "body = torso\n", WANT(":7: body is given twice (first on line 3)"));
+  refused(BASE "oops\n", WANT(":7: expected 'key = value'"));
+  refused("[train]\n" BASE, WANT(":1: unknown section '[train]'"));
+  refused(BASE "norm = 1\n", WANT(":7: norm: only goal-position takes norm"));
+  refused(BASE "termination = 1\n", WANT(":7: termination '1': expected none, or the height"));
+  refused(BASE "termination = 0.2, 1\nheight_index = 9\n",
+          WANT(":8: height_index '9': the model has 9 position coordinates"));
+  refused("name = b\nmodel = " MAML_TEST_ASSETS
+          "/half_cheetah.xml\nbody = chest\n"
+          "observation = qvel\ntask = goal-velocity\ngoal_range = 0, 2\n",
+          WANT(":3: body 'chest': the model", "has no such body", "torso, bthigh"));
+  refused("name = b\nmodel = " MAML_TEST_ASSETS
+          "/half_cheetah.xml\nbody = torso\n"
+          "observation = qvel, qacc\ntask = goal-velocity\ngoal_range = 0, 2\n",
+          WANT(":4: observation 'qvel, qacc': 'qacc' is not an observation part", "qpos[N:]"));
+  refused("name = b\nmodel = " MAML_TEST_ASSETS
+          "/half_cheetah.xml\nbody = torso\n"
+          "observation = qpos[10:]\ntask = goal-velocity\ngoal_range = 0, 2\n",
+          WANT(":4: observation 'qpos[10:]': does not fit the model", "nq 9"));
+  refused(
+      "name = b\nmodel = nowhere.xml\nbody = torso\nobservation = qvel\n"
+      "task = goal-velocity\ngoal_range = 0, 2\n",
+      WANT(":2: model 'nowhere.xml': cannot open", "relative to the family file"));
+  char broken[600];
+  write_file("broken.xml", "<mujoco><worldbody><body name=\"torso\">\n", broken, sizeof broken);
+  refused(
+      "name = b\nmodel = broken.xml\nbody = torso\nobservation = qvel\n"
+      "task = goal-velocity\ngoal_range = 0, 2\n",
+      WANT(":2: model 'broken.xml': MuJoCo cannot load"));
+  refused("name = b\nrobot = half-cheetah\ntask = goal-speed\n",
+          WANT(":3: task 'goal-speed' is not a task kind", "goal-velocity, goal-direction"));
+  refused("name = b\nrobot = half-cheetah\ntask = goal-velocity\n", WANT("needs goal_range"));
+  refused("name = b\nrobot = half-cheetah\ntask = goal-velocity\ngoal_range = 1, 1\n",
+          WANT(":4: goal_range '1, 1': expected 'LO, HI' with LO < HI"));
+  refused("name = b\nrobot = hopper\ntask = goal-direction\n",
+          WANT(":2: robot 'hopper' is not a built-in robot", "ant, half-cheetah or point"));
+  refused("name = b\nrobot = ant\nbody = torso\ntask = goal-direction\n",
+          WANT(":3: body: a built-in robot (robot = ant) takes no body"));
+  refused("name = ant-vel\nrobot = ant\ntask = goal-direction\n",
+          WANT(":1: name 'ant-vel' is taken"));
+  refused("name = no spaces\nrobot = ant\ntask = goal-direction\n", WANT("the name"));
+  refused("robot = ant\ntask = goal-direction\n", WANT("no name"));
+  refused("name = b\ntask = goal-direction\n", WANT("no model"));
+  refused("name = b\nrobot = ant\n", WANT("no task"));
+  char nul[] = "name = b\nrobot = ant\0\ntask = goal-direction\n";
+  char path[512], family[64], err[ERR_SZ] = "";
+  snprintf(path, sizeof path, "%s/nul.ini", dir);
+  FILE *f = fopen(path, "wb");
+  fwrite(nul, 1, sizeof nul - 1, f);
+  fclose(f);
+  cr_assert_neq(maml_env_use(path, family, sizeof family, NULL, err, sizeof err), MAML_OK);
+  cr_assert_not_null(strstr(err, "nul.ini:2: NUL byte"), "%s", err);
+  snprintf(path, sizeof path, "%s/missing.ini", dir);
+  cr_assert_eq(maml_env_use(path, family, sizeof family, NULL, err, sizeof err), MAML_ERR_IO);
+  cr_assert_not_null(strstr(err, "missing.ini"), "%s", err);
+}
+
+Test(family_file, the_same_file_again_is_the_same_family_a_different_one_is_refused) {
+  char path[512], name[64], err[ERR_SZ] = "";
+  write_file("a.ini", cheetah_text, path, sizeof path);
+  uint64_t h1 = 0, h2 = 0;
+  cr_assert_eq(maml_env_use(path, name, sizeof name, &h1, err, sizeof err), MAML_OK, "%s", err);
+  int n1 = 0, n2 = 0;
+  maml_env_families(&n1);
+  cr_assert_eq(maml_env_use(path, name, sizeof name, &h2, err, sizeof err), MAML_OK, "%s", err);
+  maml_env_families(&n2);
+  cr_assert_eq(n2, n1, "registered twice");
+  cr_assert_eq(h1, h2);
+  cr_assert_str_eq(name, "file-cheetah");
+  char other[sizeof cheetah_text + 32];
+  snprintf(other, sizeof other, "%s%s", cheetah_text, "bonus = 1\n");
+  write_file("b.ini", other, path, sizeof path);
+  cr_assert_eq(maml_env_use(path, name, sizeof name, NULL, err, sizeof err), MAML_ERR_ARG);
+  cr_assert_not_null(strstr(err, "already defined differently by"), "%s", err);
+  cr_assert_not_null(strstr(err, "a.ini"), "%s", err);
+  /* a name is a name, a path a file */
+  cr_assert_eq(maml_env_use("cheetah-vel", name, sizeof name, &h1, err, sizeof err), MAML_OK);
+  cr_assert_eq(h1, 0);
+  cr_assert_eq(maml_env_is_file("x.ini"), 1);
+  cr_assert_eq(maml_env_is_file("./x"), 1);
+  cr_assert_eq(maml_env_is_file("cheetah-vel"), 0);
+}
+
+Test(family_file, the_syntax_check_refuses_without_reading_models) {
+  char err[ERR_SZ];
+  cr_assert_eq(maml_env_file_check(BASE, strlen(BASE), "t", err, sizeof err), MAML_OK, "%s", err);
+  const char dup[] = "name = a\nname = b\n";
+  cr_assert_eq(maml_env_file_check(dup, strlen(dup), "t", err, sizeof err), MAML_ERR_ARG);
+  cr_assert_not_null(strstr(err, "t:2: name is given twice"), "%s", err);
+  char *long_line = malloc(5000);
+  memset(long_line, 'x', 4999);
+  long_line[4999] = '\0';
+  cr_assert_eq(maml_env_file_check(long_line, 4999, "t", err, sizeof err), MAML_ERR_FORMAT);
+  cr_assert_not_null(strstr(err, "longer than the limit"), "%s", err);
+  free(long_line);
+}
