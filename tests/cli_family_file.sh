@@ -150,4 +150,9 @@ printf '%s\n' "name = ant-back" "robot = ant" "task = goal-direction" "horizon =
   "episodes = 30" > "$work/fam/antdir.ini"
 "$maml" envs "$work/fam/antdir.ini" | grep -Eq '^ant-back +ant +125 +126 +8 +50 ' ||
   fail "a family of the built-in ant is not listed"
+# the shipped example families (configs/families/) load, with their models
+for f in "$assets"/../configs/families/*.ini; do
+  "$maml" envs --env "$f" --check > "$work/example.log" 2>&1 ||
+    fail "the example family $f: $(cat "$work/example.log")"
+done
 echo "cli_family_file: ok"
