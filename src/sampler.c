@@ -133,7 +133,10 @@ static void sample_task(void *ctx, int job, int worker_id) {
   const double *goal = s->tasks + (size_t)task * MAML_TASK_MAX;
   int E = b->episodes, H = b->horizon, D = b->obs_dim, A = b->act_dim;
 
-  memcpy(b->task, goal, sizeof b->task);
+  /* the task's own numbers; the rest of the slot zero, whatever the caller left there */
+  int task_dim = s->world->family->task_dim;
+  memcpy(b->task, goal, (size_t)task_dim * sizeof *goal);
+  memset(b->task + task_dim, 0, sizeof b->task - (size_t)task_dim * sizeof *goal);
   memset(b->block, 0, (char *)(b->length + E) - (char *)b->block);
   b->unstable = 0;
   for (int d = 0; d < A; d++) w->std[d] = (maml_real)exp(theta[p->log_std_off + d]);

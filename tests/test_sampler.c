@@ -117,7 +117,9 @@ Test(sampler, batch_is_consistent_with_its_policy) {
   long count = 0;
   for (int i = 0; i < TASKS; i++) {
     const maml_task_batch *b = &s.batches[i];
-    cr_assert(memcmp(b->task, s.tasks + i * MAML_TASK_MAX, sizeof b->task) == 0);
+    int dim = s.world.family->task_dim;
+    cr_assert(memcmp(b->task, s.tasks + i * MAML_TASK_MAX, (size_t)dim * sizeof *b->task) == 0);
+    for (int k = dim; k < MAML_TASK_MAX; k++) cr_assert(b->task[k] == 0, "task slot %d not 0", k);
     for (int e = 0; e < EPISODES; e++) {
       int len = b->length[e];
       cr_assert(len >= 1 && len <= s.horizon);
