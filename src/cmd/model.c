@@ -83,9 +83,13 @@ void cmd_family_copy_hint(const char *dir, char *buf, size_t n) {
   char path[4096];
   FILE *f = NULL;
   if (snprintf(path, sizeof path, "%s/family.ini", dir) < (int)sizeof path) f = fopen(path, "rb");
-  if (f) fclose(f);
-  snprintf(buf, n, f ? " (the run keeps a copy of the family file it was trained on: %s; "
-                       "diff it against the file named)"
-                     : "",
+  if (!f) {
+    if (n) buf[0] = '\0';
+    return;
+  }
+  fclose(f);
+  snprintf(buf, n,
+           " (the run keeps a copy of the family file it was trained on: %s; diff it against "
+           "the file named)",
            path);
 }
