@@ -16,6 +16,7 @@
 #include "maml/file.h"
 #include "maml/hash.h"
 #include "maml/number.h"
+#include "maml/suggest.h"
 
 #define FILE_MAX_BYTES (1u << 20)
 #define LINE_MAX 1024
@@ -67,37 +68,6 @@ static int key_index(const char *k) {
   return -1;
 }
 
-/* edit distance of a and b (short strings: both under 64) */
-static int distance(const char *a, const char *b) {
-  size_t n = strlen(a), m = strlen(b);
-  if (n >= 64 || m >= 64) return 99;
-  int row[65];
-  for (size_t j = 0; j <= m; j++) row[j] = (int)j;
-  for (size_t i = 1; i <= n; i++) {
-    int diag = row[0];
-    row[0] = (int)i;
-    for (size_t j = 1; j <= m; j++) {
-      int up = row[j];
-      int best = diag + (a[i - 1] != b[j - 1]);
-      if (up + 1 < best) best = up + 1;
-      if (row[j - 1] + 1 < best) best = row[j - 1] + 1;
-      row[j] = best;
-      diag = up;
-    }
-  }
-  return row[m];
-}
-
-static const char *closest_key(const char *k) {
-  const char *best = NULL;
-  int bd = 3; /* a likely typo: at most 2 edits */
-  for (int i = 0; i < NKEYS; i++) {
-    int d = distance(k, keys[i]);
-    if (d < bd) bd = d, best = keys[i];
-  }
-  return best;
-}
-
 static void key_list(char *buf, size_t n) {
   size_t len = 0;
   buf[0] = '\0';
@@ -130,7 +100,7 @@ static maml_status read_line(family_text *t, char *line, long no, char *err, siz
   const char *k = trim(line), *v = trim(eq + 1);
   int i = key_index(k);
   if (i < 0) {
-    const char *guess = closest_key(k);
+    const char *guess = maml_closest(k, keys, NKEYS);
     char list[600];
     key_list(list, sizeof list);
     if (guess)

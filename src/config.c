@@ -16,6 +16,7 @@
 #include "envs/env.h"
 #include "maml/file.h"
 #include "maml/number.h"
+#include "maml/suggest.h"
 
 #define VALUE_MAX MAML_ASSETS_MAX /* longest value text accepted (after trimming) */
 #define KEY_MAX 64          /* longest key looked up (longer ones are unknown) */
@@ -248,45 +249,6 @@ static int normalise_key(const char *key, char *out, size_t n) {
   return 1;
 }
 
-/* Levenshtein distance of two short texts (each at most KEY_MAX bytes) */
-static size_t edit_distance(const char *a, const char *b) {
-  size_t na = strlen(a), nb = strlen(b);
-  if (na > KEY_MAX) na = KEY_MAX;
-  if (nb > KEY_MAX) nb = KEY_MAX;
-  size_t row[KEY_MAX + 1];
-  for (size_t j = 0; j <= nb; j++) row[j] = j;
-  for (size_t i = 1; i <= na; i++) {
-    size_t diag = row[0];
-    row[0] = i;
-    for (size_t j = 1; j <= nb; j++) {
-      size_t up = row[j];
-      size_t best = diag + (a[i - 1] != b[j - 1]);
-      if (up + 1 < best) best = up + 1;
-      if (row[j - 1] + 1 < best) best = row[j - 1] + 1;
-      row[j] = best;
-      diag = up;
-    }
-  }
-  return row[nb];
-}
-
-/* the candidate closest to text when it is close enough to be a likely typo, else NULL */
-static const char *closest(const char *text, const char *const *candidates, int count) {
-  const char *best = NULL;
-  size_t best_d = (size_t)-1;
-  size_t len = strlen(text);
-  for (int i = 0; i < count; i++) {
-    size_t d = edit_distance(text, candidates[i]);
-    size_t clen = strlen(candidates[i]);
-    size_t longer = len > clen ? len : clen;
-    if (d <= 3 && 2 * d <= longer && d < best_d) {
-      best = candidates[i];
-      best_d = d;
-    }
-  }
-  return best;
-}
-
 static int find_key(const char *name) {
   for (int i = 0; i < NKEYS; i++)
     if (!strcmp(keys[i].name, name)) return i;
@@ -512,7 +474,7 @@ static maml_status parse_env(const char *key, const char *v, maml_config *c, cha
   const char *names[32];
   if (count > 32) count = 32;
   for (int i = 0; i < count; i++) names[i] = fam[i]->name;
-  const char *guess = closest(v, names, count);
+  const char *guess = maml_closest(v, names, count);
   if (guess)
     return maml_fail(err, err_sz, MAML_ERR_ARG,
                      "%s: '%s' is not a known family (did you mean '%s'?): expected one of %s", key,
@@ -575,7 +537,7 @@ maml_status maml_config_set(maml_config *c, const char *key, const char *value, 
   if (i < 0) {
     const char *names[NKEYS];
     for (int k = 0; k < NKEYS; k++) names[k] = keys[k].name;
-    const char *guess = strlen(key) <= KEY_MAX ? closest(name, names, NKEYS) : NULL;
+    const char *guess = strlen(key) <= KEY_MAX ? maml_closest(name, names, NKEYS) : NULL;
     if (guess)
       return maml_fail(err, err_sz, MAML_ERR_ARG, "unknown key '%.*s' (did you mean '%s'?)",
                        KEY_MAX, key, guess);
