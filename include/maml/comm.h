@@ -26,8 +26,18 @@ typedef struct maml_comm maml_comm;
 /* Start: under an MPI launcher (and an MPI build), MPI_Init and the world communicator;
  * else one process. *out is always set (never NULL) unless memory runs out. */
 maml_status maml_comm_init(int *argc, char ***argv, maml_comm **out, char *err, size_t err_sz);
-/* MPI_Finalize when MPI was started. NULL-safe. */
+/* MPI_Finalize when MPI was started (for a group: its communicator freed, MPI left
+ * running). NULL-safe. */
 void maml_comm_finalize(maml_comm *c);
+
+/* Split c's ranks into consecutive groups of group_size (a divisor of c's size): *group
+ * receives this rank's group, a maml_comm of its own (rank and size within the group: the
+ * collectives below then involve the group's ranks only), *index the group's number.
+ * Without MPI (one process) the one group is that process. A collective over c. Errors:
+ * MAML_ERR_ARG when group_size does not divide the size (the message names both). Free the
+ * group with maml_comm_finalize. */
+maml_status maml_comm_split_groups(maml_comm *c, int group_size, maml_comm **group, int *index,
+                                   char *err, size_t err_sz);
 
 int maml_comm_rank(const maml_comm *c); /* 0 for NULL */
 int maml_comm_size(const maml_comm *c); /* 1 for NULL */

@@ -14,6 +14,7 @@ int cmd_info(int argc, char **argv);
 int cmd_eval(int argc, char **argv);
 int cmd_plot(int argc, char **argv);
 int cmd_view(int argc, char **argv);
+int cmd_experiment(int argc, char **argv);
 
 /* Draw DIR/eval.png and DIR/eval.svg from DIR/eval.csv (return vs steps, one line per
  * policy; oracle policies as a level line). 0 on success; else a message, prefixed by who. */
@@ -68,6 +69,9 @@ int cmd_open_world(struct maml_env_world *w, const char *env, int oracle, const 
 
 /* The ranks this process shares its work with (comm.h); never NULL. */
 struct maml_comm *cmd_comm(void);
+/* Make c the ranks the commands share their work with (maml experiment: a group's, for
+ * the runs it trains; then the world's again). */
+void cmd_set_comm(struct maml_comm *c);
 
 /* The random baseline's network options (maml eval, maml view): --random-hidden W,W,...
  * and --random-activation relu|tanh, as the config keys hidden and activation read them. */

@@ -31,6 +31,7 @@ static void usage(FILE *out) {
           "commands:\n"
           "  train      meta-train a policy (MAML-TRPO, or the pretrained/oracle baselines)\n"
           "  eval       evaluate few-shot adaptation on held-out goals, against baselines\n"
+          "  experiment train, follow and evaluate runs over seeds and settings in one folder\n"
           "  plot       draw a run's training curves (PNG and SVG, with gnuplot)\n"
           "  view       watch a policy adapt to a goal (window, or recorded PNG/video)\n"
           "  info       print what a checkpoint holds\n"
@@ -64,6 +65,8 @@ int cmd_make_dirs(const char *path) {
 static maml_comm *the_comm;
 
 maml_comm *cmd_comm(void) { return the_comm; }
+
+void cmd_set_comm(maml_comm *c) { the_comm = c; }
 
 static int failed_together; /* cmd_failed_on_every_rank */
 
@@ -268,6 +271,7 @@ static int run_command(int argc, char **argv) {
   if (!strcmp(cmd, "eval")) return cmd_eval(argc - 1, argv + 1);
   if (!strcmp(cmd, "plot")) return cmd_plot(argc - 1, argv + 1);
   if (!strcmp(cmd, "view")) return cmd_view(argc - 1, argv + 1);
+  if (!strcmp(cmd, "experiment")) return cmd_experiment(argc - 1, argv + 1);
   fprintf(stderr, "maml: unknown command '%s'; run `maml help` for the list of commands\n", cmd);
   return 2;
 }

@@ -102,15 +102,26 @@ void run_dir_unlock(int fd) {
   if (fd >= 0) close(fd); /* closing the last descriptor releases the flock */
 }
 
-int run_dir_is_free(const char *dir) {
+/* 1 when another process holds dir's lock (fd: its lock file opened, -1 without one) */
+static int lock_busy(const char *dir, int *fd) {
   char path[PATH_LEN];
-  if (!join(path, dir, RUN_DIR_LOCK)) return 1;
-  int fd = open(path, O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return 1; /* no lock file: no run has held it */
-  int busy = flock(fd, LOCK_SH | LOCK_NB) != 0 && errno == EWOULDBLOCK;
+  *fd = join(path, dir, RUN_DIR_LOCK) ? open(path, O_RDONLY | O_CLOEXEC) : -1;
+  if (*fd < 0) return 0; /* no lock file: no run has held it */
+  return flock(*fd, LOCK_SH | LOCK_NB) != 0 && errno == EWOULDBLOCK;
+}
+
+int run_dir_is_free(const char *dir) {
+  int fd, busy = lock_busy(dir, &fd);
   if (busy) say_busy(dir, fd);
-  close(fd);
+  if (fd >= 0) close(fd);
   return !busy;
+}
+
+long run_dir_holder(const char *dir) {
+  int fd, busy = lock_busy(dir, &fd);
+  long pid = busy ? lock_holder(fd) : 0;
+  if (fd >= 0) close(fd);
+  return busy && pid <= 0 ? 1 : pid;
 }
 
 /* ---- what the directory holds ----------------------------------------------------------- */

@@ -29,6 +29,10 @@ void run_dir_unlock(int fd); /* -1 is a no-op */
 /* 0 after a message when another process holds dir's lock; else 1 (nothing is created). */
 int run_dir_is_free(const char *dir);
 
+/* The id of the process that holds dir's lock (1 when it wrote none yet), 0 when none does;
+ * quiet (for status reports). */
+long run_dir_holder(const char *dir);
+
 /* The names of the run files dir holds (config.ini, metrics.csv, metrics.jsonl, *.ckpt and
  * the temporary files of saves cut short), sorted, ", "-separated, in out (cut short with
  * "..." when n is too small). Returns their count (0 when dir does not exist); *temporaries

@@ -1,0 +1,105 @@
+#!/usr/bin/env bash
+# `maml experiment`: runs over seeds x settings in one folder. Each run equals the same run
+# trained alone with `maml train`; an interrupted experiment continues to the uninterrupted
+# one's files; --seeds adds runs and --iterations extends them; a changed definition is
+# refused; status counts what is done; eval groups the settings; under mpirun, runs spread
+# over groups of ranks give the one-process files.
+# usage: cli_experiment.sh MAML_BINARY
+maml=$1
+. "$(dirname "$0")/common.sh"
+
+small=(--env nav2d --iterations 3 --tasks 2 --episodes 2 --horizon 10 --hidden 8)
+X=$work/x
+"$maml" experiment train "$X" "${small[@]}" --seeds 1-2 --vary first_order=0,1 >"$work/x.log" 2>&1 ||
+  { cat "$work/x.log"; fail "experiment train failed"; }
+for g in first_order-0 first_order-1; do
+  for s in 1 2; do [ -f "$X/$g-s$s/latest.ckpt" ] || fail "no run $g-s$s"; done
+done
+
+# a run equals `maml train` of its setting and seed
+"$maml" train "${small[@]}" --first-order 1 --seed 2 --run-dir "$work/alone" >/dev/null 2>&1 ||
+  fail "maml train alone failed"
+same_run "$X/first_order-1-s2" "$work/alone"
+[ "$(theta "$X/first_order-0-s2/latest.ckpt")" != "$(theta "$X/first_order-1-s2/latest.ckpt")" ] ||
+  fail "the two settings trained the same parameters"
+
+# status: every run done, 3 of 3 iterations
+"$maml" experiment status "$X" >"$work/status" || fail "status failed"
+grep -q '4 runs: 4 done, 0 training, 0 stopped, 0 not started' "$work/status" ||
+  { cat "$work/status"; fail "status does not count 4 done runs"; }
+[ "$(grep -c ' 3/3 .* done$' "$work/status")" = 4 ] || { cat "$work/status"; fail "status rows"; }
+
+# nothing left: exit 0, no run touched
+before=$(theta "$X/first_order-0-s1/latest.ckpt")
+"$maml" experiment train "$X" >"$work/again.log" 2>&1 || fail "a finished experiment exits non-zero"
+grep -q 'run 1 of' "$work/again.log" && fail "a finished run was trained again"
+
+# a changed definition is refused, naming the key and both values; nothing changes
+"$maml" experiment train "$X" --env nav2d --iterations 3 --tasks 3 --episodes 2 --horizon 10 \
+  --hidden 8 --seeds 1-2 --vary first_order=0,1 >"$work/diff.log" 2>&1
+[ $? = 2 ] || fail "a changed definition is not refused with exit 2"
+grep -q "tasks: '2' recorded, '3' given" "$work/diff.log" ||
+  { cat "$work/diff.log"; fail "the refusal does not name tasks and both values"; }
+"$maml" experiment train "$X" --seed 3 >/dev/null 2>&1 && fail "--seed is accepted"
+"$maml" experiment train "$work/bad" --env nav2d --seeds 1 --vary alpha=0.1,-1 >"$work/bad.log" 2>&1
+[ $? = 2 ] || fail "a setting with a bad value is not refused"
+grep -q "alpha" "$work/bad.log" || { cat "$work/bad.log"; fail "the refusal does not name alpha"; }
+[ -e "$work/bad" ] && fail "a refused experiment left a folder"
+"$maml" experiment train "$work/bad" --env nav2d --seeds 2-1 >/dev/null 2>&1 && fail "seeds 2-1 accepted"
+
+# more seeds and iterations: the old runs continue, the new ones start; each run equals
+# its uninterrupted self
+"$maml" experiment train "$X" --seeds 1-3 --iterations 5 >"$work/more.log" 2>&1 ||
+  { cat "$work/more.log"; fail "extending the experiment failed"; }
+"$maml" train "${small[@]}" --iterations 5 --seed 3 --run-dir "$work/alone3" >/dev/null 2>&1
+same_run "$X/first_order-0-s3" "$work/alone3"
+"$maml" train "${small[@]}" --iterations 5 --seed 1 --run-dir "$work/alone1" >/dev/null 2>&1
+same_run "$X/first_order-0-s1" "$work/alone1"
+"$maml" experiment status "$X" | grep -q '6 runs: 6 done' || fail "status after extending"
+
+# interrupted mid-way (SIGINT): exit 130, the resume line; continued, the files equal the
+# uninterrupted experiment's
+Y=$work/y
+long=(--env nav2d --iterations 40 --tasks 4 --episodes 4 --horizon 20 --hidden 16)
+"$maml" experiment train "$Y" "${long[@]}" --seeds 1-2 >"$work/y.log" 2>&1 &
+pid=$!
+for _ in $(seq 200); do [ -f "$Y/runs-s1/metrics.csv" ] && break; sleep 0.05; done
+sleep 0.3
+kill -INT $pid
+wait $pid
+rc=$?
+[ $rc = 130 ] || { cat "$work/y.log"; fail "an interrupted experiment exits $rc, not 130"; }
+grep -q "interrupted (SIGINT)" "$work/y.log" || { cat "$work/y.log"; fail "no run was interrupted"; }
+grep -q "continue with: maml experiment train $Y" "$work/y.log" || fail "no resume line"
+"$maml" experiment status "$Y" | grep -q 'stopped\|not started' || fail "status shows no stopped run"
+"$maml" experiment train "$Y" >/dev/null 2>&1 || fail "continuing the experiment failed"
+"$maml" experiment train "$work/y2" "${long[@]}" --seeds 1-2 >/dev/null 2>&1 || fail "uninterrupted"
+same_run "$Y/runs-s1" "$work/y2/runs-s1"
+same_run "$Y/runs-s2" "$work/y2/runs-s2"
+
+# eval: one group per setting, every finished run in it
+"$maml" experiment eval "$X" --goals 2 --episodes 2 --steps 1 >"$work/eval.log" 2>&1 ||
+  { cat "$work/eval.log"; fail "experiment eval failed"; }
+for g in first_order-0 first_order-1; do
+  n=$(awk -F, -v g=$g '$1 == g && $3 == 0 && $4 == "run"' "$X/eval/eval-seeds.csv" | wc -l)
+  [ "$n" = 3 ] || { head -5 "$X/eval/eval-seeds.csv"; fail "group $g has $n runs, not 3"; }
+done
+"$maml" experiment status "$work/none" >/dev/null 2>&1 && fail "status of a folder without one"
+"$maml" experiment bogus "$X" >/dev/null 2>&1 && fail "an unknown subcommand is accepted"
+
+# under mpirun: 2 ranks, one run each at a time, give the one-process files
+if [ "${MAML_MPI_TESTS:-1}" = 1 ] && command -v mpirun >/dev/null && "$maml" version | grep -q 'MPI: built in'; then
+  export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+  mpirun=(env "ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" mpirun --oversubscribe -np 2)
+  timeout 300 "${mpirun[@]}" "$maml" experiment train "$work/m" "${small[@]}" --seeds 1-3 \
+    --ranks-per-run 1 >"$work/m.log" 2>&1 || { cat "$work/m.log"; fail "experiment under mpirun"; }
+  "$maml" experiment train "$work/m1" "${small[@]}" --seeds 1-3 >/dev/null 2>&1 || fail "one process"
+  for s in 1 2 3; do same_run "$work/m/runs-s$s" "$work/m1/runs-s$s"; done
+  timeout 300 "${mpirun[@]}" "$maml" experiment train "$work/m3" "${small[@]}" --seeds 1-3 \
+    --ranks-per-run 3 >"$work/m3.log" 2>&1
+  [ $? = 2 ] || { cat "$work/m3.log"; fail "--ranks-per-run 3 of 2 ranks is not refused"; }
+  grep -q 'do not split into groups of 3' "$work/m3.log" || { cat "$work/m3.log"; fail "message"; }
+else
+  echo "skip: the MPI part (no mpirun, or maml built without MPI)"
+fi
+echo "cli_experiment: ok"
