@@ -84,6 +84,26 @@ for g in first_order-0 first_order-1; do
   n=$(awk -F, -v g=$g '$1 == g && $3 == 0 && $4 == "run"' "$X/eval/eval-seeds.csv" | wc -l)
   [ "$n" = 3 ] || { head -5 "$X/eval/eval-seeds.csv"; fail "group $g has $n runs, not 3"; }
 done
+
+# maml plot of the experiment: one group per setting, its mean over the runs per iteration
+# (recomputed here from the runs' metrics.csv), the band's numbers in curves.csv
+"$maml" plot "$X" >"$work/plot.log" 2>&1 || { cat "$work/plot.log"; fail "maml plot of an experiment"; }
+[ -s "$X/curves.png" ] && [ -s "$X/curves.svg" ] || fail "no curves.png and curves.svg"
+for g in first_order-0 first_order-1; do
+  want=$(for s in 1 2 3; do awk -F, 'NR == 6 { print $3 }' "$X/$g-s$s/metrics.csv"; done |
+    awk '{ t += $1 } END { printf "%.6f", t / NR }')
+  got=$(awk -F, -v g=$g '$1 == g && $2 == 4 { printf "%.6f %s", $4, $3 }' "$X/curves.csv")
+  [ "$got" = "$want 3" ] || fail "curves.csv: $g at iteration 4 is '$got', the runs' mean $want over 3"
+  awk -F, -v g=$g '$1 == g && !($5 <= $4 && $4 <= $6) { exit 1 }' "$X/curves.csv" ||
+    fail "curves.csv: a mean of $g outside its band"
+done
+[ "$(grep -c '' "$X/curves.csv")" = 11 ] || fail "curves.csv: not 2 groups x 5 iterations"
+"$maml" plot "$X/first_order-0-s1" "$X/first_order-1-s1" >/dev/null 2>&1 && fail "several runs without --out"
+"$maml" plot "$X/first_order-0-s1" "$X/first_order-1-s1" --out "$work/two" >/dev/null 2>&1 &&
+  [ -s "$work/two/curves.png" ] || fail "maml plot of two runs"
+"$maml" plot --group a="$X/first_order-0-s1,$X/first_order-0-s2" --out "$work/ga" --smooth 2 \
+  >/dev/null 2>&1 && [ -s "$work/ga/curves.png" ] || fail "maml plot --group"
+"$maml" plot --group a= --out "$work/gb" >/dev/null 2>&1 && fail "an empty group is accepted"
 "$maml" experiment status "$work/none" >/dev/null 2>&1 && fail "status of a folder without one"
 "$maml" experiment bogus "$X" >/dev/null 2>&1 && fail "an unknown subcommand is accepted"
 

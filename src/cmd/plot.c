@@ -1,18 +1,20 @@
-/* Plots, drawn by gnuplot (Debian's gnuplot-nox) from the CSV files we write: the
- * training curves of a run (`maml plot RUN_DIR`) and the adaptation curves of an
- * evaluation (`maml eval` calls cmd_plot_eval). Each plot is written as PNG and SVG. */
+/* `maml plot`, and the plots of an evaluation (`maml eval` calls cmd_plot_eval), drawn by
+ * gnuplot (Debian's gnuplot-nox) from the CSV files we write, each as PNG and SVG; the
+ * training curves are plot_curves.c's. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <dirent.h>
 
 #include "cmd.h"
+#include "gnuplot.h"
+#include "plot_curves.h"
 #include "maml/file.h"
 
-/* finish the script: the same plot again as SVG. 0 when gnuplot succeeded. */
-static int gnuplot_close(FILE *p, const char *base, const char *who) {
+int gnuplot_close(FILE *p, const char *base, const char *who) {
   fprintf(p, "set terminal svg size 960,600 font ',11'\nset output '%s.svg'\nreplot\n", base);
   int status = pclose(p);
   if (status != -1 && WIFEXITED(status) && WEXITSTATUS(status) == 0) return 0;
@@ -23,9 +25,7 @@ static int gnuplot_close(FILE *p, const char *base, const char *who) {
   return 1;
 }
 
-/* gnuplot started on a pipe, drawing into DIR/NAME.png (base receives DIR/NAME for
- * gnuplot_close), or NULL; its own messages go to our stderr */
-static FILE *gnuplot_begin(const char *dir, const char *name, const char *who, char *base,
+FILE *gnuplot_begin(const char *dir, const char *name, const char *who, char *base,
                            size_t n) {
   FILE *p = popen("gnuplot", "w");
   if (!p) {
@@ -37,8 +37,7 @@ static FILE *gnuplot_begin(const char *dir, const char *name, const char *who, c
   return p;
 }
 
-/* gnuplot's single-quoted strings cannot hold a single quote */
-static int quotable(const char *text, const char *who) {
+int gnuplot_quotable(const char *text, const char *who) {
   if (strchr(text, '\'') || strchr(text, '"') || strchr(text, '\n')) {
     fprintf(stderr, "%s: cannot plot with a quote or newline in '%s'\n", who, text);
     return 0;
@@ -48,9 +47,9 @@ static int quotable(const char *text, const char *who) {
 
 /* the folder and every name fit in gnuplot's quotes: 1, or 0 after a message */
 static int all_quotable(const char *dir, const char *const *names, int n, const char *who) {
-  if (!quotable(dir, who)) return 0;
+  if (!gnuplot_quotable(dir, who)) return 0;
   for (int k = 0; k < n; k++)
-    if (!quotable(names[k], who)) return 0;
+    if (!gnuplot_quotable(names[k], who)) return 0;
   return 1;
 }
 
@@ -117,20 +116,6 @@ int cmd_plot_seeds(const char *dir, const char *env, const char *const *names, i
   return gnuplot_close(p, base, who);
 }
 
-static void plot_usage(FILE *out) {
-  fprintf(out,
-          "usage: maml plot RUN_DIR | EVAL_DIR\n"
-          "\n"
-          "Draw a run's training curves from RUN_DIR/metrics.csv: the mean return before\n"
-          "and after adaptation per meta-iteration, into RUN_DIR/training.png and\n"
-          "RUN_DIR/training.svg (needs gnuplot: apt-get install gnuplot-nox). An\n"
-          "evaluation's plots are drawn by `maml eval` itself; given its folder (one\n"
-          "without metrics.csv), `maml plot` draws them again from its files: eval.png,\n"
-          "eval.svg from eval.csv (return per policy and step), and with groups of runs\n"
-          "eval-seeds.png, eval-seeds.svg from eval-seeds.csv (each group's mean over runs\n"
-          "with its 95%% bootstrap band, its runs as points).\n");
-}
-
 #define PLOT_MAX_LINES 64
 
 /* The distinct names of a CSV file's first column (its header aside), in order, at most
@@ -195,46 +180,235 @@ static int plot_eval_dir(const char *dir) {
   return drawn ? 0 : 1;
 }
 
-int cmd_plot(int argc, char **argv) {
-  if (argc != 2 || cmd_is_help(argv[1])) {
-    int help = argc == 2;
-    plot_usage(help ? stdout : stderr);
-    return help ? 0 : 2;
+static void plot_usage(FILE *out) {
+  fprintf(out,
+          "usage: maml plot RUN_DIR [--out DIR] [--smooth N]\n"
+          "       maml plot RUN_DIR RUN_DIR ... --out DIR [--smooth N]\n"
+          "       maml plot --group NAME=RUN,RUN,... [--group ...] --out DIR [--smooth N]\n"
+          "       maml plot EXPERIMENT_DIR [--out DIR] [--smooth N]\n"
+          "       maml plot EVAL_DIR\n"
+          "\n"
+          "Draw training curves from runs' metrics.csv (needs gnuplot: apt-get install\n"
+          "gnuplot-nox), as PNG and SVG:\n"
+          "  one run       its mean return before and after adaptation per meta-iteration\n"
+          "                (a pretrain or oracle run: its return), into RUN_DIR/training.png\n"
+          "                and .svg, or DIR/ with --out; the title names family and mode.\n"
+          "  several runs  one line each (after adaptation; the return for runs without an\n"
+          "                inner step), into DIR/curves.png and .svg.\n"
+          "  groups        each group's mean over its runs, with the 95%% percentile\n"
+          "                bootstrap band of the mean (1000 resamples over runs, a fixed\n"
+          "                seed), into DIR/curves.png and .svg; DIR/curves.csv holds the\n"
+          "                numbers drawn (group, iteration, runs, mean, ci_low, ci_high).\n"
+          "  an experiment (a folder of maml experiment): every setting a group of the\n"
+          "                runs it has, into EXPERIMENT_DIR/ or DIR/.\n"
+          "  an evaluation (a folder of maml eval, without metrics.csv): its plots again,\n"
+          "                eval.png from eval.csv and, with groups, eval-seeds.png from\n"
+          "                eval-seeds.csv (each group's mean with its band, runs as points).\n"
+          "\n"
+          "options:\n"
+          "  --out DIR      where the plots go (made if missing)\n"
+          "  --smooth N     each run's trailing mean over N iterations first (default 1)\n"
+          "  --group NAME=RUN,RUN,...  a group of run directories (at most %d groups)\n",
+          PLOT_MAX_LINES);
+}
+
+typedef struct {
+  const char *out;
+  long smooth;
+  plot_group groups[PLOT_MAX_LINES];
+  int n_groups;
+  const char *paths[PLOT_MAX_LINES]; /* positional folders */
+  int n_paths;
+  char *lists[PLOT_MAX_LINES]; /* --group texts, split in place */
+  char **owned;                /* other run paths made here (an experiment's) */
+  int n_owned;
+} plot_args;
+
+static void free_args(plot_args *a) {
+  for (int k = 0; k < a->n_groups; k++) free(a->groups[k].runs);
+  for (int k = 0; k < PLOT_MAX_LINES; k++) free(a->lists[k]);
+  for (int k = 0; k < a->n_owned; k++) free(a->owned[k]);
+  free(a->owned);
+}
+
+/* NAME=RUN,RUN,... as a group; 0 after a message */
+static int add_group(plot_args *a, const char *text) {
+  if (a->n_groups == PLOT_MAX_LINES) {
+    fprintf(stderr, "maml plot: at most %d groups\n", PLOT_MAX_LINES);
+    return 0;
   }
-  const char *dir = argv[1];
-  char csv[4200];
-  snprintf(csv, sizeof csv, "%s/metrics.csv", dir);
+  char *t = a->lists[a->n_groups] = strdup(text), *eq = t ? strchr(t, '=') : NULL;
+  if (!eq || eq == t || !eq[1]) {
+    fprintf(stderr, "maml plot: --group '%s': expected NAME=RUN,RUN,...\n", text);
+    return 0;
+  }
+  *eq = '\0';
+  plot_group *g = &a->groups[a->n_groups++];
+  g->name = t;
+  int n = 1;
+  for (const char *p = eq + 1; *p; p++) n += *p == ',';
+  g->runs = calloc((size_t)n, sizeof *g->runs);
+  if (!g->runs) return 0;
+  for (char *p = eq + 1; p;) {
+    char *comma = strchr(p, ',');
+    if (comma) *comma = '\0';
+    if (!*p) {
+      fprintf(stderr, "maml plot: --group %s: an empty run path\n", g->name);
+      return 0;
+    }
+    g->runs[g->n_runs++] = p;
+    p = comma ? comma + 1 : NULL;
+  }
+  for (int k = 0; k + 1 < a->n_groups; k++)
+    if (!strcmp(a->groups[k].name, g->name)) {
+      fprintf(stderr, "maml plot: two groups are named '%s'\n", g->name);
+      return 0;
+    }
+  return 1;
+}
+
+/* 1 when the arguments were read into a; else 0 (after a message) or 2 for --help */
+static int parse_plot_args(int argc, char **argv, plot_args *a) {
+  memset(a, 0, sizeof *a);
+  a->smooth = 1;
+  for (int i = 1; i < argc; i++) {
+    const char *o = argv[i];
+    if (cmd_is_help(o)) return 2;
+    int has_value = !strcmp(o, "--out") || !strcmp(o, "--smooth") || !strcmp(o, "--group");
+    if (has_value && i + 1 >= argc) {
+      fprintf(stderr, "maml plot: %s needs a value\n", o);
+      return 0;
+    }
+    if (!strcmp(o, "--out")) {
+      a->out = argv[++i];
+    } else if (!strcmp(o, "--smooth")) {
+      if (!cmd_parse_long("maml plot", o, argv[++i], 1, 100000, &a->smooth)) return 0;
+    } else if (!strcmp(o, "--group")) {
+      if (!add_group(a, argv[++i])) return 0;
+    } else if (o[0] == '-' && o[1] == '-') {
+      fprintf(stderr, "maml plot: unknown option '%s' (see --help)\n", o);
+      return 0;
+    } else if (a->n_paths == PLOT_MAX_LINES) {
+      fprintf(stderr, "maml plot: at most %d folders\n", PLOT_MAX_LINES);
+      return 0;
+    } else {
+      a->paths[a->n_paths++] = o;
+    }
+  }
+  if (a->n_paths == 0 && a->n_groups == 0) {
+    plot_usage(stderr);
+    return 0;
+  }
+  if (a->n_paths && a->n_groups) {
+    fprintf(stderr, "maml plot: give run folders or --group, not both\n");
+    return 0;
+  }
+  return 1;
+}
+
+static int is_file(const char *dir, const char *name) {
+  char path[8400];
   struct stat st;
-  char err_eval[4200];
-  snprintf(err_eval, sizeof err_eval, "%s/eval.csv", dir);
-  if (lstat(csv, &st) != 0 && errno == ENOENT && stat(err_eval, &st) == 0 && S_ISREG(st.st_mode))
-    return quotable(dir, "maml plot") ? plot_eval_dir(dir) : 1;
-  char err[4400];
-  FILE *f = maml_file_fopen_input(csv, err, sizeof err); /* a FIFO is refused at once */
-  if (!f) {
-    fprintf(stderr, "maml plot: %s (is %s a run directory?)\n", err, dir);
-    return 1;
-  }
-  int rows = -1;
-  for (int c; (c = fgetc(f)) != EOF;) rows += c == '\n';
+  snprintf(path, sizeof path, "%s/%s", dir, name);
+  return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+static int by_group_name(const void *x, const void *y) {
+  return strcmp(((const plot_group *)x)->name, ((const plot_group *)y)->name);
+}
+
+/* an experiment's settings as groups of the runs that have metrics */
+static int experiment_groups(const char *dir, plot_args *a) {
+  char path[4200], line[8192];
+  snprintf(path, sizeof path, "%s/experiment.ini", dir);
+  FILE *f = fopen(path, "r");
+  if (!f) return 0;
   fclose(f);
-  if (rows < 1) {
-    fprintf(stderr, "maml plot: %s holds no iteration yet\n", csv);
+  /* the runs are the folders GROUP-sSEED beside experiment.ini */
+  DIR *d = opendir(dir);
+  if (!d) return 0;
+  struct dirent *ent;
+  while ((ent = readdir(d))) {
+    char *s = strrchr(ent->d_name, '-');
+    if (!s || s[1] != 's' || !s[2] || strspn(s + 2, "0123456789") != strlen(s + 2)) continue;
+    snprintf(line, sizeof line, "%s/%s", dir, ent->d_name);
+    if (!is_file(line, "metrics.csv")) continue;
+    char name[256];
+    snprintf(name, sizeof name, "%.*s", (int)(s - ent->d_name), ent->d_name);
+    int k = 0;
+    while (k < a->n_groups && strcmp(a->groups[k].name, name)) k++;
+    if (k == a->n_groups) {
+      char text[8600];
+      snprintf(text, sizeof text, "%s=%s", name, line);
+      if (!add_group(a, text)) break;
+      continue;
+    }
+    plot_group *g = &a->groups[k];
+    const char **runs = realloc(g->runs, (size_t)(g->n_runs + 1) * sizeof *runs);
+    if (runs) g->runs = runs;
+    char **owned = runs ? realloc(a->owned, (size_t)(a->n_owned + 1) * sizeof *owned) : NULL;
+    if (owned) a->owned = owned;
+    char *copy = owned ? strdup(line) : NULL;
+    if (!copy) break;
+    a->owned[a->n_owned++] = copy;
+    g->runs[g->n_runs++] = copy;
+  }
+  closedir(d);
+  qsort(a->groups, (size_t)a->n_groups, sizeof a->groups[0], by_group_name);
+  if (a->n_groups == 0) fprintf(stderr, "maml plot: %s: no run of the experiment has metrics yet\n", dir);
+  return a->n_groups > 0;
+}
+
+int cmd_plot(int argc, char **argv) {
+  plot_args a;
+  int parsed = parse_plot_args(argc, argv, &a);
+  if (parsed != 1) {
+    if (parsed == 2) plot_usage(stdout);
+    free_args(&a);
+    return parsed == 2 ? 0 : 2;
+  }
+  int rc = 1;
+  const char *first = a.n_paths ? a.paths[0] : NULL;
+  if (first && a.n_paths == 1 && !is_file(first, "metrics.csv") && is_file(first, "eval.csv")) {
+    if (a.out)
+      fprintf(stderr, "maml plot: an evaluation's plots are drawn in its folder (no --out)\n");
+    else
+      rc = gnuplot_quotable(first, "maml plot") ? plot_eval_dir(first) : 1;
+    free_args(&a);
+    return a.out ? 2 : rc;
+  }
+  if (first && a.n_paths == 1 && is_file(first, "experiment.ini")) {
+    if (!experiment_groups(first, &a)) {
+      free_args(&a);
+      return 1;
+    }
+    if (!a.out) a.out = first;
+  } else if (a.n_paths == 1) {
+    a.groups[0] = (plot_group){.name = first, .runs = NULL, .n_runs = 1, .single = 1};
+    a.groups[0].runs = calloc(1, sizeof *a.groups[0].runs);
+    if (a.groups[0].runs) a.groups[0].runs[0] = first;
+    a.n_groups = a.groups[0].runs ? 1 : 0;
+    if (!a.out) a.out = first;
+  } else if (a.n_paths > 1) {
+    for (int k = 0; k < a.n_paths; k++) {
+      a.groups[k] = (plot_group){.name = a.paths[k], .n_runs = 1};
+      a.groups[k].runs = calloc(1, sizeof *a.groups[k].runs);
+      if (!a.groups[k].runs) break;
+      a.groups[k].runs[0] = a.paths[k];
+      a.n_groups = k + 1;
+    }
+  }
+  if (!a.out) {
+    fprintf(stderr, "maml plot: several runs or groups need --out DIR\n");
+    free_args(&a);
+    return 2;
+  }
+  if (cmd_make_dirs(a.out) != 0) {
+    fprintf(stderr, "maml plot: --out %s: %s\n", a.out, strerror(errno));
+    free_args(&a);
     return 1;
   }
-  if (!quotable(dir, "maml plot")) return 1;
-  char base[4200];
-  FILE *p = gnuplot_begin(dir, "training", "maml plot", base, sizeof base);
-  if (!p) return 1;
-  fprintf(p,
-          "set datafile separator ','\n"
-          "set title 'meta-training: %s' noenhanced\n"
-          "set xlabel 'meta-iteration'\nset ylabel 'mean episode return'\n"
-          "set key below\nset grid\n"
-          "plot '%s' using 1:2 every ::1 with lines lw 2 title 'before adaptation', "
-          "'%s' using 1:3 every ::1 with lines lw 2 title 'after adaptation'\n",
-          dir, csv, csv);
-  if (gnuplot_close(p, base, "maml plot")) return 1;
-  printf("plots: %s/training.png, %s/training.svg\n", dir, dir);
-  return 0;
+  rc = plot_curves(a.out, a.groups, a.n_groups, (int)a.smooth, "maml plot");
+  free_args(&a);
+  return rc;
 }
