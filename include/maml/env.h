@@ -92,7 +92,8 @@ typedef struct {
 
 /* A robot: its model, the observation it builds, its reset noise, the reward terms every
  * task shares (control cost, contact cost, alive bonus), its termination rule and the
- * viewer's hints. Written once per robot (envs/half_cheetah.c, envs/ant.c, envs/point.c). */
+ * viewer's hints. Written once per robot: envs/half_cheetah.c, envs/ant.c, envs/point.c, or
+ * anywhere with maml/env_mujoco.h (tests/test_env_public.c). */
 typedef struct maml_env_robot {
   const char *name;       /* "half-cheetah" */
   /* the MJCF model (NULL: no MuJoCo model, a robot of its own reset, advance, observe):
@@ -305,7 +306,10 @@ const char *maml_env_names(void);
  * distribution (as the kind checks it), horizon >= 1 and preset (each >= 0) are copied, the
  * derived fields filled; f's strings and the robot and kind must outlive the registry.
  * Errors: MAML_ERR_ARG with a message naming the bad field (a NULL family, a name taken, a
- * full registry). Not thread-safe: register before opening worlds or starting threads. */
+ * full registry; a robot without its functions, whose observation parts do not fit its
+ * nq, nv and nbody or do not make its obs_dim, whose height_index is outside qpos, or that
+ * reads contact forces without forces 1). The model itself is checked when a world opens.
+ * Not thread-safe: register before opening worlds or starting threads. */
 maml_status maml_env_register(const maml_env_family *f, char *err, size_t err_sz);
 
 /* Which defaults maml_env_preset_text describes. */
@@ -381,14 +385,16 @@ maml_status maml_env_model_find(const char *family, const char *assets_dir, maml
 
 /* ---- worlds -------------------------------------------------------------------------- */
 
-/* Open a family: find and load its model. The assets folder is searched in this order:
+/* Open a family: find and load its model (a robot's model_file that starts with '/' is
+ * that file, not searched for). The assets folder is searched in this order:
  * assets_dir (if not NULL), $MAML_ASSETS, the source tree's assets/ (MAML_SOURCE_ASSETS,
  * set at build time), the installed share folder (MAML_INSTALL_ASSETS). A folder named by
  * the user (assets_dir, else a non-empty $MAML_ASSETS) is the only place looked at: when
  * it lacks the model that is an error, never a silent fall-back to the built-in models.
  * Errors: MAML_ERR_ARG unknown family (the message lists the names); MAML_ERR_IO model
  * file not found (the message lists every place tried); MAML_ERR_FORMAT the file does not
- * load (MuJoCo's own error text) or is a model of another robot. The world records the
+ * load (MuJoCo's own error text) or is a model of another robot (sizes other than the
+ * robot's nq, nv, nu, nbody, or no body named robot->body). The world records the
  * file's path, the folder named (assets_dir) and the hash of the bytes it loaded. Not
  * thread-safe (MuJoCo's XML parser keeps global state): open worlds before starting
  * threads. */
