@@ -34,8 +34,8 @@
 
 #include "bench_backend.h"
 #include "bench_util.h"
-#include "envs/env.h"
 #include "maml/checkpoint.h"
+#include "maml/env.h"
 #include "maml/meta.h"
 #include "maml/pool.h"
 #include "maml/train.h"

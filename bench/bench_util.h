@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <time.h>
 
-#include "envs/env.h"
+#include "maml/env.h"
 #include "maml/pool.h"
 #include "maml/sampler.h"
 #include "src/cmd/cmd.h"

@@ -1,7 +1,7 @@
 /* Task text, worlds (model search and load) and the reset and step of every family: the
  * robot's, then the task kind's. */
 #define _XOPEN_SOURCE 700 /* realpath */
-#include "envs/env.h"
+#include "maml/env.h"
 
 #include <errno.h>
 #include <math.h>
@@ -13,8 +13,8 @@
 #include <unistd.h>
 
 #include "envs/family.h"
-#include "maml/hash.h"
 #include "envs/mujoco_env.h"
+#include "maml/hash.h"
 #include "maml/number.h"
 
 /* ---- task text ----------------------------------------------------------------------- */

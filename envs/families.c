@@ -1,5 +1,5 @@
 /* The built-in families (tasks.md): a robot, a task kind with its distribution, a horizon
- * and the defaults of the preset (0: the common default of envs/env.h). The registry
+ * and the defaults of the preset (0: the common default of maml/env.h). The registry
  * (registry.c) fills the rest. */
 #include "envs/family.h"
 

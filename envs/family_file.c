@@ -10,9 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "envs/env.h"
 #include "envs/family.h"
 #include "envs/mujoco_env.h"
+#include "maml/env.h"
 #include "maml/file.h"
 #include "maml/hash.h"
 #include "maml/number.h"

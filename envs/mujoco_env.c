@@ -1,6 +1,6 @@
 /* MuJoCo plumbing shared by the robots with a model: reset with noise, action mapping,
  * the step, instability checks, the shared reward terms and the termination rule. See
- * envs/mujoco_env.h for the invariant kept here. */
+ * maml/env_mujoco.h for the invariant kept here. */
 #include "envs/mujoco_env.h"
 
 #include <math.h>

@@ -1,21 +1,10 @@
-/* Private to envs/: the MuJoCo plumbing shared by the half-cheetah and the ant.
- *
- * Invariant kept by every function here: after a reset and after each step, the
- * position- and velocity-dependent quantities of mjData (xpos, xmat, xipos, subtree_com,
- * cvel) describe the current state (qpos, qvel), so
- * observations and rewards read a consistent state. A step costs what mj_step costs: the
- * position and velocity stages that mj_step runs at its start are run at the end of the
- * previous step instead (mj_step1 after the integrator), and the result is the same
- * trajectory as mj_step's. */
+/* Private to envs/: the MuJoCo plumbing under the public robot helpers (maml/env_mujoco.h,
+ * which states the invariant every function here keeps). */
 #ifndef MAML_ENVS_MUJOCO_ENV_H
 #define MAML_ENVS_MUJOCO_ENV_H
 
 #include "envs/family.h"
-
-/* Reset noise of tasks.md: qpos + N(0, 0.01^2), qvel + N(0, 0.1^2) per coordinate (the
- * robots' qpos_noise and qvel_noise). */
-#define MAML_MJ_QPOS_NOISE 0.01
-#define MAML_MJ_QVEL_NOISE 0.1
+#include "maml/env_mujoco.h"
 
 /* Check the sizes a family's observation is built from; a message naming the model file
  * and the sizes found on mismatch. nbody < 0: not checked. */
@@ -41,9 +30,9 @@ void maml_mj_reset(maml_env *e, maml_rng *rng, int forces);
  * sets *bad to 1 (else *bad is 0). */
 double maml_mj_set_action(maml_env *e, const maml_real *action, int *bad);
 
-/* Advance one step (frame skip 1) with the control in d->ctrl, keeping the invariant
- * above. forces: then run the acceleration stage at the new state with the same control
- * and mj_rnePostConstraint, so that cfrc_ext holds the new state's external forces.
+/* Advance one step (frame skip 1) with the control in d->ctrl, keeping the invariant of
+ * maml/env_mujoco.h. forces: then run the acceleration stage at the new state with the same
+ * control and mj_rnePostConstraint, so that cfrc_ext holds the new state's external forces.
  * Returns 1 when the simulation went unstable: a MuJoCo warning was raised during the
  * step or qpos/qvel/qacc is not finite. The instance is then put back into its initial
  * state without noise, so that everything read afterwards is finite. */
@@ -54,24 +43,6 @@ int maml_mj_advance(maml_env *e, int forces);
  * from cvel), for the torso alone: mj_subtreeVel's angular momenta of every subtree would
  * cost 7% of a half-cheetah step. d->subtree_linvel itself is not filled. */
 double maml_mj_forward_vel(const maml_env *e);
-
-/* A robot's reset with a MuJoCo model: maml_mj_reset (forces as the robot reads them),
- * then info.x, y (the body's subtree centre of mass) and forward_vel. */
-void maml_mj_robot_reset(maml_env *e, maml_rng *rng);
-
-/* A robot's step with a MuJoCo model: the action, maml_mj_advance, the diagnostics (costs
- * by the robot's weights), the termination rule (instability, the height out of range);
- * returns the shared reward terms: alive bonus - control cost - contact cost. */
-double maml_mj_robot_advance(maml_env *e, const maml_real *action, int *done);
-
-/* A robot's observation from its named parts (robot->obs_parts). */
-void maml_mj_observe(const maml_env *e, maml_real *obs);
-
-/* The size of an observation of these parts for a model of nq, nv and nbody (nbody < 0:
- * unknown), or -1 when a part does not fit (a skip outside [0, nq], contact forces of an
- * unknown number of bodies, an unknown part); why says which. */
-int maml_mj_obs_size(const maml_env_obs_part *parts, int nq, int nv, int nbody, char *why,
-                     size_t n);
 
 /* the torso subtree's centre of mass (subtree_com, 3 numbers) */
 static inline const mjtNum *maml_mj_torso_com(const maml_env *e) {

@@ -4,9 +4,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "envs/env.h"
 #include "envs/family.h"
 #include "envs/mujoco_env.h"
+#include "maml/env.h"
 
 #define NAME_MAX_LEN 31
 #define TEXT_MAX 128
@@ -77,6 +77,13 @@ static int parts_bad(const maml_env_robot *r, char *why, size_t n) {
   return 1;
 }
 
+/* 1 when the robot observes the contact forces */
+static int reads_forces(const maml_env_robot *r) {
+  for (int p = 0; p < MAML_OBS_MAX_PARTS && r->obs_parts[p].kind != MAML_OBS_END; p++)
+    if (r->obs_parts[p].kind == MAML_OBS_CFRC_EXT) return 1;
+  return 0;
+}
+
 /* 0 when the robot can be stepped, else why not */
 static int robot_bad(const maml_env_robot *r, char *why, size_t n) {
   if (!r->name || !r->reset || !r->advance || !r->observe)
@@ -88,8 +95,17 @@ static int robot_bad(const maml_env_robot *r, char *why, size_t n) {
     snprintf(why, n, "the robot %s has a model but no body whose motion counts", r->name);
   else if (r->obs_parts[0].kind != MAML_OBS_END && !r->model_file)
     snprintf(why, n, "the robot %s has observation parts but no model to read them from", r->name);
+  else if (parts_bad(r, why, n))
+    return 1;
+  else if (r->model_file && r->z_max > r->z_min &&
+           (r->height_index < 0 || r->height_index >= r->nq))
+    snprintf(why, n, "the robot %s: height_index %d outside [0, nq %d)", r->name, r->height_index,
+             r->nq);
+  else if (r->model_file && !r->forces && (r->contact_cost != 0.0 || reads_forces(r)))
+    snprintf(why, n, "the robot %s has a contact cost or observes contact forces: set forces 1",
+             r->name);
   else
-    return parts_bad(r, why, n);
+    return 0;
   return 1;
 }
 

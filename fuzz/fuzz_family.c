@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "envs/env.h"
+#include "maml/env.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   char err[8192];

@@ -7,8 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "envs/env.h"
 #include "maml/config.h"
+#include "maml/env.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (size < 1 || size > 4096) return 0;

@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "envs/env.h"
+#include "maml/env.h"
 #include "maml/file.h"
 #include "maml/number.h"
 #include "maml/suggest.h"
@@ -425,7 +425,7 @@ static maml_status parse_matmul(const char *key, const char *v, maml_matmul_back
                    key, v, names);
 }
 
-/* a family file: parsed and its family registered (envs/env.h); c records its absolute
+/* a family file: parsed and its family registered (maml/env.h); c records its absolute
  * path and its content hash */
 static maml_status parse_family_file(const char *key, const char *v, maml_config *c, char *err,
                                      size_t err_sz) {

@@ -5,8 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "envs/env.h"
 #include "maml/config.h"
+#include "maml/env.h"
 
 maml_status maml_config_use_model(maml_config *c, const char *assets, char *err, size_t err_sz) {
   if (!c) return maml_fail(err, err_sz, MAML_ERR_ARG, "config: NULL argument");

@@ -6,9 +6,9 @@
 #include <string.h>
 #include <time.h>
 
-#include "envs/env.h"
 #include "maml/baseline.h"
 #include "maml/comm.h"
+#include "maml/env.h"
 #include "maml/episodes.h"
 #include "maml/sampler.h"
 

@@ -10,8 +10,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "envs/env.h"
 #include "maml/config.h"
+#include "maml/env.h"
 #include "maml/matmul.h"
 
 #define ERR_SZ 2048

@@ -12,7 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "envs/env.h"
+#include "maml/env.h"
 
 #define ERR_SZ 8192
 #define STEPS 60

@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "envs/env.h"
+#include "maml/env.h"
 #include "maml/hash.h"
 
 #define ERR_SZ 8192

@@ -9,8 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "envs/env.h"
 #include "maml/config.h"
+#include "maml/env.h"
 
 #define ERR_SZ 8192
 

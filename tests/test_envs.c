@@ -11,7 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "envs/env.h"
+#include "maml/env.h"
 #include "maml/hash.h"
 
 #define ERR_SZ 8192

@@ -88,7 +88,7 @@ maml_status maml_config_load(maml_config *c, const char *path, char *err, size_t
  * pretrain and oracle modes, as is first_order). */
 maml_status maml_config_resolve(maml_config *c, char *err, size_t err_sz);
 
-/* Find the model file of c's family (envs/env.h's search) in assets, else in c->assets
+/* Find the model file of c's family (maml/env.h's search) in assets, else in c->assets
  * when set, else $MAML_ASSETS or the built-in models; refuse it when c->model_hash is set
  * and the file hashes differently (MAML_ERR_ARG, the message names both hashes, the file
  * and the folder the run was trained with); then record the folder (absolute, "" for the

@@ -10,7 +10,7 @@
 
 #include <stdint.h>
 
-#include "envs/env.h"
+#include "maml/env.h"
 #include "maml/policy.h"
 #include "maml/pool.h"
 

@@ -1,7 +1,7 @@
 /* The viewer: watch a policy adapt to a held-out goal (built with MAML_VIEWER only).
  *
  * The scene is MuJoCo's own (mjv/mjr) drawn through a GLFW window; a robot without a
- * MuJoCo model (nav2d's point) is shown in the scene its view hints give (envs/env.h). The
+ * MuJoCo model (nav2d's point) is shown in the scene its view hints give (maml/env.h). The
  * goal is drawn in the scene in the marker colour below: a disc and pole at a goal
  * position, an arrow over the robot for a goal velocity or direction (and, for a goal
  * velocity, a post on the floor that moves at that velocity). A text overlay names the
@@ -21,7 +21,7 @@
 #ifndef MAML_VIEW_H
 #define MAML_VIEW_H
 
-#include "envs/env.h"
+#include "maml/env.h"
 #include "maml/eval.h"
 #include "maml/policy.h"
 #include "maml/pool.h"

@@ -11,9 +11,9 @@
 
 #include "cmd.h"
 #include "maml/comm.h"
-#include "envs/env.h"
 #include "maml/checkpoint.h"
 #include "maml/config.h"
+#include "maml/env.h"
 #include "maml/eval.h"
 #include "maml/file.h"
 #include "maml/hash.h"

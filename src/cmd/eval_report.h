@@ -5,7 +5,7 @@
 
 #include <stdio.h>
 
-#include "envs/env.h"
+#include "maml/env.h"
 #include "maml/eval.h"
 #include "maml/policy.h"
 

@@ -13,8 +13,8 @@
 
 #include "blas_kernels.h"
 #include "cmd.h"
-#include "envs/env.h"
 #include "maml/comm.h"
+#include "maml/env.h"
 #include "maml/matmul.h"
 #include "maml/real.h"
 

@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "cmd.h"
-#include "envs/env.h"
+#include "maml/env.h"
 
 int cmd_use_model(maml_config *cfg, const char *assets, const char *who) {
   char err[2 * MAML_PATH_MAX + 1024];

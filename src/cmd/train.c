@@ -11,10 +11,10 @@
 #include <unistd.h>
 
 #include "cmd.h"
-#include "envs/env.h"
 #include "maml/checkpoint.h"
 #include "maml/comm.h"
 #include "maml/config.h"
+#include "maml/env.h"
 #include "maml/matmul.h"
 #include "maml/metrics.h"
 #include "maml/train.h"

@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "cmd.h"
-#include "envs/env.h"
+#include "maml/env.h"
 #include "maml/eval.h"
 #ifdef MAML_VIEWER
 #include "maml/view.h"

@@ -1,6 +1,6 @@
 /* The picture: the scene of a robot without a model, the goal markers (the task kind's),
  * the velocity arrows, the trail, and the camera each robot starts with (the robot's view
- * hints, envs/env.h). Only mjv (no OpenGL) here. */
+ * hints, maml/env.h). Only mjv (no OpenGL) here. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>

@@ -10,7 +10,17 @@
  * changes the physics instead: each instance then simulates its own copy of the model.
  *
  * Observations and actions are maml_real; rewards are double. In an oracle world the
- * task's numbers are appended to the observation. */
+ * task's numbers are appended to the observation.
+ *
+ * A family of one's own, from C, without touching envs/: fill a maml_env_robot (a built-in
+ * one below, a copy of it changed, or one's own: its MJCF named by absolute path, its
+ * observation parts, costs and termination, and maml/env_mujoco.h's reset, advance and
+ * observe), take a task kind (a built-in one below, or one's own maml_env_task_kind), and
+ * give both with a name, a distribution and a horizon to maml_env_register before opening
+ * worlds; the family's name then works wherever a built-in one does (maml_env_find, the
+ * config's env key, maml/train.h's trainer, maml/eval.h). tests/test_env_public.c does it
+ * with this header and maml/env_mujoco.h alone. A family file (maml_env_use) does the same
+ * without C. */
 #ifndef MAML_ENV_H
 #define MAML_ENV_H
 
@@ -82,14 +92,24 @@ typedef struct {
 
 /* A robot: its model, the observation it builds, its reset noise, the reward terms every
  * task shares (control cost, contact cost, alive bonus), its termination rule and the
- * viewer's hints. Written once per robot (envs/half_cheetah.c, envs/ant.c, envs/point.c). */
+ * viewer's hints. Written once per robot: envs/half_cheetah.c, envs/ant.c, envs/point.c, or
+ * anywhere with maml/env_mujoco.h (tests/test_env_public.c). */
 typedef struct maml_env_robot {
   const char *name;       /* "half-cheetah" */
-  const char *model_file; /* MJCF file name in the assets folder; NULL: no MuJoCo model */
-  const char *body;       /* the body whose motion counts ("torso") */
+  /* the MJCF model (NULL: no MuJoCo model, a robot of its own reset, advance, observe):
+   * a path that starts with '/' is the file itself, loaded from there whatever assets
+   * folder is named (maml_env_world_open's assets_dir, $MAML_ASSETS); any other is a path
+   * inside the assets folder, found by maml_env_world_open's search. A family file's
+   * robot has the first kind: its model = key made absolute from the file's folder. */
+  const char *model_file;
+  const char *body;       /* the body whose motion counts ("torso"): info.x, y, forward_vel,
+                             the BODY_ parts; needed with a model */
   const char *gait;       /* the verb of its motion in texts: "run", "walk" */
   int obs_dim, act_dim;
-  int nq, nv, nu, nbody; /* the model sizes the observation is built from (nbody < 0: any) */
+  /* the model's sizes: the observation parts are checked against them at registration,
+   * the model against them when a world opens (nbody < 0: any, unless the observation
+   * has contact forces) */
+  int nq, nv, nu, nbody;
   int ngeom;             /* the model's geoms, for dynamics tasks (0: unknown, not checked) */
   double qpos_noise, qvel_noise; /* reset noise: N(0, s^2) per coordinate */
   double ctrl_cost;              /* weight of sum(a^2) over the clipped action */
@@ -97,13 +117,15 @@ typedef struct maml_env_robot {
   double alive_bonus;            /* added each step (0: none) */
   int height_index;    /* termination: qpos[height_index] outside [z_min, z_max] ends the */
   double z_min, z_max; /* episode (z_max <= z_min: never; instability always does) */
-  int forces;          /* cfrc_ext is read (contact cost, observation) */
+  /* 1: cfrc_ext is computed each step, as a contact cost or a MAML_OBS_CFRC_EXT part needs
+   * (maml_env_register refuses them without it) */
+  int forces;
   /* reset the state (the task is set; rng NULL: no noise); info.x, y and forward_vel */
   void (*reset)(maml_env *e, maml_rng *rng);
   /* simulate one step: info (x, y, forward_vel, costs, unstable), *done by the termination
    * rule; returns the shared reward terms (the alive bonus minus the costs) */
   double (*advance)(maml_env *e, const maml_real *action, int *done);
-  /* the observation's obs_dim numbers: the parts below (maml_mj_observe, envs/mujoco_env.h)
+  /* the observation's obs_dim numbers: the parts below (maml_mj_observe, maml/env_mujoco.h)
    * or a robot's own function */
   void (*observe)(const maml_env *e, maml_real *obs);
   maml_env_obs_part obs_parts[MAML_OBS_MAX_PARTS]; /* up to the first MAML_OBS_END */
@@ -169,6 +191,39 @@ typedef struct maml_env_task_kind {
   int no_goal_flag; /* --goal cannot name a task (too many numbers): a goals file or a seed */
 } maml_env_task_kind;
 
+/* Helpers for a task kind's parse (what --goal and goals files give). Parse exactly count
+ * comma-separated finite numbers from text into out, each in [lo, hi]; family and what
+ * ("velocity", "position") name the goal in messages. MAML_ERR_FORMAT for text that is not
+ * count numbers, MAML_ERR_ARG for a number outside [lo, hi]; out untouched on error. */
+maml_status maml_task_parse_range(const char *family, const char *what, const char *text, int count,
+                                  double lo, double hi, double *out, char *err, size_t err_sz);
+
+/* Parse a direction: exactly -1 or 1 (errors as maml_task_parse_range's). */
+maml_status maml_task_parse_direction(const char *family, const char *text, double *out, char *err,
+                                      size_t err_sz);
+
+/* ---- the built-in robots and task kinds ---------------------------------------------- */
+
+/* The robots of the built-in families, to build other families from (as they are, or a
+ * copy changed): the half-cheetah (half_cheetah.xml, 20 numbers observed, 6 actions), the
+ * ant (ant.xml, 125 observed, 8 actions) and the point of nav2d (no model, 2 and 2). */
+extern const maml_env_robot maml_robot_half_cheetah;
+extern const maml_env_robot maml_robot_ant;
+extern const maml_env_robot maml_robot_point;
+
+/* The task kinds, for any robot with a body:
+ * goal velocity: -|forward_vel - v| (+ bonus), v ~ U[lo, hi];
+ * goal direction: d * forward_vel (+ bonus), d = -1 or 1 with probability 1/2 each;
+ * goal position: minus the L1 or Euclidean (dist.norm) distance of the body's (x, y) to
+ *   the goal (+ bonus), each coordinate ~ U[lo, hi], ending at the goal with reach_tol;
+ * dynamics: the forward velocity of a robot whose masses, inertias, frictions and
+ *   dampings (dist.params) a task scales by 1.5^u or 1.3^u, u ~ U[lo, hi] each (the robot
+ *   gives nbody, ngeom and nv). */
+extern const maml_env_task_kind maml_task_goal_velocity;
+extern const maml_env_task_kind maml_task_goal_direction;
+extern const maml_env_task_kind maml_task_goal_position;
+extern const maml_env_task_kind maml_task_dynamics;
+
 /* ---- families ------------------------------------------------------------------------ */
 
 /* A family's defaults for training and evaluation (0: the common default below). */
@@ -222,7 +277,7 @@ struct maml_env_world {
 /* An instance's state lives in data (MuJoCo) or point (nav2d). Code that edits data's
  * state by hand (tests, the viewer) calls mj_forward(world->model, data) afterwards, as
  * MuJoCo requires before stepping: a step reuses the position and velocity stages that
- * the reset or the previous step computed (see envs/mujoco_env.h). */
+ * the reset or the previous step computed (see maml/env_mujoco.h). */
 struct maml_env {
   const maml_env_world *world;
   /* the model simulated: world->model, or the instance's own copy (mj_copyModel at init)
@@ -251,7 +306,10 @@ const char *maml_env_names(void);
  * distribution (as the kind checks it), horizon >= 1 and preset (each >= 0) are copied, the
  * derived fields filled; f's strings and the robot and kind must outlive the registry.
  * Errors: MAML_ERR_ARG with a message naming the bad field (a NULL family, a name taken, a
- * full registry). Not thread-safe: register before opening worlds or starting threads. */
+ * full registry; a robot without its functions, whose observation parts do not fit its
+ * nq, nv and nbody or do not make its obs_dim, whose height_index is outside qpos, or that
+ * reads contact forces without forces 1). The model itself is checked when a world opens.
+ * Not thread-safe: register before opening worlds or starting threads. */
 maml_status maml_env_register(const maml_env_family *f, char *err, size_t err_sz);
 
 /* Which defaults maml_env_preset_text describes. */
@@ -327,14 +385,16 @@ maml_status maml_env_model_find(const char *family, const char *assets_dir, maml
 
 /* ---- worlds -------------------------------------------------------------------------- */
 
-/* Open a family: find and load its model. The assets folder is searched in this order:
+/* Open a family: find and load its model (a robot's model_file that starts with '/' is
+ * that file, not searched for). The assets folder is searched in this order:
  * assets_dir (if not NULL), $MAML_ASSETS, the source tree's assets/ (MAML_SOURCE_ASSETS,
  * set at build time), the installed share folder (MAML_INSTALL_ASSETS). A folder named by
  * the user (assets_dir, else a non-empty $MAML_ASSETS) is the only place looked at: when
  * it lacks the model that is an error, never a silent fall-back to the built-in models.
  * Errors: MAML_ERR_ARG unknown family (the message lists the names); MAML_ERR_IO model
  * file not found (the message lists every place tried); MAML_ERR_FORMAT the file does not
- * load (MuJoCo's own error text) or is a model of another robot. The world records the
+ * load (MuJoCo's own error text) or is a model of another robot (sizes other than the
+ * robot's nq, nv, nu, nbody, or no body named robot->body). The world records the
  * file's path, the folder named (assets_dir) and the hash of the bytes it loaded. Not
  * thread-safe (MuJoCo's XML parser keeps global state): open worlds before starting
  * threads. */
