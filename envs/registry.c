@@ -116,6 +116,8 @@ static int kind_bad(const maml_env_task_kind *k, char *why, size_t n) {
   else if (k->family_dim ? k->dim != 0 : k->dim < 1 || k->dim > MAML_TASK_MAX)
     snprintf(why, n, "the task kind %s has %d numbers: expected 1 to %d", k->name, k->dim,
              MAML_TASK_MAX);
+  else if (k->discrete && !k->goals)
+    snprintf(why, n, "the task kind %s is discrete but does not list its goals", k->name);
   else
     return 0;
   return 1;
@@ -278,4 +280,8 @@ int maml_env_discrete_names(char *buf, size_t n) {
       len +=
           (size_t)snprintf(text + len, sizeof text - len, "%s%s", len ? ", " : "", list[i]->name);
   return snprintf(buf, n, "%s", text);
+}
+
+int maml_env_goal_set(const maml_env_family *f, double *tasks, int max) {
+  return f && f->kind->discrete && f->kind->goals ? f->kind->goals(f, tasks, max) : 0;
 }

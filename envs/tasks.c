@@ -100,11 +100,19 @@ static int dir_check(const maml_env_task_dist *d, char *why, size_t n) {
   return 1;
 }
 
+static int dir_goals(const maml_env_family *f, double *tasks, int max) {
+  (void)f;
+  if (max >= 1) tasks[0] = -1.0;
+  if (max >= 2) tasks[MAML_TASK_MAX] = 1.0;
+  return 2;
+}
+
 const maml_env_task_kind maml_task_goal_direction = {
     .name = "goal-direction",
     .dim = 1,
     .marker = MAML_MARKER_DIRECTION,
     .discrete = 1,
+    .goals = dir_goals,
     .sample = dir_sample,
     .parse = dir_parse,
     .describe = dir_describe,

@@ -55,6 +55,10 @@ static maml_config_key keys[] = {
      "what to meta-train: MAML, multi-task pretraining (no inner step), or the oracle (task in "
      "the observation) (default maml)"},
     {"first_order", "0|1", "first-order MAML: drop the inner step's Hessian (default 0)"},
+    {"balanced_tasks", "0|1",
+     "families whose goals repeat (goal direction): every meta-batch holds each goal equally "
+     "often, task i the goal i mod the goal count (tasks must be a multiple of it), instead "
+     "of drawing each task's goal at random (default 0)"},
     {"seed", "N >= 0", "random seed; every random stream is keyed by it (default 1)"},
     {"iterations", "N in [1, 10000000]", "meta-iterations"},
     {"tasks", "N in [1, 100000]", "tasks per meta-batch"},
@@ -113,6 +117,7 @@ static const key_spec specs[] = {
     OTHER_KEY(K_ENV, env),
     OTHER_KEY(K_MODE, mode),
     OTHER_KEY(K_BOOL, first_order),
+    OTHER_KEY(K_BOOL, balanced_tasks),
     OTHER_KEY(K_SEED, seed),
     INT_KEY(iterations, 1, 10000000, 1),
     INT_KEY(tasks, 1, 100000, 1),
@@ -541,13 +546,12 @@ maml_status maml_config_set(maml_config *c, const char *key, const char *value, 
     if (guess)
       return maml_fail(err, err_sz, MAML_ERR_ARG, "unknown key '%.*s' (did you mean '%s'?)",
                        KEY_MAX, key, guess);
-    return maml_fail(err, err_sz, MAML_ERR_ARG,
-                     "unknown key '%.*s%s' (the keys: env, mode, first_order, seed, iterations, "
-                     "tasks, episodes, query_episodes, horizon, hidden, activation, init_std, "
-                     "inner_steps, alpha, gamma, gae_lambda, max_kl, cg_iters, cg_damping, "
-                     "ls_backtrack, ls_steps, threads, matmul, checkpoint_every, assets, "
-                     "model_hash, family_hash)",
-                     KEY_MAX, key, strlen(key) > KEY_MAX ? "..." : "");
+    char list[1024];
+    size_t len = 0;
+    for (int k = 0; k < NKEYS && len < sizeof list; k++)
+      len += (size_t)snprintf(list + len, sizeof list - len, "%s%s", k ? ", " : "", keys[k].name);
+    return maml_fail(err, err_sz, MAML_ERR_ARG, "unknown key '%.*s%s' (the keys: %s)", KEY_MAX,
+                     key, strlen(key) > KEY_MAX ? "..." : "", list);
   }
   /* the value without surrounding white space */
   const char *begin = value;
@@ -814,6 +818,27 @@ maml_status maml_config_save(const maml_config *c, const char *path, char *err, 
 
 /* ---- resolution ------------------------------------------------------------------------ */
 
+/* balanced_tasks: a family whose goals repeat, and tasks a multiple of their count */
+static maml_status check_balanced(const maml_config *r, const maml_env_family *f, char *err,
+                                  size_t err_sz) {
+  if (!r->balanced_tasks) return MAML_OK;
+  double goals[8 * MAML_TASK_MAX];
+  int n = maml_env_goal_set(f, goals, 8);
+  char names[512];
+  maml_env_discrete_names(names, sizeof names);
+  if (n < 1)
+    return maml_fail(err, err_sz, MAML_ERR_ARG,
+                     "balanced_tasks: %s's goals do not repeat (it draws them from a range): "
+                     "balanced_tasks = 1 needs a family of a discrete kind: %s",
+                     f->name, names);
+  if (r->tasks % n != 0)
+    return maml_fail(err, err_sz, MAML_ERR_ARG,
+                     "balanced_tasks: %d tasks do not split evenly over %s's %d goals: expected "
+                     "tasks to be a multiple of %d",
+                     r->tasks, f->name, n, n);
+  return MAML_OK;
+}
+
 maml_status maml_config_resolve(maml_config *c, char *err, size_t err_sz) {
   if (!c) return maml_fail(err, err_sz, MAML_ERR_ARG, "config: NULL argument");
   if (c->env[0] == '\0')
@@ -856,6 +881,8 @@ maml_status maml_config_resolve(maml_config *c, char *err, size_t err_sz) {
                      "inner_steps: %d in maml mode: expected an integer in [1, 100] (mode = "
                      "pretrain trains without an inner step)",
                      r.inner_steps);
+  maml_status bs = check_balanced(&r, f, err, err_sz);
+  if (bs != MAML_OK) return bs;
   if (r.threads > r.tasks)
     return maml_fail(err, err_sz, MAML_ERR_ARG,
                      "threads: %d is more than the %d tasks (a thread works on whole tasks): "

@@ -185,6 +185,16 @@ maml_status maml_metrics_write(maml_metrics *m, const maml_iter_metrics *it, dou
   json_number(j, "learn_seconds", it->learn_seconds);
   json_number(j, "iteration_seconds", it->seconds);
   json_number(j, "elapsed_seconds", elapsed);
+  if (it->goals > 0) { /* a family whose goals repeat: the batch split by goal */
+    fprintf(j, ",\"goals\":[");
+    for (int g = 0; g < it->goals; g++) {
+      fprintf(j, "%s{\"goal\":\"%s\",\"tasks\":%d", g ? "," : "", it->goal[g], it->goal_tasks[g]);
+      json_number(j, "pre_return", it->goal_pre[g]);
+      json_number(j, "post_return", it->goal_post[g]);
+      fprintf(j, "}");
+    }
+    fprintf(j, "]");
+  }
   fprintf(j, "}\n");
   if (fflush(m->csv) != 0 || fflush(m->jsonl) != 0 || ferror(m->csv) || ferror(m->jsonl))
     return maml_fail(err, err_sz, MAML_ERR_IO, "writing the metrics files: %s", strerror(errno));

@@ -57,6 +57,10 @@ struct maml_trainer {
                                     after a restore, until a new best) */
   double best_return, elapsed;
   side *job;                     /* the side the advantage job works on */
+  /* a family whose goals repeat: its goals (MAML_TASK_MAX apart), for balanced draws and
+   * the metrics split by goal */
+  int n_goals;
+  double goals[MAML_GOALS_MAX * MAML_TASK_MAX];
 };
 
 static double now_seconds(void) {
@@ -130,6 +134,8 @@ maml_status maml_trainer_create(maml_trainer **out, const maml_config *cfg, cons
                            c->assets[0] ? c->assets : NULL, err, err_sz);
   if (st != MAML_OK) goto fail;
   t->world_open = 1;
+  t->n_goals = maml_env_goal_set(t->world.family, t->goals, MAML_GOALS_MAX);
+  if (t->n_goals > MAML_GOALS_MAX) t->n_goals = 0; /* too many to split the metrics by */
   st = maml_policy_init(&t->policy, t->world.obs_dim, t->world.family->act_dim, c->n_hidden,
                         c->hidden, c->activation, c->init_std, err, err_sz);
   if (st != MAML_OK) goto fail;
@@ -275,6 +281,57 @@ static maml_status run_side(maml_trainer *t, side *s, maml_phase phase, double *
   return MAML_OK;
 }
 
+/* the meta-batch's tasks: each drawn from its own stream, or (balanced_tasks) task i the
+ * goal i mod their count; every task sampled with theta */
+static void draw_tasks(maml_trainer *t) {
+  const maml_config *c = &t->cfg;
+  int dim = t->world.family->task_dim;
+  for (int i = 0; i < c->tasks; i++) {
+    double *task = t->tasks + (size_t)i * MAML_TASK_MAX;
+    if (c->balanced_tasks && t->n_goals > 0) {
+      memset(task, 0, MAML_TASK_MAX * sizeof *task);
+      memcpy(task, t->goals + (size_t)(i % t->n_goals) * MAML_TASK_MAX, (size_t)dim * sizeof *task);
+    } else {
+      maml_rng rng;
+      maml_rng_init(&rng, c->seed, (uint32_t)t->iteration, MAML_PHASE_TASKS, (uint32_t)i, 0);
+      t->world.family->sample_task(&rng, task);
+    }
+    t->thetas[i] = t->theta;
+  }
+}
+
+/* the goal of task i among t->goals, or -1 */
+static int goal_of(const maml_trainer *t, int i) {
+  int dim = t->world.family->task_dim;
+  const double *task = t->tasks + (size_t)i * MAML_TASK_MAX;
+  for (int g = 0; g < t->n_goals; g++)
+    if (!memcmp(task, t->goals + (size_t)g * MAML_TASK_MAX, (size_t)dim * sizeof *task)) return g;
+  return -1;
+}
+
+/* each goal's tasks and their mean returns before (pre: the support side, or the query
+ * side without an inner step) and after adaptation */
+static void split_by_goal(const maml_trainer *t, const side *pre, maml_iter_metrics *m) {
+  double sum_pre[MAML_GOALS_MAX] = {0}, sum_post[MAML_GOALS_MAX] = {0};
+  m->goals = t->n_goals;
+  for (int g = 0; g < t->n_goals; g++) {
+    m->goal_tasks[g] = 0;
+    maml_env_format_task(t->world.family, t->goals + (size_t)g * MAML_TASK_MAX, m->goal[g],
+                         sizeof m->goal[g]);
+  }
+  for (int i = 0; i < t->cfg.tasks; i++) {
+    int g = goal_of(t, i);
+    if (g < 0) continue;
+    m->goal_tasks[g]++;
+    sum_pre[g] += pre->summary[i].mean_return;
+    sum_post[g] += t->query.summary[i].mean_return;
+  }
+  for (int g = 0; g < t->n_goals; g++) {
+    m->goal_pre[g] = m->goal_tasks[g] ? sum_pre[g] / m->goal_tasks[g] : NAN;
+    m->goal_post[g] = m->goal_tasks[g] ? sum_post[g] / m->goal_tasks[g] : NAN;
+  }
+}
+
 maml_status maml_trainer_iterate(maml_trainer *t, maml_iter_metrics *m, char *err,
                                  size_t err_sz) {
   const maml_config *c = &t->cfg;
@@ -283,12 +340,7 @@ maml_status maml_trainer_iterate(maml_trainer *t, maml_iter_metrics *m, char *er
   double t0 = now_seconds(), sample_s = 0.0;
   int adapting = c->mode == MAML_MODE_MAML;
 
-  for (int i = 0; i < c->tasks; i++) {
-    maml_rng rng;
-    maml_rng_init(&rng, c->seed, (uint32_t)t->iteration, MAML_PHASE_TASKS, (uint32_t)i, 0);
-    t->world.family->sample_task(&rng, t->tasks + (size_t)i * MAML_TASK_MAX);
-    t->thetas[i] = t->theta;
-  }
+  draw_tasks(t);
   maml_status st;
   if (adapting) {
     st = run_side(t, &t->support, MAML_PHASE_SUPPORT, &sample_s, &m->unstable, err, err_sz);
@@ -305,6 +357,7 @@ maml_status maml_trainer_iterate(maml_trainer *t, maml_iter_metrics *m, char *er
   if (st != MAML_OK) return st;
   m->post_return = t->query.mean_return;
   m->pre_return = adapting ? t->support.mean_return : t->query.mean_return;
+  split_by_goal(t, adapting ? &t->support : &t->query, m);
   m->entropy = maml_policy_entropy(&t->policy, t->theta);
 
   int finite = t->query.finite && (!adapting || t->support.finite) && isfinite(m->post_return) &&

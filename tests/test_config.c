@@ -499,7 +499,7 @@ Test(config, keys_table) {
     if (strcmp(k[n].name, "env"))
       cr_assert_not_null(strstr(k[n].help, "default"), "%s mentions its default", k[n].name);
   }
-  cr_assert_eq(n, 27);
+  cr_assert_eq(n, 28);
 }
 
 /* ---- INI ----------------------------------------------------------------------------- */

@@ -295,3 +295,55 @@ Test(train, metrics_emptied_file_gets_its_header_and_open_counts_rows) {
   remove(csv), remove(jsonl);
   rmdir(dir);
 }
+
+/* balanced_tasks: every meta-batch of cheetah-dir holds each direction twice (of 4 tasks),
+ * in task order -1, 1, -1, 1; drawn at random, the split still counts every task; either
+ * way each goal's means weighted by its tasks give the batch's means */
+static void check_split(const maml_iter_metrics *m, int tasks) {
+  cr_assert_eq(m->goals, 2);
+  cr_assert_str_eq(m->goal[0], "-1");
+  cr_assert_str_eq(m->goal[1], "1");
+  cr_assert_eq(m->goal_tasks[0] + m->goal_tasks[1], tasks);
+  double pre = 0, post = 0;
+  for (int g = 0; g < 2; g++)
+    if (m->goal_tasks[g]) pre += m->goal_tasks[g] * m->goal_pre[g], post += m->goal_tasks[g] * m->goal_post[g];
+  cr_assert_float_eq(pre / tasks, m->pre_return, 1e-9 * (1 + fabs(m->pre_return)));
+  cr_assert_float_eq(post / tasks, m->post_return, 1e-9 * (1 + fabs(m->post_return)));
+}
+
+Test(train, balanced_tasks_hold_each_goal_equally_often) {
+  maml_config c = small_config("cheetah-dir", MAML_MODE_MAML, 1);
+  c.iterations = 3, c.horizon = 10;
+  char err[1024];
+  maml_iter_metrics m;
+  maml_trainer *drawn = make(&c);
+  int unequal = 0;
+  for (int i = 0; i < 6; i++) {
+    cr_assert_eq(maml_trainer_iterate(drawn, &m, err, sizeof err), MAML_OK, "%s", err);
+    check_split(&m, 4);
+    unequal += m.goal_tasks[0] != 2;
+  }
+  cr_assert_gt(unequal, 0, "six random batches of 4 tasks all held each direction twice");
+  maml_trainer_destroy(drawn);
+
+  c.balanced_tasks = 1;
+  cr_assert_eq(maml_config_resolve(&c, err, sizeof err), MAML_OK, "%s", err);
+  maml_trainer *t = make(&c);
+  for (int i = 0; i < 3; i++) {
+    cr_assert_eq(maml_trainer_iterate(t, &m, err, sizeof err), MAML_OK, "%s", err);
+    check_split(&m, 4);
+    cr_assert_eq(m.goal_tasks[0], 2);
+    cr_assert_eq(m.goal_tasks[1], 2);
+  }
+  maml_trainer_destroy(t);
+
+  c.tasks = 5; /* not a multiple of 2 goals */
+  cr_assert_eq(maml_config_resolve(&c, err, sizeof err), MAML_ERR_ARG);
+  cr_assert(strstr(err, "balanced_tasks: 5 tasks do not split evenly over cheetah-dir's 2 goals"),
+            "%s", err);
+  maml_config v = small_config("nav2d", MAML_MODE_MAML, 1);
+  v.balanced_tasks = 1;
+  cr_assert_eq(maml_config_resolve(&v, err, sizeof err), MAML_ERR_ARG);
+  cr_assert(strstr(err, "nav2d's goals do not repeat") && strstr(err, "cheetah-dir, ant-dir"), "%s",
+            err);
+}

@@ -34,6 +34,8 @@ typedef struct {
   char env[MAML_NAME_MAX]; /* family name; "" until set */
   maml_mode mode;
   int first_order;         /* 1: J = I (MAML mode only) */
+  int balanced_tasks;      /* 1: each meta-batch holds every goal of a discrete family
+                              equally often (task i: goal i mod their count) */
   uint64_t seed;
   int iterations;          /* meta-iterations (0: family default) */
   int tasks;               /* tasks per meta-batch (0: family default) */

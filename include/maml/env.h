@@ -169,6 +169,9 @@ typedef struct maml_env_task_kind {
   int dim;          /* numbers in a task, at most MAML_TASK_MAX (0: family_dim gives them) */
   maml_env_marker marker;
   int discrete; /* finitely many tasks: goals repeat (per-goal reports) */
+  /* a discrete kind's goals: writes them (task_dim numbers each, MAML_TASK_MAX apart) into
+   * tasks, at most max, and returns their count (NULL: not discrete) */
+  int (*goals)(const maml_env_family *f, double *tasks, int max);
   void (*sample)(const maml_env_family *f, maml_rng *rng, double *task);
   maml_status (*parse)(const maml_env_family *f, const char *text, double *task, char *err,
                        size_t err_sz);
@@ -331,6 +334,11 @@ int maml_env_preset_text(maml_env_preset_field field, char *buf, size_t n);
 
 /* The names of the families of a discrete kind (goals repeat), "cheetah-dir, ant-dir". */
 int maml_env_discrete_names(char *buf, size_t n);
+
+/* The goals of a family of a discrete kind (cheetah-dir's -1 and 1), task_dim numbers
+ * each, MAML_TASK_MAX apart in tasks (room for max): their count; 0 for a family whose
+ * goals do not repeat. */
+int maml_env_goal_set(const maml_env_family *f, double *tasks, int max);
 
 /* Write a task as the --goal syntax reads it ("1.5", "-1", "0.3,-0.2"): each number in
  * the shortest form that parses back to the same double. Returns the length of the full

@@ -23,6 +23,8 @@
 #include "maml/sampler.h"
 
 /* What one meta-iteration did. */
+#define MAML_GOALS_MAX 8 /* goals of a discrete family split in the metrics */
+
 typedef struct {
   int64_t iteration;     /* the iteration's index (updates applied before it) */
   double pre_return;     /* mean undiscounted episode return of the support episodes (theta) */
@@ -37,6 +39,12 @@ typedef struct {
   double sample_seconds; /* wall-clock time sampling (support + query) */
   double learn_seconds;  /* advantages, adaptation and the TRPO step */
   double seconds;        /* the whole iteration */
+  /* a family whose goals repeat (maml_env_goal_set): the batch split by goal */
+  int goals;                              /* their count (0: the goals do not repeat) */
+  char goal[MAML_GOALS_MAX][32];          /* each as --goal writes it ("-1") */
+  int goal_tasks[MAML_GOALS_MAX];         /* the batch's tasks of that goal */
+  double goal_pre[MAML_GOALS_MAX];        /* their mean pre_return, post_return (NaN: none) */
+  double goal_post[MAML_GOALS_MAX];
 } maml_iter_metrics;
 
 typedef struct maml_trainer maml_trainer;
