@@ -117,7 +117,8 @@ typedef enum {
   MAML_MARKER_VELOCITY,  /* an arrow of the goal velocity and a post moving at it */
   MAML_MARKER_DIRECTION, /* an arrow of unit length forward or backward */
   MAML_MARKER_POSITION,  /* a disc and pole at the goal, and the trail */
-  MAML_MARKER_NONE       /* nothing (a dynamics task: the goal is the usual forward run) */
+  MAML_MARKER_NONE,      /* nothing (a dynamics task: the goal is the usual forward run) */
+  MAML_MARKER_HEADING    /* an arrow of unit length along the heading angle task[0] */
 } maml_env_marker;
 
 /* A task's distribution and reward parameters, as a family sets them for its kind. */
@@ -167,6 +168,9 @@ typedef struct maml_env_task_kind {
    * world's and the task in e->task, derived constants included (NULL: the reward only) */
   void (*apply)(maml_env *e);
   int no_goal_flag; /* --goal cannot name a task (too many numbers): a goals file or a seed */
+  /* 0 when the robot gives what the reward term reads, else a message naming what it lacks
+   * (NULL: every robot) */
+  int (*robot_check)(const maml_env_robot *r, char *why, size_t n);
 } maml_env_task_kind;
 
 /* ---- families ------------------------------------------------------------------------ */

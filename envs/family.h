@@ -14,6 +14,7 @@ extern const maml_env_robot maml_robot_point;
 extern const maml_env_task_kind maml_task_goal_velocity;
 extern const maml_env_task_kind maml_task_goal_direction;
 extern const maml_env_task_kind maml_task_goal_position;
+extern const maml_env_task_kind maml_task_goal_heading; /* task_heading.c */
 extern const maml_env_task_kind maml_task_dynamics; /* task_dynamics.c */
 
 /* the built-in families (families.c), in the registry's order */

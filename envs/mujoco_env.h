@@ -55,6 +55,11 @@ int maml_mj_advance(maml_env *e, int forces);
  * cost 7% of a half-cheetah step. d->subtree_linvel itself is not filled. */
 double maml_mj_forward_vel(const maml_env *e);
 
+/* x and y velocity of the torso subtree's centre of mass, as maml_mj_forward_vel computes
+ * x (the same arithmetic: vel[0] is its value bit for bit), for tasks that read the y
+ * velocity too (a heading); forward_vel stays the cheaper x alone. */
+void maml_mj_planar_vel(const maml_env *e, double vel[2]);
+
 /* A robot's reset with a MuJoCo model: maml_mj_reset (forces as the robot reads them),
  * then info.x, y (the body's subtree centre of mass) and forward_vel. */
 void maml_mj_robot_reset(maml_env *e, maml_rng *rng);

@@ -94,6 +94,12 @@ void view_add_markers(mjvScene *scn, const view_show *s, const mjData *d, int bo
   if (!s->world->model) return; /* no body to draw an arrow over */
   /* a goal velocity or direction: an arrow over the robot, beside it the velocity it has */
   const mjtNum *torso = d->xpos + 3 * body;
+  if (f->kind->marker == MAML_MARKER_HEADING) { /* a unit arrow along the heading angle */
+    mjtNum from[3] = {torso[0], torso[1], torso[2] + h->arrow_height};
+    mjtNum to[3] = {from[0] + cos(s->goal[0]), from[1] + sin(s->goal[0]), from[2]};
+    add_arrow(scn, from, to, h->arrow_width, marker_rgba, 0.8f);
+    return;
+  }
   int direction = f->kind->marker == MAML_MARKER_DIRECTION;
   double scale = h->arrow_scale, width = h->arrow_width;
   double goal_len = direction ? s->goal[0] * 1.0 : s->goal[0] * scale;
