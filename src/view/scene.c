@@ -94,9 +94,10 @@ void view_add_markers(mjvScene *scn, const view_show *s, const mjData *d, int bo
   if (!s->world->model) return; /* no body to draw an arrow over */
   /* a goal velocity or direction: an arrow over the robot, beside it the velocity it has */
   const mjtNum *torso = d->xpos + 3 * body;
-  if (f->kind->marker == MAML_MARKER_HEADING) { /* a unit arrow along the heading angle */
+  if (f->kind->marker == MAML_MARKER_HEADING) { /* over the body, out along the heading */
+    const double c = cos(s->goal[0]), sn = sin(s->goal[0]), len = 4 * h->arrow_scale;
     mjtNum from[3] = {torso[0], torso[1], torso[2] + h->arrow_height};
-    mjtNum to[3] = {from[0] + cos(s->goal[0]), from[1] + sin(s->goal[0]), from[2]};
+    mjtNum to[3] = {from[0] + len * c, from[1] + len * sn, from[2]};
     add_arrow(scn, from, to, h->arrow_width, marker_rgba, 0.8f);
     return;
   }
