@@ -118,7 +118,7 @@ typedef enum {
   MAML_MARKER_DIRECTION, /* an arrow of unit length forward or backward */
   MAML_MARKER_POSITION,  /* a disc and pole at the goal, and the trail */
   MAML_MARKER_NONE,      /* nothing (a dynamics task: the goal is the usual forward run) */
-  MAML_MARKER_HEADING    /* an arrow of unit length along the heading angle task[0] */
+  MAML_MARKER_HEADING    /* an arrow over the body along the heading angle task[0] */
 } maml_env_marker;
 
 /* A task's distribution and reward parameters, as a family sets them for its kind. */
