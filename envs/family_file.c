@@ -44,6 +44,7 @@ static const char *const keys[] = {
     "bonus",
     "norm",
     "reach_tol",
+    "params",
     "tasks",
     "episodes",
     "iterations",
@@ -287,7 +288,7 @@ static maml_status check_model(const family_text *t, file_robot *fr, char *err, 
     return maml_fail(err, err_sz, MAML_ERR_FORMAT, "%s:%ld: %s '%s': MuJoCo cannot load %s: %s",
                      AT(t, im), fr->path, mjerr[0] ? mjerr : "(no reason given)");
   maml_env_robot *r = &fr->r;
-  r->nq = m->nq, r->nv = m->nv, r->nu = m->nu, r->nbody = m->nbody;
+  r->nq = m->nq, r->nv = m->nv, r->nu = m->nu, r->nbody = m->nbody, r->ngeom = m->ngeom;
   int body = mj_name2id(m, mjOBJ_BODY, fr->body);
   char bodies[400] = "";
   for (int b = 1, len = 0; b < m->nbody && len < (int)sizeof bodies; b++) {
@@ -421,43 +422,91 @@ static maml_status read_robot(const family_text *t, const maml_env_robot **out, 
 
 /* ---- the task ------------------------------------------------------------------------ */
 
-static maml_status read_task(const family_text *t, maml_env_family *f, char *err, size_t err_sz) {
-  static const maml_env_task_kind *const kinds[] = {
-      &maml_task_goal_velocity, &maml_task_goal_direction, &maml_task_goal_position};
+#define KIND_NAMES "goal-velocity, goal-direction, goal-position, goal-heading or dynamics"
+#define PARAM_NAMES "mass, inertia, friction, damping"
+
+/* params: a comma-separated subset of PARAM_NAMES into MAML_DYN_* bits */
+static maml_status read_params(const family_text *t, int i, unsigned *params, char *err,
+                               size_t err_sz) {
+  static const char *const names[4] = {"mass", "inertia", "friction", "damping"};
+  static const unsigned bits[4] = {MAML_DYN_MASS, MAML_DYN_INERTIA, MAML_DYN_FRICTION,
+                                   MAML_DYN_DAMPING};
+  *params = MAML_DYN_ALL;
+  if (!t->line[i]) return MAML_OK;
+  char buf[VALUE_MAX];
+  snprintf(buf, sizeof buf, "%s", t->value[i]);
+  unsigned p = 0;
+  for (char *save = NULL, *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+    const char *name = trim(tok);
+    int j = 0;
+    while (j < 4 && strcmp(name, names[j]) != 0) j++;
+    if (j == 4)
+      return maml_fail(err, err_sz, MAML_ERR_ARG,
+                       "%s:%ld: %s '%s': '%.64s' is not a dynamics parameter: expected a "
+                       "comma-separated list of " PARAM_NAMES,
+                       AT(t, i), name);
+    p |= bits[j];
+  }
+  if (!p)
+    return maml_fail(err, err_sz, MAML_ERR_ARG,
+                     "%s:%ld: %s: none given: expected a comma-separated list of " PARAM_NAMES,
+                     t->origin, t->line[i], keys[i]);
+  *params = p;
+  return MAML_OK;
+}
+
+/* goal_range: required (velocity, position), optional (heading: the full circle; dynamics:
+ * u in [-3, 3]) or refused (direction) */
+static maml_status read_range(const family_text *t, maml_env_family *f, char *err, size_t err_sz) {
   const int ik = key_index("task"), ir = key_index("goal_range");
-  if (!t->line[ik])
-    return maml_fail(err, err_sz, MAML_ERR_ARG,
-                     "%s: no task: expected task = goal-velocity, goal-direction or goal-position",
-                     t->origin);
-  for (int j = 0; j < 3; j++)
-    if (!strcmp(t->value[ik], kinds[j]->name)) f->kind = kinds[j];
-  if (!f->kind)
-    return maml_fail(err, err_sz, MAML_ERR_ARG,
-                     "%s:%ld: %s '%s' is not a task kind: expected goal-velocity, goal-direction "
-                     "or goal-position",
-                     AT(t, ik));
-  int ranged = f->kind != &maml_task_goal_direction;
-  if (!ranged && t->line[ir])
+  const maml_env_task_kind *k = f->kind;
+  if (k == &maml_task_goal_direction && t->line[ir])
     return maml_fail(err, err_sz, MAML_ERR_ARG,
                      "%s:%ld: %s: goal-direction draws -1 or 1 and takes no range", t->origin,
                      t->line[ir], keys[ir]);
-  if (ranged && !t->line[ir])
+  if (k == &maml_task_goal_direction) return MAML_OK;
+  if (!t->line[ir] && k == &maml_task_dynamics) return f->dist.lo = -3, f->dist.hi = 3, MAML_OK;
+  if (!t->line[ir] && k == &maml_task_goal_heading) return MAML_OK; /* lo = hi = 0: [0, 2 pi) */
+  if (!t->line[ir])
     return maml_fail(err, err_sz, MAML_ERR_ARG, "%s: %s needs goal_range = LO, HI", t->origin,
                      t->value[ik]);
-  if (ranged && !two_numbers(t->value[ir], &f->dist.lo, &f->dist.hi))
+  if (!two_numbers(t->value[ir], &f->dist.lo, &f->dist.hi))
     return maml_fail(err, err_sz, MAML_ERR_ARG,
                      "%s:%ld: %s '%s': expected 'LO, HI' with LO < HI (%s)", AT(t, ir),
                      MAML_DECIMAL_SYNTAX);
+  return MAML_OK;
+}
+
+static maml_status read_task(const family_text *t, maml_env_family *f, char *err, size_t err_sz) {
+  static const maml_env_task_kind *const kinds[] = {
+      &maml_task_goal_velocity, &maml_task_goal_direction, &maml_task_goal_position,
+      &maml_task_goal_heading, &maml_task_dynamics};
+  const int ik = key_index("task"), ip = key_index("params");
+  if (!t->line[ik])
+    return maml_fail(err, err_sz, MAML_ERR_ARG, "%s: no task: expected task = " KIND_NAMES,
+                     t->origin);
+  for (size_t j = 0; j < sizeof kinds / sizeof kinds[0]; j++)
+    if (!strcmp(t->value[ik], kinds[j]->name)) f->kind = kinds[j];
+  if (!f->kind)
+    return maml_fail(err, err_sz, MAML_ERR_ARG,
+                     "%s:%ld: %s '%s' is not a task kind: expected " KIND_NAMES, AT(t, ik));
+  maml_status s = read_range(t, f, err, err_sz);
+  if (s != MAML_OK) return s;
   int pos = f->kind == &maml_task_goal_position;
   for (int k = key_index("norm"); k <= key_index("reach_tol"); k++)
     if (!pos && t->line[k])
       return maml_fail(err, err_sz, MAML_ERR_ARG, "%s:%ld: %s: only goal-position takes %s",
                        t->origin, t->line[k], keys[k], keys[k]);
-  maml_status s = get_real(t, key_index("bonus"), -1e6, 1e6, 0, &f->dist.bonus, err, err_sz);
+  if (f->kind != &maml_task_dynamics && t->line[ip])
+    return maml_fail(err, err_sz, MAML_ERR_ARG, "%s:%ld: %s: only dynamics takes %s", t->origin,
+                     t->line[ip], keys[ip], keys[ip]);
+  s = get_real(t, key_index("bonus"), -1e6, 1e6, 0, &f->dist.bonus, err, err_sz);
   if (s == MAML_OK)
     s = get_int(t, key_index("norm"), 1, 2, pos ? 2 : 0, &f->dist.norm, err, err_sz);
   if (s == MAML_OK)
     s = get_real(t, key_index("reach_tol"), 0, 1e6, 0, &f->dist.reach_tol, err, err_sz);
+  if (s == MAML_OK && f->kind == &maml_task_dynamics)
+    s = read_params(t, ip, &f->dist.params, err, err_sz);
   return s;
 }
 

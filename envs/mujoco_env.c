@@ -194,6 +194,28 @@ double maml_mj_forward_vel(const maml_env *e) {
   return momentum / mjMAX(mjMINVAL, m->body_subtreemass[torso]);
 }
 
+void maml_mj_planar_vel(const maml_env *e, double vel[2]) {
+  const mjModel *m = e->model;
+  const mjData *d = e->data;
+  const int torso = e->world->torso_body;
+  double px = 0.0, py = 0.0; /* the subtree's momentum in x and y */
+  for (int b = torso; b < m->nbody; b++) {
+    int a = b;
+    while (a > torso) a = m->body_parentid[a];
+    if (a != torso) break;
+    // the velocity of b's centre of mass: linear + angular x (xipos - subtree_com[root])
+    const mjtNum *cvel = d->cvel + 6 * b;
+    const mjtNum *com = d->subtree_com + 3 * m->body_rootid[b];
+    const mjtNum rx = d->xipos[3 * b] - com[0], ry = d->xipos[3 * b + 1] - com[1],
+                 rz = d->xipos[3 * b + 2] - com[2];
+    px += m->body_mass[b] * (cvel[3] + cvel[1] * rz - cvel[2] * ry);
+    py += m->body_mass[b] * (cvel[4] + cvel[2] * rx - cvel[0] * rz);
+  }
+  const double mass = mjMAX(mjMINVAL, m->body_subtreemass[torso]);
+  vel[0] = px / mass;
+  vel[1] = py / mass;
+}
+
 /* where the robot's body is and how fast it moves forward */
 static void body_info(maml_env *e) {
   const mjtNum *com = maml_mj_torso_com(e);

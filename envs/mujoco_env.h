@@ -44,6 +44,11 @@ int maml_mj_advance(maml_env *e, int forces);
  * cost 7% of a half-cheetah step. d->subtree_linvel itself is not filled. */
 double maml_mj_forward_vel(const maml_env *e);
 
+/* x and y velocity of the torso subtree's centre of mass, as maml_mj_forward_vel computes
+ * x (the same arithmetic: vel[0] is its value bit for bit), for tasks that read the y
+ * velocity too (a heading); forward_vel stays the cheaper x alone. */
+void maml_mj_planar_vel(const maml_env *e, double vel[2]);
+
 /* the torso subtree's centre of mass (subtree_com, 3 numbers) */
 static inline const mjtNum *maml_mj_torso_com(const maml_env *e) {
   return e->data->subtree_com + 3 * e->world->torso_body;

@@ -141,7 +141,8 @@ static int family_bad(const maml_env_family *f, char *why, size_t n) {
   if (!f->kind) return snprintf(why, n, "%s: no task kind", f->name), 1;
   char what[256];
   if (robot_bad(f->robot, what, sizeof what) || kind_bad(f->kind, what, sizeof what) ||
-      f->kind->check(&f->dist, what, sizeof what))
+      f->kind->check(&f->dist, what, sizeof what) ||
+      (f->kind->robot_check && f->kind->robot_check(f->robot, what, sizeof what)))
     return snprintf(why, n, "%s: %s", f->name, what), 1;
   int dim = f->kind->family_dim ? f->kind->family_dim(f) : f->kind->dim;
   if (dim < 1 || dim > MAML_TASK_MAX) /* a dynamics task's numbers come from the robot */

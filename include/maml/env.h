@@ -139,7 +139,8 @@ typedef enum {
   MAML_MARKER_VELOCITY,  /* an arrow of the goal velocity and a post moving at it */
   MAML_MARKER_DIRECTION, /* an arrow of unit length forward or backward */
   MAML_MARKER_POSITION,  /* a disc and pole at the goal, and the trail */
-  MAML_MARKER_NONE       /* nothing (a dynamics task: the goal is the usual forward run) */
+  MAML_MARKER_NONE,      /* nothing (a dynamics task: the goal is the usual forward run) */
+  MAML_MARKER_HEADING    /* an arrow over the body along the heading angle task[0] */
 } maml_env_marker;
 
 /* A task's distribution and reward parameters, as a family sets them for its kind. */
@@ -192,6 +193,9 @@ typedef struct maml_env_task_kind {
    * world's and the task in e->task, derived constants included (NULL: the reward only) */
   void (*apply)(maml_env *e);
   int no_goal_flag; /* --goal cannot name a task (too many numbers): a goals file or a seed */
+  /* 0 when the robot gives what the reward term reads, else a message naming what it lacks
+   * (NULL: every robot) */
+  int (*robot_check)(const maml_env_robot *r, char *why, size_t n);
 } maml_env_task_kind;
 
 /* Helpers for a task kind's parse (what --goal and goals files give). Parse exactly count
@@ -219,12 +223,15 @@ extern const maml_env_robot maml_robot_point;
  * goal direction: d * forward_vel (+ bonus), d = -1 or 1 with probability 1/2 each;
  * goal position: minus the L1 or Euclidean (dist.norm) distance of the body's (x, y) to
  *   the goal (+ bonus), each coordinate ~ U[lo, hi], ending at the goal with reach_tol;
+ * goal heading: the body's centre-of-mass velocity along (cos theta, sin theta) (+ bonus),
+ *   theta ~ U[lo, hi] radians ([0, 2 pi) when lo = hi = 0); a robot with a MuJoCo model;
  * dynamics: the forward velocity of a robot whose masses, inertias, frictions and
  *   dampings (dist.params) a task scales by 1.5^u or 1.3^u, u ~ U[lo, hi] each (the robot
  *   gives nbody, ngeom and nv). */
 extern const maml_env_task_kind maml_task_goal_velocity;
 extern const maml_env_task_kind maml_task_goal_direction;
 extern const maml_env_task_kind maml_task_goal_position;
+extern const maml_env_task_kind maml_task_goal_heading;
 extern const maml_env_task_kind maml_task_dynamics;
 
 /* ---- families ------------------------------------------------------------------------ */

@@ -94,6 +94,13 @@ void view_add_markers(mjvScene *scn, const view_show *s, const mjData *d, int bo
   if (!s->world->model) return; /* no body to draw an arrow over */
   /* a goal velocity or direction: an arrow over the robot, beside it the velocity it has */
   const mjtNum *torso = d->xpos + 3 * body;
+  if (f->kind->marker == MAML_MARKER_HEADING) { /* over the body, out along the heading */
+    const double c = cos(s->goal[0]), sn = sin(s->goal[0]), len = 4 * h->arrow_scale;
+    mjtNum from[3] = {torso[0], torso[1], torso[2] + h->arrow_height};
+    mjtNum to[3] = {from[0] + len * c, from[1] + len * sn, from[2]};
+    add_arrow(scn, from, to, h->arrow_width, marker_rgba, 0.8f);
+    return;
+  }
   int direction = f->kind->marker == MAML_MARKER_DIRECTION;
   double scale = h->arrow_scale, width = h->arrow_width;
   double goal_len = direction ? s->goal[0] * 1.0 : s->goal[0] * scale;
