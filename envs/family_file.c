@@ -329,12 +329,13 @@ static maml_status read_view(const family_text *t, maml_env_view *v, char *err, 
   if (s == MAML_OK)
     s = get_real(t, key_index("camera_height"), -1000, 1000, v->lookat_z, &v->lookat_z, err,
                  err_sz);
-  if (s == MAML_OK) s = get_int(t, key_index("camera_top_down"), 0, 1, 0, &v->top_down, err, err_sz);
+  if (s == MAML_OK)
+    s = get_int(t, key_index("camera_top_down"), 0, 1, 0, &v->top_down, err, err_sz);
   double k = 1;
   if (s == MAML_OK) s = get_real(t, key_index("marker_scale"), 0.001, 1000, 1, &k, err, err_sz);
-  double *sizes[] = {&v->arrow_scale,  &v->arrow_width,  &v->arrow_height, &v->arrow_side,
-                     &v->arrow_gap,    &v->post_height,  &v->post_side,    &v->trail_width,
-                     &v->trail_height, &v->goal_radius,  &v->goal_height};
+  double *sizes[] = {&v->arrow_scale,  &v->arrow_width, &v->arrow_height, &v->arrow_side,
+                     &v->arrow_gap,    &v->post_height, &v->post_side,    &v->trail_width,
+                     &v->trail_height, &v->goal_radius, &v->goal_height};
   for (size_t j = 0; j < sizeof sizes / sizeof sizes[0]; j++) *sizes[j] *= k;
   return s;
 }
