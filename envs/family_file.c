@@ -317,8 +317,8 @@ static maml_status check_model(const family_text *t, file_robot *fr, char *err, 
 }
 
 /* the view hints of a robot of the size of the half-cheetah, the camera from the file; the
- * markers' sizes times marker_scale (the reacher example's 0.2 m arm: 0.06); camera_top_down 1: the camera looks
- * at the origin from above (a robot fixed there), else it tracks the body */
+ * markers' sizes times marker_scale (the reacher example's 0.2 m arm: 0.06); camera_top_down 1: the
+ * camera looks at the origin from above (a robot fixed there), else it tracks the body */
 static maml_status read_view(const family_text *t, maml_env_view *v, char *err, size_t err_sz) {
   *v = maml_robot_half_cheetah.view;
   maml_status s =
