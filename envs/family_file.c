@@ -53,6 +53,8 @@ static const char *const keys[] = {
     "camera_distance",
     "camera_elevation",
     "camera_height",
+    "camera_top_down",
+    "marker_scale",
 };
 #define NKEYS ((int)(sizeof keys / sizeof keys[0]))
 
@@ -315,7 +317,9 @@ static maml_status check_model(const family_text *t, file_robot *fr, char *err, 
   return MAML_OK;
 }
 
-/* the view hints of a robot of the size of the half-cheetah, the camera from the file */
+/* the view hints of a robot of the size of the half-cheetah, the camera from the file; the
+ * markers' sizes times marker_scale (the reacher example's 0.2 m arm: 0.06); camera_top_down 1: the
+ * camera looks at the origin from above (a robot fixed there), else it tracks the body */
 static maml_status read_view(const family_text *t, maml_env_view *v, char *err, size_t err_sz) {
   *v = maml_robot_half_cheetah.view;
   maml_status s =
@@ -326,6 +330,14 @@ static maml_status read_view(const family_text *t, maml_env_view *v, char *err, 
   if (s == MAML_OK)
     s = get_real(t, key_index("camera_height"), -1000, 1000, v->lookat_z, &v->lookat_z, err,
                  err_sz);
+  if (s == MAML_OK)
+    s = get_int(t, key_index("camera_top_down"), 0, 1, 0, &v->top_down, err, err_sz);
+  double k = 1;
+  if (s == MAML_OK) s = get_real(t, key_index("marker_scale"), 0.001, 1000, 1, &k, err, err_sz);
+  double *sizes[] = {&v->arrow_scale,  &v->arrow_width, &v->arrow_height, &v->arrow_side,
+                     &v->arrow_gap,    &v->post_height, &v->post_side,    &v->trail_width,
+                     &v->trail_height, &v->goal_radius, &v->goal_height};
+  for (size_t j = 0; j < sizeof sizes / sizeof sizes[0]; j++) *sizes[j] *= k;
   return s;
 }
 

@@ -344,3 +344,102 @@ Test(family_file, the_syntax_check_refuses_without_reading_models) {
   cr_assert_not_null(strstr(err, "longer than the limit"), "%s", err);
   free(long_line);
 }
+
+/* the viewer's keys: camera_top_down, and marker_scale times every marker size of the
+ * default (the half-cheetah's) hints; out of range refused */
+Test(family_file, the_viewer_keys_set_the_camera_and_scale_the_markers) {
+#define ARM(name)                              \
+  "name = " name "\nmodel = " MAML_TEST_ASSETS \
+  "/half_cheetah.xml\nbody = torso\n"          \
+  "observation = qvel\ntask = goal-velocity\ngoal_range = 0, 2\n"
+  const maml_env_family *f =
+      use("small.ini", ARM("small") "camera_top_down = 1\nmarker_scale = 0.25\n");
+  const maml_env_view *v = &f->robot->view, *big = &maml_env_find("cheetah-vel")->robot->view;
+  cr_assert_eq(v->top_down, 1);
+  cr_assert_eq(v->distance, big->distance, "the camera is not a marker");
+  cr_assert_eq(v->goal_radius, 0.25 * big->goal_radius);
+  cr_assert_eq(v->goal_height, 0.25 * big->goal_height);
+  cr_assert_eq(v->trail_width, 0.25 * big->trail_width);
+  cr_assert_eq(v->trail_height, 0.25 * big->trail_height);
+  cr_assert_eq(v->arrow_width, 0.25 * big->arrow_width);
+  cr_assert_eq(v->post_height, 0.25 * big->post_height);
+  const maml_env_family *g = use("plain.ini", ARM("plain"));
+  cr_assert_eq(g->robot->view.top_down, 0);
+  cr_assert_eq(g->robot->view.goal_radius, big->goal_radius);
+  refused(BASE "camera_top_down = 2\n",
+          WANT(":7: camera_top_down '2': expected an integer in [0, 1]"));
+  refused(BASE "marker_scale = 0\n", WANT(":7: marker_scale '0' is outside the allowed range"));
+  refused(BASE "marker_scale = big\n", WANT(":7: marker_scale 'big' is not a number"));
+  refused("name = b\nrobot = ant\ntask = goal-direction\nmarker_scale = 2\n",
+          WANT(":4: marker_scale: a built-in robot (robot = ant) takes no marker_scale"));
+}
+
+/* the fingertip of the arm of assets/reacher.xml (configs/families/reacher-goal.ini), where
+ * shoulder and elbow angles q1, q2 put it: links of 0.11 m */
+static void tip_at(maml_env *e, double q1, double q2, double *x, double *y) {
+  const mjModel *m = e->model;
+  mjData *d = e->data;
+  d->qpos[0] = q1, d->qpos[1] = q2;
+  mj_forward(m, d);
+  int tip = mj_name2id(m, mjOBJ_BODY, "fingertip");
+  cr_assert_geq(tip, 0);
+  *x = d->xpos[3 * tip], *y = d->xpos[3 * tip + 1];
+}
+
+/* the shipped reacher family: its sizes from the model, the arm's reach (straight: the sum
+ * of the links; folded: 0), every corner of the goal square reached by the angles that
+ * the geometry of two equal links gives, and the reward's distance at the reset */
+Test(family_file, the_reacher_example_reaches_its_goal_square) {
+  const char *path = MAML_TEST_ASSETS "/../configs/families/reacher-goal.ini";
+  char name[64], err[ERR_SZ] = "";
+  cr_assert_eq(maml_env_use(path, name, sizeof name, NULL, err, sizeof err), MAML_OK, "%s", err);
+  const maml_env_family *f = maml_env_find(name);
+  cr_assert_not_null(f);
+  char mjerr[500] = "";
+  mjModel *m = mj_loadXML(MAML_TEST_ASSETS "/reacher.xml", NULL, mjerr, (int)sizeof mjerr);
+  cr_assert_not_null(m, "%s", mjerr);
+  cr_assert_eq(f->obs_dim, m->nq + m->nv + 3, "qpos, qvel, the fingertip's position");
+  cr_assert_eq(f->act_dim, m->nu);
+  cr_assert_eq(m->nq, 2);
+  cr_assert_eq(m->nu, 2);
+  cr_assert_eq(m->opt.timestep, 0.02);
+  mj_deleteModel(m);
+  cr_assert_eq(f->dist.lo, -0.15);
+  cr_assert_eq(f->dist.hi, 0.15);
+
+  maml_env_world w;
+  maml_env e;
+  cr_assert_eq(maml_env_world_open(&w, name, 0, NULL, err, sizeof err), MAML_OK, "%s", err);
+  cr_assert_eq(maml_env_init(&e, &w, err, sizeof err), MAML_OK, "%s", err);
+  const double link = 0.11;
+  double x, y;
+  tip_at(&e, 0, 0, &x, &y);
+  cr_assert_float_eq(x, 2 * link, 1e-6);
+  cr_assert_float_eq(y, 0, 1e-6);
+  tip_at(&e, 1.0, 0, &x, &y);
+  cr_assert_float_eq(hypot(x, y), 2 * link, 1e-6, "straight at any shoulder angle");
+  tip_at(&e, 0.3, M_PI, &x, &y);
+  cr_assert_float_eq(hypot(x, y), 0, 1e-6, "folded: the fingertip over the base");
+  for (int c = 0; c < 4; c++) { /* the corners, the farthest goals */
+    double gx = c & 1 ? f->dist.hi : f->dist.lo, gy = c & 2 ? f->dist.hi : f->dist.lo;
+    double r = hypot(gx, gy);
+    cr_assert_lt(r, 2 * link);
+    double q2 = 2 * acos(r / (2 * link)), q1 = atan2(gy, gx) - q2 / 2;
+    tip_at(&e, q1, q2, &x, &y);
+    cr_assert_float_eq(x, gx, 1e-6, "corner %d", c);
+    cr_assert_float_eq(y, gy, 1e-6, "corner %d", c);
+  }
+  double goal[2] = {0.1, -0.12};
+  maml_env_reset(&e, goal, NULL, NULL); /* no noise: the arm straight along x */
+  cr_assert_float_eq(e.info.goal_dist, hypot(2 * link - 0.1, 0.12), 1e-6);
+  maml_real zero[2] = {0, 0}, *obs = calloc((size_t)w.obs_dim, sizeof *obs);
+  double reward;
+  int done;
+  maml_env_step(&e, zero, obs, &reward, &done);
+  cr_assert_eq(done, 0);
+  cr_assert_float_eq(reward, -hypot(2 * link - 0.1, 0.12), 1e-6, "at rest: minus the distance");
+  cr_assert_float_eq(obs[4], 2 * link, 1e-6, "the observation's fingertip x");
+  free(obs);
+  maml_env_free(&e);
+  maml_env_world_close(&w);
+}
