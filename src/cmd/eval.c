@@ -254,10 +254,13 @@ static int load_policy(entry *e, const char *what, char *env, double default_alp
     fprintf(stderr, "maml eval: %s: %s\n", what, err);
     return 0;
   }
+  if (cp.notice[0]) fprintf(stderr, "maml eval: note: %s\n", cp.notice);
   if (!env[0]) snprintf(env, MAML_NAME_MAX, "%s", cp.env);
   if (strcmp(env, cp.env) != 0) {
-    fprintf(stderr, "maml eval: %s was trained on %s, the evaluation is on %s\n", what, cp.env,
-            env);
+    char diff[2048] = "";
+    cmd_family_difference(cp.env, env, diff, sizeof diff);
+    fprintf(stderr, "maml eval: %s was trained on %s, the evaluation is on %s%s\n", what, cp.env,
+            env, diff);
     free(cp.theta);
     return 0;
   }

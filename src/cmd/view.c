@@ -254,8 +254,12 @@ int cmd_view(int argc, char **argv) {
       fprintf(stderr, "maml view: %s\n", err);
       return 1;
     }
+    if (cp.notice[0]) fprintf(stderr, "maml view: note: %s\n", cp.notice);
     if (env_arg && strcmp(env_arg, cp.env) != 0) {
-      fprintf(stderr, "maml view: %s was trained on %s, not on --env %s\n", ckpt, cp.env, env_arg);
+      char diff[2048] = "";
+      cmd_family_difference(cp.env, env_arg, diff, sizeof diff);
+      fprintf(stderr, "maml view: %s was trained on %s, not on --env %s%s\n", ckpt, cp.env,
+              env_arg, diff);
       free(cp.theta);
       return 2;
     }
