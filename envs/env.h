@@ -311,8 +311,8 @@ maml_status maml_env_file_check(const char *text, size_t len, const char *origin
  * other values), and the first few in buf, "goal_range: '0, 0.5' in A, '0, 0.7' in B;
  * bonus: not set in A, '1' in B; and 3 more" (a_name, b_name: A and B). -1 when a text
  * does not read as a family file (the reason in buf). */
-int maml_env_file_diff(const char *a, size_t a_len, const char *a_name, const char *b,
-                       size_t b_len, const char *b_name, char *buf, size_t n);
+int maml_env_file_diff(const char *a, size_t a_len, const char *a_name, const char *b, size_t b_len,
+                       const char *b_name, char *buf, size_t n);
 
 /* maml_env_file_diff of the files two registered families were read from (-1 when one is
  * not a family file's). */

@@ -510,8 +510,8 @@ static maml_status build(const family_text *t, const char *text, size_t len, uin
   for (int i = 0; i < n_loaded; i++)
     if (!strcmp(loaded[i].name, t->value[in])) {
       char what[2048];
-      if (loaded[i].hash != hash && differences(loaded[i].text, loaded[i].len, loaded[i].path,
-                                                t, what, sizeof what) == 0)
+      if (loaded[i].hash != hash &&
+          differences(loaded[i].text, loaded[i].len, loaded[i].path, t, what, sizeof what) == 0)
         snprintf(what, sizeof what, "no key differs, only comments or spacing");
       if (loaded[i].hash != hash)
         return maml_fail(err, err_sz, MAML_ERR_ARG,
@@ -675,8 +675,8 @@ static int differences(const char *a, size_t a_len, const char *a_name, const fa
   return count;
 }
 
-int maml_env_file_diff(const char *a, size_t a_len, const char *a_name, const char *b,
-                       size_t b_len, const char *b_name, char *buf, size_t n) {
+int maml_env_file_diff(const char *a, size_t a_len, const char *a_name, const char *b, size_t b_len,
+                       const char *b_name, char *buf, size_t n) {
   family_text *tb = calloc(1, sizeof *tb);
   if (!tb || !a || !b) {
     free(tb);
@@ -726,8 +726,8 @@ static int stand_in(const char *path, char *name, size_t name_n, uint64_t *hash)
 }
 
 /* a copy whose bytes no longer hash as recorded: what to do */
-static maml_status edited_copy(const char *copy, const char *recorded, uint64_t now,
-                               uint64_t hash, char *err, size_t err_sz) {
+static maml_status edited_copy(const char *copy, const char *recorded, uint64_t now, uint64_t hash,
+                               char *err, size_t err_sz) {
   char h_now[17], h_rec[17], h_orig[17] = "";
   maml_env_format_hash(now, h_now);
   maml_env_format_hash(hash, h_rec);

@@ -34,7 +34,7 @@ typedef struct {
   maml_real *theta;        /* (policy.n_params), malloc'ed */
   double alpha;            /* the run's inner step size for a MAML run, else 0 */
   long long iteration;     /* meta-iterations behind theta (the checkpoint's iteration) */
-  char notice[2048]; /* its family file changed: it is read from the run's copy ("": none) */
+  char notice[2048];       /* its family file changed: it is read from the run's copy ("": none) */
 } cmd_policy;
 
 /* The checkpoint a command-line path names: the file itself, or a run directory's

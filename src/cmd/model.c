@@ -122,13 +122,14 @@ int cmd_use_family_copy(const char *dir, const char *config_text, size_t len, ch
   config_value(config_text, len, "family_hash", hash, sizeof hash);
   if (!maml_env_is_file(env) || strlen(hash) != 16 || strspn(hash, "0123456789abcdef") != 16)
     return 1; /* not a family file's run, or one older than the record */
-  return maml_env_use_copy(copy, env, strtoull(hash, NULL, 16), name, sizeof name, notice,
-                           notice_n, err, err_sz) == MAML_OK;
+  return maml_env_use_copy(copy, env, strtoull(hash, NULL, 16), name, sizeof name, notice, notice_n,
+                           err, err_sz) == MAML_OK;
 }
 
 void cmd_family_difference(const char *trained, const char *given, char *buf, size_t n) {
   char what[2048];
   int count = maml_env_family_diff(trained, given, what, sizeof what);
   if (n) buf[0] = '\0';
-  if (count > 0) snprintf(buf, n, " (%d key%s: %s)", count, count > 1 ? "s differ" : " differs", what);
+  if (count > 0)
+    snprintf(buf, n, " (%d key%s: %s)", count, count > 1 ? "s differ" : " differs", what);
 }

@@ -317,25 +317,27 @@ static int resume_env(const char *dir, const maml_config *c, const char *v) {
   char *run_text = NULL, *text = NULL;
   size_t run_len = 0, len = 0;
   int count = -1;
-  const char *run_file = join(copy, dir, "family.ini") && file_exists(copy) ? copy
-                                                                            : c->family_file;
+  const char *run_file = join(copy, dir, "family.ini") && file_exists(copy) ? copy : c->family_file;
   if (c->family_file[0] && maml_env_is_file(v) &&
       maml_env_file_read(run_file, &run_text, &run_len, NULL, err, sizeof err) == MAML_OK &&
       maml_env_file_read(v, &text, &len, NULL, what, sizeof what) == MAML_OK)
     count = maml_env_file_diff(run_text, run_len, run_file, text, len, v, what, sizeof what);
   if (count > 0)
-    fprintf(stderr, "maml train: --env %s is not the environment %s was trained on (%s): "
-                    "--env cannot change when resuming; leave it out\n",
+    fprintf(stderr,
+            "maml train: --env %s is not the environment %s was trained on (%s): "
+            "--env cannot change when resuming; leave it out\n",
             v, dir, what);
   else if (count == 0)
-    fprintf(stderr, "maml train: --env %s sets the same keys as %s, the family the run keeps: "
-                    "leave --env out\n",
+    fprintf(stderr,
+            "maml train: --env %s sets the same keys as %s, the family the run keeps: "
+            "leave --env out\n",
             v, run_file);
   else
-    fprintf(stderr, "maml train: --env cannot change when resuming: %s was trained on %s%s%s "
-                    "and keeps it; leave --env out%s%s\n",
-            dir, c->env, c->family_file[0] ? ", read from " : "", run_file,
-            what[0] ? ": " : "", what);
+    fprintf(stderr,
+            "maml train: --env cannot change when resuming: %s was trained on %s%s%s "
+            "and keeps it; leave --env out%s%s\n",
+            dir, c->env, c->family_file[0] ? ", read from " : "", run_file, what[0] ? ": " : "",
+            what);
   free(run_text), free(text);
   return 0;
 }

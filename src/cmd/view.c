@@ -258,8 +258,8 @@ int cmd_view(int argc, char **argv) {
     if (env_arg && strcmp(env_arg, cp.env) != 0) {
       char diff[2048] = "";
       cmd_family_difference(cp.env, env_arg, diff, sizeof diff);
-      fprintf(stderr, "maml view: %s was trained on %s, not on --env %s%s\n", ckpt, cp.env,
-              env_arg, diff);
+      fprintf(stderr, "maml view: %s was trained on %s, not on --env %s%s\n", ckpt, cp.env, env_arg,
+              diff);
       free(cp.theta);
       return 2;
     }
