@@ -63,6 +63,14 @@ int cmd_open_world(maml_env_world *w, const char *env, int oracle, const char *a
       const char *trained = noted[i].assets[0]
                                 ? noted[i].assets
                                 : "the default search: $MAML_ASSETS, else the built-in models";
+      if (w->family->model_file[0] == '/') { /* a family file's model: its own path */
+        fprintf(stderr,
+                "%s: the model %s hashes to %s, but %s was trained on a model hashing to %s: "
+                "restore the model its family file names, or train a new run\n",
+                who, w->model_path, hash, noted[i].checkpoint, noted[i].hash);
+        maml_env_world_close(w);
+        return 0;
+      }
       if (assets) { /* a model named on purpose: used, and said so */
         fprintf(stderr,
                 "%s: warning: the model %s (given with --assets) hashes to %s, but %s was "
