@@ -92,7 +92,9 @@ static void eval_usage(FILE *out) {
           "                     A missing or repeated path, an empty list: exit 2.\n"
           "  --bootstrap N      resamples of the groups' bootstrap intervals (default 2000)\n");
   fprintf(out,
-          "  --env FAMILY       the family, or a family file (default: the checkpoints')\n"
+          "  --env FAMILY       the family, or a family file (default: the checkpoints'; a\n"
+          "                     run on a family file reads its copy RUN_DIR/family.ini, and\n"
+          "                     an --env that differs is refused naming the keys)\n"
           "  --goals N          N held-out goals from the evaluation stream (default 40)\n"
           "  --goal G           an explicit goal (repeatable, at most 10000; `maml envs`\n"
           "                     shows the syntax; not for dynamics tasks: a goals file)\n"
