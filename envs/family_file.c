@@ -61,6 +61,7 @@ static const char *const keys[] = {
 /* the text of each key (its line, 0: not given) */
 typedef struct {
   const char *origin;
+  const char *base; /* relative paths are relative to its folder (NULL: origin's) */
   char value[NKEYS][VALUE_MAX];
   long line[NKEYS];
 } family_text;
@@ -257,10 +258,10 @@ static maml_status parse_parts(const family_text *t, int i, maml_env_obs_part *p
 /* the model path: relative to the family file's folder */
 static maml_status model_path(const family_text *t, int i, char *out, size_t n, char *err,
                               size_t err_sz) {
-  const char *v = t->value[i];
+  const char *v = t->value[i], *base = t->base ? t->base : t->origin;
   char dir[MAML_PATH_MAX];
-  char *abs = realpath(t->origin, NULL);
-  snprintf(dir, sizeof dir, "%s", abs ? abs : t->origin);
+  char *abs = realpath(base, NULL);
+  snprintf(dir, sizeof dir, "%s", abs ? abs : base);
   free(abs);
   char *slash = strrchr(dir, '/');
   if (slash)
@@ -275,8 +276,9 @@ static maml_status model_path(const family_text *t, int i, char *out, size_t n, 
   if (!f)
     return maml_fail(err, err_sz, MAML_ERR_IO,
                      "%s:%ld: %s '%s': cannot open %s (the path is relative to the family "
-                     "file): %s",
-                     AT(t, i), out, why);
+                     "file%s%s): %s",
+                     AT(t, i), out, t->base ? " the run was trained on, " : "",
+                     t->base ? t->base : "", why);
   fclose(f);
   return MAML_OK;
 }
@@ -541,19 +543,25 @@ static maml_status read_preset(const family_text *t, maml_env_family *f, char *e
 
 /* ---- files --------------------------------------------------------------------------- */
 
-/* a family registered from a file, and that file's hash */
+/* a family registered from a file, that file's hash and its bytes (kept for the messages
+ * that say what differs) */
 typedef struct {
   char name[64];
   uint64_t hash;
   char path[MAML_PATH_MAX];
+  char *text;
+  size_t len;
 } file_family;
 
 static file_family loaded[MAML_ENV_MAX_FAMILIES];
 static int n_loaded;
 
-/* the family text's name and robot and task, registered */
-static maml_status build(const family_text *t, uint64_t hash, char *name, size_t name_n, char *err,
-                         size_t err_sz) {
+static int differences(const char *a, size_t a_len, const char *a_name, const family_text *tb,
+                       char *buf, size_t n);
+
+/* the family text's name and robot and task, registered (text: its bytes) */
+static maml_status build(const family_text *t, const char *text, size_t len, uint64_t hash,
+                         char *name, size_t name_n, char *err, size_t err_sz) {
   const int in = key_index("name");
   if (!t->line[in])
     return maml_fail(err, err_sz, MAML_ERR_ARG,
@@ -562,10 +570,14 @@ static maml_status build(const family_text *t, uint64_t hash, char *name, size_t
                      t->origin);
   for (int i = 0; i < n_loaded; i++)
     if (!strcmp(loaded[i].name, t->value[in])) {
+      char what[2048];
+      if (loaded[i].hash != hash &&
+          differences(loaded[i].text, loaded[i].len, loaded[i].path, t, what, sizeof what) == 0)
+        snprintf(what, sizeof what, "no key differs, only comments or spacing");
       if (loaded[i].hash != hash)
         return maml_fail(err, err_sz, MAML_ERR_ARG,
-                         "%s:%ld: %s '%s': the family is already defined differently by %s",
-                         AT(t, in), loaded[i].path);
+                         "%s:%ld: %s '%s': the family is already defined differently by %s: %s",
+                         AT(t, in), loaded[i].path, what);
       snprintf(name, name_n, "%s", loaded[i].name);
       return MAML_OK;
     }
@@ -587,6 +599,7 @@ static maml_status build(const family_text *t, uint64_t hash, char *name, size_t
     return maml_fail(err, err_sz, MAML_ERR_ARG, "%s: %s", t->origin, why);
   }
   file_family *l = &loaded[n_loaded++]; /* fits: the registry has room for it */
+  if ((l->text = malloc(len + 1))) memcpy(l->text, text, len), l->len = len;
   snprintf(l->name, sizeof l->name, "%s", f.name);
   snprintf(l->path, sizeof l->path, "%s", t->origin);
   l->hash = hash;
@@ -641,6 +654,8 @@ maml_status maml_env_file_check(const char *text, size_t len, const char *origin
   return s;
 }
 
+static int stand_in(const char *path, char *name, size_t name_n, uint64_t *hash);
+
 maml_status maml_env_use(const char *v, char *name, size_t name_n, uint64_t *hash, char *err,
                          size_t err_sz) {
   if (hash) *hash = 0;
@@ -653,6 +668,7 @@ maml_status maml_env_use(const char *v, char *name, size_t name_n, uint64_t *has
     snprintf(name, name_n, "%s", v);
     return MAML_OK;
   }
+  if (stand_in(v, name, name_n, hash)) return MAML_OK; /* a run's copy defines it */
   char *text;
   size_t len;
   uint64_t h;
@@ -665,9 +681,190 @@ maml_status maml_env_use(const char *v, char *name, size_t name_n, uint64_t *has
   }
   t->origin = v;
   s = read_text(t, text, len, err, err_sz);
+  if (s == MAML_OK) s = build(t, text, len, h, name, name_n, err, err_sz);
   free(text);
-  if (s == MAML_OK) s = build(t, h, name, name_n, err, err_sz);
   free(t);
   if (s == MAML_OK && hash) *hash = h;
+  return s;
+}
+
+/* ---- what two family files set differently, runs' copies ------------------------------- */
+
+#define SHOWN_DIFFERENCES 4
+
+/* key i's value in t, quoted, or "not set" */
+static void shown_value(const family_text *t, int i, char *buf, size_t n) {
+  if (t->line[i])
+    snprintf(buf, n, "'%s'", t->value[i]);
+  else
+    snprintf(buf, n, "not set");
+}
+
+/* the keys ta and tb set differently: their number; the first few into buf */
+static int compare_texts(const family_text *ta, const family_text *tb, char *buf, size_t n) {
+  int count = 0;
+  size_t len = 0;
+  if (n) buf[0] = '\0';
+  for (int i = 0; i < NKEYS; i++) {
+    if (ta->line[i] == 0 && tb->line[i] == 0) continue;
+    if (ta->line[i] && tb->line[i] && !strcmp(ta->value[i], tb->value[i])) continue;
+    if (++count > SHOWN_DIFFERENCES || len >= n) continue;
+    char va[VALUE_MAX + 2], vb[VALUE_MAX + 2];
+    shown_value(ta, i, va, sizeof va);
+    shown_value(tb, i, vb, sizeof vb);
+    len += (size_t)snprintf(buf + len, n - len, "%s%s: %s in %s, %s in %s", count > 1 ? "; " : "",
+                            keys[i], va, ta->origin, vb, tb->origin);
+  }
+  if (count > SHOWN_DIFFERENCES && len < n)
+    snprintf(buf + len, n - len, "; and %d more", count - SHOWN_DIFFERENCES);
+  return count;
+}
+
+/* text a (named a_name) against the parsed tb: compare_texts's, or -1 when a does not
+ * parse (the reason in buf) */
+static int differences(const char *a, size_t a_len, const char *a_name, const family_text *tb,
+                       char *buf, size_t n) {
+  family_text *ta = calloc(1, sizeof *ta);
+  if (!ta || !a) {
+    free(ta);
+    snprintf(buf, n, "%s", ta ? "its text is not kept" : "out of memory");
+    return -1;
+  }
+  ta->origin = a_name;
+  int count = read_text(ta, a, a_len, buf, n) == MAML_OK ? compare_texts(ta, tb, buf, n) : -1;
+  free(ta);
+  return count;
+}
+
+int maml_env_file_diff(const char *a, size_t a_len, const char *a_name, const char *b, size_t b_len,
+                       const char *b_name, char *buf, size_t n) {
+  family_text *tb = calloc(1, sizeof *tb);
+  if (!tb || !a || !b) {
+    free(tb);
+    snprintf(buf, n, "%s", tb ? "NULL argument" : "out of memory");
+    return -1;
+  }
+  tb->origin = b_name ? b_name : "<b>";
+  int count = read_text(tb, b, b_len, buf, n) == MAML_OK
+                  ? differences(a, a_len, a_name ? a_name : "<a>", tb, buf, n)
+                  : -1;
+  free(tb);
+  return count;
+}
+
+static const file_family *loaded_family(const char *name) {
+  for (int i = 0; i < n_loaded; i++)
+    if (!strcmp(loaded[i].name, name)) return &loaded[i];
+  return NULL;
+}
+
+int maml_env_family_diff(const char *a, const char *b, char *buf, size_t n) {
+  const file_family *fa = a ? loaded_family(a) : NULL, *fb = b ? loaded_family(b) : NULL;
+  if (!fa || !fb) {
+    snprintf(buf, n, "not a family file's family");
+    return -1;
+  }
+  return maml_env_file_diff(fa->text, fa->len, fa->path, fb->text, fb->len, fb->path, buf, n);
+}
+
+/* family files whose family a run's copy defines (maml_env_use_copy) */
+static struct {
+  char path[MAML_PATH_MAX];
+  int family; /* its index in loaded */
+} stand_ins[MAML_ENV_MAX_FAMILIES];
+static int n_stand_ins;
+
+/* the family a copy defines for path (the latest one: a run's copy is made usable just
+ * before its config is read): 1 and its name, else 0 */
+static int stand_in(const char *path, char *name, size_t name_n, uint64_t *hash) {
+  for (int i = n_stand_ins - 1; i >= 0; i--)
+    if (!strcmp(stand_ins[i].path, path)) {
+      snprintf(name, name_n, "%s", loaded[stand_ins[i].family].name);
+      if (hash) *hash = loaded[stand_ins[i].family].hash;
+      return 1;
+    }
+  return 0;
+}
+
+/* a copy whose bytes no longer hash as recorded: what to do */
+static maml_status edited_copy(const char *copy, const char *recorded, uint64_t now, uint64_t hash,
+                               char *err, size_t err_sz) {
+  char h_now[17], h_rec[17], h_orig[17] = "";
+  maml_env_format_hash(now, h_now);
+  maml_env_format_hash(hash, h_rec);
+  char *text = NULL, why[256];
+  size_t len;
+  uint64_t h;
+  if (maml_env_file_read(recorded, &text, &len, &h, why, sizeof why) == MAML_OK)
+    maml_env_format_hash(h, h_orig);
+  free(text);
+  return maml_fail(err, err_sz, MAML_ERR_ARG,
+                   "%s, the run's copy of the family file it was trained on, has been edited: "
+                   "its bytes hash to %s, the run recorded %s (family_hash)%s%s%s",
+                   copy, h_now, h_rec,
+                   !strcmp(h_orig, h_rec) ? "; the family file " : "; restore the copy",
+                   !strcmp(h_orig, h_rec) ? recorded : ", or start a new run",
+                   !strcmp(h_orig, h_rec) ? " still hashes as recorded: copy it back" : "");
+}
+
+/* the notice when the family file recorded exists and differs from the run's copy */
+static void changed_original(const char *copy, const family_text *tc, const char *recorded,
+                             uint64_t hash, char *notice, size_t n) {
+  char *text = NULL, why[256];
+  size_t len;
+  uint64_t h;
+  if (!n || maml_env_file_read(recorded, &text, &len, &h, why, sizeof why) != MAML_OK ||
+      h == hash) {
+    free(text);
+    return;
+  }
+  family_text *tr = calloc(1, sizeof *tr);
+  char *what = malloc(n);
+  if (tr && what) {
+    tr->origin = "the file";
+    int count = read_text(tr, text, len, what, n) == MAML_OK ? compare_texts(tc, tr, what, n) : -1;
+    snprintf(notice, n,
+             "the family file %s has changed since the run was trained (%s%s); using the "
+             "run's copy %s, the environment it was trained on",
+             recorded, count < 0 ? "it does not read: " : "",
+             count == 0 ? "no key differs, only comments or spacing" : what, copy);
+  }
+  free(tr), free(what), free(text);
+}
+
+maml_status maml_env_use_copy(const char *copy, const char *recorded, uint64_t hash, char *name,
+                              size_t name_n, char *notice, size_t notice_n, char *err,
+                              size_t err_sz) {
+  if (notice && notice_n) notice[0] = '\0';
+  if (!copy || !recorded) return maml_fail(err, err_sz, MAML_ERR_ARG, "NULL argument");
+  uint64_t known;
+  if (stand_in(recorded, name, name_n, &known) && known == hash) return MAML_OK;
+  if (n_stand_ins == MAML_ENV_MAX_FAMILIES)
+    return maml_fail(err, err_sz, MAML_ERR_ARG, "%s: more than %d runs' family files", copy,
+                     MAML_ENV_MAX_FAMILIES);
+  char *text;
+  size_t len;
+  uint64_t h;
+  maml_status s = maml_env_file_read(copy, &text, &len, &h, err, err_sz);
+  if (s != MAML_OK) return s;
+  family_text *t = h == hash ? calloc(1, sizeof *t) : NULL;
+  if (h != hash)
+    s = edited_copy(copy, recorded, h, hash, err, err_sz);
+  else if (!t)
+    s = maml_fail(err, err_sz, MAML_ERR_NOMEM, "out of memory");
+  if (t) {
+    t->origin = copy;
+    t->base = recorded; /* the model is where it was for the file the run read */
+    s = read_text(t, text, len, err, err_sz);
+  }
+  if (s == MAML_OK) s = build(t, text, len, h, name, name_n, err, err_sz);
+  if (s == MAML_OK) {
+    snprintf(stand_ins[n_stand_ins].path, MAML_PATH_MAX, "%s", recorded);
+    stand_ins[n_stand_ins++].family = (int)(loaded_family(name) - loaded);
+    t->origin = "the copy";
+    if (notice) changed_original(copy, t, recorded, hash, notice, notice_n);
+  }
+  free(t);
+  free(text);
   return s;
 }

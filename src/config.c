@@ -434,8 +434,8 @@ static maml_status parse_matmul(const char *key, const char *v, maml_matmul_back
  * path and its content hash */
 static maml_status parse_family_file(const char *key, const char *v, maml_config *c, char *err,
                                      size_t err_sz) {
-  char msg[2048], *abs = realpath(v, NULL);
-  if (abs && strlen(abs) >= sizeof c->family_file) {
+  char msg[2048], *abs = realpath(v, NULL); /* NULL: gone (a run's copy may stand in) */
+  if (strlen(abs ? abs : v) >= sizeof c->family_file) {
     free(abs);
     return maml_fail(err, err_sz, MAML_ERR_ARG, "%s: the path of %s is longer than %d characters",
                      key, v, (int)sizeof c->family_file - 1);
@@ -443,7 +443,7 @@ static maml_status parse_family_file(const char *key, const char *v, maml_config
   uint64_t hash = 0;
   maml_status s = maml_env_use(abs ? abs : v, c->env, sizeof c->env, &hash, msg, sizeof msg);
   if (s == MAML_OK) {
-    snprintf(c->family_file, sizeof c->family_file, "%s", abs);
+    snprintf(c->family_file, sizeof c->family_file, "%s", abs ? abs : v);
     maml_env_format_hash(hash, c->family_hash);
   }
   free(abs);

@@ -30,7 +30,14 @@ maml_status maml_config_use_model(maml_config *c, const char *assets, char *err,
   }
   char hash[17];
   maml_env_format_hash(m->hash, hash);
-  if (s == MAML_OK && c->model_hash[0] && strcmp(hash, c->model_hash) != 0)
+  if (s == MAML_OK && c->model_hash[0] && strcmp(hash, c->model_hash) != 0 &&
+      f->model_file[0] == '/') /* a family file's model: its own path, no search */
+    s = maml_fail(err, err_sz, MAML_ERR_ARG,
+                  "the model %s%s%s%s hashes to %s, the run was trained on a model hashing to "
+                  "%s: restore the model, or start a new run",
+                  m->path, c->family_file[0] ? " (named by the family file " : "",
+                  c->family_file, c->family_file[0] ? ")" : "", hash, c->model_hash);
+  else if (s == MAML_OK && c->model_hash[0] && strcmp(hash, c->model_hash) != 0)
     s = maml_fail(err, err_sz, MAML_ERR_ARG,
                   "the model %s hashes to %s, the run was trained on a model hashing to %s (from "
                   "%s): name the folder holding that model with --assets DIR, or start a new run",

@@ -443,3 +443,173 @@ Test(family_file, the_reacher_example_reaches_its_goal_square) {
   maml_env_free(&e);
   maml_env_world_close(&w);
 }
+
+/* ---- what two files set differently; a run's copy in place of its file ---------------- */
+
+Test(family_file, the_difference_names_added_removed_and_changed_keys) {
+  const char a[] =
+      "# the run's\n[family]\nname = x\ngoal_range = 0, 0.5\nbonus = 1\n"
+      "task = goal-velocity\n";
+  const char b[] =
+      "task=goal-velocity\n  goal_range =   0, 0.7  \n; a comment\nname = x\n"
+      "horizon = 50\n";
+  char buf[2048];
+  cr_assert_eq(maml_env_file_diff(a, strlen(a), "A", b, strlen(b), "B", buf, sizeof buf), 3, "%s",
+               buf);
+  cr_assert_not_null(strstr(buf, "goal_range: '0, 0.5' in A, '0, 0.7' in B"), "%s", buf);
+  cr_assert_not_null(strstr(buf, "bonus: '1' in A, not set in B"), "%s", buf);
+  cr_assert_not_null(strstr(buf, "horizon: not set in A, '50' in B"), "%s", buf);
+  cr_assert_null(strstr(buf, "name:"), "an equal key is listed: %s", buf);
+  cr_assert_null(strstr(buf, "task:"), "an equal key is listed: %s", buf);
+  cr_assert_null(strstr(buf, "more"), "%s", buf);
+}
+
+Test(family_file, comments_spacing_and_order_make_no_difference) {
+  const char a[] = "name = x\ntask = goal-velocity\ngoal_range = 0, 2\n";
+  const char b[] =
+      "\xEF\xBB\xBF# the same, moved about\r\n[family]\r\n goal_range\t= 0, 2\r\n"
+      "\r\ntask = goal-velocity   \r\n; end\r\nname=x\r\n";
+  char buf[256] = "junk";
+  cr_assert_eq(maml_env_file_diff(a, strlen(a), "A", b, strlen(b), "B", buf, sizeof buf), 0, "%s",
+               buf);
+  cr_assert_str_eq(buf, "");
+}
+
+Test(family_file, the_difference_shows_a_handful_then_counts_the_rest) {
+  const char a[] =
+      "name = x\nhorizon = 1\ntasks = 1\nepisodes = 1\niterations = 1\n"
+      "eval_episodes = 1\neval_steps = 1\n";
+  const char b[] =
+      "name = y\nhorizon = 2\ntasks = 2\nepisodes = 2\niterations = 2\n"
+      "eval_episodes = 2\neval_steps = 2\n";
+  char buf[2048];
+  cr_assert_eq(maml_env_file_diff(a, strlen(a), "A", b, strlen(b), "B", buf, sizeof buf), 7, "%s",
+               buf);
+  cr_assert_not_null(strstr(buf, "name: 'x' in A, 'y' in B; "), "%s", buf);
+  cr_assert(strlen(buf) > 12 && !strcmp(buf + strlen(buf) - 12, "; and 3 more"), "%s", buf);
+  int shown = 0;
+  for (const char *p = buf; (p = strstr(p, " in B")); p++) shown++;
+  cr_assert_eq(shown, 4, "%s", buf);
+  /* a text that does not read: -1 and why */
+  const char bad[] = "name = x\nnot a line\n";
+  cr_assert_eq(maml_env_file_diff(a, strlen(a), "A", bad, strlen(bad), "B", buf, sizeof buf), -1);
+  cr_assert_not_null(strstr(buf, "B:2: expected 'key = value'"), "%s", buf);
+  cr_assert_eq(maml_env_file_diff(bad, strlen(bad), "A", a, strlen(a), "B", buf, sizeof buf), -1);
+  cr_assert_not_null(strstr(buf, "A:2:"), "%s", buf);
+}
+
+/* text into path (a full path) */
+static void write_path(const char *path, const char *text) {
+  FILE *f = fopen(path, "w");
+  cr_assert_not_null(f, "%s", path);
+  fputs(text, f);
+  fclose(f);
+}
+
+static const char slow_text[] =
+    "# a family of the run\n"
+    "name = slow\nmodel = models/c.xml\nbody = torso\n"
+    "observation = qpos[1:], qvel\ntask = goal-velocity\n"
+    "goal_range = 0, 0.5\n";
+
+/* dir/orig/slow.ini naming dir/orig/models/c.xml, and its copy in dir/run/family.ini: the
+ * paths, the hash of the bytes */
+static uint64_t make_run(char *orig, char *copy, size_t n) {
+  char cmd[2000];
+  snprintf(cmd, sizeof cmd,
+           "mkdir -p '%s/orig/models' '%s/run' && cp '%s/half_cheetah.xml' '%s/orig/models/c.xml'",
+           dir, dir, MAML_TEST_ASSETS, dir);
+  cr_assert_eq(system(cmd), 0);
+  snprintf(orig, n, "%s/orig/slow.ini", dir);
+  snprintf(copy, n, "%s/run/family.ini", dir);
+  write_path(orig, slow_text);
+  write_path(copy, slow_text);
+  uint64_t h = 0xcbf29ce484222325ull; /* FNV-1a of no bytes */
+  for (const char *p = slow_text; *p; p++) h = (h ^ (unsigned char)*p) * 0x100000001b3ull;
+  return h; /* FNV-1a, as maml/hash.h says */
+}
+
+Test(family_file, a_runs_copy_stands_in_for_its_moved_file) {
+  char orig[600], copy[600], name[64], err[ERR_SZ] = "", notice[1024] = "junk";
+  uint64_t h = make_run(orig, copy, sizeof orig);
+  char *orig_abs = realpath(orig, NULL);
+  cr_assert_not_null(orig_abs);
+  char moved[700];
+  snprintf(moved, sizeof moved, "%s/elsewhere.ini", dir);
+  cr_assert_eq(rename(orig, moved), 0);
+  cr_assert_eq(maml_env_use_copy(copy, orig_abs, h, name, sizeof name, notice, sizeof notice, err,
+                                 sizeof err),
+               MAML_OK, "%s", err);
+  cr_assert_str_eq(name, "slow");
+  cr_assert_str_eq(notice, "", "the original is gone: nothing to say");
+  const maml_env_family *f = maml_env_find("slow");
+  cr_assert_not_null(f);
+  char want[700];
+  snprintf(want, sizeof want, "%s/orig/models/c.xml", dir);
+  char *model = realpath(want, NULL);
+  cr_assert_str_eq(f->model_file, model, "the model, relative to the original's folder");
+  free(model);
+  cr_assert_eq(f->dist.hi, 0.5);
+  /* the recorded path now gives the copy's family, without the file */
+  uint64_t got = 0;
+  cr_assert_eq(maml_env_use(orig_abs, name, sizeof name, &got, err, sizeof err), MAML_OK, "%s",
+               err);
+  cr_assert_str_eq(name, "slow");
+  cr_assert_eq(got, h);
+  free(orig_abs);
+}
+
+Test(family_file, a_changed_original_is_named_and_the_copy_used) {
+  char orig[600], copy[600], name[64], err[ERR_SZ] = "", notice[2048] = "";
+  uint64_t h = make_run(orig, copy, sizeof orig);
+  char changed[sizeof slow_text + 16];
+  snprintf(changed, sizeof changed, "%s", slow_text);
+  char *range = strstr(changed, "0, 0.5");
+  range[5] = '7';
+  write_path(orig, changed);
+  cr_assert_eq(
+      maml_env_use_copy(copy, orig, h, name, sizeof name, notice, sizeof notice, err, sizeof err),
+      MAML_OK, "%s", err);
+  cr_assert_not_null(strstr(notice, orig), "%s", notice);
+  cr_assert_not_null(strstr(notice, "goal_range: '0, 0.5' in the copy, '0, 0.7' in the file"), "%s",
+                     notice);
+  cr_assert_eq(maml_env_find("slow")->dist.hi, 0.5, "the copy's range");
+  /* once: the same run again says nothing */
+  cr_assert_eq(
+      maml_env_use_copy(copy, orig, h, name, sizeof name, notice, sizeof notice, err, sizeof err),
+      MAML_OK, "%s", err);
+  cr_assert_str_eq(notice, "");
+  /* the changed file named on its own: refused, saying what differs */
+  cr_assert_eq(maml_env_use(orig, name, sizeof name, NULL, err, sizeof err), MAML_OK,
+               "the copy stands in for the recorded path: %s", err);
+  char other[700];
+  snprintf(other, sizeof other, "%s/orig/other.ini", dir);
+  write_path(other, changed);
+  cr_assert_eq(maml_env_use(other, name, sizeof name, NULL, err, sizeof err), MAML_ERR_ARG);
+  cr_assert_not_null(strstr(err, "already defined differently by"), "%s", err);
+  cr_assert_not_null(strstr(err, "goal_range: '0, 0.5' in"), "%s", err);
+  cr_assert_not_null(strstr(err, "'0, 0.7' in"), "%s", err);
+}
+
+Test(family_file, an_edited_copy_is_refused_naming_both_hashes) {
+  char orig[600], copy[600], name[64], err[ERR_SZ] = "";
+  uint64_t h = make_run(orig, copy, sizeof orig);
+  FILE *f = fopen(copy, "a");
+  fputs("bonus = 1\n", f);
+  fclose(f);
+  char want[17], now[17];
+  snprintf(want, sizeof want, "%016llx", (unsigned long long)h);
+  uint64_t e = h;
+  for (const char *p = "bonus = 1\n"; *p; p++) e = (e ^ (unsigned char)*p) * 0x100000001b3ull;
+  snprintf(now, sizeof now, "%016llx", (unsigned long long)e);
+  int before = 0, after = 0;
+  maml_env_families(&before);
+  cr_assert_eq(maml_env_use_copy(copy, orig, h, name, sizeof name, NULL, 0, err, sizeof err),
+               MAML_ERR_ARG);
+  maml_env_families(&after);
+  cr_assert_eq(after, before, "an edited copy registered a family");
+  cr_assert_not_null(strstr(err, copy), "%s", err);
+  cr_assert_not_null(strstr(err, want), "the recorded hash: %s", err);
+  cr_assert_not_null(strstr(err, now), "the copy's hash: %s", err);
+  cr_assert_not_null(strstr(err, "copy it back"), "the original still holds it: %s", err);
+}

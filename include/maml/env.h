@@ -379,6 +379,29 @@ maml_status maml_env_file_read(const char *path, char **text, size_t *len, uint6
 maml_status maml_env_file_check(const char *text, size_t len, const char *origin, char *err,
                                 size_t err_sz);
 
+/* What two family file texts set differently, key by key (comments, white space and the
+ * order of the lines aside): the number of keys that differ (given in one only, or with
+ * other values), and the first few in buf, "goal_range: '0, 0.5' in A, '0, 0.7' in B;
+ * bonus: not set in A, '1' in B; and 3 more" (a_name, b_name: A and B). -1 when a text
+ * does not read as a family file (the reason in buf). */
+int maml_env_file_diff(const char *a, size_t a_len, const char *a_name, const char *b, size_t b_len,
+                       const char *b_name, char *buf, size_t n);
+
+/* maml_env_file_diff of the files two registered families were read from (-1 when one is
+ * not a family file's). */
+int maml_env_family_diff(const char *a, const char *b, char *buf, size_t n);
+
+/* Make the family of a run's copy of its family file usable in place of the file the run
+ * recorded (recorded: its path, hash: its recorded content hash): the copy's bytes must
+ * hash to hash (else MAML_ERR_ARG naming the copy and both hashes); they are parsed and
+ * registered as maml_env_use does, paths in them relative to recorded's folder; from then
+ * on maml_env_use(recorded) gives that family without reading recorded. When recorded
+ * exists with other bytes, notice (may be NULL) receives a line naming the keys that
+ * differ (else ""; again for the same run: nothing, ""). Not thread-safe. */
+maml_status maml_env_use_copy(const char *copy, const char *recorded, uint64_t hash, char *name,
+                              size_t name_n, char *notice, size_t notice_n, char *err,
+                              size_t err_sz);
+
 /* ---- model files --------------------------------------------------------------------- */
 
 /* A family's model file as the search below finds it. */

@@ -35,6 +35,7 @@ typedef struct {
   maml_real *theta;        /* (policy.n_params), malloc'ed */
   double alpha;            /* the run's inner step size for a MAML run, else 0 */
   long long iteration;     /* meta-iterations behind theta (the checkpoint's iteration) */
+  char notice[2048];       /* its family file changed: it is read from the run's copy ("": none) */
 } cmd_policy;
 
 /* The checkpoint a command-line path names: the file itself, or a run directory's
@@ -54,6 +55,18 @@ int cmd_use_model(maml_config *cfg, const char *assets, const char *who);
  * written by maml train for a family file): " (the run's copy of ...: PATH)" for a message
  * about a changed family file, or "" when dir holds none. */
 void cmd_family_copy_hint(const char *dir, char *buf, size_t n);
+
+/* Before reading a checkpoint's config (config_text): when dir (the run directory, or the
+ * folder of a checkpoint) holds family.ini and the config names a family file and its
+ * family_hash, that copy defines the family in place of the file recorded
+ * (maml_env_use_copy: refused when the copy's bytes changed). 1 (notice: a line when the
+ * recorded file exists and differs, else ""), or 0 and a message in err. */
+int cmd_use_family_copy(const char *dir, const char *config_text, size_t len, char *notice,
+                        size_t notice_n, char *err, size_t err_sz);
+
+/* For a refusal of family given where a run was trained on family trained: " (N keys
+ * differ: ...)" when both come from family files (maml_env_family_diff), else "". */
+void cmd_family_difference(const char *trained, const char *given, char *buf, size_t n);
 
 /* Remember the model a loaded checkpoint's config recorded (cmd_load_policy does it), for
  * cmd_open_world. 0 when too many checkpoints were loaded. */

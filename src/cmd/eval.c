@@ -92,7 +92,9 @@ static void eval_usage(FILE *out) {
           "                     A missing or repeated path, an empty list: exit 2.\n"
           "  --bootstrap N      resamples of the groups' bootstrap intervals (default 2000)\n");
   fprintf(out,
-          "  --env FAMILY       the family, or a family file (default: the checkpoints')\n"
+          "  --env FAMILY       the family, or a family file (default: the checkpoints'; a\n"
+          "                     run on a family file reads its copy RUN_DIR/family.ini, and\n"
+          "                     an --env that differs is refused naming the keys)\n"
           "  --goals N          N held-out goals from the evaluation stream (default 40)\n"
           "  --goal G           an explicit goal (repeatable, at most 10000; `maml envs`\n"
           "                     shows the syntax; not for dynamics tasks: a goals file)\n"
@@ -254,10 +256,13 @@ static int load_policy(entry *e, const char *what, char *env, double default_alp
     fprintf(stderr, "maml eval: %s: %s\n", what, err);
     return 0;
   }
+  if (cp.notice[0]) fprintf(stderr, "maml eval: note: %s\n", cp.notice);
   if (!env[0]) snprintf(env, MAML_NAME_MAX, "%s", cp.env);
   if (strcmp(env, cp.env) != 0) {
-    fprintf(stderr, "maml eval: %s was trained on %s, the evaluation is on %s\n", what, cp.env,
-            env);
+    char diff[2048] = "";
+    cmd_family_difference(cp.env, env, diff, sizeof diff);
+    fprintf(stderr, "maml eval: %s was trained on %s, the evaluation is on %s%s\n", what, cp.env,
+            env, diff);
     free(cp.theta);
     return 0;
   }

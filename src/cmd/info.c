@@ -44,12 +44,14 @@ static int print_best(const char *dir) {
   return 1;
 }
 
-/* the backend the run asked for, as its config reads (openblas without the key) */
-static void print_matmul(const maml_checkpoint *ck) {
+/* the backend the run asked for, as its config reads (openblas without the key; the
+ * family from the run's copy of its family file in dir, when it keeps one) */
+static void print_matmul(const maml_checkpoint *ck, const char *dir) {
   maml_config c;
-  char err[1024];
+  char err[4096];
   maml_config_defaults(&c);
-  if (maml_config_parse_ini(&c, ck->config_text, ck->config_len, "checkpoint config", err,
+  if (cmd_use_family_copy(dir, ck->config_text, ck->config_len, NULL, 0, err, sizeof err) &&
+      maml_config_parse_ini(&c, ck->config_text, ck->config_len, "checkpoint config", err,
                             sizeof err) == MAML_OK)
     printf("matmul       %s (the backend of the policy's products the run asked for)\n",
            maml_matmul_name(c.matmul));
@@ -93,7 +95,14 @@ int cmd_info(int argc, char **argv) {
   int best_ok = !run_dir || print_best(argv[1]);
   printf("rejected     %lld updates (non-finite numbers)\n", (long long)ck.rejected);
   printf("trained for  %.1f s\n", ck.elapsed);
-  print_matmul(&ck);
+  char dir[4200];
+  snprintf(dir, sizeof dir, "%s", path);
+  char *slash = strrchr(dir, '/'); /* the run's folder */
+  if (slash)
+    *slash = '\0';
+  else
+    snprintf(dir, sizeof dir, ".");
+  print_matmul(&ck, dir);
   printf("config:\n");
   const char *line = ck.config_text;
   while (line && *line) {

@@ -36,17 +36,22 @@ int cmd_load_policy(const char *path, cmd_policy *out, char *err, size_t err_sz)
   out->iteration = (long long)ck.iteration;
   maml_config c;
   maml_config_defaults(&c);
-  char cfg_err[2048];
+  char cfg_err[4096], dir[4096];
+  snprintf(dir, sizeof dir, "%s", path); /* the run's: its copy of the family file */
+  char *slash = strrchr(dir, '/');
+  if (slash)
+    *slash = '\0';
+  else
+    snprintf(dir, sizeof dir, ".");
+  if (ok && !cmd_use_family_copy(dir, ck.config_text, ck.config_len, out->notice,
+                                 sizeof out->notice, cfg_err, sizeof cfg_err)) {
+    snprintf(err, err_sz, "%s: %s", path, cfg_err);
+    ok = 0;
+  }
   int parsed = ok && maml_config_parse_ini(&c, ck.config_text, ck.config_len, "checkpoint",
                                            cfg_err, sizeof cfg_err) == MAML_OK;
   if (ok && !parsed && (strstr(cfg_err, ": env: ") || strstr(cfg_err, ": family_hash: "))) {
-    char dir[4096], hint[4200]; /* its family file is gone or changed */
-    snprintf(dir, sizeof dir, "%s", path);
-    char *slash = strrchr(dir, '/');
-    if (slash)
-      *slash = '\0';
-    else
-      snprintf(dir, sizeof dir, ".");
+    char hint[4200]; /* its family file is gone or changed */
     cmd_family_copy_hint(dir, hint, sizeof hint);
     snprintf(err, err_sz, "%s: %s%s", path, cfg_err, hint);
     ok = 0;

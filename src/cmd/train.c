@@ -59,7 +59,13 @@ static void train_usage(FILE *out) {
           "parameters as one process; rank 0 writes the run directory. A family file\n"
           "(--env with a path holding '/' or ending in .ini) is recorded in config.ini\n"
           "(env = its absolute path, family_hash = its content hash) and copied to\n"
-          "RUN_DIR/family.ini; --resume, eval and view refuse the file once it changed.\n"
+          "RUN_DIR/family.ini. --resume, eval and view of the run (or of a checkpoint in\n"
+          "its directory) read that copy, paths in it relative to the original's folder,\n"
+          "so the run works after the file is edited (a note names the keys that now\n"
+          "differ), moved or deleted; the model it names must still hash as recorded\n"
+          "(model_hash), and a copy edited since is refused, naming both hashes. A\n"
+          "checkpoint with no family.ini beside it reads the file recorded and refuses it\n"
+          "once changed. --env with --resume is refused, naming the keys that differ.\n"
           "\n"
           "options (each of --config, --run-dir, --resume and --assets at most once):\n"
           "  --config FILE      read settings from an INI file (configs/*.ini); flags override\n"
@@ -310,11 +316,49 @@ static int resume_matmul(const train_args *a, maml_matmul_backend before, const 
                         given(a, "matmul") ? "--matmul" : "the run's matmul (latest.ckpt)");
 }
 
+/* --env given to --resume: refused, saying what it sets differently from the run's family
+ * (c: the run's config). 0. */
+static int resume_env(const char *dir, const maml_config *c, const char *v) {
+  char copy[PATH_LEN], what[2048] = "", err[PATH_LEN + 256];
+  char *run_text = NULL, *text = NULL;
+  size_t run_len = 0, len = 0;
+  int count = -1;
+  const char *run_file = join(copy, dir, "family.ini") && file_exists(copy) ? copy : c->family_file;
+  if (c->family_file[0] && maml_env_is_file(v) &&
+      maml_env_file_read(run_file, &run_text, &run_len, NULL, err, sizeof err) == MAML_OK &&
+      maml_env_file_read(v, &text, &len, NULL, what, sizeof what) == MAML_OK)
+    count = maml_env_file_diff(run_text, run_len, run_file, text, len, v, what, sizeof what);
+  if (count > 0)
+    fprintf(stderr,
+            "maml train: --env %s is not the environment %s was trained on (%s): "
+            "--env cannot change when resuming; leave it out\n",
+            v, dir, what);
+  else if (count == 0)
+    fprintf(stderr,
+            "maml train: --env %s sets the same keys as %s, the family the run keeps: "
+            "leave --env out\n",
+            v, run_file);
+  else
+    fprintf(stderr,
+            "maml train: --env cannot change when resuming: %s was trained on %s%s%s "
+            "and keeps it; leave --env out%s%s\n",
+            dir, c->env, c->family_file[0] ? ", read from " : "", run_file, what[0] ? ": " : "",
+            what);
+  free(run_text), free(text);
+  return 0;
+}
+
 /* The config of a resumed run: the checkpoint's, with the few settings that do not change
  * the results' meaning. */
 static int resume_config(const train_args *a, const maml_checkpoint *ck, maml_config *c) {
-  char err[8192];
+  char err[8192], notice[2048];
   maml_config_defaults(c);
+  if (!cmd_use_family_copy(a->resume, ck->config_text, ck->config_len, notice, sizeof notice, err,
+                           sizeof err)) {
+    fprintf(stderr, "maml train: cannot resume %s: %s\n", a->resume, err);
+    return 0;
+  }
+  if (notice[0]) fprintf(stderr, "maml train: note: %s\n", notice);
   if (maml_config_parse_ini(c, ck->config_text, ck->config_len, "checkpoint config", err,
                             sizeof err) != MAML_OK) {
     char hint[4200];
@@ -330,6 +374,7 @@ static int resume_config(const train_args *a, const maml_checkpoint *ck, maml_co
   maml_matmul_backend before = c->matmul;
   for (int i = 0; i < a->n_sets; i++) {
     const char *k = a->keys[i];
+    if (!strcmp(k, "env")) return resume_env(a->resume, c, a->values[i]);
     if (strcmp(k, "iterations") && strcmp(k, "threads") && strcmp(k, "checkpoint-every") &&
         strcmp(k, "matmul")) {
       fprintf(stderr,
@@ -644,9 +689,10 @@ static int start_run(const train_args *a, maml_config *cfg, run_place *run, maml
 
 /* ---- the ranks -------------------------------------------------------------------------- */
 
-/* Under several ranks: rank 0's start status, then its resolved config, to every rank.
- * -1 to go on, else the exit status (the same on every rank). */
-static int share_start(maml_comm *comm, int rc, maml_config *cfg) {
+/* Under several ranks: rank 0's start status, then its resolved config, to every rank (a
+ * resumed run's family from its copy of the family file, as on rank 0). -1 to go on, else
+ * the exit status (the same on every rank). */
+static int share_start(maml_comm *comm, int rc, const char *resume, maml_config *cfg) {
   char err[8192];
   int32_t head[2] = {rc, 0};
   char *text = NULL;
@@ -679,7 +725,8 @@ static int share_start(maml_comm *comm, int rc, maml_config *cfg) {
   }
   if (maml_comm_rank(comm) != 0) {
     maml_config_defaults(cfg);
-    if (maml_config_parse_ini(cfg, text, (size_t)head[1], "rank 0's config", err, sizeof err) !=
+    if ((resume && !cmd_use_family_copy(resume, text, (size_t)head[1], NULL, 0, err, sizeof err)) ||
+        maml_config_parse_ini(cfg, text, (size_t)head[1], "rank 0's config", err, sizeof err) !=
             MAML_OK ||
         maml_config_resolve(cfg, err, sizeof err) != MAML_OK) {
       fprintf(stderr, "maml train: rank %d: %s\n", maml_comm_rank(comm), err);
@@ -862,7 +909,7 @@ int cmd_train(int argc, char **argv) {
   run_place run = {.dir = "", .lock = -1, .created = 0};
 
   rc = lead ? start_run(&a, &cfg, &run, &ck) : -1;
-  if (ranks > 1) rc = share_start(comm, rc, &cfg);
+  if (ranks > 1) rc = share_start(comm, rc, a.resume, &cfg);
   if (rc < 0 && !same_matmul(comm, &cfg)) rc = 2;
   if (rc >= 0) {
     maml_checkpoint_free(&ck);

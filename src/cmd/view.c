@@ -40,7 +40,9 @@ static void view_usage(FILE *out) {
           "options:\n"
           "  RUN_DIR|CHECKPOINT a checkpoint, or a run directory (its best.ckpt, else\n"
           "                     latest.ckpt); `random`: a fresh policy (needs --env)\n"
-          "  --env FAMILY       the family, or a family file (default: the checkpoint's)\n"
+          "  --env FAMILY       the family, or a family file (default: the checkpoint's; a\n"
+          "                     run on a family file reads its copy RUN_DIR/family.ini, and\n"
+          "                     an --env that differs is refused naming the keys)\n"
           "  --random-hidden W,W,...  `random`'s hidden layers (none: linear; default\n"
           "                     100,100, the paper's, as in `maml eval`)\n"
           "  --random-activation relu|tanh  `random`'s nonlinearity (default relu)\n"
@@ -255,8 +257,12 @@ int cmd_view(int argc, char **argv) {
       fprintf(stderr, "maml view: %s\n", err);
       return 1;
     }
+    if (cp.notice[0]) fprintf(stderr, "maml view: note: %s\n", cp.notice);
     if (env_arg && strcmp(env_arg, cp.env) != 0) {
-      fprintf(stderr, "maml view: %s was trained on %s, not on --env %s\n", ckpt, cp.env, env_arg);
+      char diff[2048] = "";
+      cmd_family_difference(cp.env, env_arg, diff, sizeof diff);
+      fprintf(stderr, "maml view: %s was trained on %s, not on --env %s%s\n", ckpt, cp.env, env_arg,
+              diff);
       free(cp.theta);
       return 2;
     }
