@@ -447,19 +447,23 @@ Test(policy, lvc_gradient_and_hvp_match_finite_differences_of_the_loss) {
       cr_assert(vec_norm(hv, np) > 1e-3, "LVC Hv is near zero (shape %zu)", s);
       cr_assert(rel_err(hv, hv_in, np) > 1e-2, "shape %zu: the outer-product term is missing",
                 s);
-      double k4[4], hh = 1e-3;
-      int q = 0;
-      for (int sa = 1; sa >= -1; sa -= 2)
-        for (int sb = 1; sb >= -1; sb -= 2) {
-          for (size_t i = 0; i < np; i++) t[i] = th[i] + sa * hh * u[i] + sb * hh * v[i];
-          k4[q++] = ref_lvc_loss(&f, t);
-        }
-      double fd_uhv = (k4[0] - k4[1] - k4[2] + k4[3]) / (4 * hh * hh), uhv = 0, scale = 0;
-      for (size_t i = 0; i < np; i++) uhv += (double)u[i] * hv[i];
-      scale = vec_norm(hv, np);
-      cr_assert(fabs(uhv - fd_uhv) <= FD_TOL * scale,
-                "LVC u^T H v, shape %zu: %.8g, second differences %.8g (|Hv| %g)", s, uhv, fd_uhv,
-                scale);
+      /* second differences of the loss itself on the smooth (tanh) shapes: on a ReLU
+       * network a step of 1e-3 moves units across their kinks */
+      if (shapes[s].act == MAML_ACT_TANH) {
+        double k4[4], hh = 1e-3;
+        int q = 0;
+        for (int sa = 1; sa >= -1; sa -= 2)
+          for (int sb = 1; sb >= -1; sb -= 2) {
+            for (size_t i = 0; i < np; i++) t[i] = th[i] + sa * hh * u[i] + sb * hh * v[i];
+            k4[q++] = ref_lvc_loss(&f, t);
+          }
+        double fd_uhv = (k4[0] - k4[1] - k4[2] + k4[3]) / (4 * hh * hh), uhv = 0;
+        for (size_t i = 0; i < np; i++) uhv += (double)u[i] * hv[i];
+        double scale = vec_norm(hv, np);
+        cr_assert(fabs(uhv - fd_uhv) <= FD_TOL * scale,
+                  "LVC u^T H v, shape %zu: %.8g, second differences %.8g (|Hv| %g)", s, uhv,
+                  fd_uhv, scale);
+      }
       /* and as a vector: central differences of the analytic gradient along v */
       maml_real *tu = alloc_real(np), *gu = alloc_real(np), *gd = alloc_real(np);
       maml_policy_cache c;
