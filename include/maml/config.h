@@ -18,6 +18,7 @@
 
 #include "maml/error.h"
 #include "maml/matmul.h"
+#include "maml/meta.h"
 #include "maml/policy.h"
 
 /* What the outer loop meta-trains. */
@@ -34,6 +35,7 @@ typedef struct {
   char env[MAML_NAME_MAX]; /* family name; "" until set */
   maml_mode mode;
   int first_order;         /* 1: J = I (MAML mode only) */
+  maml_inner_loss inner_loss; /* the inner objective (MAML mode only; reinforce otherwise) */
   uint64_t seed;
   int iterations;          /* meta-iterations (0: family default) */
   int tasks;               /* tasks per meta-batch (0: family default) */
@@ -85,7 +87,7 @@ maml_status maml_config_load(maml_config *c, const char *path, char *err, size_t
 
 /* Fill the family-dependent defaults and check the whole config for consistency: the
  * family exists, horizon <= the family's, inner_steps >= 1 in MAML mode (forced to 0 in
- * pretrain and oracle modes, as is first_order). */
+ * pretrain and oracle modes, as is first_order, and inner_loss set to reinforce). */
 maml_status maml_config_resolve(maml_config *c, char *err, size_t err_sz);
 
 /* Find the model file of c's family (envs/env.h's search) in assets, else in c->assets
