@@ -20,6 +20,7 @@ train --iterations 2 --inner-loss lvc --run-dir L > l.log 2>&1 || fail "training
 has_line L/config.ini "inner_loss = lvc"
 "$maml" info L > info.log 2>&1 || fail "maml info L: $(cat info.log)"
 grep -qx "  inner_loss = lvc" info.log || fail "maml info's config has no inner_loss: $(cat info.log)"
+grep -qx "inner loss   lvc" info.log || fail "maml info has no inner loss line: $(cat info.log)"
 "$maml" info L/best.ckpt | grep -qx "  inner_loss = lvc" || fail "best.ckpt lacks inner_loss"
 head -1 l.log | grep -q ', inner loss lvc, ' || fail "the start line: $(head -1 l.log)"
 [ "$(iteration L/latest.ckpt)" = 2 ] || fail "L did not train 2 iterations"
@@ -34,6 +35,7 @@ same_run L L3
 # ---- the default is reinforce, and LVC moves theta otherwise -------------------------------
 train --iterations 2 --run-dir R > r.log 2>&1 || fail "training reinforce: $(cat r.log)"
 has_line R/config.ini "inner_loss = reinforce"
+"$maml" info R | grep -qx "inner loss   reinforce" || fail "maml info R: $("$maml" info R)"
 head -1 r.log | grep -q ', inner loss reinforce, ' || fail "the start line: $(head -1 r.log)"
 train --iterations 2 --inner-loss reinforce --run-dir R2 > /dev/null 2>&1 || fail "reinforce"
 same_run R R2

@@ -18,8 +18,9 @@ static void info_usage(FILE *out) {
           "its best.ckpt, the parameters `maml eval` and `maml view` read from a run\n"
           "directory (latest.ckpt when it has no best.ckpt). `matmul` is the backend of the\n"
           "policy's matrix products the run asked for (openblas for a checkpoint of a maml\n"
-          "without the key; the run's output names the one it used). Exits 1 when a file is\n"
-          "missing, damaged or not a checkpoint.\n");
+          "without the key; the run's output names the one it used); `inner loss` the\n"
+          "inner step's loss, reinforce or lvc (reinforce without the key). Exits 1 when a\n"
+          "file is missing, damaged or not a checkpoint.\n");
 }
 
 /* a run directory's best.ckpt: the file eval and view read, and its iteration; 0 after a
@@ -44,17 +45,20 @@ static int print_best(const char *dir) {
   return 1;
 }
 
-/* the backend the run asked for, as its config reads (openblas without the key) */
-static void print_matmul(const maml_checkpoint *ck) {
+/* the backend and the inner loss the run asked for, as its config reads (openblas and
+ * reinforce without the keys) */
+static void print_choices(const maml_checkpoint *ck) {
   maml_config c;
   char err[1024];
   maml_config_defaults(&c);
   if (maml_config_parse_ini(&c, ck->config_text, ck->config_len, "checkpoint config", err,
-                            sizeof err) == MAML_OK)
+                            sizeof err) == MAML_OK) {
     printf("matmul       %s (the backend of the policy's products the run asked for)\n",
            maml_matmul_name(c.matmul));
-  else
+    printf("inner loss   %s\n", maml_inner_loss_name(c.inner_loss));
+  } else {
     printf("matmul       unknown: %s\n", err);
+  }
 }
 
 int cmd_info(int argc, char **argv) {
@@ -93,7 +97,7 @@ int cmd_info(int argc, char **argv) {
   int best_ok = !run_dir || print_best(argv[1]);
   printf("rejected     %lld updates (non-finite numbers)\n", (long long)ck.rejected);
   printf("trained for  %.1f s\n", ck.elapsed);
-  print_matmul(&ck);
+  print_choices(&ck);
   printf("config:\n");
   const char *line = ck.config_text;
   while (line && *line) {
