@@ -7,29 +7,6 @@
 #include "maml/cg.h"
 #include "maml/comm.h"
 
-/* ---- the inner objectives ---------------------------------------------------------------- */
-
-/* An inner objective: the value and gradient of its loss on a support batch at theta
- * (leaving in the cache what its Hessian-vector product needs) and that product. */
-typedef struct {
-  const char *name;
-  double (*grad)(const maml_policy *p, const maml_real *theta, const maml_batch *b,
-                 maml_policy_cache *c, maml_real *grad);
-  void (*hvp)(const maml_policy *p, const maml_real *theta, const maml_batch *b,
-              const maml_policy_cache *c, maml_policy_work *w, const maml_real *v,
-              maml_real *out);
-  int reads_logp0; /* 1: the batch's logp_old must hold log pi_theta0 on S */
-} inner_objective;
-
-static const inner_objective objectives[MAML_INNER_COUNT] = {
-    [MAML_INNER_REINFORCE] = {"reinforce", maml_inner_loss_grad, maml_inner_loss_hvp, 0},
-    [MAML_INNER_LVC] = {"lvc", maml_lvc_loss_grad, maml_lvc_loss_hvp, 1},
-};
-
-const char *maml_inner_loss_name(maml_inner_loss loss) {
-  return (int)loss >= 0 && (int)loss < MAML_INNER_COUNT ? objectives[loss].name : NULL;
-}
-
 /* A task's scalars of the last job; gathered across ranks with its vector. */
 typedef struct {
   double value, kl;
@@ -62,7 +39,7 @@ struct maml_learner {
   const maml_policy *p;
   maml_pool *pool;
   maml_meta_params mp;
-  const inner_objective *inner;
+  const maml_inner_objective *inner; /* the inner loss: its gradient and Hessian product */
   int n_tasks, support_rows, query_rows;
   int lo, hi;                /* this rank's tasks */
   size_t n;                  /* parameters */
@@ -110,7 +87,11 @@ void maml_learner_destroy(maml_learner *l) {
 }
 
 static maml_status check_params(const maml_meta_params *mp, char *err, size_t err_sz) {
-  if (!maml_inner_loss_name(mp->inner_loss))
+  if (mp->inner && (!mp->inner->grad || !mp->inner->hvp))
+    return maml_fail(err, err_sz, MAML_ERR_ARG,
+                     "inner objective '%s' lacks its gradient or Hessian-vector product",
+                     mp->inner->name ? mp->inner->name : "(unnamed)");
+  if (!mp->inner && !maml_inner_objective_get(mp->inner_loss))
     return maml_fail(err, err_sz, MAML_ERR_ARG,
                      "inner_loss %d is not an inner loss (allowed: %d reinforce, %d lvc)",
                      (int)mp->inner_loss, MAML_INNER_REINFORCE, MAML_INNER_LVC);
@@ -149,7 +130,7 @@ maml_status maml_learner_create(maml_learner **out, const maml_policy *p, maml_p
   maml_learner *l = calloc(1, sizeof *l);
   if (!l) return maml_fail(err, err_sz, MAML_ERR_NOMEM, "out of memory for the learner");
   l->p = p, l->pool = pool, l->mp = *mp;
-  l->inner = &objectives[mp->inner_loss];
+  l->inner = mp->inner ? mp->inner : maml_inner_objective_get(mp->inner_loss);
   l->n_tasks = n_tasks, l->support_rows = support_rows, l->query_rows = query_rows;
   l->n = p->n_params;
   l->n_workers = maml_pool_threads(pool);

@@ -466,3 +466,54 @@ Test(meta, unknown_inner_loss_is_refused) {
   cr_assert_null(maml_inner_loss_name((maml_inner_loss)2));
   maml_pool_destroy(pool);
 }
+
+/* ---- a caller's inner objective (maml_meta_params.inner) -------------------------------- */
+
+/* 2 x REINFORCE's loss: with alpha / 2 it must adapt and differentiate exactly like
+ * REINFORCE with alpha (scaling by 2 is exact in binary floating point) */
+static double twice_grad(const maml_policy *p, const maml_real *theta, const maml_batch *b,
+                         maml_policy_cache *c, maml_real *grad) {
+  double v = maml_inner_loss_grad(p, theta, b, c, grad);
+  for (size_t j = 0; grad && j < p->n_params; j++) grad[j] *= 2;
+  return 2 * v;
+}
+static void twice_hvp(const maml_policy *p, const maml_real *theta, const maml_batch *b,
+                      const maml_policy_cache *c, maml_policy_work *w, const maml_real *v,
+                      maml_real *out) {
+  maml_inner_loss_hvp(p, theta, b, c, w, v, out);
+  for (size_t j = 0; j < p->n_params; j++) out[j] *= 2;
+}
+
+Test(meta, a_callers_inner_objective_replaces_the_built_in_one) {
+  static const maml_inner_objective twice = {"twice", twice_grad, twice_hvp, 0};
+  for (int K = 1; K <= 2; K++) {
+    fixture r, c;
+    maml_meta_params mr = params(K, 0), mc = params(K, 0);
+    mc.alpha = mr.alpha / 2;
+    mc.inner = &twice;
+    mc.inner_loss = MAML_INNER_LVC; /* not used: inner takes its place */
+    fixture_make(&r, "nav2d", 3, 4, 12, MAML_ACT_TANH, &mr);
+    fixture_make(&c, "nav2d", 3, 4, 12, MAML_ACT_TANH, &mc);
+    size_t n = r.policy.n_params;
+    for (int i = 0; i < r.tasks; i++)
+      cr_assert_eq(memcmp(maml_learner_adapted(r.learner, i), maml_learner_adapted(c.learner, i),
+                          n * sizeof(maml_real)),
+                   0, "K = %d, task %d: theta' differs", K, i);
+    cr_assert_eq(memcmp(maml_learner_grad(r.learner), maml_learner_grad(c.learner),
+                        n * sizeof(double)),
+                 0, "K = %d: the meta-gradient differs", K);
+    fixture_free(&r), fixture_free(&c);
+  }
+  maml_policy p;
+  char err[256];
+  cr_assert_eq(maml_policy_init(&p, 2, 2, 0, NULL, MAML_ACT_RELU, 1.0, err, sizeof err), MAML_OK);
+  maml_pool *pool;
+  cr_assert_eq(maml_pool_create(&pool, 1, err, sizeof err), MAML_OK);
+  maml_learner *l;
+  static const maml_inner_objective half = {"half", twice_grad, NULL, 0};
+  maml_meta_params mp = params(1, 0);
+  mp.inner = &half;
+  cr_assert_eq(maml_learner_create(&l, &p, pool, 2, 10, 10, &mp, err, sizeof err), MAML_ERR_ARG);
+  cr_assert(strstr(err, "'half'"), "%s", err);
+  maml_pool_destroy(pool);
+}

@@ -18,7 +18,7 @@
 
 #include "maml/error.h"
 #include "maml/matmul.h"
-#include "maml/meta.h"
+#include "maml/inner.h"
 #include "maml/policy.h"
 
 /* What the outer loop meta-trains. */
