@@ -534,6 +534,7 @@ static int run_family(const options *o, const char *family, FILE *csv, int *sane
   maml_meta_params mp = {.inner_steps = K,
                          .alpha = rc->alpha,
                          .first_order = rc->first_order,
+                         .inner_loss = rc->inner_loss,
                          .max_kl = rc->max_kl,
                          .cg_iters = rc->cg_iters,
                          .cg_damping = rc->cg_damping,

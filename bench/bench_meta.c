@@ -21,8 +21,13 @@
  * iteration spent in the exchanges, waiting for the slowest rank included, and MB the size
  * of the buffers gathered per iteration (each rank receives the other ranks' share).
  *
+ * --inner-loss reinforce,lvc times each inner loss (meta.h) in turn, one table each (default
+ * reinforce): LVC's Hessian-vector product has the same matrix products as REINFORCE's, so
+ * its GFLOP column is the same and its learner_s should be too.
+ *
  *   bench_meta [--preset paper|pytorch|all] [--threads 1,2] [--iterations N]
  *              [--backend openblas,dnnl-f32,dnnl-bf16,emulated-bf16]
+ *              [--inner-loss reinforce,lvc]
  *   mpirun -np 2 bench_meta --threads 1 */
 #include <stdio.h>
 #include <stdlib.h>
@@ -52,7 +57,7 @@ static maml_comm *comm;
 /* One configuration with one backend: its line, and its learner seconds per iteration in
  * *learn_s. *ref is the sgemm reference, measured on the first call with *ref 0. */
 static int run(const preset *ps, int threads, int iterations, maml_matmul_backend backend,
-               double *ref, double *learn_s) {
+               maml_inner_loss loss, double *ref, double *learn_s) {
   maml_config c;
   char err[4096];
   if (maml_matmul_use(backend, err, sizeof err) != MAML_OK) {
@@ -64,6 +69,7 @@ static int run(const preset *ps, int threads, int iterations, maml_matmul_backen
   c.tasks = 40, c.episodes = 20, c.horizon = ps->horizon, c.iterations = iterations + 1;
   c.n_hidden = 2, c.hidden[0] = c.hidden[1] = ps->hidden, c.activation = ps->act;
   c.threads = threads;
+  c.inner_loss = loss;
   maml_trainer *t;
   if (maml_config_resolve(&c, err, sizeof err) != MAML_OK ||
       maml_trainer_create(&t, &c, NULL, comm, err, sizeof err) != MAML_OK) {
@@ -115,6 +121,28 @@ static void print_speedups(const preset *ps, int threads, const maml_matmul_back
   fflush(stdout);
 }
 
+/* --inner-loss's comma-separated names into out (at most MAML_INNER_COUNT); -1 after a
+ * message */
+static int parse_inner_losses(const char *list, maml_inner_loss *out) {
+  char buf[128];
+  snprintf(buf, sizeof buf, "%s", list);
+  int n = 0;
+  char *save = NULL;
+  for (char *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+    int found = -1;
+    for (int l = 0; l < MAML_INNER_COUNT; l++)
+      if (!strcmp(tok, maml_inner_loss_name((maml_inner_loss)l))) found = l;
+    if (found < 0 || n == MAML_INNER_COUNT) {
+      fprintf(stderr, "bench_meta: --inner-loss takes reinforce, lvc or reinforce,lvc (got '%s')\n",
+              list);
+      return -1;
+    }
+    out[n++] = (maml_inner_loss)found;
+  }
+  if (n == 0) fprintf(stderr, "bench_meta: --inner-loss takes reinforce, lvc or reinforce,lvc\n");
+  return n ? n : -1;
+}
+
 static int bench(int argc, char **argv);
 
 int main(int argc, char **argv) {
@@ -136,18 +164,21 @@ static int bench(int argc, char **argv) {
   const char *which = "all";
   maml_matmul_backend backends[MAML_MATMUL_COUNT];
   int n_backends = bench_backends_available(backends);
+  maml_inner_loss losses[MAML_INNER_COUNT] = {MAML_INNER_REINFORCE};
+  int n_losses = 1;
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i], *next = i + 1 < argc ? argv[i + 1] : NULL;
     if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
       printf("usage: bench_meta [--preset paper|pytorch|all] [--threads 1,2] [--iterations N]\n"
-             "                  [--backend LIST]\n\n"
+             "                  [--backend LIST] [--inner-loss reinforce,lvc]\n\n"
              "Time one second-order MAML-TRPO meta-iteration on cheetah-vel, split into\n"
              "sampling and learner, with the learner's GFLOP/s against single-thread OpenBLAS\n"
              "sgemm on the same shapes. paper: 40 x 20 x 200, 100x100 ReLU; pytorch: 40 x 20 x\n"
              "100, 64x64 tanh (pytorch-maml-rl's defaults). Default threads: 1 and all cores.\n"
              "Each matmul backend of LIST in turn, one line each, then the learner's speed-up\n"
              "of each over openblas (comma-separated; default every one available; names:\n"
-             "%s).\n",
+             "%s). --inner-loss: each inner loss of the list in turn, a table each (default\n"
+             "reinforce).\n",
              bench_backend_names());
       return 0;
     } else if (next && !strcmp(a, "--preset")) {
@@ -165,6 +196,9 @@ static int bench(int argc, char **argv) {
     } else if (next && !strcmp(a, "--iterations")) {
       if (bench_int_option("bench_meta", a, next, 1, 1000, &iterations)) return 2;
       i++;
+    } else if (next && !strcmp(a, "--inner-loss")) {
+      if ((n_losses = parse_inner_losses(next, losses)) < 0) return 2;
+      i++;
     } else if (next && !strcmp(a, "--backend")) {
       if ((n_backends = bench_parse_backends("bench_meta", next, backends)) < 0) return 2;
       i++;
@@ -177,16 +211,20 @@ static int bench(int argc, char **argv) {
          "(after 1 warm-up)\n",
          iterations);
   bench_print_backends(backends, n_backends);
-  printf("%-8s %5s %7s %-13s %9s %10s %9s %7s %7s %8s %10s %11s %9s\n", "preset", "ranks",
-         "threads", "matmul", "sample_s", "learner_s", "total_s", "comm_s", "MB", "GFLOP",
-         "GFLOP/s", "sgemm/thr", "of sgemm");
-  for (size_t p = 0; p < sizeof presets / sizeof presets[0]; p++) {
-    if (strcmp(which, "all") && strcmp(which, presets[p].name)) continue;
-    double ref = 0, learn_s[MAML_MATMUL_COUNT];
-    for (int k = 0; k < n_threads; k++) {
-      for (int b = 0; b < n_backends; b++)
-        if (run(&presets[p], threads[k], iterations, backends[b], &ref, &learn_s[b])) return 1;
-      if (n_backends > 1) print_speedups(&presets[p], threads[k], backends, learn_s, n_backends);
+  for (int il = 0; il < n_losses; il++) {
+    printf("inner loss %s\n", maml_inner_loss_name(losses[il]));
+    printf("%-8s %5s %7s %-13s %9s %10s %9s %7s %7s %8s %10s %11s %9s\n", "preset", "ranks",
+           "threads", "matmul", "sample_s", "learner_s", "total_s", "comm_s", "MB", "GFLOP",
+           "GFLOP/s", "sgemm/thr", "of sgemm");
+    for (size_t p = 0; p < sizeof presets / sizeof presets[0]; p++) {
+      if (strcmp(which, "all") && strcmp(which, presets[p].name)) continue;
+      double ref = 0, learn_s[MAML_MATMUL_COUNT];
+      for (int k = 0; k < n_threads; k++) {
+        for (int b = 0; b < n_backends; b++)
+          if (run(&presets[p], threads[k], iterations, backends[b], losses[il], &ref, &learn_s[b]))
+            return 1;
+        if (n_backends > 1) print_speedups(&presets[p], threads[k], backends, learn_s, n_backends);
+      }
     }
   }
   printf("reference: pytorch-maml-rl takes about 6 s per step at the pytorch preset with its\n"

@@ -1,7 +1,8 @@
 /* Benchmark: the learner's products at the paper's sizes, against bare GEMM.
  *
  * For each matmul backend (maml/matmul.h) and each product (forward, inner-loss gradient,
- * Hessian-vector, Fisher-vector) it prints the time per call, the GFLOP/s of the matrix
+ * Hessian-vector, Fisher-vector, and the LVC inner loss's Hessian-vector product, whose
+ * matrix products are the same as REINFORCE's) it prints the time per call, the GFLOP/s of the matrix
  * products it must do, and the time of the same sequence of matrix products (same shapes,
  * same transposes) run bare with that backend: the ratio is the share of the backend's
  * GEMM rate the product reaches. Every backend runs on one thread, as inside the
@@ -32,6 +33,9 @@ typedef struct {
 static void do_forward(state *s) { maml_policy_forward(s->p, s->theta, s->b.obs, s->b.n, s->c); }
 static void do_gradient(state *s) { maml_inner_loss_grad(s->p, s->theta, &s->b, s->c, s->out); }
 static void do_hvp(state *s) { maml_inner_loss_hvp(s->p, s->theta, &s->b, s->c, s->w, s->v, s->out); }
+static void do_lvc_hvp(state *s) {
+  maml_lvc_loss_hvp(s->p, s->theta, &s->b, s->c, s->w, s->v, s->out);
+}
 static void do_fvp(state *s) { maml_policy_fvp(s->p, s->theta, s->c, s->b.mask, s->w, s->v, s->out); }
 /* the bare products of a list with one backend */
 static maml_matmul_backend bare_backend;
@@ -131,9 +135,10 @@ int main(int argc, char **argv) {
   maml_real *obs = malloc((size_t)rows * obs_dim * sizeof *obs);
   maml_real *act = malloc((size_t)rows * act_dim * sizeof *act);
   maml_real *adv = malloc((size_t)rows * sizeof *adv), *mask = malloc((size_t)rows * sizeof *mask);
+  maml_real *logp0 = malloc((size_t)rows * sizeof *logp0);
   maml_policy_cache c;
   maml_policy_work w;
-  if (!theta || !v || !out || !obs || !act || !adv || !mask ||
+  if (!theta || !v || !out || !obs || !act || !adv || !mask || !logp0 ||
       maml_policy_cache_alloc(&c, &p, rows) || maml_policy_work_alloc(&w, &p, rows)) {
     fprintf(stderr, "bench_policy: out of memory\n");
     return 1;
@@ -152,19 +157,26 @@ int main(int argc, char **argv) {
     if (!scratch[i]) return 1;
   }
 
-  state s = {&p, theta, v, {rows, obs, act, adv, mask, NULL}, &c, &w, out};
+  state s = {&p, theta, v, {rows, obs, act, adv, mask, logp0}, &c, &w, out};
   maml_policy_forward(&p, theta, obs, rows, &c);
+  /* the LVC denominator: pi at theta with its log-std moved (the ratios are then not 1) */
+  theta[np - 1] += 0.1f;
+  maml_policy_log_prob(&p, theta, c.mu, act, rows, logp0);
+  theta[np - 1] -= 0.1f;
   maml_inner_loss_grad(&p, theta, &s.b, &c, out);
 
-  gemm_list lists[4] = {{"forward", {{0}}, 0}, {"gradient", {{0}}, 0},
-                        {"Hessian-vector", {{0}}, 0}, {"Fisher-vector", {{0}}, 0}};
+  gemm_list lists[5] = {{"forward", {{0}}, 0},        {"gradient", {{0}}, 0},
+                        {"Hessian-vector", {{0}}, 0}, {"Fisher-vector", {{0}}, 0},
+                        {"LVC Hessian-vec", {{0}}, 0}};
   forward_calls(&p, rows, &lists[0]);
   backward_calls(&p, rows, &lists[1]);
   r_forward_calls(&p, rows, &lists[2]);
   r_backward_calls(&p, rows, &lists[2]);
   r_forward_calls(&p, rows, &lists[3]);
   backward_calls(&p, rows, &lists[3]);
-  void (*fns[4])(state *) = {do_forward, do_gradient, do_hvp, do_fvp};
+  r_forward_calls(&p, rows, &lists[4]);
+  r_backward_calls(&p, rows, &lists[4]);
+  void (*fns[5])(state *) = {do_forward, do_gradient, do_hvp, do_fvp, do_lvc_hvp};
 
   for (int bi = 0; bi < n_backends; bi++) {
     char why[256];
@@ -181,9 +193,10 @@ int main(int argc, char **argv) {
            maml_matmul_name(backends[bi]));
     printf("%-16s %10s %10s %10s %12s %10s\n", "product", "ms/call", "GFLOP/s", "GEMM ms",
            "GEMM GFLOP/s", "of GEMM");
-    for (int k = 0; k < 4; k++) {
+    for (int k = 0; k < 5; k++) {
       /* the gradient leaves the cache as the Hessian-vector product needs it */
       if (k == 2) maml_inner_loss_grad(&p, theta, &s.b, &c, out);
+      if (k == 4) maml_lvc_loss_grad(&p, theta, &s.b, &c, out);
       double t = time_it(fns[k], &s, seconds);
       state g = s;
       g.v = (const maml_real *)(const void *)&lists[k];
@@ -194,7 +207,7 @@ int main(int argc, char **argv) {
     }
   }
   for (int i = 0; i < 3; i++) free(scratch[i]);
-  free(theta), free(v), free(out), free(obs), free(act), free(adv), free(mask);
+  free(theta), free(v), free(out), free(obs), free(act), free(adv), free(mask), free(logp0);
   maml_policy_cache_free(&c);
   maml_policy_work_free(&w);
   return 0;

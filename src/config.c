@@ -28,7 +28,7 @@
 
 typedef enum {
   K_ENV, K_MODE, K_BOOL, K_SEED, K_INT, K_REAL, K_HIDDEN, K_ACTIVATION, K_PATH, K_HASH,
-  K_MATMUL, K_FAMILY_HASH
+  K_MATMUL, K_FAMILY_HASH, K_INNER_LOSS
 } key_kind;
 
 typedef struct {
@@ -59,6 +59,11 @@ static maml_config_key keys[] = {
      "families whose goals repeat (goal direction): every meta-batch holds each goal equally "
      "often, task i the goal i mod the goal count (tasks must be a multiple of it), instead "
      "of drawing each task's goal at random (default 0)"},
+    {"inner_loss", "reinforce|lvc",
+     "the inner step's loss: reinforce, -mean[A log pi] (the paper's), or lvc, -mean[A pi / "
+     "pi_sampling] (ProMP's LVC: the same first step, but its Hessian credits the pre-update "
+     "policy's exploration in the meta-gradient; with inner_steps >= 2 the later steps "
+     "differ too) (default reinforce)"},
     {"seed", "N >= 0", "random seed; every random stream is keyed by it (default 1)"},
     {"iterations", "N in [1, 10000000]", "meta-iterations"},
     {"tasks", "N in [1, 100000]", "tasks per meta-batch"},
@@ -118,6 +123,7 @@ static const key_spec specs[] = {
     OTHER_KEY(K_MODE, mode),
     OTHER_KEY(K_BOOL, first_order),
     OTHER_KEY(K_BOOL, balanced_tasks),
+    OTHER_KEY(K_INNER_LOSS, inner_loss),
     OTHER_KEY(K_SEED, seed),
     INT_KEY(iterations, 1, 10000000, 1),
     INT_KEY(tasks, 1, 100000, 1),
@@ -209,6 +215,7 @@ void maml_config_defaults(maml_config *c) {
   c->env[0] = '\0';
   c->mode = MAML_MODE_MAML;
   c->first_order = 0;
+  c->inner_loss = MAML_INNER_REINFORCE;
   c->seed = 1;
   c->n_hidden = 2;
   c->hidden[0] = 100;
@@ -430,6 +437,24 @@ static maml_status parse_matmul(const char *key, const char *v, maml_matmul_back
                    key, v, names);
 }
 
+/* an inner loss as maml_inner_loss_name spells it (any case) */
+static maml_status parse_inner_loss(const char *key, const char *v, maml_inner_loss *out,
+                                    char *err, size_t err_sz) {
+  const char *names[MAML_INNER_COUNT];
+  for (int l = 0; l < MAML_INNER_COUNT; l++) {
+    names[l] = maml_inner_loss_name((maml_inner_loss)l);
+    if (word_eq(v, names[l])) {
+      *out = (maml_inner_loss)l;
+      return MAML_OK;
+    }
+  }
+  const char *guess = maml_closest(v, names, MAML_INNER_COUNT);
+  char hint[64] = "";
+  if (guess) snprintf(hint, sizeof hint, " (did you mean '%s'?)", guess);
+  return maml_fail(err, err_sz, MAML_ERR_ARG,
+                   "%s: '%s' is not an inner loss%s: expected reinforce or lvc", key, v, hint);
+}
+
 /* a family file: parsed and its family registered (maml/env.h); c records its absolute
  * path and its content hash */
 static maml_status parse_family_file(const char *key, const char *v, maml_config *c, char *err,
@@ -530,6 +555,7 @@ static maml_status set_value(maml_config *c, int i, const char *v, char *err, si
     case K_HASH: return parse_hash(key, v, c->model_hash, err, err_sz);
     case K_MATMUL: return parse_matmul(key, v, &c->matmul, err, err_sz);
     case K_FAMILY_HASH: return parse_family_hash(key, v, c, err, err_sz);
+    case K_INNER_LOSS: return parse_inner_loss(key, v, &c->inner_loss, err, err_sz);
   }
   return maml_fail(err, err_sz, MAML_ERR_ARG, "%s: internal error: unknown key kind", key);
 }
@@ -616,6 +642,14 @@ static int format_value(const maml_config *c, int i, char *buf, size_t n) {
     case K_PATH: snprintf(buf, n, "%.*s", MAML_ASSETS_MAX - 1, c->assets); return c->assets[0] != 0;
     case K_HASH: snprintf(buf, n, "%.16s", c->model_hash); return c->model_hash[0] != 0;
     case K_FAMILY_HASH: snprintf(buf, n, "%.16s", c->family_hash); return c->family_hash[0] != 0;
+    case K_INNER_LOSS: {
+      const char *name = maml_inner_loss_name(c->inner_loss);
+      if (name)
+        snprintf(buf, n, "%s", name);
+      else
+        snprintf(buf, n, "%d", (int)c->inner_loss); /* refused by maml_config_resolve */
+      return 1;
+    }
     case K_MATMUL: {
       const char *name = maml_matmul_name(c->matmul);
       if (name)
@@ -860,6 +894,7 @@ maml_status maml_config_resolve(maml_config *c, char *err, size_t err_sz) {
   if (r.mode != MAML_MODE_MAML) {
     r.inner_steps = 0;
     r.first_order = 0;
+    r.inner_loss = MAML_INNER_REINFORCE;
   }
   /* every value must be one that its key accepts as text */
   if (r.n_hidden < 0 || r.n_hidden > MAML_MAX_HIDDEN)

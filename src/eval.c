@@ -68,6 +68,8 @@ static void adapt_goal(void *ctx, int job_index, int wid) {
                            j->ep->gae_lambda, w->returns, w->values, w->adv);
   maml_batch batch = {.n = E * H, .obs = b->obs, .act = b->act, .adv = w->adv, .mask = b->mask};
   maml_policy_forward(p, theta, b->obs, batch.n, &w->cache);
+  /* the batch was sampled with theta: the LVC inner loss has this same gradient here, bit
+   * for bit (inner.h), so runs trained with either inner loss adapt alike */
   maml_inner_loss_grad(p, theta, &batch, &w->cache, w->grad);
   for (size_t k = 0; k < p->n_params; k++)
     theta[k] = (maml_real)(theta[k] - j->step_size * w->grad[k]);

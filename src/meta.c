@@ -17,6 +17,8 @@ typedef struct {
  * [lo, hi) hold batches and caches; every task has its slot in outs and scalars. */
 typedef struct {
   maml_batch s, q;           /* the borrowed support and query batches */
+  maml_real *logp0;          /* (support rows) log pi_theta0(a|s) on S, theta0 the theta of
+                                adapt (read by LVC as s.logp_old) */
   maml_real *theta_k;        /* (K, n_params) theta^1 .. theta^K */
   maml_policy_cache *cs;     /* (K) forward passes on S at theta^0 .. theta^{K-1} */
   maml_policy_cache cq;      /* forward pass on Q at theta'_i */
@@ -37,6 +39,7 @@ struct maml_learner {
   const maml_policy *p;
   maml_pool *pool;
   maml_meta_params mp;
+  const maml_inner_objective *inner; /* the inner loss: its gradient and Hessian product */
   int n_tasks, support_rows, query_rows;
   int lo, hi;                /* this rank's tasks */
   size_t n;                  /* parameters */
@@ -68,7 +71,8 @@ void maml_learner_destroy(maml_learner *l) {
       if (t->cs)
         for (int k = 0; k < K; k++) maml_policy_cache_free(&t->cs[k]);
       maml_policy_cache_free(&t->cq);
-      free(t->cs), free(t->theta_k), free(t->logp_old), free(t->mu_old), free(t->adapted_old);
+      free(t->cs), free(t->theta_k), free(t->logp0), free(t->logp_old), free(t->mu_old);
+      free(t->adapted_old);
     }
   if (l->workers)
     for (int w = 0; w < l->n_workers; w++) {
@@ -83,6 +87,14 @@ void maml_learner_destroy(maml_learner *l) {
 }
 
 static maml_status check_params(const maml_meta_params *mp, char *err, size_t err_sz) {
+  if (mp->inner && (!mp->inner->grad || !mp->inner->hvp))
+    return maml_fail(err, err_sz, MAML_ERR_ARG,
+                     "inner objective '%s' lacks its gradient or Hessian-vector product",
+                     mp->inner->name ? mp->inner->name : "(unnamed)");
+  if (!mp->inner && !maml_inner_objective_get(mp->inner_loss))
+    return maml_fail(err, err_sz, MAML_ERR_ARG,
+                     "inner_loss %d is not an inner loss (allowed: %d reinforce, %d lvc)",
+                     (int)mp->inner_loss, MAML_INNER_REINFORCE, MAML_INNER_LVC);
   if (mp->inner_steps < 0)
     return maml_fail(err, err_sz, MAML_ERR_ARG, "inner_steps must be >= 0 (got %d)",
                      mp->inner_steps);
@@ -118,6 +130,7 @@ maml_status maml_learner_create(maml_learner **out, const maml_policy *p, maml_p
   maml_learner *l = calloc(1, sizeof *l);
   if (!l) return maml_fail(err, err_sz, MAML_ERR_NOMEM, "out of memory for the learner");
   l->p = p, l->pool = pool, l->mp = *mp;
+  l->inner = mp->inner ? mp->inner : maml_inner_objective_get(mp->inner_loss);
   l->n_tasks = n_tasks, l->support_rows = support_rows, l->query_rows = query_rows;
   l->n = p->n_params;
   l->n_workers = maml_pool_threads(pool);
@@ -146,6 +159,7 @@ maml_status maml_learner_create(maml_learner **out, const maml_policy *p, maml_p
     task_state *t = &l->tasks[i];
     ok = (t->theta_k = alloc_reals((size_t)K * n)) &&
          (t->cs = calloc(K ? (size_t)K : 1, sizeof *t->cs)) &&
+         (t->logp0 = alloc_reals(K ? (size_t)support_rows : 1)) &&
          (t->logp_old = alloc_reals((size_t)query_rows)) &&
          (t->mu_old = alloc_reals((size_t)query_rows * p->act_dim)) &&
          (t->adapted_old = alloc_reals(n)) &&
@@ -177,14 +191,19 @@ static const maml_real *adapted(const maml_learner *l, const task_state *t) {
 }
 
 /* theta^1..theta^K from theta^0 = l->theta_cur, keeping each forward pass and inner-loss
- * gradient in cs[k] for the Hessian products. */
-static void adapt_task(maml_learner *l, task_state *t, worker_state *w) {
+ * gradient in cs[k] for the Hessian products. sampled: theta^0 is the theta that sampled S
+ * (adapt, not an objective evaluation), whose log pi on S an objective reading logp0 keeps. */
+static void adapt_task(maml_learner *l, task_state *t, worker_state *w, int sampled) {
   const maml_policy *p = l->p;
   for (int k = 0; k < l->mp.inner_steps; k++) {
     const maml_real *cur = theta_at(l, t, k);
     maml_real *next = t->theta_k + (size_t)k * l->n;
     maml_policy_forward(p, cur, t->s.obs, t->s.n, &t->cs[k]);
-    maml_inner_loss_grad(p, cur, &t->s, &t->cs[k], w->a);
+    if (k == 0 && sampled && l->inner->reads_logp0) {
+      maml_policy_log_prob(p, cur, t->cs[0].mu, t->s.act, t->s.n, t->logp0);
+      t->s.logp_old = t->logp0;
+    }
+    l->inner->grad(p, cur, &t->s, &t->cs[k], w->a);
     for (size_t j = 0; j < l->n; j++) next[j] = (maml_real)(cur[j] - l->mp.alpha * w->a[j]);
     t->sc->flops += maml_policy_product_flops(p, t->s.n, MAML_PRODUCT_FORWARD) +
                 maml_policy_product_flops(p, t->s.n, MAML_PRODUCT_GRAD);
@@ -194,7 +213,7 @@ static void adapt_task(maml_learner *l, task_state *t, worker_state *w) {
 /* x <- (I - alpha H_k) x for one inner step k; w->b is scratch. */
 static void inner_jacobian_step(maml_learner *l, task_state *t, worker_state *w, int k,
                                 maml_real *x) {
-  maml_inner_loss_hvp(l->p, theta_at(l, t, k), &t->s, &t->cs[k], &w->work, x, w->b);
+  l->inner->hvp(l->p, theta_at(l, t, k), &t->s, &t->cs[k], &w->work, x, w->b);
   for (size_t j = 0; j < l->n; j++) x[j] = (maml_real)(x[j] - l->mp.alpha * w->b[j]);
   t->sc->flops += maml_policy_product_flops(l->p, t->s.n, MAML_PRODUCT_HVP);
 }
@@ -216,7 +235,7 @@ static void jacobian(maml_learner *l, task_state *t, worker_state *w, maml_real 
 static void job_adapt(void *ctx, int job, int worker) {
   maml_learner *l = ctx;
   int i = l->lo + job;
-  adapt_task(l, &l->tasks[i], &l->workers[worker]);
+  adapt_task(l, &l->tasks[i], &l->workers[worker], 1);
 }
 
 /* At theta_old: pi_old on Q, the surrogate's gradient at theta'_i, pulled back by J^T. */
@@ -256,7 +275,7 @@ static void job_objective(void *ctx, int job, int worker) {
   int i = l->lo + job;
   task_state *t = &l->tasks[i];
   const maml_policy *p = l->p;
-  adapt_task(l, t, &l->workers[worker]);
+  adapt_task(l, t, &l->workers[worker], 0);
   const maml_real *th = adapted(l, t);
   maml_policy_forward(p, th, t->q.obs, t->q.n, &t->cq);
   t->sc->value = maml_surrogate_grad(p, th, &t->q, &t->cq, NULL);

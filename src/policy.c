@@ -153,13 +153,14 @@ void maml_policy_cache_free(maml_policy_cache *c) {
 maml_status maml_policy_work_alloc(maml_policy_work *w, const maml_policy *p, int capacity) {
   memset(w, 0, sizeof *w);
   if (capacity <= 0) return MAML_ERR_ARG;
-  size_t sizes[MAML_MAX_HIDDEN + 4];
-  maml_real **outs[MAML_MAX_HIDDEN + 4];
+  size_t sizes[MAML_MAX_HIDDEN + 5];
+  maml_real **outs[MAML_MAX_HIDDEN + 5];
   int k = 0;
   for (int l = 0; l < p->n_hidden; l++)
     sizes[k] = rows_times(capacity, p->hidden[l]), outs[k++] = &w->rh[l];
   sizes[k] = rows_times(capacity, p->act_dim), outs[k++] = &w->rmu;
   sizes[k] = rows_times(capacity, p->act_dim), outs[k++] = &w->rdmu;
+  sizes[k] = (size_t)capacity, outs[k++] = &w->rlogp;
   sizes[k] = rows_times(capacity, p->max_width), outs[k++] = &w->buf[0];
   sizes[k] = rows_times(capacity, p->max_width), outs[k++] = &w->buf[1];
   maml_status s = carve(&w->block, k, sizes, outs);
@@ -369,16 +370,40 @@ double maml_surrogate_grad(const maml_policy *p, const maml_real *theta, const m
   return loss;
 }
 
-void maml_inner_loss_hvp(const maml_policy *p, const maml_real *theta, const maml_batch *b,
+/* rlogp[i] = R{log pi(a_i|s_i)} = grad log pi_i . v, from R{mu} (rows with weight 0 get 0) */
+static void r_log_prob(const maml_policy *p, const maml_real *theta, const maml_batch *b,
+                       const maml_policy_cache *c, const maml_real *v, maml_policy_work *w) {
+  int n = c->n, A = p->act_dim;
+  const maml_real *log_std = theta + p->log_std_off, *v_ls = v + p->log_std_off;
+  for (int i = 0; i < n; i++) {
+    double s = 0.0;
+    for (int d = 0; c->coef[i] != 0 && d < A; d++) {
+      size_t k = (size_t)i * A + d;
+      double inv_var = exp(-2.0 * log_std[d]);
+      double diff = (double)b->act[k] - (double)c->mu[k];
+      s += diff * inv_var * w->rmu[k] + (diff * diff * inv_var - 1.0) * v_ls[d];
+    }
+    w->rlogp[i] = (maml_real)s;
+  }
+}
+
+/* The Hessian-vector product of F = sum_t c_t log pi(a_t|s_t) (c_t = c->coef, fixed), plus,
+ * with outer set, of the term sum_t c_t (g_t g_t^T) v, g_t = grad log pi(a_t|s_t): the
+ * gradient of sum_t w_t log pi with w_t = c_t (g_t . v), which enters R{d F / d mu} and the
+ * log-std block here and then rides the R-backward pass (linear in R{d F / d mu}). */
+static void weighted_hvp(const maml_policy *p, const maml_real *theta, const maml_batch *b,
                          const maml_policy_cache *c, maml_policy_work *w, const maml_real *v,
-                         maml_real *out) {
+                         int outer, maml_real *out) {
   int n = c->n, A = p->act_dim, L = p->n_layers;
   const maml_real *log_std = theta + p->log_std_off;
   const maml_real *v_ls = v + p->log_std_off;
   r_forward(p, theta, c->obs, n, c->h, v, w->rh, w->rmu);
+  if (outer) r_log_prob(p, theta, b, c, v, w);
 
   /* R{d F / d mu} and the log-std block of the product, from the second derivatives of
-   * log pi: d2/dmu2 = -1/s^2, d2/dmu dlog s = -2 (a - mu)/s^2, d2/dlog s2 = -2 (a - mu)^2/s^2 */
+   * log pi: d2/dmu2 = -1/s^2, d2/dmu dlog s = -2 (a - mu)/s^2, d2/dlog s2 = -2 (a - mu)^2/s^2;
+   * the outer term adds w_t d log pi / d mu = w_t (a - mu)/s^2 and
+   * w_t d log pi / d log s = w_t ((a - mu)^2/s^2 - 1) */
   for (int d = 0; d < A; d++) {
     double inv_var = exp(-2.0 * log_std[d]);
     double r_ls = 0.0;
@@ -390,8 +415,14 @@ void maml_inner_loss_hvp(const maml_policy *p, const maml_real *theta, const mam
       }
       double diff = (double)b->act[k] - (double)c->mu[k];
       double rmu = w->rmu[k];
-      w->rdmu[k] = (maml_real)(c->coef[i] * (-inv_var * rmu - 2.0 * diff * inv_var * v_ls[d]));
+      double rdmu = c->coef[i] * (-inv_var * rmu - 2.0 * diff * inv_var * v_ls[d]);
       r_ls += c->coef[i] * (-2.0 * diff * inv_var * rmu - 2.0 * diff * diff * inv_var * v_ls[d]);
+      if (outer) {
+        double wt = (double)c->coef[i] * w->rlogp[i];
+        rdmu += wt * diff * inv_var;
+        r_ls += wt * (diff * diff * inv_var - 1.0);
+      }
+      w->rdmu[k] = (maml_real)rdmu;
     }
     out[p->log_std_off + d] = (maml_real)r_ls;
   }
@@ -426,6 +457,23 @@ void maml_inner_loss_hvp(const maml_policy *p, const maml_real *theta, const mam
     }
     rd = rg;
   }
+}
+
+void maml_inner_loss_hvp(const maml_policy *p, const maml_real *theta, const maml_batch *b,
+                         const maml_policy_cache *c, maml_policy_work *w, const maml_real *v,
+                         maml_real *out) {
+  weighted_hvp(p, theta, b, c, w, v, 0, out);
+}
+
+double maml_lvc_loss_grad(const maml_policy *p, const maml_real *theta, const maml_batch *b,
+                          maml_policy_cache *c, maml_real *grad) {
+  return maml_surrogate_grad(p, theta, b, c, grad);
+}
+
+void maml_lvc_loss_hvp(const maml_policy *p, const maml_real *theta, const maml_batch *b,
+                       const maml_policy_cache *c, maml_policy_work *w, const maml_real *v,
+                       maml_real *out) {
+  weighted_hvp(p, theta, b, c, w, v, 1, out);
 }
 
 void maml_policy_fvp(const maml_policy *p, const maml_real *theta, const maml_policy_cache *c,

@@ -153,6 +153,7 @@ maml_status maml_trainer_create(maml_trainer **out, const maml_config *cfg, cons
 
   int K = c->mode == MAML_MODE_MAML ? c->inner_steps : 0;
   maml_meta_params mp = {.inner_steps = K, .alpha = c->alpha, .first_order = c->first_order,
+                         .inner_loss = c->inner_loss,
                          .max_kl = c->max_kl, .cg_iters = c->cg_iters,
                          .cg_damping = c->cg_damping, .ls_backtrack = c->ls_backtrack,
                          .ls_steps = c->ls_steps, .comm = comm};

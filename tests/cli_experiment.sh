@@ -60,11 +60,13 @@ same_run "$X/first_order-0-s1" "$work/alone1"
 # interrupted mid-way (SIGINT): exit 130, the resume line; continued, the files equal the
 # uninterrupted experiment's
 Y=$work/y
-long=(--env nav2d --iterations 40 --tasks 4 --episodes 4 --horizon 20 --hidden 16)
+long=(--env nav2d --iterations 300 --tasks 4 --episodes 4 --horizon 20 --hidden 16)
 "$maml" experiment train "$Y" "${long[@]}" --seeds 1-2 >"$work/y.log" 2>&1 &
 pid=$!
-for _ in $(seq 200); do [ -f "$Y/runs-s1/metrics.csv" ] && break; sleep 0.05; done
-sleep 0.3
+for _ in $(seq 600); do # the first run a few iterations in
+  [ "$(grep -c '' "$Y/runs-s1/metrics.csv" 2>/dev/null)" -gt 5 ] 2>/dev/null && break
+  sleep 0.05
+done
 kill -INT $pid
 wait $pid
 rc=$?

@@ -21,6 +21,7 @@ static void assert_same(const maml_config *a, const maml_config *b) {
   cr_assert_str_eq(a->env, b->env);
   cr_assert_eq(a->mode, b->mode);
   cr_assert_eq(a->first_order, b->first_order);
+  cr_assert_eq(a->inner_loss, b->inner_loss);
   cr_assert_eq(a->seed, b->seed);
   cr_assert_eq(a->iterations, b->iterations);
   cr_assert_eq(a->tasks, b->tasks);
@@ -88,6 +89,7 @@ Test(config, defaults) {
   cr_assert_str_eq(c.env, "");
   cr_assert_eq(c.mode, MAML_MODE_MAML);
   cr_assert_eq(c.first_order, 0);
+  cr_assert_eq(c.inner_loss, MAML_INNER_REINFORCE);
   cr_assert_eq(c.seed, 1);
   cr_assert_eq(c.iterations, 0);
   cr_assert_eq(c.tasks, 0);
@@ -499,7 +501,7 @@ Test(config, keys_table) {
     if (strcmp(k[n].name, "env"))
       cr_assert_not_null(strstr(k[n].help, "default"), "%s mentions its default", k[n].name);
   }
-  cr_assert_eq(n, 28);
+  cr_assert_eq(n, 29);
 }
 
 /* ---- INI ----------------------------------------------------------------------------- */
@@ -708,6 +710,64 @@ Test(config, matmul_key) {
   c.matmul = MAML_MATMUL_COUNT; /* not a backend */
   cr_assert_eq(maml_config_resolve(&c, err, sizeof err), MAML_ERR_ARG);
   cr_assert_not_null(strstr(err, "matmul"), "%s", err);
+}
+
+/* inner_loss: the names in any case, a typo refused with a suggestion and the allowed
+ * names, a text without the key (runs made before it) reads as reinforce, round trips,
+ * reinforce outside maml mode, and a value that is not an inner loss refused by resolve */
+Test(config, inner_loss_key) {
+  maml_config c;
+  char err[ERR_SZ] = "", text[8192];
+  maml_config_defaults(&c);
+  set_ok(&c, "inner_loss", "lvc");
+  cr_assert_eq(c.inner_loss, MAML_INNER_LVC);
+  set_ok(&c, "inner-loss", "REINFORCE");
+  cr_assert_eq(c.inner_loss, MAML_INNER_REINFORCE);
+  set_ok(&c, "inner_loss", " LVC ");
+  cr_assert_eq(c.inner_loss, MAML_INNER_LVC);
+
+  set_bad("inner_loss", "lcv");
+  set_bad("inner_loss", "dice");
+  set_bad("inner_loss", "1");
+  cr_assert_eq(maml_config_set(&c, "inner_loss", "lvcc", err, sizeof err), MAML_ERR_ARG);
+  cr_assert_str_eq(err,
+                   "inner_loss: 'lvcc' is not an inner loss (did you mean 'lvc'?): expected "
+                   "reinforce or lvc");
+  cr_assert_eq(maml_config_set(&c, "inner_loss", "reinfroce", err, sizeof err), MAML_ERR_ARG);
+  cr_assert_not_null(strstr(err, "(did you mean 'reinforce'?)"), "%s", err);
+  cr_assert_eq(maml_config_set(&c, "inner_loss", "ppo", err, sizeof err), MAML_ERR_ARG);
+  cr_assert_str_eq(err, "inner_loss: 'ppo' is not an inner loss: expected reinforce or lvc");
+  cr_assert_eq(maml_config_set(&c, "inner_loss", "", err, sizeof err), MAML_ERR_ARG);
+  cr_assert_eq(c.inner_loss, MAML_INNER_LVC, "unchanged by the refused values");
+  cr_assert_eq(maml_config_set(&c, "inner_los", "lvc", err, sizeof err), MAML_ERR_ARG);
+  cr_assert_str_eq(err, "unknown key 'inner_los' (did you mean 'inner_loss'?)");
+
+  set_ok(&c, "env", "cheetah-dir");
+  cr_assert_eq(maml_config_resolve(&c, err, sizeof err), MAML_OK, "%s", err);
+  cr_assert_eq(c.inner_loss, MAML_INNER_LVC);
+  maml_config_format(&c, text, sizeof text);
+  cr_assert_not_null(strstr(text, "\ninner_loss = lvc\n"), "%s", text);
+  assert_round_trip(&c);
+
+  maml_config old;
+  maml_config_defaults(&old);
+  static const char file[] = "env = nav2d\nmode = maml\n";
+  cr_assert_eq(maml_config_parse_ini(&old, file, strlen(file), "x.ini", err, sizeof err), MAML_OK);
+  cr_assert_eq(old.inner_loss, MAML_INNER_REINFORCE, "a config without the key");
+  static const char bad[] = "env = nav2d\n\ninner_loss = lvcc\n";
+  cr_assert_eq(maml_config_parse_ini(&old, bad, strlen(bad), "x.ini", err, sizeof err),
+               MAML_ERR_ARG);
+  cr_assert_not_null(strstr(err, "x.ini:3: inner_loss: 'lvcc'"), "%s", err);
+
+  set_ok(&c, "mode", "pretrain");
+  cr_assert_eq(maml_config_resolve(&c, err, sizeof err), MAML_OK, "%s", err);
+  cr_assert_eq(c.inner_loss, MAML_INNER_REINFORCE, "no inner step outside maml mode");
+
+  maml_config_defaults(&c);
+  set_ok(&c, "env", "nav2d");
+  c.inner_loss = (maml_inner_loss)MAML_INNER_COUNT; /* not an inner loss */
+  cr_assert_eq(maml_config_resolve(&c, err, sizeof err), MAML_ERR_ARG);
+  cr_assert_not_null(strstr(err, "inner_loss"), "%s", err);
 }
 
 static void write_text(const char *path, const char *text, const char *mode) {

@@ -148,12 +148,14 @@ static double ddot(const double *a, const double *b, size_t n) {
  * perturbation moves a unit across its kink (nav2d's first step sits exactly on the kinks:
  * every episode starts at the origin and biases start at 0), while the R-operator gives the
  * Hessian between kinks, which is what TRPO needs. */
-static void check_against_finite_differences(const char *family, int K, maml_activation act,
-                                             int tasks, int episodes, int horizon) {
+static void check_against_finite_differences_of(const char *family, int K, maml_activation act,
+                                                int tasks, int episodes, int horizon,
+                                                maml_inner_loss loss, double fd_h) {
   if (sizeof(maml_real) != sizeof(double))
     cr_skip_test("finite differences of the meta-objective need the double build");
   fixture f;
   maml_meta_params mp = params(K, 0);
+  mp.inner_loss = loss;
   fixture_make(&f, family, tasks, episodes, horizon, act, &mp);
   size_t n = f.policy.n_params;
   double *g = malloc(n * sizeof *g), *fd = malloc(n * sizeof *fd);
@@ -186,7 +188,7 @@ static void check_against_finite_differences(const char *family, int K, maml_act
   cr_expect(e < 1e-5, "%s K=%d: meta-gradient vs finite differences: rel. error %g", family, K, e);
 
   /* curvature: u^T A v from the KL's second differences, for every pair */
-  double h = 1e-4;
+  double h = fd_h;
   for (int a = 0; act == MAML_ACT_TANH && a < NV; a++)
     for (int b = a; b < NV; b++) {
       double k4[4];
@@ -211,6 +213,12 @@ static void check_against_finite_differences(const char *family, int K, maml_act
   for (int k = 0; k < NV; k++) free(v[k]), free(av[k]);
   free(th), free(g), free(fd);
   fixture_free(&f);
+}
+
+static void check_against_finite_differences(const char *family, int K, maml_activation act,
+                                             int tasks, int episodes, int horizon) {
+  check_against_finite_differences_of(family, K, act, tasks, episodes, horizon,
+                                      MAML_INNER_REINFORCE, 1e-4);
 }
 
 Test(meta, nav2d_one_inner_step_matches_finite_differences) {
@@ -344,5 +352,168 @@ Test(meta, bad_parameters_are_refused) {
   mp.ls_backtrack = 1.0;
   cr_assert_eq(maml_learner_create(&l, &p, pool, 2, 10, 10, &mp, err, sizeof err), MAML_ERR_ARG);
   cr_assert(strstr(err, "ls_backtrack"), "%s", err);
+  maml_pool_destroy(pool);
+}
+
+/* ---- the LVC inner loss ------------------------------------------------------------------ */
+
+/* The LVC meta-gradient and curvature against finite differences of the objective through
+ * LVC inner steps (pi_theta0 on S held at the theta that sampled it), K = 1 and 2. The
+ * curvature's second differences take a smaller step than REINFORCE's: their truncation
+ * error (which scales as h^2: 9 times more at 3e-4 than at 1e-4) was 4e-5 of the product
+ * on cheetah-vel with K = 2 at h = 1e-4. */
+Test(meta, lvc_nav2d_one_inner_step_matches_finite_differences) {
+  check_against_finite_differences_of("nav2d", 1, MAML_ACT_TANH, 3, 5, 15,
+                                      MAML_INNER_LVC, 3e-5);
+}
+Test(meta, lvc_nav2d_two_inner_steps_match_finite_differences) {
+  check_against_finite_differences_of("nav2d", 2, MAML_ACT_TANH, 3, 5, 15,
+                                      MAML_INNER_LVC, 3e-5);
+}
+Test(meta, lvc_cheetah_one_inner_step_matches_finite_differences) {
+  check_against_finite_differences_of("cheetah-vel", 1, MAML_ACT_TANH, 2, 3, 10,
+                                      MAML_INNER_LVC, 3e-5);
+}
+Test(meta, lvc_cheetah_two_inner_steps_match_finite_differences) {
+  check_against_finite_differences_of("cheetah-vel", 2, MAML_ACT_TANH, 2, 3, 10,
+                                      MAML_INNER_LVC, 3e-5);
+}
+Test(meta, lvc_cheetah_relu_gradient_matches_finite_differences) {
+  check_against_finite_differences_of("cheetah-vel", 2, MAML_ACT_RELU, 2, 3, 10,
+                                      MAML_INNER_LVC, 3e-5);
+}
+
+/* theta^K by hand: K LVC steps on S from theta with pi_theta on S as the denominator */
+static void lvc_steps_by_hand(const fixture *f, int task, int K, double alpha, maml_real *out) {
+  const maml_policy *p = &f->policy;
+  size_t n = p->n_params;
+  int rows = f->support[task].n;
+  maml_policy_cache c;
+  cr_assert_eq(maml_policy_cache_alloc(&c, p, rows), MAML_OK);
+  maml_real *g = malloc(n * sizeof *g), *logp0 = malloc((size_t)rows * sizeof *logp0);
+  maml_batch b = f->support[task];
+  memcpy(out, f->theta, n * sizeof *out);
+  maml_policy_forward(p, f->theta, b.obs, b.n, &c);
+  maml_policy_log_prob(p, f->theta, c.mu, b.act, b.n, logp0);
+  b.logp_old = logp0;
+  for (int k = 0; k < K; k++) {
+    maml_policy_forward(p, out, b.obs, b.n, &c);
+    maml_lvc_loss_grad(p, out, &b, &c, g);
+    for (size_t j = 0; j < n; j++) out[j] = (maml_real)(out[j] - alpha * g[j]);
+  }
+  free(g), free(logp0);
+  maml_policy_cache_free(&c);
+}
+
+/* With K = 1, LVC adapts to exactly REINFORCE's theta'_i (the gradients agree at theta0) but
+ * its meta-gradient differs (the outer-product term of its Hessian); with K = 2 theta'_i
+ * differs (r != 1 at theta^1) and is the hand-made LVC adaptation, bit for bit. */
+Test(meta, lvc_adapts_like_reinforce_at_theta0_and_differs_after) {
+  for (int K = 1; K <= 2; K++) {
+    fixture r, v;
+    maml_meta_params mr = params(K, 0), mv = params(K, 0);
+    mv.inner_loss = MAML_INNER_LVC;
+    fixture_make(&r, "nav2d", 3, 4, 12, MAML_ACT_TANH, &mr);
+    fixture_make(&v, "nav2d", 3, 4, 12, MAML_ACT_TANH, &mv);
+    size_t n = r.policy.n_params;
+    maml_real *hand = malloc(n * sizeof *hand);
+    for (int i = 0; i < r.tasks; i++) {
+      const maml_real *ar = maml_learner_adapted(r.learner, i);
+      const maml_real *av = maml_learner_adapted(v.learner, i);
+      int same = memcmp(ar, av, n * sizeof *ar) == 0;
+      if (K == 1)
+        cr_assert(same, "task %d: LVC's theta' differs from REINFORCE's with K = 1", i);
+      else
+        cr_assert(!same, "task %d: LVC's theta' equals REINFORCE's with K = 2", i);
+      lvc_steps_by_hand(&v, i, K, mv.alpha, hand);
+      cr_assert_eq(memcmp(hand, av, n * sizeof *av), 0, "task %d, K = %d: theta' is not LVC's", i,
+                   K);
+    }
+    double d = drel(maml_learner_grad(r.learner), maml_learner_grad(v.learner), n);
+    cr_assert(d > 1e-3, "K = %d: LVC's meta-gradient equals REINFORCE's (%g)", K, d);
+    free(hand);
+    fixture_free(&r), fixture_free(&v);
+  }
+}
+
+/* First-order LVC keeps J = I: the gradient is the mean surrogate gradient at theta'_i,
+ * the same as first-order REINFORCE's with K = 1. */
+Test(meta, lvc_first_order_is_reinforce_first_order_with_one_step) {
+  fixture r, v;
+  maml_meta_params mr = params(1, 1), mv = params(1, 1);
+  mv.inner_loss = MAML_INNER_LVC;
+  fixture_make(&r, "nav2d", 3, 4, 12, MAML_ACT_TANH, &mr);
+  fixture_make(&v, "nav2d", 3, 4, 12, MAML_ACT_TANH, &mv);
+  size_t n = r.policy.n_params;
+  cr_assert_eq(memcmp(maml_learner_grad(r.learner), maml_learner_grad(v.learner),
+                      n * sizeof(double)), 0);
+  fixture_free(&r), fixture_free(&v);
+}
+
+Test(meta, unknown_inner_loss_is_refused) {
+  maml_policy p;
+  char err[256];
+  cr_assert_eq(maml_policy_init(&p, 2, 2, 0, NULL, MAML_ACT_RELU, 1.0, err, sizeof err), MAML_OK);
+  maml_pool *pool;
+  cr_assert_eq(maml_pool_create(&pool, 1, err, sizeof err), MAML_OK);
+  maml_learner *l;
+  maml_meta_params mp = params(1, 0);
+  mp.inner_loss = (maml_inner_loss)7;
+  cr_assert_eq(maml_learner_create(&l, &p, pool, 2, 10, 10, &mp, err, sizeof err), MAML_ERR_ARG);
+  cr_assert(strstr(err, "inner_loss 7") && strstr(err, "lvc"), "%s", err);
+  cr_assert_str_eq(maml_inner_loss_name(MAML_INNER_LVC), "lvc");
+  cr_assert_str_eq(maml_inner_loss_name(MAML_INNER_REINFORCE), "reinforce");
+  cr_assert_null(maml_inner_loss_name((maml_inner_loss)2));
+  maml_pool_destroy(pool);
+}
+
+/* ---- a caller's inner objective (maml_meta_params.inner) -------------------------------- */
+
+/* 2 x REINFORCE's loss: with alpha / 2 it must adapt and differentiate exactly like
+ * REINFORCE with alpha (scaling by 2 is exact in binary floating point) */
+static double twice_grad(const maml_policy *p, const maml_real *theta, const maml_batch *b,
+                         maml_policy_cache *c, maml_real *grad) {
+  double v = maml_inner_loss_grad(p, theta, b, c, grad);
+  for (size_t j = 0; grad && j < p->n_params; j++) grad[j] *= 2;
+  return 2 * v;
+}
+static void twice_hvp(const maml_policy *p, const maml_real *theta, const maml_batch *b,
+                      const maml_policy_cache *c, maml_policy_work *w, const maml_real *v,
+                      maml_real *out) {
+  maml_inner_loss_hvp(p, theta, b, c, w, v, out);
+  for (size_t j = 0; j < p->n_params; j++) out[j] *= 2;
+}
+
+Test(meta, a_callers_inner_objective_replaces_the_built_in_one) {
+  static const maml_inner_objective twice = {"twice", twice_grad, twice_hvp, 0};
+  for (int K = 1; K <= 2; K++) {
+    fixture r, c;
+    maml_meta_params mr = params(K, 0), mc = params(K, 0);
+    mc.alpha = mr.alpha / 2;
+    mc.inner = &twice;
+    mc.inner_loss = MAML_INNER_LVC; /* not used: inner takes its place */
+    fixture_make(&r, "nav2d", 3, 4, 12, MAML_ACT_TANH, &mr);
+    fixture_make(&c, "nav2d", 3, 4, 12, MAML_ACT_TANH, &mc);
+    size_t n = r.policy.n_params;
+    for (int i = 0; i < r.tasks; i++)
+      cr_assert_eq(memcmp(maml_learner_adapted(r.learner, i), maml_learner_adapted(c.learner, i),
+                          n * sizeof(maml_real)),
+                   0, "K = %d, task %d: theta' differs", K, i);
+    cr_assert_eq(memcmp(maml_learner_grad(r.learner), maml_learner_grad(c.learner),
+                        n * sizeof(double)),
+                 0, "K = %d: the meta-gradient differs", K);
+    fixture_free(&r), fixture_free(&c);
+  }
+  maml_policy p;
+  char err[256];
+  cr_assert_eq(maml_policy_init(&p, 2, 2, 0, NULL, MAML_ACT_RELU, 1.0, err, sizeof err), MAML_OK);
+  maml_pool *pool;
+  cr_assert_eq(maml_pool_create(&pool, 1, err, sizeof err), MAML_OK);
+  maml_learner *l;
+  static const maml_inner_objective half = {"half", twice_grad, NULL, 0};
+  maml_meta_params mp = params(1, 0);
+  mp.inner = &half;
+  cr_assert_eq(maml_learner_create(&l, &p, pool, 2, 10, 10, &mp, err, sizeof err), MAML_ERR_ARG);
+  cr_assert(strstr(err, "'half'"), "%s", err);
   maml_pool_destroy(pool);
 }

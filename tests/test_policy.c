@@ -344,3 +344,143 @@ Test(policy, bad_shapes_are_refused_with_a_message) {
   cr_assert_eq(maml_policy_init(&p, 3, 2, 0, NULL, MAML_ACT_RELU, -1.0, err, sizeof err),
                MAML_ERR_ARG);
 }
+
+/* ---- the LVC inner loss ---------------------------------------------------------------- */
+
+/* log pi(a|s) of one row in double, with plain loops over the layers (theta in double) */
+static double ref_log_pi(const maml_policy *p, const double *theta, const maml_real *obs,
+                         const maml_real *act) {
+  double x[64], y[64];
+  int width = p->obs_dim;
+  for (int j = 0; j < width; j++) x[j] = obs[j];
+  for (int l = 0; l < p->n_layers; l++) {
+    for (int o = 0; o < p->out[l]; o++) {
+      double z = theta[p->b_off[l] + (size_t)o];
+      for (int j = 0; j < width; j++) z += theta[p->w_off[l] + (size_t)o * width + j] * x[j];
+      int last = l == p->n_layers - 1;
+      y[o] = last ? z : p->activation == MAML_ACT_RELU ? fmax(z, 0.0) : tanh(z);
+    }
+    width = p->out[l];
+    memcpy(x, y, sizeof(double) * width);
+  }
+  double lp = 0.0;
+  for (int d = 0; d < p->act_dim; d++) {
+    double ls = theta[p->log_std_off + d], z = (act[d] - x[d]) * exp(-ls);
+    lp -= 0.5 * z * z + ls + 0.5 * log(2 * 3.14159265358979323846);
+  }
+  return lp;
+}
+
+/* L_lvc(theta) = -mean_valid [adv * pi_theta / pi_theta0], pi_theta0 from f->logp_old */
+static double ref_lvc_loss(const fixture *f, const double *theta) {
+  double sum = 0.0, count = 0.0;
+  for (int i = 0; i < f->n; i++) {
+    if (f->mask[i] == 0) continue;
+    double lp = ref_log_pi(&f->p, theta, f->obs + (size_t)i * f->p.obs_dim,
+                           f->act + (size_t)i * f->p.act_dim);
+    sum += f->adv[i] * exp(lp - f->logp_old[i]);
+    count += 1.0;
+  }
+  return -sum / count;
+}
+
+/* At the sampling parameters (logp_old from the same forward pass) the LVC gradient is the
+ * REINFORCE gradient, bit for bit: the first adapted parameters do not change. */
+Test(policy, lvc_gradient_at_sampling_parameters_is_reinforce) {
+  for (size_t s = 0; s < N_SHAPES; s++) {
+    fixture f;
+    fixture_make(&f, shapes[s].obs_dim, shapes[s].act_dim, shapes[s].n_hidden, shapes[s].hidden,
+                 shapes[s].act, ROWS, 500 + (uint32_t)s);
+    size_t np = f.p.n_params;
+    maml_real *g_in = alloc_real(np), *g_lvc = alloc_real(np);
+    maml_policy_log_prob(&f.p, f.theta, f.c.mu, f.act, f.n, f.logp_old);
+    maml_inner_loss_grad(&f.p, f.theta, &f.b, &f.c, g_in);
+    double loss = maml_lvc_loss_grad(&f.p, f.theta, &f.b, &f.c, g_lvc);
+    cr_assert(vec_norm(g_in, np) > 1e-3, "gradient is near zero (shape %zu)", s);
+    cr_assert_eq(memcmp(g_in, g_lvc, np * sizeof(maml_real)), 0,
+                 "shape %zu: LVC gradient at theta0 differs from REINFORCE's", s);
+    double mean_adv = 0.0, count = 0.0; /* r = 1: the loss is -mean adv */
+    for (int i = 0; i < f.n; i++)
+      if (f.mask[i] != 0) mean_adv += f.adv[i], count += 1;
+    cr_assert_float_eq(loss, -mean_adv / count, 1e-6, "shape %zu: loss %g", s, loss);
+    free(g_in), free(g_lvc);
+    fixture_free(&f);
+  }
+}
+
+/* Away from theta0 (r != 1): the gradient against central differences of ref_lvc_loss, and
+ * the Hessian-vector product against mixed second differences u^T H v of it and against
+ * central differences of the gradient; the outer-product term must matter. */
+Test(policy, lvc_gradient_and_hvp_match_finite_differences_of_the_loss) {
+  for (size_t s = 0; s < N_SHAPES; s++) {
+    fixture f;
+    fixture_make(&f, shapes[s].obs_dim, shapes[s].act_dim, shapes[s].n_hidden, shapes[s].hidden,
+                 shapes[s].act, ROWS, 600 + (uint32_t)s);
+    size_t np = f.p.n_params;
+    maml_real *grad = alloc_real(np), *fd = alloc_real(np);
+    double *t = calloc(np, sizeof *t), *th = calloc(np, sizeof *th);
+    for (size_t i = 0; i < np; i++) th[i] = f.theta[i];
+    double loss = maml_lvc_loss_grad(&f.p, f.theta, &f.b, &f.c, grad);
+    cr_assert_float_eq(loss, ref_lvc_loss(&f, th), 1e-5 * (1 + fabs(loss)), "shape %zu", s);
+    double h = 1e-5; /* the reference is in double whatever the build */
+    memcpy(t, th, np * sizeof *t);
+    for (size_t i = 0; i < np; i++) {
+      t[i] = th[i] + h;
+      double up = ref_lvc_loss(&f, t);
+      t[i] = th[i] - h;
+      double down = ref_lvc_loss(&f, t);
+      t[i] = th[i];
+      fd[i] = (maml_real)((up - down) / (2 * h));
+    }
+    double e = rel_err(grad, fd, np);
+    cr_assert(vec_norm(grad, np) > 1e-3, "LVC gradient is near zero (shape %zu)", s);
+    cr_assert(e <= FD_TOL, "LVC gradient, shape %zu: relative error %.3g > %.1g", s, e, FD_TOL);
+
+    if (second_order_checkable(s)) {
+      maml_real *u = alloc_real(np), *v = alloc_real(np), *hv = alloc_real(np);
+      maml_real *hv_in = alloc_real(np), *fdv = alloc_real(np);
+      random_direction(u, np, 40 + (uint32_t)s);
+      random_direction(v, np, 50 + (uint32_t)s);
+      maml_lvc_loss_hvp(&f.p, f.theta, &f.b, &f.c, &f.w, v, hv);
+      /* the product without the outer-product term, from the same weights adv * r */
+      maml_inner_loss_hvp(&f.p, f.theta, &f.b, &f.c, &f.w, v, hv_in);
+      cr_assert(vec_norm(hv, np) > 1e-3, "LVC Hv is near zero (shape %zu)", s);
+      cr_assert(rel_err(hv, hv_in, np) > 1e-2, "shape %zu: the outer-product term is missing",
+                s);
+      /* second differences of the loss itself on the smooth (tanh) shapes: on a ReLU
+       * network a step of 1e-3 moves units across their kinks */
+      if (shapes[s].act == MAML_ACT_TANH) {
+        double k4[4], hh = 1e-3;
+        int q = 0;
+        for (int sa = 1; sa >= -1; sa -= 2)
+          for (int sb = 1; sb >= -1; sb -= 2) {
+            for (size_t i = 0; i < np; i++) t[i] = th[i] + sa * hh * u[i] + sb * hh * v[i];
+            k4[q++] = ref_lvc_loss(&f, t);
+          }
+        double fd_uhv = (k4[0] - k4[1] - k4[2] + k4[3]) / (4 * hh * hh), uhv = 0;
+        for (size_t i = 0; i < np; i++) uhv += (double)u[i] * hv[i];
+        double scale = vec_norm(hv, np);
+        cr_assert(fabs(uhv - fd_uhv) <= FD_TOL * scale,
+                  "LVC u^T H v, shape %zu: %.8g, second differences %.8g (|Hv| %g)", s, uhv,
+                  fd_uhv, scale);
+      }
+      /* and as a vector: central differences of the analytic gradient along v */
+      maml_real *tu = alloc_real(np), *gu = alloc_real(np), *gd = alloc_real(np);
+      maml_policy_cache c;
+      cr_assert_eq(maml_policy_cache_alloc(&c, &f.p, f.n), MAML_OK);
+      for (size_t i = 0; i < np; i++) tu[i] = f.theta[i] + (maml_real)FD_STEP * v[i];
+      maml_policy_forward(&f.p, tu, f.obs, f.n, &c);
+      maml_lvc_loss_grad(&f.p, tu, &f.b, &c, gu);
+      for (size_t i = 0; i < np; i++) tu[i] = f.theta[i] - (maml_real)FD_STEP * v[i];
+      maml_policy_forward(&f.p, tu, f.obs, f.n, &c);
+      maml_lvc_loss_grad(&f.p, tu, &f.b, &c, gd);
+      for (size_t i = 0; i < np; i++) fdv[i] = (maml_real)((gu[i] - gd[i]) / (2 * FD_STEP));
+      e = rel_err(hv, fdv, np);
+      cr_assert(e <= FD_TOL, "LVC Hv, shape %zu: relative error %.3g > %.1g", s, e, FD_TOL);
+      maml_policy_cache_free(&c);
+      free(u), free(v), free(hv), free(hv_in), free(fdv), free(tu), free(gu), free(gd);
+    }
+    free(grad), free(fd), free(t), free(th);
+    fixture_free(&f);
+  }
+}

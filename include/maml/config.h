@@ -18,6 +18,7 @@
 
 #include "maml/error.h"
 #include "maml/matmul.h"
+#include "maml/inner.h"
 #include "maml/policy.h"
 
 /* What the outer loop meta-trains. */
@@ -36,6 +37,7 @@ typedef struct {
   int first_order;         /* 1: J = I (MAML mode only) */
   int balanced_tasks;      /* 1: each meta-batch holds every goal of a discrete family
                               equally often (task i: goal i mod their count) */
+  maml_inner_loss inner_loss; /* the inner objective (MAML mode only; reinforce otherwise) */
   uint64_t seed;
   int iterations;          /* meta-iterations (0: family default) */
   int tasks;               /* tasks per meta-batch (0: family default) */
@@ -87,7 +89,7 @@ maml_status maml_config_load(maml_config *c, const char *path, char *err, size_t
 
 /* Fill the family-dependent defaults and check the whole config for consistency: the
  * family exists, horizon <= the family's, inner_steps >= 1 in MAML mode (forced to 0 in
- * pretrain and oracle modes, as is first_order). */
+ * pretrain and oracle modes, as is first_order, and inner_loss set to reinforce). */
 maml_status maml_config_resolve(maml_config *c, char *err, size_t err_sz);
 
 /* Find the model file of c's family (maml/env.h's search) in assets, else in c->assets

@@ -3,7 +3,9 @@
  * For each goal: sample N episodes with the policy as it is (its mean undiscounted
  * return is "0 steps"); take a vanilla policy-gradient step on that batch (linear
  * baseline, GAE, standardised advantages) with step size alpha; sample N new episodes
- * ("1 step"); repeat with step size alpha / 2 for the later steps. Goal i's episodes at
+ * ("1 step"); repeat with step size alpha / 2 for the later steps. Each step's batch is
+ * sampled with the parameters it adapts, where the LVC inner loss's gradient is REINFORCE's
+ * bit for bit (inner.h): the same step serves runs trained with either inner loss. Goal i's episodes at
  * step k come from the streams (seed, k, EVAL, i, e), and held-out goals from
  * (seed, 0, EVAL_TASKS, i): phases training never uses. Goals are independent and run on
  * the pool; results do not depend on the number of threads.

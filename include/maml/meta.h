@@ -3,7 +3,15 @@
  * For each task i of a meta-batch, with support batch S_i (sampled with theta) and query
  * batch Q_i (sampled with the adapted theta'_i):
  *   adaptation   theta^{k+1} = theta^k - alpha grad L_in(theta^k; S_i), k < K, theta'_i = theta^K
- *   Jacobian     J_i = d theta'_i / d theta = (I - alpha H_{K-1}) ... (I - alpha H_0)
+ *   inner loss   an inner objective (inner.h): L_in = -mean_S [A log pi_theta] (REINFORCE,
+ *                the default), or L_in = -mean_S [A pi_theta / pi_theta0] (LVC, ProMP's:
+ *                theta0 = the theta of adapt, which sampled S_i, held fixed at every theta^k
+ *                and in the objective evaluations). At theta^0 both give the same gradient,
+ *                bit for bit, so with K = 1 theta'_i is the same; LVC's Hessian carries the
+ *                extra term -mean_S [A r grad log pi grad log pi^T] (r = pi_theta /
+ *                pi_theta0), which credits the pre-update policy's exploration through J_i.
+ *   Jacobian     J_i = d theta'_i / d theta = (I - alpha H_{K-1}) ... (I - alpha H_0),
+ *                H_k the Hessian of L_in at theta^k
  *                (J_i = I in first-order mode, and when K = 0)
  *   objective    L(theta) = mean_i L_surr(theta'_i(theta); Q_i)   (likelihood ratio to the
  *                sampling policy), KL(theta) = mean_i mean_Q KL(pi_old || pi_theta'_i)
@@ -24,11 +32,16 @@
 #define MAML_META_H
 
 #include "maml/error.h"
+#include "maml/inner.h"
 #include "maml/policy.h"
 #include "maml/pool.h"
 
 typedef struct {
   int inner_steps;     /* K >= 0 */
+  maml_inner_loss inner_loss; /* the built-in inner objective (inner.h); 0 (zero-initialised):
+                                 REINFORCE */
+  const maml_inner_objective *inner; /* an inner objective of the caller's (borrowed), in
+                                        place of inner_loss's; NULL: inner_loss's */
   double alpha;        /* inner step size */
   int first_order;     /* 1: J_i = I */
   double max_kl;       /* delta */

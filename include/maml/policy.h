@@ -77,6 +77,7 @@ typedef struct {
   maml_real *rh[MAML_MAX_HIDDEN];   /* (n, hidden[l]) R{h_l} */
   maml_real *rmu;                   /* (n, act_dim) R{mu} */
   maml_real *rdmu;                  /* (n, act_dim) R{d loss / d mu} */
+  maml_real *rlogp;                 /* (n) R{log pi(a|s)} = grad log pi . v (LVC) */
   maml_real *buf[2];                /* (n, max_width) ping-pong for backward passes */
   void *block;
 } maml_policy_work;
@@ -130,6 +131,29 @@ void maml_inner_loss_hvp(const maml_policy *p, const maml_real *theta, const mam
 double maml_surrogate_grad(const maml_policy *p, const maml_real *theta, const maml_batch *b,
                            maml_policy_cache *c, maml_real *grad);
 
+/* The LVC inner loss (Rothfuss et al., ProMP, ICLR 2019) on a support batch sampled with
+ * theta0, whose log pi_theta0(act|obs) is b->logp_old (held fixed):
+ *   L = -mean_valid [adv * r],  r = pi_theta(act|obs) / pi_theta0(act|obs),
+ *   grad L = -mean_valid [adv * r * grad log pi]
+ * the same function as maml_surrogate_grad, here as an inner loss. At theta = theta0
+ * (logp_old computed by maml_policy_log_prob from the same forward pass) r is exactly 1 and
+ * the gradient equals maml_inner_loss_grad's bit for bit. c must hold a forward pass of
+ * b->obs at theta; with grad not NULL it leaves in c what maml_lvc_loss_hvp needs. */
+double maml_lvc_loss_grad(const maml_policy *p, const maml_real *theta, const maml_batch *b,
+                          maml_policy_cache *c, maml_real *grad);
+
+/* Exact Hessian-vector product of the LVC inner loss at any theta:
+ *   out = -mean_valid [adv * r * (grad^2 log pi + grad log pi grad log pi^T)] v
+ * maml_inner_loss_hvp's product with the weights adv * r, plus the outer-product term
+ * mean [adv r (g . v) g], g = grad log pi: g . v per row comes from the same directional
+ * pass (R{log pi} from R{mu}), and its weighted backward pass rides on the R-backward pass
+ * (it is linear in R{d loss / d mu}), so the product costs maml_inner_loss_hvp's matrix
+ * products and no more. Requires maml_lvc_loss_grad(p, theta, b, c, grad != NULL) to have
+ * run on this cache with the same theta and batch. out must not alias v. */
+void maml_lvc_loss_hvp(const maml_policy *p, const maml_real *theta, const maml_batch *b,
+                       const maml_policy_cache *c, maml_policy_work *w, const maml_real *v,
+                       maml_real *out);
+
 /* Fisher-vector product of the policy over the valid states in c (a forward pass at
  * theta, whose states must still be alive): out = mean_valid [Jmu^T diag(1/sigma^2) Jmu v_net] (+) 2 v_logstd. */
 void maml_policy_fvp(const maml_policy *p, const maml_real *theta, const maml_policy_cache *c,
@@ -153,7 +177,7 @@ double maml_policy_forward_flops(const maml_policy *p, int n);
 typedef enum {
   MAML_PRODUCT_FORWARD, /* maml_policy_forward */
   MAML_PRODUCT_GRAD,    /* the backward pass of a loss gradient (after its forward) */
-  MAML_PRODUCT_HVP,     /* maml_inner_loss_hvp */
+  MAML_PRODUCT_HVP,     /* maml_inner_loss_hvp, maml_lvc_loss_hvp */
   MAML_PRODUCT_FVP      /* maml_policy_fvp */
 } maml_product;
 double maml_policy_product_flops(const maml_policy *p, int n, maml_product which);

@@ -18,8 +18,9 @@ static void info_usage(FILE *out) {
           "its best.ckpt, the parameters `maml eval` and `maml view` read from a run\n"
           "directory (latest.ckpt when it has no best.ckpt). `matmul` is the backend of the\n"
           "policy's matrix products the run asked for (openblas for a checkpoint of a maml\n"
-          "without the key; the run's output names the one it used). Exits 1 when a file is\n"
-          "missing, damaged or not a checkpoint.\n");
+          "without the key; the run's output names the one it used); `inner loss` the\n"
+          "inner step's loss, reinforce or lvc (reinforce without the key). Exits 1 when a\n"
+          "file is missing, damaged or not a checkpoint.\n");
 }
 
 /* a run directory's best.ckpt: the file eval and view read, and its iteration; 0 after a
@@ -44,19 +45,22 @@ static int print_best(const char *dir) {
   return 1;
 }
 
-/* the backend the run asked for, as its config reads (openblas without the key; the
- * family from the run's copy of its family file in dir, when it keeps one) */
-static void print_matmul(const maml_checkpoint *ck, const char *dir) {
+/* the backend and the inner loss the run asked for, as its config reads (openblas and
+ * reinforce without the keys; the family from the run's copy of its family file in dir,
+ * when it keeps one) */
+static void print_choices(const maml_checkpoint *ck, const char *dir) {
   maml_config c;
   char err[4096];
   maml_config_defaults(&c);
   if (cmd_use_family_copy(dir, ck->config_text, ck->config_len, NULL, 0, err, sizeof err) &&
       maml_config_parse_ini(&c, ck->config_text, ck->config_len, "checkpoint config", err,
-                            sizeof err) == MAML_OK)
+                            sizeof err) == MAML_OK) {
     printf("matmul       %s (the backend of the policy's products the run asked for)\n",
            maml_matmul_name(c.matmul));
-  else
+    printf("inner loss   %s\n", maml_inner_loss_name(c.inner_loss));
+  } else {
     printf("matmul       unknown: %s\n", err);
+  }
 }
 
 int cmd_info(int argc, char **argv) {
@@ -102,7 +106,7 @@ int cmd_info(int argc, char **argv) {
     *slash = '\0';
   else
     snprintf(dir, sizeof dir, ".");
-  print_matmul(&ck, dir);
+  print_choices(&ck, dir);
   printf("config:\n");
   const char *line = ck.config_text;
   while (line && *line) {

@@ -405,6 +405,9 @@ static void default_run_dir(const maml_config *c, char *out) {
   char mode[32] = "";
   if (c->mode != MAML_MODE_MAML) snprintf(mode, sizeof mode, "-%s", maml_mode_name(c->mode));
   else if (c->first_order) snprintf(mode, sizeof mode, "-fo");
+  if (c->mode == MAML_MODE_MAML && c->inner_loss != MAML_INNER_REINFORCE)
+    snprintf(mode + strlen(mode), sizeof mode - strlen(mode), "-%s",
+             maml_inner_loss_name(c->inner_loss));
   snprintf(out, PATH_LEN, "runs/%s%s-%s", c->env, mode, stamp);
   for (int k = 2; file_exists(out) && k < 1000; k++)
     snprintf(out, PATH_LEN, "runs/%s%s-%s-%d", c->env, mode, stamp, k);
@@ -805,10 +808,14 @@ static void print_start(const maml_config *cfg, const maml_trainer *t, int ranks
            p->activation == MAML_ACT_TANH ? "tanh" : "relu");
   char where[64] = "";
   if (ranks > 1) snprintf(where, sizeof where, " per rank, %d MPI ranks", ranks);
+  char mode[64] = "";
+  if (cfg->mode == MAML_MODE_MAML)
+    snprintf(mode, sizeof mode, " %s, inner loss %s",
+             cfg->first_order ? "first-order" : "second-order",
+             maml_inner_loss_name(cfg->inner_loss));
   printf("maml train: %s, %s%s, %d tasks x %d episodes x %d steps, network %s (%zu "
          "parameters), %d thread%s%s, matmul %s\n",
-         cfg->env, maml_mode_name(cfg->mode),
-         cfg->mode == MAML_MODE_MAML ? (cfg->first_order ? " first-order" : " second-order") : "",
+         cfg->env, maml_mode_name(cfg->mode), mode,
          cfg->tasks, cfg->episodes, cfg->horizon, shape, p->n_params, maml_trainer_threads(t),
          maml_trainer_threads(t) == 1 ? "" : "s", where, maml_matmul_name(maml_matmul_current()));
   long long start = (long long)maml_trainer_iteration(t);
