@@ -1,4 +1,4 @@
-/* The ant robot (tasks.md; families ant-vel, ant-dir, ant-goal).
+/* The ant robot (docs/tasks.md; families ant-vel, ant-dir, ant-goal).
  * Observation (125): qpos (15), qvel (14), clip(cfrc_ext, -1, 1) of all 14 bodies (84),
  * torso xmat (9), torso COM (3).
  * Shared reward: survive bonus +0.05 minus ctrl = 0.005 * sum(a^2) (clipped normalised

@@ -1,4 +1,4 @@
-/* The built-in families (tasks.md): a robot, a task kind with its distribution, a horizon
+/* The built-in families (docs/tasks.md): a robot, a task kind with its distribution, a horizon
  * and the defaults of the preset (0: the common default of maml/env.h). The registry
  * (registry.c) fills the rest. */
 #include "envs/family.h"

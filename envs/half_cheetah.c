@@ -1,4 +1,4 @@
-/* The half-cheetah robot (tasks.md; families cheetah-vel and cheetah-dir).
+/* The half-cheetah robot (docs/tasks.md; families cheetah-vel and cheetah-dir).
  * Observation (20): qpos[1:] (root x left out), qvel, torso COM.
  * Shared reward: -0.05 * sum(a^2); never terminates (except when the simulation goes
  * unstable). */

@@ -1,4 +1,4 @@
-/* The point robot of 2D navigation (tasks.md; family nav2d), pure C: a point starts at
+/* The point robot of 2D navigation (docs/tasks.md; family nav2d), pure C: a point starts at
  * (0, 0) and moves by the action. Observation: the point. The action follows the rule of
  * every robot: clipped to [-1, 1] per coordinate, then mapped linearly onto the move range
  * [-0.1, 0.1], so a move is 0.1 * clip(a, -1, 1). (The paper's code wrapped its point

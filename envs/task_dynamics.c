@@ -1,5 +1,5 @@
 /* The dynamics task kind: a task changes the physics, not the reward. Facts from the
- * benchmarks of meta-RL papers (shared/docs/tasks.md, "Benchmarks after the paper", read from
+ * benchmarks of meta-RL papers (docs/tasks.md, "Dynamics-parameter tasks", read from
  * rand_param_envs, dennisl88/rand_param_envs, hopper_rand_params.py and base.py):
  * - each body mass, body inertia and geom friction is multiplied by 1.5^u, each dof damping
  *   by 1.3^u, u ~ U(-3, 3) drawn independently per element (x0.30..3.4 and x0.46..2.2);

@@ -1,4 +1,4 @@
-/* Environments: the registry, model facts of tasks.md, observation layouts, rewards and
+/* Environments: the registry, model facts of docs/tasks.md, observation layouts, rewards and
  * termination against values computed here from states the tests set, the step against
  * MuJoCo's own mj_step, instability, nav2d's exact dynamics, reset noise and determinism,
  * task text (parse/format, bad goals), and the model search's errors. */

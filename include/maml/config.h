@@ -9,7 +9,7 @@
  *
  * Some defaults depend on the family (tasks, horizon, iterations, episodes): they stay
  * "unset" (0) until maml_config_resolve fills them from the paper's values for that
- * family (../shared/docs/tasks.md). */
+ * family (docs/tasks.md). */
 #ifndef MAML_CONFIG_H
 #define MAML_CONFIG_H
 

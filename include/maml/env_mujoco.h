@@ -18,7 +18,7 @@
 
 #include "maml/env.h"
 
-/* Reset noise of the built-in robots (tasks.md): qpos + N(0, 0.01^2), qvel + N(0, 0.1^2)
+/* Reset noise of the built-in robots (docs/tasks.md): qpos + N(0, 0.01^2), qvel + N(0, 0.1^2)
  * per coordinate (a robot's qpos_noise and qvel_noise). */
 #define MAML_MJ_QPOS_NOISE 0.01
 #define MAML_MJ_QVEL_NOISE 0.1
