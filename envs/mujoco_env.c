@@ -11,11 +11,12 @@
 maml_status maml_mj_check_sizes(const mjModel *m, const char *family, int nq, int nv, int nu,
                                 int nbody, char *err, size_t err_sz) {
   if (m->nq == nq && m->nv == nv && m->nu == nu && (nbody < 0 || m->nbody == nbody)) return MAML_OK;
-  if (nbody < 0) nbody = m->nbody;
+  char bodies[32] = ""; /* nbody < 0: any number of bodies */
+  if (nbody >= 0) snprintf(bodies, sizeof bodies, ", nbody %d", nbody);
   return maml_fail(err, err_sz, MAML_ERR_FORMAT,
-                   "the model has nq %d, nv %d, nu %d, nbody %d; %s needs nq %d, nv %d, nu %d, "
-                   "nbody %d (a model of another robot?)",
-                   m->nq, m->nv, m->nu, m->nbody, family, nq, nv, nu, nbody);
+                   "the model has nq %d, nv %d, nu %d, nbody %d; %s needs nq %d, nv %d, nu "
+                   "%d%s (a model of another robot?)",
+                   m->nq, m->nv, m->nu, m->nbody, family, nq, nv, nu, bodies);
 }
 
 /* the model's initial state, no noise */

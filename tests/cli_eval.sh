@@ -178,5 +178,12 @@ rc=$?
 [ "$rc" -eq 2 ] || check "10001 --goal: exit $rc"
 echo "$out" | grep -q "at most 10000 goals" || check "10001 --goal: no message naming the limit: $out"
 
+# 9: a policy given by its path alone is named after its run directory (R, R8-best)
+out=$("$maml" eval --policy R --policy R8/best.ckpt --goals 2 --episodes 2 --steps 1 \
+  --out names 2>&1) || check "policies named by their paths: $out"
+cut -d, -f1 names/eval.csv | sort -u | tr '\n' ' ' | grep -q '^R R8-best policy $' ||
+  check "policies named by their paths: $(cut -d, -f1 names/eval.csv | sort -u | tr '\n' ' ')"
+out=$("$maml" eval --policy random/ --env nav2d --goals 2 2>&1) && check "a path named random accepted"
+
 [ "$failed" -eq 0 ] || { echo "$failed check(s) failed"; exit 1; }
 echo "ok"

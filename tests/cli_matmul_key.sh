@@ -43,7 +43,7 @@ refused() { # WHAT EXPECTED-TEXT COMMAND...: status 2, the text on stderr, no ru
   [ ! -e R ] || fail "$what: a run directory was made"
   [ ! -s out.log ] || fail "$what: printed $(cat out.log)"
 }
-refused "--matmul blas" "--matmul: matmul: 'blas' is not a matmul backend: expected one of" \
+refused "--matmul blas" "--matmul: 'blas' is not a matmul backend: expected one of" \
   train --matmul blas --run-dir R
 refused "--matmul=blas" "'blas' is not a matmul backend" train --matmul=blas --run-dir R
 printf 'env = nav2d\n# the backend\nmatmul = OpenBLAS\n' > bad.ini

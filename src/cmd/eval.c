@@ -75,7 +75,9 @@ static void eval_usage(FILE *out) {
           "  --policy NAME=PATH[@ALPHA]  a checkpoint, or a run directory: its best.ckpt,\n"
           "                     else its latest.ckpt (as `maml view` reads it; `maml info`\n"
           "                     shows latest.ckpt). NAME: 1 to 63 letters, digits and\n"
-          "                     - _ . +, each policy its own. A last @ followed by a number\n"
+          "                     - _ . +, each policy its own; PATH alone names the policy\n"
+          "                     after its run directory (RUN/best.ckpt: RUN-best).\n"
+          "                     A last @ followed by a number\n"
           "                     gives ALPHA; any other @ is part of PATH (a file whose name\n"
           "                     ends in @NUMBER: add an @ALPHA). ALPHA defaults to the\n"
           "                     run's inner step size for MAML runs, else --alpha.\n"
@@ -181,7 +183,49 @@ static int split_alpha(char *buf, entry *e) {
   return 1;
 }
 
-/* NAME=PATH[@ALPHA] or random[@ALPHA] */
+/* PATH alone: the policy is named after its run directory (a file: its name without
+ * .ckpt), the characters a name cannot hold as '-' */
+static int name_from_path(const char *arg, char *path, entry *e) {
+  size_t n = strlen(path);
+  while (n > 1 && path[n - 1] == '/') path[--n] = '\0';
+  char name[PATH_LEN + 128];
+  const char *slash = strrchr(path, '/'), *base = slash ? slash + 1 : path;
+  size_t len = strlen(base);
+  if (len > 5 && !strcmp(base + len - 5, ".ckpt")) { /* RUN/best.ckpt: RUN-best */
+    int stem = (int)len - 5;
+    if (slash && slash > path) {
+      const char *parent = slash;
+      while (parent > path && parent[-1] != '/') parent--;
+      snprintf(name, sizeof name, "%.*s-%.*s", (int)(slash - parent), parent, stem, base);
+    } else {
+      snprintf(name, sizeof name, "%.*s", stem, base);
+    }
+    base = name;
+    len = strlen(name);
+  }
+  if (len > NAME_LEN) len = NAME_LEN;
+  for (size_t i = 0; i < len; i++) {
+    char c = base[i];
+    int ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+             c == '-' || c == '_' || c == '.' || c == '+';
+    e->name[i] = ok ? c : '-';
+  }
+  e->name[len] = '\0';
+  if (!len || !eval_valid_name(e->name) || !strcmp(e->name, "random")) {
+    fprintf(stderr,
+            "maml eval: --policy '%s': no name can be made from the path: give "
+            "NAME=CHECKPOINT[@ALPHA]\n",
+            arg);
+    return 0;
+  }
+  if (!cmd_checkpoint_path(path, e->path, sizeof e->path)) {
+    fprintf(stderr, "maml eval: --policy '%s': path too long\n", arg);
+    return 0;
+  }
+  return 1;
+}
+
+/* NAME=PATH[@ALPHA], PATH[@ALPHA] (named after it) or random[@ALPHA] */
 static int parse_policy(const char *arg, entry *e) {
   memset(e, 0, sizeof *e);
   e->iteration = -1;
@@ -192,17 +236,11 @@ static int parse_policy(const char *arg, entry *e) {
   }
   if (!split_alpha(buf, e)) return 0;
   char *eq = strchr(buf, '=');
-  if (!eq) {
-    if (strcmp(buf, "random") != 0) {
-      fprintf(stderr,
-              "maml eval: --policy '%s': expected NAME=CHECKPOINT[@ALPHA] or "
-              "random[@ALPHA]\n",
-              arg);
-      return 0;
-    }
+  if (!eq && !strcmp(buf, "random")) {
     snprintf(e->name, sizeof e->name, "random");
     return 1;
   }
+  if (!eq) return name_from_path(arg, buf, e);
   *eq = '\0';
   if (!eval_valid_name(buf)) {
     fprintf(stderr,

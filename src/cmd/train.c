@@ -40,8 +40,8 @@ static void print_wrapped(FILE *out, const char *text, int indent, int width) {
 
 static void train_usage(FILE *out) {
   fprintf(out,
-          "usage: maml train --env FAMILY|FAMILY_FILE [--config FILE] [--KEY VALUE ...]\n"
-          "                  [--run-dir DIR]\n"
+          "usage: maml train --config FILE [--KEY VALUE ...] [--run-dir DIR]\n"
+          "       maml train --env FAMILY|FAMILY_FILE [--KEY VALUE ...] [--run-dir DIR]\n"
           "       maml train --resume RUN_DIR [--iterations N] [--threads N] [--matmul NAME]\n"
           "\n"
           "Meta-train a policy with MAML-TRPO (or the pretrained / oracle baselines) and\n"
@@ -66,6 +66,13 @@ static void train_usage(FILE *out) {
           "(model_hash), and a copy edited since is refused, naming both hashes. A\n"
           "checkpoint with no family.ini beside it reads the file recorded and refuses it\n"
           "once changed. --env with --resume is refused, naming the keys that differ.\n"
+          "\n"
+          "The progress line, one per iteration: the mean episode return before and after\n"
+          "the inner step (one return in pretrain and oracle modes), the KL divergence of\n"
+          "the step taken, the line-search tries, seconds per iteration, time left, then\n"
+          "`*` when the post-adaptation return is the best so far (best.ckpt written),\n"
+          "`no-step` when no line-search candidate improved within max_kl (theta kept) and\n"
+          "`REJECTED` when the batch or the step held a NaN or Inf (theta kept, counted).\n"
           "\n"
           "options (each of --config, --run-dir, --resume and --assets at most once):\n"
           "  --config FILE      read settings from an INI file (configs/*.ini); flags override\n"
@@ -104,6 +111,17 @@ static void train_usage(FILE *out) {
     fprintf(out, "  %-17s %s\n", k->name, strcmp(k->name, "matmul") ? k->syntax : syntax);
     print_wrapped(out, k->help, 8, 80);
   }
+}
+
+/* "maml train: --KEY: MSG", without repeating the key when MSG starts with it ("env: ...",
+ * "max_kl: ..." for --max-kl) */
+static void print_key_error(const char *key, const char *msg) {
+  size_t n = strlen(key), i = 0;
+  while (i < n && (msg[i] == key[i] || (key[i] == '-' && msg[i] == '_'))) i++;
+  if (i == n && msg[n] == ':')
+    fprintf(stderr, "maml train: --%s\n", msg);
+  else
+    fprintf(stderr, "maml train: --%s: %s\n", key, msg);
 }
 
 /* ---- signals ---------------------------------------------------------------------------- */
@@ -285,7 +303,7 @@ static int new_run_config(const train_args *a, maml_config *c) {
   }
   for (int i = 0; i < a->n_sets; i++)
     if (maml_config_set(c, a->keys[i], a->values[i], err, sizeof err) != MAML_OK) {
-      fprintf(stderr, "maml train: --%s: %s\n", a->keys[i], err);
+      print_key_error(a->keys[i], err);
       return 0;
     }
   if (!new_run_matmul(a, c, source, sizeof source)) return 0;
@@ -384,7 +402,7 @@ static int resume_config(const train_args *a, const maml_checkpoint *ck, maml_co
       return 0;
     }
     if (maml_config_set(c, k, a->values[i], err, sizeof err) != MAML_OK) {
-      fprintf(stderr, "maml train: --%s: %s\n", k, err);
+      print_key_error(k, err);
       return 0;
     }
   }
@@ -427,17 +445,21 @@ static void format_duration(double s, char *out, size_t n) {
 }
 
 /* "iter I (N of TOTAL)": I counts from 0 as in metrics.csv, N is the iterations done */
-static void progress(const maml_iter_metrics *m, int64_t total, double mean_seconds, int tty) {
-  char eta[32];
+static void progress(const maml_iter_metrics *m, int64_t total, double mean_seconds, int tty,
+                     int adapting) {
+  char eta[32], returns[64];
+  if (adapting)
+    snprintf(returns, sizeof returns, "return pre %.2f post %.2f", m->pre_return, m->post_return);
+  else /* no inner step: one return */
+    snprintf(returns, sizeof returns, "return %.2f", m->post_return);
   format_duration(mean_seconds * (double)(total - m->iteration - 1), eta, sizeof eta);
   const char *flag = m->rejected ? " REJECTED"
                      : m->step.outcome == MAML_STEP_NO_IMPROVEMENT ? " no-step"
                                                                   : "";
-  printf("%siter %lld (%lld of %lld)  return pre %.2f post %.2f  kl %.4f  ls %d  %.2f s/it  "
-         "left %s%s%s",
+  printf("%siter %lld (%lld of %lld)  %s  kl %.4f  ls %d  %.2f s/it  left %s%s%s",
          tty ? "\r\033[K" : "", (long long)m->iteration, (long long)m->iteration + 1,
-         (long long)total, m->pre_return, m->post_return, m->step.kl, m->step.ls_tries,
-         m->seconds, eta, flag, m->new_best ? " *" : "");
+         (long long)total, returns, m->step.kl, m->step.ls_tries, m->seconds, eta, flag,
+         m->new_best ? " *" : "");
   if (!tty) printf("\n");
   fflush(stdout);
 }
@@ -883,12 +905,13 @@ static int report_end(const run_outcome *o, int sig, const maml_metrics *metrics
   char path[PATH_LEN], best[PATH_LEN + 16] = "";
   if (join(path, dir, "best.ckpt") && file_exists(path)) snprintf(best, sizeof best, "%s, ", path);
   const char *plural = it == 1 ? "" : "s";
+  const char *what = cfg->mode == MAML_MODE_MAML ? "post-adaptation return" : "return";
   if (best_it >= 0)
-    printf("done: %lld iteration%s in %s; best post-adaptation return %.3f at iteration %lld\n",
-           (long long)it, plural, dir, best_return, (long long)best_it);
+    printf("done: %lld iteration%s in %s; best %s %.3f at iteration %lld\n", (long long)it,
+           plural, dir, what, best_return, (long long)best_it);
   else
-    printf("done: %lld iteration%s in %s; no iteration had a usable post-adaptation return\n",
-           (long long)it, plural, dir);
+    printf("done: %lld iteration%s in %s; no iteration had a usable %s\n", (long long)it,
+           plural, dir, what);
   printf("checkpoints: %s%s/latest.ckpt; metrics: %s/metrics.csv\n", best, dir, dir);
   if (!no_update_ever(o, metrics)) return 0;
   fflush(stdout);
@@ -964,7 +987,7 @@ int cmd_train(int argc, char **argv) {
       continue;
     }
     o.committed = maml_trainer_iteration(t);
-    progress(&m, cfg.iterations, seconds / (double)o.done, tty);
+    progress(&m, cfg.iterations, seconds / (double)o.done, tty, cfg.mode == MAML_MODE_MAML);
   }
   if (tty && o.done) printf("\n");
   /* the signal that stopped the job, whichever rank it reached (every rank has the same stop) */
