@@ -34,6 +34,12 @@ FILE *gnuplot_begin(const char *dir, const char *name, const char *who, char *ba
   }
   snprintf(base, n, "%s/%s", dir, name);
   fprintf(p, "set terminal pngcairo size 960,600 font ',11'\nset output '%s.png'\n", base);
+  /* eight colours that stay apart on white, none as faint as gnuplot's yellow */
+  static const char *const colours[] = {"#0072b2", "#d55e00", "#009e73", "#cc79a7",
+                                        "#56b4e9", "#e69f00", "#000000", "#999999"};
+  for (int k = 0; k < 8; k++)
+    fprintf(p, "set linetype %d lc rgb '%s' lw 2 pt %d\n", k + 1, colours[k], k + 1);
+  fprintf(p, "set linetype cycle 8\n");
   return p;
 }
 
@@ -72,11 +78,11 @@ int cmd_plot_eval(const char *dir, const char *env, const char *const *names,
               "%s'%s/eval.csv' using (0):(strcol(1) eq \"%s\" ? $4 : 1/0):(%d):(0) "
               "with vectors nohead dt 2 lw 2 title '%s (no adaptation)'",
               k ? ", " : "", dir, names[k], steps, names[k]);
-    else
+    else /* each policy a little apart, so that the error bars do not hide each other */
       fprintf(p,
-              "%s'%s/eval.csv' using 3:(strcol(1) eq \"%s\" ? $4 : 1/0):5 "
+              "%s'%s/eval.csv' using ($3%+.3f):(strcol(1) eq \"%s\" ? $4 : 1/0):5 "
               "with yerrorlines lw 2 title '%s'",
-              k ? ", " : "", dir, names[k], names[k]);
+              k ? ", " : "", dir, 0.03 * (k - (n - 1) / 2.0), names[k], names[k]);
   }
   fprintf(p, "\n");
   return gnuplot_close(p, base, who);
