@@ -26,6 +26,13 @@ small=(--size 480x270 --adapt-episodes 4 --steps 1)
   --screenshot "$work/cheetah.png" > "$work/cheetah.log" 2>&1 ||
   fail "maml view cheetah-vel: $(cat "$work/cheetah.log")"
 "$check" "$work/cheetah.png" 100 300 || fail "cheetah-vel screenshot"
+# --no-overlay: the same frame without the text panels
+"$maml" view random --env cheetah-vel --goal 1.5 "${small[@]}" --record "$work/bare/" --frames 2 \
+  --no-overlay --screenshot "$work/bare.png" > "$work/bare.log" 2>&1 || fail "--no-overlay: $(cat "$work/bare.log")"
+"$maml" view random --env cheetah-vel --goal 1.5 "${small[@]}" --record "$work/text/" --frames 2 \
+  --screenshot "$work/text.png" > "$work/text.log" 2>&1 || fail "overlay: $(cat "$work/text.log")"
+"$check" "$work/bare.png" 100 300 || fail "--no-overlay screenshot"
+cmp -s "$work/bare.png" "$work/text.png" && fail "--no-overlay gives the frame with its overlay"
 "$maml" view random --env ant-goal --goal 1,1 "${small[@]}" --frames 4 \
   --screenshot "$work/ant.png" > "$work/ant.log" 2>&1 || fail "maml view ant-goal: $(cat "$work/ant.log")"
 "$check" "$work/ant.png" 100 300 || fail "ant-goal screenshot"
@@ -36,13 +43,13 @@ small=(--size 480x270 --adapt-episodes 4 --steps 1)
 if command -v xdotool > /dev/null; then
   mkdir -p "$work/keys"
   timeout 120 "$maml" view "$work/run" "${small[@]}" --adapt-episodes 8 \
-    --screenshot-dir "$work/keys" > "$work/keys.log" 2>&1 &
+    --screenshot-dir "$work/keys" --screenshot "$work/esc.png" > "$work/keys.log" 2>&1 &
   pid=$!
   wid=$(timeout 30 xdotool search --sync --name "^maml view" | head -1)
   [ -n "$wid" ] || fail "keys: the viewer's window did not appear: $(cat "$work/keys.log")"
   press() { xdotool key --window "$wid" "$@" && sleep 0.3; }
   press s
-  for k in space Right Right space h F1 n a a Tab Tab 0 2 9 1 c c; do press "$k"; done
+  for k in space Right Right space h F1 n a a Tab Tab 0 2 9 1 c c o o; do press "$k"; done
   xdotool mousemove --window "$wid" 200 120
   for b in 1 3 2; do
     xdotool mousedown "$b" mousemove_relative 30 -20 mousemove_relative -- -10 15 mouseup "$b"
@@ -58,6 +65,7 @@ if command -v xdotool > /dev/null; then
   [ "$shots" = "$(printf 'maml-view-nav2d-001.png\nmaml-view-nav2d-002.png')" ] ||
     fail "keys: S twice should write maml-view-nav2d-001.png and -002.png, got: $shots"
   "$check" "$work/keys/maml-view-nav2d-002.png" 0 0 || fail "keys: the screenshot after the drags is blank"
+  [ -s "$work/esc.png" ] || fail "keys: --screenshot was not written when Esc closed the window"
 else
   echo "view: no xdotool here, the keys and mouse check is skipped"
 fi

@@ -52,6 +52,7 @@ typedef struct {
   const char *screenshot;     /* write the last frame shown here as PNG (may be NULL) */
   const char *screenshot_dir; /* where the s key writes (NULL: the current folder) */
   int show_help;              /* start with the key list on screen */
+  int hide_overlay;           /* start without the text overlay (O toggles it) */
 } maml_view_params;
 
 typedef struct {

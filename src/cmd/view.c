@@ -67,12 +67,15 @@ static void view_usage(FILE *out) {
           "  --fps N            frames per second of a recording (default 30); each frame\n"
           "                     advances the simulation by SPEED/N seconds\n"
           "  --episodes N       stop after N episodes (recording default: 2, one before\n"
-          "                     and one after adaptation)\n"
+          "                     and one after adaptation; the first episode shown is the\n"
+          "                     one before, so 1 records that one alone)\n"
           "  --seconds S        stop after S seconds (of video, when recording)\n"
           "  --frames N         stop after N frames\n"
           "  --screenshot FILE  write the last frame shown to FILE (PNG) at the end\n"
           "  --screenshot-dir D where S writes its screenshots (default: the current folder)\n"
           "  --keys             start with the list of keys on screen (F1 or H toggles it)\n"
+          "  --no-overlay       start without the text overlay (O toggles it): the robot\n"
+          "                     and the markers alone, for figures\n"
           "  --assets DIR       look for the MJCF models in DIR only (default: the folder\n"
           "                     the checkpoint recorded, and a model that hashes otherwise\n"
           "                     than the one it was trained on is refused; a model\n"
@@ -129,7 +132,7 @@ int cmd_view(int argc, char **argv) {
   long goal_index = 0, steps = -1, episodes = -1, seed = 1, fps = 30, stop_episodes = 0;
   long frames = 0;
   double alpha = 0, speed = 1, seconds = 0;
-  int width = 1280, height = 720, mean = 0, keys = 0;
+  int width = 1280, height = 720, mean = 0, keys = 0, no_overlay = 0;
   const char *record = NULL, *shot = NULL, *shot_dir = NULL;
   cmd_random_options rnd;
   cmd_random_options_init(&rnd);
@@ -150,6 +153,10 @@ int cmd_view(int argc, char **argv) {
     }
     if (!strcmp(a, "--mean")) {
       mean = 1;
+      continue;
+    }
+    if (!strcmp(a, "--no-overlay")) {
+      no_overlay = 1;
       continue;
     }
     if (!strcmp(a, "--keys")) {
@@ -220,11 +227,13 @@ int cmd_view(int argc, char **argv) {
   }
   if (!record && !maml_view_have_display()) {
     fprintf(stderr,
-            "maml view: no display (DISPLAY and WAYLAND_DISPLAY are empty), so no window; "
-            "record instead, which works without a screen:\n"
+            "maml view: no display (DISPLAY and WAYLAND_DISPLAY are empty), so no window. "
+            "Run it under a virtual X display (recording renders through OpenGL too, so it "
+            "needs one as well):\n"
+            "  xvfb-run -a maml view %s                    (a window no one sees)\n"
             "  xvfb-run -a maml view %s --record out.mp4   (a video; needs ffmpeg)\n"
             "  xvfb-run -a maml view %s --record frames/   (PNG frames)\n",
-            source, source);
+            source, source, source);
     return 2;
   }
   if (record && !frames && !seconds && !stop_episodes) stop_episodes = 2;
@@ -288,7 +297,8 @@ int cmd_view(int argc, char **argv) {
                          .episodes = (int)stop_episodes,
                          .screenshot = shot,
                          .screenshot_dir = shot_dir,
-                         .show_help = keys};
+                         .show_help = keys,
+                         .hide_overlay = no_overlay};
   vp.ep = (maml_eval_params){
       .episodes =
           episodes > 0 ? (int)episodes : maml_env_preset_value(f, MAML_PRESET_EVAL_EPISODES),

@@ -110,7 +110,7 @@ void view_add_markers(mjvScene *scn, const view_show *s, const mjData *d, int bo
   double v = s->env.info.forward_vel;
   double vel_len = fmax(-3.0, fmin(3.0, v * scale));
   mjtNum vfrom[3] = {torso[0], y, z - h->arrow_gap};
-  mjtNum vto[3] = {torso[0] + vel_len, torso[1], vfrom[2]};
+  mjtNum vto[3] = {torso[0] + vel_len, y, vfrom[2]};
   if (fabs(vel_len) > 1e-3) add_arrow(scn, vfrom, vto, width * 0.8, velocity_rgba, 0.5f);
   if (!direction) { /* a post that moves at the goal velocity from where the robot started */
     double x = s->x0 + s->goal[0] * s->t * s->dt, ph = h->post_height;

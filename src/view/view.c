@@ -37,7 +37,7 @@ typedef struct {
   size_t rgb_cap;
 
   /* interaction */
-  int paused, help, track, step_once, shot_pending, post_k, next_goal;
+  int paused, help, hide_overlay, track, step_once, shot_pending, post_k, next_goal;
   int button_left, button_middle, button_right;
   double mouse_x, mouse_y;
   double fps;
@@ -143,7 +143,8 @@ static void build_overlay(viewer *v) {
   if (isnan(s->last_ret))
     append(&r, re, "-");
   else
-    append(&r, re, "%.2f (%d step%s)", s->last_ret, s->last_k, s->last_k == 1 ? "" : "s");
+    append(&r, re, "%.2f (after %d adaptation step%s)", s->last_ret, s->last_k,
+           s->last_k == 1 ? "" : "s");
 
   r = v->settings, re = r + sizeof v->settings;
   append(&r, re, "%gx%s, %s actions, ", v->vp->speed, v->paused ? " (paused)" : "",
@@ -160,18 +161,21 @@ static void build_overlay(viewer *v) {
 }
 
 static const char help_keys[] =
-    "Space\nRight arrow\nN\nA\n0 - 9\nTab\nC\nLeft drag\nRight drag\nScroll\nS\nF1, H\nEsc";
+    "Space\nRight arrow\nN\nA\n0 - 9\nTab\nC\nLeft drag\nRight drag\nScroll\nS\nO\nF1, H\nEsc";
 static const char help_text[] =
     "pause or run\none step (pauses)\nnew goal\nadapt one more step\n"
     "the policy after that many steps\nbefore / after adaptation\n"
     "camera tracks the robot / free\nrotate (Shift: horizontal)\nmove (Shift: horizontal)\n"
-    "zoom\nscreenshot\nthis help\nquit";
+    "zoom\nscreenshot\ntext overlay on / off\nthis help\nquit";
 
 static void draw_overlay(viewer *v, mjrRect rect) {
-  build_overlay(v);
-  mjr_overlay(mjFONT_NORMAL, mjGRID_TOPLEFT, rect, v->top_left, v->top_right, &v->con);
-  mjr_overlay(mjFONT_NORMAL, mjGRID_BOTTOMLEFT, rect, v->bottom_left, v->bottom_right, &v->con);
-  mjr_overlay(mjFONT_NORMAL, mjGRID_BOTTOMRIGHT, rect, v->settings, NULL, &v->con);
+  if (!v->hide_overlay) {
+    build_overlay(v);
+    mjr_overlay(mjFONT_NORMAL, mjGRID_TOPLEFT, rect, v->top_left, v->top_right, &v->con);
+    mjr_overlay(mjFONT_NORMAL, mjGRID_BOTTOMLEFT, rect, v->bottom_left, v->bottom_right,
+                &v->con);
+    mjr_overlay(mjFONT_NORMAL, mjGRID_BOTTOMRIGHT, rect, v->settings, NULL, &v->con);
+  }
   if (v->help) mjr_overlay(mjFONT_NORMAL, mjGRID_TOPRIGHT, rect, help_keys, help_text, &v->con);
   const view_show *s = &v->show;
   if (s->running) { /* a progress bar in the middle, under the text */
@@ -272,6 +276,7 @@ static void on_key(GLFWwindow *win, int key, int scancode, int action, int mods)
       say(v, 2, v->track ? "camera tracks the robot" : "free camera");
       break;
     case GLFW_KEY_S: v->shot_pending = 1; break;
+    case GLFW_KEY_O: v->hide_overlay = !v->hide_overlay; break;
     default:
       if (key >= GLFW_KEY_0 && key <= GLFW_KEY_9 && !s->oracle) {
         int k = key - GLFW_KEY_0;
@@ -340,9 +345,10 @@ static maml_status no_display(const maml_view_params *vp, const char *why, char 
                      "xvfb-run -a -s \"-screen 0 1280x720x24\" maml view ... --record %s",
                      why, vp->record);
   return maml_fail(err, err_sz, MAML_ERR_ARG,
-                   "%s, so there is no window to open; record instead (works without a "
-                   "screen): xvfb-run -a maml view ... --record out.mp4 (a video, needs ffmpeg) "
-                   "or --record DIR/ (PNG frames)",
+                   "%s, so there is no window to open: run it under a virtual X display, "
+                   "xvfb-run -a maml view ..., or record it there (recording needs the display "
+                   "too): xvfb-run -a maml view ... --record out.mp4 (a video, needs ffmpeg) or "
+                   "--record DIR/ (PNG frames)",
                    why);
 }
 
@@ -502,7 +508,7 @@ static maml_status window_loop(viewer *v, maml_view_result *res, char *err, size
       }
       if (last_frame && vp->screenshot) st = screenshot(v, rect, vp->screenshot, err, err_sz);
       glfwSwapBuffers(v->win);
-      if (last_frame) break;
+      if (last_frame) return st;
     }
     double frame_time = glfwGetTime() - now;
     fps_frames++;
@@ -511,6 +517,15 @@ static maml_status window_loop(viewer *v, maml_view_result *res, char *err, size
       fps_frames = 0, fps_since = now;
     }
     sleep_seconds(1.0 / WINDOW_FPS_CAP - frame_time);
+  }
+  /* closed by the user (Esc, the window's close button) before the limits: --screenshot
+   * still gets the picture last shown, drawn once more while the window is there */
+  int width, height;
+  glfwGetFramebufferSize(v->win, &width, &height);
+  if (st == MAML_OK && vp->screenshot && width > 0 && height > 0) {
+    mjrRect rect = {0, 0, width, height};
+    render(v, rect);
+    st = screenshot(v, rect, vp->screenshot, err, err_sz);
   }
   return st;
 }
@@ -541,6 +556,7 @@ maml_status maml_view_run(const maml_env_world *world, const maml_policy *p, con
     v->next_goal = vp->goal_index + 1;
     v->post_k = v->show.target;
     v->help = vp->show_help;
+    v->hide_overlay = vp->hide_overlay;
     st = open_picture(v, err, err_sz);
   }
   if (st == MAML_OK && vp->record) {
