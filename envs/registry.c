@@ -286,3 +286,18 @@ int maml_env_discrete_names(char *buf, size_t n) {
 int maml_env_goal_set(const maml_env_family *f, double *tasks, int max) {
   return f && f->kind->discrete && f->kind->goals ? f->kind->goals(f, tasks, max) : 0;
 }
+
+maml_status maml_env_parse_task_outside(const maml_env_family *f, const char *text, double *task,
+                                        char *err, size_t err_sz) {
+  if (!f) return maml_fail(err, err_sz, MAML_ERR_ARG, "no family");
+  maml_env_family wide = *f; /* the kind's syntax, without its range */
+  if (!f->kind->discrete) wide.dist.lo = -1e12, wide.dist.hi = 1e12;
+  return f->kind->parse(&wide, text, task, err, err_sz);
+}
+
+int maml_env_task_outside(const maml_env_family *f, const double *task) {
+  char text[MAML_TASK_MAX * 26], err[512];
+  double back[MAML_TASK_MAX];
+  if (maml_env_format_task(f, task, text, sizeof text) >= (int)sizeof text) return 1;
+  return f->parse_task(text, back, err, sizeof err) != MAML_OK;
+}

@@ -185,5 +185,17 @@ cut -d, -f1 names/eval.csv | sort -u | tr '\n' ' ' | grep -q '^R R8-best policy 
   check "policies named by their paths: $(cut -d, -f1 names/eval.csv | sort -u | tr '\n' ' ')"
 out=$("$maml" eval --policy random/ --env nav2d --goals 2 2>&1) && check "a path named random accepted"
 
+# 10: goals outside the training range: refused with a hint, accepted with --extrapolate and
+# counted in the start line and eval.json; a direction stays -1 or 1
+out=$("$maml" eval --policy random --env cheetah-vel --goal 3 --steps 1 --episodes 1 2>&1) &&
+  check "--goal 3 on cheetah-vel accepted without --extrapolate"
+echo "$out" | grep -q -- "--extrapolate allows" || check "no --extrapolate hint: $out"
+out=$("$maml" eval --policy random --env cheetah-vel --goal 3 --goal 1 --extrapolate --steps 1 \
+  --episodes 1 --out extra 2>&1) || check "--extrapolate: $out"
+echo "$out" | grep -q "2 goals (1 outside the training range" || check "--extrapolate start line: $out"
+grep -q '"goals_outside_training":1,"goals":\["3","1"\]' extra/eval.json || check "eval.json: $(head -c 300 extra/eval.json)"
+"$maml" eval --policy random --env cheetah-dir --goal 2 --extrapolate > /dev/null 2>&1 &&
+  check "a direction of 2 accepted with --extrapolate"
+
 [ "$failed" -eq 0 ] || { echo "$failed check(s) failed"; exit 1; }
 echo "ok"

@@ -342,6 +342,15 @@ int maml_env_preset_text(maml_env_preset_field field, char *buf, size_t n);
 /* The names of the families of a discrete kind (goals repeat), "cheetah-dir, ant-dir". */
 int maml_env_discrete_names(char *buf, size_t n);
 
+/* Parse a task as --goal writes it, without the family's range: a goal outside the
+ * training distribution, to measure extrapolation (cheetah-vel's velocity 3). The kind's
+ * syntax still holds (a direction is still -1 or 1). */
+maml_status maml_env_parse_task_outside(const maml_env_family *f, const char *text, double *task,
+                                        char *err, size_t err_sz);
+
+/* 1 when the family's own parse refuses task (it lies outside the training distribution). */
+int maml_env_task_outside(const maml_env_family *f, const double *task);
+
 /* The goals of a family of a discrete kind (cheetah-dir's -1 and 1), task_dim numbers
  * each, MAML_TASK_MAX apart in tasks (room for max): their count; 0 for a family whose
  * goals do not repeat. */

@@ -103,6 +103,9 @@ static void eval_usage(FILE *out) {
           "  --goals N          N held-out goals from the evaluation stream (default 40)\n"
           "  --goal G           an explicit goal (repeatable, at most 10000; `maml envs`\n"
           "                     shows the syntax; not for dynamics tasks: a goals file)\n"
+          "  --extrapolate      accept --goal and --goals-file goals outside the family's\n"
+          "                     training range (cheetah-vel's velocity 3: extrapolation);\n"
+          "                     the start line and eval.json count them\n"
           "  --goals-file FILE  explicit goals, one per line (blank lines and # comments\n"
           "                     skipped; lines of any length; a dynamics task: its u values,\n"
           "                     comma-separated); a regular file: a pipe or FIFO is refused\n"
@@ -390,7 +393,22 @@ static int make_random(entry *e, const net_shape *s, int obs_dim, int act_dim, u
   return 1;
 }
 
-static int read_goals_file(const maml_env_family *f, const char *path, double *goals, int *n) {
+/* a goal's text: within the family's range, or (extrapolate) outside it too */
+static maml_status parse_goal(const maml_env_family *f, int extrapolate, const char *text,
+                              double *task, char *err, size_t err_sz) {
+  if (extrapolate) return maml_env_parse_task_outside(f, text, task, err, err_sz);
+  maml_status st = f->parse_task(text, task, err, err_sz);
+  double wide[MAML_TASK_MAX];
+  char other[512];
+  if (st != MAML_OK && maml_env_parse_task_outside(f, text, wide, other, sizeof other) == MAML_OK) {
+    size_t len = strlen(err);
+    snprintf(err + len, err_sz - len, " (--extrapolate allows goals outside the training range)");
+  }
+  return st;
+}
+
+static int read_goals_file(const maml_env_family *f, int extrapolate, const char *path,
+                           double *goals, int *n) {
   char *line = NULL, err[PATH_LEN + 512];
   FILE *in = maml_file_fopen_input(path, err, sizeof err); /* a FIFO is refused at once */
   if (!in) {
@@ -408,7 +426,8 @@ static int read_goals_file(const maml_env_family *f, const char *path, double *g
     if (*n >= MAX_GOALS) {
       fprintf(stderr, "maml eval: %s:%d: more than %d goals\n", path, lineno, MAX_GOALS);
       ok = 0;
-    } else if (f->parse_task(p, goals + (size_t)*n * MAML_TASK_MAX, err, sizeof err) != MAML_OK) {
+    } else if (parse_goal(f, extrapolate, p, goals + (size_t)*n * MAML_TASK_MAX, err,
+                          sizeof err) != MAML_OK) {
       fprintf(stderr, "maml eval: %s:%d: %s\n", path, lineno, err);
       ok = 0;
     } else {
@@ -518,6 +537,7 @@ typedef struct {
   double alpha;
   char env[MAML_NAME_MAX];
   const char *goals_file, *out, *assets, *matmul;
+  int extrapolate; /* --extrapolate: goals outside the training range allowed */
   double sweep[MAX_SWEEP];
   int n_sweep;
   const char *goal_texts[MAX_GOALS];
@@ -610,6 +630,10 @@ static int parse_args(int argc, char **argv, eval_args *a, entry *es, int *n_pol
       eval_usage(stdout);
       return 0;
     }
+    if (!strcmp(o, "--extrapolate")) {
+      a->extrapolate = 1;
+      continue;
+    }
     if (!known_option(o)) {
       fprintf(stderr, "maml eval: unknown option '%s' (see --help)\n", o);
       return 2;
@@ -642,7 +666,7 @@ static int parse_args(int argc, char **argv, eval_args *a, entry *es, int *n_pol
 static int read_goals(const maml_env_family *f, const eval_args *a, uint64_t seed, double *goals) {
   int n = 0;
   char err[512];
-  if (a->goals_file) return read_goals_file(f, a->goals_file, goals, &n) ? n : -2;
+  if (a->goals_file) return read_goals_file(f, a->extrapolate, a->goals_file, goals, &n) ? n : -2;
   if (a->n_goal_texts && f->kind->no_goal_flag) {
     fprintf(stderr, "maml eval: --goal: %s cannot be named by --goal: it takes %s\n", f->name,
             f->goal_syntax);
@@ -650,7 +674,8 @@ static int read_goals(const maml_env_family *f, const eval_args *a, uint64_t see
   }
   if (a->n_goal_texts) {
     for (int i = 0; i < a->n_goal_texts; i++)
-      if (f->parse_task(a->goal_texts[i], goals + (size_t)i * MAML_TASK_MAX, err, sizeof err)) {
+      if (parse_goal(f, a->extrapolate, a->goal_texts[i], goals + (size_t)i * MAML_TASK_MAX, err,
+                     sizeof err)) {
         fprintf(stderr, "maml eval: --goal: %s\n", err);
         return -1;
       }
@@ -902,10 +927,15 @@ int cmd_eval(int argc, char **argv) {
   char ranks[48] = "";
   if (maml_comm_size(ep.comm) > 1)
     snprintf(ranks, sizeof ranks, " per rank, %d MPI ranks", maml_comm_size(ep.comm));
-  printf("maml eval: %s, %d goals, %d episodes per goal and step, %d step%s, %d threads%s, "
+  int outside = 0;
+  for (int g = 0; g < n_goals; g++) outside += maml_env_task_outside(f, goals + (size_t)g * MAML_TASK_MAX);
+  char beyond[96] = "";
+  if (outside)
+    snprintf(beyond, sizeof beyond, " (%d outside the training range: %s)", outside, f->task_desc);
+  printf("maml eval: %s, %d goals%s, %d episodes per goal and step, %d step%s, %d threads%s, "
          "matmul %s\n",
-         env, n_goals, ep.episodes, ep.steps, ep.steps == 1 ? "" : "s", maml_pool_threads(pool),
-         ranks, maml_matmul_name(maml_matmul_current()));
+         env, n_goals, beyond, ep.episodes, ep.steps, ep.steps == 1 ? "" : "s",
+         maml_pool_threads(pool), ranks, maml_matmul_name(maml_matmul_current()));
   for (int p = 0; p < n_pol; p++) {
     entry *e = &es[p];
     maml_env_world *w = world_of(e, worlds, opened, env, a.assets);

@@ -1,6 +1,8 @@
 /* `maml eval`'s tables and files (eval_report.h). */
 #include "eval_report.h"
 
+#include "maml/matmul.h"
+
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -12,6 +14,7 @@
 
 #include "cmd.h"
 #include "eval_seeds.h"
+#include "maml/matmul.h"
 
 /* 1 to NAME_LEN letters, digits and - _ . +: a CSV field and a JSON string as it is */
 int eval_valid_name(const char *s) {
@@ -199,9 +202,13 @@ static int write_results(const char *dir, const maml_env_family *f, const entry 
     return 0;
   }
   fprintf(g, "# %s goals, one per line (maml eval --goals-file)\n", f->name);
+  int outside = 0; /* goals given with --extrapolate beyond the training range */
+  for (int i = 0; i < n_goals; i++) outside += maml_env_task_outside(f, goals + (size_t)i * MAML_TASK_MAX);
   fprintf(js,
-          "{\"env\":\"%s\",\"episodes\":%d,\"steps\":%d,\"horizon\":%d,\"seed\":%llu,\"goals\":[",
-          f->name, ep->episodes, ep->steps, ep->horizon, (unsigned long long)ep->seed);
+          "{\"env\":\"%s\",\"episodes\":%d,\"steps\":%d,\"horizon\":%d,\"seed\":%llu,"
+          "\"matmul\":\"%s\",\"goals_outside_training\":%d,\"goals\":[",
+          f->name, ep->episodes, ep->steps, ep->horizon, (unsigned long long)ep->seed,
+          maml_matmul_name(maml_matmul_current()), outside);
   for (int i = 0; i < n_goals; i++) {
     maml_env_format_task(f, goals + (size_t)i * MAML_TASK_MAX, text, sizeof text);
     fprintf(g, "%s\n", text);

@@ -74,6 +74,7 @@ static void view_usage(FILE *out) {
           "  --screenshot FILE  write the last frame shown to FILE (PNG) at the end\n"
           "  --screenshot-dir D where S writes its screenshots (default: the current folder)\n"
           "  --keys             start with the list of keys on screen (F1 or H toggles it)\n"
+          "  --extrapolate      accept a --goal outside the family's training range\n"
           "  --no-overlay       start without the text overlay (O toggles it): the robot\n"
           "                     and the markers alone, for figures\n"
           "  --assets DIR       look for the MJCF models in DIR only (default: the folder\n"
@@ -132,7 +133,7 @@ int cmd_view(int argc, char **argv) {
   long goal_index = 0, steps = -1, episodes = -1, seed = 1, fps = 30, stop_episodes = 0;
   long frames = 0;
   double alpha = 0, speed = 1, seconds = 0;
-  int width = 1280, height = 720, mean = 0, keys = 0, no_overlay = 0;
+  int width = 1280, height = 720, mean = 0, keys = 0, no_overlay = 0, extrapolate = 0;
   const char *record = NULL, *shot = NULL, *shot_dir = NULL;
   cmd_random_options rnd;
   cmd_random_options_init(&rnd);
@@ -157,6 +158,10 @@ int cmd_view(int argc, char **argv) {
     }
     if (!strcmp(a, "--no-overlay")) {
       no_overlay = 1;
+      continue;
+    }
+    if (!strcmp(a, "--extrapolate")) {
+      extrapolate = 1;
       continue;
     }
     if (!strcmp(a, "--keys")) {
@@ -319,7 +324,10 @@ int cmd_view(int argc, char **argv) {
     return 2;
   }
   if (goal_text) {
-    if (f->parse_task(goal_text, vp.goal, err, sizeof err) != MAML_OK) {
+    maml_status parsed = extrapolate
+                             ? maml_env_parse_task_outside(f, goal_text, vp.goal, err, sizeof err)
+                             : f->parse_task(goal_text, vp.goal, err, sizeof err);
+    if (parsed != MAML_OK) {
       fprintf(stderr, "maml view: --goal: %s\n", err);
       free(cp.theta);
       return 2;
