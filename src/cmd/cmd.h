@@ -165,8 +165,8 @@ int cmd_parse_double(const char *who, const char *opt, const char *v, double lo,
 /* 1 for -h or --help */
 int cmd_is_help(const char *arg);
 
-/* Route MuJoCo's warnings into a counter instead of stderr (main's default): the
- * environments already end an unstable episode and count it. */
+/* Silence MuJoCo's warnings (main prints them on stderr): the environments already end an
+ * unstable episode and count it. */
 void cmd_quiet_mujoco(void);
 
 #endif

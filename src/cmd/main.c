@@ -74,14 +74,11 @@ void cmd_failed_on_every_rank(void) { failed_together = 1; }
 
 int cmd_is_help(const char *arg) { return !strcmp(arg, "--help") || !strcmp(arg, "-h"); }
 
-static atomic_long mujoco_warnings;
+/* the environment counts an unstable simulation itself (info.unstable, metrics' unstable
+ * column), so MuJoCo's warning adds nothing once work starts */
+static void ignore_warning(const char *msg) { (void)msg; }
 
-static void count_warning(const char *msg) {
-  (void)msg;
-  atomic_fetch_add(&mujoco_warnings, 1);
-}
-
-void cmd_quiet_mujoco(void) { mju_user_warning = count_warning; }
+void cmd_quiet_mujoco(void) { mju_user_warning = ignore_warning; }
 
 /* ---- MuJoCo's errors ---------------------------------------------------------------------- */
 
