@@ -127,110 +127,108 @@ static int parse_size(const char *v, int *w, int *h) {
   return 1;
 }
 
-int cmd_view(int argc, char **argv) {
-  const char *source = NULL, *env_arg = NULL, *goal_text = NULL, *assets = NULL;
-  const char *matmul = NULL;
-  long goal_index = 0, steps = -1, episodes = -1, seed = 1, fps = 30, stop_episodes = 0;
-  long frames = 0;
-  double alpha = 0, speed = 1, seconds = 0;
-  int width = 1280, height = 720, mean = 0, keys = 0, no_overlay = 0, extrapolate = 0;
-  const char *record = NULL, *shot = NULL, *shot_dir = NULL;
+/* What the command line asked for. */
+typedef struct {
+  const char *source, *env, *goal_text, *assets, *matmul, *record, *shot, *shot_dir;
+  long goal_index, steps, episodes, seed, fps, stop_episodes, frames;
+  double alpha, speed, seconds;
+  int width, height, mean, keys, no_overlay, extrapolate;
   cmd_random_options rnd;
-  cmd_random_options_init(&rnd);
+  char env_name[MAML_NAME_MAX]; /* --env's family (a family file's is registered) */
+} view_args;
 
+/* a flag without a value: 1 when opt is one (set in a) */
+static int view_flag(const char *opt, view_args *a) {
+  int *flag = !strcmp(opt, "--mean")          ? &a->mean
+              : !strcmp(opt, "--no-overlay")  ? &a->no_overlay
+              : !strcmp(opt, "--extrapolate") ? &a->extrapolate
+              : !strcmp(opt, "--keys")        ? &a->keys
+                                              : NULL;
+  if (flag) *flag = 1;
+  return flag != NULL;
+}
+
+/* an option with its value v: 1, or 0 after a message */
+static int view_option(const char *o, const char *v, view_args *a) {
+  int ok = 1;
+  if (!strcmp(o, "--env")) {
+    char msg[2048];
+    ok = maml_env_use(v, a->env_name, sizeof a->env_name, NULL, msg, sizeof msg) == MAML_OK;
+    if (!ok) fprintf(stderr, "maml view: --env: %s\n", msg);
+    a->env = a->env_name;
+  } else if (!strcmp(o, "--goal")) {
+    a->goal_text = v;
+  } else if (!strcmp(o, "--goal-index")) {
+    ok = parse_long(o, v, 0, 1000000, &a->goal_index);
+  } else if (!strcmp(o, "--steps")) {
+    ok = parse_long(o, v, 0, MAML_VIEW_MAX_STEPS, &a->steps);
+  } else if (!strcmp(o, "--adapt-episodes")) {
+    ok = parse_long(o, v, 1, 65536, &a->episodes);
+  } else if (!strcmp(o, "--alpha")) {
+    ok = parse_double(o, v, 0, 100, &a->alpha);
+  } else if (!strcmp(o, "--seed")) {
+    ok = parse_long(o, v, 0, 2147483647, &a->seed);
+  } else if (!strcmp(o, "--speed")) {
+    ok = parse_double(o, v, 0, 100, &a->speed);
+  } else if (!strcmp(o, "--size")) {
+    ok = parse_size(v, &a->width, &a->height);
+  } else if (!strcmp(o, "--record")) {
+    a->record = v;
+  } else if (!strcmp(o, "--fps")) {
+    ok = parse_long(o, v, 1, 240, &a->fps);
+  } else if (!strcmp(o, "--episodes")) {
+    ok = parse_long(o, v, 1, 1000000, &a->stop_episodes);
+  } else if (!strcmp(o, "--seconds")) {
+    ok = parse_double(o, v, 0, 1e6, &a->seconds);
+  } else if (!strcmp(o, "--frames")) {
+    ok = parse_long(o, v, 1, 100000000, &a->frames);
+  } else if (!strcmp(o, "--screenshot")) {
+    a->shot = v;
+  } else if (!strcmp(o, "--screenshot-dir")) {
+    a->shot_dir = v;
+  } else if (!strcmp(o, "--assets")) {
+    a->assets = v;
+  } else if (!strcmp(o, "--matmul")) {
+    a->matmul = v;
+    ok = cmd_matmul_known("maml view", v, "--matmul");
+  } else if (!cmd_random_option("maml view", o, v, &a->rnd, &ok)) {
+    fprintf(stderr, "maml view: unknown option '%s' (see --help)\n", o);
+    ok = 0;
+  }
+  return ok;
+}
+
+/* the command line into a: -1 to go on, else the exit status (0 after --help) */
+static int parse_view_args(int argc, char **argv, view_args *a) {
+  memset(a, 0, sizeof *a);
+  a->steps = a->episodes = -1;
+  a->seed = 1, a->fps = 30, a->speed = 1, a->width = 1280, a->height = 720;
+  cmd_random_options_init(&a->rnd);
   for (int i = 1; i < argc; i++) {
-    const char *a = argv[i];
-    if (cmd_is_help(a)) {
+    const char *o = argv[i];
+    if (cmd_is_help(o)) {
       view_usage(stdout);
       return 0;
     }
-    if (a[0] != '-') {
-      if (source) {
-        fprintf(stderr, "maml view: one policy only ('%s' and '%s'; see --help)\n", source, a);
+    if (o[0] != '-') {
+      if (a->source) {
+        fprintf(stderr, "maml view: one policy only ('%s' and '%s'; see --help)\n", a->source, o);
         return 2;
       }
-      source = a;
-      continue;
-    }
-    if (!strcmp(a, "--mean")) {
-      mean = 1;
-      continue;
-    }
-    if (!strcmp(a, "--no-overlay")) {
-      no_overlay = 1;
-      continue;
-    }
-    if (!strcmp(a, "--extrapolate")) {
-      extrapolate = 1;
-      continue;
-    }
-    if (!strcmp(a, "--keys")) {
-      keys = 1;
-      continue;
-    }
-    const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-    if (!v) {
-      fprintf(stderr, "maml view: %s needs a value (see --help)\n", a);
-      return 2;
-    }
-    i++;
-    int ok = 1;
-    if (!strcmp(a, "--env")) {
-      static char env_name[MAML_NAME_MAX]; /* a family file's family is named in it */
-      char msg[2048];
-      if (maml_env_use(v, env_name, sizeof env_name, NULL, msg, sizeof msg) != MAML_OK) {
-        fprintf(stderr, "maml view: --env: %s\n", msg);
+      a->source = o;
+    } else if (!view_flag(o, a)) {
+      if (i + 1 >= argc) {
+        fprintf(stderr, "maml view: %s needs a value (see --help)\n", o);
         return 2;
       }
-      env_arg = env_name;
-    } else if (!strcmp(a, "--goal")) {
-      goal_text = v;
-    } else if (!strcmp(a, "--goal-index")) {
-      ok = parse_long(a, v, 0, 1000000, &goal_index);
-    } else if (!strcmp(a, "--steps")) {
-      ok = parse_long(a, v, 0, MAML_VIEW_MAX_STEPS, &steps);
-    } else if (!strcmp(a, "--adapt-episodes")) {
-      ok = parse_long(a, v, 1, 65536, &episodes);
-    } else if (!strcmp(a, "--alpha")) {
-      ok = parse_double(a, v, 0, 100, &alpha);
-    } else if (!strcmp(a, "--seed")) {
-      ok = parse_long(a, v, 0, 2147483647, &seed);
-    } else if (!strcmp(a, "--speed")) {
-      ok = parse_double(a, v, 0, 100, &speed);
-    } else if (!strcmp(a, "--size")) {
-      ok = parse_size(v, &width, &height);
-    } else if (!strcmp(a, "--record")) {
-      record = v;
-    } else if (!strcmp(a, "--fps")) {
-      ok = parse_long(a, v, 1, 240, &fps);
-    } else if (!strcmp(a, "--episodes")) {
-      ok = parse_long(a, v, 1, 1000000, &stop_episodes);
-    } else if (!strcmp(a, "--seconds")) {
-      ok = parse_double(a, v, 0, 1e6, &seconds);
-    } else if (!strcmp(a, "--frames")) {
-      ok = parse_long(a, v, 1, 100000000, &frames);
-    } else if (!strcmp(a, "--screenshot")) {
-      shot = v;
-    } else if (!strcmp(a, "--screenshot-dir")) {
-      shot_dir = v;
-    } else if (!strcmp(a, "--assets")) {
-      assets = v;
-    } else if (!strcmp(a, "--matmul")) {
-      matmul = v;
-      ok = cmd_matmul_known("maml view", v, "--matmul");
-    } else if (cmd_random_option("maml view", a, v, &rnd, &ok)) {
-      /* --random-hidden, --random-activation: ok says whether v was read */
-    } else {
-      fprintf(stderr, "maml view: unknown option '%s' (see --help)\n", a);
-      return 2;
+      if (!view_option(o, argv[++i], a)) return 2;
     }
-    if (!ok) return 2;
   }
-  if (!source) {
+  if (!a->source) {
     fprintf(stderr, "maml view: give a run directory, a checkpoint or `random` (see --help)\n");
     return 2;
   }
-  if (!record && !maml_view_have_display()) {
+  if (!a->record && !maml_view_have_display()) {
     fprintf(stderr,
             "maml view: no display (DISPLAY and WAYLAND_DISPLAY are empty), so no window. "
             "Run it under a virtual X display (recording renders through OpenGL too, so it "
@@ -238,152 +236,181 @@ int cmd_view(int argc, char **argv) {
             "  xvfb-run -a maml view %s                    (a window no one sees)\n"
             "  xvfb-run -a maml view %s --record out.mp4   (a video; needs ffmpeg)\n"
             "  xvfb-run -a maml view %s --record frames/   (PNG frames)\n",
-            source, source, source);
+            a->source, a->source, a->source);
     return 2;
   }
-  if (record && !frames && !seconds && !stop_episodes) stop_episodes = 2;
-  char matmul_buf[160];
-  const char *matmul_from = "--matmul";
-  if (!matmul) matmul = cmd_matmul_fallback(matmul_buf, sizeof matmul_buf, &matmul_from);
-  if (!cmd_use_matmul("maml view", matmul, matmul_from)) return 2;
+  if (a->record && !a->frames && !a->seconds && !a->stop_episodes) a->stop_episodes = 2;
+  char buf[160];
+  const char *from = "--matmul", *name = a->matmul;
+  if (!name) name = cmd_matmul_fallback(buf, sizeof buf, &from);
+  return cmd_use_matmul("maml view", name, from) ? -1 : 2;
+}
 
-  cmd_policy cp;
-  memset(&cp, 0, sizeof cp);
-  char ckpt[PATH_LEN], err[8192], random_label[192];
-  int is_random = !strcmp(source, "random");
-  if (is_random) {
-    if (!env_arg) {
+/* The policy a names (a checkpoint's, or `random`'s family alone: its network is made
+ * once the world is open) into cp: -1 to go on, else the exit status. */
+static int load_view_policy(const view_args *a, cmd_policy *cp, char *ckpt, size_t n) {
+  char err[8192];
+  memset(cp, 0, sizeof *cp);
+  if (!strcmp(a->source, "random")) {
+    if (!a->env) {
       fprintf(stderr, "maml view: a random policy needs --env FAMILY (one of %s)\n",
               maml_env_names());
       return 2;
     }
-    snprintf(cp.env, sizeof cp.env, "%s", env_arg);
-  } else if (rnd.hidden_given || rnd.activation_given) {
+    snprintf(cp->env, sizeof cp->env, "%s", a->env);
+    return -1;
+  }
+  if (a->rnd.hidden_given || a->rnd.activation_given) {
     fprintf(stderr, "maml view: --random-%s is for `random` only: %s has its own network\n",
-            rnd.hidden_given ? "hidden" : "activation", source);
-    return 2;
-  } else {
-    if (!cmd_checkpoint_path(source, ckpt, sizeof ckpt)) {
-      fprintf(stderr, "maml view: '%s': path too long\n", source);
-      return 2;
-    }
-    if (!cmd_load_policy(ckpt, &cp, err, sizeof err)) {
-      fprintf(stderr, "maml view: %s\n", err);
-      return 1;
-    }
-    if (cp.notice[0]) fprintf(stderr, "maml view: note: %s\n", cp.notice);
-    if (env_arg && strcmp(env_arg, cp.env) != 0) {
-      char diff[2048] = "";
-      cmd_family_difference(cp.env, env_arg, diff, sizeof diff);
-      fprintf(stderr, "maml view: %s was trained on %s, not on --env %s%s\n", ckpt, cp.env, env_arg,
-              diff);
-      free(cp.theta);
-      return 2;
-    }
-  }
-  const maml_env_family *f = maml_env_find(cp.env);
-  if (!f) { /* a checkpoint of a family this process does not know (a family file's) */
-    fprintf(stderr, "maml view: unknown family '%s' (the families are %s): name its family file "
-                    "with --env FILE\n", cp.env, maml_env_names());
-    free(cp.theta);
+            a->rnd.hidden_given ? "hidden" : "activation", a->source);
     return 2;
   }
-  maml_view_params vp = {.policy_label = is_random ? "random (fresh initialisation)" : ckpt,
-                         .oracle = cp.oracle,
-                         .goal_index = (int)goal_index,
-                         .mean_actions = mean,
-                         .speed = speed,
-                         .width = width,
-                         .height = height,
-                         .record = record,
-                         .fps = (int)fps,
-                         .frames = frames,
-                         .seconds = seconds,
-                         .episodes = (int)stop_episodes,
-                         .screenshot = shot,
-                         .screenshot_dir = shot_dir,
-                         .show_help = keys,
-                         .hide_overlay = no_overlay};
-  vp.ep = (maml_eval_params){
-      .episodes =
-          episodes > 0 ? (int)episodes : maml_env_preset_value(f, MAML_PRESET_EVAL_EPISODES),
-      .steps = cp.oracle    ? 0
-               : steps >= 0 ? (int)steps
-                            : maml_env_preset_value(f, MAML_PRESET_EVAL_STEPS),
+  if (!cmd_checkpoint_path(a->source, ckpt, n)) {
+    fprintf(stderr, "maml view: '%s': path too long\n", a->source);
+    return 2;
+  }
+  if (!cmd_load_policy(ckpt, cp, err, sizeof err)) {
+    fprintf(stderr, "maml view: %s\n", err);
+    return 1;
+  }
+  if (cp->notice[0]) fprintf(stderr, "maml view: note: %s\n", cp->notice);
+  if (a->env && strcmp(a->env, cp->env) != 0) {
+    char diff[2048] = "";
+    cmd_family_difference(cp->env, a->env, diff, sizeof diff);
+    fprintf(stderr, "maml view: %s was trained on %s, not on --env %s%s\n", ckpt, cp->env, a->env,
+            diff);
+    return 2;
+  }
+  if (!maml_env_find(cp->env)) { /* a checkpoint of a family this process does not know */
+    fprintf(stderr,
+            "maml view: unknown family '%s' (the families are %s): name its family file "
+            "with --env FILE\n",
+            cp->env, maml_env_names());
+    return 2;
+  }
+  return -1;
+}
+
+/* The viewer's parameters from a and the policy, the goal parsed: -1, or the exit status. */
+static int view_params(const view_args *a, const cmd_policy *cp, const char *label,
+                       maml_view_params *vp) {
+  const maml_env_family *f = maml_env_find(cp->env);
+  *vp = (maml_view_params){.policy_label = label,
+                           .oracle = cp->oracle,
+                           .goal_index = (int)a->goal_index,
+                           .mean_actions = a->mean,
+                           .speed = a->speed,
+                           .width = a->width,
+                           .height = a->height,
+                           .record = a->record,
+                           .fps = (int)a->fps,
+                           .frames = a->frames,
+                           .seconds = a->seconds,
+                           .episodes = (int)a->stop_episodes,
+                           .screenshot = a->shot,
+                           .screenshot_dir = a->shot_dir,
+                           .show_help = a->keys,
+                           .hide_overlay = a->no_overlay};
+  int steps = a->steps >= 0 ? (int)a->steps : maml_env_preset_value(f, MAML_PRESET_EVAL_STEPS);
+  vp->ep = (maml_eval_params){
+      .episodes = a->episodes > 0 ? (int)a->episodes
+                                  : maml_env_preset_value(f, MAML_PRESET_EVAL_EPISODES),
+      .steps = cp->oracle ? 0 : steps,
       .horizon = f->horizon,
-      .alpha = alpha > 0      ? alpha
-               : cp.alpha > 0 ? cp.alpha
-                              : 0.1,
+      .alpha = a->alpha > 0 ? a->alpha : cp->alpha > 0 ? cp->alpha : 0.1,
       .gamma = 0.99,
       .gae_lambda = 1.0,
-      .seed = (uint64_t)seed};
-  if (goal_text && f->kind->no_goal_flag) {
+      .seed = (uint64_t)a->seed};
+  if (!a->goal_text) return -1;
+  if (f->kind->no_goal_flag) {
     fprintf(stderr, "maml view: --goal: %s cannot be named by --goal: it takes %s\n", f->name,
             f->goal_syntax);
-    free(cp.theta);
     return 2;
   }
-  if (goal_text) {
-    maml_status parsed = extrapolate
-                             ? maml_env_parse_task_outside(f, goal_text, vp.goal, err, sizeof err)
-                             : f->parse_task(goal_text, vp.goal, err, sizeof err);
-    if (parsed != MAML_OK) {
-      fprintf(stderr, "maml view: --goal: %s\n", err);
-      free(cp.theta);
-      return 2;
-    }
-    vp.goal_given = 1;
+  char err[1024];
+  maml_status parsed = a->extrapolate
+                           ? maml_env_parse_task_outside(f, a->goal_text, vp->goal, err, sizeof err)
+                           : f->parse_task(a->goal_text, vp->goal, err, sizeof err);
+  if (parsed != MAML_OK) {
+    fprintf(stderr, "maml view: --goal: %s\n", err);
+    return 2;
   }
+  vp->goal_given = 1;
+  return -1;
+}
 
+/* `random`: a fresh policy as `maml eval` makes it, the paper's 100-100 relu unless
+ * --random-hidden and --random-activation say otherwise; 1, or 0 after a message */
+static int make_random(const view_args *a, const maml_env_world *w, cmd_policy *cp, char *label,
+                       size_t n) {
+  static const int paper[2] = {100, 100};
+  const cmd_random_options *r = &a->rnd;
+  if (!cmd_random_policy("maml view", w->obs_dim, w->family->act_dim,
+                         r->hidden_given ? r->set.n_hidden : 2,
+                         r->hidden_given ? r->set.hidden : paper,
+                         r->activation_given ? r->set.activation : MAML_ACT_RELU,
+                         (uint64_t)a->seed, &cp->policy, &cp->theta))
+    return 0;
+  char net[160];
+  cmd_format_network(&cp->policy, net, sizeof net);
+  snprintf(label, n, "random %s (fresh initialisation)", net);
+  printf("maml view: random policy, a fresh %s network (seed %ld)\n", net, a->seed);
+  return 1;
+}
+
+/* Open the world and show the policy: the exit status. */
+static int show(const view_args *a, cmd_policy *cp, maml_view_params *vp) {
+  char err[8192], label[192];
   int rc = 1;
   cmd_quiet_mujoco();
   maml_env_world world;
   maml_pool *pool = NULL;
-  if (!cmd_open_world(&world, cp.env, cp.oracle, assets, "maml view")) {
-    free(cp.theta);
-    return 1;
-  }
-  if (is_random) { /* a fresh policy as `maml eval` makes it: the paper's 100-100 relu,
-                    * unless --random-hidden and --random-activation say otherwise */
-    static const int paper[2] = {100, 100};
-    if (!cmd_random_policy("maml view", world.obs_dim, f->act_dim,
-                           rnd.hidden_given ? rnd.set.n_hidden : 2,
-                           rnd.hidden_given ? rnd.set.hidden : paper,
-                           rnd.activation_given ? rnd.set.activation : MAML_ACT_RELU, vp.ep.seed,
-                           &cp.policy, &cp.theta))
-      goto done;
-    char net[160];
-    cmd_format_network(&cp.policy, net, sizeof net);
-    snprintf(random_label, sizeof random_label, "random %s (fresh initialisation)", net);
-    vp.policy_label = random_label;
-    printf("maml view: random policy, a fresh %s network (seed %ld)\n", net, seed);
+  if (!cmd_open_world(&world, cp->env, cp->oracle, a->assets, "maml view")) return 1;
+  if (!cp->theta) { /* random */
+    if (!make_random(a, &world, cp, label, sizeof label)) goto done;
+    vp->policy_label = label;
   }
   if (maml_pool_create(&pool, 1, err, sizeof err) != MAML_OK) {
     fprintf(stderr, "maml view: %s\n", err);
     goto done;
   }
-  if (record) {
-    if (record[strlen(record) - 1] == '/' && cmd_make_dirs(record) != 0) {
-      fprintf(stderr, "maml view: cannot create %s: %s\n", record, strerror(errno));
+  if (a->record) {
+    if (a->record[strlen(a->record) - 1] == '/' && cmd_make_dirs(a->record) != 0) {
+      fprintf(stderr, "maml view: cannot create %s: %s\n", a->record, strerror(errno));
       goto done;
     }
     signal(SIGPIPE, SIG_IGN); /* a dead ffmpeg shows as a write error */
   }
   maml_view_result res;
-  maml_status st = maml_view_run(&world, &cp.policy, cp.theta, &vp, pool, &res, err, sizeof err);
+  maml_status st = maml_view_run(&world, &cp->policy, cp->theta, vp, pool, &res, err, sizeof err);
   if (st != MAML_OK) {
     fprintf(stderr, "maml view: %s\n", err);
     rc = st == MAML_ERR_ARG ? 2 : 1;
     goto done;
   }
-  if (record)
-    printf("maml view: %ld frames to %s (%d episodes, %d adaptation steps)\n", res.frames, record,
-           res.episodes, res.steps_adapted);
+  if (a->record)
+    printf("maml view: %ld frames to %s (%d episodes, %d adaptation steps)\n", res.frames,
+           a->record, res.episodes, res.steps_adapted);
   if (res.screenshot[0]) printf("maml view: screenshot %s\n", res.screenshot);
   rc = 0;
 done:
   maml_pool_destroy(pool);
   maml_env_world_close(&world);
+  return rc;
+}
+
+int cmd_view(int argc, char **argv) {
+  view_args a;
+  int rc = parse_view_args(argc, argv, &a);
+  if (rc >= 0) return rc;
+  cmd_policy cp;
+  char ckpt[PATH_LEN];
+  rc = load_view_policy(&a, &cp, ckpt, sizeof ckpt);
+  maml_view_params vp;
+  if (rc < 0)
+    rc = view_params(&a, &cp, strcmp(a.source, "random") ? ckpt : "random (fresh initialisation)",
+                     &vp);
+  if (rc < 0) rc = show(&a, &cp, &vp);
   free(cp.theta);
   return rc;
 }
