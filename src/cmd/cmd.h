@@ -123,6 +123,8 @@ int cmd_same_as_rank0(const char *who, const uint64_t *digests, const char *cons
 /* The command fails on every rank at once (a collective check said so): main then ends MPI
  * normally with the command's status, instead of MPI_Abort and its report. */
 void cmd_failed_on_every_rank(void);
+/* 1 once cmd_failed_on_every_rank was called (main then finalizes instead of aborting) */
+int cmd_failed_together(void);
 
 /* ---- the matmul backend (matmul_choice.c) ----
  * A command's backend comes from --matmul, else (maml train) the config key matmul, else

@@ -46,48 +46,14 @@ static void usage(FILE *out) {
           "makes the exit status 1. A MuJoCo error (out of memory) ends the command: status 1.\n");
 }
 
-int cmd_make_dirs(const char *path) {
-  char buf[4096];
-  if (snprintf(buf, sizeof buf, "%s", path) >= (int)sizeof buf) {
-    errno = ENAMETOOLONG;
-    return -1;
-  }
-  for (char *p = buf + 1; *p; p++) {
-    if (*p != '/') continue;
-    *p = '\0';
-    if (mkdir(buf, 0755) != 0 && errno != EEXIST) return -1;
-    *p = '/';
-  }
-  if (mkdir(buf, 0755) != 0 && errno != EEXIST) return -1;
-  return 0;
-}
-
-static maml_comm *the_comm;
-
-maml_comm *cmd_comm(void) { return the_comm; }
-
-void cmd_set_comm(maml_comm *c) { the_comm = c; }
-
-static int failed_together; /* cmd_failed_on_every_rank */
-
-void cmd_failed_on_every_rank(void) { failed_together = 1; }
-
-int cmd_is_help(const char *arg) { return !strcmp(arg, "--help") || !strcmp(arg, "-h"); }
-
-/* the environment counts an unstable simulation itself (info.unstable, metrics' unstable
- * column), so MuJoCo's warning adds nothing once work starts */
-static void ignore_warning(const char *msg) { (void)msg; }
-
-void cmd_quiet_mujoco(void) { mju_user_warning = ignore_warning; }
-
 /* ---- MuJoCo's errors ---------------------------------------------------------------------- */
 
 /* "maml: WHAT: MSG" or, among several ranks, "maml: rank R of N: WHAT: MSG" on stderr, in
  * one write so that the lines of ranks failing together never interleave */
 static void print_line(const char *what, const char *msg) {
-  if (maml_comm_size(the_comm) > 1)
-    fprintf(stderr, "maml: rank %d of %d: %s: %s\n", maml_comm_rank(the_comm),
-            maml_comm_size(the_comm), what, msg);
+  if (maml_comm_size(cmd_comm()) > 1)
+    fprintf(stderr, "maml: rank %d of %d: %s: %s\n", maml_comm_rank(cmd_comm()),
+            maml_comm_size(cmd_comm()), what, msg);
   else
     fprintf(stderr, "maml: %s: %s\n", what, msg);
 }
@@ -292,22 +258,25 @@ int main(int argc, char **argv) {
   cmd_select_blas_kernels(argv);
   if (!matmul_env_known()) return 2;
   char err[256];
-  if (maml_comm_init(&argc, &argv, &the_comm, err, sizeof err) != MAML_OK) {
+  maml_comm *world = NULL;
+  maml_status started = maml_comm_init(&argc, &argv, &world, err, sizeof err);
+  cmd_set_comm(world);
+  if (started != MAML_OK) {
     fprintf(stderr, "maml: %s\n", err);
     return 1;
   }
   /* under mpirun, rank 0 alone talks to the user; errors still name their rank */
-  if (maml_comm_rank(the_comm) > 0 && !freopen("/dev/null", "w", stdout)) fclose(stdout);
+  if (maml_comm_rank(cmd_comm()) > 0 && !freopen("/dev/null", "w", stdout)) fclose(stdout);
   if (cmd_same_command(argc, argv)) {
-    maml_comm_finalize(the_comm);
+    maml_comm_finalize(world);
     return 2;
   }
   int rc = run_command(argc, argv);
   /* a rank that fails while the others may still wait for it ends the whole job (its
    * message is printed already); finalizing instead could wait for them forever */
-  if (rc != 0 && rc < 128 && maml_comm_size(the_comm) > 1 && !failed_together)
-    maml_comm_abort(the_comm, rc);
-  if (maml_comm_rank(the_comm) == 0 && stdout_failed() && rc == 0) rc = 1;
-  maml_comm_finalize(the_comm);
+  if (rc != 0 && rc < 128 && maml_comm_size(cmd_comm()) > 1 && !cmd_failed_together())
+    maml_comm_abort(world, rc);
+  if (maml_comm_rank(cmd_comm()) == 0 && stdout_failed() && rc == 0) rc = 1;
+  maml_comm_finalize(world);
   return rc;
 }
