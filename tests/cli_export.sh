@@ -28,6 +28,7 @@ train relu --env cheetah-vel --hidden 16,16
 train tanh --env nav2d --hidden 8,5,3 --activation tanh
 train linear --env nav2d --hidden none --mode pretrain
 train oracle --env nav2d --hidden 6 --mode oracle
+train family --env "$src/configs/families/reacher-goal.ini" --hidden 4 --horizon 10
 
 # 1. the command: help, usage list, the files written
 "$maml" export --help | grep -q 'learned_step_sizes' || check "export --help names no learned_step_sizes"
@@ -56,6 +57,10 @@ grep -q '"mode": "pretrain",' linear.json || check "linear.json: not pretrain mo
 grep -q '"inner_step_size": null,' linear.json || check "linear.json: a step size outside maml mode"
 grep -q '"hidden": \[\],' linear.json || check "linear.json: hidden not []"
 grep -q '"activation": "tanh",' tanh.json || check "tanh.json: not tanh"
+"$maml" export family --out family.json > /dev/null 2>&1 || check "export a family file's run"
+grep -qF "\"family_file\": \"$src/configs/families/reacher-goal.ini\"," family.json ||
+  check "family.json: no family_file: $(head -12 family.json)"
+grep -q '"task_size": 2,' family.json || check "family.json: reacher-goal's task size is not 2"
 ls -a ./*-npy | grep -q '\.tmp\.' && check "temporary files left: $(ls -a ./*-npy)"
 
 # 2. refused: the messages name the value or the path; nothing is written over an export
@@ -137,7 +142,8 @@ if [ -z "$py" ]; then
   exit 0
 fi
 for pair in relu/best.ckpt:relu.json relu/latest.ckpt:relu-latest.json \
-  tanh/latest.ckpt:tanh.json linear/latest.ckpt:linear.json oracle/latest.ckpt:oracle.json; do
+  tanh/latest.ckpt:tanh.json linear/latest.ckpt:linear.json oracle/latest.ckpt:oracle.json \
+  family/best.ckpt:family.json; do
   out=$("$py" "$src/tests/checkpoint_doc.py" "$doc" "${pair%%:*}" "${pair#*:}" 2>&1) ||
     check "the doc's layout: $out"
 done
@@ -169,7 +175,7 @@ observation() { # SIZE
 }
 worst=0
 for pair in relu/best.ckpt:relu relu/latest.ckpt:relu-latest tanh/latest.ckpt:tanh \
-  linear/latest.ckpt:linear oracle/latest.ckpt:oracle; do
+  linear/latest.ckpt:linear oracle/latest.ckpt:oracle family/best.ckpt:family; do
   ckpt=${pair%%:*} name=${pair#*:}
   size=$(grep -o '"obs_size": [0-9]*' "$name.json" | grep -o '[0-9]*$')
   obs=$(observation "$size")
