@@ -232,12 +232,10 @@ static void write_document(FILE *f, const char *path, const maml_checkpoint *ck,
     fputs(",\n  \"task_size\": null", f);
   fprintf(f, ",\n  \"oracle\": %s,\n  \"mode\": \"%s\",\n", ck->oracle ? "true" : "false",
           maml_mode_name(c->mode));
-  fprintf(f, "  \"obs_size\": %d,\n  \"act_size\": %d,\n  \"hidden\": [", ck->obs_dim,
-          ck->act_dim);
+  fprintf(f, "  \"obs_size\": %d,\n  \"act_size\": %d,\n  \"hidden\": [", ck->obs_dim, ck->act_dim);
   for (int l = 0; l < ck->n_hidden; l++) fprintf(f, "%s%d", l ? ", " : "", ck->hidden[l]);
   fprintf(f, "],\n  \"activation\": \"%s\",\n  \"seed\": %llu,\n  \"iteration\": %lld,\n",
-          activation_name(ck->activation), (unsigned long long)ck->seed,
-          (long long)ck->iteration);
+          activation_name(ck->activation), (unsigned long long)ck->seed, (long long)ck->iteration);
   fprintf(f, "  \"n_params\": %zu,\n", ck->n_params);
   int maml = c->mode == MAML_MODE_MAML;
   fprintf(f, "  \"inner_steps\": %d,\n  \"inner_step_size\": ", maml ? c->inner_steps : 0);
@@ -302,12 +300,12 @@ static int write_json_file(const char *out, const char *path, const maml_checkpo
 static int write_npy(const char *path, const double *x, int rows, int cols) {
   char header[128];
   int h = cols > 0 ? snprintf(header, sizeof header,
-                              "{'descr': '<f8', 'fortran_order': False, 'shape': (%d, %d), }",
-                              rows, cols)
+                              "{'descr': '<f8', 'fortran_order': False, 'shape': (%d, %d), }", rows,
+                              cols)
                    : snprintf(header, sizeof header,
                               "{'descr': '<f8', 'fortran_order': False, 'shape': (%d,), }", rows);
-  size_t preamble = 10, header_len = (size_t)h + 1; /* the header ends with '\n' */
-  header_len += (64 - (preamble + header_len) % 64) % 64;  /* data aligned to 64 bytes */
+  size_t preamble = 10, header_len = (size_t)h + 1;       /* the header ends with '\n' */
+  header_len += (64 - (preamble + header_len) % 64) % 64; /* data aligned to 64 bytes */
   size_t count = (size_t)rows * (size_t)(cols > 0 ? cols : 1);
   size_t total = preamble + header_len + 8 * count;
   unsigned char *buf = malloc(total);
@@ -344,8 +342,7 @@ static int make_folder(const char *out) {
     return 0;
   }
   if (mkdir(out, 0755) != 0) {
-    fprintf(stderr, "maml export: --out %s: cannot create the folder: %s\n", out,
-            strerror(errno));
+    fprintf(stderr, "maml export: --out %s: cannot create the folder: %s\n", out, strerror(errno));
     return 0;
   }
   return 1;
@@ -369,8 +366,8 @@ static int write_npy_folder(const char *out, const char *path, const maml_checkp
     for (int k = 0; k < 2; k++) {
       snprintf(file, sizeof file, "%s/layer%d_%s.npy", out, l, parts[k]);
       if (unlink(file) != 0 && errno != ENOENT) {
-        fprintf(stderr, "maml export: %s: cannot remove this file of an older export: %s\n",
-                file, strerror(errno));
+        fprintf(stderr, "maml export: %s: cannot remove this file of an older export: %s\n", file,
+                strerror(errno));
         return 0;
       }
     }
