@@ -16,6 +16,7 @@ packages=(
   libopenmpi-dev openmpi-bin        # meta-training across MPI ranks (mpirun)
   clang libclang-rt-14-dev          # libFuzzer (Debian 12: clang 14), for the fuzz targets
   valgrind                          # memcheck over the tests
+  python3-numpy xxd                 # the Python example of `maml export`, and its test
 )
 
 missing=()

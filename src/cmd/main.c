@@ -35,6 +35,7 @@ static void usage(FILE *out) {
           "  plot       draw a run's training curves (PNG and SVG, with gnuplot)\n"
           "  view       watch a policy adapt to a goal (window, or recorded PNG/video)\n"
           "  info       print what a checkpoint holds\n"
+          "  export     write a checkpoint's policy as JSON or NumPy arrays, for other programs\n"
           "  envs       list the task families: sizes, horizon, tasks, --goal syntax\n"
           "  version    print the version and build settings\n"
           "  help       print this message\n"
@@ -231,6 +232,7 @@ static int run_command(int argc, char **argv) {
   if (!strcmp(cmd, "envs")) return cmd_envs(argc - 1, argv + 1);
   if (!strcmp(cmd, "train")) return cmd_train(argc - 1, argv + 1);
   if (!strcmp(cmd, "info")) return cmd_info(argc - 1, argv + 1);
+  if (!strcmp(cmd, "export")) return cmd_export(argc - 1, argv + 1);
   if (!strcmp(cmd, "eval")) return cmd_eval(argc - 1, argv + 1);
   if (!strcmp(cmd, "plot")) return cmd_plot(argc - 1, argv + 1);
   if (!strcmp(cmd, "view")) return cmd_view(argc - 1, argv + 1);
