@@ -7,9 +7,9 @@
 # under a virtual display that shows the humanoid and the heading arrow (skipped without
 # xvfb-run or a viewer build).
 #   cli_humanoid.sh MAML_BINARY SOURCE_DIR [VIEW_CHECK_BINARY]
-maml=$1
-src=$2
-check=${3:-}
+maml=$(realpath "$1")
+src=$(realpath "$2")
+check=${3:+$(realpath "$3")}
 source "$(dirname "$0")/common.sh"
 unset MAML_ASSETS
 xml="$src/assets/humanoid.xml"
