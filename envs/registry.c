@@ -80,7 +80,8 @@ static int parts_bad(const maml_env_robot *r, char *why, size_t n) {
 /* 1 when the robot observes the contact forces */
 static int reads_forces(const maml_env_robot *r) {
   for (int p = 0; p < MAML_OBS_MAX_PARTS && r->obs_parts[p].kind != MAML_OBS_END; p++)
-    if (r->obs_parts[p].kind == MAML_OBS_CFRC_EXT || r->obs_parts[p].kind == MAML_OBS_CFRC_EXT_RAW ||
+    if (r->obs_parts[p].kind == MAML_OBS_CFRC_EXT ||
+        r->obs_parts[p].kind == MAML_OBS_CFRC_EXT_RAW ||
         r->obs_parts[p].kind == MAML_OBS_QFRC_ACTUATOR)
       return 1;
   return 0;

@@ -30,15 +30,15 @@
  * mj_makeData, mj_forward, ctrl[i] = 0.4 * sin(1 + i) for the 17 actuators, then mj_step
  * 10 and 100 times; qpos printed with %.9f. */
 static const double ref_qpos_10[NQ] = {
-    0.003378257,  -0.000033643, 1.390478849,  0.999842249,  0.004444522,  -0.017194867,
-    -0.000244520, 0.142264843,  0.138575018,  0.041280695,  -0.038861363, -0.200586749,
-    -0.116886405, -0.008590793, 0.050282394,  0.102026185,  -0.361665843, -0.539759901,
-    -0.019906276, -0.011194826, 0.068792988,  0.007653620,  0.000084710,  -0.066122764};
+    0.003378257,  -0.000033643, 1.390478849, 0.999842249, 0.004444522,  -0.017194867,
+    -0.000244520, 0.142264843,  0.138575018, 0.041280695, -0.038861363, -0.200586749,
+    -0.116886405, -0.008590793, 0.050282394, 0.102026185, -0.361665843, -0.539759901,
+    -0.019906276, -0.011194826, 0.068792988, 0.007653620, 0.000084710,  -0.066122764};
 static const double ref_qpos_100[NQ] = {
-    0.057617397,  0.037710975,  1.196625966,  0.965806423,  0.167172896,  0.157890590,
-    -0.119756993, 0.792211133,  0.523996840,  0.141745668,  -0.247070220, -1.064240883,
-    -0.907357145, -0.017678739, 0.090385554,  0.622043321,  -1.955153834, -2.778800754,
-    -0.974406490, 0.533668414,  0.878361872,  0.435361934,  -0.175137231, -1.584291308};
+    0.057617397,  0.037710975,  1.196625966, 0.965806423, 0.167172896,  0.157890590,
+    -0.119756993, 0.792211133,  0.523996840, 0.141745668, -0.247070220, -1.064240883,
+    -0.907357145, -0.017678739, 0.090385554, 0.622043321, -1.955153834, -2.778800754,
+    -0.974406490, 0.533668414,  0.878361872, 0.435361934, -0.175137231, -1.584291308};
 /* the reference's total mass (sum of body_mass, from the geoms at density 1000) */
 #define REF_MASS 42.116030492129887
 
@@ -49,8 +49,8 @@ typedef struct {
 
 static void open_humanoid(humanoid *h) {
   char err[ERR_SZ] = "";
-  cr_assert_eq(maml_env_world_open(&h->w, "humanoid-dir", 0, NULL, err, sizeof err), MAML_OK,
-               "%s", err);
+  cr_assert_eq(maml_env_world_open(&h->w, "humanoid-dir", 0, NULL, err, sizeof err), MAML_OK, "%s",
+               err);
   cr_assert_eq(maml_env_init(&h->e, &h->w, err, sizeof err), MAML_OK, "%s", err);
 }
 
@@ -147,8 +147,8 @@ static double pearl_reward(const mjModel *m, const mjData *d, const double c0[2]
                            double *impact) {
   double c1[2];
   mass_centre(m, d, c1);
-  double lin = 0.25 * (cos(theta) * (c1[0] - c0[0]) + sin(theta) * (c1[1] - c0[1])) /
-               m->opt.timestep;
+  double lin =
+      0.25 * (cos(theta) * (c1[0] - c0[0]) + sin(theta) * (c1[1] - c0[1])) / m->opt.timestep;
   double ctrl = 0, ext = 0;
   for (int i = 0; i < m->nu; i++) ctrl += d->ctrl[i] * d->ctrl[i];
   for (int i = 0; i < 6 * m->nbody; i++) ext += d->cfrc_ext[i] * d->cfrc_ext[i];
@@ -180,8 +180,8 @@ Test(env_humanoid, the_reward_is_pearls_for_several_headings) {
       maml_env_step(&h.e, act, obs, &reward, &done);
       cr_assert(!h.e.info.unstable);
       double want = pearl_reward(m, h.e.data, c0, theta, &impact);
-      cr_assert_float_eq(reward, want, 1e-7 * (1 + fabs(want)), "heading %g step %d: %.17g vs %.17g",
-                         theta, t, reward, want);
+      cr_assert_float_eq(reward, want, 1e-7 * (1 + fabs(want)),
+                         "heading %g step %d: %.17g vs %.17g", theta, t, reward, want);
       double c1[2];
       mass_centre(m, h.e.data, c1);
       double vx = (c1[0] - c0[0]) / (FRAMES * m->opt.timestep);
