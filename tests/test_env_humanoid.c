@@ -290,3 +290,26 @@ Test(env_humanoid, the_family_draws_headings_on_the_circle_and_parses_goals) {
   cr_assert(strstr(err, "7") && strstr(err, "6.28"), "%s", err);
   cr_assert(strstr(f->task_desc, "PEARL"), "%s", f->task_desc);
 }
+
+/* the robot fields the humanoid added are checked at registration */
+static void refused(maml_env_robot r, const char *name, const char *want) {
+  maml_env_family f = {.name = name, .robot = &r, .kind = &maml_task_goal_heading, .horizon = 10};
+  char err[ERR_SZ] = "";
+  cr_assert_eq(maml_env_register(&f, err, sizeof err), MAML_ERR_ARG, "%s registered", name);
+  cr_assert(strstr(err, want), "%s: %s", name, err);
+}
+
+Test(env_humanoid, bad_robot_fields_are_refused) {
+  maml_env_robot r = maml_robot_humanoid;
+  r.frame_skip = -1;
+  refused(r, "h-skip", "frame_skip -1");
+  r = maml_robot_humanoid;
+  r.contact_max = -2;
+  refused(r, "h-cap", "contact_max -2");
+  r = maml_robot_humanoid;
+  r.forces = 0, r.contact_cost = 0; /* the observation's qfrc_actuator and cfrc_ext need it */
+  refused(r, "h-forces", "set forces 1");
+  r = maml_robot_humanoid;
+  r.obs_dim = OBS - 1;
+  refused(r, "h-size", "make 376 numbers");
+}
