@@ -56,11 +56,30 @@ static inline void bench_raw_steps(void *ctx, int item, int worker) {
   bench_raw_job *j = ctx;
   const mjModel *m = j->world->model;
   mjData *d = j->data[item];
-  for (int i = 0; i < j->steps; i++) mj_step(m, d);
+  const maml_env_robot *r = j->world->family->robot;
+  if (!(r->z_max > r->z_min)) {
+    for (int i = 0; i < j->steps; i++) mj_step(m, d);
+    return;
+  }
+  /* a robot that falls (the humanoid, in a few hundred steps of zero control) starts again
+   * where its episodes would end, as the sampler's do: raw then steps the same kind of
+   * states (a fallen humanoid's many contacts cost twice a standing one's) */
+  for (int i = 0; i < j->steps; i++) {
+    mj_step(m, d);
+    const double z = d->qpos[r->height_index];
+    if (!(z >= r->z_min && z <= r->z_max)) {
+      if (j->world->init_key >= 0)
+        mj_resetDataKeyframe(m, d, j->world->init_key);
+      else
+        mj_resetData(m, d);
+      mj_forward(m, d);
+    }
+  }
 }
 
 /* Aggregate mj_step rate (steps per second) of a MuJoCo world's model with `threads`
- * threads of pool, each stepping its own mjData with zero control: the sampler's limit. */
+ * threads of pool, each stepping its own mjData with zero control (and reset where the
+ * robot's termination rule would end an episode): the sampler's limit. */
 static inline double bench_raw_rate(const maml_env_world *w, maml_pool *pool, int threads,
                                     int steps) {
   mjData *data[256];

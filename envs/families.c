@@ -72,8 +72,22 @@ static const maml_env_family ant_params = {
     .horizon = 200,
 };
 
+/* PEARL's humanoid_dir (envs/humanoid.c): heading ~ U[0, 2 pi); the velocity term is the
+ * source's 0.25 / timestep on the displacement over 5 model steps: 1.25 x the mean velocity.
+ * Horizon 200 (PEARL's max_path_length; ProMP's run scripts: 100); 40 tasks x 20 episodes
+ * (ProMP's meta_batch_size and rollouts_per_meta_task) */
+static const maml_env_family humanoid_dir = {
+    .name = "humanoid-dir",
+    .robot = &maml_robot_humanoid,
+    .kind = &maml_task_goal_heading,
+    .dist = {.weight = 1.25, .example = "0.7854", .note = "PEARL's humanoid_dir, 1.25 x m/s"},
+    .horizon = 200,
+    .preset = {.tasks = 40, .episodes = 20},
+};
+
 const maml_env_family *const maml_builtin_families[] = {
     &cheetah_vel, &cheetah_dir, &ant_vel, &ant_dir, &ant_goal, &nav2d, &cheetah_params, &ant_params,
+    &humanoid_dir,
 };
 const int maml_builtin_family_count =
     (int)(sizeof maml_builtin_families / sizeof maml_builtin_families[0]);

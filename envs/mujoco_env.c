@@ -80,8 +80,13 @@ void maml_mj_reset(maml_env *e, maml_rng *rng, int forces) {
   mju_zero(d->xfrc_applied, 6 * m->nbody);
   mju_zero(d->userdata, m->nuserdata);
   memset(d->warning, 0, sizeof d->warning);
-  if (rng) {
-    const maml_env_robot *r = e->world->family->robot;
+  const maml_env_robot *r = e->world->family->robot;
+  if (rng && r->uniform_noise) {
+    for (int i = 0; i < m->nq; i++)
+      d->qpos[i] += maml_rng_uniform_range(rng, -r->qpos_noise, r->qpos_noise);
+    for (int i = 0; i < m->nv; i++)
+      d->qvel[i] += maml_rng_uniform_range(rng, -r->qvel_noise, r->qvel_noise);
+  } else if (rng) {
     for (int i = 0; i < m->nq; i++) d->qpos[i] += r->qpos_noise * maml_rng_normal(rng);
     for (int i = 0; i < m->nv; i++) d->qvel[i] += r->qvel_noise * maml_rng_normal(rng);
   }
@@ -195,7 +200,8 @@ double maml_mj_forward_vel(const maml_env *e) {
   return momentum / mjMAX(mjMINVAL, m->body_subtreemass[torso]);
 }
 
-void maml_mj_planar_vel(const maml_env *e, double vel[2]) {
+/* the x and y velocity of the torso subtree's centre of mass now, from cvel */
+static void planar_cvel(const maml_env *e, double vel[2]) {
   const mjModel *m = e->model;
   const mjData *d = e->data;
   const int torso = e->world->torso_body;
@@ -217,6 +223,15 @@ void maml_mj_planar_vel(const maml_env *e, double vel[2]) {
   vel[1] = py / mass;
 }
 
+void maml_mj_planar_vel(const maml_env *e, double vel[2]) {
+  if (e->world->family->robot->com_displacement) {
+    vel[0] = e->com_vel[0];
+    vel[1] = e->com_vel[1];
+  } else {
+    planar_cvel(e, vel);
+  }
+}
+
 /* where the robot's body is and how fast it moves forward */
 static void body_info(maml_env *e) {
   const mjtNum *com = maml_mj_torso_com(e);
@@ -226,8 +241,29 @@ static void body_info(maml_env *e) {
 }
 
 void maml_mj_robot_reset(maml_env *e, maml_rng *rng) {
-  maml_mj_reset(e, rng, e->world->family->robot->forces);
+  const maml_env_robot *r = e->world->family->robot;
+  maml_mj_reset(e, rng, r->forces);
   body_info(e);
+  if (r->com_displacement) planar_cvel(e, e->com_vel);
+}
+
+/* frame_skip model steps (forces at the last one only); 1 when one went unstable (the
+ * instance is then in its initial state, the rest skipped) */
+static int advance_frames(maml_env *e, const maml_env_robot *r) {
+  const int frames = r->frame_skip > 1 ? r->frame_skip : 1;
+  for (int k = 0; k < frames; k++)
+    if (maml_mj_advance(e, r->forces && k == frames - 1)) return 1;
+  return 0;
+}
+
+/* com_displacement: the velocity over the step, from where the step began (before), 0 when
+ * the step went unstable (the body was put back) */
+static void displacement_vel(maml_env *e, const maml_env_robot *r, const double before[2],
+                             int unstable) {
+  const double duration = (r->frame_skip > 1 ? r->frame_skip : 1) * e->model->opt.timestep;
+  for (int i = 0; i < 2; i++)
+    e->com_vel[i] = unstable ? 0.0 : (maml_mj_torso_com(e)[i] - before[i]) / duration;
+  e->info.forward_vel = e->com_vel[0];
 }
 
 double maml_mj_robot_advance(maml_env *e, const maml_real *action, int *done) {
@@ -235,18 +271,22 @@ double maml_mj_robot_advance(maml_env *e, const maml_real *action, int *done) {
   const mjModel *m = e->model;
   const mjData *d = e->data;
   int bad;
+  const double before[2] = {e->info.x, e->info.y};
   double sumsq = maml_mj_set_action(e, action, &bad);
-  int unstable = maml_mj_advance(e, r->forces) | bad;
+  int unstable = advance_frames(e, r) | bad;
 
   double contact = 0.0;
   if (r->contact_cost != 0.0)
     for (int i = 0; i < 6 * m->nbody; i++) {
-      double f = maml_clip(d->cfrc_ext[i], -1, 1);
+      double f = r->contact_max > 0.0 ? d->cfrc_ext[i] : maml_clip(d->cfrc_ext[i], -1, 1);
       contact += f * f;
     }
   body_info(e);
+  if (r->com_displacement) displacement_vel(e, r, before, unstable);
   e->info.ctrl_cost = r->ctrl_cost * sumsq;
   e->info.contact_cost = r->contact_cost != 0.0 ? r->contact_cost * contact : 0.0;
+  if (r->contact_max > 0.0 && e->info.contact_cost > r->contact_max)
+    e->info.contact_cost = r->contact_max;
   e->info.goal_dist = 0.0;
   e->info.unstable = unstable;
 
@@ -278,6 +318,10 @@ void maml_mj_observe(const maml_env *e, maml_real *obs) {
         break;
       case MAML_OBS_BODY_XMAT: x = d->xmat + 9 * e->world->torso_body, to = 9; break;
       case MAML_OBS_BODY_COM: x = maml_mj_torso_com(e), to = 3; break;
+      case MAML_OBS_CINERT: x = d->cinert, to = 10 * m->nbody; break;
+      case MAML_OBS_CVEL: x = d->cvel, to = 6 * m->nbody; break;
+      case MAML_OBS_QFRC_ACTUATOR: x = d->qfrc_actuator, to = m->nv; break;
+      case MAML_OBS_CFRC_EXT_RAW: x = d->cfrc_ext, to = 6 * m->nbody; break;
       case MAML_OBS_END: break;
     }
     for (int i = from; x && i < to; i++) obs[k++] = (maml_real)x[i];
@@ -304,6 +348,14 @@ int maml_mj_obs_size(const maml_env_obs_part *parts, int nq, int nv, int nbody, 
         break;
       case MAML_OBS_BODY_XMAT: size += 9; break;
       case MAML_OBS_BODY_COM: size += 3; break;
+      case MAML_OBS_QFRC_ACTUATOR: size += nv; break;
+      case MAML_OBS_CINERT:
+      case MAML_OBS_CVEL:
+      case MAML_OBS_CFRC_EXT_RAW:
+        if (nbody < 0)
+          return snprintf(why, n, "observation part %d: body arrays need nbody", p + 1), -1;
+        size += (parts[p].kind == MAML_OBS_CINERT ? 10 : 6) * nbody;
+        break;
       default: return snprintf(why, n, "observation part %d: unknown kind %d", p + 1,
                                (int)parts[p].kind), -1;
     }

@@ -80,7 +80,10 @@ static int parts_bad(const maml_env_robot *r, char *why, size_t n) {
 /* 1 when the robot observes the contact forces */
 static int reads_forces(const maml_env_robot *r) {
   for (int p = 0; p < MAML_OBS_MAX_PARTS && r->obs_parts[p].kind != MAML_OBS_END; p++)
-    if (r->obs_parts[p].kind == MAML_OBS_CFRC_EXT) return 1;
+    if (r->obs_parts[p].kind == MAML_OBS_CFRC_EXT ||
+        r->obs_parts[p].kind == MAML_OBS_CFRC_EXT_RAW ||
+        r->obs_parts[p].kind == MAML_OBS_QFRC_ACTUATOR)
+      return 1;
   return 0;
 }
 
@@ -101,6 +104,9 @@ static int robot_bad(const maml_env_robot *r, char *why, size_t n) {
            (r->height_index < 0 || r->height_index >= r->nq))
     snprintf(why, n, "the robot %s: height_index %d outside [0, nq %d)", r->name, r->height_index,
              r->nq);
+  else if (r->frame_skip < 0 || r->frame_skip > 1000 || !(r->contact_max >= 0.0))
+    snprintf(why, n, "the robot %s has frame_skip %d, contact_max %g: expected 0 to 1000, >= 0",
+             r->name, r->frame_skip, r->contact_max);
   else if (r->model_file && !r->forces && (r->contact_cost != 0.0 || reads_forces(r)))
     snprintf(why, n, "the robot %s has a contact cost or observes contact forces: set forces 1",
              r->name);
@@ -179,6 +185,10 @@ static void add(const maml_env_family *f) {
   s->f.act_dim = f->robot->act_dim;
   s->f.task_dim = f->kind->family_dim ? f->kind->family_dim(f) : f->kind->dim;
   f->kind->describe(&s->f, s->desc, sizeof s->desc, s->syntax, sizeof s->syntax);
+  if (f->dist.note) {
+    size_t d = strlen(s->desc);
+    snprintf(s->desc + d, sizeof s->desc - d, " (%s)", f->dist.note);
+  }
   s->f.task_desc = s->desc;
   s->f.goal_syntax = s->syntax;
   s->f.sample_task = samplers[i];

@@ -1,9 +1,10 @@
 /* The goal-heading task kind: run in a direction of the plane. A task is one angle theta
  * (radians, 0 along +x, pi/2 along +y) drawn from U[lo, hi]; a family that gives no range
  * (lo = hi = 0) draws from the full circle [0, 2 pi). The reward term is
- *   bonus + v . (cos theta, sin theta)
+ *   bonus + w v . (cos theta, sin theta)
  * with v the x and y velocity of the robot body's subtree centre of mass (the x of it is
- * forward_vel's, so theta = 0 rewards exactly what goal-direction's +1 does). It needs a
+ * forward_vel's, so theta = 0 rewards exactly what goal-direction's +1 does; a robot with
+ * com_displacement measures it over the step) and w the family's weight (0: 1). It needs a
  * MuJoCo model: a robot without one (the point of nav2d) is refused. */
 #include <math.h>
 #include <stdio.h>
@@ -56,18 +57,21 @@ static double heading_reward(maml_env *e, int *done) {
   maml_mj_planar_vel(e, v);
   const double theta = e->task[0];
   double r = cos(theta) * v[0] + sin(theta) * v[1];
+  const double weight = e->world->family->dist.weight;
+  if (weight != 0.0) r *= weight;
   double bonus = e->world->family->dist.bonus;
   return bonus != 0.0 ? r + bonus : r;
 }
 
 static int heading_check(const maml_env_task_dist *d, char *why, size_t n) {
   int none = d->lo == 0.0 && d->hi == 0.0;
-  if ((none || (isfinite(d->lo) && isfinite(d->hi) && d->lo < d->hi)) && isfinite(d->bonus))
+  if ((none || (isfinite(d->lo) && isfinite(d->hi) && d->lo < d->hi)) && isfinite(d->bonus) &&
+      isfinite(d->weight))
     return 0;
   snprintf(why, n,
-           "the heading range [%g, %g] and bonus %g: expected finite numbers, lo < hi (or lo = "
-           "hi = 0: the full circle [0, 2 pi))",
-           d->lo, d->hi, d->bonus);
+           "the heading range [%g, %g], bonus %g and weight %g: expected finite numbers, lo < hi "
+           "(or lo = hi = 0: the full circle [0, 2 pi))",
+           d->lo, d->hi, d->bonus, d->weight);
   return 1;
 }
 

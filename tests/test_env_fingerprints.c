@@ -38,6 +38,8 @@ static const fingerprint recorded[] = {
     /* the dynamics families, recorded when they were added (issue 21) */
     {"cheetah-params", 0xbefab477942f57ebull, 0x21387506614e1d01ull},
     {"ant-params", 0x8d2d1a3f2f352945ull, 0x4f956928f2b61c96ull},
+    /* the humanoid, recorded when it was added (issue 23) */
+    {"humanoid-dir", 0xbe4c3aaa81dc8d54ull, 0x3a0a01661ceea002ull},
 #else
     {"nav2d", 0x9bb246570aab43a9ull, 0xaee66f4b0b3e85d1ull},
     {"cheetah-vel", 0x2aba5fc99df6b07eull, 0xf2e38cb1be73e86cull},
@@ -48,6 +50,8 @@ static const fingerprint recorded[] = {
     /* the dynamics families, recorded when they were added (issue 21) */
     {"cheetah-params", 0x7ec9991bd060722full, 0xd66f5aef9ae8d975ull},
     {"ant-params", 0xb9f2931845401982ull, 0x331cd562a8af4df1ull},
+    /* the humanoid, recorded when it was added (issue 23) */
+    {"humanoid-dir", 0xccca3defc349804dull, 0x9a8ae8b92915da48ull},
 #endif
 };
 

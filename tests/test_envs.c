@@ -83,6 +83,7 @@ Test(envs, registry_lists_the_builtin_families_in_order) {
       /* dynamics: nbody 8 + 3 * 8 inertia + 3 * ngeom 9 friction + nv 9 damping; the ant's
        * 14 + 42 + 3 * 14 + 14 */
       {"cheetah-params", 20, 6, 68, 200}, {"ant-params", 125, 8, 112, 200},
+      {"humanoid-dir", 376, 17, 1, 200},
   };
   int count = 0;
   const maml_env_family *const *f = maml_env_families(&count);

@@ -80,7 +80,13 @@ typedef enum {
   MAML_OBS_QVEL,      /* qvel */
   MAML_OBS_CFRC_EXT,  /* clip(cfrc_ext, -1, 1) of every body (6 a body) */
   MAML_OBS_BODY_XMAT, /* the robot's body's orientation (9) */
-  MAML_OBS_BODY_COM   /* the robot's body's subtree centre of mass (3) */
+  MAML_OBS_BODY_COM,  /* the robot's body's subtree centre of mass (3) */
+  /* mjData's arrays as they are (the humanoid's observation): cinert (10 a body), cvel (6 a
+   * body), qfrc_actuator (nv), cfrc_ext unclipped (6 a body); the last two need forces 1 */
+  MAML_OBS_CINERT,
+  MAML_OBS_CVEL,
+  MAML_OBS_QFRC_ACTUATOR,
+  MAML_OBS_CFRC_EXT_RAW
 } maml_env_obs_kind;
 
 typedef struct {
@@ -112,13 +118,22 @@ typedef struct maml_env_robot {
   int nq, nv, nu, nbody;
   int ngeom;             /* the model's geoms, for dynamics tasks (0: unknown, not checked) */
   double qpos_noise, qvel_noise; /* reset noise: N(0, s^2) per coordinate */
+  int uniform_noise;             /* 1: the reset noise is U(-s, s) instead (gym's humanoid) */
+  int frame_skip;                /* model steps per environment step (0 or 1: one) */
+  /* 1: the body's velocity (info.forward_vel, a heading's) is its subtree centre of mass's
+   * displacement over the step divided by the step's duration (frame_skip x timestep), as
+   * the humanoid benchmarks measure it; 0: its velocity at the end of the step (cvel) */
+  int com_displacement;
   double ctrl_cost;              /* weight of sum(a^2) over the clipped action */
   double contact_cost;           /* weight of sum(clip(cfrc_ext, -1, 1)^2) (0: none) */
+  /* > 0: the contact cost is min(contact_cost * sum(cfrc_ext^2), contact_max), the forces
+   * not clipped (gym's humanoid: 0.5e-6, capped at 10); 0: the clipped sum above */
+  double contact_max;
   double alive_bonus;            /* added each step (0: none) */
   int height_index;    /* termination: qpos[height_index] outside [z_min, z_max] ends the */
   double z_min, z_max; /* episode (z_max <= z_min: never; instability always does) */
   /* 1: cfrc_ext is computed each step, as a contact cost or a MAML_OBS_CFRC_EXT part needs
-   * (maml_env_register refuses them without it) */
+   * (maml_env_register refuses them without it), and qfrc_actuator at the new state */
   int forces;
   /* reset the state (the task is set; rng NULL: no noise); info.x, y and forward_vel */
   void (*reset)(maml_env *e, maml_rng *rng);
@@ -147,6 +162,8 @@ typedef enum {
 typedef struct {
   double lo, hi;       /* goal velocity, goal position: U[lo, hi] per coordinate */
   double bonus;        /* added to the task's reward term each step (0: none) */
+  double weight;       /* goal heading: the velocity term times this (0: 1) */
+  const char *note;    /* appended to the distribution in `maml envs` (NULL: nothing) */
   int norm;            /* goal position: the reward's distance, 1 (L1) or 2 (Euclidean) */
   double reach_tol;    /* goal position: the episode ends when every coordinate is within
                           this of the goal (0: never) */
@@ -216,6 +233,8 @@ maml_status maml_task_parse_direction(const char *family, const char *text, doub
  * ant (ant.xml, 125 observed, 8 actions) and the point of nav2d (no model, 2 and 2). */
 extern const maml_env_robot maml_robot_half_cheetah;
 extern const maml_env_robot maml_robot_ant;
+/* the humanoid (humanoid.xml, 376 observed, 17 actions, frame skip 5): envs/humanoid.c */
+extern const maml_env_robot maml_robot_humanoid;
 extern const maml_env_robot maml_robot_point;
 
 /* The task kinds, for any robot with a body:
@@ -223,8 +242,9 @@ extern const maml_env_robot maml_robot_point;
  * goal direction: d * forward_vel (+ bonus), d = -1 or 1 with probability 1/2 each;
  * goal position: minus the L1 or Euclidean (dist.norm) distance of the body's (x, y) to
  *   the goal (+ bonus), each coordinate ~ U[lo, hi], ending at the goal with reach_tol;
- * goal heading: the body's centre-of-mass velocity along (cos theta, sin theta) (+ bonus),
- *   theta ~ U[lo, hi] radians ([0, 2 pi) when lo = hi = 0); a robot with a MuJoCo model;
+ * goal heading: the body's centre-of-mass velocity along (cos theta, sin theta), times
+ *   dist.weight when it is not 0 (+ bonus), theta ~ U[lo, hi] radians ([0, 2 pi) when
+ *   lo = hi = 0); a robot with a MuJoCo model;
  * dynamics: the forward velocity of a robot whose masses, inertias, frictions and
  *   dampings (dist.params) a task scales by 1.5^u or 1.3^u, u ~ U[lo, hi] each (the robot
  *   gives nbody, ngeom and nv). */
@@ -298,6 +318,9 @@ struct maml_env {
   double point[2];     /* nav2d position */
   int t;               /* steps since reset */
   maml_step_info info; /* diagnostics of the last step */
+  /* a robot with com_displacement: the body's x and y velocity over the last step (at reset:
+   * the velocity then) */
+  double com_vel[2];
 };
 
 /* ---- families ------------------------------------------------------------------------ */
