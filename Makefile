@@ -1,12 +1,13 @@
 # Thin wrapper over CMake: the two commands of the README.
 #   make run   install what is missing, build, run the main job
 #   make test  install what is missing, build three ways (release, double precision,
-#              ASan + UBSan), warnings as errors, and run every test in each; the fast
-#              tests again under valgrind; then fuzz the parsers (libFuzzer)
+#              ASan + UBSan), warnings as errors, and run every test in each; install
+#              the release build and build the examples against it; the fast tests
+#              again under valgrind; then fuzz the parsers (libFuzzer)
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 BUILD ?= build
 
-.PHONY: all deps build run test test-release test-valgrind test-double test-sanitize test-fuzz clean
+.PHONY: all deps build run test test-release test-install test-valgrind test-double test-sanitize test-fuzz clean
 
 all: build
 
@@ -38,7 +39,7 @@ define build_and_test
 endef
 
 test: deps
-	$(MAKE) --no-print-directory test-release test-valgrind test-double test-sanitize test-fuzz
+	$(MAKE) --no-print-directory test-release test-install test-valgrind test-double test-sanitize test-fuzz
 
 test-release:
 	$(call build_and_test,build-test,-DCMAKE_BUILD_TYPE=Release)
@@ -48,6 +49,10 @@ test-double:
 
 test-sanitize:
 	$(call build_and_test,build-test-asan,-DCMAKE_BUILD_TYPE=Debug -DMAML_SANITIZE=ON)
+
+# the release build installed into a temporary prefix, the examples built and run against it
+test-install: test-release
+	bash tests/install.sh build-test
 
 # valgrind memcheck on the fast unit tests and the command end to end (release build)
 test-valgrind: test-release

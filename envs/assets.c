@@ -57,16 +57,15 @@ int maml_assets_builtin(char *dir, size_t n, const char **label) {
   (void)inside;
 #endif
 #if defined(MAML_ASSETS_FROM_BIN) && defined(MAML_ASSETS_FROM_LIB)
-  char *slash = strrchr(self, '/');
-  *slash = '\0';
-  char joined[PATH_MAX + 64];
-  snprintf(joined, sizeof joined, "%s/%s", self[0] ? self : "/",
-           shared ? MAML_ASSETS_FROM_LIB : MAML_ASSETS_FROM_BIN);
-  char *abs = realpath(joined, NULL); /* without the "..": what is searched, in messages */
-  int fits = snprintf(dir, n, "%s", abs ? abs : joined) < (int)n;
-  free(abs);
+  /* the file's folder, then up one folder for each leading "../" of the relative path */
+  const char *rel = shared ? MAML_ASSETS_FROM_LIB : MAML_ASSETS_FROM_BIN;
+  *strrchr(self, '/') = '\0';
+  for (; !strncmp(rel, "../", 3); rel += 3) {
+    char *up = strrchr(self, '/');
+    if (up) *up = '\0';
+  }
   *label = shared ? "the installed assets, beside libmaml" : "the installed assets, beside the program";
-  return fits;
+  return snprintf(dir, n, "%s/%s", self, rel) < (int)n;
 #else
   (void)dir, (void)n;
   *label = "the installed assets (not known to this build)";
