@@ -64,7 +64,8 @@ int maml_assets_builtin(char *dir, size_t n, const char **label) {
     char *up = strrchr(self, '/');
     if (up) *up = '\0';
   }
-  *label = shared ? "the installed assets, beside libmaml" : "the installed assets, beside the program";
+  *label =
+      shared ? "the installed assets, beside libmaml" : "the installed assets, beside the program";
   return snprintf(dir, n, "%s/%s", self, rel) < (int)n;
 #else
   (void)dir, (void)n;

@@ -12,12 +12,13 @@
 # not compile, and headers of one float type linked with the library of the other do not
 # link (the symbol maml/build_config.h names).
 #   install.sh BUILD_DIR     (a configured and built release tree: make test's build-test)
-maml=$(cd "$1" && pwd)/maml
+set -u
+maml=$(cd "$1" && pwd)/maml || exit 1
 build=$(dirname "$maml")
 src=$(cd "$(dirname "$0")/.." && pwd)
-source "$src/tests/common.sh"
+source "$src/tests/common.sh" || exit 1
 unset MAML_ASSETS
-cd "$work" || fail "cannot enter $work"
+[ -d "$work" ] && cd "$work" || fail "cannot enter the temporary folder '$work'"
 
 # ---- what is installed ----------------------------------------------------------------
 prefix="$work/prefix"

@@ -46,8 +46,8 @@ static int load(const char *path, loaded *l) {
     return 0;
   }
   maml_config_defaults(&l->cfg);
-  if (maml_config_parse_ini(&l->cfg, l->ck.config_text, l->ck.config_len, path, err,
-                            sizeof err) != MAML_OK ||
+  if (maml_config_parse_ini(&l->cfg, l->ck.config_text, l->ck.config_len, path, err, sizeof err) !=
+          MAML_OK ||
       maml_policy_init(&l->policy, l->ck.obs_dim, l->ck.act_dim, l->ck.n_hidden, l->ck.hidden,
                        (maml_activation)l->ck.activation, 1.0, err, sizeof err) != MAML_OK) {
     fprintf(stderr, "adapt: %s\n", err);
@@ -63,8 +63,7 @@ static int load(const char *path, loaded *l) {
 
 /* one episode of goal with the mean action from the initial state: its return */
 static double rollout(const maml_env_world *w, const maml_policy *p, const maml_real *theta,
-                      const double *goal, int horizon, maml_policy_cache *cache,
-                      maml_real *obs) {
+                      const double *goal, int horizon, maml_policy_cache *cache, maml_real *obs) {
   char err[1024];
   maml_env env;
   if (maml_env_init(&env, w, err, sizeof err) != MAML_OK) {
@@ -118,8 +117,8 @@ int main(int argc, char **argv) {
     goto done;
   }
   /* the model the run trained on: the folder it recorded, else the installed models */
-  if (maml_env_world_open(&world, f->name, l.ck.oracle, l.cfg.assets[0] ? l.cfg.assets : NULL,
-                          err, sizeof err) != MAML_OK ||
+  if (maml_env_world_open(&world, f->name, l.ck.oracle, l.cfg.assets[0] ? l.cfg.assets : NULL, err,
+                          sizeof err) != MAML_OK ||
       maml_pool_create(&pool, threads, err, sizeof err) != MAML_OK) {
     fprintf(stderr, "adapt: %s\n", err);
     goto done;
@@ -146,8 +145,8 @@ int main(int argc, char **argv) {
   }
   for (int k = 0; k <= steps; k++) printf("return after %d steps: %.6f\n", k, returns[k]);
   double before = rollout(&world, &l.policy, thetas, goal, f->horizon, &cache, obs);
-  double after = rollout(&world, &l.policy, thetas + (size_t)steps * n, goal, f->horizon, &cache,
-                         obs);
+  double after =
+      rollout(&world, &l.policy, thetas + (size_t)steps * n, goal, f->horizon, &cache, obs);
   printf("mean-action rollout: before %.6f, after %.6f\n", before, after);
   rc = 0;
 done:
