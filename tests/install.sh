@@ -135,6 +135,7 @@ for ex in "cmake-policy_action/policy_action" "pc/policy_action" "cmake-static/p
     > cmp.log || fail "$ex: not the network's mean action: $(cat cmp.log)
 expected: $(cat expected.txt)
 got:      $(cat got.txt)"
+  cp got.txt "got-${ex%%/*}.txt"
 done
 out=$(pc/policy_action "$ckpt" 1,2 2>&1) && fail "policy_action accepted 2 numbers for $obs_dim"
 echo "$out" | grep -q "observes $obs_dim numbers, 2 given" || fail "policy_action, 2 numbers: $out"
@@ -161,6 +162,15 @@ mv "$prefix" "$moved"
 grep -q "cheetah-vel  $moved/share/maml/assets/half_cheetah.xml" envs2.log ||
   fail "the moved maml does not use its prefix's models: $(cat envs2.log)"
 mlib="$moved/${libdir#"$prefix"/}"
+# the CMake package names its files relative to itself
+cmake -S "$src/examples/policy_action" -B cmake-moved -DCMAKE_PREFIX_PATH="$moved" \
+  > cmake-moved.log 2>&1 && cmake --build cmake-moved >> cmake-moved.log 2>&1 ||
+  fail "policy_action with find_package(maml) in the moved prefix: $(cat cmake-moved.log)"
+# shellcheck disable=SC2086
+cmake-moved/policy_action "$ckpt" ${obs//,/ } > got-moved.txt 2>&1 || fail "$(cat got-moved.txt)"
+cmp -s got-cmake-policy_action.txt got-moved.txt || fail "policy_action built in the moved prefix: $(cat got-moved.txt)"
+ldd cmake-moved/policy_action | grep -q "libmaml.so.$major => $mlib/" ||
+  fail "policy_action built in the moved prefix does not load its libmaml.so: $(ldd cmake-moved/policy_action)"
 LD_LIBRARY_PATH="$mlib" pc/adapt "$ckpt" 1.5 2 2 > adapt-moved.txt 2>&1 ||
   fail "adapt on the moved libmaml.so: $(cat adapt-moved.txt)"
 cmp -s adapt-pc.txt adapt-moved.txt || fail "adapt on the moved library: $(cat adapt-moved.txt)"
