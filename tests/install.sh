@@ -1,17 +1,17 @@
 #!/usr/bin/env bash
-# The installed package (`make test`, after the release build's tests): the release build
-# installed into a temporary prefix holds the program, the headers (each compiles alone),
-# libmaml.a and libmaml.so with its soname, the CMake package, the pkg-config file and the
-# models; both examples build against it once with find_package(maml) and once with
-# pkg-config; on a checkpoint of a tiny `maml train` run, examples/policy_action's mean
-# action equals the network computed here from the checkpoint's bytes (awk), and
-# examples/adapt's returns equal `maml eval`'s. The installed program and library find the
-# models of their own prefix, from anywhere, after the prefix is moved too, and never the
-# source tree's: with the prefix's models gone they fail naming the prefix's folder. A
-# consumer of the other float type is refused: -DMAML_DOUBLE against a float library does
-# not compile, and headers of one float type linked with the library of the other do not
-# link (the symbol maml/build_config.h names).
-#   install.sh BUILD_DIR     (a configured and built release tree: make test's build-test)
+# The installed package (`make test-install`, after the release and the double build's
+# tests, on each): the build installed into a temporary prefix holds the program, the
+# headers (each compiles alone), libmaml.a and libmaml.so with its soname, the CMake
+# package, the pkg-config file and the models; both examples build against it once with
+# find_package(maml) and once with pkg-config; on a checkpoint of a tiny `maml train` run,
+# examples/policy_action's mean action equals the network computed here from the
+# checkpoint's bytes (awk), and examples/adapt's returns equal `maml eval`'s. The installed
+# program and library find the models of their own prefix, from anywhere, after the prefix
+# is moved too, and never the source tree's: with the prefix's models gone they fail
+# naming the prefix's folder. A consumer of the other float type is refused: -DMAML_DOUBLE
+# against a float library does not compile, and headers of one float type linked with the
+# library of the other do not link (the symbol maml/build_config.h names).
+#   install.sh BUILD_DIR     (a built tree without sanitizers: build-test, build-test-double)
 set -u
 maml=$(cd "$1" && pwd)/maml || exit 1
 build=$(dirname "$maml")
