@@ -2,11 +2,12 @@
 #   make run   install what is missing, build, run the main job
 #   make test  install what is missing, build three ways (release, double precision,
 #              ASan + UBSan), warnings as errors, and run every test in each; the fast
-#              tests again under valgrind; then fuzz the parsers (libFuzzer)
+#              tests again under valgrind; install the release and double builds and
+#              build the examples against each; then fuzz the parsers (libFuzzer)
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 BUILD ?= build
 
-.PHONY: all deps build run test test-release test-valgrind test-double test-sanitize test-fuzz clean
+.PHONY: all deps build run test test-release test-install test-valgrind test-double test-sanitize test-fuzz clean
 
 all: build
 
@@ -38,7 +39,7 @@ define build_and_test
 endef
 
 test: deps
-	$(MAKE) --no-print-directory test-release test-valgrind test-double test-sanitize test-fuzz
+	$(MAKE) --no-print-directory test-release test-valgrind test-double test-install test-sanitize test-fuzz
 
 test-release:
 	$(call build_and_test,build-test,-DCMAKE_BUILD_TYPE=Release)
@@ -48,6 +49,12 @@ test-double:
 
 test-sanitize:
 	$(call build_and_test,build-test-asan,-DCMAKE_BUILD_TYPE=Debug -DMAML_SANITIZE=ON)
+
+# the release and double builds installed into a temporary prefix each, the examples built
+# and run against them
+test-install: test-release test-double
+	bash tests/install.sh build-test
+	bash tests/install.sh build-test-double
 
 # valgrind memcheck on the fast unit tests and the command end to end (release build)
 test-valgrind: test-release

@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "envs/assets.h"
 #include "envs/family.h"
 #include "envs/mujoco_env.h"
 #include "maml/hash.h"
@@ -231,6 +232,8 @@ maml_status maml_env_model_find(const char *family, const char *assets_dir, maml
   // the places to look at: a folder the user named, else the built-in ones
   const char *dirs[2], *labels[2];
   int ndirs = 0, named = 1;
+  char builtin[MAML_PATH_MAX];
+  const char *why = "no assets folder known to this build";
   const char *env_dir = getenv("MAML_ASSETS");
   if (assets_dir && !assets_dir[0])
     return maml_fail(err, err_sz, MAML_ERR_ARG, "%s: the assets folder given is empty", f->name);
@@ -238,14 +241,10 @@ maml_status maml_env_model_find(const char *family, const char *assets_dir, maml
     dirs[ndirs] = assets_dir, labels[ndirs++] = "the assets folder given";
   } else if (env_dir && env_dir[0]) {
     dirs[ndirs] = env_dir, labels[ndirs++] = "$MAML_ASSETS";
-  } else {
+  } else { /* the source tree's for the build tree, else the prefix's (envs/assets.c) */
     named = 0;
-#ifdef MAML_SOURCE_ASSETS
-    dirs[ndirs] = MAML_SOURCE_ASSETS, labels[ndirs++] = "the source tree";
-#endif
-#ifdef MAML_INSTALL_ASSETS
-    dirs[ndirs] = MAML_INSTALL_ASSETS, labels[ndirs++] = "the installed assets";
-#endif
+    if (maml_assets_builtin(builtin, sizeof builtin, &why))
+      dirs[ndirs] = builtin, labels[ndirs++] = why;
   }
 
   char tried[2 * (MAML_PATH_MAX + 160)];
@@ -278,7 +277,7 @@ maml_status maml_env_model_find(const char *family, const char *assets_dir, maml
     append(tried, sizeof tried, &len, "%s%s (%s; %s)", i ? "; " : "", path, labels[i],
            strerror(errno));
   }
-  if (ndirs == 0) append(tried, sizeof tried, &len, "(no assets folder known to this build)");
+  if (ndirs == 0) append(tried, sizeof tried, &len, "(%s)", why);
   return maml_fail(err, err_sz, MAML_ERR_IO,
                    "%s: cannot find the model file %s; looked in: %s. Name the folder that "
                    "holds %s (--assets DIR or MAML_ASSETS=DIR).",

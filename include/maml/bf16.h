@@ -10,6 +10,8 @@
 
 #include <stdint.h>
 
+#include "maml/build_config.h"
+
 /* The bf16 nearest to x, ties to the even one (the significand's last bit 0); an infinity
  * stays one, a NaN stays a NaN (quiet, its sign kept) */
 static inline uint16_t maml_bf16_from_float(float x) {

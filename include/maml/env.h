@@ -457,8 +457,10 @@ maml_status maml_env_model_find(const char *family, const char *assets_dir, maml
 
 /* Open a family: find and load its model (a robot's model_file that starts with '/' is
  * that file, not searched for). The assets folder is searched in this order:
- * assets_dir (if not NULL), $MAML_ASSETS, the source tree's assets/ (MAML_SOURCE_ASSETS,
- * set at build time), the installed share folder (MAML_INSTALL_ASSETS). A folder named by
+ * assets_dir (if not NULL), $MAML_ASSETS, else the built-in models: the source tree's
+ * assets/ for a program of the build tree, PREFIX/share/maml/assets for a libmaml or a
+ * program installed in PREFIX (found from the file's own location: libmaml.so's folder,
+ * or the program's for a static libmaml; the prefix can be moved). A folder named by
  * the user (assets_dir, else a non-empty $MAML_ASSETS) is the only place looked at: when
  * it lacks the model that is an error, never a silent fall-back to the built-in models.
  * Errors: MAML_ERR_ARG unknown family (the message lists the names); MAML_ERR_IO model

@@ -6,6 +6,8 @@
 
 #include <stddef.h>
 
+#include "maml/build_config.h"
+
 typedef enum {
   MAML_OK = 0,
   MAML_ERR_ARG,     /* an argument is out of its allowed range */

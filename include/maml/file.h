@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <sys/stat.h>
 
+#include "maml/build_config.h"
+
 /* Open path for reading, refusing at once what is not a regular file: a FIFO (whose open
  * would wait for a writer, forever), a device, a folder. Returns a blocking descriptor
  * (close-on-exec) and fills *st (when not NULL); else -1 after "PATH: cannot open:

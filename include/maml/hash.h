@@ -7,6 +7,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "maml/build_config.h"
+
 #define MAML_HASH_START 0xcbf29ce484222325ull /* FNV-1a's offset basis: the empty input's hash */
 
 /* h carried on over n more bytes (start with MAML_HASH_START) */

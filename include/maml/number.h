@@ -6,6 +6,8 @@
 
 #include <stddef.h>
 
+#include "maml/build_config.h"
+
 /* What the messages say is allowed. */
 #define MAML_DECIMAL_SYNTAX "a plain decimal number such as 0.05, -3 or 1e-4"
 #define MAML_INTEGER_SYNTAX "a plain decimal integer such as 42"

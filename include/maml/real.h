@@ -1,13 +1,17 @@
 /* The floating-point type of the network math, and the BLAS calls that go with it.
  *
  * float by default, like the reference implementations; double when the project is
- * configured with -DMAML_DOUBLE=ON (used by the finite-difference tests). Scalar
- * reductions and conjugate-gradient vectors are always double. */
+ * configured with -DMAML_DOUBLE=ON (used by the finite-difference tests); the generated
+ * maml/build_config.h records which, so that a program built on the library gets its type
+ * (and a mismatch is refused: see there). Scalar reductions and conjugate-gradient vectors
+ * are always double. */
 #ifndef MAML_REAL_H
 #define MAML_REAL_H
 
 #include <cblas.h>
 #include <stddef.h>
+
+#include "maml/build_config.h"
 
 #ifdef MAML_DOUBLE
 typedef double maml_real;

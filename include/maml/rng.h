@@ -11,6 +11,8 @@
 
 #include <stdint.h>
 
+#include "maml/build_config.h"
+
 /* What a stream is used for; part of its key. Add new phases at the end. */
 typedef enum {
   MAML_PHASE_INIT = 0,   /* parameter initialisation */

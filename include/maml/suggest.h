@@ -2,6 +2,8 @@
 #ifndef MAML_SUGGEST_H
 #define MAML_SUGGEST_H
 
+#include "maml/build_config.h"
+
 /* The candidate closest to text by edit distance when it is close enough to be a likely
  * typo (at most 3 edits, and at most half the longer text), else NULL. Texts longer than
  * 64 bytes are compared on their first 64. */

@@ -147,7 +147,8 @@ static void envs_usage(FILE *out) {
           "  --env FILE     also list the family a family file defines (a path with '/'\n"
           "                or ending in .ini; the --env of train, eval and view takes it too)\n"
           "  --assets DIR   look for the models in DIR only (default: $MAML_ASSETS, else\n"
-          "                the source tree's assets/, else the installed ones)\n"
+          "                the source tree's assets/ for a maml of the build tree, and\n"
+          "                PREFIX/share/maml/assets for one installed in PREFIX)\n"
           "  -h, --help     print this message\n");
 }
 
