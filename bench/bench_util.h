@@ -10,7 +10,7 @@
 #include "maml/env.h"
 #include "maml/pool.h"
 #include "maml/sampler.h"
-#include "src/cmd/cmd.h"
+#include "src/cmd/args.h"
 
 /* monotonic seconds */
 static inline double bench_now(void) {

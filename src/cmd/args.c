@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "cmd.h"
+#include "args.h"
 #include "maml/number.h"
 
 int cmd_parse_long(const char *who, const char *opt, const char *v, long lo, long hi, long *out) {

@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "args.h"
 #include "maml/config.h"
 #include "maml/policy.h"
 
@@ -159,11 +160,6 @@ int cmd_same_matmul(const char *who, int failed);
 /* mkdir -p: 0 on success, else -1 with errno set */
 int cmd_make_dirs(const char *path);
 
-/* A command-line value in [lo, hi] (integers) or (lo, hi] (numbers): 1, or 0 after a
- * message "WHO: OPT: 'V' is not ... in [LO, HI]" on stderr. */
-int cmd_parse_long(const char *who, const char *opt, const char *v, long lo, long hi, long *out);
-int cmd_parse_double(const char *who, const char *opt, const char *v, double lo, double hi,
-                     double *out);
 
 /* 1 for -h or --help */
 int cmd_is_help(const char *arg);
