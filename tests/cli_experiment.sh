@@ -106,6 +106,16 @@ done
 "$maml" plot --group a="$X/first_order-0-s1,$X/first_order-0-s2" --out "$work/ga" --smooth 2 \
   >/dev/null 2>&1 && [ -s "$work/ga/curves.png" ] || fail "maml plot --group"
 "$maml" plot --group a= --out "$work/gb" >/dev/null 2>&1 && fail "an empty group is accepted"
+# one run of a family whose goals repeat: training.csv has each goal's return after
+# adaptation, metrics.jsonl's split (balanced: two tasks a goal); the batch's mean is their mean
+"$maml" train --env cheetah-dir --balanced-tasks 1 --tasks 4 --episodes 2 --horizon 10 \
+  --iterations 3 --hidden 8 --run-dir "$work/dir" >/dev/null 2>&1 || fail "cheetah-dir run"
+"$maml" plot "$work/dir" >/dev/null 2>&1 && [ -s "$work/dir/training.png" ] || fail "plot of cheetah-dir"
+head -1 "$work/dir/training.csv" | grep -q '^iteration,pre_return,post_return,post_return_goal_-1,post_return_goal_1$' ||
+  fail "training.csv header: $(head -1 "$work/dir/training.csv")"
+awk -F, 'NR > 1 { d = ($4 + $5) / 2 - $3; if (d > 1e-6 || d < -1e-6) exit 1 }' "$work/dir/training.csv" ||
+  fail "training.csv: the two goals' means do not average to the batch's"
+grep -c '"goal":"-1","tasks":2' "$work/dir/metrics.jsonl" | grep -qx 3 || fail "metrics.jsonl: not 2 tasks of -1 each iteration"
 "$maml" experiment status "$work/none" >/dev/null 2>&1 && fail "status of a folder without one"
 "$maml" experiment bogus "$X" >/dev/null 2>&1 && fail "an unknown subcommand is accepted"
 

@@ -3,6 +3,7 @@
  * band, per meta-iteration). The numbers drawn are written beside the plot (curves.csv). */
 #include "plot_curves.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,15 +19,53 @@
 
 /* ---- a run's curve ---------------------------------------------------------------------- */
 
+#define GOALS_MAX 8
+
 typedef struct {
   char env[256], mode[32]; /* from config.ini (a family file: its name without .ini) */
   int n;                   /* rows */
   double *pre, *post;      /* (n), by iteration 0 .. n-1 */
+  /* a family whose goals repeat: metrics.jsonl's split by goal (after adaptation) */
+  int goals;
+  char goal[GOALS_MAX][32];
+  double *goal_post; /* (n, GOALS_MAX); NaN where a batch held no task of the goal */
 } run_curve;
 
 static void free_curve(run_curve *c) {
-  free(c->pre), free(c->post);
+  free(c->pre), free(c->post), free(c->goal_post);
   memset(c, 0, sizeof *c);
+}
+
+/* metrics.jsonl's "goals" of each iteration into c (nothing when it has none) */
+static void read_goals(const char *dir, run_curve *c) {
+  char path[4200];
+  snprintf(path, sizeof path, "%s/metrics.jsonl", dir);
+  FILE *f = fopen(path, "r");
+  if (!f) return;
+  char *line = NULL;
+  size_t cap = 0;
+  while (getline(&line, &cap, f) > 0) {
+    long it = strncmp(line, "{\"iteration\":", 13) ? -1 : strtol(line + 13, NULL, 10);
+    const char *g = strstr(line, "\"goals\":[");
+    if (it < 0 || it >= c->n || !g) continue;
+    if (!c->goal_post && !(c->goal_post = malloc((size_t)c->n * GOALS_MAX * sizeof(double))))
+      break;
+    if (c->goals == 0)
+      for (size_t k = 0; k < (size_t)c->n * GOALS_MAX; k++) c->goal_post[k] = NAN;
+    for (int k = 0; (g = strstr(g, "{\"goal\":\"")) && k < GOALS_MAX; k++) {
+      g += 9;
+      const char *end = strchr(g, '"'), *post = strstr(g, "\"post_return\":");
+      if (!end || !post) break;
+      if (k >= c->goals) {
+        snprintf(c->goal[k], sizeof c->goal[k], "%.*s", (int)(end - g), g);
+        c->goals = k + 1;
+      }
+      post += 14;
+      c->goal_post[(size_t)it * GOALS_MAX + k] = strncmp(post, "null", 4) ? strtod(post, NULL) : NAN;
+    }
+  }
+  free(line);
+  fclose(f);
 }
 
 /* the value of `key = value` lines of config.ini ("" when absent) */
@@ -113,6 +152,7 @@ static int read_curve(const char *dir, run_curve *c, const char *who) {
   config_value(dir, "env", c->env, sizeof c->env);
   config_value(dir, "mode", c->mode, sizeof c->mode);
   if (!c->mode[0]) snprintf(c->mode, sizeof c->mode, "maml");
+  if (ok) read_goals(dir, c);
   if (!ok) free_curve(c);
   return ok;
 }
@@ -144,39 +184,67 @@ static const char *ylabel(int smooth) {
   return smooth > 1 ? "mean episode return (trailing mean)" : "mean episode return";
 }
 
-/* one run: before and after adaptation (MAML), or its return alone */
-static int plot_one(const char *dir, const char *out, const run_curve *c, int smooth,
-                    const char *who) {
-  char base[4200], csv[4200];
-  snprintf(csv, sizeof csv, "%s/metrics.csv", dir);
+/* OUT/training.csv: the numbers plot_one draws (iteration, before and after adaptation,
+ * each goal's after adaptation; trailing means over smooth iterations). 1, or 0 after a
+ * message. */
+static int write_training(const char *out, const run_curve *c, int smooth, const char *who) {
+  char path[4200];
+  snprintf(path, sizeof path, "%s/training.csv", out);
+  FILE *f = fopen(path, "w");
+  if (!f) {
+    fprintf(stderr, "%s: cannot write %s: %s\n", who, path, strerror(errno));
+    return 0;
+  }
+  fprintf(f, "iteration,pre_return,post_return");
+  for (int k = 0; k < c->goals; k++) fprintf(f, ",post_return_goal_%s", c->goal[k]);
+  fprintf(f, "\n");
+  for (int i = 0; i < c->n; i++) {
+    fprintf(f, "%d,%.9g,%.9g", i, smoothed(c->pre, i, smooth), smoothed(c->post, i, smooth));
+    for (int k = 0; k < c->goals; k++) { /* the goal's trailing mean, its batches only */
+      double sum = 0;
+      int m = 0;
+      for (int j = i; j >= 0 && j > i - smooth; j--) {
+        double v = c->goal_post[(size_t)j * GOALS_MAX + k];
+        if (isfinite(v)) sum += v, m++;
+      }
+      if (m)
+        fprintf(f, ",%.9g", sum / m);
+      else
+        fprintf(f, ",");
+    }
+    fprintf(f, "\n");
+  }
+  if (fclose(f) != 0) {
+    fprintf(stderr, "%s: cannot write %s: %s\n", who, path, strerror(errno));
+    return 0;
+  }
+  return 1;
+}
+
+/* one run: before and after adaptation (MAML), or its return alone; where goals repeat,
+ * also each goal's return after adaptation (dashed); from OUT/training.csv */
+static int plot_one(const char *out, const run_curve *c, int smooth, const char *who) {
+  if (!write_training(out, c, smooth, who)) return 1;
+  char base[4200];
   FILE *p = gnuplot_begin(out, "training", who, base, sizeof base);
   if (!p) return 1;
   int maml = !strcmp(c->mode, "maml");
   fprintf(p,
           "set datafile separator ','\n"
           "set title '%s, %s: meta-training%s' noenhanced\n"
-          "set xlabel 'meta-iteration'\nset ylabel '%s'\nset key below\nset grid\n",
+          "set xlabel 'meta-iteration'\nset ylabel '%s'\nset key below noenhanced\nset grid\n",
           c->env[0] ? c->env : "run", c->mode, maml ? "" : " (no inner step)", ylabel(smooth));
   set_xtics(p, c->n);
-  if (smooth > 1) {
-    /* gnuplot has no trailing mean of a column: draw the numbers computed here */
-    fprintf(p, "$d << EOD\n");
-    for (int i = 0; i < c->n; i++)
-      fprintf(p, "%d,%.9g,%.9g\n", i, smoothed(c->pre, i, smooth), smoothed(c->post, i, smooth));
-    fprintf(p, "EOD\n");
-    if (maml)
-      fprintf(p, "plot $d using 1:2 with lines lw 2 title 'before adaptation', "
-                 "$d using 1:3 with lines lw 2 title 'after adaptation'\n");
-    else
-      fprintf(p, "plot $d using 1:2 with lines lw 2 title 'return'\n");
-  } else if (maml) {
-    fprintf(p,
-            "plot '%s' using 1:2 every ::1 with lines lw 2 title 'before adaptation', "
-            "'%s' using 1:3 every ::1 with lines lw 2 title 'after adaptation'\n",
-            csv, csv);
-  } else {
-    fprintf(p, "plot '%s' using 1:2 every ::1 with lines lw 2 title 'return'\n", csv);
-  }
+  if (maml)
+    fprintf(p, "plot '%s/training.csv' using 1:2 every ::1 with lines lw 2 title 'before "
+               "adaptation', '' using 1:3 every ::1 with lines lw 2 title 'after adaptation'",
+            out);
+  else
+    fprintf(p, "plot '%s/training.csv' using 1:2 every ::1 with lines lw 2 title 'return'", out);
+  for (int k = 0; k < c->goals; k++)
+    fprintf(p, ", '' using 1:%d every ::1 with lines lw 1 dt 2 title '%s, goal %s'", 4 + k,
+            maml ? "after adaptation" : "return", c->goal[k]);
+  fprintf(p, "\n");
   return gnuplot_close(p, base, who);
 }
 
@@ -278,7 +346,7 @@ int plot_curves(const char *out, const plot_group *groups, int n_groups, int smo
   }
   int rc = 1;
   if (ok && n_groups == 1 && groups[0].n_runs == 1 && groups[0].single)
-    rc = plot_one(groups[0].runs[0], out, &c[0][0], smooth, who);
+    rc = plot_one(out, &c[0][0], smooth, who);
   else if (ok)
     rc = plot_groups(out, groups, n_groups, c, smooth, who);
   if (rc == 0)
