@@ -51,12 +51,20 @@ static void heading_goal_text(const double *task, char *buf, size_t n) {
   snprintf(buf, n, "heading %.2f rad (%.0f deg)", task[0], task[0] * DEG_PER_RAD);
 }
 
-static double heading_reward(maml_env *e, int *done) {
-  (void)done;
+/* the body's velocity along the heading, into info for the overlay */
+static double along_heading(maml_env *e) {
   double v[2];
   maml_mj_planar_vel(e, v);
   const double theta = e->task[0];
-  double r = cos(theta) * v[0] + sin(theta) * v[1];
+  e->info.heading_vel = cos(theta) * v[0] + sin(theta) * v[1];
+  return e->info.heading_vel;
+}
+
+static void heading_reset(maml_env *e) { along_heading(e); }
+
+static double heading_reward(maml_env *e, int *done) {
+  (void)done;
+  double r = along_heading(e);
   const double weight = e->world->family->dist.weight;
   if (weight != 0.0) r *= weight;
   double bonus = e->world->family->dist.bonus;
@@ -93,8 +101,8 @@ const maml_env_task_kind maml_task_goal_heading = {
     .parse = heading_parse,
     .describe = heading_describe,
     .goal_text = heading_goal_text,
-    .reset = NULL,
     .reward = heading_reward,
+    .reset = heading_reset,
     .check = heading_check,
     .robot_check = heading_robot_check,
 };

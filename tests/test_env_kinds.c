@@ -73,6 +73,8 @@ static double check_heading_reward(maml_env *e, double theta, double bonus, uint
     cr_assert_float_eq(reward - shared, want, 1e-9 * (1 + fabs(want)),
                        "theta %g step %d: %.17g vs %.17g", theta, t, reward - shared, want);
     cr_assert_float_eq(in->forward_vel, v[0], 1e-9 * (1 + fabs(v[0])));
+    cr_assert_float_eq(in->heading_vel, want - bonus, 1e-9 * (1 + fabs(want)),
+                       "the overlay's velocity along the heading");
     vy_seen += fabs(v[1]);
     if (done) break;
   }

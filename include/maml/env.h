@@ -44,6 +44,7 @@ typedef struct {
   double ctrl_cost;    /* the control cost subtracted from the reward */
   double contact_cost; /* the contact cost subtracted (ant) */
   double goal_dist;    /* distance to the goal position (ant-goal, nav2d; else 0) */
+  double heading_vel;  /* the body's velocity along the task's heading (goal heading; else 0) */
   int unstable;        /* the simulation diverged (non-finite state or MuJoCo warning) */
 } maml_step_info;
 

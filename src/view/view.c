@@ -130,7 +130,10 @@ static void build_overlay(viewer *v) {
   append(&r, re, "#%d, step %d of %d%s\n", s->episode, s->t, s->ep.horizon,
          s->over ? " (ended)" : "");
   int position = v->f->kind->marker == MAML_MARKER_POSITION;
-  if (s->world->model && !position) {
+  if (s->world->model && v->f->kind->marker == MAML_MARKER_HEADING) {
+    append(&l, le, "Velocity along heading\n");
+    append(&r, re, "%.2f m/s\n", s->env.info.heading_vel);
+  } else if (s->world->model && !position) {
     append(&l, le, "Forward velocity\n");
     append(&r, re, "%.2f m/s\n", s->env.info.forward_vel);
   }
