@@ -842,6 +842,86 @@ static int evaluate_groups(seed_groups *sg, maml_env_world *worlds, int *opened,
   return 1;
 }
 
+/* The policies' and groups' checkpoints, the family they share (or --env's) and the
+ * random baseline's shape: the family, or NULL with *rc the exit status. */
+static const maml_env_family *load_inputs(eval_args *a, entry *es, int n_pol, net_shape *rnd,
+                                          int *rc) {
+  *rc = 1;
+  char *env = a->env;
+  for (int p = 0; p < n_pol; p++)
+    if (es[p].path[0]) {
+      char what[NAME_LEN + 16];
+      snprintf(what, sizeof what, "policy %.63s", es[p].name);
+      if (!load_policy(&es[p], what, env, a->alpha)) return NULL;
+    }
+  if (!load_groups(&a->groups, env, a->alpha, rc)) return NULL;
+  *rc = 2;
+  if (!env[0]) {
+    fprintf(stderr, "maml eval: no checkpoint names the family: give --env\n");
+    return NULL;
+  }
+  if (!random_shape(es, n_pol, &a->random.set, a->random.hidden_given, a->random.activation_given,
+                    rnd))
+    return NULL;
+  const maml_env_family *f = maml_env_find(env);
+  if (!f) /* a checkpoint of a family this process does not know (a family file's) */
+    fprintf(stderr,
+            "maml eval: unknown family '%s' (the families are %s): name its family file "
+            "with --env FILE\n",
+            env, maml_env_names());
+  return f;
+}
+
+/* the protocol's numbers: the flags', else the family's preset */
+static maml_eval_params eval_params(const eval_args *a, const maml_env_family *f) {
+  return (maml_eval_params){
+      .episodes = a->episodes > 0 ? (int)a->episodes
+                                  : maml_env_preset_value(f, MAML_PRESET_EVAL_EPISODES),
+      .steps = a->steps >= 0 ? (int)a->steps : maml_env_preset_value(f, MAML_PRESET_EVAL_STEPS),
+      .horizon = f->horizon,
+      .alpha = a->alpha,
+      .gamma = 0.99,
+      .gae_lambda = 1.0,
+      .seed = (uint64_t)a->seed,
+      .comm = cmd_comm()};
+}
+
+/* "maml eval: FAMILY, N goals, ...": what is about to be evaluated */
+static void print_start(const maml_env_family *f, const double *goals, int n_goals,
+                        const maml_eval_params *ep, maml_pool *pool) {
+  char ranks[48] = "", beyond[96] = "";
+  if (maml_comm_size(ep->comm) > 1)
+    snprintf(ranks, sizeof ranks, " per rank, %d MPI ranks", maml_comm_size(ep->comm));
+  int outside = 0;
+  for (int g = 0; g < n_goals; g++)
+    outside += maml_env_task_outside(f, goals + (size_t)g * MAML_TASK_MAX);
+  if (outside)
+    snprintf(beyond, sizeof beyond, " (%d outside the training range: %s)", outside, f->task_desc);
+  printf("maml eval: %s, %d goals%s, %d episodes per goal and step, %d step%s, %d threads%s, "
+         "matmul %s\n",
+         f->name, n_goals, beyond, ep->episodes, ep->steps, ep->steps == 1 ? "" : "s",
+         maml_pool_threads(pool), ranks, maml_matmul_name(maml_matmul_current()));
+}
+
+/* The tables (policies, paired differences, per goal, groups over seeds) and, on rank 0,
+ * the files: 1, or 0 after a message. */
+static int report(const eval_args *a, seed_groups *sg, const maml_env_family *f, entry *es,
+                  int n_pol, const net_shape *rnd, const double *goals, int n_goals,
+                  const maml_eval_params *ep) {
+  if (n_pol) eval_print_table(es, n_pol, n_goals, ep->steps);
+  if (n_pol) eval_print_sources(es, n_pol, rnd);
+  int n_paired = 0;
+  for (int p = 1; p < n_pol; p++) n_paired += eval_compared(es, p);
+  if (n_paired) eval_print_paired(es, n_pol, n_goals, ep->steps);
+  static goal_groups groups;
+  eval_group_goals(f, goals, n_goals, &groups);
+  if (groups.n && n_pol) eval_print_groups(es, n_pol, &groups, n_goals, ep->steps);
+  if (sg->n && !seeds_summarise(sg, &groups, n_goals, ep->seed)) return 0;
+  seeds_print(sg, &groups, n_goals);
+  return maml_comm_rank(ep->comm) != 0 ||
+         eval_save(a->out, f, es, n_pol, goals, n_goals, ep, &groups, n_paired, sg);
+}
+
 int cmd_eval(int argc, char **argv) {
   static entry es[MAX_POLICIES];
   static double goals[MAX_GOALS * MAML_TASK_MAX];
@@ -857,49 +937,13 @@ int cmd_eval(int argc, char **argv) {
   if (rc >= 0) goto done;
   rc = 2;
   if (!use_matmul(&a)) goto done;
-
-  rc = 1;
-  char *env = a.env;
-  for (int p = 0; p < n_pol; p++)
-    if (es[p].path[0]) {
-      char what[NAME_LEN + 16];
-      snprintf(what, sizeof what, "policy %.63s", es[p].name);
-      if (!load_policy(&es[p], what, env, a.alpha)) goto done;
-    }
-  if (!load_groups(&a.groups, env, a.alpha, &rc)) goto done;
-  if (!env[0]) {
-    fprintf(stderr, "maml eval: no checkpoint names the family: give --env\n");
-    rc = 2;
-    goto done;
-  }
   net_shape rnd;
-  if (!random_shape(es, n_pol, &a.random.set, a.random.hidden_given,
-                    a.random.activation_given, &rnd)) {
-    rc = 2;
-    goto done;
-  }
-  const maml_env_family *f = maml_env_find(env);
-  if (!f) { /* a checkpoint of a family this process does not know (a family file's) */
-    fprintf(stderr, "maml eval: unknown family '%s' (the families are %s): name its family file "
-                    "with --env FILE\n", env, maml_env_names());
-    rc = 2;
-    goto done;
-  }
-  maml_eval_params ep = {.episodes = a.episodes > 0
-                                         ? (int)a.episodes
-                                         : maml_env_preset_value(f, MAML_PRESET_EVAL_EPISODES),
-                         .steps = a.steps >= 0 ? (int)a.steps
-                                               : maml_env_preset_value(f, MAML_PRESET_EVAL_STEPS),
-                         .horizon = f->horizon,
-                         .alpha = a.alpha,
-                         .gamma = 0.99,
-                         .gae_lambda = 1.0,
-                         .seed = (uint64_t)a.seed,
-                         .comm = cmd_comm()};
+  const maml_env_family *f = load_inputs(&a, es, n_pol, &rnd, &rc);
+  if (!f) goto done;
+  rc = 1;
   /* under mpirun every rank reads the same inputs, evaluates its block of the goals and
    * gets every return; rank 0 alone prints and writes */
-  int lead = maml_comm_rank(ep.comm) == 0;
-  char err[8192];
+  maml_eval_params ep = eval_params(&a, f);
   int n_goals = read_goals(f, &a, ep.seed, goals);
   if (n_goals < 0) {
     rc = n_goals == -1 ? 2 : 1;
@@ -916,51 +960,25 @@ int cmd_eval(int argc, char **argv) {
   int opened[2] = {0, 0};
   maml_pool *pool = NULL;
   int cores = maml_cpu_count() / maml_comm_local_size(ep.comm);
-  if (maml_pool_create(&pool,
-                       a.threads > 0 ? (int)a.threads
-                       : cores > 0   ? cores
-                                     : 1,
-                       err, sizeof err)) {
+  char err[8192];
+  if (maml_pool_create(&pool, a.threads > 0 ? (int)a.threads : cores > 0 ? cores : 1, err,
+                       sizeof err)) {
     fprintf(stderr, "maml eval: %s\n", err);
     goto done;
   }
-  char ranks[48] = "";
-  if (maml_comm_size(ep.comm) > 1)
-    snprintf(ranks, sizeof ranks, " per rank, %d MPI ranks", maml_comm_size(ep.comm));
-  int outside = 0;
-  for (int g = 0; g < n_goals; g++) outside += maml_env_task_outside(f, goals + (size_t)g * MAML_TASK_MAX);
-  char beyond[96] = "";
-  if (outside)
-    snprintf(beyond, sizeof beyond, " (%d outside the training range: %s)", outside, f->task_desc);
-  printf("maml eval: %s, %d goals%s, %d episodes per goal and step, %d step%s, %d threads%s, "
-         "matmul %s\n",
-         env, n_goals, beyond, ep.episodes, ep.steps, ep.steps == 1 ? "" : "s",
-         maml_pool_threads(pool), ranks, maml_matmul_name(maml_matmul_current()));
+  print_start(f, goals, n_goals, &ep, pool);
   for (int p = 0; p < n_pol; p++) {
     entry *e = &es[p];
-    maml_env_world *w = world_of(e, worlds, opened, env, a.assets);
+    maml_env_world *w = world_of(e, worlds, opened, a.env, a.assets);
     if (!w) goto cleanup;
     if (!e->path[0] && !make_random(e, &rnd, w->obs_dim, f->act_dim, ep.seed, a.alpha))
       goto cleanup;
-    if (!fits(e, "policy", w, env)) goto cleanup;
+    if (!fits(e, "policy", w, a.env)) goto cleanup;
     if (!evaluate_policy(w, e, e->name, &a, &ep, goals, n_goals, pool)) goto cleanup;
   }
-  if (!evaluate_groups(&a.groups, worlds, opened, env, &a, &ep, goals, n_goals, pool))
+  if (!evaluate_groups(&a.groups, worlds, opened, a.env, &a, &ep, goals, n_goals, pool))
     goto cleanup;
-  if (n_pol) eval_print_table(es, n_pol, n_goals, ep.steps);
-  if (n_pol) eval_print_sources(es, n_pol, &rnd);
-  int n_paired = 0;
-  for (int p = 1; p < n_pol; p++) n_paired += eval_compared(es, p);
-  if (n_paired) eval_print_paired(es, n_pol, n_goals, ep.steps);
-  static goal_groups groups;
-  eval_group_goals(f, goals, n_goals, &groups);
-  if (groups.n && n_pol) eval_print_groups(es, n_pol, &groups, n_goals, ep.steps);
-  if (a.groups.n && !seeds_summarise(&a.groups, &groups, n_goals, ep.seed)) goto cleanup;
-  seeds_print(&a.groups, &groups, n_goals);
-  if (lead &&
-      !eval_save(a.out, f, es, n_pol, goals, n_goals, &ep, &groups, n_paired, &a.groups))
-    goto cleanup;
-  rc = 0;
+  if (report(&a, &a.groups, f, es, n_pol, &rnd, goals, n_goals, &ep)) rc = 0;
 cleanup:
   for (int w = 0; w < 2; w++)
     if (opened[w]) maml_env_world_close(&worlds[w]);
