@@ -156,7 +156,9 @@ maml_status maml_trainer_create(maml_trainer **out, const maml_config *cfg, cons
                          .inner_loss = c->inner_loss,
                          .max_kl = c->max_kl, .cg_iters = c->cg_iters,
                          .cg_damping = c->cg_damping, .ls_backtrack = c->ls_backtrack,
-                         .ls_steps = c->ls_steps, .comm = comm};
+                         .ls_steps = c->ls_steps, .outer = c->outer,
+                         .promp_clip = c->promp_clip, .promp_kl_coef = c->promp_kl_coef,
+                         .promp_steps = c->promp_steps, .promp_lr = c->promp_lr, .comm = comm};
   st = maml_learner_create(&t->learner, &t->policy, t->pool, c->tasks,
                            c->episodes * c->horizon, c->query_episodes * c->horizon, &mp, err,
                            err_sz);

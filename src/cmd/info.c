@@ -58,6 +58,7 @@ static void print_choices(const maml_checkpoint *ck, const char *dir) {
     printf("matmul       %s (the backend of the policy's products the run asked for)\n",
            maml_matmul_name(c.matmul));
     printf("inner loss   %s\n", maml_inner_loss_name(c.inner_loss));
+    printf("outer step   %s\n", maml_outer_name(c.outer));
   } else {
     printf("matmul       unknown: %s\n", err);
   }
