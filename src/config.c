@@ -110,8 +110,8 @@ static maml_config_key keys[] = {
     {"promp_steps", "N in [1, 1000]",
      "ProMP's Adam steps per meta-iteration on the same batches (default 5)"},
     {"promp_lr", "X in [1e-8, 1]",
-     "ProMP's Adam learning rate; the moments start from zero at every meta-iteration "
-     "(default 1e-3)"},
+     "ProMP's Adam learning rate; Adam's moments carry over from one meta-iteration to "
+     "the next, as in the reference code, and are kept in latest.ckpt (default 1e-3)"},
     {"threads", "N in [0, 1024]",
      "worker threads; 0 = all cores (under MPI: shared among the ranks on a machine), at most the tasks (default 0); results do not depend on it"},
     {"matmul", "NAME",

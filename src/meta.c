@@ -445,6 +445,20 @@ const double *maml_learner_direction(const maml_learner *l) {
 
 size_t maml_learner_n_params(const maml_learner *l) { return l->n; }
 
+size_t maml_learner_outer_state(const maml_learner *l, double *out) {
+  return l->outer->save ? l->outer->save(l->outer_state, out) : 0;
+}
+
+maml_status maml_learner_set_outer_state(maml_learner *l, const double *in, size_t count,
+                                         char *err, size_t err_sz) {
+  size_t want = maml_learner_outer_state(l, NULL);
+  if (count != want || (count > 0 && !l->outer->load(l->outer_state, in, count)))
+    return maml_fail(err, err_sz, MAML_ERR_FORMAT,
+                     "the outer optimiser (%s) keeps %zu numbers of state, the checkpoint %zu",
+                     l->outer->name ? l->outer->name : "(unnamed)", want, count);
+  return MAML_OK;
+}
+
 const maml_real *maml_learner_theta_old(const maml_learner *l) { return l->theta_old; }
 
 void maml_learner_curvature(maml_learner *l, const double *v, double *out) {

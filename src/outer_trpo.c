@@ -97,5 +97,6 @@ static void trpo_step(void *state, maml_learner *l, maml_real *theta, maml_step_
 
 static const double *trpo_direction(const void *state) { return ((const trpo_state *)state)->x; }
 
-const maml_outer_optimizer maml_outer_trpo = {"trpo", trpo_create, trpo_destroy, trpo_step,
-                                              trpo_direction};
+const maml_outer_optimizer maml_outer_trpo = {"trpo",    trpo_create,    trpo_destroy,
+                                              trpo_step, trpo_direction, NULL,
+                                              NULL};

@@ -729,6 +729,19 @@ Test(meta, promp_step_is_adam_on_the_clipped_objective) {
   maml_learner_objective(f.learner, theta, &surr, &kl);
   cr_assert(surr == st.surr_after && kl == st.kl && surr < st.surr_before, "%g %g %g", surr,
             st.surr_after, st.surr_before);
+  /* the state carried to the next meta-iteration: Adam's step count and moments */
+  size_t count = maml_learner_outer_state(f.learner, NULL);
+  cr_assert_eq(count, 1 + 2 * n);
+  double *state = malloc(count * sizeof *state);
+  maml_learner_outer_state(f.learner, state);
+  cr_assert(state[0] == 4 && state[1] == m[0] && state[1 + n] == v[0], "t %g", state[0]);
+  cr_assert_eq(maml_learner_set_outer_state(f.learner, state, count - 1, err, sizeof err),
+               MAML_ERR_FORMAT);
+  cr_assert(strstr(err, "promp") && strstr(err, "keeps"), "%s", err);
+  state[0] = 2.5; /* not a step count */
+  cr_assert_eq(maml_learner_set_outer_state(f.learner, state, count, err, sizeof err),
+               MAML_ERR_FORMAT);
+  free(state);
   free(theta), free(x), free(m), free(v), free(g);
   fixture_free(&f);
 }

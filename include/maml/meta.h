@@ -145,6 +145,15 @@ void maml_learner_clipped_objective(maml_learner *l, const maml_real *theta, dou
                                     double kl_coef, double *value, double *kl, double *clipped,
                                     double *grad);
 
+/* The outer optimiser's state carried between meta-iterations (maml_outer_optimizer.save):
+ * written into out when not NULL; returns the count (0: none). */
+size_t maml_learner_outer_state(const maml_learner *l, double *out);
+
+/* Restore that state from count numbers (a checkpoint's); MAML_ERR_FORMAT when count is
+ * not what this optimiser keeps for these parameters. */
+maml_status maml_learner_set_outer_state(maml_learner *l, const double *in, size_t count,
+                                         char *err, size_t err_sz);
+
 /* The parameters of the learner's meta-batch, and theta_old (the theta of the last adapt). */
 size_t maml_learner_n_params(const maml_learner *l);
 const maml_real *maml_learner_theta_old(const maml_learner *l);

@@ -7,8 +7,7 @@
  *          beta^j s that recomputes every theta'_i from S_i and accepts the first candidate
  *          that lowers the surrogate within the KL bound delta (MAML-TRPO, the default)
  *   promp  ProMP's (Rothfuss et al., ICLR 2019): promp_steps Adam steps (adam.h,
- *          learning rate promp_lr, the moments zeroed each meta-iteration) on the same
- *          batches, descending
+ *          learning rate promp_lr) on the same batches, descending
  *            L(theta) = mean_i L_clip(theta'_i(theta); Q_i)
  *                       + eta mean_i mean_{S_i} KL(pi_theta_old || pi_theta)
  *          (L_clip: maml_clipped_surrogate_grad with clip promp_clip, its ratio to the
@@ -17,8 +16,11 @@
  *          step and the gradient taken through the inner steps exactly
  *          (maml_learner_clipped_objective). The first step uses prepare's gradient (the
  *          ratios are 1 there, so nothing is clipped, and the KL's gradient is zero).
- *          Every step is taken; the outcome is MAML_STEP_NONFINITE (theta untouched) when
- *          a gradient or the final objective is not finite. */
+ *          Every step is taken; the outcome is MAML_STEP_NONFINITE (theta untouched, and
+ *          Adam's state as before the step) when a gradient or the final objective is not
+ *          finite. Adam's moments and step count carry over from one meta-iteration to the
+ *          next, as in the reference code (one TensorFlow AdamOptimizer for the whole run);
+ *          they are the optimiser's state (save / load), kept in the checkpoints. */
 #ifndef MAML_OUTER_H
 #define MAML_OUTER_H
 
@@ -52,6 +54,11 @@ typedef struct maml_outer_optimizer {
                struct maml_step_stats *stats);
   /* the search direction of the last step (n_params doubles), or NULL for none */
   const double *(*direction)(const void *state);
+  /* the state carried from one meta-iteration to the next, as numbers: save writes them
+   * into out (when not NULL) and returns their count; load takes count numbers back and
+   * returns 0 when count is not save's. Both NULL: nothing is carried over. */
+  size_t (*save)(const void *state, double *out);
+  int (*load)(void *state, const double *in, size_t count);
 } maml_outer_optimizer;
 
 /* The built-in optimiser; NULL for a value that is not a maml_outer_kind. */
