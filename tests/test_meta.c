@@ -734,7 +734,9 @@ Test(meta, promp_step_is_adam_on_the_clipped_objective) {
   cr_assert_eq(count, 1 + 2 * n);
   double *state = malloc(count * sizeof *state);
   maml_learner_outer_state(f.learner, state);
-  cr_assert(state[0] == 4 && state[1] == m[0] && state[1 + n] == v[0], "t %g", state[0]);
+  cr_assert(state[0] == 4, "t %g", state[0]);
+  cr_assert(fabs(state[1] - m[0]) <= 1e-4 * fabs(m[0]) && fabs(state[1 + n] - v[0]) <= 1e-4 * v[0],
+            "m %g (replica %g), v %g (replica %g)", state[1], m[0], state[1 + n], v[0]);
   cr_assert_eq(maml_learner_set_outer_state(f.learner, state, count - 1, err, sizeof err),
                MAML_ERR_FORMAT);
   cr_assert(strstr(err, "promp") && strstr(err, "keeps"), "%s", err);
