@@ -8,14 +8,14 @@
 maml_status maml_adam_init(maml_adam *a, size_t n, double lr, char *err, size_t err_sz) {
   memset(a, 0, sizeof *a);
   if (!(lr > 0) || !isfinite(lr))
-    return maml_fail(err, err_sz, MAML_ERR_ARG, "Adam's learning rate must be a finite number "
-                     "> 0 (got %g)", lr);
+    return maml_fail(err, err_sz, MAML_ERR_ARG,
+                     "Adam's learning rate must be a finite number > 0 (got %g)", lr);
   a->m = calloc(n ? n : 1, sizeof *a->m);
   a->v = calloc(n ? n : 1, sizeof *a->v);
   if (!a->m || !a->v) {
     maml_adam_free(a);
-    return maml_fail(err, err_sz, MAML_ERR_NOMEM, "out of memory for Adam's moments (%zu "
-                     "parameters)", n);
+    return maml_fail(err, err_sz, MAML_ERR_NOMEM,
+                     "out of memory for Adam's moments (%zu parameters)", n);
   }
   a->lr = lr, a->beta1 = 0.9, a->beta2 = 0.999, a->eps = 1e-8, a->n = n;
   return MAML_OK;

@@ -5,8 +5,8 @@ extern const maml_outer_optimizer maml_outer_trpo, maml_outer_promp;
 
 const maml_outer_optimizer *maml_outer_optimizer_get(maml_outer_kind kind) {
   switch (kind) {
-  case MAML_OUTER_TRPO: return &maml_outer_trpo;
-  case MAML_OUTER_PROMP: return &maml_outer_promp;
+    case MAML_OUTER_TRPO: return &maml_outer_trpo;
+    case MAML_OUTER_PROMP: return &maml_outer_promp;
   }
   return NULL;
 }

@@ -69,8 +69,7 @@ static int promp_steps(promp_state *s, maml_learner *l, maml_step_stats *st, dou
   for (int k = 0; k < s->steps; k++) {
     const double *g = g0; /* at theta_old: prepare's gradient */
     if (k > 0) {
-      maml_learner_clipped_objective(l, s->theta_try, s->clip, s->kl_coef, NULL, NULL, NULL,
-                                     s->g);
+      maml_learner_clipped_objective(l, s->theta_try, s->clip, s->kl_coef, NULL, NULL, NULL, s->g);
       if (!all_finite(s->g, n)) return 0;
       g = s->g;
     }
@@ -116,14 +115,12 @@ static size_t promp_save(const void *state, double *out) {
 
 static int promp_load(void *state, const double *in, size_t count) {
   promp_state *s = state;
-  if (count != 1 + 2 * s->n || !(in[0] >= 0 && in[0] <= 9e15) || in[0] != floor(in[0]))
-    return 0;
+  if (count != 1 + 2 * s->n || !(in[0] >= 0 && in[0] <= 9e15) || in[0] != floor(in[0])) return 0;
   s->adam.t = (long long)in[0];
   memcpy(s->adam.m, in + 1, s->n * sizeof *in);
   memcpy(s->adam.v, in + 1 + s->n, s->n * sizeof *in);
   return 1;
 }
 
-const maml_outer_optimizer maml_outer_promp = {"promp",    promp_create, promp_destroy,
-                                               promp_step, NULL,         promp_save,
-                                               promp_load};
+const maml_outer_optimizer maml_outer_promp = {"promp", promp_create, promp_destroy, promp_step,
+                                               NULL,    promp_save,   promp_load};

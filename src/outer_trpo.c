@@ -95,8 +95,9 @@ static void trpo_step(void *state, maml_learner *l, maml_real *theta, maml_step_
   }
 }
 
-static const double *trpo_direction(const void *state) { return ((const trpo_state *)state)->x; }
+static const double *trpo_direction(const void *state) {
+  return ((const trpo_state *)state)->x;
+}
 
-const maml_outer_optimizer maml_outer_trpo = {"trpo",    trpo_create,    trpo_destroy,
-                                              trpo_step, trpo_direction, NULL,
-                                              NULL};
+const maml_outer_optimizer maml_outer_trpo = {"trpo",         trpo_create, trpo_destroy, trpo_step,
+                                              trpo_direction, NULL,        NULL};

@@ -33,8 +33,8 @@ Test(adam, matches_a_hand_computation) {
     maml_adam_step(&a, g[t], th);
     cr_assert_eq(a.t, t + 1);
     for (int j = 0; j < 2; j++)
-      cr_assert(fabs(th[j] - want[t][j]) <= TOL * fabs(want[t][j]), "t = %d, j = %d: %.17g, "
-                "by hand %.17g", t + 1, j, (double)th[j], want[t][j]);
+      cr_assert(fabs(th[j] - want[t][j]) <= TOL * fabs(want[t][j]),
+                "t = %d, j = %d: %.17g, by hand %.17g", t + 1, j, (double)th[j], want[t][j]);
   }
   cr_assert_float_eq(a.m[0], -0.174, 1e-15);
   cr_assert_float_eq(a.v[1], 0.003992004, 1e-15);

@@ -16,7 +16,7 @@
 typedef struct {
   double lr, beta1, beta2, eps;
   size_t n;
-  long long t; /* steps taken since the last reset */
+  long long t;   /* steps taken since the last reset */
   double *m, *v; /* (n) the first and second moments */
 } maml_adam;
 
