@@ -105,8 +105,8 @@ static maml_config_key keys[] = {
      "query batch is clipped to [1 - eps, 1 + eps] (default 0.3, the paper's)"},
     {"promp_kl_coef", "X in [0, 1e6]",
      "ProMP's coefficient eta of the penalty KL(pi_theta_old || pi_theta) on the support "
-     "states, fixed (the reference code's default; its adaptive variant is not here) "
-     "(default 5e-4)"},
+     "states, fixed as in the reference code's run scripts (its adaptive variant is not "
+     "here) (default 5e-4, theirs)"},
     {"promp_steps", "N in [1, 1000]",
      "ProMP's Adam steps per meta-iteration on the same batches (default 5)"},
     {"promp_lr", "X in [1e-8, 1]",
