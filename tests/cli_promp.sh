@@ -68,6 +68,12 @@ same_run T T2
 # iteration 0: the same adaptation (returns) from the same theta, another update
 [ "$(column T 0 1-4)" = "$(column P 0 1-4)" ] || fail "iteration 0 adapted differently"
 
+# without an inner step (pretrain: the clipped surrogate of theta itself, no support KL)
+train --iterations 1 --mode pretrain --outer promp --run-dir PR > pr.log 2>&1 ||
+  fail "pretrain with ProMP: $(cat pr.log)"
+head -1 pr.log | grep -q ', pretrain, outer promp, ' || fail "the start line: $(head -1 pr.log)"
+[ "$(column PR 0 9-11)" = "5,0,accepted" ] || fail "pretrain's iteration 0: $(column PR 0 1-12)"
+
 # ---- resume bit for bit (Adam's moments carried over), threads ------------------------------
 train --iterations 2 "${promp[@]}" --run-dir S > /dev/null 2>&1 || fail "S"
 "$maml" train --resume S --iterations 3 > s.log 2>&1 || fail "resume: $(cat s.log)"

@@ -816,8 +816,8 @@ static void print_start(const maml_config *cfg, const maml_trainer *t, int ranks
     snprintf(mode, sizeof mode, " %s, inner loss %s",
              cfg->first_order ? "first-order" : "second-order",
              maml_inner_loss_name(cfg->inner_loss));
-  snprintf(mode + strlen(mode), sizeof mode - strlen(mode), "%s outer %s",
-           cfg->mode == MAML_MODE_MAML ? "," : "", maml_outer_name(cfg->outer));
+  snprintf(mode + strlen(mode), sizeof mode - strlen(mode), ", outer %s",
+           maml_outer_name(cfg->outer));
   printf("maml train: %s, %s%s, %d tasks x %d episodes x %d steps, network %s (%zu "
          "parameters), %d thread%s%s, matmul %s\n",
          cfg->env, maml_mode_name(cfg->mode), mode,
