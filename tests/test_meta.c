@@ -790,3 +790,29 @@ Test(meta, bad_promp_parameters_are_refused) {
   cr_assert_null(maml_outer_name((maml_outer_kind)2));
   maml_pool_destroy(pool);
 }
+
+/* A ProMP step whose later gradient is not finite (a learning rate that throws theta to
+ * 1e300) leaves theta and Adam's state as they were. */
+Test(meta, promp_nonfinite_step_leaves_theta_and_adam_untouched) {
+  fixture f;
+  maml_meta_params mp = params(1, 0);
+  mp.inner_loss = MAML_INNER_LVC;
+  mp.outer = MAML_OUTER_PROMP;
+  mp.promp_clip = 0.3, mp.promp_kl_coef = 5e-4, mp.promp_steps = 3, mp.promp_lr = 1e300;
+  fixture_make(&f, "nav2d", 2, 3, 10, MAML_ACT_TANH, &mp);
+  size_t n = f.policy.n_params;
+  char err[256];
+  maml_real *theta = malloc(n * sizeof *theta);
+  memcpy(theta, f.theta, n * sizeof *theta);
+  maml_step_stats st;
+  cr_assert_eq(maml_learner_step(f.learner, theta, &st, err, sizeof err), MAML_OK, "%s", err);
+  cr_assert_eq(st.outcome, MAML_STEP_NONFINITE);
+  cr_assert_eq(memcmp(theta, f.theta, n * sizeof *theta), 0, "theta was touched");
+  size_t count = maml_learner_outer_state(f.learner, NULL);
+  double *state = malloc(count * sizeof *state), zero = 0;
+  maml_learner_outer_state(f.learner, state);
+  for (size_t j = 0; j < count; j++)
+    cr_assert_eq(memcmp(&state[j], &zero, sizeof zero), 0, "state %zu is %g", j, state[j]);
+  free(theta), free(state);
+  fixture_free(&f);
+}
