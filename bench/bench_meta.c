@@ -25,9 +25,14 @@
  * reinforce): LVC's Hessian-vector product has the same matrix products as REINFORCE's, so
  * its GFLOP column is the same and its learner_s should be too.
  *
+ * --outer trpo,promp times each outer optimiser (outer.h) in turn, a table for each pair
+ * of inner loss and outer optimiser (default trpo): ProMP's defaults, 5 Adam steps of
+ * which the last 4 re-adapt every task and pull the clipped surrogate's gradient back
+ * through the inner step, against TRPO's 10 CG iterations and its line search.
+ *
  *   bench_meta [--preset paper|pytorch|all] [--threads 1,2] [--iterations N]
  *              [--backend openblas,dnnl-f32,dnnl-bf16,emulated-bf16]
- *              [--inner-loss reinforce,lvc]
+ *              [--inner-loss reinforce,lvc] [--outer trpo,promp]
  *   mpirun -np 2 bench_meta --threads 1 */
 #include <stdio.h>
 #include <stdlib.h>
@@ -57,7 +62,7 @@ static maml_comm *comm;
 /* One configuration with one backend: its line, and its learner seconds per iteration in
  * *learn_s. *ref is the sgemm reference, measured on the first call with *ref 0. */
 static int run(const preset *ps, int threads, int iterations, maml_matmul_backend backend,
-               maml_inner_loss loss, double *ref, double *learn_s) {
+               maml_inner_loss loss, maml_outer_kind outer, double *ref, double *learn_s) {
   maml_config c;
   char err[4096];
   if (maml_matmul_use(backend, err, sizeof err) != MAML_OK) {
@@ -70,6 +75,7 @@ static int run(const preset *ps, int threads, int iterations, maml_matmul_backen
   c.n_hidden = 2, c.hidden[0] = c.hidden[1] = ps->hidden, c.activation = ps->act;
   c.threads = threads;
   c.inner_loss = loss;
+  c.outer = outer;
   maml_trainer *t;
   if (maml_config_resolve(&c, err, sizeof err) != MAML_OK ||
       maml_trainer_create(&t, &c, NULL, comm, err, sizeof err) != MAML_OK) {
@@ -143,6 +149,26 @@ static int parse_inner_losses(const char *list, maml_inner_loss *out) {
   return n ? n : -1;
 }
 
+/* --outer's comma-separated names into out (at most MAML_OUTER_COUNT); -1 after a message */
+static int parse_outers(const char *list, maml_outer_kind *out) {
+  char buf[128];
+  snprintf(buf, sizeof buf, "%s", list);
+  int n = 0;
+  char *save = NULL;
+  for (char *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+    int found = -1;
+    for (int k = 0; k < MAML_OUTER_COUNT; k++)
+      if (!strcmp(tok, maml_outer_name((maml_outer_kind)k))) found = k;
+    if (found < 0 || n == MAML_OUTER_COUNT) {
+      fprintf(stderr, "bench_meta: --outer takes trpo, promp or trpo,promp (got '%s')\n", list);
+      return -1;
+    }
+    out[n++] = (maml_outer_kind)found;
+  }
+  if (n == 0) fprintf(stderr, "bench_meta: --outer takes trpo, promp or trpo,promp\n");
+  return n ? n : -1;
+}
+
 static int bench(int argc, char **argv);
 
 int main(int argc, char **argv) {
@@ -166,11 +192,14 @@ static int bench(int argc, char **argv) {
   int n_backends = bench_backends_available(backends);
   maml_inner_loss losses[MAML_INNER_COUNT] = {MAML_INNER_REINFORCE};
   int n_losses = 1;
+  maml_outer_kind outers[MAML_OUTER_COUNT] = {MAML_OUTER_TRPO};
+  int n_outers = 1;
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i], *next = i + 1 < argc ? argv[i + 1] : NULL;
     if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
       printf("usage: bench_meta [--preset paper|pytorch|all] [--threads 1,2] [--iterations N]\n"
-             "                  [--backend LIST] [--inner-loss reinforce,lvc]\n\n"
+             "                  [--backend LIST] [--inner-loss reinforce,lvc]\n"
+             "                  [--outer trpo,promp]\n\n"
              "Time one second-order MAML-TRPO meta-iteration on cheetah-vel, split into\n"
              "sampling and learner, with the learner's GFLOP/s against single-thread OpenBLAS\n"
              "sgemm on the same shapes. paper: 40 x 20 x 200, 100x100 ReLU; pytorch: 40 x 20 x\n"
@@ -178,7 +207,8 @@ static int bench(int argc, char **argv) {
              "Each matmul backend of LIST in turn, one line each, then the learner's speed-up\n"
              "of each over openblas (comma-separated; default every one available; names:\n"
              "%s). --inner-loss: each inner loss of the list in turn, a table each (default\n"
-             "reinforce).\n",
+             "reinforce). --outer: each outer optimiser in turn with each inner loss, a table\n"
+             "each (default trpo; promp: ProMP's Adam steps with the config's defaults).\n",
              bench_backend_names());
       return 0;
     } else if (next && !strcmp(a, "--preset")) {
@@ -199,6 +229,9 @@ static int bench(int argc, char **argv) {
     } else if (next && !strcmp(a, "--inner-loss")) {
       if ((n_losses = parse_inner_losses(next, losses)) < 0) return 2;
       i++;
+    } else if (next && !strcmp(a, "--outer")) {
+      if ((n_outers = parse_outers(next, outers)) < 0) return 2;
+      i++;
     } else if (next && !strcmp(a, "--backend")) {
       if ((n_backends = bench_parse_backends("bench_meta", next, backends)) < 0) return 2;
       i++;
@@ -211,8 +244,10 @@ static int bench(int argc, char **argv) {
          "(after 1 warm-up)\n",
          iterations);
   bench_print_backends(backends, n_backends);
-  for (int il = 0; il < n_losses; il++) {
-    printf("inner loss %s\n", maml_inner_loss_name(losses[il]));
+  for (int t = 0; t < n_losses * n_outers; t++) {
+    int il = t / n_outers, io = t % n_outers;
+    printf("inner loss %s, outer %s\n", maml_inner_loss_name(losses[il]),
+           maml_outer_name(outers[io]));
     printf("%-8s %5s %7s %-13s %9s %10s %9s %7s %7s %8s %10s %11s %9s\n", "preset", "ranks",
            "threads", "matmul", "sample_s", "learner_s", "total_s", "comm_s", "MB", "GFLOP",
            "GFLOP/s", "sgemm/thr", "of sgemm");
@@ -221,7 +256,8 @@ static int bench(int argc, char **argv) {
       double ref = 0, learn_s[MAML_MATMUL_COUNT];
       for (int k = 0; k < n_threads; k++) {
         for (int b = 0; b < n_backends; b++)
-          if (run(&presets[p], threads[k], iterations, backends[b], losses[il], &ref, &learn_s[b]))
+          if (run(&presets[p], threads[k], iterations, backends[b], losses[il], outers[io], &ref,
+                  &learn_s[b]))
             return 1;
         if (n_backends > 1) print_speedups(&presets[p], threads[k], backends, learn_s, n_backends);
       }

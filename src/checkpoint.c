@@ -140,13 +140,17 @@ static maml_status serialise(const maml_checkpoint *ck, unsigned char **out, siz
   /* n_params is bounded by the shape check (at most ~2^43), config_len by the caller */
   if (ck->config_len > SIZE_MAX - fixed || ck->n_params > (SIZE_MAX - fixed - ck->config_len) / 8)
     return maml_fail(err, err_sz, MAML_ERR_NOMEM, "checkpoint too large for memory");
-  size_t total = fixed + ck->config_len + 8 * ck->n_params;
+  if ((ck->opt_len > 0 && !ck->opt_state) ||
+      ck->opt_len + 1 > (SIZE_MAX - fixed - ck->config_len) / 8 - ck->n_params)
+    return maml_fail(err, err_sz, MAML_ERR_ARG, "cannot save this checkpoint: optimiser state");
+  uint32_t version = ck->opt_len > 0 ? 2u : 1u;
+  size_t total = fixed + ck->config_len + 8 * ck->n_params + (version > 1 ? 8 + 8 * ck->opt_len : 0);
   unsigned char *buf = malloc(total);
   if (!buf) return maml_fail(err, err_sz, MAML_ERR_NOMEM, "out of memory (%zu bytes)", total);
   unsigned char *p = buf;
   memcpy(p, magic, 8);
   p += 8;
-  p = put_u32(p, MAML_CHECKPOINT_VERSION);
+  p = put_u32(p, version);
   p = put_u32(p, (uint32_t)env_len);
   memcpy(p, ck->env, env_len);
   p += env_len;
@@ -167,6 +171,10 @@ static maml_status serialise(const maml_checkpoint *ck, unsigned char **out, siz
   p += ck->config_len;
   p = put_u64(p, (uint64_t)ck->n_params);
   for (size_t i = 0; i < ck->n_params; i++) p = put_f64(p, ck->theta[i]);
+  if (version > 1) {
+    p = put_u64(p, (uint64_t)ck->opt_len);
+    for (size_t i = 0; i < ck->opt_len; i++) p = put_f64(p, ck->opt_state[i]);
+  }
   p = put_u32(p, maml_crc32(buf, (size_t)(p - buf)));
   *out = buf;
   *out_n = total;
@@ -342,8 +350,8 @@ typedef enum { READ_OK, READ_SHORT, READ_BAD } read_result;
 /* Read every field after the version. With copy == 0 only the structure is walked (nothing
  * is allocated, sizes are only checked against the data); with copy == 1 config_text and
  * theta are allocated (READ_BAD with *nomem set when that fails). msg receives the reason. */
-static read_result read_fields(reader *r, maml_checkpoint *ck, int copy, int *nomem, char *msg,
-                               size_t msg_sz) {
+static read_result read_fields(reader *r, maml_checkpoint *ck, uint32_t version, int copy,
+                               int *nomem, char *msg, size_t msg_sz) {
   const unsigned char *at;
   uint32_t u;
   uint64_t q;
@@ -417,8 +425,20 @@ static read_result read_fields(reader *r, maml_checkpoint *ck, int copy, int *no
   ck->n_params = (size_t)q;
   const unsigned char *theta_at;
   NEED(take(r, 8 * ck->n_params, "parameters", &theta_at));
+  const unsigned char *opt_at = NULL;
+  size_t opt_len = 0;
+  if (version > 1) {
+    NEED(get_u64(r, "optimiser state length", &q));
+    if (q > (r->n - r->pos) / 8) {
+      r->missing = "optimiser state";
+      return READ_SHORT;
+    }
+    opt_len = (size_t)q;
+    NEED(take(r, 8 * opt_len, "optimiser state", &opt_at));
+  }
   if (r->pos != r->n) {
-    snprintf(msg, msg_sz, "%zu unexpected bytes after the parameters", r->n - r->pos);
+    snprintf(msg, msg_sz, "%zu unexpected bytes after the %s", r->n - r->pos,
+             version > 1 ? "optimiser state" : "parameters");
     return READ_BAD;
   }
   if (check_fields(ck, MAML_ERR_FORMAT, msg, msg_sz) != MAML_OK) return READ_BAD;
@@ -426,7 +446,8 @@ static read_result read_fields(reader *r, maml_checkpoint *ck, int copy, int *no
   if (!copy) return READ_OK;
   ck->config_text = malloc(config_len + 1);
   ck->theta = malloc(ck->n_params > 0 ? 8 * ck->n_params : 1);
-  if (!ck->config_text || !ck->theta) {
+  if (opt_len > 0) ck->opt_state = malloc(8 * opt_len);
+  if (!ck->config_text || !ck->theta || (opt_len > 0 && !ck->opt_state)) {
     *nomem = 1;
     snprintf(msg, msg_sz, "out of memory");
     return READ_BAD;
@@ -437,6 +458,11 @@ static read_result read_fields(reader *r, maml_checkpoint *ck, int copy, int *no
   for (size_t i = 0; i < ck->n_params; i++) {
     uint64_t bits = le64(theta_at + 8 * i);
     memcpy(&ck->theta[i], &bits, sizeof bits);
+  }
+  ck->opt_len = opt_len;
+  for (size_t i = 0; i < opt_len; i++) {
+    uint64_t bits = le64(opt_at + 8 * i);
+    memcpy(&ck->opt_state[i], &bits, sizeof bits);
   }
   return READ_OK;
 }
@@ -459,6 +485,7 @@ void maml_checkpoint_free(maml_checkpoint *ck) {
   if (!ck) return;
   free(ck->config_text);
   free(ck->theta);
+  free(ck->opt_state);
   memset(ck, 0, sizeof *ck);
 }
 
@@ -478,9 +505,9 @@ maml_status maml_checkpoint_parse(const void *data, size_t n, maml_checkpoint *c
                      "not a maml checkpoint (it does not start with MAMLCKPT)");
   if (n < 12) return maml_fail(err, err_sz, MAML_ERR_FORMAT, "truncated: only %zu bytes", n);
   uint32_t version = le32(p + 8);
-  if (version != MAML_CHECKPOINT_VERSION)
+  if (version < 1 || version > MAML_CHECKPOINT_VERSION)
     return maml_fail(err, err_sz, MAML_ERR_FORMAT,
-                     "checkpoint format version %lu, this program reads version %u",
+                     "checkpoint format version %lu, this program reads versions 1 to %u",
                      (unsigned long)version, MAML_CHECKPOINT_VERSION);
   if (n < 16) return maml_fail(err, err_sz, MAML_ERR_FORMAT, "truncated: only %zu bytes", n);
   char msg[512];
@@ -490,7 +517,7 @@ maml_status maml_checkpoint_parse(const void *data, size_t n, maml_checkpoint *c
     /* say whether the data is cut short rather than damaged; nothing is allocated */
     maml_checkpoint scratch;
     memset(&scratch, 0, sizeof scratch);
-    read_result rr = read_fields(&r, &scratch, 0, &nomem, msg, sizeof msg);
+    read_result rr = read_fields(&r, &scratch, version, 0, &nomem, msg, sizeof msg);
     memset(ck, 0, sizeof *ck);
     if (rr == READ_SHORT)
       return maml_fail(err, err_sz, MAML_ERR_FORMAT,
@@ -498,7 +525,8 @@ maml_status maml_checkpoint_parse(const void *data, size_t n, maml_checkpoint *c
                        r.missing, n);
     return maml_fail(err, err_sz, MAML_ERR_FORMAT, "checksum mismatch: the file is damaged");
   }
-  read_result rr = read_fields(&r, ck, 1, &nomem, msg, sizeof msg);
+  read_result rr = read_fields(&r, ck, version, 1, &nomem, msg, sizeof msg);
+  ck->version = version;
   if (rr == READ_OK && check_finite(ck, msg, sizeof msg)) return MAML_OK;
   if (rr == READ_OK) {
     maml_checkpoint_free(ck);

@@ -28,7 +28,7 @@
 
 typedef enum {
   K_ENV, K_MODE, K_BOOL, K_SEED, K_INT, K_REAL, K_HIDDEN, K_ACTIVATION, K_PATH, K_HASH,
-  K_MATMUL, K_FAMILY_HASH, K_INNER_LOSS
+  K_MATMUL, K_FAMILY_HASH, K_INNER_LOSS, K_OUTER
 } key_kind;
 
 typedef struct {
@@ -93,6 +93,25 @@ static maml_config_key keys[] = {
     {"cg_damping", "X in [0, 1e6]", "damping added to the Fisher matrix in CG (default 1e-5)"},
     {"ls_backtrack", "X in (0, 1)", "line-search step shrink factor per try (default 0.8)"},
     {"ls_steps", "N in [1, 1000]", "line-search tries (default 15)"},
+    {"outer", "trpo|promp",
+     "the outer (meta) step: trpo, MAML-TRPO's conjugate-gradient step within the KL bound "
+     "max_kl and its line search (the paper's), or promp, ProMP's promp_steps Adam steps on "
+     "the clipped surrogate of the adapted policies plus promp_kl_coef times the pre-update "
+     "policy's KL on the support states, every task re-adapted at each step (Rothfuss et "
+     "al. 2019; ProMP as published is outer = promp with inner_loss = lvc; max_kl, cg_* "
+     "and ls_* are then unused) (default trpo)"},
+    {"promp_clip", "X in (0, 1]",
+     "ProMP's clip range eps: the ratio of the adapted policy to the one that sampled the "
+     "query batch is clipped to [1 - eps, 1 + eps] (default 0.3, the paper's)"},
+    {"promp_kl_coef", "X in [0, 1e6]",
+     "ProMP's coefficient eta of the penalty KL(pi_theta_old || pi_theta) on the support "
+     "states, fixed as in the reference code's run scripts (its adaptive variant is not "
+     "here) (default 5e-4, theirs)"},
+    {"promp_steps", "N in [1, 1000]",
+     "ProMP's Adam steps per meta-iteration on the same batches (default 5)"},
+    {"promp_lr", "X in [1e-8, 1]",
+     "ProMP's Adam learning rate; Adam's moments carry over from one meta-iteration to "
+     "the next, as in the reference code, and are kept in latest.ckpt (default 1e-3)"},
     {"threads", "N in [0, 1024]",
      "worker threads; 0 = all cores (under MPI: shared among the ranks on a machine), at most the tasks (default 0); results do not depend on it"},
     {"matmul", "NAME",
@@ -142,6 +161,11 @@ static const key_spec specs[] = {
     REAL_KEY(cg_damping, 0.0, 1e6, 0, 0),
     REAL_KEY(ls_backtrack, 0.0, 1.0, 1, 1),
     INT_KEY(ls_steps, 1, 1000, 0),
+    OTHER_KEY(K_OUTER, outer),
+    REAL_KEY(promp_clip, 0.0, 1.0, 1, 0),
+    REAL_KEY(promp_kl_coef, 0.0, 1e6, 0, 0),
+    INT_KEY(promp_steps, 1, 1000, 0),
+    REAL_KEY(promp_lr, 1e-8, 1.0, 0, 0),
     INT_KEY(threads, 0, 1024, 0),
     OTHER_KEY(K_MATMUL, matmul),
     INT_KEY(checkpoint_every, 1, 10000000, 0),
@@ -231,6 +255,11 @@ void maml_config_defaults(maml_config *c) {
   c->cg_damping = 1e-5;
   c->ls_backtrack = 0.8;
   c->ls_steps = 15;
+  c->outer = MAML_OUTER_TRPO;
+  c->promp_clip = 0.3;
+  c->promp_kl_coef = 5e-4;
+  c->promp_steps = 5;
+  c->promp_lr = 1e-3;
   c->threads = 0;
   c->matmul = MAML_MATMUL_OPENBLAS;
   c->checkpoint_every = 10;
@@ -455,6 +484,24 @@ static maml_status parse_inner_loss(const char *key, const char *v, maml_inner_l
                    "%s: '%s' is not an inner loss%s: expected reinforce or lvc", key, v, hint);
 }
 
+/* an outer optimiser as maml_outer_name spells it (any case) */
+static maml_status parse_outer(const char *key, const char *v, maml_outer_kind *out, char *err,
+                               size_t err_sz) {
+  const char *names[MAML_OUTER_COUNT];
+  for (int k = 0; k < MAML_OUTER_COUNT; k++) {
+    names[k] = maml_outer_name((maml_outer_kind)k);
+    if (word_eq(v, names[k])) {
+      *out = (maml_outer_kind)k;
+      return MAML_OK;
+    }
+  }
+  const char *guess = maml_closest(v, names, MAML_OUTER_COUNT);
+  char hint[64] = "";
+  if (guess) snprintf(hint, sizeof hint, " (did you mean '%s'?)", guess);
+  return maml_fail(err, err_sz, MAML_ERR_ARG,
+                   "%s: '%s' is not an outer optimiser%s: expected trpo or promp", key, v, hint);
+}
+
 /* a family file: parsed and its family registered (maml/env.h); c records its absolute
  * path and its content hash */
 static maml_status parse_family_file(const char *key, const char *v, maml_config *c, char *err,
@@ -556,6 +603,7 @@ static maml_status set_value(maml_config *c, int i, const char *v, char *err, si
     case K_MATMUL: return parse_matmul(key, v, &c->matmul, err, err_sz);
     case K_FAMILY_HASH: return parse_family_hash(key, v, c, err, err_sz);
     case K_INNER_LOSS: return parse_inner_loss(key, v, &c->inner_loss, err, err_sz);
+    case K_OUTER: return parse_outer(key, v, &c->outer, err, err_sz);
   }
   return maml_fail(err, err_sz, MAML_ERR_ARG, "%s: internal error: unknown key kind", key);
 }
@@ -648,6 +696,14 @@ static int format_value(const maml_config *c, int i, char *buf, size_t n) {
         snprintf(buf, n, "%s", name);
       else
         snprintf(buf, n, "%d", (int)c->inner_loss); /* refused by maml_config_resolve */
+      return 1;
+    }
+    case K_OUTER: {
+      const char *name = maml_outer_name(c->outer);
+      if (name)
+        snprintf(buf, n, "%s", name);
+      else
+        snprintf(buf, n, "%d", (int)c->outer); /* refused by maml_config_resolve */
       return 1;
     }
     case K_MATMUL: {

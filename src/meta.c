@@ -4,12 +4,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "maml/cg.h"
 #include "maml/comm.h"
 
 /* A task's scalars of the last job; gathered across ranks with its vector. */
 typedef struct {
   double value, kl;
+  double clipped, rows; /* query rows clipped away, valid query rows (clipped objective) */
   double flops;
 } task_scalars;
 
@@ -19,6 +19,7 @@ typedef struct {
   maml_batch s, q;           /* the borrowed support and query batches */
   maml_real *logp0;          /* (support rows) log pi_theta0(a|s) on S, theta0 the theta of
                                 adapt (read by LVC as s.logp_old) */
+  maml_real *mu0;            /* (support rows, act_dim) mu on S at theta0 (ProMP's KL) */
   maml_real *theta_k;        /* (K, n_params) theta^1 .. theta^K */
   maml_policy_cache *cs;     /* (K) forward passes on S at theta^0 .. theta^{K-1} */
   maml_policy_cache cq;      /* forward pass on Q at theta'_i */
@@ -40,6 +41,8 @@ struct maml_learner {
   maml_pool *pool;
   maml_meta_params mp;
   const maml_inner_objective *inner; /* the inner loss: its gradient and Hessian product */
+  const maml_outer_optimizer *outer; /* the outer step */
+  void *outer_state;
   int n_tasks, support_rows, query_rows;
   int lo, hi;                /* this rank's tasks */
   size_t n;                  /* parameters */
@@ -49,13 +52,11 @@ struct maml_learner {
   worker_state *workers;
   int n_workers;
   maml_real *theta_old;      /* (n) the theta of the last adapt */
-  maml_real *theta_try;      /* (n) line-search candidate */
   maml_real *v;              /* (n) the vector of the current curvature job */
   const maml_real *theta_cur;/* theta^0 of the current adapt job */
   double *grad;              /* (n) meta-gradient */
-  double *x, *step;          /* (n) CG solution, full step */
-  maml_cg_work cg;
-  int prepared;
+  double clip, kl_coef;      /* of the current clipped-objective job */
+  int prepared, queried;     /* prepare done (for step; for the clipped objective) */
 };
 
 /* ---- set-up ----------------------------------------------------------------------------- */
@@ -71,7 +72,8 @@ void maml_learner_destroy(maml_learner *l) {
       if (t->cs)
         for (int k = 0; k < K; k++) maml_policy_cache_free(&t->cs[k]);
       maml_policy_cache_free(&t->cq);
-      free(t->cs), free(t->theta_k), free(t->logp0), free(t->logp_old), free(t->mu_old);
+      free(t->cs), free(t->theta_k), free(t->logp0), free(t->mu0), free(t->logp_old);
+      free(t->mu_old);
       free(t->adapted_old);
     }
   if (l->workers)
@@ -79,11 +81,35 @@ void maml_learner_destroy(maml_learner *l) {
       maml_policy_work_free(&l->workers[w].work);
       free(l->workers[w].a), free(l->workers[w].b);
     }
+  if (l->outer && l->outer->destroy) l->outer->destroy(l->outer_state);
   free(l->tasks), free(l->workers), free(l->outs), free(l->scalars);
-  free(l->theta_old), free(l->theta_try), free(l->v);
-  free(l->grad), free(l->x), free(l->step);
-  maml_cg_work_free(&l->cg);
+  free(l->theta_old), free(l->v), free(l->grad);
   free(l);
+}
+
+static maml_status check_outer(const maml_meta_params *mp, char *err, size_t err_sz) {
+  const maml_outer_optimizer *o = mp->outer_optimizer;
+  if (o && (!o->create || !o->step))
+    return maml_fail(err, err_sz, MAML_ERR_ARG, "outer optimiser '%s' lacks its create or step",
+                     o->name ? o->name : "(unnamed)");
+  if (!o && !maml_outer_optimizer_get(mp->outer))
+    return maml_fail(err, err_sz, MAML_ERR_ARG,
+                     "outer %d is not an outer optimiser (allowed: %d trpo, %d promp)",
+                     (int)mp->outer, MAML_OUTER_TRPO, MAML_OUTER_PROMP);
+  if (o || mp->outer != MAML_OUTER_PROMP) return MAML_OK;
+  if (!(mp->promp_clip > 0) || !isfinite(mp->promp_clip))
+    return maml_fail(err, err_sz, MAML_ERR_ARG,
+                     "promp_clip must be a finite number > 0 (got %g)", mp->promp_clip);
+  if (!(mp->promp_kl_coef >= 0) || !isfinite(mp->promp_kl_coef))
+    return maml_fail(err, err_sz, MAML_ERR_ARG,
+                     "promp_kl_coef must be a finite number >= 0 (got %g)", mp->promp_kl_coef);
+  if (mp->promp_steps < 1)
+    return maml_fail(err, err_sz, MAML_ERR_ARG, "promp_steps must be >= 1 (got %d)",
+                     mp->promp_steps);
+  if (!(mp->promp_lr > 0) || !isfinite(mp->promp_lr))
+    return maml_fail(err, err_sz, MAML_ERR_ARG, "promp_lr must be a finite number > 0 (got %g)",
+                     mp->promp_lr);
+  return MAML_OK;
 }
 
 static maml_status check_params(const maml_meta_params *mp, char *err, size_t err_sz) {
@@ -114,7 +140,7 @@ static maml_status check_params(const maml_meta_params *mp, char *err, size_t er
                      mp->ls_backtrack);
   if (mp->ls_steps < 1)
     return maml_fail(err, err_sz, MAML_ERR_ARG, "ls_steps must be >= 1 (got %d)", mp->ls_steps);
-  return MAML_OK;
+  return check_outer(mp, err, err_sz);
 }
 
 maml_status maml_learner_create(maml_learner **out, const maml_policy *p, maml_pool *pool,
@@ -131,6 +157,7 @@ maml_status maml_learner_create(maml_learner **out, const maml_policy *p, maml_p
   if (!l) return maml_fail(err, err_sz, MAML_ERR_NOMEM, "out of memory for the learner");
   l->p = p, l->pool = pool, l->mp = *mp;
   l->inner = mp->inner ? mp->inner : maml_inner_objective_get(mp->inner_loss);
+  l->outer = mp->outer_optimizer ? mp->outer_optimizer : maml_outer_optimizer_get(mp->outer);
   l->n_tasks = n_tasks, l->support_rows = support_rows, l->query_rows = query_rows;
   l->n = p->n_params;
   l->n_workers = maml_pool_threads(pool);
@@ -147,10 +174,8 @@ maml_status maml_learner_create(maml_learner **out, const maml_policy *p, maml_p
            (l->outs = alloc_reals((size_t)n_tasks * n)) &&
            (l->scalars = calloc((size_t)n_tasks, sizeof *l->scalars)) &&
            (l->workers = calloc((size_t)l->n_workers, sizeof *l->workers)) &&
-           (l->theta_old = alloc_reals(n)) && (l->theta_try = alloc_reals(n)) &&
-           (l->v = alloc_reals(n)) && (l->grad = calloc(n, sizeof(double))) &&
-           (l->x = calloc(n, sizeof(double))) &&
-           (l->step = calloc(n, sizeof(double))) && maml_cg_work_alloc(&l->cg, (int)n) == MAML_OK;
+           (l->theta_old = alloc_reals(n)) && (l->v = alloc_reals(n)) &&
+           (l->grad = calloc(n, sizeof(double)));
   for (int i = 0; ok && i < n_tasks; i++) {
     l->tasks[i].out = l->outs + (size_t)i * n;
     l->tasks[i].sc = &l->scalars[i];
@@ -160,6 +185,7 @@ maml_status maml_learner_create(maml_learner **out, const maml_policy *p, maml_p
     ok = (t->theta_k = alloc_reals((size_t)K * n)) &&
          (t->cs = calloc(K ? (size_t)K : 1, sizeof *t->cs)) &&
          (t->logp0 = alloc_reals(K ? (size_t)support_rows : 1)) &&
+         (t->mu0 = alloc_reals(K ? (size_t)support_rows * p->act_dim : 1)) &&
          (t->logp_old = alloc_reals((size_t)query_rows)) &&
          (t->mu_old = alloc_reals((size_t)query_rows * p->act_dim)) &&
          (t->adapted_old = alloc_reals(n)) &&
@@ -175,6 +201,12 @@ maml_status maml_learner_create(maml_learner **out, const maml_policy *p, maml_p
     return maml_fail(err, err_sz, MAML_ERR_NOMEM,
                      "out of memory for the learner (%d tasks x %d + %d rows, %zu parameters)",
                      n_tasks, support_rows, query_rows, n);
+  }
+  st = l->outer->create(&l->outer_state, l, mp, err, err_sz);
+  if (st != MAML_OK) {
+    l->outer = NULL; /* nothing of its own to destroy */
+    maml_learner_destroy(l);
+    return st;
   }
   *out = l;
   return MAML_OK;
@@ -199,9 +231,12 @@ static void adapt_task(maml_learner *l, task_state *t, worker_state *w, int samp
     const maml_real *cur = theta_at(l, t, k);
     maml_real *next = t->theta_k + (size_t)k * l->n;
     maml_policy_forward(p, cur, t->s.obs, t->s.n, &t->cs[k]);
-    if (k == 0 && sampled && l->inner->reads_logp0) {
-      maml_policy_log_prob(p, cur, t->cs[0].mu, t->s.act, t->s.n, t->logp0);
-      t->s.logp_old = t->logp0;
+    if (k == 0 && sampled) {
+      memcpy(t->mu0, t->cs[0].mu, (size_t)t->s.n * p->act_dim * sizeof(maml_real));
+      if (l->inner->reads_logp0) {
+        maml_policy_log_prob(p, cur, t->cs[0].mu, t->s.act, t->s.n, t->logp0);
+        t->s.logp_old = t->logp0;
+      }
     }
     l->inner->grad(p, cur, &t->s, &t->cs[k], w->a);
     for (size_t j = 0; j < l->n; j++) next[j] = (maml_real)(cur[j] - l->mp.alpha * w->a[j]);
@@ -283,6 +318,44 @@ static void job_objective(void *ctx, int job, int worker) {
   t->sc->flops += maml_policy_product_flops(p, t->q.n, MAML_PRODUCT_FORWARD);
 }
 
+/* ProMP's objective of task i at l->theta_cur, re-adapting from S_i, with (vectors) its
+ * gradient J_i^T grad L_clip + kl_coef grad KL into out_i. The KL's gradient comes last:
+ * it overwrites what the inner loss left in cs[0] for the Jacobian's products. */
+static void clipped_task(maml_learner *l, int job, int worker, int vectors) {
+  int i = l->lo + job, clipped = 0;
+  task_state *t = &l->tasks[i];
+  worker_state *w = &l->workers[worker];
+  const maml_policy *p = l->p;
+  adapt_task(l, t, w, 0);
+  const maml_real *th = adapted(l, t);
+  maml_policy_forward(p, th, t->q.obs, t->q.n, &t->cq);
+  t->sc->value = maml_clipped_surrogate_grad(p, th, &t->q, l->clip, &t->cq,
+                                             vectors ? t->out : NULL, &clipped);
+  t->sc->clipped = clipped;
+  t->sc->rows = 0;
+  for (int r = 0; r < t->q.n; r++) t->sc->rows += t->q.mask ? t->q.mask[r] != 0 : 1;
+  t->sc->flops += maml_policy_product_flops(p, t->q.n, MAML_PRODUCT_FORWARD);
+  if (vectors) {
+    t->sc->flops += maml_policy_product_flops(p, t->q.n, MAML_PRODUCT_GRAD);
+    jacobian_t(l, t, w, t->out);
+  }
+  t->sc->kl = 0.0;
+  if (l->mp.inner_steps == 0) return; /* no support states */
+  maml_policy_cache *c0 = &t->cs[0]; /* the forward pass on S at theta_cur */
+  t->sc->kl = maml_policy_kl(p, l->theta_old, t->mu0, l->theta_cur, c0->mu, t->s.mask, t->s.n);
+  t->sc->value += l->kl_coef * t->sc->kl;
+  if (!vectors || l->kl_coef == 0) return;
+  maml_policy_kl_grad(p, l->theta_old, t->mu0, l->theta_cur, c0, t->s.mask, w->a);
+  for (size_t j = 0; j < l->n; j++) t->out[j] = (maml_real)(t->out[j] + l->kl_coef * w->a[j]);
+  t->sc->flops += maml_policy_product_flops(p, t->s.n, MAML_PRODUCT_GRAD);
+}
+
+static void job_clipped(void *ctx, int job, int worker) { clipped_task(ctx, job, worker, 0); }
+
+static void job_clipped_grad(void *ctx, int job, int worker) {
+  clipped_task(ctx, job, worker, 1);
+}
+
 /* mean_i out_i in task order, in double */
 static void sum_task_vectors(const maml_learner *l, double *sum) {
   memset(sum, 0, l->n * sizeof(double));
@@ -316,12 +389,6 @@ static void run_tasks(maml_learner *l, void (*job)(void *, int, int), int vector
   maml_comm_gather_items(c, l->scalars, sizeof(task_scalars), l->n_tasks, NULL, 0);
 }
 
-static int all_finite(const double *x, size_t n) {
-  double s = 0.0;
-  for (size_t j = 0; j < n; j++) s += x[j] * 0.0;
-  return s == 0.0;
-}
-
 static double dot(const double *a, const double *b, size_t n) {
   double s = 0.0;
   for (size_t j = 0; j < n; j++) s += a[j] * b[j];
@@ -344,7 +411,7 @@ maml_status maml_learner_adapt(maml_learner *l, const maml_real *theta, const ma
   for (int i = 0; i < l->n_tasks; i++) l->scalars[i].flops = 0.0;
   for (int i = l->lo; K > 0 && i < l->hi; i++) l->tasks[i].s = support[i];
   if (K > 0) maml_pool_run(l->pool, l->hi - l->lo, job_adapt, l);
-  l->prepared = 0;
+  l->prepared = l->queried = 0;
   return MAML_OK;
 }
 
@@ -366,13 +433,33 @@ maml_status maml_learner_prepare(maml_learner *l, const maml_batch *query, doubl
   run_tasks(l, job_prepare, 1);
   sum_task_vectors(l, l->grad);
   if (surr) *surr = mean_task_scalar(l, 0);
-  l->prepared = 1;
+  l->prepared = l->queried = 1;
   return MAML_OK;
 }
 
 const double *maml_learner_grad(const maml_learner *l) { return l->grad; }
 
-const double *maml_learner_direction(const maml_learner *l) { return l->x; }
+const double *maml_learner_direction(const maml_learner *l) {
+  return l->outer->direction ? l->outer->direction(l->outer_state) : NULL;
+}
+
+size_t maml_learner_n_params(const maml_learner *l) { return l->n; }
+
+size_t maml_learner_outer_state(const maml_learner *l, double *out) {
+  return l->outer->save ? l->outer->save(l->outer_state, out) : 0;
+}
+
+maml_status maml_learner_set_outer_state(maml_learner *l, const double *in, size_t count,
+                                         char *err, size_t err_sz) {
+  size_t want = maml_learner_outer_state(l, NULL);
+  if (count != want || (count > 0 && !l->outer->load(l->outer_state, in, count)))
+    return maml_fail(err, err_sz, MAML_ERR_FORMAT,
+                     "the outer optimiser (%s) keeps %zu numbers of state, the checkpoint %zu",
+                     l->outer->name ? l->outer->name : "(unnamed)", want, count);
+  return MAML_OK;
+}
+
+const maml_real *maml_learner_theta_old(const maml_learner *l) { return l->theta_old; }
 
 void maml_learner_curvature(maml_learner *l, const double *v, double *out) {
   for (size_t j = 0; j < l->n; j++) l->v[j] = (maml_real)v[j];
@@ -380,10 +467,6 @@ void maml_learner_curvature(maml_learner *l, const double *v, double *out) {
   run_tasks(l, job_curvature, 1);
   sum_task_vectors(l, out);
   for (size_t j = 0; j < l->n; j++) out[j] += l->mp.cg_damping * v[j];
-}
-
-static void curvature_op(void *ctx, const double *v, double *out) {
-  maml_learner_curvature(ctx, v, out);
 }
 
 void maml_learner_objective(maml_learner *l, const maml_real *theta, double *surr, double *kl) {
@@ -394,49 +477,34 @@ void maml_learner_objective(maml_learner *l, const maml_real *theta, double *sur
   if (kl) *kl = mean_task_scalar(l, 1);
 }
 
+void maml_learner_clipped_objective(maml_learner *l, const maml_real *theta, double clip,
+                                    double kl_coef, double *value, double *kl, double *clipped,
+                                    double *grad) {
+  if (!l->queried) return; /* misuse: no query batches since the last adapt */
+  l->theta_cur = theta;
+  l->clip = clip, l->kl_coef = kl_coef;
+  run_tasks(l, grad ? job_clipped_grad : job_clipped, grad != NULL);
+  l->theta_cur = l->theta_old;
+  if (grad) sum_task_vectors(l, grad);
+  if (value) *value = mean_task_scalar(l, 0);
+  if (kl) *kl = mean_task_scalar(l, 1);
+  if (clipped) {
+    double c = 0.0, rows = 0.0;
+    for (int i = 0; i < l->n_tasks; i++) c += l->scalars[i].clipped, rows += l->scalars[i].rows;
+    *clipped = rows > 0 ? c / rows : 0.0;
+  }
+}
+
 maml_status maml_learner_step(maml_learner *l, maml_real *theta, maml_step_stats *st, char *err,
                               size_t err_sz) {
   if (!l->prepared) return maml_fail(err, err_sz, MAML_ERR_ARG, "step before prepare");
   l->prepared = 0;
-  size_t n = l->n;
   memset(st, 0, sizeof *st);
   st->surr_before = st->surr_after = mean_task_scalar(l, 0);
   st->outcome = MAML_STEP_NONFINITE;
-  st->grad_norm = sqrt(dot(l->grad, l->grad, n));
-  if (!isfinite(st->grad_norm) || !isfinite(st->surr_before)) goto done;
-
-  st->cg_iters = maml_cg(curvature_op, l, l->grad, l->x, l->mp.cg_iters, 1e-10, &l->cg);
-  if (st->cg_iters < 0 || !all_finite(l->x, n)) goto done;
-  /* x^T A x = x^T (g - r) with CG's residual r = g - A x: no extra curvature product */
-  double xax = dot(l->x, l->grad, n) - dot(l->x, l->cg.r, n);
-  if (!(xax > 0) || !isfinite(xax)) goto done;
-  double scale = sqrt(2.0 * l->mp.max_kl / xax);
-  for (size_t j = 0; j < n; j++) l->step[j] = -scale * l->x[j];
-  st->expected = dot(l->grad, l->step, n);
-
-  st->outcome = MAML_STEP_NO_IMPROVEMENT;
-  double frac = 1.0;
-  for (int tries = 0; tries < l->mp.ls_steps; tries++, frac *= l->mp.ls_backtrack) {
-    for (size_t j = 0; j < n; j++)
-      l->theta_try[j] = (maml_real)(l->theta_old[j] + frac * l->step[j]);
-    double surr, kl;
-    maml_learner_objective(l, l->theta_try, &surr, &kl);
-    st->ls_tries = tries + 1;
-    if (!isfinite(surr) || !isfinite(kl)) continue;
-    if (surr < st->surr_before && kl <= l->mp.max_kl) {
-      st->outcome = MAML_STEP_ACCEPTED;
-      st->surr_after = surr, st->kl = kl;
-      double s2 = 0.0;
-      for (size_t j = 0; j < n; j++) {
-        double d = (double)l->theta_try[j] - l->theta_old[j];
-        s2 += d * d;
-      }
-      st->step_norm = sqrt(s2);
-      memcpy(theta, l->theta_try, n * sizeof(maml_real));
-      break;
-    }
-  }
-done:
+  st->grad_norm = sqrt(dot(l->grad, l->grad, l->n));
+  if (isfinite(st->grad_norm) && isfinite(st->surr_before))
+    l->outer->step(l->outer_state, l, theta, st);
   st->flops = total_flops(l);
   return MAML_OK;
 }

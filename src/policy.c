@@ -370,6 +370,40 @@ double maml_surrogate_grad(const maml_policy *p, const maml_real *theta, const m
   return loss;
 }
 
+/* A row's term of the clipped surrogate is flat in theta (its gradient zero) where the clip
+ * is the smaller one: r above 1 + clip with a positive advantage, below 1 - clip with a
+ * negative one. */
+static int clipped_away(double ratio, double adv, double clip) {
+  return (adv > 0 && ratio > 1.0 + clip) || (adv < 0 && ratio < 1.0 - clip);
+}
+
+double maml_clipped_surrogate_grad(const maml_policy *p, const maml_real *theta,
+                                   const maml_batch *b, double clip, maml_policy_cache *c,
+                                   maml_real *grad, int *n_clipped) {
+  int n = b->n, clipped = 0;
+  double count = valid_count(b->mask, n);
+  double scale = count > 0 ? -1.0 / count : 0.0;
+  double loss = 0.0;
+  maml_policy_log_prob(p, theta, c->mu, b->act, n, c->dmu); /* dmu as scratch for log pi */
+  for (int i = 0; i < n; i++) {
+    double m = b->mask ? b->mask[i] : 1.0;
+    c->coef[i] = 0;
+    if (m == 0) continue;
+    double adv = b->adv[i], ratio = exp((double)c->dmu[i] - (double)b->logp_old[i]);
+    if (clipped_away(ratio, adv, clip)) {
+      clipped++;
+      loss += scale * m * adv * (adv > 0 ? 1.0 + clip : 1.0 - clip);
+      continue;
+    }
+    double term = scale * m * adv * ratio;
+    loss += term;
+    c->coef[i] = (maml_real)term;
+  }
+  if (n_clipped) *n_clipped = clipped;
+  if (grad) weighted_logp_grad(p, theta, b->act, c, grad);
+  return loss;
+}
+
 /* rlogp[i] = R{log pi(a_i|s_i)} = grad log pi_i . v, from R{mu} (rows with weight 0 get 0) */
 static void r_log_prob(const maml_policy *p, const maml_real *theta, const maml_batch *b,
                        const maml_policy_cache *c, const maml_real *v, maml_policy_work *w) {

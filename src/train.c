@@ -156,7 +156,9 @@ maml_status maml_trainer_create(maml_trainer **out, const maml_config *cfg, cons
                          .inner_loss = c->inner_loss,
                          .max_kl = c->max_kl, .cg_iters = c->cg_iters,
                          .cg_damping = c->cg_damping, .ls_backtrack = c->ls_backtrack,
-                         .ls_steps = c->ls_steps, .comm = comm};
+                         .ls_steps = c->ls_steps, .outer = c->outer,
+                         .promp_clip = c->promp_clip, .promp_kl_coef = c->promp_kl_coef,
+                         .promp_steps = c->promp_steps, .promp_lr = c->promp_lr, .comm = comm};
   st = maml_learner_create(&t->learner, &t->policy, t->pool, c->tasks,
                            c->episodes * c->horizon, c->query_episodes * c->horizon, &mp, err,
                            err_sz);
@@ -208,6 +210,11 @@ maml_status maml_trainer_restore(maml_trainer *t, const maml_checkpoint *ck, cha
       return maml_fail(err, err_sz, MAML_ERR_FORMAT, "checkpoint parameter %zu is not finite", j);
     t->theta[j] = (maml_real)ck->theta[j];
   }
+  /* a checkpoint without the optimiser's state (version 1, or a best.ckpt) starts it fresh */
+  if (ck->opt_len > 0) {
+    st = maml_learner_set_outer_state(t->learner, ck->opt_state, ck->opt_len, err, err_sz);
+    if (st != MAML_OK) return st;
+  }
   t->iteration = ck->iteration;
   t->best_return = ck->best_return;
   t->best_iteration = ck->best_iteration;
@@ -229,6 +236,15 @@ maml_status maml_trainer_share_state(maml_trainer *t, char *err, size_t err_sz) 
   if (st == MAML_OK)
     st = maml_comm_broadcast(t->comm, t->theta, t->policy.n_params * sizeof(maml_real), err,
                              err_sz);
+  size_t opt_len = maml_learner_outer_state(t->learner, NULL);
+  if (st == MAML_OK && opt_len > 0) { /* the optimiser's state too (after a restore) */
+    double *state = malloc(opt_len * sizeof *state);
+    if (!state) return maml_fail(err, err_sz, MAML_ERR_NOMEM, "out of memory for the state");
+    maml_learner_outer_state(t->learner, state);
+    st = maml_comm_broadcast(t->comm, state, opt_len * sizeof *state, err, err_sz);
+    if (st == MAML_OK) st = maml_learner_set_outer_state(t->learner, state, opt_len, err, err_sz);
+    free(state);
+  }
   if (st != MAML_OK) return st;
   t->iteration = (int64_t)counters[0], t->best_return = counters[1];
   t->best_iteration = (int64_t)counters[2], t->rejected = (int64_t)counters[3];
@@ -428,6 +444,15 @@ maml_status maml_trainer_checkpoint(const maml_trainer *t, int best, maml_checkp
   ck->config_len = (size_t)len;
   const maml_real *src = best ? t->theta_best : t->theta;
   for (size_t j = 0; j < p->n_params; j++) ck->theta[j] = src[j];
+  /* the outer optimiser's state goes with the run's latest parameters only */
+  size_t opt_len = best ? 0 : maml_learner_outer_state(t->learner, NULL);
+  if (opt_len > 0) {
+    if (!(ck->opt_state = malloc(opt_len * sizeof(double)))) {
+      maml_checkpoint_free(ck);
+      return maml_fail(err, err_sz, MAML_ERR_NOMEM, "out of memory for a checkpoint");
+    }
+    ck->opt_len = maml_learner_outer_state(t->learner, ck->opt_state);
+  }
   return MAML_OK;
 }
 

@@ -8,11 +8,13 @@ set -u
 work=$(mktemp -d "/tmp/maml-$(basename "$0" .sh)-XXXXXX")
 trap 'rm -rf "$work"' EXIT
 fail() { echo "FAIL: $*"; exit 1; }
-theta() { # the last n_params doubles before the checksum
-  local n
+theta() { # the n_params doubles before the checksum (and before an outer state's block)
+  local n s skip=0
   n=$("$maml" info "$1" | sed -n 's/.*, \([0-9]*\) parameters/\1/p')
   [ -n "$n" ] || fail "maml info does not print the parameter count of $1"
-  tail -c $((n * 8 + 4)) "$1" | head -c $((n * 8)) | md5sum
+  s=$("$maml" info "$1" | sed -n 's/^outer state  *\([0-9]*\) numbers.*/\1/p')
+  [ -z "$s" ] || skip=$((8 + 8 * s))
+  tail -c $((n * 8 + skip + 4)) "$1" | head -c $((n * 8)) | md5sum
 }
 iteration() { "$maml" info "$1" | awk '/^iteration/ { print $2 }'; }
 same_run() { # the timing columns of the metrics aside

@@ -348,9 +348,13 @@ Test(checkpoint, magic_version_and_sizes) {
   refused(NULL, 0, MAML_ERR_FORMAT, "not a maml checkpoint");
 
   memcpy(copy, buf, n);
-  put_le32(copy + OFF_VERSION, 2);
+  put_le32(copy + OFF_VERSION, 3);
   fix_crc(copy, n);
-  refused(copy, n, MAML_ERR_FORMAT, "checkpoint format version 2, this program reads version 1");
+  refused(copy, n, MAML_ERR_FORMAT,
+          "checkpoint format version 3, this program reads versions 1 to 2");
+  put_le32(copy + OFF_VERSION, 0);
+  fix_crc(copy, n);
+  refused(copy, n, MAML_ERR_FORMAT, "checkpoint format version 0");
 
   /* sizes that do not fit, under a valid checksum */
   memcpy(copy, buf, n);
@@ -642,4 +646,52 @@ Test(checkpoint, fifo_is_refused_without_waiting, .timeout = 10) {
   cr_assert_not_null(strstr(err, "not a regular file"), "%s", err);
   cr_assert_not_null(strstr(err, path), "%s", err);
   remove_dir(dir);
+}
+
+/* The outer optimiser's state (version 2): round trip bit for bit, the version written by
+ * whether there is state (none: version 1, the layout above), every truncation refused,
+ * and a version-1 file read with no state. */
+Test(checkpoint, optimiser_state_round_trip) {
+  static sample s;
+  sample_small(&s);
+  double state[7] = {3, -0.0, 1e-300, 4.9406564584124654e-324, NAN, 0.125, -7.5};
+  s.ck.opt_state = state;
+  s.ck.opt_len = 7;
+  size_t n;
+  unsigned char *buf = saved_bytes(&s.ck, &n);
+  size_t v1 = 8 + 4 + 4 + 5 + 4 + 3 * 4 + 4 + 4 + 8 * 6 + 8 + s.ck.config_len + 8 + 19 * 8 + 4;
+  cr_assert_eq(n, v1 + 8 + 7 * 8);
+  cr_assert_eq(memcmp(buf, "MAMLCKPT\x02\x00\x00\x00", 12), 0);
+  maml_checkpoint got;
+  char err[ERR_SZ] = "";
+  cr_assert_eq(maml_checkpoint_parse(buf, n, &got, err, sizeof err), MAML_OK, "%s", err);
+  cr_assert_eq(got.version, 2u);
+  cr_assert_eq(got.opt_len, 7u);
+  cr_assert_eq(memcmp(got.opt_state, state, sizeof state), 0, "the state bit for bit");
+  cr_assert_eq(memcmp(got.theta, s.theta, 19 * sizeof(double)), 0);
+  maml_checkpoint_free(&got);
+  for (size_t len = 0; len < n; len++) {
+    unsigned char *cut = malloc(len ? len : 1);
+    memcpy(cut, buf, len);
+    refused(cut, len, MAML_ERR_FORMAT, NULL);
+    free(cut);
+  }
+  refused(buf, n - 9, MAML_ERR_FORMAT, "truncated");
+  /* a state length that overruns the file, under a valid checksum */
+  unsigned char *copy = malloc(n);
+  memcpy(copy, buf, n);
+  put_le64(copy + v1 - 4, 8);
+  fix_crc(copy, n);
+  refused(copy, n, MAML_ERR_FORMAT, "optimiser state");
+  free(copy), free(buf);
+
+  s.ck.opt_state = NULL;
+  s.ck.opt_len = 0;
+  buf = saved_bytes(&s.ck, &n);
+  cr_assert_eq(n, v1);
+  cr_assert_eq(buf[8], 1, "no state: version 1");
+  cr_assert_eq(maml_checkpoint_parse(buf, n, &got, err, sizeof err), MAML_OK, "%s", err);
+  cr_assert(got.version == 1 && got.opt_len == 0 && got.opt_state == NULL);
+  maml_checkpoint_free(&got);
+  free(buf);
 }

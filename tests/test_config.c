@@ -41,6 +41,11 @@ static void assert_same(const maml_config *a, const maml_config *b) {
   cr_assert_eq(memcmp(&a->cg_damping, &b->cg_damping, sizeof(double)), 0, "cg_damping");
   cr_assert_eq(memcmp(&a->ls_backtrack, &b->ls_backtrack, sizeof(double)), 0, "ls_backtrack");
   cr_assert_eq(a->ls_steps, b->ls_steps);
+  cr_assert_eq(a->outer, b->outer);
+  cr_assert_eq(memcmp(&a->promp_clip, &b->promp_clip, sizeof(double)), 0, "promp_clip");
+  cr_assert_eq(memcmp(&a->promp_kl_coef, &b->promp_kl_coef, sizeof(double)), 0, "kl_coef");
+  cr_assert_eq(a->promp_steps, b->promp_steps);
+  cr_assert_eq(memcmp(&a->promp_lr, &b->promp_lr, sizeof(double)), 0, "promp_lr");
   cr_assert_eq(a->threads, b->threads);
   cr_assert_eq(a->matmul, b->matmul);
   cr_assert_eq(a->checkpoint_every, b->checkpoint_every);
@@ -501,7 +506,7 @@ Test(config, keys_table) {
     if (strcmp(k[n].name, "env"))
       cr_assert_not_null(strstr(k[n].help, "default"), "%s mentions its default", k[n].name);
   }
-  cr_assert_eq(n, 29);
+  cr_assert_eq(n, 34);
 }
 
 /* ---- INI ----------------------------------------------------------------------------- */
@@ -855,4 +860,54 @@ Test(config, use_model_records_and_checks_the_model) {
   cr_assert_eq(maml_config_use_model(&nav, NULL, err, sizeof err), MAML_OK, "%s", err);
   cr_assert_str_eq(nav.model_hash, "");
   free(abs);
+}
+
+/* outer and ProMP's keys: the published defaults, the names in any case, typos refused
+ * with a suggestion, the ranges, round trips, and a text without them (runs made before
+ * them) reading as TRPO with the defaults */
+Test(config, outer_and_promp_keys) {
+  maml_config c;
+  char err[ERR_SZ] = "", text[8192];
+  maml_config_defaults(&c);
+  cr_assert(c.outer == MAML_OUTER_TRPO && c.promp_clip == 0.3 && c.promp_kl_coef == 5e-4 &&
+            c.promp_steps == 5 && c.promp_lr == 1e-3);
+  set_ok(&c, "outer", "PROMP");
+  cr_assert_eq(c.outer, MAML_OUTER_PROMP);
+  set_ok(&c, "outer", " trpo ");
+  cr_assert_eq(c.outer, MAML_OUTER_TRPO);
+  cr_assert_eq(maml_config_set(&c, "outer", "prom", err, sizeof err), MAML_ERR_ARG);
+  cr_assert_str_eq(err, "outer: 'prom' is not an outer optimiser (did you mean 'promp'?): "
+                        "expected trpo or promp");
+  set_bad("outer", "ppo");
+  set_bad("outer", "1");
+  set_bad_saying("promp_clip", "0", "> 0 and <= 1");
+  set_bad("promp_clip", "1.5");
+  set_bad("promp_kl_coef", "-1");
+  set_bad_saying("promp_steps", "0", "[1, 1000]");
+  set_bad("promp_steps", "2.5");
+  set_bad("promp_lr", "0");
+  set_bad("promp_lr", "nan");
+  set_ok(&c, "outer", "promp");
+  set_ok(&c, "promp-clip", "1");
+  set_ok(&c, "promp_kl_coef", "0");
+  set_ok(&c, "promp_steps", "1000");
+  set_ok(&c, "promp_lr", "0.1");
+  set_ok(&c, "env", "nav2d");
+  cr_assert_eq(maml_config_resolve(&c, err, sizeof err), MAML_OK, "%s", err);
+  maml_config_format(&c, text, sizeof text);
+  cr_assert_not_null(strstr(text, "\nouter = promp\n"), "%s", text);
+  cr_assert_not_null(strstr(text, "\npromp_steps = 1000\n"), "%s", text);
+  assert_round_trip(&c);
+
+  maml_config old;
+  maml_config_defaults(&old);
+  static const char file[] = "env = nav2d\nmode = maml\n";
+  cr_assert_eq(maml_config_parse_ini(&old, file, strlen(file), "x.ini", err, sizeof err), MAML_OK);
+  cr_assert(old.outer == MAML_OUTER_TRPO && old.promp_steps == 5, "a config without the keys");
+
+  maml_config_defaults(&c);
+  set_ok(&c, "env", "nav2d");
+  c.outer = (maml_outer_kind)MAML_OUTER_COUNT; /* not an outer optimiser */
+  cr_assert_eq(maml_config_resolve(&c, err, sizeof err), MAML_ERR_ARG);
+  cr_assert_not_null(strstr(err, "outer"), "%s", err);
 }

@@ -517,3 +517,302 @@ Test(meta, a_callers_inner_objective_replaces_the_built_in_one) {
   cr_assert(strstr(err, "'half'"), "%s", err);
   maml_pool_destroy(pool);
 }
+
+/* ---- ProMP's outer objective (maml_learner_clipped_objective) and step ------------------ */
+
+/* theta^K by hand from start: K LVC steps on S with pi_theta (the fixture's theta, which
+ * sampled S) held as the denominator; mu0 (may be NULL) receives mu on S at theta */
+static void lvc_steps_from(const fixture *f, int task, int K, double alpha,
+                           const maml_real *start, maml_real *out, maml_real *mu0) {
+  const maml_policy *p = &f->policy;
+  size_t n = p->n_params;
+  int rows = f->support[task].n;
+  maml_policy_cache c;
+  cr_assert_eq(maml_policy_cache_alloc(&c, p, rows), MAML_OK);
+  maml_real *g = malloc(n * sizeof *g), *logp0 = malloc((size_t)rows * sizeof *logp0);
+  maml_batch b = f->support[task];
+  maml_policy_forward(p, f->theta, b.obs, b.n, &c);
+  maml_policy_log_prob(p, f->theta, c.mu, b.act, b.n, logp0);
+  if (mu0) memcpy(mu0, c.mu, (size_t)rows * p->act_dim * sizeof *mu0);
+  b.logp_old = logp0;
+  memcpy(out, start, n * sizeof *out);
+  for (int k = 0; k < K; k++) {
+    maml_policy_forward(p, out, b.obs, b.n, &c);
+    maml_lvc_loss_grad(p, out, &b, &c, g);
+    for (size_t j = 0; j < n; j++) out[j] = (maml_real)(out[j] - alpha * g[j]);
+  }
+  free(g), free(logp0);
+  maml_policy_cache_free(&c);
+}
+
+/* log pi(a|s) of every row of b at theta, and mu (both allocated by the caller) */
+static void log_pi_rows(const maml_policy *p, const maml_real *theta, const maml_batch *b,
+                        maml_real *logp, maml_real *mu) {
+  maml_policy_cache c;
+  cr_assert_eq(maml_policy_cache_alloc(&c, p, b->n), MAML_OK);
+  maml_policy_forward(p, theta, b->obs, b->n, &c);
+  maml_policy_log_prob(p, theta, c.mu, b->act, b->n, logp);
+  memcpy(mu, c.mu, (size_t)b->n * p->act_dim * sizeof *mu);
+  maml_policy_cache_free(&c);
+}
+
+/* ProMP's objective at theta, by hand: for each task theta'_i by LVC steps from theta, the
+ * clipped ratio to pi at the adapted theta_old on Q, and the closed-form Gaussian KL from
+ * pi_theta_old to pi_theta on S; *clipped the fraction of query rows clipped away */
+static double promp_objective_by_hand(const fixture *f, const maml_real *theta, int K,
+                                      double alpha, double eps, double eta, double *clipped) {
+  const maml_policy *p = &f->policy;
+  size_t n = p->n_params;
+  int A = p->act_dim, rows = f->episodes * f->horizon;
+  maml_real *ad = malloc(n * sizeof *ad), *ad_old = malloc(n * sizeof *ad_old);
+  maml_real *lp = malloc((size_t)rows * sizeof *lp), *lp_old = malloc((size_t)rows * sizeof *lp);
+  maml_real *mu = malloc((size_t)rows * A * sizeof *mu), *mu0 = malloc((size_t)rows * A * sizeof *mu);
+  double total = 0.0, n_clip = 0.0, n_rows = 0.0;
+  const maml_real *ls_old = f->theta + p->log_std_off, *ls = theta + p->log_std_off;
+  for (int i = 0; i < f->tasks; i++) {
+    lvc_steps_from(f, i, K, alpha, f->theta, ad_old, mu0);
+    lvc_steps_from(f, i, K, alpha, theta, ad, NULL);
+    const maml_batch *q = &f->query[i];
+    log_pi_rows(p, ad_old, q, lp_old, mu);
+    log_pi_rows(p, ad, q, lp, mu);
+    double sum = 0.0, count = 0.0;
+    for (int r = 0; r < q->n; r++) {
+      if (q->mask[r] == 0) continue;
+      double ratio = exp((double)lp[r] - lp_old[r]), a = q->adv[r];
+      double rc = fmin(fmax(ratio, 1 - eps), 1 + eps);
+      if (rc * a < ratio * a) n_clip += 1;
+      sum += fmin(ratio * a, rc * a), count += 1;
+    }
+    n_rows += count;
+    total += -sum / count;
+    const maml_batch *s = &f->support[i];
+    log_pi_rows(p, theta, s, lp, mu);
+    double kl = 0.0, sc = 0.0;
+    for (int r = 0; r < s->n; r++) {
+      if (s->mask[r] == 0) continue;
+      for (int d = 0; d < A; d++) {
+        double vo = exp(2.0 * ls_old[d]), vn = exp(2.0 * ls[d]);
+        double dm = (double)mu0[(size_t)r * A + d] - mu[(size_t)r * A + d];
+        kl += (double)ls[d] - ls_old[d] + (vo + dm * dm) / (2 * vn) - 0.5;
+      }
+      sc += 1;
+    }
+    total += eta * kl / sc;
+  }
+  if (clipped) *clipped = n_clip / n_rows;
+  free(ad), free(ad_old), free(lp), free(lp_old), free(mu), free(mu0);
+  return total / f->tasks;
+}
+
+/* ProMP's gradient through K LVC inner steps at a theta away from theta_old (ratios off 1,
+ * some rows clipped, a non-zero KL) against central differences of the objective computed
+ * by hand; its value is the hand-made one; the KL penalty's gradient matters. */
+static void check_promp_gradient(const char *family, int K, int tasks, int episodes,
+                                 int horizon, maml_activation act) {
+  if (sizeof(maml_real) != sizeof(double))
+    cr_skip_test("finite differences of the meta-objective need the double build");
+  fixture f;
+  maml_meta_params mp = params(K, 0);
+  mp.inner_loss = MAML_INNER_LVC;
+  fixture_make(&f, family, tasks, episodes, horizon, act, &mp);
+  size_t n = f.policy.n_params;
+  double eps = 0.1, eta = 0.5;
+  double *u = malloc(n * sizeof *u), *g = malloc(n * sizeof *g), *g0 = malloc(n * sizeof *g0);
+  double *fd = malloc(n * sizeof *fd);
+  maml_real *at = malloc(n * sizeof *at), *th = malloc(n * sizeof *th);
+  random_vector(u, n, 7);
+  shifted(&f, 0.05, u, 0, NULL, at);
+  double value, kl, clipped, hand_clipped;
+  maml_learner_clipped_objective(f.learner, at, eps, eta, &value, &kl, &clipped, g);
+  double hand = promp_objective_by_hand(&f, at, K, mp.alpha, eps, eta, &hand_clipped);
+  cr_assert(fabs(value - hand) < 1e-10 * (1 + fabs(hand)), "%s K=%d: value %.15g, by hand %.15g",
+            family, K, value, hand);
+  cr_assert(fabs(clipped - hand_clipped) < 1e-12, "clipped %g, by hand %g", clipped, hand_clipped);
+  cr_assert(clipped > 0.02 && clipped < 0.9, "%s K=%d: %g of the rows clipped", family, K, clipped);
+  cr_assert(kl > 1e-5, "%s K=%d: KL %g", family, K, kl);
+  double h = 1e-6;
+  for (size_t j = 0; j < n; j++) {
+    memcpy(th, at, n * sizeof *th);
+    th[j] = at[j] + h;
+    double up = promp_objective_by_hand(&f, th, K, mp.alpha, eps, eta, NULL);
+    th[j] = at[j] - h;
+    double down = promp_objective_by_hand(&f, th, K, mp.alpha, eps, eta, NULL);
+    fd[j] = (up - down) / (2 * h);
+  }
+  double gnorm = sqrt(ddot(g, g, n));
+  cr_assert(gnorm > 1e-4, "%s K=%d: gradient is near zero (%g)", family, K, gnorm);
+  double e = drel(g, fd, n);
+  cr_expect(e < 1e-5, "%s K=%d: ProMP gradient vs finite differences: rel. error %g", family, K,
+            e);
+  maml_learner_clipped_objective(f.learner, at, eps, 0.0, NULL, NULL, NULL, g0);
+  cr_assert(drel(g, g0, n) > 1e-3, "%s K=%d: the KL penalty's gradient is missing", family, K);
+  free(u), free(g), free(g0), free(fd), free(at), free(th);
+  fixture_free(&f);
+}
+
+Test(meta, promp_nav2d_one_inner_step_matches_finite_differences) {
+  check_promp_gradient("nav2d", 1, 3, 5, 15, MAML_ACT_TANH);
+}
+Test(meta, promp_nav2d_two_inner_steps_match_finite_differences) {
+  check_promp_gradient("nav2d", 2, 3, 5, 15, MAML_ACT_TANH);
+}
+Test(meta, promp_cheetah_one_inner_step_matches_finite_differences) {
+  check_promp_gradient("cheetah-vel", 1, 2, 3, 10, MAML_ACT_TANH);
+}
+/* the paper's network is ReLU (cheetah states are never on a kink) */
+Test(meta, promp_cheetah_relu_gradient_matches_finite_differences) {
+  check_promp_gradient("cheetah-vel", 1, 2, 3, 10, MAML_ACT_RELU);
+}
+
+/* At theta_old the ratios are 1 (nothing clipped) and the KL and its gradient are 0: the
+ * objective is prepare's surrogate and, without the penalty, its gradient prepare's, bit
+ * for bit (the reason ProMP's first Adam step reuses it). */
+Test(meta, promp_objective_at_theta_old_is_prepares) {
+  fixture f;
+  maml_meta_params mp = params(1, 0);
+  mp.inner_loss = MAML_INNER_LVC;
+  fixture_make(&f, "nav2d", 3, 4, 12, MAML_ACT_TANH, &mp);
+  size_t n = f.policy.n_params;
+  double *g = malloc(n * sizeof *g), *g1 = malloc(n * sizeof *g1), value, kl, clipped, surr;
+  maml_learner_objective(f.learner, f.theta, &surr, NULL);
+  maml_learner_clipped_objective(f.learner, f.theta, 0.3, 0.0, &value, &kl, &clipped, g);
+  cr_assert(value == surr && kl == 0 && clipped == 0, "%.17g vs %.17g, kl %g, clipped %g", value,
+            surr, kl, clipped);
+  cr_assert_eq(memcmp(g, maml_learner_grad(f.learner), n * sizeof *g), 0);
+  maml_learner_clipped_objective(f.learner, f.theta, 0.3, 5e-4, NULL, &kl, NULL, g1);
+  cr_assert(fabs(kl) < 1e-12 && drel(g, g1, n) < 1e-12, "kl %g", kl);
+  free(g), free(g1);
+  fixture_free(&f);
+}
+
+/* adam.h's update, written out again for the replica below */
+static void adam_by_hand(double *m, double *v, int t, double lr, const double *g, maml_real *x,
+                         size_t n) {
+  double lr_t = lr * sqrt(1 - pow(0.999, t)) / (1 - pow(0.9, t));
+  for (size_t j = 0; j < n; j++) {
+    m[j] = 0.9 * m[j] + 0.1 * g[j];
+    v[j] = 0.999 * v[j] + 0.001 * g[j] * g[j];
+    x[j] = (maml_real)(x[j] - lr_t * m[j] / (sqrt(v[j]) + 1e-8));
+  }
+}
+
+/* The ProMP step is promp_steps Adam steps from fresh moments: the first on prepare's
+ * gradient, each next on the objective's gradient where the last one left theta; stats
+ * as documented. Replayed from the public pieces on the same learner. */
+Test(meta, promp_step_is_adam_on_the_clipped_objective) {
+  fixture f;
+  maml_meta_params mp = params(1, 0);
+  mp.inner_loss = MAML_INNER_LVC;
+  mp.outer = MAML_OUTER_PROMP;
+  mp.promp_clip = 0.3, mp.promp_kl_coef = 0.01, mp.promp_steps = 4, mp.promp_lr = 0.01;
+  fixture_make(&f, "nav2d", 3, 4, 12, MAML_ACT_TANH, &mp);
+  size_t n = f.policy.n_params;
+  char err[256];
+  maml_real *theta = malloc(n * sizeof *theta), *x = malloc(n * sizeof *x);
+  memcpy(theta, f.theta, n * sizeof *theta);
+  maml_step_stats st;
+  cr_assert_eq(maml_learner_step(f.learner, theta, &st, err, sizeof err), MAML_OK, "%s", err);
+  cr_assert_eq(st.outcome, MAML_STEP_ACCEPTED);
+  cr_assert(st.ls_tries == 4 && st.cg_iters == 0 && st.step_norm > 0 && st.expected < 0,
+            "tries %d, cg %d, |s| %g, expected %g", st.ls_tries, st.cg_iters, st.step_norm,
+            st.expected);
+  cr_assert_null(maml_learner_direction(f.learner));
+  double *m = calloc(n, sizeof *m), *v = calloc(n, sizeof *v), *g = malloc(n * sizeof *g);
+  memcpy(g, maml_learner_grad(f.learner), n * sizeof *g);
+  memcpy(x, f.theta, n * sizeof *x);
+  for (int t = 1; t <= 4; t++) {
+    if (t > 1) maml_learner_clipped_objective(f.learner, x, 0.3, 0.01, NULL, NULL, NULL, g);
+    adam_by_hand(m, v, t, 0.01, g, x, n);
+  }
+  double d = 0, s2 = 0;
+  for (size_t j = 0; j < n; j++)
+    d = fmax(d, fabs((double)x[j] - theta[j])), s2 += ((double)x[j] - f.theta[j]) * (x[j] - f.theta[j]);
+  cr_assert(d < 1e-6 * 0.01, "the step differs from the replica by %g", d);
+  cr_assert(fabs(sqrt(s2) - st.step_norm) < 1e-6 * st.step_norm);
+  double surr, kl;
+  maml_learner_objective(f.learner, theta, &surr, &kl);
+  cr_assert(surr == st.surr_after && kl == st.kl && surr < st.surr_before, "%g %g %g", surr,
+            st.surr_after, st.surr_before);
+  /* the state carried to the next meta-iteration: Adam's step count and moments */
+  size_t count = maml_learner_outer_state(f.learner, NULL);
+  cr_assert_eq(count, 1 + 2 * n);
+  double *state = malloc(count * sizeof *state);
+  maml_learner_outer_state(f.learner, state);
+  cr_assert(state[0] == 4, "t %g", state[0]);
+  cr_assert(fabs(state[1] - m[0]) <= 1e-4 * fabs(m[0]) && fabs(state[1 + n] - v[0]) <= 1e-4 * v[0],
+            "m %g (replica %g), v %g (replica %g)", state[1], m[0], state[1 + n], v[0]);
+  cr_assert_eq(maml_learner_set_outer_state(f.learner, state, count - 1, err, sizeof err),
+               MAML_ERR_FORMAT);
+  cr_assert(strstr(err, "promp") && strstr(err, "keeps"), "%s", err);
+  state[0] = 2.5; /* not a step count */
+  cr_assert_eq(maml_learner_set_outer_state(f.learner, state, count, err, sizeof err),
+               MAML_ERR_FORMAT);
+  free(state);
+  free(theta), free(x), free(m), free(v), free(g);
+  fixture_free(&f);
+}
+
+Test(meta, bad_promp_parameters_are_refused) {
+  maml_policy p;
+  char err[256];
+  cr_assert_eq(maml_policy_init(&p, 2, 2, 0, NULL, MAML_ACT_RELU, 1.0, err, sizeof err), MAML_OK);
+  maml_pool *pool;
+  cr_assert_eq(maml_pool_create(&pool, 1, err, sizeof err), MAML_OK);
+  maml_learner *l;
+  maml_meta_params good = params(1, 0);
+  good.outer = MAML_OUTER_PROMP;
+  good.promp_clip = 0.3, good.promp_kl_coef = 5e-4, good.promp_steps = 5, good.promp_lr = 1e-3;
+  cr_assert_eq(maml_learner_create(&l, &p, pool, 2, 10, 10, &good, err, sizeof err), MAML_OK,
+               "%s", err);
+  maml_learner_destroy(l);
+  struct {
+    maml_meta_params mp;
+    const char *word;
+  } bad[5];
+  for (int i = 0; i < 5; i++) bad[i].mp = good;
+  bad[0].mp.promp_clip = 0, bad[0].word = "promp_clip";
+  bad[1].mp.promp_kl_coef = -1, bad[1].word = "promp_kl_coef";
+  bad[2].mp.promp_steps = 0, bad[2].word = "promp_steps";
+  bad[3].mp.promp_lr = NAN, bad[3].word = "promp_lr";
+  bad[4].mp.outer = (maml_outer_kind)9, bad[4].word = "outer 9";
+  for (int i = 0; i < 5; i++) {
+    cr_assert_eq(maml_learner_create(&l, &p, pool, 2, 10, 10, &bad[i].mp, err, sizeof err),
+                 MAML_ERR_ARG, "%s", bad[i].word);
+    cr_assert(strstr(err, bad[i].word), "%s: %s", bad[i].word, err);
+  }
+  /* TRPO reads none of them */
+  maml_meta_params trpo = params(1, 0);
+  trpo.promp_clip = -1;
+  cr_assert_eq(maml_learner_create(&l, &p, pool, 2, 10, 10, &trpo, err, sizeof err), MAML_OK);
+  maml_learner_destroy(l);
+  cr_assert_str_eq(maml_outer_name(MAML_OUTER_TRPO), "trpo");
+  cr_assert_str_eq(maml_outer_name(MAML_OUTER_PROMP), "promp");
+  cr_assert_null(maml_outer_name((maml_outer_kind)2));
+  maml_pool_destroy(pool);
+}
+
+/* A ProMP step whose later gradient is not finite (a learning rate that throws theta to
+ * 1e300) leaves theta and Adam's state as they were. */
+Test(meta, promp_nonfinite_step_leaves_theta_and_adam_untouched) {
+  fixture f;
+  maml_meta_params mp = params(1, 0);
+  mp.inner_loss = MAML_INNER_LVC;
+  mp.outer = MAML_OUTER_PROMP;
+  mp.promp_clip = 0.3, mp.promp_kl_coef = 5e-4, mp.promp_steps = 3, mp.promp_lr = 1e300;
+  fixture_make(&f, "nav2d", 2, 3, 10, MAML_ACT_TANH, &mp);
+  size_t n = f.policy.n_params;
+  char err[256];
+  maml_real *theta = malloc(n * sizeof *theta);
+  memcpy(theta, f.theta, n * sizeof *theta);
+  maml_step_stats st;
+  cr_assert_eq(maml_learner_step(f.learner, theta, &st, err, sizeof err), MAML_OK, "%s", err);
+  cr_assert_eq(st.outcome, MAML_STEP_NONFINITE);
+  cr_assert_eq(memcmp(theta, f.theta, n * sizeof *theta), 0, "theta was touched");
+  size_t count = maml_learner_outer_state(f.learner, NULL);
+  double *state = malloc(count * sizeof *state), zero = 0;
+  maml_learner_outer_state(f.learner, state);
+  for (size_t j = 0; j < count; j++)
+    cr_assert_eq(memcmp(&state[j], &zero, sizeof zero), 0, "state %zu is %g", j, state[j]);
+  free(theta), free(state);
+  fixture_free(&f);
+}

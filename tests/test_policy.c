@@ -484,3 +484,89 @@ Test(policy, lvc_gradient_and_hvp_match_finite_differences_of_the_loss) {
     fixture_free(&f);
   }
 }
+
+/* ---- the clipped surrogate (ProMP's outer objective) ----------------------------------- */
+
+/* -mean_valid [min(r adv, clip(r, 1 - eps, 1 + eps) adv)], r = pi_theta / pi_old, with
+ * pi_old from f->logp_old; *clipped counts the rows whose clipped term is the smaller */
+static double ref_clipped_loss(const fixture *f, const double *theta, double eps, int *clipped) {
+  double sum = 0.0, count = 0.0;
+  if (clipped) *clipped = 0;
+  for (int i = 0; i < f->n; i++) {
+    if (f->mask[i] == 0) continue;
+    double lp = ref_log_pi(&f->p, theta, f->obs + (size_t)i * f->p.obs_dim,
+                           f->act + (size_t)i * f->p.act_dim);
+    double r = exp(lp - f->logp_old[i]), a = f->adv[i];
+    double rc = r < 1 - eps ? 1 - eps : r > 1 + eps ? 1 + eps : r;
+    if (clipped && rc * a < r * a) ++*clipped;
+    sum += fmin(r * a, rc * a);
+    count += 1.0;
+  }
+  return -sum / count;
+}
+
+/* Away from the sampling parameters (some rows clipped away, some not): the value and the
+ * gradient against central differences of ref_clipped_loss, and the clipped rows' share
+ * of the gradient missing (it differs from the unclipped surrogate's). */
+Test(policy, clipped_surrogate_gradient_matches_finite_differences) {
+  for (size_t s = 0; s < N_SHAPES; s++) {
+    fixture f;
+    fixture_make(&f, shapes[s].obs_dim, shapes[s].act_dim, shapes[s].n_hidden, shapes[s].hidden,
+                 shapes[s].act, ROWS, 700 + (uint32_t)s);
+    size_t np = f.p.n_params;
+    maml_real *grad = alloc_real(np), *fd = alloc_real(np), *g_un = alloc_real(np);
+    double *t = calloc(np, sizeof *t), *th = calloc(np, sizeof *th);
+    for (size_t i = 0; i < np; i++) th[i] = f.theta[i];
+    double eps = 0.1;
+    int clipped = -1, ref_clipped = -1;
+    double loss = maml_clipped_surrogate_grad(&f.p, f.theta, &f.b, eps, &f.c, grad, &clipped);
+    double ref = ref_clipped_loss(&f, th, eps, &ref_clipped);
+    cr_assert_float_eq(loss, ref, 1e-5 * (1 + fabs(ref)), "shape %zu: %g, by hand %g", s, loss,
+                       ref);
+    cr_assert_eq(clipped, ref_clipped, "shape %zu: %d rows clipped, by hand %d", s, clipped,
+                 ref_clipped);
+    cr_assert(clipped > 0 && clipped < ROWS * 4 / 5, "shape %zu: %d of %d rows clipped", s,
+              clipped, ROWS * 4 / 5);
+    double h = 1e-6; /* the reference is in double whatever the build */
+    memcpy(t, th, np * sizeof *t);
+    for (size_t i = 0; i < np; i++) {
+      t[i] = th[i] + h;
+      double up = ref_clipped_loss(&f, t, eps, NULL);
+      t[i] = th[i] - h;
+      double down = ref_clipped_loss(&f, t, eps, NULL);
+      t[i] = th[i];
+      fd[i] = (maml_real)((up - down) / (2 * h));
+    }
+    double e = rel_err(grad, fd, np);
+    cr_assert(vec_norm(grad, np) > 1e-3, "clipped gradient is near zero (shape %zu)", s);
+    cr_assert(e <= FD_TOL, "clipped gradient, shape %zu: relative error %.3g > %.1g", s, e,
+              FD_TOL);
+    maml_policy_forward(&f.p, f.theta, f.obs, f.n, &f.c);
+    maml_surrogate_grad(&f.p, f.theta, &f.b, &f.c, g_un);
+    cr_assert(rel_err(grad, g_un, np) > 1e-3, "shape %zu: clipping changed nothing", s);
+    free(grad), free(fd), free(g_un), free(t), free(th);
+    fixture_free(&f);
+  }
+}
+
+/* At the sampling parameters (r = 1 on every row) nothing is clipped: the value and the
+ * gradient are the unclipped surrogate's, bit for bit. */
+Test(policy, clipped_surrogate_at_sampling_parameters_is_the_surrogate) {
+  for (size_t s = 0; s < N_SHAPES; s++) {
+    fixture f;
+    fixture_make(&f, shapes[s].obs_dim, shapes[s].act_dim, shapes[s].n_hidden, shapes[s].hidden,
+                 shapes[s].act, ROWS, 800 + (uint32_t)s);
+    size_t np = f.p.n_params;
+    maml_real *g_clip = alloc_real(np), *g_un = alloc_real(np);
+    maml_policy_log_prob(&f.p, f.theta, f.c.mu, f.act, f.n, f.logp_old);
+    int clipped = -1;
+    double lc = maml_clipped_surrogate_grad(&f.p, f.theta, &f.b, 0.2, &f.c, g_clip, &clipped);
+    double lu = maml_surrogate_grad(&f.p, f.theta, &f.b, &f.c, g_un);
+    cr_assert_eq(clipped, 0);
+    cr_assert(lc == lu, "shape %zu: %.17g vs %.17g", s, lc, lu);
+    cr_assert(vec_norm(g_un, np) > 1e-3, "gradient is near zero (shape %zu)", s);
+    cr_assert_eq(memcmp(g_clip, g_un, np * sizeof(maml_real)), 0, "shape %zu", s);
+    free(g_clip), free(g_un);
+    fixture_free(&f);
+  }
+}

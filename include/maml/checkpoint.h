@@ -24,7 +24,10 @@
 #include "maml/error.h"
 #include "maml/policy.h"
 
-#define MAML_CHECKPOINT_VERSION 1u
+/* Version 2 adds, after the parameters, the outer optimiser's state (opt_len, then opt_len
+ * doubles); a checkpoint without such state (opt_len 0: every TRPO run) is still written
+ * as version 1, byte for byte as before, and both versions are read. */
+#define MAML_CHECKPOINT_VERSION 2u
 
 typedef struct {
   /* what the parameters are for */
@@ -46,14 +49,20 @@ typedef struct {
   /* the parameters, n_params of them */
   double *theta;
   size_t n_params;
+  /* the outer optimiser's state between meta-iterations (maml_learner_outer_state; ProMP:
+   * Adam's step count and moments), opt_len numbers, stored as they are (not checked for
+   * finiteness); NULL and 0 for none */
+  double *opt_state;
+  size_t opt_len;
+  uint32_t version; /* of the file parsed (set by parse; save writes 1 or 2 by opt_len) */
 } maml_checkpoint;
 
 /* Serialise to path atomically. MAML_ERR_IO with the path and the system's reason. */
 maml_status maml_checkpoint_save(const char *path, const maml_checkpoint *ck, char *err,
                                  size_t err_sz);
 
-/* Parse n bytes of a checkpoint; on success ck owns config_text (NUL-terminated) and
- * theta (free with maml_checkpoint_free). MAML_ERR_FORMAT on any malformed input. */
+/* Parse n bytes of a checkpoint; on success ck owns config_text (NUL-terminated), theta and
+ * opt_state (free with maml_checkpoint_free). MAML_ERR_FORMAT on any malformed input. */
 maml_status maml_checkpoint_parse(const void *data, size_t n, maml_checkpoint *ck, char *err,
                                   size_t err_sz);
 

@@ -19,6 +19,7 @@
 #include "maml/error.h"
 #include "maml/matmul.h"
 #include "maml/inner.h"
+#include "maml/outer.h"
 #include "maml/policy.h"
 
 /* What the outer loop meta-trains. */
@@ -56,6 +57,12 @@ typedef struct {
   double cg_damping;
   double ls_backtrack;     /* step shrink factor per line-search try, in (0, 1) */
   int ls_steps;            /* line-search tries */
+  maml_outer_kind outer;   /* the outer optimiser (outer.h; default trpo; a text without
+                              the key reads as trpo) */
+  double promp_clip;       /* ProMP: the ratio's clip range eps */
+  double promp_kl_coef;    /* ProMP: the support KL penalty's coefficient eta */
+  int promp_steps;         /* ProMP: Adam steps per meta-iteration */
+  double promp_lr;         /* ProMP: Adam's learning rate */
   int threads;             /* worker threads (0: all cores, at most the tasks); results do
                               not depend on it */
   maml_matmul_backend matmul; /* the backend of the policy's products asked for (default

@@ -17,8 +17,10 @@
  *                sampling policy), KL(theta) = mean_i mean_Q KL(pi_old || pi_theta'_i)
  *   gradient     g = mean_i J_i^T grad L_surr,i
  *   curvature    A v = mean_i J_i^T F_i J_i v + damping v  (the KL's Hessian at theta_old)
- *   TRPO         x = CG(A, g), s = -sqrt(2 delta / x^T A x) x, backtracking line search
- *                on theta_old + beta^j s that recomputes every theta'_i from S_i.
+ *   outer step   an outer optimiser (outer.h): TRPO, x = CG(A, g), s = -sqrt(2 delta /
+ *                x^T A x) x, backtracking line search on theta_old + beta^j s that
+ *                recomputes every theta'_i from S_i (the default); or ProMP's Adam steps on
+ *                the clipped surrogate plus a KL penalty (maml_learner_clipped_objective).
  * K = 0 gives plain multi-task TRPO (the pretrained and oracle baselines).
  *
  * Per-task work runs on the pool, one task per item; per-task results are summed in task
@@ -33,10 +35,11 @@
 
 #include "maml/error.h"
 #include "maml/inner.h"
+#include "maml/outer.h"
 #include "maml/policy.h"
 #include "maml/pool.h"
 
-typedef struct {
+typedef struct maml_meta_params {
   int inner_steps;     /* K >= 0 */
   maml_inner_loss inner_loss; /* the built-in inner objective (inner.h); 0 (zero-initialised):
                                  REINFORCE */
@@ -49,6 +52,14 @@ typedef struct {
   double cg_damping;
   double ls_backtrack; /* beta in (0, 1) */
   int ls_steps;        /* tries */
+  maml_outer_kind outer; /* the built-in outer optimiser (outer.h); 0 (zero-initialised):
+                            TRPO, which reads max_kl .. ls_steps */
+  const maml_outer_optimizer *outer_optimizer; /* a caller's (borrowed), in place of outer's;
+                                                  NULL: outer's */
+  double promp_clip;    /* ProMP: the ratio's clip range eps > 0 */
+  double promp_kl_coef; /* ProMP: the KL penalty's coefficient eta >= 0 */
+  int promp_steps;      /* ProMP: Adam steps per meta-iteration >= 1 */
+  double promp_lr;      /* ProMP: Adam's learning rate > 0 */
   struct maml_comm *comm; /* the ranks sharing the meta-batch (comm.h); NULL: this process
                              alone. Each rank works on its block of tasks only. */
 } maml_meta_params;
@@ -60,7 +71,7 @@ typedef enum {
   MAML_STEP_NONFINITE       /* a gradient, CG or candidate was NaN/Inf: theta untouched */
 } maml_step_outcome;
 
-typedef struct {
+typedef struct maml_step_stats {
   maml_step_outcome outcome;
   double surr_before;  /* L(theta_old) */
   double surr_after;   /* L at the accepted candidate (= surr_before if none) */
@@ -68,8 +79,8 @@ typedef struct {
   double expected;     /* g . s: first-order prediction of the full step's change */
   double grad_norm;    /* ||g|| */
   double step_norm;    /* ||theta_new - theta_old|| */
-  int cg_iters;        /* iterations CG ran */
-  int ls_tries;        /* candidates evaluated */
+  int cg_iters;        /* iterations CG ran (0 for ProMP) */
+  int ls_tries;        /* candidates evaluated (ProMP: the Adam steps taken) */
   double flops;        /* floating-point operations of the network products since adapt */
 } maml_step_stats;
 
@@ -98,9 +109,9 @@ const maml_real *maml_learner_adapted(const maml_learner *l, int task);
 maml_status maml_learner_prepare(maml_learner *l, const maml_batch *query, double *surr,
                                  char *err, size_t err_sz);
 
-/* One TRPO step from the prepared state: writes the accepted parameters into theta (which
- * must hold the theta given to adapt) or leaves it untouched. MAML_OK whatever the
- * outcome (see stats->outcome); an error only for misuse. */
+/* One step of the outer optimiser (TRPO by default) from the prepared state: writes the
+ * accepted parameters into theta (which must hold the theta given to adapt) or leaves it
+ * untouched. MAML_OK whatever the outcome (see stats->outcome); an error only for misuse. */
 maml_status maml_learner_step(maml_learner *l, maml_real *theta, maml_step_stats *stats,
                               char *err, size_t err_sz);
 
@@ -109,8 +120,9 @@ maml_status maml_learner_step(maml_learner *l, maml_real *theta, maml_step_stats
 /* The meta-gradient g of the last prepare (n_params doubles). */
 const double *maml_learner_grad(const maml_learner *l);
 
-/* The CG solution x of A x = g of the last step (n_params doubles; s is a positive multiple
- * of -x), for comparing backends; meaningful after a step whose gradient was finite. */
+/* The CG solution x of A x = g of the last TRPO step (n_params doubles; s is a positive
+ * multiple of -x), for comparing backends; meaningful after a step whose gradient was
+ * finite. NULL for an outer optimiser without a direction (ProMP). */
 const double *maml_learner_direction(const maml_learner *l);
 
 /* out = A v at the prepared theta_old (damping included). Valid between prepare and the
@@ -120,5 +132,30 @@ void maml_learner_curvature(maml_learner *l, const double *v, double *out);
 /* L and KL at any theta, recomputing each theta'_i from S_i (what the line search does).
  * Overwrites the caches: the gradient stays, curvature products need a new adapt+prepare. */
 void maml_learner_objective(maml_learner *l, const maml_real *theta, double *surr, double *kl);
+
+/* ProMP's objective at any theta, recomputing each theta'_i from S_i:
+ *   value = mean_i L_clip(theta'_i; Q_i) + kl_coef * kl,
+ *   kl    = mean_i mean_{S_i} KL(pi_theta_old || pi_theta)   (0 when K = 0)
+ * L_clip maml_clipped_surrogate_grad's with clip > 0 (ratios to pi_old of prepare), and,
+ * with grad not NULL (n_params doubles), its gradient mean_i [J_i^T grad L_clip,i +
+ * kl_coef grad KL_i] through the inner steps exactly (J_i = I in first-order mode).
+ * clipped (may be NULL) receives the fraction of valid query rows clipped away. Needs a
+ * prepare since the last adapt; overwrites the caches like maml_learner_objective. */
+void maml_learner_clipped_objective(maml_learner *l, const maml_real *theta, double clip,
+                                    double kl_coef, double *value, double *kl, double *clipped,
+                                    double *grad);
+
+/* The outer optimiser's state carried between meta-iterations (maml_outer_optimizer.save):
+ * written into out when not NULL; returns the count (0: none). */
+size_t maml_learner_outer_state(const maml_learner *l, double *out);
+
+/* Restore that state from count numbers (a checkpoint's); MAML_ERR_FORMAT when count is
+ * not what this optimiser keeps for these parameters. */
+maml_status maml_learner_set_outer_state(maml_learner *l, const double *in, size_t count,
+                                         char *err, size_t err_sz);
+
+/* The parameters of the learner's meta-batch, and theta_old (the theta of the last adapt). */
+size_t maml_learner_n_params(const maml_learner *l);
+const maml_real *maml_learner_theta_old(const maml_learner *l);
 
 #endif

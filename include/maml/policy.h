@@ -131,6 +131,20 @@ void maml_inner_loss_hvp(const maml_policy *p, const maml_real *theta, const mam
 double maml_surrogate_grad(const maml_policy *p, const maml_real *theta, const maml_batch *b,
                            maml_policy_cache *c, maml_real *grad);
 
+/* The clipped surrogate of PPO and ProMP's outer step (Rothfuss et al., ICLR 2019):
+ *   L = -mean_valid [min(r adv, clip(r, 1 - clip, 1 + clip) adv)],
+ *   r = exp(log pi(act|obs) - logp_old),
+ *   grad L = -mean_valid [adv r grad log pi] over the rows whose term is not clipped away
+ * (a row is clipped away, its gradient zero, where r > 1 + clip with adv > 0 or
+ * r < 1 - clip with adv < 0; at the boundary itself the unclipped branch is taken). With
+ * r = 1 on every row (theta the sampling parameters) nothing is clipped and the value and
+ * gradient are maml_surrogate_grad's, bit for bit. clip > 0. grad may be NULL; n_clipped
+ * (may be NULL) receives the number of valid rows clipped away. c must hold a forward pass
+ * of b->obs at theta. */
+double maml_clipped_surrogate_grad(const maml_policy *p, const maml_real *theta,
+                                   const maml_batch *b, double clip, maml_policy_cache *c,
+                                   maml_real *grad, int *n_clipped);
+
 /* The LVC inner loss (Rothfuss et al., ProMP, ICLR 2019) on a support batch sampled with
  * theta0, whose log pi_theta0(act|obs) is b->logp_old (held fixed):
  *   L = -mean_valid [adv * r],  r = pi_theta(act|obs) / pi_theta0(act|obs),

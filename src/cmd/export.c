@@ -54,7 +54,7 @@ static void export_usage(FILE *out) {
           "or tanh, the hidden layers'), seed, iteration (meta-updates behind the\n"
           "parameters), n_params, inner_steps and inner_step_size (the run's adaptation\n"
           "steps and their fixed step size; 0 and null outside maml mode), learned_step_sizes\n"
-          "(always null: checkpoints of format version %u hold no learned step sizes),\n"
+          "(always null: checkpoints of format versions 1 to %u hold no learned step sizes),\n"
           "layers (name layerI, in, out, activation: relu, tanh or linear, weight, bias) and\n"
           "log_std. Exits 1 when the checkpoint is missing, truncated, damaged or not a\n"
           "checkpoint, or a file cannot be written; 2 for bad options.\n",
@@ -219,7 +219,7 @@ static void write_document(FILE *f, const char *path, const maml_checkpoint *ck,
   fprintf(f, "{\n  \"format\": \"maml-policy\",\n  \"version\": %d,\n  \"checkpoint\": ",
           EXPORT_VERSION);
   json_string(f, path);
-  fprintf(f, ",\n  \"checkpoint_version\": %u,\n  \"family\": ", MAML_CHECKPOINT_VERSION);
+  fprintf(f, ",\n  \"checkpoint_version\": %u,\n  \"family\": ", ck->version);
   json_string(f, ck->env);
   fputs(",\n  \"family_file\": ", f);
   if (c->family_file[0])

@@ -58,6 +58,7 @@ static void print_choices(const maml_checkpoint *ck, const char *dir) {
     printf("matmul       %s (the backend of the policy's products the run asked for)\n",
            maml_matmul_name(c.matmul));
     printf("inner loss   %s\n", maml_inner_loss_name(c.inner_loss));
+    printf("outer step   %s\n", maml_outer_name(c.outer));
   } else {
     printf("matmul       unknown: %s\n", err);
   }
@@ -83,7 +84,7 @@ int cmd_info(int argc, char **argv) {
     fprintf(stderr, "maml info: %s\n", err);
     return 1;
   }
-  printf("checkpoint   %s (format version %u)\n", path, MAML_CHECKPOINT_VERSION);
+  printf("checkpoint   %s (format version %u)\n", path, (unsigned)ck.version);
   printf("env          %s%s\n", ck.env, ck.oracle ? " (oracle: task in the observation)" : "");
   printf("network      %d", ck.obs_dim);
   for (int l = 0; l < ck.n_hidden; l++) printf("-%d", ck.hidden[l]);
@@ -99,6 +100,9 @@ int cmd_info(int argc, char **argv) {
   int best_ok = !run_dir || print_best(argv[1]);
   printf("rejected     %lld updates (non-finite numbers)\n", (long long)ck.rejected);
   printf("trained for  %.1f s\n", ck.elapsed);
+  if (ck.opt_len > 0)
+    printf("outer state  %zu numbers (the outer optimiser's, carried between iterations)\n",
+           ck.opt_len);
   char dir[4200];
   snprintf(dir, sizeof dir, "%s", path);
   char *slash = strrchr(dir, '/'); /* the run's folder */

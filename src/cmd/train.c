@@ -44,8 +44,9 @@ static void train_usage(FILE *out) {
           "       maml train --env FAMILY|FAMILY_FILE [--KEY VALUE ...] [--run-dir DIR]\n"
           "       maml train --resume RUN_DIR [--iterations N] [--threads N] [--matmul NAME]\n"
           "\n"
-          "Meta-train a policy with MAML-TRPO (or the pretrained / oracle baselines) and\n"
-          "write a run directory: config.ini (the resolved config), metrics.csv and\n"
+          "Meta-train a policy with MAML-TRPO (or ProMP: --outer promp --inner-loss lvc;\n"
+          "or the pretrained / oracle baselines) and write a run directory: config.ini\n"
+          "(the resolved config), metrics.csv and\n"
           "metrics.jsonl (one row per iteration), latest.ckpt (at the start, then after\n"
           "every iteration), best.ckpt (the parameters of the best post-adaptation return)\n"
           "and iter-NNNNNN.ckpt every checkpoint_every iterations. Iterations count from 0,\n"
@@ -426,6 +427,8 @@ static void default_run_dir(const maml_config *c, char *out) {
   if (c->mode == MAML_MODE_MAML && c->inner_loss != MAML_INNER_REINFORCE)
     snprintf(mode + strlen(mode), sizeof mode - strlen(mode), "-%s",
              maml_inner_loss_name(c->inner_loss));
+  if (c->outer != MAML_OUTER_TRPO)
+    snprintf(mode + strlen(mode), sizeof mode - strlen(mode), "-%s", maml_outer_name(c->outer));
   snprintf(out, PATH_LEN, "runs/%s%s-%s", c->env, mode, stamp);
   for (int k = 2; file_exists(out) && k < 1000; k++)
     snprintf(out, PATH_LEN, "runs/%s%s-%s-%d", c->env, mode, stamp, k);
@@ -835,6 +838,8 @@ static void print_start(const maml_config *cfg, const maml_trainer *t, int ranks
     snprintf(mode, sizeof mode, " %s, inner loss %s",
              cfg->first_order ? "first-order" : "second-order",
              maml_inner_loss_name(cfg->inner_loss));
+  snprintf(mode + strlen(mode), sizeof mode - strlen(mode), ", outer %s",
+           maml_outer_name(cfg->outer));
   printf("maml train: %s, %s%s, %d tasks x %d episodes x %d steps, network %s (%zu "
          "parameters), %d thread%s%s, matmul %s\n",
          cfg->env, maml_mode_name(cfg->mode), mode,
