@@ -79,8 +79,13 @@ void maml_mj_reset(maml_env *e, maml_rng *rng, int forces) {
   mju_zero(d->xfrc_applied, 6 * m->nbody);
   mju_zero(d->userdata, m->nuserdata);
   memset(d->warning, 0, sizeof d->warning);
-  if (rng) {
-    const maml_env_robot *r = e->world->family->robot;
+  const maml_env_robot *r = e->world->family->robot;
+  if (rng && r->uniform_noise) {
+    for (int i = 0; i < m->nq; i++)
+      d->qpos[i] += maml_rng_uniform_range(rng, -r->qpos_noise, r->qpos_noise);
+    for (int i = 0; i < m->nv; i++)
+      d->qvel[i] += maml_rng_uniform_range(rng, -r->qvel_noise, r->qvel_noise);
+  } else if (rng) {
     for (int i = 0; i < m->nq; i++) d->qpos[i] += r->qpos_noise * maml_rng_normal(rng);
     for (int i = 0; i < m->nv; i++) d->qvel[i] += r->qvel_noise * maml_rng_normal(rng);
   }
@@ -128,13 +133,9 @@ static void position_velocity_stages(const mjModel *m, mjData *d) {
   if (energy) mj_energyVel(m, d);
 }
 
-int maml_mj_advance(maml_env *e, int forces) {
-  const mjModel *m = e->model;
-  mjData *d = e->data;
-
-  // count this step's warnings only
-  for (int i = 0; i < mjNWARNING; i++) d->warning[i].number = 0;
-
+/* one mj_step from a state whose position and velocity stages are current, leaving them
+ * current at the new state */
+static void simulate_step(const mjModel *m, mjData *d) {
   // mj_step without its leading position/velocity stages: they are current already
   if (m->opt.integrator == mjINT_RK4) {
     mj_forwardSkip(m, d, mjSTAGE_VEL, 0);
@@ -148,6 +149,17 @@ int maml_mj_advance(maml_env *e, int forces) {
   mj_checkPos(m, d);
   mj_checkVel(m, d);
   position_velocity_stages(m, d);
+}
+
+int maml_mj_advance(maml_env *e, int forces) {
+  const mjModel *m = e->model;
+  mjData *d = e->data;
+  const int skip = maml_mj_frame_skip(e->world->family->robot);
+
+  // count this step's warnings only
+  for (int i = 0; i < mjNWARNING; i++) d->warning[i].number = 0;
+
+  for (int k = 0; k < skip; k++) simulate_step(m, d);
 
   int unstable = 0;
   for (int i = 0; i < mjNWARNING; i++)
@@ -225,8 +237,26 @@ static void body_info(maml_env *e) {
 }
 
 void maml_mj_robot_reset(maml_env *e, maml_rng *rng) {
-  maml_mj_reset(e, rng, e->world->family->robot->forces);
+  const maml_env_robot *r = e->world->family->robot;
+  maml_mj_reset(e, rng, r->forces);
   body_info(e);
+  if (r->root_velocity) e->info.forward_vel = e->data->qvel[0];
+}
+
+/* 1 when the state breaks the robot's termination rules (maml/env.h) */
+static int fell(const maml_env_robot *r, const mjModel *m, const mjData *d) {
+  if (r->z_max > r->z_min) {
+    const double z = d->qpos[r->height_index];
+    if (r->z_open ? !(z > r->z_min && z < r->z_max) : !(z >= r->z_min && z <= r->z_max)) return 1;
+  }
+  if (r->angle_max > 0 && !(fabs(d->qpos[r->angle_index]) < r->angle_max)) return 1;
+  if (r->state_max > 0) {
+    for (int i = 2; i < m->nq; i++)
+      if (!(fabs(d->qpos[i]) < r->state_max)) return 1;
+    for (int i = 0; i < m->nv; i++)
+      if (!(fabs(d->qvel[i]) < r->state_max)) return 1;
+  }
+  return 0;
 }
 
 double maml_mj_robot_advance(maml_env *e, const maml_real *action, int *done) {
@@ -235,6 +265,7 @@ double maml_mj_robot_advance(maml_env *e, const maml_real *action, int *done) {
   const mjData *d = e->data;
   int bad;
   double sumsq = maml_mj_set_action(e, action, &bad);
+  const double x_before = r->root_velocity ? d->qpos[0] : 0.0;
   int unstable = maml_mj_advance(e, r->forces) | bad;
 
   double contact = 0.0;
@@ -244,17 +275,15 @@ double maml_mj_robot_advance(maml_env *e, const maml_real *action, int *done) {
       contact += f * f;
     }
   body_info(e);
+  if (r->root_velocity) /* the state is the initial one after an unstable step */
+    e->info.forward_vel =
+        unstable ? d->qvel[0] : (d->qpos[0] - x_before) / (maml_mj_frame_skip(r) * m->opt.timestep);
   e->info.ctrl_cost = r->ctrl_cost * sumsq;
   e->info.contact_cost = r->contact_cost != 0.0 ? r->contact_cost * contact : 0.0;
   e->info.goal_dist = 0.0;
   e->info.unstable = unstable;
 
-  int fell = 0;
-  if (r->z_max > r->z_min) {
-    double z = d->qpos[r->height_index];
-    fell = !(z >= r->z_min && z <= r->z_max);
-  }
-  *done = unstable || fell;
+  *done = unstable || fell(r, m, d);
   double shared = r->alive_bonus != 0.0 ? r->alive_bonus - e->info.ctrl_cost : -e->info.ctrl_cost;
   return r->contact_cost != 0.0 ? shared - e->info.contact_cost : shared;
 }
@@ -271,6 +300,10 @@ void maml_mj_observe(const maml_env *e, maml_real *obs) {
     switch (part->kind) {
       case MAML_OBS_QPOS: x = d->qpos, from = part->skip, to = m->nq; break;
       case MAML_OBS_QVEL: x = d->qvel, to = m->nv; break;
+      case MAML_OBS_QVEL_CLIP:
+        for (int i = 0; i < m->nv; i++)
+          obs[k++] = (maml_real)maml_clip(d->qvel[i], -part->bound, part->bound);
+        break;
       case MAML_OBS_CFRC_EXT:
         for (int i = 0; i < 6 * m->nbody; i++)
           obs[k++] = (maml_real)maml_clip(d->cfrc_ext[i], -1, 1);
@@ -296,6 +329,13 @@ int maml_mj_obs_size(const maml_env_obs_part *parts, int nq, int nv, int nbody, 
         size += nq - parts[p].skip;
         break;
       case MAML_OBS_QVEL: size += nv; break;
+      case MAML_OBS_QVEL_CLIP:
+        if (!(parts[p].bound > 0))
+          return snprintf(why, n, "observation part %d: qvel clip bound %g: expected > 0", p + 1,
+                          parts[p].bound),
+                 -1;
+        size += nv;
+        break;
       case MAML_OBS_CFRC_EXT:
         if (nbody < 0)
           return snprintf(why, n, "observation part %d: contact forces need nbody", p + 1), -1;

@@ -38,6 +38,9 @@ static const fingerprint recorded[] = {
     /* the dynamics families, recorded when they were added (issue 21) */
     {"cheetah-params", 0xbefab477942f57ebull, 0x21387506614e1d01ull},
     {"ant-params", 0x8d2d1a3f2f352945ull, 0x4f956928f2b61c96ull},
+    /* rand_param_envs' hopper and walker, recorded when they were added (issue 23) */
+    {"hopper-params", 0x2514a45a8b07237bull, 0xe521ef5e99d4212aull},
+    {"walker-params", 0x4841797665dc1b1aull, 0xd74ec93e525e8046ull},
 #else
     {"nav2d", 0x9bb246570aab43a9ull, 0xaee66f4b0b3e85d1ull},
     {"cheetah-vel", 0x2aba5fc99df6b07eull, 0xf2e38cb1be73e86cull},
@@ -48,6 +51,9 @@ static const fingerprint recorded[] = {
     /* the dynamics families, recorded when they were added (issue 21) */
     {"cheetah-params", 0x7ec9991bd060722full, 0xd66f5aef9ae8d975ull},
     {"ant-params", 0xb9f2931845401982ull, 0x331cd562a8af4df1ull},
+    /* rand_param_envs' hopper and walker, recorded when they were added (issue 23) */
+    {"hopper-params", 0xe04ab4a842896c67ull, 0x27a46aeba70adaeaull},
+    {"walker-params", 0x3369ef0a78176c55ull, 0xc6706b61c9922d25ull},
 #endif
 };
 
