@@ -4,9 +4,13 @@
  * the observation, the reward and the termination against their definitions computed here
  * from mjData (the healthy rules broken by setting the state by hand); the uniform reset
  * noise; the families' preset inner step size. */
+#define _XOPEN_SOURCE 700 /* mkdtemp */
 #include <criterion/criterion.h>
 #include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "maml/config.h"
 #include "maml/env.h"
@@ -390,4 +394,39 @@ Test(env_locomotion, preset_inner_step_size) {
   cr_assert_eq(maml_env_preset_value(f, MAML_PRESET_TASKS), 40);
   cr_assert_eq(maml_env_preset_value(f, MAML_PRESET_EPISODES), 20);
   cr_assert_eq(maml_env_preset_value(f, MAML_PRESET_HORIZON), 200);
+}
+
+/* ---- family files ------------------------------------------------------------------------ */
+
+/* a family file's observation part qvel-clip: clip(qvel, -10, 10), as the built-in hopper's */
+Test(env_locomotion, family_file_observes_clipped_velocities) {
+  char dir[] = "/tmp/maml-locomotion-XXXXXX", path[256], name[64], err[ERR_SZ] = "";
+  cr_assert_not_null(mkdtemp(dir));
+  snprintf(path, sizeof path, "%s/hop.ini", dir);
+  FILE *fp = fopen(path, "w");
+  cr_assert_not_null(fp);
+  fprintf(fp,
+          "name = file-hopper\nmodel = %s/hopper.xml\nbody = torso\n"
+          "observation = qpos[1:], qvel-clip\ntask = goal-velocity\ngoal_range = 0, 1\n",
+          MAML_TEST_ASSETS);
+  fclose(fp);
+  cr_assert_eq(maml_env_use(path, name, sizeof name, NULL, err, sizeof err), MAML_OK, "%s", err);
+  maml_env_world w;
+  maml_env e;
+  open_world(&w, name, 0);
+  init_env(&e, &w);
+  cr_assert_eq(w.obs_dim, 11);
+  double task[MAML_TASK_MAX] = {0.5};
+  maml_env_reset(&e, task, NULL, NULL);
+  e.data->qvel[2] = -25;
+  e.data->qvel[5] = 3;
+  mj_forward(e.model, e.data);
+  maml_real obs[16];
+  w.family->robot->observe(&e, obs);
+  cr_assert_eq(obs[5 + 2], (maml_real)-10);
+  cr_assert_eq(obs[5 + 5], (maml_real)3);
+  maml_env_free(&e);
+  maml_env_world_close(&w);
+  remove(path);
+  rmdir(dir);
 }
