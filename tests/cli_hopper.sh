@@ -44,8 +44,12 @@ for fam in hopper-params:41 walker-params:65; do
     --steps 1 --threads 1 --out "$env-ev" > "$env-ev.log" 2>&1 || fail "$env eval: $(cat "$env-ev.log")"
   [ "$(grep -v '^#' "$env-ev/goals.txt")" = "$(printf '%s\n%s' "$zeros" "$mixed")" ] ||
     fail "$env-ev/goals.txt: $(cat "$env-ev/goals.txt")"
-  grep -q "^maml," "$env-ev/eval.csv" && grep -q "^random," "$env-ev/eval.csv" ||
+  # the run's step size (0.05) and the preset's for the random policy
+  grep -q "^maml,0.05,1," "$env-ev/eval.csv" && grep -q "^random,0.05,1," "$env-ev/eval.csv" ||
     fail "$env eval.csv: $(cat "$env-ev/eval.csv")"
+  "$maml" eval --policy random --env "$env" --alpha 0.2 --goals-file "$env.goals" --episodes 2 \
+    --steps 1 --threads 1 --out "$env-ev3" > "$env-ev3.log" 2>&1 || fail "$env eval: $(cat "$env-ev3.log")"
+  grep -q "^random,0.2,1," "$env-ev3/eval.csv" || fail "$env: --alpha 0.2: $(cat "$env-ev3/eval.csv")"
   # a line of the wrong length is refused naming the file, the line and the count
   printf '%s\n0,1\n' "$zeros" > "$env.short"
   out=$("$maml" eval --policy maml="$env" --goals-file "$env.short" --episodes 2 --steps 1 \
