@@ -83,9 +83,8 @@ static const maml_env_family hopper_params = {
     .dist = {.lo = -3.0, .hi = 3.0, .params = MAML_DYN_ALL},
     .horizon = 200,
     .preset = {.alpha = 0.05},
-    .note =
-        "rand_param_envs' hopper (ProMP, PEARL): frame skip 4 at timestep 0.004, v_x of "
-        "the root's x; inner step 0.05 (ProMP)",
+    .note = "rand_param_envs' hopper (ProMP, PEARL): frame skip 4 at timestep 0.004, v_x of "
+            "the root's x",
 };
 
 static const maml_env_family walker_params = {
@@ -95,9 +94,8 @@ static const maml_env_family walker_params = {
     .dist = {.lo = -3.0, .hi = 3.0, .params = MAML_DYN_ALL},
     .horizon = 200,
     .preset = {.alpha = 0.05},
-    .note =
-        "rand_param_envs' walker2d (ProMP, PEARL): frame skip 4 (not its own 5) at "
-        "timestep 0.004, v_x of the root's x; inner step 0.05 (ProMP)",
+    .note = "rand_param_envs' walker2d (ProMP, PEARL): frame skip 4 (not its own 5) at "
+            "timestep 0.004, v_x of the root's x",
 };
 
 const maml_env_family *const maml_builtin_families[] = {

@@ -11,7 +11,10 @@ cd "$work" || exit 1
 "$maml" envs --check > envs.log || fail "maml envs: $(cat envs.log)"
 grep -q "^hopper-params *hopper *11 *52 *3 *200  41 dynamics" envs.log || fail "envs: $(cat envs.log)"
 grep -q "^walker-params *walker2d *17 *82 *6 *200  65 dynamics" envs.log || fail "envs: $(cat envs.log)"
-grep -q "hopper-params *rand_param_envs' hopper .*frame skip 4" envs.log || fail "notes: $(cat envs.log)"
+grep -q "hopper-params *rand_param_envs' hopper .*frame skip 4.*; default alpha 0.05 " envs.log ||
+  fail "notes: $(cat envs.log)"
+grep -q "walker-params *rand_param_envs' walker2d .*frame skip 4.*; default alpha 0.05 " envs.log ||
+  fail "notes: $(cat envs.log)"
 grep -q "hopper.xml (nq 6, nv 6, nu 3, timestep 0.004, frame skip 4)" envs.log ||
   fail "models: $(cat envs.log)"
 grep -q "walker2d.xml (nq 9, nv 9, nu 6, timestep 0.004, frame skip 4)" envs.log ||

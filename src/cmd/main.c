@@ -233,10 +233,16 @@ static int cmd_envs(int argc, char **argv) {
   }
   printf("\n--goal syntax:\n");
   for (int i = 0; i < count; i++) printf("  %-14s %s\n", fams[i]->name, fams[i]->goal_syntax);
-  int notes = 0; /* where a definition comes from */
-  for (int i = 0; i < count; i++)
-    if (fams[i]->note)
-      printf("%s  %-14s %s\n", notes++ ? "" : "\nnotes:\n", fams[i]->name, fams[i]->note);
+  int notes = 0; /* where a definition comes from, a preset inner step size */
+  for (int i = 0; i < count; i++) {
+    const maml_env_family *f = fams[i];
+    if (!f->note && !(f->preset.alpha > 0)) continue;
+    printf("%s  %-14s %s", notes++ ? "" : "\nnotes:\n", f->name, f->note ? f->note : "");
+    if (f->preset.alpha > 0)
+      printf("%sdefault alpha %g (the preset's inner step size)", f->note ? "; " : "",
+             f->preset.alpha);
+    printf("\n");
+  }
 
   if (!check) return 0;
   printf("\nmodels:\n");
