@@ -3,7 +3,8 @@
  * For each family (default cheetah-vel and ant-vel) at the paper's sizes (40 tasks x 20
  * episodes x 200 steps, 100 x 100 ReLU, second-order MAML-TRPO, 10 CG iterations) and each
  * thread count (default 1, 2 and the machine's cores if more), measured in one run:
- *   raw       mj_step rate of the model, one mjData per thread, zero control (the limit);
+ *   raw       mj_step rate of the model, one mjData per thread, zero control (the limit),
+ *             over the robot's frame skip (per step of the environment);
  *   env       the environment's step rate, zero action: mj_step plus what the task needs
  *             (the ant: the contact forces of the new state, one more constraint solve);
  *   sampler   steps per second of the sampler at the paper's batch, and its share of raw

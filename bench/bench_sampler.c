@@ -2,7 +2,9 @@
  *
  * For each family (default cheetah-vel and ant-vel) and thread count (default 1, 2 and,
  * if larger, the machine's core count) it prints, measured in the same run:
- *   raw    mj_step with zero control, one mjData per thread (the limit);
+ *   raw    mj_step with zero control, one mjData per thread (the limit), in steps of the
+ *          environment: mj_steps per second over the robot's frame skip (hopper-params and
+ *          walker-params: 4 mj_steps an action);
  *   sampler  steps per second of maml_sampler_run at the paper's batch (40 tasks x 20
  *            episodes x horizon 200, 20 -> 100 -> 100 ReLU policy), all per-step work
  *            included (policy forward, action noise, observation, reward); "of raw"
@@ -29,7 +31,8 @@ int main(int argc, char **argv) {
       printf("usage: bench_sampler [--env cheetah-vel,ant-vel] [--tasks 40] [--episodes 20]\n"
              "                     [--threads 1,2] [--raw-steps 20000]\n\n"
              "Sampler steps per second at the paper's batch, next to the raw mj_step rate\n"
-             "of the same model with zero control, for each thread count.\n");
+             "of the same model with zero control (over the robot's frame skip: steps of\n"
+             "the environment), for each thread count.\n");
       return 0;
     } else if (next && !strcmp(a, "--env")) {
       envs = next, i++;

@@ -77,9 +77,10 @@ static inline void bench_raw_steps(void *ctx, int item, int worker) {
   }
 }
 
-/* Aggregate mj_step rate (steps per second) of a MuJoCo world's model with `threads`
- * threads of pool, each stepping its own mjData with zero control (and reset where the
- * robot's termination rule would end an episode): the sampler's limit. */
+/* Aggregate mj_step rate of a MuJoCo world's model with `threads` threads of pool, each
+ * stepping its own mjData with zero control (and reset where the robot's termination rule
+ * would end an episode), in environment steps per second (mj_steps per second over the
+ * robot's frame skip: an action of the hopper is 4 mj_steps): the sampler's limit. */
 static inline double bench_raw_rate(const maml_env_world *w, maml_pool *pool, int threads,
                                     int steps) {
   mjData *data[256];
@@ -95,7 +96,8 @@ static inline double bench_raw_rate(const maml_env_world *w, maml_pool *pool, in
   maml_pool_run(pool, threads, bench_raw_steps, &j);
   double t = bench_now() - t0;
   for (int i = 0; i < threads; i++) mj_deleteData(data[i]);
-  return (double)steps * threads / t;
+  const int skip = w->family->robot->frame_skip > 1 ? w->family->robot->frame_skip : 1;
+  return (double)steps * threads / t / skip;
 }
 
 typedef struct {

@@ -80,14 +80,42 @@ static const maml_env_family humanoid_dir = {
     .name = "humanoid-dir",
     .robot = &maml_robot_humanoid,
     .kind = &maml_task_goal_heading,
-    .dist = {.weight = 1.25, .example = "0.7854", .note = "PEARL's humanoid_dir, 1.25 x m/s"},
+    .dist = {.weight = 1.25, .example = "0.7854"},
     .horizon = 200,
     .preset = {.tasks = 40, .episodes = 20},
+    .note = "PEARL's humanoid_dir: frame skip 5, 1.25 x the velocity along the heading (the "
+            "source's displacement / timestep)",
+};
+
+/* rand_param_envs' random-physics hopper and walker (envs/hopper.c, envs/walker2d.c: frame
+ * skip 4, reward v_x + 1 - 1e-3 sum(a^2), their healthy rules), as ProMP ran them: horizon
+ * 200, 40 tasks x 20 episodes, inner step size 0.05 (shared docs/tasks.md; ProMP's run
+ * scripts name no hopper or walker config: their default is inner_lr 0.1, hidden 64,64) */
+static const maml_env_family hopper_params = {
+    .name = "hopper-params",
+    .robot = &maml_robot_hopper,
+    .kind = &maml_task_dynamics,
+    .dist = {.lo = -3.0, .hi = 3.0, .params = MAML_DYN_ALL},
+    .horizon = 200,
+    .preset = {.alpha = 0.05},
+    .note = "rand_param_envs' hopper (ProMP, PEARL): frame skip 4 at timestep 0.004, v_x of "
+            "the root's x",
+};
+
+static const maml_env_family walker_params = {
+    .name = "walker-params",
+    .robot = &maml_robot_walker2d,
+    .kind = &maml_task_dynamics,
+    .dist = {.lo = -3.0, .hi = 3.0, .params = MAML_DYN_ALL},
+    .horizon = 200,
+    .preset = {.alpha = 0.05},
+    .note = "rand_param_envs' walker2d (ProMP, PEARL): frame skip 4 (not its own 5) at "
+            "timestep 0.004, v_x of the root's x",
 };
 
 const maml_env_family *const maml_builtin_families[] = {
     &cheetah_vel, &cheetah_dir, &ant_vel, &ant_dir, &ant_goal, &nav2d, &cheetah_params, &ant_params,
-    &humanoid_dir,
+    &humanoid_dir, &hopper_params, &walker_params,
 };
 const int maml_builtin_family_count =
     (int)(sizeof maml_builtin_families / sizeof maml_builtin_families[0]);

@@ -212,13 +212,15 @@ typedef struct {
 } file_robot;
 
 static const char *const part_names =
-    "qpos, qpos[N:] (the first N coordinates left out), qvel, contact-forces, "
-    "body-orientation, body-com";
+    "qpos, qpos[N:] (the first N coordinates left out), qvel, qvel-clip (clipped to "
+    "[-10, 10]), contact-forces, body-orientation, body-com";
 
 /* one observation part's name */
 static int parse_part(const char *s, maml_env_obs_part *p) {
   p->skip = 0;
+  p->bound = 0.0;
   if (!strcmp(s, "qvel")) return p->kind = MAML_OBS_QVEL, 1;
+  if (!strcmp(s, "qvel-clip")) return p->kind = MAML_OBS_QVEL_CLIP, p->bound = 10.0, 1;
   if (!strcmp(s, "contact-forces")) return p->kind = MAML_OBS_CFRC_EXT, 1;
   if (!strcmp(s, "body-orientation")) return p->kind = MAML_OBS_BODY_XMAT, 1;
   if (!strcmp(s, "body-com")) return p->kind = MAML_OBS_BODY_COM, 1;

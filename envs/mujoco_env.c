@@ -134,13 +134,9 @@ static void position_velocity_stages(const mjModel *m, mjData *d) {
   if (energy) mj_energyVel(m, d);
 }
 
-int maml_mj_advance(maml_env *e, int forces) {
-  const mjModel *m = e->model;
-  mjData *d = e->data;
-
-  // count this step's warnings only
-  for (int i = 0; i < mjNWARNING; i++) d->warning[i].number = 0;
-
+/* one mj_step from a state whose position and velocity stages are current, leaving them
+ * current at the new state */
+static void simulate_step(const mjModel *m, mjData *d) {
   // mj_step without its leading position/velocity stages: they are current already
   if (m->opt.integrator == mjINT_RK4) {
     mj_forwardSkip(m, d, mjSTAGE_VEL, 0);
@@ -154,6 +150,17 @@ int maml_mj_advance(maml_env *e, int forces) {
   mj_checkPos(m, d);
   mj_checkVel(m, d);
   position_velocity_stages(m, d);
+}
+
+int maml_mj_advance(maml_env *e, int forces) {
+  const mjModel *m = e->model;
+  mjData *d = e->data;
+  const int skip = maml_mj_frame_skip(e->world->family->robot);
+
+  // count this step's warnings only
+  for (int i = 0; i < mjNWARNING; i++) d->warning[i].number = 0;
+
+  for (int k = 0; k < skip; k++) simulate_step(m, d);
 
   int unstable = 0;
   for (int i = 0; i < mjNWARNING; i++)
@@ -245,25 +252,33 @@ void maml_mj_robot_reset(maml_env *e, maml_rng *rng) {
   maml_mj_reset(e, rng, r->forces);
   body_info(e);
   if (r->com_displacement) planar_cvel(e, e->com_vel);
-}
-
-/* frame_skip model steps (forces at the last one only); 1 when one went unstable (the
- * instance is then in its initial state, the rest skipped) */
-static int advance_frames(maml_env *e, const maml_env_robot *r) {
-  const int frames = r->frame_skip > 1 ? r->frame_skip : 1;
-  for (int k = 0; k < frames; k++)
-    if (maml_mj_advance(e, r->forces && k == frames - 1)) return 1;
-  return 0;
+  if (r->root_velocity) e->info.forward_vel = e->data->qvel[0];
 }
 
 /* com_displacement: the velocity over the step, from where the step began (before), 0 when
  * the step went unstable (the body was put back) */
 static void displacement_vel(maml_env *e, const maml_env_robot *r, const double before[2],
                              int unstable) {
-  const double duration = (r->frame_skip > 1 ? r->frame_skip : 1) * e->model->opt.timestep;
+  const double duration = maml_mj_frame_skip(r) * e->model->opt.timestep;
   for (int i = 0; i < 2; i++)
     e->com_vel[i] = unstable ? 0.0 : (maml_mj_torso_com(e)[i] - before[i]) / duration;
   e->info.forward_vel = e->com_vel[0];
+}
+
+/* 1 when the state breaks the robot's termination rules (maml/env.h) */
+static int fell(const maml_env_robot *r, const mjModel *m, const mjData *d) {
+  if (r->z_max > r->z_min) {
+    const double z = d->qpos[r->height_index];
+    if (r->z_open ? !(z > r->z_min && z < r->z_max) : !(z >= r->z_min && z <= r->z_max)) return 1;
+  }
+  if (r->angle_max > 0 && !(fabs(d->qpos[r->angle_index]) < r->angle_max)) return 1;
+  if (r->state_max > 0) {
+    for (int i = 2; i < m->nq; i++)
+      if (!(fabs(d->qpos[i]) < r->state_max)) return 1;
+    for (int i = 0; i < m->nv; i++)
+      if (!(fabs(d->qvel[i]) < r->state_max)) return 1;
+  }
+  return 0;
 }
 
 double maml_mj_robot_advance(maml_env *e, const maml_real *action, int *done) {
@@ -273,7 +288,8 @@ double maml_mj_robot_advance(maml_env *e, const maml_real *action, int *done) {
   int bad;
   const double before[2] = {e->info.x, e->info.y};
   double sumsq = maml_mj_set_action(e, action, &bad);
-  int unstable = advance_frames(e, r) | bad;
+  const double x_before = r->root_velocity ? d->qpos[0] : 0.0;
+  int unstable = maml_mj_advance(e, r->forces) | bad;
 
   double contact = 0.0;
   if (r->contact_cost != 0.0)
@@ -283,6 +299,9 @@ double maml_mj_robot_advance(maml_env *e, const maml_real *action, int *done) {
     }
   body_info(e);
   if (r->com_displacement) displacement_vel(e, r, before, unstable);
+  if (r->root_velocity) /* the state is the initial one after an unstable step */
+    e->info.forward_vel =
+        unstable ? d->qvel[0] : (d->qpos[0] - x_before) / (maml_mj_frame_skip(r) * m->opt.timestep);
   e->info.ctrl_cost = r->ctrl_cost * sumsq;
   e->info.contact_cost = r->contact_cost != 0.0 ? r->contact_cost * contact : 0.0;
   if (r->contact_max > 0.0 && e->info.contact_cost > r->contact_max)
@@ -290,12 +309,7 @@ double maml_mj_robot_advance(maml_env *e, const maml_real *action, int *done) {
   e->info.goal_dist = 0.0;
   e->info.unstable = unstable;
 
-  int fell = 0;
-  if (r->z_max > r->z_min) {
-    double z = d->qpos[r->height_index];
-    fell = !(z >= r->z_min && z <= r->z_max);
-  }
-  *done = unstable || fell;
+  *done = unstable || fell(r, m, d);
   double shared = r->alive_bonus != 0.0 ? r->alive_bonus - e->info.ctrl_cost : -e->info.ctrl_cost;
   return r->contact_cost != 0.0 ? shared - e->info.contact_cost : shared;
 }
@@ -312,6 +326,10 @@ void maml_mj_observe(const maml_env *e, maml_real *obs) {
     switch (part->kind) {
       case MAML_OBS_QPOS: x = d->qpos, from = part->skip, to = m->nq; break;
       case MAML_OBS_QVEL: x = d->qvel, to = m->nv; break;
+      case MAML_OBS_QVEL_CLIP:
+        for (int i = 0; i < m->nv; i++)
+          obs[k++] = (maml_real)maml_clip(d->qvel[i], -part->bound, part->bound);
+        break;
       case MAML_OBS_CFRC_EXT:
         for (int i = 0; i < 6 * m->nbody; i++)
           obs[k++] = (maml_real)maml_clip(d->cfrc_ext[i], -1, 1);
@@ -341,6 +359,13 @@ int maml_mj_obs_size(const maml_env_obs_part *parts, int nq, int nv, int nbody, 
         size += nq - parts[p].skip;
         break;
       case MAML_OBS_QVEL: size += nv; break;
+      case MAML_OBS_QVEL_CLIP:
+        if (!(parts[p].bound > 0))
+          return snprintf(why, n, "observation part %d: qvel clip bound %g: expected > 0", p + 1,
+                          parts[p].bound),
+                 -1;
+        size += nv;
+        break;
       case MAML_OBS_CFRC_EXT:
         if (nbody < 0)
           return snprintf(why, n, "observation part %d: contact forces need nbody", p + 1), -1;

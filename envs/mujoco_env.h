@@ -30,12 +30,12 @@ void maml_mj_reset(maml_env *e, maml_rng *rng, int forces);
  * sets *bad to 1 (else *bad is 0). */
 double maml_mj_set_action(maml_env *e, const maml_real *action, int *bad);
 
-/* Advance one step (frame skip 1) with the control in d->ctrl, keeping the invariant of
- * maml/env_mujoco.h. forces: then run the acceleration stage at the new state with the same
- * control and mj_rnePostConstraint, so that cfrc_ext holds the new state's external forces.
- * Returns 1 when the simulation went unstable: a MuJoCo warning was raised during the
- * step or qpos/qvel/qacc is not finite. The instance is then put back into its initial
- * state without noise, so that everything read afterwards is finite. */
+/* Advance one step (the robot's frame_skip simulation steps) with the control in d->ctrl,
+ * keeping the invariant of maml/env_mujoco.h. forces: then run the acceleration stage at the
+ * new state with the same control and mj_rnePostConstraint, so that cfrc_ext holds the new
+ * state's external forces. Returns 1 when the simulation went unstable: a MuJoCo warning was
+ * raised during the step or qpos/qvel/qacc is not finite. The instance is then put back into
+ * its initial state without noise, so that everything read afterwards is finite. */
 int maml_mj_advance(maml_env *e, int forces);
 
 /* x velocity of the torso subtree's centre of mass: subtree_linvel[torso].x as
@@ -48,6 +48,11 @@ double maml_mj_forward_vel(const maml_env *e);
  * x (the same arithmetic: vel[0] is its value bit for bit), for tasks that read the y
  * velocity too (a heading); forward_vel stays the cheaper x alone. */
 void maml_mj_planar_vel(const maml_env *e, double vel[2]);
+
+/* simulation steps per action of robot r (its frame_skip; 0 counts as 1) */
+static inline int maml_mj_frame_skip(const maml_env_robot *r) {
+  return r->frame_skip > 1 ? r->frame_skip : 1;
+}
 
 /* the torso subtree's centre of mass (subtree_com, 3 numbers) */
 static inline const mjtNum *maml_mj_torso_com(const maml_env *e) {

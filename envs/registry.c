@@ -104,9 +104,16 @@ static int robot_bad(const maml_env_robot *r, char *why, size_t n) {
            (r->height_index < 0 || r->height_index >= r->nq))
     snprintf(why, n, "the robot %s: height_index %d outside [0, nq %d)", r->name, r->height_index,
              r->nq);
-  else if (r->frame_skip < 0 || r->frame_skip > 1000 || !(r->contact_max >= 0.0))
-    snprintf(why, n, "the robot %s has frame_skip %d, contact_max %g: expected 0 to 1000, >= 0",
-             r->name, r->frame_skip, r->contact_max);
+  else if (r->model_file && r->angle_max > 0 && (r->angle_index < 0 || r->angle_index >= r->nq))
+    snprintf(why, n, "the robot %s: angle_index %d outside [0, nq %d)", r->name, r->angle_index,
+             r->nq);
+  else if (r->frame_skip < 0 || r->frame_skip > MAML_FRAME_SKIP_MAX)
+    snprintf(why, n, "the robot %s: frame_skip %d outside [0, %d]", r->name, r->frame_skip,
+             MAML_FRAME_SKIP_MAX);
+  else if (r->root_velocity && (!r->model_file || r->nq < 1))
+    snprintf(why, n, "the robot %s: root_velocity needs a model with qpos", r->name);
+  else if (!(r->contact_max >= 0.0))
+    snprintf(why, n, "the robot %s: contact_max %g: expected >= 0", r->name, r->contact_max);
   else if (r->model_file && !r->forces && (r->contact_cost != 0.0 || reads_forces(r)))
     snprintf(why, n, "the robot %s has a contact cost or observes contact forces: set forces 1",
              r->name);
@@ -159,12 +166,14 @@ static int family_bad(const maml_env_family *f, char *why, size_t n) {
            1;
   const maml_env_preset *p = &f->preset;
   if (f->horizon < 1 || p->tasks < 0 || p->episodes < 0 || p->iterations < 0 ||
-      p->eval_episodes < 0 || p->eval_steps < 0)
+      p->eval_episodes < 0 || p->eval_steps < 0 ||
+      !(p->alpha == 0 || (p->alpha >= 1e-8 && p->alpha <= 100)))
     return snprintf(why, n,
                     "%s: horizon %d (expected >= 1), preset tasks %d, episodes %d, iterations "
-                    "%d, eval_episodes %d, eval_steps %d (expected >= 0, 0: the default)",
+                    "%d, eval_episodes %d, eval_steps %d (expected >= 0, 0: the default), alpha "
+                    "%g (expected 0 or in [1e-8, 100])",
                     f->name, f->horizon, p->tasks, p->episodes, p->iterations, p->eval_episodes,
-                    p->eval_steps),
+                    p->eval_steps, p->alpha),
            1;
   if (count == MAML_ENV_MAX_FAMILIES)
     return snprintf(why, n, "%s: the registry is full (%d families)", f->name,
@@ -185,10 +194,6 @@ static void add(const maml_env_family *f) {
   s->f.act_dim = f->robot->act_dim;
   s->f.task_dim = f->kind->family_dim ? f->kind->family_dim(f) : f->kind->dim;
   f->kind->describe(&s->f, s->desc, sizeof s->desc, s->syntax, sizeof s->syntax);
-  if (f->dist.note) {
-    size_t d = strlen(s->desc);
-    snprintf(s->desc + d, sizeof s->desc - d, " (%s)", f->dist.note);
-  }
   s->f.task_desc = s->desc;
   s->f.goal_syntax = s->syntax;
   s->f.sample_task = samplers[i];

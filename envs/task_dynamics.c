@@ -8,8 +8,10 @@
  *   actuator_acc0...) go stale when masses, inertias or damping are written: mj_setConst.
  * A task holds one u per varied element, in the order mass (nbody), inertia (3 nbody),
  * friction (3 ngeom), damping (nv), of the groups the family's dist.params names; the
- * u range is [dist.lo, dist.hi]. The forward velocity is x of the torso subtree's centre of
- * mass (this project's v_x, as for cheetah-vel), not rand_param_envs' x difference. */
+ * u range is [dist.lo, dist.hi]. The forward velocity is the robot's info.forward_vel: x of
+ * the torso subtree's centre of mass (this project's v_x, as for cheetah-vel) for the
+ * half-cheetah and the ant, rand_param_envs' root x difference over dt for the hopper and
+ * walker (robot->root_velocity). */
 #include <math.h>
 #include <stdio.h>
 

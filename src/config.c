@@ -83,7 +83,7 @@ static maml_config_key keys[] = {
      "inner policy-gradient steps, at least 1 in maml mode (default 1; 0 in the other modes)"},
     {"alpha", "X in [1e-8, 100]",
      "inner step size; smaller steps move the float parameters by about their rounding "
-     "error (default 0.1)"},
+     "error (default 0.1, or the family's preset: `maml envs`)"},
     {"gamma", "X in [0, 1]", "discount factor (default 0.99)"},
     {"gae_lambda", "X in [0, 1]", "GAE lambda (default 1)"},
     {"max_kl", "X in [1e-12, 10]",
@@ -640,6 +640,7 @@ maml_status maml_config_set(maml_config *c, const char *key, const char *value, 
   v[len] = '\0';
   maml_config tmp = *c;
   maml_status s = set_value(&tmp, i, v, err, err_sz);
+  if (s == MAML_OK && specs[i].off == offsetof(maml_config, alpha)) tmp.alpha_given = 1;
   if (s == MAML_OK) *c = tmp;
   return s;
 }
@@ -947,6 +948,8 @@ maml_status maml_config_resolve(maml_config *c, char *err, size_t err_sz) {
   if (r.query_episodes == 0) r.query_episodes = r.episodes;
   if (r.horizon == 0) r.horizon = maml_env_preset_value(f, MAML_PRESET_HORIZON);
   if (r.iterations == 0) r.iterations = maml_env_preset_value(f, MAML_PRESET_ITERATIONS);
+  if (!r.alpha_given && f->preset.alpha > 0) r.alpha = f->preset.alpha;
+  r.alpha_given = 1; /* resolving again keeps it */
   if (r.mode != MAML_MODE_MAML) {
     r.inner_steps = 0;
     r.first_order = 0;

@@ -26,10 +26,11 @@ bodies=$(($(grep -c '<body name=' "$xml") + 1))
 nq=$((7 + hinges)) nv=$((6 + hinges))
 obs=$((nq - 2 + nv + 10 * bodies + 6 * bodies + nv + 6 * bodies))
 "$maml" envs > envs.log 2>&1 || fail "maml envs: $(cat envs.log)"
-grep -Eq "^humanoid-dir +humanoid +$obs +$((obs + 1)) +$motors +200 +heading ~ U\[0, 6.28319\] rad \(PEARL's humanoid_dir" \
+grep -Eq "^humanoid-dir +humanoid +$obs +$((obs + 1)) +$motors +200 +heading ~ U\[0, 6.28319\] rad" \
   envs.log || fail "maml envs does not list humanoid-dir with obs $obs, act $motors: $(cat envs.log)"
+grep -Eq "^  humanoid-dir +PEARL's humanoid_dir" envs.log || fail "maml envs has no note on humanoid-dir's source"
 "$maml" envs --env humanoid-dir --check > check.log 2>&1 || fail "maml envs --check: $(cat check.log)"
-grep -q "humanoid-dir .*assets/humanoid.xml (nq $nq, nv $nv, nu $motors, timestep 0.003)" check.log ||
+grep -q "humanoid-dir .*assets/humanoid.xml (nq $nq, nv $nv, nu $motors, timestep 0.003, frame skip 5)" check.log ||
   fail "maml envs --check does not load the humanoid: $(cat check.log)"
 
 # tiny runs: MAML and the oracle

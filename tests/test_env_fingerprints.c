@@ -40,6 +40,9 @@ static const fingerprint recorded[] = {
     {"ant-params", 0x8d2d1a3f2f352945ull, 0x4f956928f2b61c96ull},
     /* the humanoid, recorded when it was added (issue 23) */
     {"humanoid-dir", 0xbe4c3aaa81dc8d54ull, 0x3a0a01661ceea002ull},
+    /* rand_param_envs' hopper and walker, recorded when they were added (issue 23) */
+    {"hopper-params", 0x2514a45a8b07237bull, 0xe521ef5e99d4212aull},
+    {"walker-params", 0x4841797665dc1b1aull, 0xd74ec93e525e8046ull},
 #else
     {"nav2d", 0x9bb246570aab43a9ull, 0xaee66f4b0b3e85d1ull},
     {"cheetah-vel", 0x2aba5fc99df6b07eull, 0xf2e38cb1be73e86cull},
@@ -52,6 +55,9 @@ static const fingerprint recorded[] = {
     {"ant-params", 0xb9f2931845401982ull, 0x331cd562a8af4df1ull},
     /* the humanoid, recorded when it was added (issue 23) */
     {"humanoid-dir", 0xccca3defc349804dull, 0x9a8ae8b92915da48ull},
+    /* rand_param_envs' hopper and walker, recorded when they were added (issue 23) */
+    {"hopper-params", 0xe04ab4a842896c67ull, 0x27a46aeba70adaeaull},
+    {"walker-params", 0x3369ef0a78176c55ull, 0xc6706b61c9922d25ull},
 #endif
 };
 

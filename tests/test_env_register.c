@@ -241,7 +241,7 @@ Test(env_register, bad_families_are_refused_with_a_message) {
   refused(&f, "make 20 numbers, not obs_dim 21");
   broken.obs_parts[0].skip = 10;
   refused(&f, "qpos skip 10 outside [0, nq 9]");
-  broken.obs_parts[0] = (maml_env_obs_part){MAML_OBS_CFRC_EXT, 0};
+  broken.obs_parts[0] = (maml_env_obs_part){MAML_OBS_CFRC_EXT, 0, 0};
   broken.nbody = -1; /* a robot that does not give its number of bodies */
   refused(&f, "contact forces need nbody");
 
@@ -268,9 +268,9 @@ Test(env_register, a_robot_with_other_observation_parts) {
   r = *maml_env_find("cheetah-vel")->robot;
   r.name = "cheetah-full";
   r.obs_dim = 9 + 9 + 9;
-  r.obs_parts[0] = (maml_env_obs_part){MAML_OBS_QPOS, 0};
-  r.obs_parts[1] = (maml_env_obs_part){MAML_OBS_QVEL, 0};
-  r.obs_parts[2] = (maml_env_obs_part){MAML_OBS_BODY_XMAT, 0};
+  r.obs_parts[0] = (maml_env_obs_part){MAML_OBS_QPOS, 0, 0};
+  r.obs_parts[1] = (maml_env_obs_part){MAML_OBS_QVEL, 0, 0};
+  r.obs_parts[2] = (maml_env_obs_part){MAML_OBS_BODY_XMAT, 0, 0};
   maml_env_family f = {.name = "cheetah-full-vel",
                        .robot = &r,
                        .kind = maml_env_find("cheetah-vel")->kind,

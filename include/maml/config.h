@@ -50,7 +50,9 @@ typedef struct {
   maml_activation activation;
   double init_std;         /* initial sigma */
   int inner_steps;         /* K (MAML mode; 0 in the other modes) */
-  double alpha;            /* inner step size */
+  double alpha;            /* inner step size (default 0.1, or the family's preset alpha
+                              when it has one and alpha was not set: maml_config_resolve) */
+  int alpha_given;         /* 1 once alpha was set by maml_config_set (a file, a flag) */
   double gamma, gae_lambda;
   double max_kl;           /* TRPO's KL bound delta */
   int cg_iters;
@@ -94,9 +96,11 @@ maml_status maml_config_parse_ini(maml_config *c, const char *text, size_t len,
 /* Read and apply an INI file (MAML_ERR_IO when it cannot be read). */
 maml_status maml_config_load(maml_config *c, const char *path, char *err, size_t err_sz);
 
-/* Fill the family-dependent defaults and check the whole config for consistency: the
- * family exists, horizon <= the family's, inner_steps >= 1 in MAML mode (forced to 0 in
- * pretrain and oracle modes, as is first_order, and inner_loss set to reinforce). */
+/* Fill the family-dependent defaults (tasks, episodes, horizon, iterations; alpha from
+ * the family's preset when it has one and alpha was not given) and check the whole config
+ * for consistency: the family exists, horizon <= the family's, inner_steps >= 1 in MAML
+ * mode (forced to 0 in pretrain and oracle modes, as is first_order, and inner_loss set to
+ * reinforce). */
 maml_status maml_config_resolve(maml_config *c, char *err, size_t err_sz);
 
 /* Find the model file of c's family (maml/env.h's search) in assets, else in c->assets

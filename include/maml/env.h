@@ -87,15 +87,18 @@ typedef enum {
   MAML_OBS_CINERT,
   MAML_OBS_CVEL,
   MAML_OBS_QFRC_ACTUATOR,
-  MAML_OBS_CFRC_EXT_RAW
+  MAML_OBS_CFRC_EXT_RAW,
+  MAML_OBS_QVEL_CLIP  /* clip(qvel, -bound, bound) (rand_param_envs' hopper and walker: 10) */
 } maml_env_obs_kind;
 
 typedef struct {
   maml_env_obs_kind kind;
-  int skip; /* MAML_OBS_QPOS: the leading coordinates left out */
+  int skip;     /* MAML_OBS_QPOS: the leading coordinates left out */
+  double bound; /* MAML_OBS_QVEL_CLIP: the clip bound, > 0 */
 } maml_env_obs_part;
 
 #define MAML_OBS_MAX_PARTS 8
+#define MAML_FRAME_SKIP_MAX 1000 /* the most simulation steps per action */
 
 /* A robot: its model, the observation it builds, its reset noise, the reward terms every
  * task shares (control cost, contact cost, alive bonus), its termination rule and the
@@ -119,8 +122,12 @@ typedef struct maml_env_robot {
   int nq, nv, nu, nbody;
   int ngeom;             /* the model's geoms, for dynamics tasks (0: unknown, not checked) */
   double qpos_noise, qvel_noise; /* reset noise: N(0, s^2) per coordinate */
-  int uniform_noise;             /* 1: the reset noise is U(-s, s) instead (gym's humanoid) */
-  int frame_skip;                /* model steps per environment step (0 or 1: one) */
+  /* 1: the reset noise is U(-s, s) per coordinate instead (gym's humanoid: 0.01;
+   * rand_param_envs' hopper and walker: 0.005) */
+  int uniform_noise;
+  /* model steps per environment step (0 or 1: one, the original families; rand_param_envs'
+   * robots: 4; the humanoid: 5) */
+  int frame_skip;
   /* 1: the body's velocity (info.forward_vel, a heading's) is its subtree centre of mass's
    * displacement over the step divided by the step's duration (frame_skip x timestep), as
    * the humanoid benchmarks measure it; 0: its velocity at the end of the step (cvel) */
@@ -133,6 +140,20 @@ typedef struct maml_env_robot {
   double alive_bonus;            /* added each step (0: none) */
   int height_index;    /* termination: qpos[height_index] outside [z_min, z_max] ends the */
   double z_min, z_max; /* episode (z_max <= z_min: never; instability always does) */
+  /* the healthy rules of rand_param_envs' hopper and walker, strict as it writes them (each
+   * 0: none): z_open 1 ends the episode unless z_min < qpos[height_index] < z_max (open
+   * range; z_max may be HUGE_VAL); angle_max > 0 unless |qpos[angle_index]| < angle_max;
+   * state_max > 0 unless |qpos[i]| < state_max for every i >= 2 and |qvel[j]| < state_max
+   * for every j (its "state[2:]": the planar root's x and height left out) */
+  int z_open;
+  int angle_index;
+  double angle_max;
+  double state_max;
+  /* forward_vel: 0 the x velocity of the body's subtree centre of mass after the step; 1 the
+   * root's x displacement (qpos[0], a planar robot's x slide) over the step divided by its
+   * duration, frame_skip x timestep (rand_param_envs' (posafter - posbefore) / dt); at reset
+   * qvel[0] */
+  int root_velocity;
   /* 1: cfrc_ext is computed each step, as a contact cost or a MAML_OBS_CFRC_EXT part needs
    * (maml_env_register refuses them without it), and qfrc_actuator at the new state */
   int forces;
@@ -164,7 +185,6 @@ typedef struct {
   double lo, hi;       /* goal velocity, goal position: U[lo, hi] per coordinate */
   double bonus;        /* added to the task's reward term each step (0: none) */
   double weight;       /* goal heading: the velocity term times this (0: 1) */
-  const char *note;    /* appended to the distribution in `maml envs` (NULL: nothing) */
   int norm;            /* goal position: the reward's distance, 1 (L1) or 2 (Euclidean) */
   double reach_tol;    /* goal position: the episode ends when every coordinate is within
                           this of the goal (0: never) */
@@ -237,6 +257,11 @@ extern const maml_env_robot maml_robot_ant;
 /* the humanoid (humanoid.xml, 376 observed, 17 actions, frame skip 5): envs/humanoid.c */
 extern const maml_env_robot maml_robot_humanoid;
 extern const maml_env_robot maml_robot_point;
+/* rand_param_envs' planar hopper and walker (hopper.xml: 11 observed, 3 actions; walker2d.xml:
+ * 17 and 6): frame skip 4, the root's x displacement as forward velocity, strict healthy
+ * rules (envs/hopper.c, envs/walker2d.c) */
+extern const maml_env_robot maml_robot_hopper;
+extern const maml_env_robot maml_robot_walker2d;
 
 /* The task kinds, for any robot with a body:
  * goal velocity: -|forward_vel - v| (+ bonus), v ~ U[lo, hi];
@@ -261,6 +286,8 @@ extern const maml_env_task_kind maml_task_dynamics;
 typedef struct {
   int tasks, episodes, iterations; /* maml train's tasks, episodes and iterations */
   int eval_episodes, eval_steps;   /* maml eval's and maml view's --episodes and --steps */
+  double alpha; /* maml train's inner step size when the config does not set alpha (0: the
+                   config's default, 0.1) */
 } maml_env_preset;
 
 #define MAML_ENV_TASKS 40
@@ -278,6 +305,7 @@ struct maml_env_family {
   maml_env_task_dist dist;
   int horizon;
   maml_env_preset preset;
+  const char *note; /* where the definition comes from, for `maml envs` (NULL: none) */
   /* filled by maml_env_register */
   const char *model_file; /* the robot's */
   int obs_dim;            /* observation size without the task (the robot's) */

@@ -10,7 +10,8 @@
  * a consistent state; with robot->forces, cfrc_ext holds the current state's external
  * forces too. A step costs what mj_step costs: the position and velocity stages that
  * mj_step runs at its start are run at the end of the previous step instead, and the
- * trajectory is mj_step's (robot->frame_skip of them a step, the model's timestep). */
+ * trajectory is mj_step's: frame_skip of them per step (one for the robots with frame_skip
+ * 0 or 1), at the model's timestep. */
 #ifndef MAML_ENV_MUJOCO_H
 #define MAML_ENV_MUJOCO_H
 
@@ -28,19 +29,21 @@
  * from rng in that order (robot->uniform_noise: U(-qpos_noise, qpos_noise) and
  * U(-qvel_noise, qvel_noise); rng NULL: no noise), then the derived quantities (mj_forward,
  * and cfrc_ext with robot->forces); info.x, y (the body's subtree centre of mass) and
- * forward_vel (its x velocity) set. Allocates nothing. */
+ * forward_vel (its x velocity; qvel[0] with robot->root_velocity) set. Allocates nothing. */
 void maml_mj_robot_reset(maml_env *e, maml_rng *rng);
 
 /* A robot's step: the action clipped to [-1, 1] per actuator (NaN: 0; +-inf: +-1; either
- * makes the step unstable) and mapped onto its ctrlrange (when ctrllimited), one mj_step
- * (robot->frame_skip of them under the same control), then info: x, y and forward_vel as at
- * reset (robot->com_displacement: forward_vel is the x displacement of the body's centre
- * of mass over the step divided by its duration; e->com_vel holds x and y); ctrl_cost =
- * robot->ctrl_cost * the sum of the clipped action's squares; contact_cost =
+ * makes the step unstable) and mapped onto its ctrlrange (when ctrllimited), robot->frame_skip
+ * mj_steps (at least one) under that control, then info: x, y and forward_vel as at reset
+ * (robot->com_displacement: forward_vel is the x displacement of the body's centre of mass
+ * over the step divided by its duration, e->com_vel holding x and y; robot->root_velocity:
+ * (qpos[0] after - before) / (frame_skip x timestep), qvel[0] after an unstable step);
+ * ctrl_cost = robot->ctrl_cost * the sum of the clipped action's squares; contact_cost =
  * robot->contact_cost * the sum of clip(cfrc_ext, -1, 1)^2 over every body (robot->
- * contact_max > 0: of cfrc_ext^2 unclipped, capped at contact_max); goal_dist 0;
- * unstable. *done = unstable, or qpos[height_index] outside [z_min, z_max] when
- * z_max > z_min. Unstable: a MuJoCo warning
+ * contact_max > 0: of cfrc_ext^2 unclipped, capped at contact_max); goal_dist 0; unstable.
+ * *done = unstable, or qpos[height_index] outside [z_min, z_max] when z_max > z_min (the
+ * open range with z_open), or a broken angle_max or state_max rule (maml/env.h). Unstable:
+ * a MuJoCo warning
  * in the step or a non-finite qpos, qvel or qacc; the instance is then back in its initial
  * state without noise. Returns the robot's shared reward terms: alive_bonus - ctrl_cost -
  * contact_cost (the task kind adds its own term). Allocates nothing. */

@@ -111,7 +111,8 @@ static void eval_usage(FILE *out) {
           "                     comma-separated); a regular file: a pipe or FIFO is refused\n"
           "  --steps K          adaptation steps (default %s)\n"
           "  --episodes N       episodes per goal and step (default %s)\n"
-          "  --alpha A          step size of policies without their own (default 0.1)\n"
+          "  --alpha A          step size of policies without their own (default 0.1, or\n"
+          "                     the family's preset inner step size where it has one)\n"
           "  --sweep-alpha LIST try these step sizes (e.g. 0.02,0.05,0.1,0.2) for each policy\n"
           "                     without @ALPHA on separate goals (--sweep-goals, default\n"
           "                     10) and keep the best return after the last step among\n"
@@ -535,6 +536,7 @@ static int known_option(const char *a) {
 typedef struct {
   long goal_count, steps, episodes, threads, seed, sweep_goals;
   double alpha;
+  int alpha_given; /* --alpha given: else the family's preset alpha where it has one */
   char env[MAML_NAME_MAX];
   const char *goals_file, *out, *assets, *matmul;
   int extrapolate; /* --extrapolate: goals outside the training range allowed */
@@ -600,7 +602,7 @@ static int parse_option(const char *o, const char *v, eval_args *a, entry *es, i
   if (!strcmp(o, "--sweep-goals")) return parse_long(o, v, 1, MAX_GOALS, &a->sweep_goals);
   if (!strcmp(o, "--steps")) return parse_long(o, v, 0, 100, &a->steps);
   if (!strcmp(o, "--episodes")) return parse_long(o, v, 1, 65536, &a->episodes);
-  if (!strcmp(o, "--alpha")) return parse_alpha(o, v, &a->alpha);
+  if (!strcmp(o, "--alpha")) return a->alpha_given = 1, parse_alpha(o, v, &a->alpha);
   if (!strcmp(o, "--seed")) return parse_long(o, v, 0, 2147483647, &a->seed);
   if (!strcmp(o, "--threads")) return parse_long(o, v, 1, 1024, &a->threads);
   if (!strcmp(o, "--matmul")) {
@@ -941,6 +943,7 @@ int cmd_eval(int argc, char **argv) {
   const maml_env_family *f = load_inputs(&a, es, n_pol, &rnd, &rc);
   if (!f) goto done;
   rc = 1;
+  if (!a.alpha_given && f->preset.alpha > 0) a.alpha = f->preset.alpha;
   /* under mpirun every rank reads the same inputs, evaluates its block of the goals and
    * gets every return; rank 0 alone prints and writes */
   maml_eval_params ep = eval_params(&a, f);

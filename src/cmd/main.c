@@ -198,6 +198,16 @@ static int cmd_envs(int argc, char **argv) {
   }
   printf("\n--goal syntax:\n");
   for (int i = 0; i < count; i++) printf("  %-14s %s\n", fams[i]->name, fams[i]->goal_syntax);
+  int notes = 0; /* where a definition comes from, a preset inner step size */
+  for (int i = 0; i < count; i++) {
+    const maml_env_family *f = fams[i];
+    if (!f->note && !(f->preset.alpha > 0)) continue;
+    printf("%s  %-14s %s", notes++ ? "" : "\nnotes:\n", f->name, f->note ? f->note : "");
+    if (f->preset.alpha > 0)
+      printf("%sdefault alpha %g (the preset's inner step size)", f->note ? "; " : "",
+             f->preset.alpha);
+    printf("\n");
+  }
 
   if (!check) return 0;
   printf("\nmodels:\n");
@@ -212,8 +222,9 @@ static int cmd_envs(int argc, char **argv) {
       failed = 1;
       continue;
     }
-    printf("  %-12s %s (nq %d, nv %d, nu %d, timestep %g)\n", f->name, w.model_path, w.model->nq,
-           w.model->nv, w.model->nu, w.model->opt.timestep);
+    printf("  %-12s %s (nq %d, nv %d, nu %d, timestep %g, frame skip %d)\n", f->name,
+           w.model_path, w.model->nq, w.model->nv, w.model->nu, w.model->opt.timestep,
+           f->robot->frame_skip > 1 ? f->robot->frame_skip : 1);
     maml_env_world_close(&w);
   }
   return failed;

@@ -21,8 +21,8 @@ maml_status view_show_init(view_show *s, const maml_env_world *world, const maml
   s->world = world, s->p = p, s->theta0 = theta0, s->ep = vp->ep, s->pool = pool;
   s->oracle = vp->oracle, s->mean_actions = vp->mean_actions;
   s->blocking = vp->record != NULL;
-  const int frames = world->family->robot->frame_skip > 1 ? world->family->robot->frame_skip : 1;
-  s->dt = world->model ? frames * world->model->opt.timestep : world->family->robot->view.shown_dt;
+  const int skip = world->family->robot->frame_skip > 1 ? world->family->robot->frame_skip : 1;
+  s->dt = world->model ? skip * world->model->opt.timestep : world->family->robot->view.shown_dt;
   atomic_init(&s->finished, 0);
   atomic_init(&s->progress, 0);
   size_t slots = MAML_VIEW_MAX_STEPS + 1, n = p->n_params;
