@@ -378,31 +378,29 @@ static maml_status read_robot(const family_text *t, const maml_env_robot **out, 
                               size_t err_sz) {
   const int irb = key_index("robot"), im = key_index("model"), ib = key_index("body"),
             io = key_index("observation");
-  static const maml_env_robot *const builtin[] = {&maml_robot_ant, &maml_robot_half_cheetah,
-                                                  &maml_robot_point};
+  char names[512];
+  maml_env_robot_names(names, sizeof names);
   if (t->line[irb]) {
-    for (int j = 0; j < 3; j++)
-      if (!strcmp(t->value[irb], builtin[j]->name)) {
-        for (int k = im; k < NKEYS; k++)
-          if (t->line[k] && (k <= key_index("qvel_noise") || k >= key_index("camera_distance")))
-            return maml_fail(err, err_sz, MAML_ERR_ARG,
-                             "%s:%ld: %s: a built-in robot (robot = %s) takes no %s; describe a "
-                             "robot of your own with model, body and observation instead",
-                             t->origin, t->line[k], keys[k], t->value[irb], keys[k]);
-        *out = builtin[j];
-        return MAML_OK;
-      }
-    return maml_fail(err, err_sz, MAML_ERR_ARG,
-                     "%s:%ld: %s '%s' is not a built-in robot: expected ant, half-cheetah or "
-                     "point (or leave robot out and give model, body and observation)",
-                     AT(t, irb));
+    const maml_env_robot *r = maml_env_find_robot(t->value[irb]);
+    if (!r)
+      return maml_fail(err, err_sz, MAML_ERR_ARG,
+                       "%s:%ld: %s '%s' is not a built-in robot: expected one of %s (or leave "
+                       "robot out and give model, body and observation)",
+                       AT(t, irb), names);
+    for (int k = im; k < NKEYS; k++)
+      if (t->line[k] && (k <= key_index("qvel_noise") || k >= key_index("camera_distance")))
+        return maml_fail(err, err_sz, MAML_ERR_ARG,
+                         "%s:%ld: %s: a built-in robot (robot = %s) takes no %s; describe a "
+                         "robot of your own with model, body and observation instead",
+                         t->origin, t->line[k], keys[k], t->value[irb], keys[k]);
+    *out = r;
+    return MAML_OK;
   }
   for (int k = im; k <= io; k++)
     if (!t->line[k])
       return maml_fail(err, err_sz, MAML_ERR_ARG,
-                       "%s: no %s: give robot = ant, half-cheetah or point, or model, body and "
-                       "observation",
-                       t->origin, keys[k]);
+                       "%s: no %s: give robot = one of %s, or model, body and observation",
+                       t->origin, keys[k], names);
   file_robot *fr = calloc(1, sizeof *fr);
   if (!fr) return maml_fail(err, err_sz, MAML_ERR_NOMEM, "%s: out of memory", t->origin);
   maml_env_robot *r = &fr->r;

@@ -316,3 +316,33 @@ int maml_env_task_outside(const maml_env_family *f, const double *task) {
   if (maml_env_format_task(f, task, text, sizeof text) >= (int)sizeof text) return 1;
   return f->parse_task(text, back, err, sizeof err) != MAML_OK;
 }
+
+/* the robots of the built-in families, each once, in the families' order */
+static int builtin_robots(const maml_env_robot **out, int max) {
+  int n = 0;
+  for (int i = 0; i < maml_builtin_family_count; i++) {
+    const maml_env_robot *r = maml_builtin_families[i]->robot;
+    int seen = 0;
+    for (int j = 0; j < n; j++) seen |= out[j] == r;
+    if (!seen && n < max) out[n++] = r;
+  }
+  return n;
+}
+
+const maml_env_robot *maml_env_find_robot(const char *name) {
+  const maml_env_robot *robots[MAML_ENV_MAX_FAMILIES];
+  int n = builtin_robots(robots, MAML_ENV_MAX_FAMILIES);
+  for (int i = 0; name && i < n; i++)
+    if (!strcmp(robots[i]->name, name)) return robots[i];
+  return NULL;
+}
+
+int maml_env_robot_names(char *buf, size_t n) {
+  const maml_env_robot *robots[MAML_ENV_MAX_FAMILIES];
+  int robots_n = builtin_robots(robots, MAML_ENV_MAX_FAMILIES), len = 0;
+  if (n) buf[0] = '\0';
+  for (int i = 0; i < robots_n; i++)
+    len += snprintf(buf + (len < (int)n ? len : (int)n), len < (int)n ? n - (size_t)len : 0, "%s%s",
+                    i ? ", " : "", robots[i]->name);
+  return len;
+}

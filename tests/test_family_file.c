@@ -282,8 +282,9 @@ Test(family_file, malformed_files_are_refused_naming_file_line_and_key) {
   refused("name = b\nrobot = half-cheetah\ntask = goal-velocity\n", WANT("needs goal_range"));
   refused("name = b\nrobot = half-cheetah\ntask = goal-velocity\ngoal_range = 1, 1\n",
           WANT(":4: goal_range '1, 1': expected 'LO, HI' with LO < HI"));
-  refused("name = b\nrobot = hopper\ntask = goal-direction\n",
-          WANT(":2: robot 'hopper' is not a built-in robot", "ant, half-cheetah or point"));
+  refused("name = b\nrobot = hopping-robot\ntask = goal-direction\n",
+          WANT(":2: robot 'hopping-robot' is not a built-in robot",
+               "half-cheetah, ant, point, humanoid, hopper, walker2d"));
   refused("name = b\nrobot = ant\nbody = torso\ntask = goal-direction\n",
           WANT(":3: body: a built-in robot (robot = ant) takes no body"));
   refused("name = ant-vel\nrobot = ant\ntask = goal-direction\n",
@@ -612,4 +613,40 @@ Test(family_file, an_edited_copy_is_refused_naming_both_hashes) {
   cr_assert_not_null(strstr(err, want), "the recorded hash: %s", err);
   cr_assert_not_null(strstr(err, now), "the copy's hash: %s", err);
   cr_assert_not_null(strstr(err, "copy it back"), "the original still holds it: %s", err);
+}
+
+/* configs/families/hopper-vel.ini: a built-in robot of the later benchmarks with a task kind
+ * of the paper, from five lines: its reward is the hopper's shared terms (alive bonus 1
+ * minus the control cost) minus |v_x - v*|, v_x the root's x velocity, and it ends by the
+ * hopper's healthy rules */
+Test(family_file, hopper_vel_is_the_hopper_at_a_goal_velocity) {
+  char name[64], err[ERR_SZ];
+  cr_assert_eq(maml_env_use(MAML_TEST_ASSETS "/../configs/families/hopper-vel.ini", name,
+                            sizeof name, NULL, err, sizeof err),
+               MAML_OK, "%s", err);
+  cr_assert_str_eq(name, "hopper-vel");
+  const maml_env_family *f = maml_env_find(name);
+  cr_assert_eq(f->robot, maml_env_find_robot("hopper"));
+  cr_assert_eq(f->kind, &maml_task_goal_velocity);
+  maml_env_world w;
+  cr_assert_eq(maml_env_world_open(&w, name, 0, NULL, err, sizeof err), MAML_OK, "%s", err);
+  maml_env e;
+  cr_assert_eq(maml_env_init(&e, &w, err, sizeof err), MAML_OK, "%s", err);
+  maml_real obs[32], act[3] = {0.5f, -0.3f, 0.8f};
+  double goal = 0.7, reward;
+  int done = 0, steps = 0;
+  maml_env_reset(&e, &goal, NULL, obs);
+  while (!done && steps < 50) {
+    const double x0 = e.data->qpos[0];
+    maml_env_step(&e, act, obs, &reward, &done);
+    const double dt = 4 * w.model->opt.timestep; /* frame skip 4 */
+    const double v = (e.data->qpos[0] - x0) / dt;
+    const double want = 1.0 - 1e-3 * (0.25 + 0.09 + 0.64) - fabs(v - goal);
+    if (!e.info.unstable)
+      cr_assert_float_eq(reward, want, 1e-9, "step %d: %.17g against %.17g", steps, reward, want);
+    steps++;
+  }
+  cr_assert(done, "a constant push throws the hopper over within 50 steps");
+  maml_env_free(&e);
+  maml_env_world_close(&w);
 }

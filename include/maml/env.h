@@ -391,6 +391,12 @@ int maml_env_preset_value(const maml_env_family *f, maml_env_preset_field field)
  * families that differ, "20; ant-dir, nav2d 40". Returns the length like snprintf. */
 int maml_env_preset_text(maml_env_preset_field field, char *buf, size_t n);
 
+/* The built-in robot called name ("hopper"), or NULL; the robots are those of the built-in
+ * families (a family file's `robot =` names one). */
+const maml_env_robot *maml_env_find_robot(const char *name);
+/* "half-cheetah, ant, point, ..." (length like snprintf). */
+int maml_env_robot_names(char *buf, size_t n);
+
 /* The names of the families of a discrete kind (goals repeat), "cheetah-dir, ant-dir". */
 int maml_env_discrete_names(char *buf, size_t n);
 
