@@ -89,7 +89,7 @@ static const maml_env_family humanoid_dir = {
 
 /* rand_param_envs' random-physics hopper and walker (envs/hopper.c, envs/walker2d.c: frame
  * skip 4, reward v_x + 1 - 1e-3 sum(a^2), their healthy rules), as ProMP ran them: horizon
- * 200, 40 tasks x 20 episodes, inner step size 0.05 (shared docs/tasks.md; ProMP's run
+ * 200, 40 tasks x 20 episodes, inner step size 0.05 (docs/tasks.md; ProMP's run
  * scripts name no hopper or walker config: their default is inner_lr 0.1, hidden 64,64) */
 static const maml_env_family hopper_params = {
     .name = "hopper-params",
