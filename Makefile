@@ -1,13 +1,14 @@
 # Thin wrapper over CMake: the two commands of the README.
 #   make run   install what is missing, build, run the main job
-#   make test  install what is missing, build three ways (release, double precision,
+#   make test  install what is missing, check the source layout (clang-format), build three
+#              ways (release, double precision,
 #              ASan + UBSan), warnings as errors, and run every test in each; the fast
 #              tests again under valgrind; install the release and double builds and
 #              build the examples against each; then fuzz the parsers (libFuzzer)
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 BUILD ?= build
 
-.PHONY: all deps build run test test-release test-install test-valgrind test-double test-sanitize test-fuzz clean
+.PHONY: all deps build run test test-format test-release test-install test-valgrind test-double test-sanitize test-fuzz clean
 
 all: build
 
@@ -39,7 +40,11 @@ define build_and_test
 endef
 
 test: deps
-	$(MAKE) --no-print-directory test-release test-valgrind test-double test-install test-sanitize test-fuzz
+	$(MAKE) --no-print-directory test-format test-release test-valgrind test-double test-install test-sanitize test-fuzz
+
+# every tracked C file formatted as .clang-format says (scripts/check-format.sh --fix formats them)
+test-format:
+	bash scripts/check-format.sh
 
 test-release:
 	$(call build_and_test,build-test,-DCMAKE_BUILD_TYPE=Release)

@@ -40,11 +40,11 @@
 
 #include "bench_backend.h"
 #include "bench_util.h"
-#include "src/cmd/blas_kernels.h"
 #include "gemm_mirror.h"
 #include "maml/comm.h"
 #include "maml/pool.h"
 #include "maml/train.h"
+#include "src/cmd/blas_kernels.h"
 
 typedef struct {
   const char *name;
@@ -103,10 +103,9 @@ static int run(const preset *ps, int threads, int iterations, maml_matmul_backen
   int ranks = maml_comm_size(comm);
   *learn_s = learn / iterations;
   printf("%-8s %5d %7d %-13s %9.3f %10.3f %9.3f %7.3f %7.1f %8.1f %10.1f %11.1f %8.0f%%\n",
-         ps->name, ranks, used, maml_matmul_name(backend), sample / iterations,
-         learn / iterations, total / iterations, comm_s / iterations,
-         comm_b / iterations * 1e-6, gflop / iterations, rate, *ref,
-         100.0 * rate / (used * ranks) / *ref);
+         ps->name, ranks, used, maml_matmul_name(backend), sample / iterations, learn / iterations,
+         total / iterations, comm_s / iterations, comm_b / iterations * 1e-6, gflop / iterations,
+         rate, *ref, 100.0 * rate / (used * ranks) / *ref);
   fflush(stdout);
   return 0;
 }
@@ -197,19 +196,20 @@ static int bench(int argc, char **argv) {
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i], *next = i + 1 < argc ? argv[i + 1] : NULL;
     if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-      printf("usage: bench_meta [--preset paper|pytorch|all] [--threads 1,2] [--iterations N]\n"
-             "                  [--backend LIST] [--inner-loss reinforce,lvc]\n"
-             "                  [--outer trpo,promp]\n\n"
-             "Time one second-order MAML-TRPO meta-iteration on cheetah-vel, split into\n"
-             "sampling and learner, with the learner's GFLOP/s against single-thread OpenBLAS\n"
-             "sgemm on the same shapes. paper: 40 x 20 x 200, 100x100 ReLU; pytorch: 40 x 20 x\n"
-             "100, 64x64 tanh (pytorch-maml-rl's defaults). Default threads: 1 and all cores.\n"
-             "Each matmul backend of LIST in turn, one line each, then the learner's speed-up\n"
-             "of each over openblas (comma-separated; default every one available; names:\n"
-             "%s). --inner-loss: each inner loss of the list in turn, a table each (default\n"
-             "reinforce). --outer: each outer optimiser in turn with each inner loss, a table\n"
-             "each (default trpo; promp: ProMP's Adam steps with the config's defaults).\n",
-             bench_backend_names());
+      printf(
+          "usage: bench_meta [--preset paper|pytorch|all] [--threads 1,2] [--iterations N]\n"
+          "                  [--backend LIST] [--inner-loss reinforce,lvc]\n"
+          "                  [--outer trpo,promp]\n\n"
+          "Time one second-order MAML-TRPO meta-iteration on cheetah-vel, split into\n"
+          "sampling and learner, with the learner's GFLOP/s against single-thread OpenBLAS\n"
+          "sgemm on the same shapes. paper: 40 x 20 x 200, 100x100 ReLU; pytorch: 40 x 20 x\n"
+          "100, 64x64 tanh (pytorch-maml-rl's defaults). Default threads: 1 and all cores.\n"
+          "Each matmul backend of LIST in turn, one line each, then the learner's speed-up\n"
+          "of each over openblas (comma-separated; default every one available; names:\n"
+          "%s). --inner-loss: each inner loss of the list in turn, a table each (default\n"
+          "reinforce). --outer: each outer optimiser in turn with each inner loss, a table\n"
+          "each (default trpo; promp: ProMP's Adam steps with the config's defaults).\n",
+          bench_backend_names());
       return 0;
     } else if (next && !strcmp(a, "--preset")) {
       which = next, i++;
@@ -240,9 +240,10 @@ static int bench(int argc, char **argv) {
       return 2;
     }
   }
-  printf("one meta-iteration, cheetah-vel, 40 tasks x 20 episodes, second order, mean of %d "
-         "(after 1 warm-up)\n",
-         iterations);
+  printf(
+      "one meta-iteration, cheetah-vel, 40 tasks x 20 episodes, second order, mean of %d "
+      "(after 1 warm-up)\n",
+      iterations);
   bench_print_backends(backends, n_backends);
   for (int t = 0; t < n_losses * n_outers; t++) {
     int il = t / n_outers, io = t % n_outers;
@@ -263,7 +264,8 @@ static int bench(int argc, char **argv) {
       }
     }
   }
-  printf("reference: pytorch-maml-rl takes about 6 s per step at the pytorch preset with its\n"
-         "best thread setting (20-25 s with its defaults) on this machine kind (issue 4).\n");
+  printf(
+      "reference: pytorch-maml-rl takes about 6 s per step at the pytorch preset with its\n"
+      "best thread setting (20-25 s with its defaults) on this machine kind (issue 4).\n");
   return 0;
 }

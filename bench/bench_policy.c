@@ -2,8 +2,8 @@
  *
  * For each matmul backend (maml/matmul.h) and each product (forward, inner-loss gradient,
  * Hessian-vector, Fisher-vector, and the LVC inner loss's Hessian-vector product, whose
- * matrix products are the same as REINFORCE's) it prints the time per call, the GFLOP/s of the matrix
- * products it must do, and the time of the same sequence of matrix products (same shapes,
+ * matrix products are the same as REINFORCE's) it prints the time per call, the GFLOP/s of the
+ * matrix products it must do, and the time of the same sequence of matrix products (same shapes,
  * same transposes) run bare with that backend: the ratio is the share of the backend's
  * GEMM rate the product reaches. Every backend runs on one thread, as inside the
  * sampler's and learner's workers.
@@ -14,12 +14,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
 #include "bench_backend.h"
 #include "bench_util.h"
-#include "src/cmd/blas_kernels.h"
 #include "gemm_mirror.h"
 #include "maml/matmul.h"
 #include "maml/policy.h"
+#include "src/cmd/blas_kernels.h"
 
 typedef struct {
   const maml_policy *p;
@@ -30,13 +31,21 @@ typedef struct {
   maml_real *out;
 } state;
 
-static void do_forward(state *s) { maml_policy_forward(s->p, s->theta, s->b.obs, s->b.n, s->c); }
-static void do_gradient(state *s) { maml_inner_loss_grad(s->p, s->theta, &s->b, s->c, s->out); }
-static void do_hvp(state *s) { maml_inner_loss_hvp(s->p, s->theta, &s->b, s->c, s->w, s->v, s->out); }
+static void do_forward(state *s) {
+  maml_policy_forward(s->p, s->theta, s->b.obs, s->b.n, s->c);
+}
+static void do_gradient(state *s) {
+  maml_inner_loss_grad(s->p, s->theta, &s->b, s->c, s->out);
+}
+static void do_hvp(state *s) {
+  maml_inner_loss_hvp(s->p, s->theta, &s->b, s->c, s->w, s->v, s->out);
+}
 static void do_lvc_hvp(state *s) {
   maml_lvc_loss_hvp(s->p, s->theta, &s->b, s->c, s->w, s->v, s->out);
 }
-static void do_fvp(state *s) { maml_policy_fvp(s->p, s->theta, s->c, s->b.mask, s->w, s->v, s->out); }
+static void do_fvp(state *s) {
+  maml_policy_fvp(s->p, s->theta, s->c, s->b.mask, s->w, s->v, s->out);
+}
 /* the bare products of a list with one backend */
 static maml_matmul_backend bare_backend;
 static void do_gemms(state *s) {
@@ -85,12 +94,13 @@ int main(int argc, char **argv) {
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i], *next = i + 1 < argc ? argv[i + 1] : NULL;
     if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-      printf("usage: bench_policy [--rows N] [--obs D] [--act A] [--hidden 100,100] [--tanh]"
-             " [--seconds S]\n                    [--backend LIST]\n\nTime the policy's"
-             " products at the given sizes (default: the paper's, 4000 rows,\n20 -> 100 -> 100"
-             " -> 6 ReLU) against bare GEMM on the same shapes, with each matmul\nbackend of"
-             " LIST in turn (comma-separated; default every one available of:\n%s).\n",
-             bench_backend_names());
+      printf(
+          "usage: bench_policy [--rows N] [--obs D] [--act A] [--hidden 100,100] [--tanh]"
+          " [--seconds S]\n                    [--backend LIST]\n\nTime the policy's"
+          " products at the given sizes (default: the paper's, 4000 rows,\n20 -> 100 -> 100"
+          " -> 6 ReLU) against bare GEMM on the same shapes, with each matmul\nbackend of"
+          " LIST in turn (comma-separated; default every one available of:\n%s).\n",
+          bench_backend_names());
       return 0;
     } else if (!strcmp(a, "--tanh")) {
       activation = MAML_ACT_TANH;
@@ -106,8 +116,10 @@ int main(int argc, char **argv) {
     } else if (next && !strcmp(a, "--hidden")) {
       n_hidden = bench_parse_ints(next, hidden, MAML_MAX_HIDDEN, 1, 1 << 20), i++;
       if (n_hidden < 0) {
-        fprintf(stderr, "bench_policy: --hidden takes up to %d positive widths like 100,100 "
-                "(got '%s')\n", MAML_MAX_HIDDEN, next);
+        fprintf(stderr,
+                "bench_policy: --hidden takes up to %d positive widths like 100,100 "
+                "(got '%s')\n",
+                MAML_MAX_HIDDEN, next);
         return 2;
       }
     } else if (next && !strcmp(a, "--backend")) {
@@ -165,8 +177,10 @@ int main(int argc, char **argv) {
   theta[np - 1] -= 0.1f;
   maml_inner_loss_grad(&p, theta, &s.b, &c, out);
 
-  gemm_list lists[5] = {{"forward", {{0}}, 0},        {"gradient", {{0}}, 0},
-                        {"Hessian-vector", {{0}}, 0}, {"Fisher-vector", {{0}}, 0},
+  gemm_list lists[5] = {{"forward", {{0}}, 0},
+                        {"gradient", {{0}}, 0},
+                        {"Hessian-vector", {{0}}, 0},
+                        {"Fisher-vector", {{0}}, 0},
                         {"LVC Hessian-vec", {{0}}, 0}};
   forward_calls(&p, rows, &lists[0]);
   backward_calls(&p, rows, &lists[1]);

@@ -33,8 +33,8 @@
 #include "bench_backend.h"
 #include "bench_util.h"
 #include "gemm_mirror.h"
-#include "src/cmd/blas_kernels.h"
 #include "maml/train.h"
+#include "src/cmd/blas_kernels.h"
 
 typedef struct {
   double sample_s, learn_s, total_s, gflop;
@@ -194,10 +194,13 @@ static int write_files(const char *dir, const thread_row *rows, int n, const sca
     if (sc_csv) fclose(sc_csv);
     return 1;
   }
-  fprintf(csv, "env,threads,backend,raw_steps_s,env_steps_s,sampler_steps_s,sample_s,learner_s,iteration_s,"
-               "learner_gflop,learner_gflops,sgemm_gflops_per_thread\n");
-  fprintf(js, "{\"machine\":{\"cores\":%d,\"blas\":\"%s\",\"kernels\":\"%s\",\"real\":\"%s\"},"
-              "\"threads\":[",
+  fprintf(
+      csv,
+      "env,threads,backend,raw_steps_s,env_steps_s,sampler_steps_s,sample_s,learner_s,iteration_s,"
+      "learner_gflop,learner_gflops,sgemm_gflops_per_thread\n");
+  fprintf(js,
+          "{\"machine\":{\"cores\":%d,\"blas\":\"%s\",\"kernels\":\"%s\",\"real\":\"%s\"},"
+          "\"threads\":[",
           maml_cpu_count(), openblas_get_config(), openblas_get_corename(), MAML_REAL_NAME);
   const char *scaling_backend = n ? maml_matmul_name(rows[0].backend) : "";
   for (int i = 0; i < n; i++) {
@@ -207,23 +210,25 @@ static int write_files(const char *dir, const thread_row *rows, int n, const sca
             maml_matmul_name(r->backend), r->raw, r->envstep, r->sampler, r->it.sample_s,
             r->it.learn_s, r->it.total_s, r->it.gflop, rate, r->it.ref);
     fprintf(js,
-            "%s{\"env\":\"%s\",\"threads\":%d,\"backend\":\"%s\",\"raw_steps_per_s\":%.0f,\"env_steps_per_s\":%.0f,"
-            "\"sampler_steps_per_s\":%.0f,\"sampler_of_raw\":%.4f,\"sampler_of_env\":%.4f,\"sample_s\":%.4f,\"learner_s\":%.4f,\"iteration_s\":"
+            "%s{\"env\":\"%s\",\"threads\":%d,\"backend\":\"%s\",\"raw_steps_per_s\":%.0f,\"env_"
+            "steps_per_s\":%.0f,"
+            "\"sampler_steps_per_s\":%.0f,\"sampler_of_raw\":%.4f,\"sampler_of_env\":%.4f,\"sample_"
+            "s\":%.4f,\"learner_s\":%.4f,\"iteration_s\":"
             "%.4f,\"learner_gflop\":%.2f,\"learner_gflops\":%.2f,\"sgemm_gflops_per_thread\":%.2f,"
             "\"learner_of_sgemm\":%.4f}",
             i ? "," : "", r->env, r->threads, maml_matmul_name(r->backend), r->raw, r->envstep,
-            r->sampler,
-            r->raw > 0 ? r->sampler / r->raw : 0.0, r->envstep > 0 ? r->sampler / r->envstep : 0.0,
-            r->it.sample_s, r->it.learn_s, r->it.total_s, r->it.gflop, rate, r->it.ref,
-            rate / r->it.threads / r->it.ref);
+            r->sampler, r->raw > 0 ? r->sampler / r->raw : 0.0,
+            r->envstep > 0 ? r->sampler / r->envstep : 0.0, r->it.sample_s, r->it.learn_s,
+            r->it.total_s, r->it.gflop, rate, r->it.ref, rate / r->it.threads / r->it.ref);
   }
   fprintf(js, "],\"scaling_backend\":\"%s\",\"scaling\":[", scaling_backend);
   fprintf(sc_csv, "axis,value,iteration_s,sample_s,learner_s\n");
   for (int i = 0; i < n_sc; i++) {
     fprintf(sc_csv, "%s,%d,%.4f,%.4f,%.4f\n", sc[i].what, sc[i].value, sc[i].total_s,
             sc[i].sample_s, sc[i].learn_s);
-    fprintf(js, "%s{\"axis\":\"%s\",\"value\":%d,\"iteration_s\":%.4f,\"sample_s\":%.4f,"
-                "\"learner_s\":%.4f}",
+    fprintf(js,
+            "%s{\"axis\":\"%s\",\"value\":%d,\"iteration_s\":%.4f,\"sample_s\":%.4f,"
+            "\"learner_s\":%.4f}",
             i ? "," : "", sc[i].what, sc[i].value, sc[i].total_s, sc[i].sample_s, sc[i].learn_s);
   }
   fprintf(js, "]}\n");
@@ -252,16 +257,17 @@ int main(int argc, char **argv) {
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i], *next = i + 1 < argc ? argv[i + 1] : NULL;
     if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-      printf("usage: bench_report [--env cheetah-vel,ant-vel] [--threads 1,2] [--iterations N]\n"
-             "                    [--scaling] [--backend LIST] [--out DIR]\n\n"
-             "Raw mj_step rate, environment step rate, sampler rate, one meta-iteration\n"
-             "(sampling, learner) and the learner's GFLOP/s against sgemm, at the paper's\n"
-             "sizes, per thread count (default 1, 2 and all cores). --scaling: iteration\n"
-             "time vs tasks, episodes, horizon and width (three values each, cheetah-vel, all\n"
-             "cores). --out DIR: report.json, threads.csv, scaling.csv. Each row with each\n"
-             "matmul backend of LIST in turn (comma-separated; default every one available;\n"
-             "names: %s); --scaling with the first.\n",
-             bench_backend_names());
+      printf(
+          "usage: bench_report [--env cheetah-vel,ant-vel] [--threads 1,2] [--iterations N]\n"
+          "                    [--scaling] [--backend LIST] [--out DIR]\n\n"
+          "Raw mj_step rate, environment step rate, sampler rate, one meta-iteration\n"
+          "(sampling, learner) and the learner's GFLOP/s against sgemm, at the paper's\n"
+          "sizes, per thread count (default 1, 2 and all cores). --scaling: iteration\n"
+          "time vs tasks, episodes, horizon and width (three values each, cheetah-vel, all\n"
+          "cores). --out DIR: report.json, threads.csv, scaling.csv. Each row with each\n"
+          "matmul backend of LIST in turn (comma-separated; default every one available;\n"
+          "names: %s); --scaling with the first.\n",
+          bench_backend_names());
       return 0;
     } else if (next && !strcmp(a, "--env")) {
       envs = next, i++;
@@ -287,13 +293,14 @@ int main(int argc, char **argv) {
     }
   }
 
-  printf("performance report: paper sizes (40 tasks x 20 episodes x 200 steps, 100x100 ReLU,\n"
-         "second order, 10 CG iterations), %s, %d cores, OpenBLAS kernels %s\n\n",
-         MAML_REAL_NAME, maml_cpu_count(), openblas_get_corename());
+  printf(
+      "performance report: paper sizes (40 tasks x 20 episodes x 200 steps, 100x100 ReLU,\n"
+      "second order, 10 CG iterations), %s, %d cores, OpenBLAS kernels %s\n\n",
+      MAML_REAL_NAME, maml_cpu_count(), openblas_get_corename());
   bench_print_backends(backends, n_backends);
   printf("\n%-12s %3s %-13s %9s %9s %9s %7s %7s %9s %9s %9s %8s %8s %9s %9s\n", "env", "thr",
-         "matmul", "raw st/s", "env st/s", "sampler", "of raw", "of env", "sample_s", "learner_s", "iter_s", "GFLOP/s", "of sgemm",
-         "sampler x", "iter x");
+         "matmul", "raw st/s", "env st/s", "sampler", "of raw", "of env", "sample_s", "learner_s",
+         "iter_s", "GFLOP/s", "of sgemm", "sampler x", "iter x");
   thread_row rows[64];
   int n = 0;
   char list[256];
@@ -314,28 +321,31 @@ int main(int argc, char **argv) {
         r->it.ref = ref;
         if (k == 0) base_sampler[b] = r->sampler, base_iter[b] = r->it.total_s;
         double rate = r->it.gflop / r->it.learn_s;
-        printf("%-12s %3d %-13s %9.0f %9.0f %9.0f %6.0f%% %6.0f%% %9.3f %9.3f %9.3f %8.1f %7.0f%% "
-               "%8.2fx %8.2fx\n",
-               env, r->it.threads, maml_matmul_name(r->backend), r->raw, r->envstep, r->sampler,
-               r->raw > 0 ? 100.0 * r->sampler / r->raw : 0.0,
-               r->envstep > 0 ? 100.0 * r->sampler / r->envstep : 0.0, r->it.sample_s,
-               r->it.learn_s, r->it.total_s, rate, 100.0 * rate / r->it.threads / r->it.ref,
-               r->sampler / base_sampler[b], base_iter[b] / r->it.total_s);
+        printf(
+            "%-12s %3d %-13s %9.0f %9.0f %9.0f %6.0f%% %6.0f%% %9.3f %9.3f %9.3f %8.1f %7.0f%% "
+            "%8.2fx %8.2fx\n",
+            env, r->it.threads, maml_matmul_name(r->backend), r->raw, r->envstep, r->sampler,
+            r->raw > 0 ? 100.0 * r->sampler / r->raw : 0.0,
+            r->envstep > 0 ? 100.0 * r->sampler / r->envstep : 0.0, r->it.sample_s, r->it.learn_s,
+            r->it.total_s, rate, 100.0 * rate / r->it.threads / r->it.ref,
+            r->sampler / base_sampler[b], base_iter[b] / r->it.total_s);
         fflush(stdout);
         n++;
       }
   }
-  printf("(of raw, of env: sampler steps/s over raw mj_step and over environment steps/s at the\n"
-         "same threads; of sgemm: the learner's GFLOP/s per thread over single-thread sgemm on\n"
-         "its shapes)\n");
+  printf(
+      "(of raw, of env: sampler steps/s over raw mj_step and over environment steps/s at the\n"
+      "same threads; of sgemm: the learner's GFLOP/s per thread over single-thread sgemm on\n"
+      "its shapes)\n");
 
   scaling_row sc[16];
   int n_sc = 0;
   if (do_scaling) {
     int all = counts[n_counts - 1];
-    printf("\niteration time vs size, cheetah-vel, %d threads, matmul %s (others at the paper's "
-           "sizes):\n",
-           all, maml_matmul_name(backends[0]));
+    printf(
+        "\niteration time vs size, cheetah-vel, %d threads, matmul %s (others at the paper's "
+        "sizes):\n",
+        all, maml_matmul_name(backends[0]));
     if (use_backend(backends[0]) || scaling(all, 1, sc, &n_sc)) return 1;
   }
   if (out) return write_files(out, rows, n, sc, n_sc);

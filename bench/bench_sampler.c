@@ -16,9 +16,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
 #include "bench_util.h"
-#include "src/cmd/blas_kernels.h"
 #include "maml/sampler.h"
+#include "src/cmd/blas_kernels.h"
 
 int main(int argc, char **argv) {
   cmd_select_blas_kernels(argv);
@@ -28,11 +29,12 @@ int main(int argc, char **argv) {
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i], *next = i + 1 < argc ? argv[i + 1] : NULL;
     if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-      printf("usage: bench_sampler [--env cheetah-vel,ant-vel] [--tasks 40] [--episodes 20]\n"
-             "                     [--threads 1,2] [--raw-steps 20000]\n\n"
-             "Sampler steps per second at the paper's batch, next to the raw mj_step rate\n"
-             "of the same model with zero control (over the robot's frame skip: steps of\n"
-             "the environment), for each thread count.\n");
+      printf(
+          "usage: bench_sampler [--env cheetah-vel,ant-vel] [--tasks 40] [--episodes 20]\n"
+          "                     [--threads 1,2] [--raw-steps 20000]\n\n"
+          "Sampler steps per second at the paper's batch, next to the raw mj_step rate\n"
+          "of the same model with zero control (over the robot's frame skip: steps of\n"
+          "the environment), for each thread count.\n");
       return 0;
     } else if (next && !strcmp(a, "--env")) {
       envs = next, i++;
@@ -60,8 +62,8 @@ int main(int argc, char **argv) {
 
   printf("sampler vs raw mj_step: %d tasks x %d episodes, policy 100x100 ReLU, %s, %d cores\n",
          tasks, episodes, MAML_REAL_NAME, maml_cpu_count());
-  printf("%-12s %7s %14s %14s %9s %9s\n", "env", "threads", "raw steps/s", "sampler st/s",
-         "of raw", "speedup");
+  printf("%-12s %7s %14s %14s %9s %9s\n", "env", "threads", "raw steps/s", "sampler st/s", "of raw",
+         "speedup");
   char list[256];
   snprintf(list, sizeof list, "%s", envs);
   char *save = NULL;

@@ -24,7 +24,7 @@ typedef struct {
 } gemm_list;
 
 static inline void add(gemm_list *g, enum CBLAS_TRANSPOSE ta, enum CBLAS_TRANSPOSE tb, int m, int n,
-                int k) {
+                       int k) {
   g->calls[g->count++] = (gemm_shape){ta, tb, m, n, k};
 }
 
@@ -68,8 +68,8 @@ static inline void run_gemms(const gemm_list *g) {
     const gemm_shape *s = &g->calls[i];
     int lda = s->ta == CblasNoTrans ? s->k : s->m;
     int ldb = s->tb == CblasNoTrans ? s->n : s->k;
-    maml_gemm(CblasRowMajor, s->ta, s->tb, s->m, s->n, s->k, 1, scratch[0], lda, scratch[1], ldb,
-              0, scratch[2], s->n);
+    maml_gemm(CblasRowMajor, s->ta, s->tb, s->m, s->n, s->k, 1, scratch[0], lda, scratch[1], ldb, 0,
+              scratch[2], s->n);
   }
 }
 

@@ -75,9 +75,8 @@ static maml_status parse_numbers(const char *family, const char *text, int count
     const char *stop = start + span;
     while (stop < end && is_space(*stop)) stop++;
     if (span == 0 || stop != end)
-      return maml_fail(err, err_sz, MAML_ERR_FORMAT,
-                       "%s goal '%s': '%s' is not a number (%s)", family, text, field,
-                       MAML_DECIMAL_SYNTAX);
+      return maml_fail(err, err_sz, MAML_ERR_FORMAT, "%s goal '%s': '%s' is not a number (%s)",
+                       family, text, field, MAML_DECIMAL_SYNTAX);
     double x = strtod(start, NULL);
     if (!isfinite(x))
       return maml_fail(err, err_sz, MAML_ERR_FORMAT, "%s goal '%s': '%s' is not a finite number",
@@ -161,8 +160,8 @@ static maml_status load_model(maml_env_world *w, const char *path, char *err, si
   int nbody = layout ? r->nbody : -1;
   for (int p = 0; p < MAML_OBS_MAX_PARTS && r->obs_parts[p].kind != MAML_OBS_END; p++)
     if (r->obs_parts[p].kind == MAML_OBS_CFRC_EXT) nbody = r->nbody;
-  maml_status s = maml_mj_check_sizes(m, w->family->name, r->nq, r->nv, r->nu, nbody, why,
-                                      sizeof why);
+  maml_status s =
+      maml_mj_check_sizes(m, w->family->name, r->nq, r->nv, r->nu, nbody, why, sizeof why);
   int torso = mj_name2id(m, mjOBJ_BODY, r->body);
   if (s == MAML_OK && torso < 0) {
     s = MAML_ERR_FORMAT;
@@ -204,8 +203,10 @@ static maml_status hash_file(const char *family, const char *path, uint64_t *has
                              size_t err_sz) {
   struct stat st;
   if (stat(path, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size > (off_t)MODEL_MAX_BYTES)
-    return maml_fail(err, err_sz, MAML_ERR_IO, "%s: the model %s is not a regular file of at most "
-                     "%u bytes", family, path, MODEL_MAX_BYTES);
+    return maml_fail(err, err_sz, MAML_ERR_IO,
+                     "%s: the model %s is not a regular file of at most "
+                     "%u bytes",
+                     family, path, MODEL_MAX_BYTES);
   FILE *f = fopen(path, "rb");
   char *buf = f ? malloc((size_t)st.st_size + 1) : NULL;
   size_t n = buf ? fread(buf, 1, (size_t)st.st_size + 1, f) : 0;
@@ -329,7 +330,7 @@ maml_status maml_env_init(maml_env *e, const maml_env_world *w, char *err, size_
                      w->family->name);
   e->world = w;
   e->model = w->model;
-  if (w->model && w->family->kind->apply) { /* its own copy: the task sets the physics */
+  if (w->model && w->family->kind->apply) {  /* its own copy: the task sets the physics */
     e->model = mj_copyModel(NULL, w->model); /* e->task is all 0: the copy is that task's */
     if (!e->model)
       return maml_fail(err, err_sz, MAML_ERR_NOMEM, "%s: cannot copy the MuJoCo model",

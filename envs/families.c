@@ -83,8 +83,9 @@ static const maml_env_family humanoid_dir = {
     .dist = {.weight = 1.25, .example = "0.7854"},
     .horizon = 200,
     .preset = {.tasks = 40, .episodes = 20},
-    .note = "PEARL's humanoid_dir: frame skip 5, 1.25 x the velocity along the heading (the "
-            "source's displacement / timestep)",
+    .note =
+        "PEARL's humanoid_dir: frame skip 5, 1.25 x the velocity along the heading (the "
+        "source's displacement / timestep)",
 };
 
 /* rand_param_envs' random-physics hopper and walker (envs/hopper.c, envs/walker2d.c: frame
@@ -98,8 +99,9 @@ static const maml_env_family hopper_params = {
     .dist = {.lo = -3.0, .hi = 3.0, .params = MAML_DYN_ALL},
     .horizon = 200,
     .preset = {.alpha = 0.05},
-    .note = "rand_param_envs' hopper (ProMP, PEARL): frame skip 4 at timestep 0.004, v_x of "
-            "the root's x",
+    .note =
+        "rand_param_envs' hopper (ProMP, PEARL): frame skip 4 at timestep 0.004, v_x of "
+        "the root's x",
 };
 
 static const maml_env_family walker_params = {
@@ -109,13 +111,14 @@ static const maml_env_family walker_params = {
     .dist = {.lo = -3.0, .hi = 3.0, .params = MAML_DYN_ALL},
     .horizon = 200,
     .preset = {.alpha = 0.05},
-    .note = "rand_param_envs' walker2d (ProMP, PEARL): frame skip 4 (not its own 5) at "
-            "timestep 0.004, v_x of the root's x",
+    .note =
+        "rand_param_envs' walker2d (ProMP, PEARL): frame skip 4 (not its own 5) at "
+        "timestep 0.004, v_x of the root's x",
 };
 
 const maml_env_family *const maml_builtin_families[] = {
-    &cheetah_vel, &cheetah_dir, &ant_vel, &ant_dir, &ant_goal, &nav2d, &cheetah_params, &ant_params,
-    &humanoid_dir, &hopper_params, &walker_params,
+    &cheetah_vel,    &cheetah_dir, &ant_vel,      &ant_dir,       &ant_goal,      &nav2d,
+    &cheetah_params, &ant_params,  &humanoid_dir, &hopper_params, &walker_params,
 };
 const int maml_builtin_family_count =
     (int)(sizeof maml_builtin_families / sizeof maml_builtin_families[0]);

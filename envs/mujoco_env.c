@@ -38,9 +38,12 @@ static void pack_state(const mjModel *m, mjData *d, mjtNum *x, int to_data) {
   struct {
     mjtNum *field;
     int n;
-  } parts[] = {{&d->time, 1},         {d->qpos, m->nq},
-               {d->qvel, m->nv},      {d->act, m->na},
-               {d->ctrl, m->nu},      {d->mocap_pos, 3 * m->nmocap},
+  } parts[] = {{&d->time, 1},
+               {d->qpos, m->nq},
+               {d->qvel, m->nv},
+               {d->act, m->na},
+               {d->ctrl, m->nu},
+               {d->mocap_pos, 3 * m->nmocap},
                {d->mocap_quat, 4 * m->nmocap}};
   for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++) {
     if (to_data)
@@ -381,8 +384,9 @@ int maml_mj_obs_size(const maml_env_obs_part *parts, int nq, int nv, int nbody, 
           return snprintf(why, n, "observation part %d: body arrays need nbody", p + 1), -1;
         size += (parts[p].kind == MAML_OBS_CINERT ? 10 : 6) * nbody;
         break;
-      default: return snprintf(why, n, "observation part %d: unknown kind %d", p + 1,
-                               (int)parts[p].kind), -1;
+      default:
+        return snprintf(why, n, "observation part %d: unknown kind %d", p + 1, (int)parts[p].kind),
+               -1;
     }
   }
   return size;

@@ -60,7 +60,9 @@ static double along_heading(maml_env *e) {
   return e->info.heading_vel;
 }
 
-static void heading_reset(maml_env *e) { along_heading(e); }
+static void heading_reset(maml_env *e) {
+  along_heading(e);
+}
 
 static double heading_reward(maml_env *e, int *done) {
   (void)done;

@@ -18,8 +18,7 @@ static void check(const uint8_t *data, size_t size) {
     return;
   }
   if (!ck.theta || !ck.config_text || ck.config_text[ck.config_len] != '\0') abort();
-  if (ck.n_hidden < 0 || ck.n_hidden > MAML_MAX_HIDDEN || ck.obs_dim < 1 || ck.act_dim < 1)
-    abort();
+  if (ck.n_hidden < 0 || ck.n_hidden > MAML_MAX_HIDDEN || ck.obs_dim < 1 || ck.act_dim < 1) abort();
   volatile double sink = 0.0; /* touch every parameter: ASan checks the allocation's size */
   for (size_t j = 0; j < ck.n_params; j++) sink += ck.theta[j];
   (void)sink;

@@ -28,8 +28,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (pick < n_keys) {
     maml_config c;
     maml_config_defaults(&c);
-    if (maml_config_set(&c, keys[pick].name, value, err, sizeof err) != MAML_OK && !err[0])
-      abort();
+    if (maml_config_set(&c, keys[pick].name, value, err, sizeof err) != MAML_OK && !err[0]) abort();
   } else if (pick < n_keys + n_fams) {
     const maml_env_family *f = fams[pick - n_keys];
     double task[MAML_TASK_MAX];

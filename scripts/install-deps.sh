@@ -15,6 +15,7 @@ packages=(
   gnuplot-nox                       # plots (PNG and SVG)
   libopenmpi-dev openmpi-bin        # meta-training across MPI ranks (mpirun)
   clang libclang-rt-14-dev          # libFuzzer (Debian 12: clang 14), for the fuzz targets
+  clang-format                      # the source layout check of make test (.clang-format)
   valgrind                          # memcheck over the tests
   python3-numpy xxd                 # the Python example of `maml export`, and its test
 )

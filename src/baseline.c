@@ -38,7 +38,9 @@ void maml_baseline_free(maml_baseline *b) {
   memset(b, 0, sizeof *b);
 }
 
-static double clip10(double x) { return x < -10.0 ? -10.0 : x > 10.0 ? 10.0 : x; }
+static double clip10(double x) {
+  return x < -10.0 ? -10.0 : x > 10.0 ? 10.0 : x;
+}
 
 /* features of one step into row (length n_features) */
 static void features(int obs_dim, const maml_real *o, int t, double *row) {

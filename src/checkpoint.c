@@ -144,7 +144,8 @@ static maml_status serialise(const maml_checkpoint *ck, unsigned char **out, siz
       ck->opt_len + 1 > (SIZE_MAX - fixed - ck->config_len) / 8 - ck->n_params)
     return maml_fail(err, err_sz, MAML_ERR_ARG, "cannot save this checkpoint: optimiser state");
   uint32_t version = ck->opt_len > 0 ? 2u : 1u;
-  size_t total = fixed + ck->config_len + 8 * ck->n_params + (version > 1 ? 8 + 8 * ck->opt_len : 0);
+  size_t total =
+      fixed + ck->config_len + 8 * ck->n_params + (version > 1 ? 8 + 8 * ck->opt_len : 0);
   unsigned char *buf = malloc(total);
   if (!buf) return maml_fail(err, err_sz, MAML_ERR_NOMEM, "out of memory (%zu bytes)", total);
   unsigned char *p = buf;

@@ -14,7 +14,7 @@ struct maml_comm {
   MPI_Comm comm; /* MPI_COMM_WORLD, or a group's (maml_comm_split_groups) */
 #endif
   int rank, size, mpi;
-  int group; /* 1: made by maml_comm_split_groups (freed, never finalized) */
+  int group;      /* 1: made by maml_comm_split_groups (freed, never finalized) */
   int local_size; /* ranks on this machine */
   double seconds, bytes;
   int *counts, *displs; /* (size) scratch of the gathers, in bytes */
@@ -64,8 +64,10 @@ maml_status maml_comm_init(int *argc, char ***argv, maml_comm **out, char *err, 
 void maml_comm_finalize(maml_comm *c) {
   if (!c) return;
 #ifdef MAML_MPI
-  if (c->mpi && c->group) MPI_Comm_free(&c->comm);
-  else if (c->mpi) MPI_Finalize();
+  if (c->mpi && c->group)
+    MPI_Comm_free(&c->comm);
+  else if (c->mpi)
+    MPI_Finalize();
 #endif
   free(c->counts), free(c->displs);
   free(c);
@@ -108,10 +110,18 @@ maml_status maml_comm_split_groups(maml_comm *c, int group_size, maml_comm **gro
   return MAML_OK;
 }
 
-int maml_comm_rank(const maml_comm *c) { return c ? c->rank : 0; }
-int maml_comm_size(const maml_comm *c) { return c ? c->size : 1; }
-int maml_comm_is_mpi(const maml_comm *c) { return c ? c->mpi : 0; }
-int maml_comm_local_size(const maml_comm *c) { return c ? c->local_size : 1; }
+int maml_comm_rank(const maml_comm *c) {
+  return c ? c->rank : 0;
+}
+int maml_comm_size(const maml_comm *c) {
+  return c ? c->size : 1;
+}
+int maml_comm_is_mpi(const maml_comm *c) {
+  return c ? c->mpi : 0;
+}
+int maml_comm_local_size(const maml_comm *c) {
+  return c ? c->local_size : 1;
+}
 
 void maml_comm_block(int n, int size, int r, int *lo, int *hi) {
   /* the first n % size ranks take one item more */
@@ -199,5 +209,9 @@ void maml_comm_abort(maml_comm *c, int code) {
 #endif
 }
 
-double maml_comm_seconds(const maml_comm *c) { return c ? c->seconds : 0.0; }
-double maml_comm_bytes(const maml_comm *c) { return c ? c->bytes : 0.0; }
+double maml_comm_seconds(const maml_comm *c) {
+  return c ? c->seconds : 0.0;
+}
+double maml_comm_bytes(const maml_comm *c) {
+  return c ? c->bytes : 0.0;
+}

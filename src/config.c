@@ -19,16 +19,28 @@
 #include "maml/suggest.h"
 
 #define VALUE_MAX MAML_ASSETS_MAX /* longest value text accepted (after trimming) */
-#define KEY_MAX 64          /* longest key looked up (longer ones are unknown) */
-#define LINE_MAX_BYTES 4096 /* longest INI line */
+#define KEY_MAX 64                /* longest key looked up (longer ones are unknown) */
+#define LINE_MAX_BYTES 4096       /* longest INI line */
 #define FILE_MAX_BYTES (16u << 20)
 #define MSG_MAX 1024
 
 /* ---- the key table ----------------------------------------------------------------- */
 
 typedef enum {
-  K_ENV, K_MODE, K_BOOL, K_SEED, K_INT, K_REAL, K_HIDDEN, K_ACTIVATION, K_PATH, K_HASH,
-  K_MATMUL, K_FAMILY_HASH, K_INNER_LOSS, K_OUTER
+  K_ENV,
+  K_MODE,
+  K_BOOL,
+  K_SEED,
+  K_INT,
+  K_REAL,
+  K_HIDDEN,
+  K_ACTIVATION,
+  K_PATH,
+  K_HASH,
+  K_MATMUL,
+  K_FAMILY_HASH,
+  K_INNER_LOSS,
+  K_OUTER
 } key_kind;
 
 typedef struct {
@@ -113,7 +125,8 @@ static maml_config_key keys[] = {
      "ProMP's Adam learning rate; Adam's moments carry over from one meta-iteration to "
      "the next, as in the reference code, and are kept in latest.ckpt (default 1e-3)"},
     {"threads", "N in [0, 1024]",
-     "worker threads; 0 = all cores (under MPI: shared among the ranks on a machine), at most the tasks (default 0); results do not depend on it"},
+     "worker threads; 0 = all cores (under MPI: shared among the ranks on a machine), at most the "
+     "tasks (default 0); results do not depend on it"},
     {"matmul", "NAME",
      "backend of the policy's matrix products (`maml version` lists those this build and "
      "CPU can run); the results depend on it, bit for bit, but not their meaning. Taken "
@@ -185,13 +198,15 @@ static struct {
   const char *prefix;
   char buf[1024];
 } family_help[] = {
-    {"env", "task family, or a family file (a path with '/' or ending in .ini, read and "
-            "recorded with its content hash)", -1, "", ""},
+    {"env",
+     "task family, or a family file (a path with '/' or ending in .ini, read and "
+     "recorded with its content hash)",
+     -1, "", ""},
     {"iterations", "meta-iterations", MAML_PRESET_ITERATIONS, "", ""},
     {"tasks", "tasks per meta-batch", MAML_PRESET_TASKS, "", ""},
     {"episodes", "support episodes per task, for the inner step", MAML_PRESET_EPISODES, "", ""},
-    {"horizon", "steps per episode, at most the family's", MAML_PRESET_HORIZON, "the family's: ",
-     ""},
+    {"horizon", "steps per episode, at most the family's", MAML_PRESET_HORIZON,
+     "the family's: ", ""},
 };
 
 /* "a, b or c": the families' names */
@@ -202,7 +217,10 @@ static void family_list(char *buf, size_t n) {
   buf[0] = '\0';
   for (int i = 0; i < count && len < n; i++)
     len += (size_t)snprintf(buf + len, n - len, "%s%s",
-                            i == 0 ? "" : i == count - 1 ? " or " : ", ", f[i]->name);
+                            i == 0           ? ""
+                            : i == count - 1 ? " or "
+                                             : ", ",
+                            f[i]->name);
 }
 
 const maml_config_key *maml_config_keys(void) {
@@ -378,8 +396,7 @@ static maml_status parse_hidden(const char *key, const char *v, int *n_hidden, i
     *n_hidden = 0;
     return MAML_OK;
   }
-  if (v[0] == '\0')
-    return maml_fail(err, err_sz, MAML_ERR_ARG, "%s: '' is empty: %s", key, expect);
+  if (v[0] == '\0') return maml_fail(err, err_sz, MAML_ERR_ARG, "%s: '' is empty: %s", key, expect);
   int widths[MAML_MAX_HIDDEN];
   int k = 0;
   const char *p = v;
@@ -413,16 +430,16 @@ static maml_status parse_hidden(const char *key, const char *v, int *n_hidden, i
 }
 
 /* a folder: no control characters (the INI holds it on one line) */
-static maml_status parse_path(const char *key, const char *v, char *out, char *err,
-                              size_t err_sz) {
+static maml_status parse_path(const char *key, const char *v, char *out, char *err, size_t err_sz) {
   size_t len = strlen(v);
   if (len == 0)
     return maml_fail(err, err_sz, MAML_ERR_ARG,
                      "%s: '' is empty: expected a folder (leave the key out for the built-in "
-                     "models)", key);
+                     "models)",
+                     key);
   if (len >= MAML_ASSETS_MAX)
-    return maml_fail(err, err_sz, MAML_ERR_ARG, "%s: '%.40s...' is longer than %d characters",
-                     key, v, MAML_ASSETS_MAX - 1);
+    return maml_fail(err, err_sz, MAML_ERR_ARG, "%s: '%.40s...' is longer than %d characters", key,
+                     v, MAML_ASSETS_MAX - 1);
   for (size_t i = 0; i < len; i++)
     if ((unsigned char)v[i] < 0x20 || v[i] == 0x7f)
       return maml_fail(err, err_sz, MAML_ERR_ARG,
@@ -432,22 +449,22 @@ static maml_status parse_path(const char *key, const char *v, char *out, char *e
 }
 
 /* 16 hexadecimal digits, kept in lowercase */
-static maml_status parse_hash(const char *key, const char *v, char *out, char *err,
-                              size_t err_sz) {
+static maml_status parse_hash(const char *key, const char *v, char *out, char *err, size_t err_sz) {
   int ok = strlen(v) == 16;
   for (int i = 0; ok && i < 16; i++)
     ok = (v[i] >= '0' && v[i] <= '9') || (lower(v[i]) >= 'a' && lower(v[i]) <= 'f');
   if (!ok)
     return maml_fail(err, err_sz, MAML_ERR_ARG,
                      "%s: '%s' is not a hash: expected 16 hexadecimal digits (as maml train "
-                     "records it)", key, v);
+                     "records it)",
+                     key, v);
   for (int i = 0; i <= 16; i++) out[i] = (char)lower(v[i]);
   return MAML_OK;
 }
 
 /* a backend name as maml_matmul_name spells it */
-static maml_status parse_matmul(const char *key, const char *v, maml_matmul_backend *out,
-                                char *err, size_t err_sz) {
+static maml_status parse_matmul(const char *key, const char *v, maml_matmul_backend *out, char *err,
+                                size_t err_sz) {
   char names[256] = "";
   size_t len = 0;
   for (int b = 0; b < MAML_MATMUL_COUNT; b++) {
@@ -467,8 +484,8 @@ static maml_status parse_matmul(const char *key, const char *v, maml_matmul_back
 }
 
 /* an inner loss as maml_inner_loss_name spells it (any case) */
-static maml_status parse_inner_loss(const char *key, const char *v, maml_inner_loss *out,
-                                    char *err, size_t err_sz) {
+static maml_status parse_inner_loss(const char *key, const char *v, maml_inner_loss *out, char *err,
+                                    size_t err_sz) {
   const char *names[MAML_INNER_COUNT];
   for (int l = 0; l < MAML_INNER_COUNT; l++) {
     names[l] = maml_inner_loss_name((maml_inner_loss)l);
@@ -624,8 +641,8 @@ maml_status maml_config_set(maml_config *c, const char *key, const char *value, 
     size_t len = 0;
     for (int k = 0; k < NKEYS && len < sizeof list; k++)
       len += (size_t)snprintf(list + len, sizeof list - len, "%s%s", k ? ", " : "", keys[k].name);
-    return maml_fail(err, err_sz, MAML_ERR_ARG, "unknown key '%.*s%s' (the keys: %s)", KEY_MAX,
-                     key, strlen(key) > KEY_MAX ? "..." : "", list);
+    return maml_fail(err, err_sz, MAML_ERR_ARG, "unknown key '%.*s%s' (the keys: %s)", KEY_MAX, key,
+                     strlen(key) > KEY_MAX ? "..." : "", list);
   }
   /* the value without surrounding white space */
   const char *begin = value;
@@ -764,8 +781,9 @@ int maml_config_format(const maml_config *c, char *buf, size_t n) {
       out_printf(&o, "# %s = (%s)\n", keys[i].name,
                  specs[i].kind == K_ENV    ? "not set"
                  : specs[i].kind == K_PATH ? "the default search"
-                 : specs[i].kind == K_HASH || specs[i].kind == K_FAMILY_HASH ? "not recorded"
-                                           : "the family's default");
+                 : specs[i].kind == K_HASH || specs[i].kind == K_FAMILY_HASH
+                     ? "not recorded"
+                     : "the family's default");
   }
   return o.len > (size_t)INT32_MAX ? -1 : (int)o.len;
 }

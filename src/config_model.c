@@ -35,8 +35,8 @@ maml_status maml_config_use_model(maml_config *c, const char *assets, char *err,
     s = maml_fail(err, err_sz, MAML_ERR_ARG,
                   "the model %s%s%s%s hashes to %s, the run was trained on a model hashing to "
                   "%s: restore the model, or start a new run",
-                  m->path, c->family_file[0] ? " (named by the family file " : "",
-                  c->family_file, c->family_file[0] ? ")" : "", hash, c->model_hash);
+                  m->path, c->family_file[0] ? " (named by the family file " : "", c->family_file,
+                  c->family_file[0] ? ")" : "", hash, c->model_hash);
   else if (s == MAML_OK && c->model_hash[0] && strcmp(hash, c->model_hash) != 0)
     s = maml_fail(err, err_sz, MAML_ERR_ARG,
                   "the model %s hashes to %s, the run was trained on a model hashing to %s (from "

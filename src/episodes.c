@@ -2,7 +2,9 @@
 
 #include <math.h>
 
-static int valid(const maml_real *mask, size_t k) { return !mask || mask[k] != 0; }
+static int valid(const maml_real *mask, size_t k) {
+  return !mask || mask[k] != 0;
+}
 
 void maml_discounted_returns(const maml_real *rewards, const maml_real *mask, int episodes,
                              int horizon, double gamma, maml_real *returns) {

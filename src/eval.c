@@ -11,8 +11,8 @@
 
 static void draw_goal(const maml_env_family *f, uint64_t seed, int sweep, int i, double *goal) {
   maml_rng rng;
-  maml_rng_init(&rng, seed, 0, sweep ? MAML_PHASE_SWEEP_TASKS : MAML_PHASE_EVAL_TASKS,
-                (uint32_t)i, 0);
+  maml_rng_init(&rng, seed, 0, sweep ? MAML_PHASE_SWEEP_TASKS : MAML_PHASE_EVAL_TASKS, (uint32_t)i,
+                0);
   memset(goal, 0, MAML_TASK_MAX * sizeof(double));
   f->sample_task(&rng, goal);
 }
@@ -39,17 +39,16 @@ typedef struct {
   int *diverged;     /* (goals) the step goal i diverged at, or -1 */
   worker *workers;
   double step_size;
-  int lo;            /* this rank's first goal */
+  int lo; /* this rank's first goal */
 } job;
 
 /* 1 when a step that happened holds a non-finite observation, action or reward */
 static int batch_finite(const maml_task_batch *b) {
   size_t rows = (size_t)b->episodes * b->horizon;
   for (size_t r = 0; r < rows; r++)
-    if (b->mask[r] != 0 &&
-        (!isfinite(b->reward[r]) ||
-         !maml_reals_finite(b->obs + r * b->obs_dim, (size_t)b->obs_dim) ||
-         !maml_reals_finite(b->act + r * b->act_dim, (size_t)b->act_dim)))
+    if (b->mask[r] != 0 && (!isfinite(b->reward[r]) ||
+                            !maml_reals_finite(b->obs + r * b->obs_dim, (size_t)b->obs_dim) ||
+                            !maml_reals_finite(b->act + r * b->act_dim, (size_t)b->act_dim)))
       return 0;
   return 1;
 }
@@ -126,10 +125,9 @@ static maml_status evaluate(const maml_env_world *world, const maml_policy *p,
          (wk->values = malloc(rows * sizeof(maml_real))) &&
          (wk->adv = malloc(rows * sizeof(maml_real))) && (wk->grad = malloc(n * sizeof(maml_real)));
   }
-  maml_status st = ok ? MAML_OK
-                      : maml_fail(err, err_sz, MAML_ERR_NOMEM, "out of memory for the evaluation");
-  if (st == MAML_OK)
-    st = maml_sampler_create(&sampler, world, p, pool, ep->episodes, err, err_sz);
+  maml_status st =
+      ok ? MAML_OK : maml_fail(err, err_sz, MAML_ERR_NOMEM, "out of memory for the evaluation");
+  if (st == MAML_OK) st = maml_sampler_create(&sampler, world, p, pool, ep->episodes, err, err_sz);
   for (int i = 0; st == MAML_OK && i < n_goals; i++) {
     memcpy(j.thetas + (size_t)i * n, theta, n * sizeof(maml_real));
     ptrs[i] = j.thetas + (size_t)i * n;
@@ -179,17 +177,16 @@ static maml_status evaluate(const maml_env_world *world, const maml_policy *p,
   return st;
 }
 
-maml_status maml_evaluate(const maml_env_world *world, const maml_policy *p,
-                          const maml_real *theta, int n_goals, const double *goals,
-                          const maml_eval_params *ep, maml_pool *pool, double *returns,
-                          int *diverged, char *err, size_t err_sz) {
-  return evaluate(world, p, theta, n_goals, goals, ep, pool, returns, diverged, NULL, err,
-                  err_sz);
+maml_status maml_evaluate(const maml_env_world *world, const maml_policy *p, const maml_real *theta,
+                          int n_goals, const double *goals, const maml_eval_params *ep,
+                          maml_pool *pool, double *returns, int *diverged, char *err,
+                          size_t err_sz) {
+  return evaluate(world, p, theta, n_goals, goals, ep, pool, returns, diverged, NULL, err, err_sz);
 }
 
 maml_status maml_eval_adapt(const maml_env_world *world, const maml_policy *p,
-                            const maml_real *theta, const double *goal,
-                            const maml_eval_params *ep, maml_pool *pool, maml_real *thetas,
-                            double *returns, char *err, size_t err_sz) {
+                            const maml_real *theta, const double *goal, const maml_eval_params *ep,
+                            maml_pool *pool, maml_real *thetas, double *returns, char *err,
+                            size_t err_sz) {
   return evaluate(world, p, theta, 1, goal, ep, pool, returns, NULL, thetas, err, err_sz);
 }

@@ -28,39 +28,39 @@ static void say(char *why, size_t why_sz, const char *text) {
 
 int maml_matmul_available(maml_matmul_backend b, char *why, size_t why_sz) {
   switch (b) {
-  case MAML_MATMUL_OPENBLAS: return 1;
-  case MAML_MATMUL_DNNL_F32:
+    case MAML_MATMUL_OPENBLAS: return 1;
+    case MAML_MATMUL_DNNL_F32:
 #if defined(MAML_DOUBLE)
-    say(why, why_sz, "the double build has no dnnl-f32 backend (oneDNN has no f64 matmul)");
-    return 0;
+      say(why, why_sz, "the double build has no dnnl-f32 backend (oneDNN has no f64 matmul)");
+      return 0;
 #elif defined(MAML_HAVE_DNNL)
-    return maml_dnnl_available(why, why_sz);
+      return maml_dnnl_available(why, why_sz);
 #else
-    say(why, why_sz,
-        "this build has no oneDNN (install libdnnl-dev and configure with -DMAML_DNNL=ON)");
-    return 0;
+      say(why, why_sz,
+          "this build has no oneDNN (install libdnnl-dev and configure with -DMAML_DNNL=ON)");
+      return 0;
 #endif
-  case MAML_MATMUL_DNNL_BF16:
+    case MAML_MATMUL_DNNL_BF16:
 #if defined(MAML_DOUBLE)
-    say(why, why_sz, "the double build has no dnnl-bf16 backend (oneDNN has no f64 matmul)");
-    return 0;
+      say(why, why_sz, "the double build has no dnnl-bf16 backend (oneDNN has no f64 matmul)");
+      return 0;
 #elif defined(MAML_HAVE_DNNL)
-    return maml_dnnl_bf16_available(why, why_sz);
+      return maml_dnnl_bf16_available(why, why_sz);
 #else
-    say(why, why_sz,
-        "this build has no oneDNN (install libdnnl-dev and configure with -DMAML_DNNL=ON)");
-    return 0;
+      say(why, why_sz,
+          "this build has no oneDNN (install libdnnl-dev and configure with -DMAML_DNNL=ON)");
+      return 0;
 #endif
-  case MAML_MATMUL_EMULATED_BF16:
+    case MAML_MATMUL_EMULATED_BF16:
 #if defined(MAML_DOUBLE)
-    say(why, why_sz,
-        "the double build has no emulated-bf16 backend (it is for the float build's bf16 "
-        "accuracy; the double build checks derivatives in double)");
-    return 0;
+      say(why, why_sz,
+          "the double build has no emulated-bf16 backend (it is for the float build's bf16 "
+          "accuracy; the double build checks derivatives in double)");
+      return 0;
 #else
-    return 1;
+      return 1;
 #endif
-  case MAML_MATMUL_COUNT: break;
+    case MAML_MATMUL_COUNT: break;
   }
   say(why, why_sz, "not a matmul backend");
   return 0;
@@ -108,8 +108,8 @@ maml_status maml_matmul_request(const char *name, char *notice, size_t notice_sz
   maml_matmul_backend to = fallback((maml_matmul_backend)b);
   while (!maml_matmul_available(to, NULL, 0)) to = fallback(to); /* openblas always is */
   if (notice && notice_sz)
-    snprintf(notice, notice_sz, "matmul backend '%s' is not available: %s; using %s", names[b],
-             why, names[to]);
+    snprintf(notice, notice_sz, "matmul backend '%s' is not available: %s; using %s", names[b], why,
+             names[to]);
   return maml_matmul_use(to, err, err_sz);
 }
 
@@ -151,9 +151,8 @@ static void blas(maml_trans ta, maml_trans tb, int m, int n, int k, maml_real al
 /* emulated-bf16: A and B rounded to bf16 into the thread's scratch buffers, each packed
  * with the rows of its storage, then sgemm; 0 when done, -1 (nothing written) without
  * memory for the buffers */
-static int emulated(maml_trans ta, maml_trans tb, int m, int n, int k, float alpha,
-                    const float *a, int lda, const float *b, int ldb, float beta, float *c,
-                    int ldc) {
+static int emulated(maml_trans ta, maml_trans tb, int m, int n, int k, float alpha, const float *a,
+                    int lda, const float *b, int ldb, float beta, float *c, int ldc) {
   int a_rows = ta == MAML_TRANS ? k : m, a_cols = ta == MAML_TRANS ? m : k;
   int b_rows = tb == MAML_TRANS ? n : k, b_cols = tb == MAML_TRANS ? k : n;
   if (m <= 0 || n <= 0 || k <= 0) return -1; /* no inputs to round */

@@ -70,8 +70,7 @@ int maml_dnnl_available(char *why, size_t why_sz) {
   pthread_once(&engine_once, engine_start);
   if (engine_status == dnnl_success) return 1;
   if (why && why_sz)
-    snprintf(why, why_sz, "oneDNN's CPU engine did not start (dnnl status %d)",
-             (int)engine_status);
+    snprintf(why, why_sz, "oneDNN's CPU engine did not start (dnnl status %d)", (int)engine_status);
   return 0;
 }
 
@@ -98,7 +97,7 @@ static int same(const shape *x, const shape *y) {
 
 /* a rows x cols matrix stored row-major with row stride ld, or its transpose */
 static dnnl_status_t matrix_desc(dnnl_memory_desc_t *md, int rows, int cols, int trans, int ld,
-                                  dnnl_data_type_t type) {
+                                 dnnl_data_type_t type) {
   dnnl_dims_t dims = {rows, cols};
   dnnl_dims_t strides = {trans ? 1 : ld, trans ? ld : 1};
   return dnnl_memory_desc_init_by_strides(md, 2, dims, type, strides);
@@ -192,15 +191,15 @@ size_t maml_dnnl_created(void) {
 
 static const char *isa_name(dnnl_cpu_isa_t isa) {
   switch (isa) {
-  case dnnl_cpu_isa_sse41: return "sse41";
-  case dnnl_cpu_isa_avx: return "avx";
-  case dnnl_cpu_isa_avx2: return "avx2";
-  case dnnl_cpu_isa_avx2_vnni: return "avx2_vnni";
-  case dnnl_cpu_isa_avx512_core: return "avx512_core";
-  case dnnl_cpu_isa_avx512_core_vnni: return "avx512_core_vnni";
-  case dnnl_cpu_isa_avx512_core_bf16: return "avx512_core_bf16";
-  case dnnl_cpu_isa_avx512_core_amx: return "avx512_core_amx";
-  default: return "other";
+    case dnnl_cpu_isa_sse41: return "sse41";
+    case dnnl_cpu_isa_avx: return "avx";
+    case dnnl_cpu_isa_avx2: return "avx2";
+    case dnnl_cpu_isa_avx2_vnni: return "avx2_vnni";
+    case dnnl_cpu_isa_avx512_core: return "avx512_core";
+    case dnnl_cpu_isa_avx512_core_vnni: return "avx512_core_vnni";
+    case dnnl_cpu_isa_avx512_core_bf16: return "avx512_core_bf16";
+    case dnnl_cpu_isa_avx512_core_amx: return "avx512_core_amx";
+    default: return "other";
   }
 }
 
@@ -221,7 +220,9 @@ static void describe(int bf16, char *out, size_t out_sz) {
   entry_free(&e);
 }
 
-void maml_dnnl_describe(char *out, size_t out_sz) { describe(0, out, out_sz); }
+void maml_dnnl_describe(char *out, size_t out_sz) {
+  describe(0, out, out_sz);
+}
 
 /* ---- bf16 inputs ------------------------------------------------------------------------ */
 
@@ -260,8 +261,8 @@ int maml_dnnl_bf16_available(char *why, size_t why_sz) {
   return bf16_ok;
 }
 
-int maml_dnnl_bf16_matmul(int ta, int tb, int m, int n, int k, float alpha, const float *a,
-                          int lda, const float *b, int ldb, float beta, float *c, int ldc) {
+int maml_dnnl_bf16_matmul(int ta, int tb, int m, int n, int k, float alpha, const float *a, int lda,
+                          const float *b, int ldb, float beta, float *c, int ldc) {
   if (m <= 0 || n <= 0 || k <= 0 || !maml_dnnl_bf16_available(NULL, 0)) return -1;
   /* A and B as stored (op(X) or its transpose), each packed with its own rows */
   int a_rows = ta ? k : m, a_cols = ta ? m : k, b_rows = tb ? n : k, b_cols = tb ? k : n;
@@ -274,11 +275,15 @@ int maml_dnnl_bf16_matmul(int ta, int tb, int m, int n, int k, float alpha, cons
   return execute(&s, a16, b16, c);
 }
 
-void maml_dnnl_bf16_describe(char *out, size_t out_sz) { describe(1, out, out_sz); }
+void maml_dnnl_bf16_describe(char *out, size_t out_sz) {
+  describe(1, out, out_sz);
+}
 
 /* ---- for the fused layers (src/matmul_dnnl_layer.c) --------------------------------- */
 
-dnnl_engine_t maml_dnnl_engine(void) { return maml_dnnl_available(NULL, 0) ? engine : NULL; }
+dnnl_engine_t maml_dnnl_engine(void) {
+  return maml_dnnl_available(NULL, 0) ? engine : NULL;
+}
 
 dnnl_stream_t maml_dnnl_stream(void) {
   thread_cache *tc = this_thread();

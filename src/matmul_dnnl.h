@@ -27,8 +27,8 @@ int maml_dnnl_bf16_available(char *why, size_t why_sz);
 
 /* maml_dnnl_matmul with A and B rounded to bf16 (into the thread's scratch buffers) and
  * the products summed in f32: same arguments, same meaning of the result. */
-int maml_dnnl_bf16_matmul(int ta, int tb, int m, int n, int k, float alpha, const float *a,
-                          int lda, const float *b, int ldb, float beta, float *c, int ldc);
+int maml_dnnl_bf16_matmul(int ta, int tb, int m, int n, int k, float alpha, const float *a, int lda,
+                          const float *b, int ldb, float beta, float *c, int ldc);
 
 /* as maml_dnnl_describe, with the kernel of a bf16 primitive */
 void maml_dnnl_bf16_describe(char *out, size_t out_sz);

@@ -48,7 +48,9 @@ static void cache_free(void *arg) {
   free(lc);
 }
 
-static void key_make(void) { key_made = pthread_key_create(&cache_key, cache_free) == 0; }
+static void key_make(void) {
+  key_made = pthread_key_create(&cache_key, cache_free) == 0;
+}
 
 static layer_cache *this_thread(void) {
   pthread_once(&key_once, key_make);

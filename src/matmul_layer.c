@@ -78,9 +78,9 @@ static int dnnl_layer(int n, int out, int in, const maml_real *x, int ldx, const
 }
 #endif
 
-void maml_matmul_layer_with(maml_matmul_backend backend, int n, int out, int in,
-                            const maml_real *x, int ldx, const maml_real *w,
-                            const maml_real *bias, maml_layer_act act, maml_real *z, int ldz) {
+void maml_matmul_layer_with(maml_matmul_backend backend, int n, int out, int in, const maml_real *x,
+                            int ldx, const maml_real *w, const maml_real *bias, maml_layer_act act,
+                            maml_real *z, int ldz) {
 #ifdef MAML_HAVE_DNNL
   /* a shape oneDNN refuses (it should not happen) still gets its layer */
   if (backend == MAML_MATMUL_DNNL_F32 && dnnl_layer(n, out, in, x, ldx, w, bias, act, z, ldz) == 0)

@@ -21,7 +21,9 @@ static void scratch_free(void *arg) {
   free(s);
 }
 
-static void key_make(void) { key_made = pthread_key_create(&key, scratch_free) == 0 ? 1 : -1; }
+static void key_make(void) {
+  key_made = pthread_key_create(&key, scratch_free) == 0 ? 1 : -1;
+}
 
 static scratch *this_thread(int make) {
   pthread_once(&key_once, key_make);

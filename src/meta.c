@@ -16,18 +16,18 @@ typedef struct {
 /* One task's state across adapt, prepare and step. Only the tasks of this rank's block
  * [lo, hi) hold batches and caches; every task has its slot in outs and scalars. */
 typedef struct {
-  maml_batch s, q;           /* the borrowed support and query batches */
-  maml_real *logp0;          /* (support rows) log pi_theta0(a|s) on S, theta0 the theta of
-                                adapt (read by LVC as s.logp_old) */
-  maml_real *mu0;            /* (support rows, act_dim) mu on S at theta0 (ProMP's KL) */
-  maml_real *theta_k;        /* (K, n_params) theta^1 .. theta^K */
-  maml_policy_cache *cs;     /* (K) forward passes on S at theta^0 .. theta^{K-1} */
-  maml_policy_cache cq;      /* forward pass on Q at theta'_i */
-  maml_real *logp_old;       /* (query rows) log pi_old(a|s) on Q */
-  maml_real *mu_old;         /* (query rows, act_dim) */
-  maml_real *adapted_old;    /* (n_params) theta'_i at theta_old */
-  maml_real *out;            /* (n_params) this task's product result, in l->outs */
-  task_scalars *sc;          /* in l->scalars */
+  maml_batch s, q;        /* the borrowed support and query batches */
+  maml_real *logp0;       /* (support rows) log pi_theta0(a|s) on S, theta0 the theta of
+                             adapt (read by LVC as s.logp_old) */
+  maml_real *mu0;         /* (support rows, act_dim) mu on S at theta0 (ProMP's KL) */
+  maml_real *theta_k;     /* (K, n_params) theta^1 .. theta^K */
+  maml_policy_cache *cs;  /* (K) forward passes on S at theta^0 .. theta^{K-1} */
+  maml_policy_cache cq;   /* forward pass on Q at theta'_i */
+  maml_real *logp_old;    /* (query rows) log pi_old(a|s) on Q */
+  maml_real *mu_old;      /* (query rows, act_dim) */
+  maml_real *adapted_old; /* (n_params) theta'_i at theta_old */
+  maml_real *out;         /* (n_params) this task's product result, in l->outs */
+  task_scalars *sc;       /* in l->scalars */
 } task_state;
 
 /* Per-worker scratch. */
@@ -44,24 +44,26 @@ struct maml_learner {
   const maml_outer_optimizer *outer; /* the outer step */
   void *outer_state;
   int n_tasks, support_rows, query_rows;
-  int lo, hi;                /* this rank's tasks */
-  size_t n;                  /* parameters */
+  int lo, hi; /* this rank's tasks */
+  size_t n;   /* parameters */
   task_state *tasks;
-  maml_real *outs;           /* (n_tasks, n) per-task product results */
-  task_scalars *scalars;     /* (n_tasks) */
+  maml_real *outs;       /* (n_tasks, n) per-task product results */
+  task_scalars *scalars; /* (n_tasks) */
   worker_state *workers;
   int n_workers;
-  maml_real *theta_old;      /* (n) the theta of the last adapt */
-  maml_real *v;              /* (n) the vector of the current curvature job */
-  const maml_real *theta_cur;/* theta^0 of the current adapt job */
-  double *grad;              /* (n) meta-gradient */
-  double clip, kl_coef;      /* of the current clipped-objective job */
-  int prepared, queried;     /* prepare done (for step; for the clipped objective) */
+  maml_real *theta_old;       /* (n) the theta of the last adapt */
+  maml_real *v;               /* (n) the vector of the current curvature job */
+  const maml_real *theta_cur; /* theta^0 of the current adapt job */
+  double *grad;               /* (n) meta-gradient */
+  double clip, kl_coef;       /* of the current clipped-objective job */
+  int prepared, queried;      /* prepare done (for step; for the clipped objective) */
 };
 
 /* ---- set-up ----------------------------------------------------------------------------- */
 
-static void *alloc_reals(size_t count) { return calloc(count ? count : 1, sizeof(maml_real)); }
+static void *alloc_reals(size_t count) {
+  return calloc(count ? count : 1, sizeof(maml_real));
+}
 
 void maml_learner_destroy(maml_learner *l) {
   if (!l) return;
@@ -98,8 +100,8 @@ static maml_status check_outer(const maml_meta_params *mp, char *err, size_t err
                      (int)mp->outer, MAML_OUTER_TRPO, MAML_OUTER_PROMP);
   if (o || mp->outer != MAML_OUTER_PROMP) return MAML_OK;
   if (!(mp->promp_clip > 0) || !isfinite(mp->promp_clip))
-    return maml_fail(err, err_sz, MAML_ERR_ARG,
-                     "promp_clip must be a finite number > 0 (got %g)", mp->promp_clip);
+    return maml_fail(err, err_sz, MAML_ERR_ARG, "promp_clip must be a finite number > 0 (got %g)",
+                     mp->promp_clip);
   if (!(mp->promp_kl_coef >= 0) || !isfinite(mp->promp_kl_coef))
     return maml_fail(err, err_sz, MAML_ERR_ARG,
                      "promp_kl_coef must be a finite number >= 0 (got %g)", mp->promp_kl_coef);
@@ -133,8 +135,7 @@ static maml_status check_params(const maml_meta_params *mp, char *err, size_t er
   if (mp->cg_iters < 1)
     return maml_fail(err, err_sz, MAML_ERR_ARG, "cg_iters must be >= 1 (got %d)", mp->cg_iters);
   if (!(mp->cg_damping >= 0) || !isfinite(mp->cg_damping))
-    return maml_fail(err, err_sz, MAML_ERR_ARG, "cg_damping must be >= 0 (got %g)",
-                     mp->cg_damping);
+    return maml_fail(err, err_sz, MAML_ERR_ARG, "cg_damping must be >= 0 (got %g)", mp->cg_damping);
   if (!(mp->ls_backtrack > 0 && mp->ls_backtrack < 1))
     return maml_fail(err, err_sz, MAML_ERR_ARG, "ls_backtrack must be in (0, 1) (got %g)",
                      mp->ls_backtrack);
@@ -241,7 +242,7 @@ static void adapt_task(maml_learner *l, task_state *t, worker_state *w, int samp
     l->inner->grad(p, cur, &t->s, &t->cs[k], w->a);
     for (size_t j = 0; j < l->n; j++) next[j] = (maml_real)(cur[j] - l->mp.alpha * w->a[j]);
     t->sc->flops += maml_policy_product_flops(p, t->s.n, MAML_PRODUCT_FORWARD) +
-                maml_policy_product_flops(p, t->s.n, MAML_PRODUCT_GRAD);
+                    maml_policy_product_flops(p, t->s.n, MAML_PRODUCT_GRAD);
   }
 }
 
@@ -253,7 +254,9 @@ static void inner_jacobian_step(maml_learner *l, task_state *t, worker_state *w,
   t->sc->flops += maml_policy_product_flops(l->p, t->s.n, MAML_PRODUCT_HVP);
 }
 
-static int exact_jacobian(const maml_learner *l) { return !l->mp.first_order; }
+static int exact_jacobian(const maml_learner *l) {
+  return !l->mp.first_order;
+}
 
 /* x <- J^T x (the Hessians are symmetric: apply the last step's first) */
 static void jacobian_t(maml_learner *l, task_state *t, worker_state *w, maml_real *x) {
@@ -287,7 +290,7 @@ static void job_prepare(void *ctx, int job, int worker) {
   t->q.logp_old = t->logp_old;
   t->sc->value = maml_surrogate_grad(p, th, &t->q, &t->cq, t->out);
   t->sc->flops += maml_policy_product_flops(p, t->q.n, MAML_PRODUCT_FORWARD) +
-              maml_policy_product_flops(p, t->q.n, MAML_PRODUCT_GRAD);
+                  maml_policy_product_flops(p, t->q.n, MAML_PRODUCT_GRAD);
   jacobian_t(l, t, &l->workers[worker], t->out);
 }
 
@@ -329,8 +332,8 @@ static void clipped_task(maml_learner *l, int job, int worker, int vectors) {
   adapt_task(l, t, w, 0);
   const maml_real *th = adapted(l, t);
   maml_policy_forward(p, th, t->q.obs, t->q.n, &t->cq);
-  t->sc->value = maml_clipped_surrogate_grad(p, th, &t->q, l->clip, &t->cq,
-                                             vectors ? t->out : NULL, &clipped);
+  t->sc->value =
+      maml_clipped_surrogate_grad(p, th, &t->q, l->clip, &t->cq, vectors ? t->out : NULL, &clipped);
   t->sc->clipped = clipped;
   t->sc->rows = 0;
   for (int r = 0; r < t->q.n; r++) t->sc->rows += t->q.mask ? t->q.mask[r] != 0 : 1;
@@ -341,7 +344,7 @@ static void clipped_task(maml_learner *l, int job, int worker, int vectors) {
   }
   t->sc->kl = 0.0;
   if (l->mp.inner_steps == 0) return; /* no support states */
-  maml_policy_cache *c0 = &t->cs[0]; /* the forward pass on S at theta_cur */
+  maml_policy_cache *c0 = &t->cs[0];  /* the forward pass on S at theta_cur */
   t->sc->kl = maml_policy_kl(p, l->theta_old, t->mu0, l->theta_cur, c0->mu, t->s.mask, t->s.n);
   t->sc->value += l->kl_coef * t->sc->kl;
   if (!vectors || l->kl_coef == 0) return;
@@ -350,7 +353,9 @@ static void clipped_task(maml_learner *l, int job, int worker, int vectors) {
   t->sc->flops += maml_policy_product_flops(p, t->s.n, MAML_PRODUCT_GRAD);
 }
 
-static void job_clipped(void *ctx, int job, int worker) { clipped_task(ctx, job, worker, 0); }
+static void job_clipped(void *ctx, int job, int worker) {
+  clipped_task(ctx, job, worker, 0);
+}
 
 static void job_clipped_grad(void *ctx, int job, int worker) {
   clipped_task(ctx, job, worker, 1);
@@ -404,8 +409,8 @@ maml_status maml_learner_adapt(maml_learner *l, const maml_real *theta, const ma
     return maml_fail(err, err_sz, MAML_ERR_ARG, "adaptation needs the support batches");
   for (int i = l->lo; K > 0 && i < l->hi; i++)
     if (support[i].n < 1 || support[i].n > l->support_rows)
-      return maml_fail(err, err_sz, MAML_ERR_ARG, "support batch %d has %d rows (allowed 1..%d)",
-                       i, support[i].n, l->support_rows);
+      return maml_fail(err, err_sz, MAML_ERR_ARG, "support batch %d has %d rows (allowed 1..%d)", i,
+                       support[i].n, l->support_rows);
   memcpy(l->theta_old, theta, l->n * sizeof(maml_real));
   l->theta_cur = l->theta_old;
   for (int i = 0; i < l->n_tasks; i++) l->scalars[i].flops = 0.0;
@@ -421,8 +426,7 @@ const maml_real *maml_learner_adapted(const maml_learner *l, int task) {
 
 maml_status maml_learner_prepare(maml_learner *l, const maml_batch *query, double *surr, char *err,
                                  size_t err_sz) {
-  if (!l->theta_cur)
-    return maml_fail(err, err_sz, MAML_ERR_ARG, "prepare before adapt");
+  if (!l->theta_cur) return maml_fail(err, err_sz, MAML_ERR_ARG, "prepare before adapt");
   for (int i = l->lo; i < l->hi; i++) {
     if (query[i].n < 1 || query[i].n > l->query_rows)
       return maml_fail(err, err_sz, MAML_ERR_ARG, "query batch %d has %d rows (allowed 1..%d)", i,
@@ -437,20 +441,24 @@ maml_status maml_learner_prepare(maml_learner *l, const maml_batch *query, doubl
   return MAML_OK;
 }
 
-const double *maml_learner_grad(const maml_learner *l) { return l->grad; }
+const double *maml_learner_grad(const maml_learner *l) {
+  return l->grad;
+}
 
 const double *maml_learner_direction(const maml_learner *l) {
   return l->outer->direction ? l->outer->direction(l->outer_state) : NULL;
 }
 
-size_t maml_learner_n_params(const maml_learner *l) { return l->n; }
+size_t maml_learner_n_params(const maml_learner *l) {
+  return l->n;
+}
 
 size_t maml_learner_outer_state(const maml_learner *l, double *out) {
   return l->outer->save ? l->outer->save(l->outer_state, out) : 0;
 }
 
-maml_status maml_learner_set_outer_state(maml_learner *l, const double *in, size_t count,
-                                         char *err, size_t err_sz) {
+maml_status maml_learner_set_outer_state(maml_learner *l, const double *in, size_t count, char *err,
+                                         size_t err_sz) {
   size_t want = maml_learner_outer_state(l, NULL);
   if (count != want || (count > 0 && !l->outer->load(l->outer_state, in, count)))
     return maml_fail(err, err_sz, MAML_ERR_FORMAT,
@@ -459,7 +467,9 @@ maml_status maml_learner_set_outer_state(maml_learner *l, const double *in, size
   return MAML_OK;
 }
 
-const maml_real *maml_learner_theta_old(const maml_learner *l) { return l->theta_old; }
+const maml_real *maml_learner_theta_old(const maml_learner *l) {
+  return l->theta_old;
+}
 
 void maml_learner_curvature(maml_learner *l, const double *v, double *out) {
   for (size_t j = 0; j < l->n; j++) l->v[j] = (maml_real)v[j];

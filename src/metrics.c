@@ -7,18 +7,20 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define CSV_HEADER                                                                          \
-  "iteration,pre_return,post_return,adaptation_gain,surr_before,surr_after,surr_gain,kl,"   \
-  "ls_tries,cg_iters,outcome,grad_norm,step_norm,entropy,unstable,rejected_total,"          \
+#define CSV_HEADER                                                                        \
+  "iteration,pre_return,post_return,adaptation_gain,surr_before,surr_after,surr_gain,kl," \
+  "ls_tries,cg_iters,outcome,grad_norm,step_norm,entropy,unstable,rejected_total,"        \
   "learner_gflop,sample_seconds,learn_seconds,iteration_seconds,elapsed_seconds"
 
-const char *maml_metrics_csv_header(void) { return CSV_HEADER; }
+const char *maml_metrics_csv_header(void) {
+  return CSV_HEADER;
+}
 
 const char *maml_step_outcome_name(maml_step_outcome o) {
   switch (o) {
-  case MAML_STEP_ACCEPTED: return "accepted";
-  case MAML_STEP_NO_IMPROVEMENT: return "no_improvement";
-  case MAML_STEP_NONFINITE: return "nonfinite";
+    case MAML_STEP_ACCEPTED: return "accepted";
+    case MAML_STEP_NO_IMPROVEMENT: return "no_improvement";
+    case MAML_STEP_NONFINITE: return "nonfinite";
   }
   return "unknown";
 }
@@ -119,8 +121,8 @@ static maml_status keep_rows_before(const char *path, int json, int64_t start, k
   return st;
 }
 
-maml_status maml_metrics_open(maml_metrics *m, const char *dir, int64_t start_iteration,
-                              char *err, size_t err_sz) {
+maml_status maml_metrics_open(maml_metrics *m, const char *dir, int64_t start_iteration, char *err,
+                              size_t err_sz) {
   memset(m, 0, sizeof *m);
   char csv[4200], jsonl[4200];
   if (snprintf(csv, sizeof csv, "%s/metrics.csv", dir) >= (int)sizeof csv - 8 ||
@@ -131,8 +133,8 @@ maml_status maml_metrics_open(maml_metrics *m, const char *dir, int64_t start_it
   if (st == MAML_OK) st = keep_rows_before(jsonl, 1, start_iteration, &kj, err, err_sz);
   if (st != MAML_OK) return st;
   m->csv_rows = kc.rows, m->jsonl_rows = kj.rows, m->accepted = kc.accepted;
-  m->complete = kc.in_order && kj.in_order && kc.rows == start_iteration &&
-                kj.rows == start_iteration;
+  m->complete =
+      kc.in_order && kj.in_order && kc.rows == start_iteration && kj.rows == start_iteration;
   m->header_restored = kc.header_restored;
   m->csv = fopen(csv, "a");
   m->jsonl = fopen(jsonl, "a");
@@ -161,9 +163,9 @@ maml_status maml_metrics_write(maml_metrics *m, const maml_iter_metrics *it, dou
           "%.4f,%.4f,%.3f\n",
           (long long)it->iteration, it->pre_return, it->post_return, gain, s->surr_before,
           s->surr_after, surr_gain, s->kl, s->ls_tries, s->cg_iters,
-          maml_step_outcome_name(s->outcome), s->grad_norm, s->step_norm, it->entropy,
-          it->unstable, (long long)it->rejected_total, s->flops * 1e-9, it->sample_seconds,
-          it->learn_seconds, it->seconds, elapsed);
+          maml_step_outcome_name(s->outcome), s->grad_norm, s->step_norm, it->entropy, it->unstable,
+          (long long)it->rejected_total, s->flops * 1e-9, it->sample_seconds, it->learn_seconds,
+          it->seconds, elapsed);
   FILE *j = m->jsonl;
   fprintf(j, "{\"iteration\":%lld", (long long)it->iteration);
   json_number(j, "pre_return", it->pre_return);

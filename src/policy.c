@@ -17,15 +17,14 @@ maml_status maml_policy_init(maml_policy *p, int obs_dim, int act_dim, int n_hid
   memset(p, 0, sizeof *p);
   if (obs_dim <= 0 || act_dim <= 0)
     return maml_fail(err, err_sz, MAML_ERR_ARG,
-                     "policy: observation and action sizes must be positive (got %d, %d)",
-                     obs_dim, act_dim);
+                     "policy: observation and action sizes must be positive (got %d, %d)", obs_dim,
+                     act_dim);
   if (n_hidden < 0 || n_hidden > MAML_MAX_HIDDEN)
     return maml_fail(err, err_sz, MAML_ERR_ARG,
                      "policy: %d hidden layers requested; allowed 0 to %d", n_hidden,
                      MAML_MAX_HIDDEN);
   if (activation != MAML_ACT_RELU && activation != MAML_ACT_TANH)
-    return maml_fail(err, err_sz, MAML_ERR_ARG, "policy: unknown activation %d",
-                     (int)activation);
+    return maml_fail(err, err_sz, MAML_ERR_ARG, "policy: unknown activation %d", (int)activation);
   if (!(init_std > 0.0) || !isfinite(init_std))
     return maml_fail(err, err_sz, MAML_ERR_ARG,
                      "policy: initial std must be a positive finite number (got %g)", init_std);
@@ -95,10 +94,10 @@ double maml_policy_forward_flops(const maml_policy *p, int n) {
 double maml_policy_product_flops(const maml_policy *p, int n, maml_product which) {
   double f = maml_policy_forward_flops(p, n), f0 = 2.0 * n * p->in[0] * p->out[0];
   switch (which) {
-  case MAML_PRODUCT_FORWARD: return f;
-  case MAML_PRODUCT_GRAD: return 2 * f - f0;
-  case MAML_PRODUCT_HVP: return (2 * f - f0) + (4 * f - 3 * f0);
-  case MAML_PRODUCT_FVP: return 2 * (2 * f - f0);
+    case MAML_PRODUCT_FORWARD: return f;
+    case MAML_PRODUCT_GRAD: return 2 * f - f0;
+    case MAML_PRODUCT_HVP: return (2 * f - f0) + (4 * f - 3 * f0);
+    case MAML_PRODUCT_FVP: return 2 * (2 * f - f0);
   }
   return 0.0;
 }
@@ -122,7 +121,9 @@ static maml_status carve(void **block, int count, const size_t *sizes, maml_real
   return MAML_OK;
 }
 
-static size_t rows_times(int capacity, int width) { return (size_t)capacity * (size_t)width; }
+static size_t rows_times(int capacity, int width) {
+  return (size_t)capacity * (size_t)width;
+}
 
 maml_status maml_policy_cache_alloc(maml_policy_cache *c, const maml_policy *p, int capacity) {
   memset(c, 0, sizeof *c);
@@ -285,8 +286,8 @@ static void weighted_logp_grad(const maml_policy *p, const maml_real *theta, con
 
 /* ---- public: sampling and densities --------------------------------------------------- */
 
-void maml_policy_forward(const maml_policy *p, const maml_real *theta, const maml_real *obs,
-                         int n, maml_policy_cache *c) {
+void maml_policy_forward(const maml_policy *p, const maml_real *theta, const maml_real *obs, int n,
+                         maml_policy_cache *c) {
   c->n = n;
   c->obs = obs;
   for (int l = 0; l < p->n_layers; l++) {
@@ -550,8 +551,7 @@ double maml_policy_kl(const maml_policy *p, const maml_real *theta_old, const ma
       double diff = (double)mu_old[(size_t)i * A + d] - mu_new[(size_t)i * A + d];
       sum_sq += m * diff * diff;
     }
-    total += count * (log_ratio + 0.5 * var_ratio - 0.5) +
-             0.5 * inv_var_new * sum_sq;
+    total += count * (log_ratio + 0.5 * var_ratio - 0.5) + 0.5 * inv_var_new * sum_sq;
   }
   return total / count;
 }

@@ -15,7 +15,7 @@ struct maml_pool {
   pthread_cond_t wake, finished;
   unsigned long generation; /* bumped for every job */
   int stop;
-  int busy;                 /* background workers still in the current job */
+  int busy; /* background workers still in the current job */
   /* the current job */
   maml_pool_fn fn;
   void *ctx;
@@ -108,7 +108,9 @@ void maml_pool_destroy(maml_pool *p) {
   free(p);
 }
 
-int maml_pool_threads(const maml_pool *p) { return p->threads; }
+int maml_pool_threads(const maml_pool *p) {
+  return p->threads;
+}
 
 void maml_pool_run(maml_pool *p, int n_items, maml_pool_fn fn, void *ctx) {
   if (n_items <= 0) return;

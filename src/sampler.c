@@ -37,11 +37,11 @@ void maml_task_batch_free(maml_task_batch *b) {
 /* ---- per-worker state ----------------------------------------------------------------- */
 
 typedef struct {
-  maml_env *envs;      /* (episodes) */
-  maml_rng *rngs;      /* (episodes) */
-  int *alive;          /* (episodes) */
-  maml_real *obs;      /* (episodes, obs_dim) the current observations */
-  maml_real *std;      /* (act_dim) */
+  maml_env *envs; /* (episodes) */
+  maml_rng *rngs; /* (episodes) */
+  int *alive;     /* (episodes) */
+  maml_real *obs; /* (episodes, obs_dim) the current observations */
+  maml_real *std; /* (act_dim) */
   maml_policy_cache cache;
 } worker;
 
@@ -55,7 +55,7 @@ struct maml_sampler {
   const double *tasks;
   const maml_real *const *thetas;
   maml_task_batch *batches;
-  int first; /* the first task's index in the arrays */
+  int first;                 /* the first task's index in the arrays */
   maml_fault fault, pending; /* this run's injected fault, the next run's */
   int fault_task, pending_task;
   uint64_t seed;
@@ -79,8 +79,8 @@ void maml_sampler_destroy(maml_sampler *s) {
 }
 
 maml_status maml_sampler_create(maml_sampler **out, const maml_env_world *world,
-                                const maml_policy *policy, maml_pool *pool, int episodes,
-                                char *err, size_t err_sz) {
+                                const maml_policy *policy, maml_pool *pool, int episodes, char *err,
+                                size_t err_sz) {
   *out = NULL;
   if (episodes <= 0 || episodes > (int)MAML_RNG_MAX_EPISODE + 1)
     return maml_fail(err, err_sz, MAML_ERR_ARG, "episodes per task must be in [1, %u] (got %d)",
@@ -210,8 +210,7 @@ void maml_sampler_inject(maml_sampler *s, maml_fault fault, int task) {
 
 maml_status maml_sampler_run(maml_sampler *s, int n_tasks, const double *tasks,
                              const maml_real *const *thetas, uint64_t seed, uint32_t iteration,
-                             maml_phase phase, maml_task_batch *batches, char *err,
-                             size_t err_sz) {
+                             maml_phase phase, maml_task_batch *batches, char *err, size_t err_sz) {
   return maml_sampler_run_range(s, 0, n_tasks, tasks, thetas, seed, iteration, phase, batches, err,
                                 err_sz);
 }

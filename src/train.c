@@ -39,7 +39,7 @@ typedef struct {
 struct maml_trainer {
   maml_config cfg;
   maml_comm *comm;
-  int lo, hi;                    /* this rank's tasks */
+  int lo, hi; /* this rank's tasks */
   maml_env_world world;
   int world_open;
   maml_policy policy;
@@ -48,15 +48,15 @@ struct maml_trainer {
   maml_learner *learner;
   side support, query;
   adv_worker *workers;
-  double *tasks;                 /* (tasks, MAML_TASK_MAX) */
-  const maml_real **thetas;      /* (tasks) sampling parameters per task */
-  maml_real *theta;              /* (n_params) */
-  maml_real *theta_best;         /* (n_params) */
+  double *tasks;            /* (tasks, MAML_TASK_MAX) */
+  const maml_real **thetas; /* (tasks) sampling parameters per task */
+  maml_real *theta;         /* (n_params) */
+  maml_real *theta_best;    /* (n_params) */
   int64_t iteration, best_iteration, rejected;
-  int best_held;                 /* theta_best holds the best iteration's parameters (not
-                                    after a restore, until a new best) */
+  int best_held; /* theta_best holds the best iteration's parameters (not
+                    after a restore, until a new best) */
   double best_return, elapsed;
-  side *job;                     /* the side the advantage job works on */
+  side *job; /* the side the advantage job works on */
   /* a family whose goals repeat: its goals (MAML_TASK_MAX apart), for balanced draws and
    * the metrics split by goal */
   int n_goals;
@@ -93,8 +93,11 @@ static int side_alloc(maml_trainer *t, side *s, int episodes) {
                               t->world.family->act_dim) != MAML_OK)
       return 0;
     const maml_task_batch *b = &s->batches[i];
-    s->views[i] = (maml_batch){.n = (int)rows, .obs = b->obs, .act = b->act,
-                               .adv = s->adv + (size_t)(i - t->lo) * rows, .mask = b->mask};
+    s->views[i] = (maml_batch){.n = (int)rows,
+                               .obs = b->obs,
+                               .act = b->act,
+                               .adv = s->adv + (size_t)(i - t->lo) * rows,
+                               .mask = b->mask};
   }
   return 1;
 }
@@ -147,21 +150,27 @@ maml_status maml_trainer_create(maml_trainer **out, const maml_config *cfg, cons
   st = maml_pool_create(&t->pool, threads, err, err_sz);
   if (st != MAML_OK) goto fail;
   int max_episodes = c->episodes > c->query_episodes ? c->episodes : c->query_episodes;
-  st = maml_sampler_create(&t->sampler, &t->world, &t->policy, t->pool, max_episodes, err,
-                           err_sz);
+  st = maml_sampler_create(&t->sampler, &t->world, &t->policy, t->pool, max_episodes, err, err_sz);
   if (st != MAML_OK) goto fail;
 
   int K = c->mode == MAML_MODE_MAML ? c->inner_steps : 0;
-  maml_meta_params mp = {.inner_steps = K, .alpha = c->alpha, .first_order = c->first_order,
+  maml_meta_params mp = {.inner_steps = K,
+                         .alpha = c->alpha,
+                         .first_order = c->first_order,
                          .inner_loss = c->inner_loss,
-                         .max_kl = c->max_kl, .cg_iters = c->cg_iters,
-                         .cg_damping = c->cg_damping, .ls_backtrack = c->ls_backtrack,
-                         .ls_steps = c->ls_steps, .outer = c->outer,
-                         .promp_clip = c->promp_clip, .promp_kl_coef = c->promp_kl_coef,
-                         .promp_steps = c->promp_steps, .promp_lr = c->promp_lr, .comm = comm};
-  st = maml_learner_create(&t->learner, &t->policy, t->pool, c->tasks,
-                           c->episodes * c->horizon, c->query_episodes * c->horizon, &mp, err,
-                           err_sz);
+                         .max_kl = c->max_kl,
+                         .cg_iters = c->cg_iters,
+                         .cg_damping = c->cg_damping,
+                         .ls_backtrack = c->ls_backtrack,
+                         .ls_steps = c->ls_steps,
+                         .outer = c->outer,
+                         .promp_clip = c->promp_clip,
+                         .promp_kl_coef = c->promp_kl_coef,
+                         .promp_steps = c->promp_steps,
+                         .promp_lr = c->promp_lr,
+                         .comm = comm};
+  st = maml_learner_create(&t->learner, &t->policy, t->pool, c->tasks, c->episodes * c->horizon,
+                           c->query_episodes * c->horizon, &mp, err, err_sz);
   if (st != MAML_OK) goto fail;
 
   size_t n = t->policy.n_params, max_rows = (size_t)max_episodes * c->horizon;
@@ -172,8 +181,7 @@ maml_status maml_trainer_create(maml_trainer **out, const maml_config *cfg, cons
            (t->theta = calloc(n, sizeof(maml_real))) &&
            (t->theta_best = calloc(n, sizeof(maml_real)));
   for (int w = 0; ok && w < threads; w++)
-    ok = maml_baseline_alloc(&t->workers[w].baseline, t->world.obs_dim, (int)max_rows) ==
-             MAML_OK &&
+    ok = maml_baseline_alloc(&t->workers[w].baseline, t->world.obs_dim, (int)max_rows) == MAML_OK &&
          (t->workers[w].returns = calloc(max_rows, sizeof(maml_real))) &&
          (t->workers[w].values = calloc(max_rows, sizeof(maml_real)));
   if (!ok) {
@@ -197,9 +205,8 @@ maml_status maml_trainer_restore(maml_trainer *t, const maml_checkpoint *ck, cha
                                  size_t err_sz) {
   const maml_config *c = &t->cfg;
   if (strcmp(ck->env, c->env) != 0 || ck->oracle != (c->mode == MAML_MODE_ORACLE))
-    return maml_fail(err, err_sz, MAML_ERR_FORMAT,
-                     "checkpoint is for %s%s, the run is for %s%s", ck->env,
-                     ck->oracle ? " (oracle)" : "", c->env,
+    return maml_fail(err, err_sz, MAML_ERR_FORMAT, "checkpoint is for %s%s, the run is for %s%s",
+                     ck->env, ck->oracle ? " (oracle)" : "", c->env,
                      c->mode == MAML_MODE_ORACLE ? " (oracle)" : "");
   maml_status st = maml_checkpoint_check_policy(ck, &t->policy, err, err_sz);
   if (st != MAML_OK) return st;
@@ -234,8 +241,8 @@ maml_status maml_trainer_share_state(maml_trainer *t, char *err, size_t err_sz) 
                         (double)t->rejected, t->elapsed};
   maml_status st = maml_comm_broadcast(t->comm, counters, sizeof counters, err, err_sz);
   if (st == MAML_OK)
-    st = maml_comm_broadcast(t->comm, t->theta, t->policy.n_params * sizeof(maml_real), err,
-                             err_sz);
+    st =
+        maml_comm_broadcast(t->comm, t->theta, t->policy.n_params * sizeof(maml_real), err, err_sz);
   size_t opt_len = maml_learner_outer_state(t->learner, NULL);
   if (st == MAML_OK && opt_len > 0) { /* the optimiser's state too (after a restore) */
     double *state = malloc(opt_len * sizeof *state);
@@ -278,9 +285,9 @@ static void job_advantages(void *ctx, int job, int worker) {
 static maml_status run_side(maml_trainer *t, side *s, maml_phase phase, double *sample_s,
                             int *unstable, char *err, size_t err_sz) {
   double t0 = now_seconds();
-  maml_status st = maml_sampler_run_range(t->sampler, t->lo, t->hi - t->lo, t->tasks, t->thetas,
-                                          t->cfg.seed, (uint32_t)t->iteration, phase, s->batches,
-                                          err, err_sz);
+  maml_status st =
+      maml_sampler_run_range(t->sampler, t->lo, t->hi - t->lo, t->tasks, t->thetas, t->cfg.seed,
+                             (uint32_t)t->iteration, phase, s->batches, err, err_sz);
   if (st != MAML_OK) return st;
   *sample_s += now_seconds() - t0;
   t->job = s;
@@ -349,8 +356,7 @@ static void split_by_goal(const maml_trainer *t, const side *pre, maml_iter_metr
   }
 }
 
-maml_status maml_trainer_iterate(maml_trainer *t, maml_iter_metrics *m, char *err,
-                                 size_t err_sz) {
+maml_status maml_trainer_iterate(maml_trainer *t, maml_iter_metrics *m, char *err, size_t err_sz) {
   const maml_config *c = &t->cfg;
   memset(m, 0, sizeof *m);
   m->iteration = t->iteration;
@@ -415,8 +421,8 @@ void maml_trainer_batches(const maml_trainer *t, const maml_batch **support,
 
 /* ---- state ------------------------------------------------------------------------------ */
 
-maml_status maml_trainer_checkpoint(const maml_trainer *t, int best, maml_checkpoint *ck,
-                                    char *err, size_t err_sz) {
+maml_status maml_trainer_checkpoint(const maml_trainer *t, int best, maml_checkpoint *ck, char *err,
+                                    size_t err_sz) {
   memset(ck, 0, sizeof *ck);
   if (best && !t->best_held)
     return maml_fail(err, err_sz, MAML_ERR_ARG, "no best iteration since the start or restore");
@@ -456,12 +462,24 @@ maml_status maml_trainer_checkpoint(const maml_trainer *t, int best, maml_checkp
   return MAML_OK;
 }
 
-const maml_config *maml_trainer_config(const maml_trainer *t) { return &t->cfg; }
-const maml_policy *maml_trainer_policy(const maml_trainer *t) { return &t->policy; }
-const maml_real *maml_trainer_theta(const maml_trainer *t) { return t->theta; }
-int64_t maml_trainer_iteration(const maml_trainer *t) { return t->iteration; }
-int maml_trainer_threads(const maml_trainer *t) { return maml_pool_threads(t->pool); }
-double maml_trainer_elapsed(const maml_trainer *t) { return t->elapsed; }
+const maml_config *maml_trainer_config(const maml_trainer *t) {
+  return &t->cfg;
+}
+const maml_policy *maml_trainer_policy(const maml_trainer *t) {
+  return &t->policy;
+}
+const maml_real *maml_trainer_theta(const maml_trainer *t) {
+  return t->theta;
+}
+int64_t maml_trainer_iteration(const maml_trainer *t) {
+  return t->iteration;
+}
+int maml_trainer_threads(const maml_trainer *t) {
+  return maml_pool_threads(t->pool);
+}
+double maml_trainer_elapsed(const maml_trainer *t) {
+  return t->elapsed;
+}
 double maml_trainer_best(const maml_trainer *t, int64_t *iteration) {
   if (iteration) *iteration = t->best_iteration;
   return t->best_return;

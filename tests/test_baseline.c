@@ -56,7 +56,8 @@ static void check_finite(const maml_real *obs, const maml_real *ret, const maml_
   maml_status s = maml_baseline_fit(&b, obs, ret, mask, e, h);
   cr_assert_eq(s, MAML_OK, "%s: fit failed", what);
   maml_baseline_predict(&b, obs, mask, e, h, values);
-  for (int k = 0; k < e * h; k++) cr_assert(isfinite(values[k]), "%s: value %d is %g", what, k, values[k]);
+  for (int k = 0; k < e * h; k++)
+    cr_assert(isfinite(values[k]), "%s: value %d is %g", what, k, values[k]);
   for (int j = 0; j < b.n_features; j++) cr_assert(isfinite(b.weights[j]), "%s", what);
   free(values);
   maml_baseline_free(&b);

@@ -41,7 +41,8 @@ Test(cg, solves_a_random_spd_system) {
   int it = maml_cg(apply_dense, &m, rhs, x, 10 * N, 1e-30, &w);
   cr_assert(it > 0);
   double err = 0, norm = 0;
-  for (int i = 0; i < N; i++) err += (x[i] - x_true[i]) * (x[i] - x_true[i]), norm += x_true[i] * x_true[i];
+  for (int i = 0; i < N; i++)
+    err += (x[i] - x_true[i]) * (x[i] - x_true[i]), norm += x_true[i] * x_true[i];
   cr_assert(sqrt(err / norm) < 1e-8, "relative error %g after %d iterations", sqrt(err / norm), it);
   maml_cg_work_free(&w);
 }

@@ -397,9 +397,11 @@ static void set_bad_saying(const char *key, const char *value, const char *want)
 
 /* strtod alone reads hexadecimal, inf, nan: only plain decimals are numbers here */
 Test(config, numbers_are_plain_decimals) {
-  static const char *const not_decimal[] = {"0x10", "0X1p-3", "0x1.999999999999ap-4", "inf",
-                                            "-infinity", "nan", "NAN(1)", "1e", "1e+", ".",
-                                            "+", "- 1", "1.2.3", "1,5"};
+  static const char *const not_decimal[] = {"0x10",   "0X1p-3",    "0x1.999999999999ap-4",
+                                            "inf",    "-infinity", "nan",
+                                            "NAN(1)", "1e",        "1e+",
+                                            ".",      "+",         "- 1",
+                                            "1.2.3",  "1,5"};
   for (size_t i = 0; i < sizeof not_decimal / sizeof not_decimal[0]; i++) {
     set_bad_saying("alpha", not_decimal[i], "plain decimal");
     set_bad("gamma", not_decimal[i]);
@@ -876,8 +878,9 @@ Test(config, outer_and_promp_keys) {
   set_ok(&c, "outer", " trpo ");
   cr_assert_eq(c.outer, MAML_OUTER_TRPO);
   cr_assert_eq(maml_config_set(&c, "outer", "prom", err, sizeof err), MAML_ERR_ARG);
-  cr_assert_str_eq(err, "outer: 'prom' is not an outer optimiser (did you mean 'promp'?): "
-                        "expected trpo or promp");
+  cr_assert_str_eq(err,
+                   "outer: 'prom' is not an outer optimiser (did you mean 'promp'?): "
+                   "expected trpo or promp");
   set_bad("outer", "ppo");
   set_bad("outer", "1");
   set_bad_saying("promp_clip", "0", "> 0 and <= 1");

@@ -61,7 +61,9 @@ static const fingerprint recorded[] = {
 #endif
 };
 
-static uint64_t hash_double(uint64_t h, double x) { return maml_hash(h, &x, sizeof x); }
+static uint64_t hash_double(uint64_t h, double x) {
+  return maml_hash(h, &x, sizeof x);
+}
 
 static uint64_t hash_reals(uint64_t h, const maml_real *x, int n) {
   for (int i = 0; i < n; i++) h = hash_double(h, (double)x[i]);
@@ -69,8 +71,8 @@ static uint64_t hash_reals(uint64_t h, const maml_real *x, int n) {
 }
 
 static uint64_t hash_info(uint64_t h, const maml_step_info *in) {
-  const double v[] = {in->forward_vel, in->x,         in->y,
-                      in->ctrl_cost,   in->contact_cost, in->goal_dist};
+  const double v[] = {in->forward_vel,  in->x,        in->y, in->ctrl_cost,
+                      in->contact_cost, in->goal_dist};
   for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) h = hash_double(h, v[i]);
   return hash_double(h, in->unstable);
 }
@@ -135,13 +137,15 @@ Test(env_fingerprints, trajectories_are_unchanged) {
     const fingerprint *r = &recorded[k];
     uint64_t plain = trajectories(r->family, 0), oracle = trajectories(r->family, 1);
     if (print)
-      printf("    {\"%s\", 0x%016" PRIx64 "ull, 0x%016" PRIx64 "ull},\n", r->family, plain,
-             oracle);
+      printf("    {\"%s\", 0x%016" PRIx64 "ull, 0x%016" PRIx64 "ull},\n", r->family, plain, oracle);
     else {
-      cr_expect_eq(plain, r->plain, "%s: trajectories changed (fingerprint %016" PRIx64
-                   ", recorded %016" PRIx64 ")", r->family, plain, r->plain);
-      cr_expect_eq(oracle, r->oracle, "%s (oracle): trajectories changed (fingerprint %016" PRIx64
-                   ", recorded %016" PRIx64 ")", r->family, oracle, r->oracle);
+      cr_expect_eq(plain, r->plain,
+                   "%s: trajectories changed (fingerprint %016" PRIx64 ", recorded %016" PRIx64 ")",
+                   r->family, plain, r->plain);
+      cr_expect_eq(oracle, r->oracle,
+                   "%s (oracle): trajectories changed (fingerprint %016" PRIx64
+                   ", recorded %016" PRIx64 ")",
+                   r->family, oracle, r->oracle);
     }
   }
 }

@@ -78,14 +78,20 @@ Test(envs, registry_lists_the_builtin_families_in_order) {
     const char *name;
     int obs, act, task, horizon;
   } want[] = {
-      {"cheetah-vel", 20, 6, 1, 200}, {"cheetah-dir", 20, 6, 1, 200}, {"ant-vel", 125, 8, 1, 200},
-      {"ant-dir", 125, 8, 1, 200},    {"ant-goal", 125, 8, 2, 200},   {"nav2d", 2, 2, 2, 100},
+      {"cheetah-vel", 20, 6, 1, 200},
+      {"cheetah-dir", 20, 6, 1, 200},
+      {"ant-vel", 125, 8, 1, 200},
+      {"ant-dir", 125, 8, 1, 200},
+      {"ant-goal", 125, 8, 2, 200},
+      {"nav2d", 2, 2, 2, 100},
       /* dynamics: nbody 8 + 3 * 8 inertia + 3 * ngeom 9 friction + nv 9 damping; the ant's
        * 14 + 42 + 3 * 14 + 14 */
-      {"cheetah-params", 20, 6, 68, 200}, {"ant-params", 125, 8, 112, 200},
+      {"cheetah-params", 20, 6, 68, 200},
+      {"ant-params", 125, 8, 112, 200},
       {"humanoid-dir", 376, 17, 1, 200},
       /* the hopper: 5 bodies, 5 geoms, 6 dofs (5 + 15 + 15 + 6); the walker 8, 8, 9 */
-      {"hopper-params", 11, 3, 41, 200}, {"walker-params", 17, 6, 65, 200},
+      {"hopper-params", 11, 3, 41, 200},
+      {"walker-params", 17, 6, 65, 200},
   };
   int count = 0;
   const maml_env_family *const *f = maml_env_families(&count);

@@ -37,8 +37,14 @@ static void evaluate(int threads, int steps, double alpha, double *returns) {
   maml_pool *pool;
   cr_assert_eq(maml_pool_create(&pool, threads, err, sizeof err), MAML_OK);
   heard h = {0};
-  maml_eval_params ep = {.episodes = 20, .steps = steps, .horizon = 100, .alpha = alpha,
-                         .gamma = 0.99, .gae_lambda = 1.0, .seed = 9, .progress = hear,
+  maml_eval_params ep = {.episodes = 20,
+                         .steps = steps,
+                         .horizon = 100,
+                         .alpha = alpha,
+                         .gamma = 0.99,
+                         .gae_lambda = 1.0,
+                         .seed = 9,
+                         .progress = hear,
                          .progress_ctx = &h};
   cr_assert_eq(
       maml_evaluate(&w, &p, theta, GOALS, goals, &ep, pool, returns, NULL, err, sizeof err),
@@ -80,7 +86,8 @@ Test(eval, adaptation_steps_improve_a_random_policy) {
 Test(eval, held_out_goals_have_their_own_stream) {
   maml_env_world w;
   char err[256];
-  cr_assert_eq(maml_env_world_open(&w, "cheetah-vel", 0, NULL, err, sizeof err), MAML_OK, "%s", err);
+  cr_assert_eq(maml_env_world_open(&w, "cheetah-vel", 0, NULL, err, sizeof err), MAML_OK, "%s",
+               err);
   double a[4 * MAML_TASK_MAX], b[4 * MAML_TASK_MAX];
   maml_eval_goals(w.family, 1, 0, 4, a);
   maml_eval_goals(w.family, 1, 0, 4, b);
@@ -108,8 +115,13 @@ Test(eval, bad_parameters_are_refused) {
   double goals[MAML_TASK_MAX] = {0.1, 0.1}, ret[2];
   maml_pool *pool;
   cr_assert_eq(maml_pool_create(&pool, 1, err, sizeof err), MAML_OK);
-  maml_eval_params ep = {.episodes = 2, .steps = 1, .horizon = 101, .alpha = 0.1, .gamma = 0.99,
-                         .gae_lambda = 1.0, .seed = 1};
+  maml_eval_params ep = {.episodes = 2,
+                         .steps = 1,
+                         .horizon = 101,
+                         .alpha = 0.1,
+                         .gamma = 0.99,
+                         .gae_lambda = 1.0,
+                         .seed = 1};
   cr_assert_eq(maml_evaluate(&w, &p, theta, 1, goals, &ep, pool, ret, NULL, err, sizeof err),
                MAML_ERR_ARG);
   cr_assert(strstr(err, "horizon"), "%s", err);
@@ -146,8 +158,13 @@ Test(eval, one_goal_adaptation_matches_the_evaluation) {
   cr_assert_eq(memcmp(goal, all + 2 * MAML_TASK_MAX, sizeof goal), 0);
   maml_pool *pool;
   cr_assert_eq(maml_pool_create(&pool, 2, err, sizeof err), MAML_OK);
-  maml_eval_params ep = {.episodes = 8, .steps = 3, .horizon = 100, .alpha = 0.5,
-                         .gamma = 0.99, .gae_lambda = 1.0, .seed = 5};
+  maml_eval_params ep = {.episodes = 8,
+                         .steps = 3,
+                         .horizon = 100,
+                         .alpha = 0.5,
+                         .gamma = 0.99,
+                         .gae_lambda = 1.0,
+                         .seed = 5};
   double ref[4], ret[4], ret_more[5];
   cr_assert_eq(maml_evaluate(&w, &p, theta, 1, goal, &ep, pool, ref, NULL, err, sizeof err),
                MAML_OK);
@@ -204,8 +221,14 @@ Test(eval, non_finite_parameters_diverge_at_step_0) {
   maml_pool *pool;
   cr_assert_eq(maml_pool_create(&pool, 2, err, sizeof err), MAML_OK);
   int nan_means = 0, diverged[3] = {7, 7, 7};
-  maml_eval_params ep = {.episodes = 4, .steps = 2, .horizon = 100, .alpha = 0.1, .gamma = 0.99,
-                         .gae_lambda = 1.0, .seed = 2, .progress = count_nan,
+  maml_eval_params ep = {.episodes = 4,
+                         .steps = 2,
+                         .horizon = 100,
+                         .alpha = 0.1,
+                         .gamma = 0.99,
+                         .gae_lambda = 1.0,
+                         .seed = 2,
+                         .progress = count_nan,
                          .progress_ctx = &nan_means};
   cr_assert_eq(maml_evaluate(&w, &p, theta, 3, goals, &ep, pool, ret, diverged, err, sizeof err),
                MAML_OK, "%s", err);
@@ -231,8 +254,13 @@ Test(eval, a_step_that_blows_up_diverges_there) {
   maml_pool *pool;
   cr_assert_eq(maml_pool_create(&pool, 1, err, sizeof err), MAML_OK);
   int diverged[N];
-  maml_eval_params ep = {.episodes = 4, .steps = 2, .horizon = 100, .alpha = 1e-3, .gamma = 0.99,
-                         .gae_lambda = 1.0, .seed = 2};
+  maml_eval_params ep = {.episodes = 4,
+                         .steps = 2,
+                         .horizon = 100,
+                         .alpha = 1e-3,
+                         .gamma = 0.99,
+                         .gae_lambda = 1.0,
+                         .seed = 2};
   cr_assert_eq(maml_evaluate(&w, &p, theta, N, goals, &ep, pool, good, diverged, err, sizeof err),
                MAML_OK, "%s", err);
   for (int i = 0; i < N; i++) cr_assert_eq(diverged[i], -1, "a small step diverged on goal %d", i);

@@ -27,7 +27,9 @@ static maml_real *random_matrix(size_t count, maml_rng *r) {
 
 static const maml_trans both[2] = {MAML_NO_TRANS, MAML_TRANS};
 
-static const char *name_of(int be) { return maml_matmul_name((maml_matmul_backend)be); }
+static const char *name_of(int be) {
+  return maml_matmul_name((maml_matmul_backend)be);
+}
 
 static int is_bf16(int be) {
   return be == MAML_MATMUL_DNNL_BF16 || be == MAML_MATMUL_EMULATED_BF16;
@@ -138,8 +140,8 @@ Test(matmul, a_backend_not_available_is_requested_with_a_fallback_and_a_notice) 
     if (ok) {
       cr_assert_str_eq(notice, "", "%s", name_of(be));
     } else {
-      snprintf(want, sizeof want, "matmul backend '%s' is not available: %s; using %s",
-               name_of(be), why, name_of(to));
+      snprintf(want, sizeof want, "matmul backend '%s' is not available: %s; using %s", name_of(be),
+               why, name_of(to));
       cr_assert_str_eq(notice, want);
       cr_assert_null(strchr(notice, '\n'));
     }
@@ -204,23 +206,18 @@ Test(matmul, bf16_rounds_to_nearest_even) {
       {0x40490fdb, 0x4049}, /* pi */
       {0xc0490fdb, 0xc049}, /* -pi */
       {0xbf808000, 0xbf80}, /* negative ties, to even */
-      {0xbf818000, 0xbf82},
-      {0x80000000, 0x8000}, /* -0 */
+      {0xbf818000, 0xbf82}, {0x80000000, 0x8000}, /* -0 */
       {0x00008000, 0x0000}, /* subnormal halfway between 0 and the least bf16: to 0 */
       {0x00018000, 0x0002}, /* between 1 and 2 least: to 2 */
-      {0x00008001, 0x0001},
-      {0x00000001, 0x0000},
+      {0x00008001, 0x0001}, {0x00000001, 0x0000},
       {0x807fffff, 0x8080}, /* the most negative subnormal: to minus the least normal */
       {0x7f7f7fff, 0x7f7f}, /* below the largest bf16's halfway point */
       {0x7f7f8000, 0x7f80}, /* halfway from the largest bf16 (odd) on: to infinity */
       {0x7f7fffff, 0x7f80}, /* float's largest */
-      {0xff7fffff, 0xff80},
-      {0x7f800000, 0x7f80}, /* infinities */
-      {0xff800000, 0xff80},
-      {0x7fc00000, 0x7fc0}, /* NaNs stay NaNs, quiet, with their sign */
-      {0x7f800001, 0x7fc0}, /* a NaN that truncation would make an infinity */
-      {0xff800001, 0xffc0},
-      {0xffffffff, 0xffff},
+      {0xff7fffff, 0xff80}, {0x7f800000, 0x7f80}, /* infinities */
+      {0xff800000, 0xff80}, {0x7fc00000, 0x7fc0}, /* NaNs stay NaNs, quiet, with their sign */
+      {0x7f800001, 0x7fc0},                       /* a NaN that truncation would make an infinity */
+      {0xff800001, 0xffc0}, {0xffffffff, 0xffff},
   };
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
     uint16_t got = maml_bf16_from_float(from_bits(cases[i].in));
@@ -255,7 +252,7 @@ Test(matmul, bf16_packs_strided_matrices) {
  * than the rows), within the error its arithmetic allows of the product in double; the bf16
  * backends also within float's rounding alone of the product in double of the rounded
  * inputs (maml_bf16_round, tested above) */
-static const int awkward[][3] = {{37, 11, 53}, {1, 1, 1}, {1, 9, 300}, {6, 1, 2},
+static const int awkward[][3] = {{37, 11, 53}, {1, 1, 1},    {1, 9, 300}, {6, 1, 2},
                                  {70, 3, 1},   {5, 130, 17}, {3, 4, 1000}};
 
 static void check_gemm(int be, maml_trans ta, maml_trans tb, int m, int n, int k, maml_rng *r) {
@@ -270,8 +267,8 @@ static void check_gemm(int be, maml_trans ta, maml_trans tb, int m, int n, int k
   for (int ai = 0; ai < 2; ai++)
     for (int bi = 0; bi < 3; bi++) {
       char what[160];
-      snprintf(what, sizeof what, "%s, %dx%dx%d, trans %d %d, alpha %g, beta %g", name_of(be), m,
-               n, k, ta, tb, alphas[ai], betas[bi]);
+      snprintf(what, sizeof what, "%s, %dx%dx%d, trans %d %d, alpha %g, beta %g", name_of(be), m, n,
+               k, ta, tb, alphas[ai], betas[bi]);
       memcpy(c, c0, (size_t)m * ldc * sizeof *c);
       if (betas[bi] == 0)
         for (size_t i = 0; i < (size_t)m * ldc; i++) c[i] = NAN;
@@ -313,8 +310,8 @@ Test(matmul, emulated_bf16_is_sgemm_of_rounded_inputs) {
   cr_assert(ar && br);
   for (int i = 0; i < m * lda; i++) ar[i] = maml_bf16_round(a[i]);
   for (int i = 0; i < n * ldb; i++) br[i] = maml_bf16_round(b[i]);
-  maml_matmul_with(MAML_MATMUL_EMULATED_BF16, MAML_NO_TRANS, MAML_TRANS, m, n, k, 1, a, lda, b,
-                   ldb, 0, c[0], n);
+  maml_matmul_with(MAML_MATMUL_EMULATED_BF16, MAML_NO_TRANS, MAML_TRANS, m, n, k, 1, a, lda, b, ldb,
+                   0, c[0], n);
   maml_matmul_with(MAML_MATMUL_OPENBLAS, MAML_NO_TRANS, MAML_TRANS, m, n, k, 1, a, lda, b, ldb, 0,
                    c[1], n);
   cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, m, n, k, 1, ar, lda, br, ldb, 0, c[2], n);
@@ -322,8 +319,8 @@ Test(matmul, emulated_bf16_is_sgemm_of_rounded_inputs) {
   cr_assert(e > 1e-4, "emulated-bf16 is within %g of openblas: it does not round", e);
   cr_assert_eq(memcmp(c[0], c[2], (size_t)m * n * sizeof(float)), 0);
   a[lda + 3] = NAN; /* row 1 of A */
-  maml_matmul_with(MAML_MATMUL_EMULATED_BF16, MAML_NO_TRANS, MAML_TRANS, m, n, k, 1, a, lda, b,
-                   ldb, 0, c[0], n);
+  maml_matmul_with(MAML_MATMUL_EMULATED_BF16, MAML_NO_TRANS, MAML_TRANS, m, n, k, 1, a, lda, b, ldb,
+                   0, c[0], n);
   for (int j = 0; j < n; j++) cr_assert(isnan(c[0][n + j]) && !isnan(c[0][j]), "column %d", j);
   for (int i = 0; i < 3; i++) free(c[i]);
   free(a), free(b), free(ar), free(br);
@@ -352,8 +349,8 @@ Test(matmul, bf16_scratch_buffers_grow_once_and_are_reused) {
     for (int rep = 0; rep < 3; rep++) {
       maml_matmul_with((maml_matmul_backend)be, MAML_NO_TRANS, MAML_NO_TRANS, big, big, big, 1, a,
                        big, b, big, 0, c, big);
-      maml_matmul_with((maml_matmul_backend)be, MAML_TRANS, MAML_NO_TRANS, 20, 20, 20, 1, a, big,
-                       b, big, 0, c, big);
+      maml_matmul_with((maml_matmul_backend)be, MAML_TRANS, MAML_NO_TRANS, 20, 20, 20, 1, a, big, b,
+                       big, 0, c, big);
     }
     /* dnnl-bf16 creates one primitive for the new transpose; neither allocates a buffer */
     size_t more = be == MAML_MATMUL_DNNL_BF16 ? 1 : 0;

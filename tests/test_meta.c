@@ -35,8 +35,8 @@ static void advantages(const maml_task_batch *b, maml_real *adv) {
 }
 
 static void view(const maml_task_batch *b, maml_real *adv, maml_batch *v) {
-  *v = (maml_batch){.n = b->episodes * b->horizon, .obs = b->obs, .act = b->act, .adv = adv,
-                    .mask = b->mask};
+  *v = (maml_batch){
+      .n = b->episodes * b->horizon, .obs = b->obs, .act = b->act, .adv = adv, .mask = b->mask};
 }
 
 /* world, policy, batches; the learner with params mp; adapt and prepare at a fresh theta */
@@ -52,13 +52,13 @@ static void fixture_make(fixture *f, const char *family, int tasks, int episodes
                                 act, 1.0, err, sizeof err),
                MAML_OK, "%s", err);
   cr_assert_eq(maml_pool_create(&f->pool, 2, err, sizeof err), MAML_OK, "%s", err);
-  cr_assert_eq(maml_sampler_create(&f->sampler, &f->world, &f->policy, f->pool, episodes, err,
-                                   sizeof err),
-               MAML_OK, "%s", err);
+  cr_assert_eq(
+      maml_sampler_create(&f->sampler, &f->world, &f->policy, f->pool, episodes, err, sizeof err),
+      MAML_OK, "%s", err);
   int rows = episodes * horizon;
-  cr_assert_eq(maml_learner_create(&f->learner, &f->policy, f->pool, tasks, rows, rows, mp, err,
-                                   sizeof err),
-               MAML_OK, "%s", err);
+  cr_assert_eq(
+      maml_learner_create(&f->learner, &f->policy, f->pool, tasks, rows, rows, mp, err, sizeof err),
+      MAML_OK, "%s", err);
   f->theta = calloc(f->policy.n_params, sizeof(maml_real));
   maml_rng rng;
   maml_rng_init(&rng, 5, 0, MAML_PHASE_INIT, 0, 0);
@@ -84,18 +84,17 @@ static void fixture_make(fixture *f, const char *family, int tasks, int episodes
                                 f->sb, err, sizeof err),
                MAML_OK, "%s", err);
   for (int i = 0; i < tasks; i++) advantages(&f->sb[i], f->sadv[i]);
-  cr_assert_eq(maml_learner_adapt(f->learner, f->theta, f->support, err, sizeof err), MAML_OK,
-               "%s", err);
+  cr_assert_eq(maml_learner_adapt(f->learner, f->theta, f->support, err, sizeof err), MAML_OK, "%s",
+               err);
   for (int i = 0; i < tasks; i++) thetas[i] = maml_learner_adapted(f->learner, i);
-  cr_assert_eq(maml_sampler_run(f->sampler, tasks, f->goals, thetas, 5, 0, MAML_PHASE_QUERY,
-                                f->qb, err, sizeof err),
+  cr_assert_eq(maml_sampler_run(f->sampler, tasks, f->goals, thetas, 5, 0, MAML_PHASE_QUERY, f->qb,
+                                err, sizeof err),
                MAML_OK, "%s", err);
   for (int i = 0; i < tasks; i++) advantages(&f->qb[i], f->qadv[i]);
   double surr;
   cr_assert_eq(maml_learner_prepare(f->learner, f->query, &surr, err, sizeof err), MAML_OK, "%s",
                err);
-  cr_assert(fabs(surr) < 1e-5, "at theta_old the ratio is 1 and advantages have mean 0: %g",
-            surr);
+  cr_assert(fabs(surr) < 1e-5, "at theta_old the ratio is 1 and advantages have mean 0: %g", surr);
 }
 
 static void fixture_free(fixture *f) {
@@ -111,9 +110,14 @@ static void fixture_free(fixture *f) {
 }
 
 static maml_meta_params params(int K, int first_order) {
-  return (maml_meta_params){.inner_steps = K, .alpha = 0.1, .first_order = first_order,
-                            .max_kl = 0.01, .cg_iters = 10, .cg_damping = 0.0,
-                            .ls_backtrack = 0.8, .ls_steps = 15};
+  return (maml_meta_params){.inner_steps = K,
+                            .alpha = 0.1,
+                            .first_order = first_order,
+                            .max_kl = 0.01,
+                            .cg_iters = 10,
+                            .cg_damping = 0.0,
+                            .ls_backtrack = 0.8,
+                            .ls_steps = 15};
 }
 
 static void random_vector(double *v, size_t n, uint32_t stream) {
@@ -131,7 +135,8 @@ static void shifted(const fixture *f, double a, const double *u, double b, const
 
 static double drel(const double *a, const double *b, size_t n) {
   double d = 0, na = 0, nb = 0;
-  for (size_t j = 0; j < n; j++) d += (a[j] - b[j]) * (a[j] - b[j]), na += a[j] * a[j], nb += b[j] * b[j];
+  for (size_t j = 0; j < n; j++)
+    d += (a[j] - b[j]) * (a[j] - b[j]), na += a[j] * a[j], nb += b[j] * b[j];
   double s = fmax(sqrt(na), sqrt(nb));
   return s > 0 ? sqrt(d) / s : 0;
 }
@@ -363,24 +368,22 @@ Test(meta, bad_parameters_are_refused) {
  * error (which scales as h^2: 9 times more at 3e-4 than at 1e-4) was 4e-5 of the product
  * on cheetah-vel with K = 2 at h = 1e-4. */
 Test(meta, lvc_nav2d_one_inner_step_matches_finite_differences) {
-  check_against_finite_differences_of("nav2d", 1, MAML_ACT_TANH, 3, 5, 15,
-                                      MAML_INNER_LVC, 3e-5);
+  check_against_finite_differences_of("nav2d", 1, MAML_ACT_TANH, 3, 5, 15, MAML_INNER_LVC, 3e-5);
 }
 Test(meta, lvc_nav2d_two_inner_steps_match_finite_differences) {
-  check_against_finite_differences_of("nav2d", 2, MAML_ACT_TANH, 3, 5, 15,
-                                      MAML_INNER_LVC, 3e-5);
+  check_against_finite_differences_of("nav2d", 2, MAML_ACT_TANH, 3, 5, 15, MAML_INNER_LVC, 3e-5);
 }
 Test(meta, lvc_cheetah_one_inner_step_matches_finite_differences) {
-  check_against_finite_differences_of("cheetah-vel", 1, MAML_ACT_TANH, 2, 3, 10,
-                                      MAML_INNER_LVC, 3e-5);
+  check_against_finite_differences_of("cheetah-vel", 1, MAML_ACT_TANH, 2, 3, 10, MAML_INNER_LVC,
+                                      3e-5);
 }
 Test(meta, lvc_cheetah_two_inner_steps_match_finite_differences) {
-  check_against_finite_differences_of("cheetah-vel", 2, MAML_ACT_TANH, 2, 3, 10,
-                                      MAML_INNER_LVC, 3e-5);
+  check_against_finite_differences_of("cheetah-vel", 2, MAML_ACT_TANH, 2, 3, 10, MAML_INNER_LVC,
+                                      3e-5);
 }
 Test(meta, lvc_cheetah_relu_gradient_matches_finite_differences) {
-  check_against_finite_differences_of("cheetah-vel", 2, MAML_ACT_RELU, 2, 3, 10,
-                                      MAML_INNER_LVC, 3e-5);
+  check_against_finite_differences_of("cheetah-vel", 2, MAML_ACT_RELU, 2, 3, 10, MAML_INNER_LVC,
+                                      3e-5);
 }
 
 /* theta^K by hand: K LVC steps on S from theta with pi_theta on S as the denominator */
@@ -445,8 +448,8 @@ Test(meta, lvc_first_order_is_reinforce_first_order_with_one_step) {
   fixture_make(&r, "nav2d", 3, 4, 12, MAML_ACT_TANH, &mr);
   fixture_make(&v, "nav2d", 3, 4, 12, MAML_ACT_TANH, &mv);
   size_t n = r.policy.n_params;
-  cr_assert_eq(memcmp(maml_learner_grad(r.learner), maml_learner_grad(v.learner),
-                      n * sizeof(double)), 0);
+  cr_assert_eq(
+      memcmp(maml_learner_grad(r.learner), maml_learner_grad(v.learner), n * sizeof(double)), 0);
   fixture_free(&r), fixture_free(&v);
 }
 
@@ -499,9 +502,9 @@ Test(meta, a_callers_inner_objective_replaces_the_built_in_one) {
       cr_assert_eq(memcmp(maml_learner_adapted(r.learner, i), maml_learner_adapted(c.learner, i),
                           n * sizeof(maml_real)),
                    0, "K = %d, task %d: theta' differs", K, i);
-    cr_assert_eq(memcmp(maml_learner_grad(r.learner), maml_learner_grad(c.learner),
-                        n * sizeof(double)),
-                 0, "K = %d: the meta-gradient differs", K);
+    cr_assert_eq(
+        memcmp(maml_learner_grad(r.learner), maml_learner_grad(c.learner), n * sizeof(double)), 0,
+        "K = %d: the meta-gradient differs", K);
     fixture_free(&r), fixture_free(&c);
   }
   maml_policy p;
@@ -522,8 +525,8 @@ Test(meta, a_callers_inner_objective_replaces_the_built_in_one) {
 
 /* theta^K by hand from start: K LVC steps on S with pi_theta (the fixture's theta, which
  * sampled S) held as the denominator; mu0 (may be NULL) receives mu on S at theta */
-static void lvc_steps_from(const fixture *f, int task, int K, double alpha,
-                           const maml_real *start, maml_real *out, maml_real *mu0) {
+static void lvc_steps_from(const fixture *f, int task, int K, double alpha, const maml_real *start,
+                           maml_real *out, maml_real *mu0) {
   const maml_policy *p = &f->policy;
   size_t n = p->n_params;
   int rows = f->support[task].n;
@@ -559,14 +562,15 @@ static void log_pi_rows(const maml_policy *p, const maml_real *theta, const maml
 /* ProMP's objective at theta, by hand: for each task theta'_i by LVC steps from theta, the
  * clipped ratio to pi at the adapted theta_old on Q, and the closed-form Gaussian KL from
  * pi_theta_old to pi_theta on S; *clipped the fraction of query rows clipped away */
-static double promp_objective_by_hand(const fixture *f, const maml_real *theta, int K,
-                                      double alpha, double eps, double eta, double *clipped) {
+static double promp_objective_by_hand(const fixture *f, const maml_real *theta, int K, double alpha,
+                                      double eps, double eta, double *clipped) {
   const maml_policy *p = &f->policy;
   size_t n = p->n_params;
   int A = p->act_dim, rows = f->episodes * f->horizon;
   maml_real *ad = malloc(n * sizeof *ad), *ad_old = malloc(n * sizeof *ad_old);
   maml_real *lp = malloc((size_t)rows * sizeof *lp), *lp_old = malloc((size_t)rows * sizeof *lp);
-  maml_real *mu = malloc((size_t)rows * A * sizeof *mu), *mu0 = malloc((size_t)rows * A * sizeof *mu);
+  maml_real *mu = malloc((size_t)rows * A * sizeof *mu),
+            *mu0 = malloc((size_t)rows * A * sizeof *mu);
   double total = 0.0, n_clip = 0.0, n_rows = 0.0;
   const maml_real *ls_old = f->theta + p->log_std_off, *ls = theta + p->log_std_off;
   for (int i = 0; i < f->tasks; i++) {
@@ -607,8 +611,8 @@ static double promp_objective_by_hand(const fixture *f, const maml_real *theta, 
 /* ProMP's gradient through K LVC inner steps at a theta away from theta_old (ratios off 1,
  * some rows clipped, a non-zero KL) against central differences of the objective computed
  * by hand; its value is the hand-made one; the KL penalty's gradient matters. */
-static void check_promp_gradient(const char *family, int K, int tasks, int episodes,
-                                 int horizon, maml_activation act) {
+static void check_promp_gradient(const char *family, int K, int tasks, int episodes, int horizon,
+                                 maml_activation act) {
   if (sizeof(maml_real) != sizeof(double))
     cr_skip_test("finite differences of the meta-objective need the double build");
   fixture f;
@@ -642,8 +646,7 @@ static void check_promp_gradient(const char *family, int K, int tasks, int episo
   double gnorm = sqrt(ddot(g, g, n));
   cr_assert(gnorm > 1e-4, "%s K=%d: gradient is near zero (%g)", family, K, gnorm);
   double e = drel(g, fd, n);
-  cr_expect(e < 1e-5, "%s K=%d: ProMP gradient vs finite differences: rel. error %g", family, K,
-            e);
+  cr_expect(e < 1e-5, "%s K=%d: ProMP gradient vs finite differences: rel. error %g", family, K, e);
   maml_learner_clipped_objective(f.learner, at, eps, 0.0, NULL, NULL, NULL, g0);
   cr_assert(drel(g, g0, n) > 1e-3, "%s K=%d: the KL penalty's gradient is missing", family, K);
   free(u), free(g), free(g0), free(fd), free(at), free(th);
@@ -726,7 +729,8 @@ Test(meta, promp_step_is_adam_on_the_clipped_objective) {
   }
   double d = 0, s2 = 0;
   for (size_t j = 0; j < n; j++)
-    d = fmax(d, fabs((double)x[j] - theta[j])), s2 += ((double)x[j] - f.theta[j]) * (x[j] - f.theta[j]);
+    d = fmax(d, fabs((double)x[j] - theta[j])),
+    s2 += ((double)x[j] - f.theta[j]) * (x[j] - f.theta[j]);
   cr_assert(d < 1e-6 * 0.01, "the step differs from the replica by %g", d);
   cr_assert(fabs(sqrt(s2) - st.step_norm) < 1e-6 * st.step_norm);
   double surr, kl;
@@ -762,8 +766,8 @@ Test(meta, bad_promp_parameters_are_refused) {
   maml_meta_params good = params(1, 0);
   good.outer = MAML_OUTER_PROMP;
   good.promp_clip = 0.3, good.promp_kl_coef = 5e-4, good.promp_steps = 5, good.promp_lr = 1e-3;
-  cr_assert_eq(maml_learner_create(&l, &p, pool, 2, 10, 10, &good, err, sizeof err), MAML_OK,
-               "%s", err);
+  cr_assert_eq(maml_learner_create(&l, &p, pool, 2, 10, 10, &good, err, sizeof err), MAML_OK, "%s",
+               err);
   maml_learner_destroy(l);
   struct {
     maml_meta_params mp;

@@ -27,9 +27,9 @@ static maml_real *alloc_real(size_t n) {
 static void fixture_make(fixture *f, int obs_dim, int act_dim, int n_hidden, const int *hidden,
                          maml_activation act, int n, uint32_t seed) {
   char err[256];
-  cr_assert_eq(maml_policy_init(&f->p, obs_dim, act_dim, n_hidden, hidden, act, 1.0, err,
-                                sizeof err),
-               MAML_OK, "%s", err);
+  cr_assert_eq(
+      maml_policy_init(&f->p, obs_dim, act_dim, n_hidden, hidden, act, 1.0, err, sizeof err),
+      MAML_OK, "%s", err);
   size_t np = f->p.n_params;
   f->n = n;
   f->theta = alloc_real(np);
@@ -84,8 +84,8 @@ typedef struct {
 } shape;
 
 static const shape shapes[] = {
-    {5, 3, 2, {8, 6}, MAML_ACT_RELU},   {5, 3, 2, {8, 6}, MAML_ACT_TANH},
-    {4, 2, 0, {0}, MAML_ACT_TANH},      {3, 1, 1, {7}, MAML_ACT_RELU},
+    {5, 3, 2, {8, 6}, MAML_ACT_RELU},    {5, 3, 2, {8, 6}, MAML_ACT_TANH},
+    {4, 2, 0, {0}, MAML_ACT_TANH},       {3, 1, 1, {7}, MAML_ACT_RELU},
     {6, 4, 3, {5, 9, 4}, MAML_ACT_TANH}, {20, 6, 2, {16, 16}, MAML_ACT_RELU},
 };
 #define N_SHAPES (sizeof shapes / sizeof shapes[0])
@@ -159,7 +159,9 @@ Test(policy, surrogate_gradient_matches_finite_differences) {
   check_gradient(LOSS_SURROGATE, "surrogate");
 }
 
-Test(policy, kl_gradient_matches_finite_differences) { check_gradient(LOSS_KL, "KL"); }
+Test(policy, kl_gradient_matches_finite_differences) {
+  check_gradient(LOSS_KL, "KL");
+}
 
 /* a random unit direction touching every parameter */
 static void random_direction(maml_real *v, size_t n, uint32_t seed) {
@@ -197,7 +199,9 @@ Test(policy, inner_loss_hvp_matches_finite_differences_of_gradient) {
     maml_inner_loss_hvp(&f.p, f.theta, &f.b, &f.c, &f.w, v, hv);
     gradient_derivative(&f, LOSS_INNER, f.theta, v, fd);
     double e = rel_err(hv, fd, np);
-    cr_assert(vec_norm(hv, np) > 1e-3, "Hessian-vector product is near zero (shape %zu): %g vs fd %g", s, vec_norm(hv, np), vec_norm(fd, np));
+    cr_assert(vec_norm(hv, np) > 1e-3,
+              "Hessian-vector product is near zero (shape %zu): %g vs fd %g", s, vec_norm(hv, np),
+              vec_norm(fd, np));
     cr_assert(e <= FD_TOL, "Hv, shape %zu: relative error %.3g > %.1g", s, e, FD_TOL);
     free(v), free(hv), free(fd), free(grad);
     fixture_free(&f);
@@ -338,9 +342,9 @@ Test(policy, bad_shapes_are_refused_with_a_message) {
   cr_assert_eq(maml_policy_init(&p, 3, 2, 1, bad, MAML_ACT_RELU, 1.0, err, sizeof err),
                MAML_ERR_ARG);
   cr_assert(strstr(err, "width 0") != NULL, "message: %s", err);
-  cr_assert_eq(maml_policy_init(&p, 3, 2, MAML_MAX_HIDDEN + 1, bad, MAML_ACT_RELU, 1.0, err,
-                                sizeof err),
-               MAML_ERR_ARG);
+  cr_assert_eq(
+      maml_policy_init(&p, 3, 2, MAML_MAX_HIDDEN + 1, bad, MAML_ACT_RELU, 1.0, err, sizeof err),
+      MAML_ERR_ARG);
   cr_assert_eq(maml_policy_init(&p, 3, 2, 0, NULL, MAML_ACT_RELU, -1.0, err, sizeof err),
                MAML_ERR_ARG);
 }
@@ -445,8 +449,7 @@ Test(policy, lvc_gradient_and_hvp_match_finite_differences_of_the_loss) {
       /* the product without the outer-product term, from the same weights adv * r */
       maml_inner_loss_hvp(&f.p, f.theta, &f.b, &f.c, &f.w, v, hv_in);
       cr_assert(vec_norm(hv, np) > 1e-3, "LVC Hv is near zero (shape %zu)", s);
-      cr_assert(rel_err(hv, hv_in, np) > 1e-2, "shape %zu: the outer-product term is missing",
-                s);
+      cr_assert(rel_err(hv, hv_in, np) > 1e-2, "shape %zu: the outer-product term is missing", s);
       /* second differences of the loss itself on the smooth (tanh) shapes: on a ReLU
        * network a step of 1e-3 moves units across their kinks */
       if (shapes[s].act == MAML_ACT_TANH) {
@@ -461,8 +464,8 @@ Test(policy, lvc_gradient_and_hvp_match_finite_differences_of_the_loss) {
         for (size_t i = 0; i < np; i++) uhv += (double)u[i] * hv[i];
         double scale = vec_norm(hv, np);
         cr_assert(fabs(uhv - fd_uhv) <= FD_TOL * scale,
-                  "LVC u^T H v, shape %zu: %.8g, second differences %.8g (|Hv| %g)", s, uhv,
-                  fd_uhv, scale);
+                  "LVC u^T H v, shape %zu: %.8g, second differences %.8g (|Hv| %g)", s, uhv, fd_uhv,
+                  scale);
       }
       /* and as a vector: central differences of the analytic gradient along v */
       maml_real *tu = alloc_real(np), *gu = alloc_real(np), *gd = alloc_real(np);
@@ -525,8 +528,8 @@ Test(policy, clipped_surrogate_gradient_matches_finite_differences) {
                        ref);
     cr_assert_eq(clipped, ref_clipped, "shape %zu: %d rows clipped, by hand %d", s, clipped,
                  ref_clipped);
-    cr_assert(clipped > 0 && clipped < ROWS * 4 / 5, "shape %zu: %d of %d rows clipped", s,
-              clipped, ROWS * 4 / 5);
+    cr_assert(clipped > 0 && clipped < ROWS * 4 / 5, "shape %zu: %d of %d rows clipped", s, clipped,
+              ROWS * 4 / 5);
     double h = 1e-6; /* the reference is in double whatever the build */
     memcpy(t, th, np * sizeof *t);
     for (size_t i = 0; i < np; i++) {
@@ -539,8 +542,7 @@ Test(policy, clipped_surrogate_gradient_matches_finite_differences) {
     }
     double e = rel_err(grad, fd, np);
     cr_assert(vec_norm(grad, np) > 1e-3, "clipped gradient is near zero (shape %zu)", s);
-    cr_assert(e <= FD_TOL, "clipped gradient, shape %zu: relative error %.3g > %.1g", s, e,
-              FD_TOL);
+    cr_assert(e <= FD_TOL, "clipped gradient, shape %zu: relative error %.3g > %.1g", s, e, FD_TOL);
     maml_policy_forward(&f.p, f.theta, f.obs, f.n, &f.c);
     maml_surrogate_grad(&f.p, f.theta, &f.b, &f.c, g_un);
     cr_assert(rel_err(grad, g_un, np) > 1e-3, "shape %zu: clipping changed nothing", s);

@@ -35,8 +35,8 @@ Test(pool, every_item_runs_once_for_1_2_4_threads) {
       int n = rep % 2 ? ITEMS : 3; /* fewer items than threads too */
       maml_pool_run(pool, n, count_item, &j);
       for (int i = 0; i < ITEMS; i++)
-        cr_assert_eq(atomic_load(&j.runs[i]), i < n ? 1 : 0, "threads %d rep %d item %d",
-                     counts[k], rep, i);
+        cr_assert_eq(atomic_load(&j.runs[i]), i < n ? 1 : 0, "threads %d rep %d item %d", counts[k],
+                     rep, i);
       cr_assert_eq(atomic_load(&j.bad_worker), 0);
     }
     maml_pool_run(pool, 0, count_item, &j); /* nothing to do: returns */

@@ -51,8 +51,9 @@ static void run(setup *s, int threads, uint64_t seed) {
   maml_pool *pool;
   maml_sampler *sampler;
   cr_assert_eq(maml_pool_create(&pool, threads, err, sizeof err), MAML_OK, "%s", err);
-  cr_assert_eq(maml_sampler_create(&sampler, &s->world, &s->policy, pool, EPISODES, err, sizeof err),
-               MAML_OK, "%s", err);
+  cr_assert_eq(
+      maml_sampler_create(&sampler, &s->world, &s->policy, pool, EPISODES, err, sizeof err),
+      MAML_OK, "%s", err);
   const maml_real *thetas[TASKS];
   for (int i = 0; i < TASKS; i++) thetas[i] = s->theta[i];
   cr_assert_eq(maml_sampler_run(sampler, TASKS, s->tasks, thetas, seed, 3, MAML_PHASE_SUPPORT,
@@ -95,13 +96,17 @@ static void check_thread_independence(const char *family, int horizon) {
   setup_free(&s);
 }
 
-Test(sampler, nav2d_is_bit_identical_for_1_2_4_threads) { check_thread_independence("nav2d", 100); }
+Test(sampler, nav2d_is_bit_identical_for_1_2_4_threads) {
+  check_thread_independence("nav2d", 100);
+}
 
 Test(sampler, cheetah_is_bit_identical_for_1_2_4_threads) {
   check_thread_independence("cheetah-vel", 50);
 }
 
-Test(sampler, ant_is_bit_identical_for_1_2_4_threads) { check_thread_independence("ant-vel", 30); }
+Test(sampler, ant_is_bit_identical_for_1_2_4_threads) {
+  check_thread_independence("ant-vel", 30);
+}
 
 /* masks, lengths and zero padding agree with each other, and the actions are the policy's:
  * (act - mu) / std under the task's sampling parameters is standard normal */

@@ -89,9 +89,9 @@ Test(train, resume_equals_uninterrupted) {
   cr_assert_eq(back.iteration, 2);
   maml_config rc;
   maml_config_defaults(&rc);
-  cr_assert_eq(maml_config_parse_ini(&rc, back.config_text, back.config_len, "ckpt", err,
-                                     sizeof err),
-               MAML_OK, "%s", err);
+  cr_assert_eq(
+      maml_config_parse_ini(&rc, back.config_text, back.config_len, "ckpt", err, sizeof err),
+      MAML_OK, "%s", err);
   rc.threads = 1; /* the thread count may change on resume */
   maml_trainer *second = make(&rc);
   cr_assert_eq(maml_trainer_restore(second, &back, err, sizeof err), MAML_OK, "%s", err);
@@ -190,7 +190,9 @@ Test(train, nan_observation_is_rejected_without_touching_theta) {
   check_nan_rejected("ant-dir", MAML_FAULT_NAN_OBS);
 }
 
-static void silent_warning(const char *msg) { (void)msg; }
+static void silent_warning(const char *msg) {
+  (void)msg;
+}
 
 /* A simulation that goes unstable ends its episode and is counted; the iteration goes on. */
 Test(train, unstable_simulation_ends_its_episode_and_is_counted) {
@@ -306,7 +308,8 @@ static void check_split(const maml_iter_metrics *m, int tasks) {
   cr_assert_eq(m->goal_tasks[0] + m->goal_tasks[1], tasks);
   double pre = 0, post = 0;
   for (int g = 0; g < 2; g++)
-    if (m->goal_tasks[g]) pre += m->goal_tasks[g] * m->goal_pre[g], post += m->goal_tasks[g] * m->goal_post[g];
+    if (m->goal_tasks[g])
+      pre += m->goal_tasks[g] * m->goal_pre[g], post += m->goal_tasks[g] * m->goal_post[g];
   cr_assert_float_eq(pre / tasks, m->pre_return, 1e-9 * (1 + fabs(m->pre_return)));
   cr_assert_float_eq(post / tasks, m->post_return, 1e-9 * (1 + fabs(m->post_return)));
 }

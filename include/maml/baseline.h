@@ -14,15 +14,15 @@
 
 typedef struct {
   int obs_dim;
-  int n_features; /* 2 * obs_dim + 4 */
-  int capacity;   /* rows (episodes * horizon) it can fit */
-  double *X;      /* (capacity, n_features) design matrix of the valid rows */
-  double *y;      /* (capacity) targets of the valid rows */
-  double *gram;   /* (n_features, n_features) X^T X */
-  double *system; /* (n_features, n_features) X^T X + r I, factorised in place */
-  double *weights;/* (n_features) the fitted weights */
-  double *row;    /* (n_features) scratch for predict */
-  double ridge;   /* the r that gave the accepted solution */
+  int n_features;  /* 2 * obs_dim + 4 */
+  int capacity;    /* rows (episodes * horizon) it can fit */
+  double *X;       /* (capacity, n_features) design matrix of the valid rows */
+  double *y;       /* (capacity) targets of the valid rows */
+  double *gram;    /* (n_features, n_features) X^T X */
+  double *system;  /* (n_features, n_features) X^T X + r I, factorised in place */
+  double *weights; /* (n_features) the fitted weights */
+  double *row;     /* (n_features) scratch for predict */
+  double ridge;    /* the r that gave the accepted solution */
   void *block;
 } maml_baseline;
 
@@ -43,7 +43,6 @@ void maml_baseline_predict(const maml_baseline *b, const maml_real *obs, const m
  * scratch of episodes * horizon numbers; adv receives the advantages. */
 void maml_baseline_advantages(maml_baseline *b, const maml_real *obs, const maml_real *rewards,
                               const maml_real *mask, int episodes, int horizon, double gamma,
-                              double lambda, maml_real *returns, maml_real *values,
-                              maml_real *adv);
+                              double lambda, maml_real *returns, maml_real *values, maml_real *adv);
 
 #endif

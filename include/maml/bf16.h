@@ -34,7 +34,9 @@ static inline float maml_bf16_to_float(uint16_t h) {
 }
 
 /* x rounded to bf16, as a float */
-static inline float maml_bf16_round(float x) { return maml_bf16_to_float(maml_bf16_from_float(x)); }
+static inline float maml_bf16_round(float x) {
+  return maml_bf16_to_float(maml_bf16_from_float(x));
+}
 
 /* The rows x cols matrix x (row-major, row stride ld) in bf16, packed row-major (row
  * stride cols) into out */

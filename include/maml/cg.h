@@ -18,9 +18,9 @@ void maml_cg_work_free(maml_cg_work *w);
 
 /* Solve A x = b starting from x = 0, for at most max_iter iterations or until the squared
  * residual norm falls below residual_tol. On a normal return w->r holds the residual
- * b - A x (updated by the iterations), so x^T A x = x^T b - x^T r needs no product. Returns the number of iterations run, or -1 if
- * the operator produced a non-finite value or non-positive curvature (x then holds the
- * last good iterate). */
+ * b - A x (updated by the iterations), so x^T A x = x^T b - x^T r needs no product. Returns the
+ * number of iterations run, or -1 if the operator produced a non-finite value or non-positive
+ * curvature (x then holds the last good iterate). */
 int maml_cg(maml_linear_op apply, void *ctx, const double *b, double *x, int max_iter,
             double residual_tol, maml_cg_work *w);
 

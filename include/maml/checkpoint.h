@@ -35,14 +35,14 @@ typedef struct {
   int oracle;              /* observation includes the task */
   int obs_dim, act_dim, n_hidden;
   int hidden[MAML_MAX_HIDDEN];
-  int activation;          /* maml_activation */
+  int activation; /* maml_activation */
   /* where the run stands */
   uint64_t seed;
-  int64_t iteration;       /* meta-updates applied to theta */
-  double best_return;      /* best post-adaptation mean return so far (-inf if none) */
-  int64_t best_iteration;  /* iteration of that return (-1 if none) */
-  int64_t rejected;        /* updates rejected so far for non-finite numbers */
-  double elapsed;          /* seconds of training so far */
+  int64_t iteration;      /* meta-updates applied to theta */
+  double best_return;     /* best post-adaptation mean return so far (-inf if none) */
+  int64_t best_iteration; /* iteration of that return (-1 if none) */
+  int64_t rejected;       /* updates rejected so far for non-finite numbers */
+  double elapsed;         /* seconds of training so far */
   /* the resolved config (INI text, maml_config_format) */
   char *config_text;
   size_t config_len;
@@ -67,15 +67,14 @@ maml_status maml_checkpoint_parse(const void *data, size_t n, maml_checkpoint *c
                                   size_t err_sz);
 
 /* Read and parse a file (MAML_ERR_IO when it cannot be read or is not a regular file). */
-maml_status maml_checkpoint_load(const char *path, maml_checkpoint *ck, char *err,
-                                 size_t err_sz);
+maml_status maml_checkpoint_load(const char *path, maml_checkpoint *ck, char *err, size_t err_sz);
 
 void maml_checkpoint_free(maml_checkpoint *ck); /* NULL-safe; leaves ck zeroed */
 
 /* MAML_ERR_FORMAT unless the checkpoint's network is exactly policy p's shape (the
  * message names both shapes). */
-maml_status maml_checkpoint_check_policy(const maml_checkpoint *ck, const maml_policy *p,
-                                         char *err, size_t err_sz);
+maml_status maml_checkpoint_check_policy(const maml_checkpoint *ck, const maml_policy *p, char *err,
+                                         size_t err_sz);
 
 /* CRC-32 (zlib's), exposed for tests. */
 uint32_t maml_crc32(const void *data, size_t n);

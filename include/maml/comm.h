@@ -9,7 +9,8 @@
  * Messages per meta-iteration with T tasks, n parameters, R ranks and C CG iterations: one
  * gather of the per-task gradients (T n floats), one gather of per-task curvature
  * products per CG iteration (C, of T n floats each), small gathers of per-task scalars
- * (returns, surrogate and KL of each line-search candidate), and an OR of the stop flag. The library never calls MPI directly; a NULL maml_comm is one process.
+ * (returns, surrogate and KL of each line-search candidate), and an OR of the stop flag. The
+ * library never calls MPI directly; a NULL maml_comm is one process.
  *
  * Built with MPI when MAML_MPI is defined (CMake option MAML_MPI). MPI is started only
  * when the program was launched by an MPI launcher (mpirun sets OMPI_COMM_WORLD_SIZE,

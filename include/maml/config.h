@@ -17,8 +17,8 @@
 #include <stdint.h>
 
 #include "maml/error.h"
-#include "maml/matmul.h"
 #include "maml/inner.h"
+#include "maml/matmul.h"
 #include "maml/outer.h"
 #include "maml/policy.h"
 
@@ -35,41 +35,41 @@ typedef enum {
 typedef struct {
   char env[MAML_NAME_MAX]; /* family name; "" until set */
   maml_mode mode;
-  int first_order;         /* 1: J = I (MAML mode only) */
-  int balanced_tasks;      /* 1: each meta-batch holds every goal of a discrete family
-                              equally often (task i: goal i mod their count) */
+  int first_order;            /* 1: J = I (MAML mode only) */
+  int balanced_tasks;         /* 1: each meta-batch holds every goal of a discrete family
+                                 equally often (task i: goal i mod their count) */
   maml_inner_loss inner_loss; /* the inner objective (MAML mode only; reinforce otherwise) */
   uint64_t seed;
-  int iterations;          /* meta-iterations (0: family default) */
-  int tasks;               /* tasks per meta-batch (0: family default) */
-  int episodes;            /* support episodes per task (0: family default) */
-  int query_episodes;      /* query episodes per task (0: same as episodes) */
-  int horizon;             /* steps per episode, at most the family's (0: the family's) */
-  int n_hidden;            /* hidden layers, 0..MAML_MAX_HIDDEN */
+  int iterations;     /* meta-iterations (0: family default) */
+  int tasks;          /* tasks per meta-batch (0: family default) */
+  int episodes;       /* support episodes per task (0: family default) */
+  int query_episodes; /* query episodes per task (0: same as episodes) */
+  int horizon;        /* steps per episode, at most the family's (0: the family's) */
+  int n_hidden;       /* hidden layers, 0..MAML_MAX_HIDDEN */
   int hidden[MAML_MAX_HIDDEN];
   maml_activation activation;
-  double init_std;         /* initial sigma */
-  int inner_steps;         /* K (MAML mode; 0 in the other modes) */
-  double alpha;            /* inner step size (default 0.1, or the family's preset alpha
-                              when it has one and alpha was not set: maml_config_resolve) */
-  int alpha_given;         /* 1 once alpha was set by maml_config_set (a file, a flag) */
+  double init_std; /* initial sigma */
+  int inner_steps; /* K (MAML mode; 0 in the other modes) */
+  double alpha;    /* inner step size (default 0.1, or the family's preset alpha
+                      when it has one and alpha was not set: maml_config_resolve) */
+  int alpha_given; /* 1 once alpha was set by maml_config_set (a file, a flag) */
   double gamma, gae_lambda;
-  double max_kl;           /* TRPO's KL bound delta */
+  double max_kl; /* TRPO's KL bound delta */
   int cg_iters;
   double cg_damping;
-  double ls_backtrack;     /* step shrink factor per line-search try, in (0, 1) */
-  int ls_steps;            /* line-search tries */
-  maml_outer_kind outer;   /* the outer optimiser (outer.h; default trpo; a text without
-                              the key reads as trpo) */
-  double promp_clip;       /* ProMP: the ratio's clip range eps */
-  double promp_kl_coef;    /* ProMP: the support KL penalty's coefficient eta */
-  int promp_steps;         /* ProMP: Adam steps per meta-iteration */
-  double promp_lr;         /* ProMP: Adam's learning rate */
-  int threads;             /* worker threads (0: all cores, at most the tasks); results do
-                              not depend on it */
+  double ls_backtrack;        /* step shrink factor per line-search try, in (0, 1) */
+  int ls_steps;               /* line-search tries */
+  maml_outer_kind outer;      /* the outer optimiser (outer.h; default trpo; a text without
+                                 the key reads as trpo) */
+  double promp_clip;          /* ProMP: the ratio's clip range eps */
+  double promp_kl_coef;       /* ProMP: the support KL penalty's coefficient eta */
+  int promp_steps;            /* ProMP: Adam steps per meta-iteration */
+  double promp_lr;            /* ProMP: Adam's learning rate */
+  int threads;                /* worker threads (0: all cores, at most the tasks); results do
+                                 not depend on it */
   maml_matmul_backend matmul; /* the backend of the policy's products asked for (default
                                  openblas; a text without the key reads as openblas) */
-  int checkpoint_every;    /* keep a numbered checkpoint every N iterations */
+  int checkpoint_every;       /* keep a numbered checkpoint every N iterations */
   /* the model file the run trains on (maml_config_use_model records both) */
   char assets[MAML_ASSETS_MAX]; /* the folder it is read from; "": the default search */
   char model_hash[17];          /* its content hash, 16 lowercase hex digits; "": none */
@@ -90,8 +90,8 @@ maml_status maml_config_set(maml_config *c, const char *key, const char *value, 
 
 /* Apply INI text of len bytes (need not be NUL-terminated); origin names it in messages
  * ("configs/x.ini:12: ..."). MAML_ERR_FORMAT for a malformed line, MAML_ERR_ARG as above. */
-maml_status maml_config_parse_ini(maml_config *c, const char *text, size_t len,
-                                  const char *origin, char *err, size_t err_sz);
+maml_status maml_config_parse_ini(maml_config *c, const char *text, size_t len, const char *origin,
+                                  char *err, size_t err_sz);
 
 /* Read and apply an INI file (MAML_ERR_IO when it cannot be read). */
 maml_status maml_config_load(maml_config *c, const char *path, char *err, size_t err_sz);

@@ -88,7 +88,7 @@ typedef enum {
   MAML_OBS_CVEL,
   MAML_OBS_QFRC_ACTUATOR,
   MAML_OBS_CFRC_EXT_RAW,
-  MAML_OBS_QVEL_CLIP  /* clip(qvel, -bound, bound) (rand_param_envs' hopper and walker: 10) */
+  MAML_OBS_QVEL_CLIP /* clip(qvel, -bound, bound) (rand_param_envs' hopper and walker: 10) */
 } maml_env_obs_kind;
 
 typedef struct {
@@ -105,22 +105,22 @@ typedef struct {
  * viewer's hints. Written once per robot: envs/half_cheetah.c, envs/ant.c, envs/point.c, or
  * anywhere with maml/env_mujoco.h (tests/test_env_public.c). */
 typedef struct maml_env_robot {
-  const char *name;       /* "half-cheetah" */
+  const char *name; /* "half-cheetah" */
   /* the MJCF model (NULL: no MuJoCo model, a robot of its own reset, advance, observe):
    * a path that starts with '/' is the file itself, loaded from there whatever assets
    * folder is named (maml_env_world_open's assets_dir, $MAML_ASSETS); any other is a path
    * inside the assets folder, found by maml_env_world_open's search. A family file's
    * robot has the first kind: its model = key made absolute from the file's folder. */
   const char *model_file;
-  const char *body;       /* the body whose motion counts ("torso"): info.x, y, forward_vel,
-                             the BODY_ parts; needed with a model */
-  const char *gait;       /* the verb of its motion in texts: "run", "walk" */
+  const char *body; /* the body whose motion counts ("torso"): info.x, y, forward_vel,
+                       the BODY_ parts; needed with a model */
+  const char *gait; /* the verb of its motion in texts: "run", "walk" */
   int obs_dim, act_dim;
   /* the model's sizes: the observation parts are checked against them at registration,
    * the model against them when a world opens (nbody < 0: any, unless the observation
    * has contact forces) */
   int nq, nv, nu, nbody;
-  int ngeom;             /* the model's geoms, for dynamics tasks (0: unknown, not checked) */
+  int ngeom; /* the model's geoms, for dynamics tasks (0: unknown, not checked) */
   double qpos_noise, qvel_noise; /* reset noise: N(0, s^2) per coordinate */
   /* 1: the reset noise is U(-s, s) per coordinate instead (gym's humanoid: 0.01;
    * rand_param_envs' hopper and walker: 0.005) */
@@ -132,12 +132,12 @@ typedef struct maml_env_robot {
    * displacement over the step divided by the step's duration (frame_skip x timestep), as
    * the humanoid benchmarks measure it; 0: its velocity at the end of the step (cvel) */
   int com_displacement;
-  double ctrl_cost;              /* weight of sum(a^2) over the clipped action */
-  double contact_cost;           /* weight of sum(clip(cfrc_ext, -1, 1)^2) (0: none) */
+  double ctrl_cost;    /* weight of sum(a^2) over the clipped action */
+  double contact_cost; /* weight of sum(clip(cfrc_ext, -1, 1)^2) (0: none) */
   /* > 0: the contact cost is min(contact_cost * sum(cfrc_ext^2), contact_max), the forces
    * not clipped (gym's humanoid: 0.5e-6, capped at 10); 0: the clipped sum above */
   double contact_max;
-  double alive_bonus;            /* added each step (0: none) */
+  double alive_bonus;  /* added each step (0: none) */
   int height_index;    /* termination: qpos[height_index] outside [z_min, z_max] ends the */
   double z_min, z_max; /* episode (z_max <= z_min: never; instability always does) */
   /* the healthy rules of rand_param_envs' hopper and walker, strict as it writes them (each

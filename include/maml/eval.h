@@ -5,10 +5,10 @@
  * baseline, GAE, standardised advantages) with step size alpha; sample N new episodes
  * ("1 step"); repeat with step size alpha / 2 for the later steps. Each step's batch is
  * sampled with the parameters it adapts, where the LVC inner loss's gradient is REINFORCE's
- * bit for bit (inner.h): the same step serves runs trained with either inner loss. Goal i's episodes at
- * step k come from the streams (seed, k, EVAL, i, e), and held-out goals from
- * (seed, 0, EVAL_TASKS, i): phases training never uses. Goals are independent and run on
- * the pool; results do not depend on the number of threads.
+ * bit for bit (inner.h): the same step serves runs trained with either inner loss. Goal i's
+ * episodes at step k come from the streams (seed, k, EVAL, i, e), and held-out goals from (seed, 0,
+ * EVAL_TASKS, i): phases training never uses. Goals are independent and run on the pool; results do
+ * not depend on the number of threads.
  *
  * Divergence: a goal diverges at step k when its parameters after k steps (the starting
  * parameters for k = 0) or the batch sampled with them (an observation, action or reward
@@ -31,15 +31,15 @@
 typedef void (*maml_eval_progress)(void *ctx, int step, double mean_return);
 
 typedef struct {
-  int episodes;    /* per goal and step */
-  int steps;       /* adaptation steps K (returns are reported after 0..K steps) */
-  int horizon;     /* at most the family's */
-  double alpha;    /* the first step's size; later steps use alpha / 2 */
+  int episodes; /* per goal and step */
+  int steps;    /* adaptation steps K (returns are reported after 0..K steps) */
+  int horizon;  /* at most the family's */
+  double alpha; /* the first step's size; later steps use alpha / 2 */
   double gamma, gae_lambda;
   uint64_t seed;
-  int sweep;       /* 1: rollouts from the step-size sweep's streams (SWEEP phase) */
-  struct maml_comm *comm; /* ranks sharing the goals (comm.h; each evaluates its block and
-                             every rank gets every return), NULL: this process alone */
+  int sweep;                   /* 1: rollouts from the step-size sweep's streams (SWEEP phase) */
+  struct maml_comm *comm;      /* ranks sharing the goals (comm.h; each evaluates its block and
+                                  every rank gets every return), NULL: this process alone */
   maml_eval_progress progress; /* NULL: none */
   void *progress_ctx;
 } maml_eval_params;
@@ -55,10 +55,10 @@ void maml_eval_goals_at(const maml_env_family *f, uint64_t seed, int i, double *
  * NaN from the step the goal diverged at on. diverged (n_goals numbers, or NULL): the step
  * goal i diverged at, -1 when it did not. Every rank gets every goal's numbers. Allocates
  * its sampler and batches here. */
-maml_status maml_evaluate(const maml_env_world *world, const maml_policy *p,
-                          const maml_real *theta, int n_goals, const double *goals,
-                          const maml_eval_params *ep, maml_pool *pool, double *returns,
-                          int *diverged, char *err, size_t err_sz);
+maml_status maml_evaluate(const maml_env_world *world, const maml_policy *p, const maml_real *theta,
+                          int n_goals, const double *goals, const maml_eval_params *ep,
+                          maml_pool *pool, double *returns, int *diverged, char *err,
+                          size_t err_sz);
 
 /* One goal's adaptation, step by step, exactly as maml_evaluate runs it on a list that
  * holds only this goal (same streams, same numbers): thetas (steps + 1, n_params) receives
@@ -66,8 +66,8 @@ maml_status maml_evaluate(const maml_env_world *world, const maml_policy *p,
  * batch sampled with each (NaN once the goal diverged). For the viewer, which shows the policy
  * after any number of steps. Allocates its sampler and batches here. */
 maml_status maml_eval_adapt(const maml_env_world *world, const maml_policy *p,
-                            const maml_real *theta, const double *goal,
-                            const maml_eval_params *ep, maml_pool *pool, maml_real *thetas,
-                            double *returns, char *err, size_t err_sz);
+                            const maml_real *theta, const double *goal, const maml_eval_params *ep,
+                            maml_pool *pool, maml_real *thetas, double *returns, char *err,
+                            size_t err_sz);
 
 #endif

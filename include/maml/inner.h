@@ -35,8 +35,7 @@ typedef struct maml_inner_objective {
                  maml_policy_cache *c, maml_real *grad);
   /* out = (d^2 L_in / d theta^2) v after grad(p, theta, b, c, non-NULL) on this cache */
   void (*hvp)(const maml_policy *p, const maml_real *theta, const maml_batch *b,
-              const maml_policy_cache *c, maml_policy_work *w, const maml_real *v,
-              maml_real *out);
+              const maml_policy_cache *c, maml_policy_work *w, const maml_real *v, maml_real *out);
   /* 1: reads b->logp_old, which the learner sets to log pi_theta0(a|s) on S (theta0: the
    * parameters of maml_learner_adapt, the ones that sampled S) at every inner step and
    * every objective evaluation; 0: b->logp_old is not read */

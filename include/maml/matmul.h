@@ -112,8 +112,8 @@ void maml_matmul_layer(int n, int out, int in, const maml_real *x, int ldx, cons
                        const maml_real *bias, maml_layer_act act, maml_real *z, int ldz);
 
 /* The same layer with a given backend (which must be available). */
-void maml_matmul_layer_with(maml_matmul_backend backend, int n, int out, int in,
-                            const maml_real *x, int ldx, const maml_real *w,
-                            const maml_real *bias, maml_layer_act act, maml_real *z, int ldz);
+void maml_matmul_layer_with(maml_matmul_backend backend, int n, int out, int in, const maml_real *x,
+                            int ldx, const maml_real *w, const maml_real *bias, maml_layer_act act,
+                            maml_real *z, int ldz);
 
 #endif

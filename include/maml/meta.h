@@ -40,26 +40,26 @@
 #include "maml/pool.h"
 
 typedef struct maml_meta_params {
-  int inner_steps;     /* K >= 0 */
+  int inner_steps;            /* K >= 0 */
   maml_inner_loss inner_loss; /* the built-in inner objective (inner.h); 0 (zero-initialised):
                                  REINFORCE */
   const maml_inner_objective *inner; /* an inner objective of the caller's (borrowed), in
                                         place of inner_loss's; NULL: inner_loss's */
-  double alpha;        /* inner step size */
-  int first_order;     /* 1: J_i = I */
-  double max_kl;       /* delta */
+  double alpha;                      /* inner step size */
+  int first_order;                   /* 1: J_i = I */
+  double max_kl;                     /* delta */
   int cg_iters;
   double cg_damping;
-  double ls_backtrack; /* beta in (0, 1) */
-  int ls_steps;        /* tries */
+  double ls_backtrack;   /* beta in (0, 1) */
+  int ls_steps;          /* tries */
   maml_outer_kind outer; /* the built-in outer optimiser (outer.h); 0 (zero-initialised):
                             TRPO, which reads max_kl .. ls_steps */
   const maml_outer_optimizer *outer_optimizer; /* a caller's (borrowed), in place of outer's;
                                                   NULL: outer's */
-  double promp_clip;    /* ProMP: the ratio's clip range eps > 0 */
-  double promp_kl_coef; /* ProMP: the KL penalty's coefficient eta >= 0 */
-  int promp_steps;      /* ProMP: Adam steps per meta-iteration >= 1 */
-  double promp_lr;      /* ProMP: Adam's learning rate > 0 */
+  double promp_clip;                           /* ProMP: the ratio's clip range eps > 0 */
+  double promp_kl_coef;                        /* ProMP: the KL penalty's coefficient eta >= 0 */
+  int promp_steps;                             /* ProMP: Adam steps per meta-iteration >= 1 */
+  double promp_lr;                             /* ProMP: Adam's learning rate > 0 */
   struct maml_comm *comm; /* the ranks sharing the meta-batch (comm.h); NULL: this process
                              alone. Each rank works on its block of tasks only. */
 } maml_meta_params;
@@ -73,15 +73,15 @@ typedef enum {
 
 typedef struct maml_step_stats {
   maml_step_outcome outcome;
-  double surr_before;  /* L(theta_old) */
-  double surr_after;   /* L at the accepted candidate (= surr_before if none) */
-  double kl;           /* KL at the accepted candidate (0 if none) */
-  double expected;     /* g . s: first-order prediction of the full step's change */
-  double grad_norm;    /* ||g|| */
-  double step_norm;    /* ||theta_new - theta_old|| */
-  int cg_iters;        /* iterations CG ran (0 for ProMP) */
-  int ls_tries;        /* candidates evaluated (ProMP: the Adam steps taken) */
-  double flops;        /* floating-point operations of the network products since adapt */
+  double surr_before; /* L(theta_old) */
+  double surr_after;  /* L at the accepted candidate (= surr_before if none) */
+  double kl;          /* KL at the accepted candidate (0 if none) */
+  double expected;    /* g . s: first-order prediction of the full step's change */
+  double grad_norm;   /* ||g|| */
+  double step_norm;   /* ||theta_new - theta_old|| */
+  int cg_iters;       /* iterations CG ran (0 for ProMP) */
+  int ls_tries;       /* candidates evaluated (ProMP: the Adam steps taken) */
+  double flops;       /* floating-point operations of the network products since adapt */
 } maml_step_stats;
 
 typedef struct maml_learner maml_learner;
@@ -106,14 +106,14 @@ const maml_real *maml_learner_adapted(const maml_learner *l, int task);
 /* Take the query batches (obs, act, adv, mask; logp_old is recomputed from theta'_i, so
  * that the surrogate's ratio is exactly 1 at theta_old) and compute the meta-gradient.
  * Writes L(theta_old) to *surr (may be NULL). Borrowed like the support batches. */
-maml_status maml_learner_prepare(maml_learner *l, const maml_batch *query, double *surr,
-                                 char *err, size_t err_sz);
+maml_status maml_learner_prepare(maml_learner *l, const maml_batch *query, double *surr, char *err,
+                                 size_t err_sz);
 
 /* One step of the outer optimiser (TRPO by default) from the prepared state: writes the
  * accepted parameters into theta (which must hold the theta given to adapt) or leaves it
  * untouched. MAML_OK whatever the outcome (see stats->outcome); an error only for misuse. */
-maml_status maml_learner_step(maml_learner *l, maml_real *theta, maml_step_stats *stats,
-                              char *err, size_t err_sz);
+maml_status maml_learner_step(maml_learner *l, maml_real *theta, maml_step_stats *stats, char *err,
+                              size_t err_sz);
 
 /* ---- the pieces of the step, for tests and benchmarks -------------------------------- */
 
@@ -151,8 +151,8 @@ size_t maml_learner_outer_state(const maml_learner *l, double *out);
 
 /* Restore that state from count numbers (a checkpoint's); MAML_ERR_FORMAT when count is
  * not what this optimiser keeps for these parameters. */
-maml_status maml_learner_set_outer_state(maml_learner *l, const double *in, size_t count,
-                                         char *err, size_t err_sz);
+maml_status maml_learner_set_outer_state(maml_learner *l, const double *in, size_t count, char *err,
+                                         size_t err_sz);
 
 /* The parameters of the learner's meta-batch, and theta_old (the theta of the last adapt). */
 size_t maml_learner_n_params(const maml_learner *l);

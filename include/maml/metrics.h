@@ -26,8 +26,8 @@ typedef struct {
  * rows of iterations at or after it, and rows cut short, are dropped; a missing or emptied
  * metrics.csv gets its header (the rows of the iterations before the start are not made
  * up: see complete). A metrics.csv with other columns is refused. */
-maml_status maml_metrics_open(maml_metrics *m, const char *dir, int64_t start_iteration,
-                              char *err, size_t err_sz);
+maml_status maml_metrics_open(maml_metrics *m, const char *dir, int64_t start_iteration, char *err,
+                              size_t err_sz);
 
 /* Append one iteration's row to both files; elapsed = the run's training seconds so far. */
 maml_status maml_metrics_write(maml_metrics *m, const maml_iter_metrics *it, double elapsed,

@@ -25,17 +25,17 @@ typedef enum { MAML_ACT_RELU = 0, MAML_ACT_TANH = 1 } maml_activation;
 
 typedef struct {
   int obs_dim, act_dim;
-  int n_hidden;                   /* hidden layers (0 gives a linear policy) */
-  int hidden[MAML_MAX_HIDDEN];    /* their widths */
-  maml_activation activation;     /* nonlinearity of the hidden layers; output is linear */
-  double init_std;                /* sigma at initialisation */
+  int n_hidden;                /* hidden layers (0 gives a linear policy) */
+  int hidden[MAML_MAX_HIDDEN]; /* their widths */
+  maml_activation activation;  /* nonlinearity of the hidden layers; output is linear */
+  double init_std;             /* sigma at initialisation */
   /* derived by maml_policy_init */
-  int n_layers;                   /* n_hidden + 1 */
-  int in[MAML_MAX_HIDDEN + 1];    /* layer l maps in[l] numbers ... */
-  int out[MAML_MAX_HIDDEN + 1];   /* ... to out[l] numbers */
+  int n_layers;                 /* n_hidden + 1 */
+  int in[MAML_MAX_HIDDEN + 1];  /* layer l maps in[l] numbers ... */
+  int out[MAML_MAX_HIDDEN + 1]; /* ... to out[l] numbers */
   size_t w_off[MAML_MAX_HIDDEN + 1], b_off[MAML_MAX_HIDDEN + 1], log_std_off;
   size_t n_params;
-  int max_width;                  /* widest hidden layer (at least act_dim) */
+  int max_width; /* widest hidden layer (at least act_dim) */
 } maml_policy;
 
 /* Typed views into a flat parameter vector. */
@@ -58,27 +58,27 @@ typedef struct {
 
 /* Activations of one batch at one parameter vector, kept for the products. */
 typedef struct {
-  int capacity;                     /* rows it can hold */
-  int n;                            /* rows of the last forward pass */
-  const maml_real *obs;             /* (n, obs_dim) its states (borrowed, not copied) */
-  maml_real *h[MAML_MAX_HIDDEN];    /* (n, hidden[l]) activations of hidden layer l */
-  maml_real *mu;                    /* (n, act_dim) */
+  int capacity;                  /* rows it can hold */
+  int n;                         /* rows of the last forward pass */
+  const maml_real *obs;          /* (n, obs_dim) its states (borrowed, not copied) */
+  maml_real *h[MAML_MAX_HIDDEN]; /* (n, hidden[l]) activations of hidden layer l */
+  maml_real *mu;                 /* (n, act_dim) */
   /* left by the inner-loss gradient, read by its Hessian-vector product */
-  maml_real *g[MAML_MAX_HIDDEN];    /* (n, hidden[l]) d loss / d h_l */
-  maml_real *delta[MAML_MAX_HIDDEN];/* (n, hidden[l]) d loss / d preactivation of layer l */
-  maml_real *dmu;                   /* (n, act_dim) d loss / d mu */
-  maml_real *coef;                  /* (n) per-row weight of log pi in the loss */
-  void *block;                      /* the one allocation behind the arrays */
+  maml_real *g[MAML_MAX_HIDDEN];     /* (n, hidden[l]) d loss / d h_l */
+  maml_real *delta[MAML_MAX_HIDDEN]; /* (n, hidden[l]) d loss / d preactivation of layer l */
+  maml_real *dmu;                    /* (n, act_dim) d loss / d mu */
+  maml_real *coef;                   /* (n) per-row weight of log pi in the loss */
+  void *block;                       /* the one allocation behind the arrays */
 } maml_policy_cache;
 
 /* Scratch for the directional-derivative (R-operator) passes. */
 typedef struct {
   int capacity;
-  maml_real *rh[MAML_MAX_HIDDEN];   /* (n, hidden[l]) R{h_l} */
-  maml_real *rmu;                   /* (n, act_dim) R{mu} */
-  maml_real *rdmu;                  /* (n, act_dim) R{d loss / d mu} */
-  maml_real *rlogp;                 /* (n) R{log pi(a|s)} = grad log pi . v (LVC) */
-  maml_real *buf[2];                /* (n, max_width) ping-pong for backward passes */
+  maml_real *rh[MAML_MAX_HIDDEN]; /* (n, hidden[l]) R{h_l} */
+  maml_real *rmu;                 /* (n, act_dim) R{mu} */
+  maml_real *rdmu;                /* (n, act_dim) R{d loss / d mu} */
+  maml_real *rlogp;               /* (n) R{log pi(a|s)} = grad log pi . v (LVC) */
+  maml_real *buf[2];              /* (n, max_width) ping-pong for backward passes */
   void *block;
 } maml_policy_work;
 
@@ -99,8 +99,8 @@ maml_status maml_policy_work_alloc(maml_policy_work *w, const maml_policy *p, in
 void maml_policy_work_free(maml_policy_work *w);
 
 /* mu for n states (n <= c->capacity), one GEMM per layer; activations kept in c. */
-void maml_policy_forward(const maml_policy *p, const maml_real *theta, const maml_real *obs,
-                         int n, maml_policy_cache *c);
+void maml_policy_forward(const maml_policy *p, const maml_real *theta, const maml_real *obs, int n,
+                         maml_policy_cache *c);
 
 /* log pi(act | s) for n rows given their mu (from a forward pass). */
 void maml_policy_log_prob(const maml_policy *p, const maml_real *theta, const maml_real *mu,
@@ -169,7 +169,8 @@ void maml_lvc_loss_hvp(const maml_policy *p, const maml_real *theta, const maml_
                        maml_real *out);
 
 /* Fisher-vector product of the policy over the valid states in c (a forward pass at
- * theta, whose states must still be alive): out = mean_valid [Jmu^T diag(1/sigma^2) Jmu v_net] (+) 2 v_logstd. */
+ * theta, whose states must still be alive): out = mean_valid [Jmu^T diag(1/sigma^2) Jmu v_net] (+)
+ * 2 v_logstd. */
 void maml_policy_fvp(const maml_policy *p, const maml_real *theta, const maml_policy_cache *c,
                      const maml_real *mask, maml_policy_work *w, const maml_real *v,
                      maml_real *out);

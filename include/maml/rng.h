@@ -15,17 +15,17 @@
 
 /* What a stream is used for; part of its key. Add new phases at the end. */
 typedef enum {
-  MAML_PHASE_INIT = 0,   /* parameter initialisation */
-  MAML_PHASE_TASKS,      /* drawing the meta-batch's tasks */
-  MAML_PHASE_SUPPORT,    /* rollouts with theta (pre-adaptation) */
-  MAML_PHASE_QUERY,      /* rollouts with theta'_i (post-adaptation) */
-  MAML_PHASE_EVAL_TASKS, /* held-out evaluation goals: never used by training */
-  MAML_PHASE_EVAL,       /* evaluation rollouts */
-  MAML_PHASE_TEST,       /* tests and benchmarks */
-  MAML_PHASE_SWEEP_TASKS,/* goals of the evaluation's step-size sweep */
-  MAML_PHASE_SWEEP,      /* rollouts of the step-size sweep */
-  MAML_PHASE_VIEW,       /* the episodes the viewer shows */
-  MAML_PHASE_BOOTSTRAP   /* resampling runs for confidence intervals (maml eval --group) */
+  MAML_PHASE_INIT = 0,    /* parameter initialisation */
+  MAML_PHASE_TASKS,       /* drawing the meta-batch's tasks */
+  MAML_PHASE_SUPPORT,     /* rollouts with theta (pre-adaptation) */
+  MAML_PHASE_QUERY,       /* rollouts with theta'_i (post-adaptation) */
+  MAML_PHASE_EVAL_TASKS,  /* held-out evaluation goals: never used by training */
+  MAML_PHASE_EVAL,        /* evaluation rollouts */
+  MAML_PHASE_TEST,        /* tests and benchmarks */
+  MAML_PHASE_SWEEP_TASKS, /* goals of the evaluation's step-size sweep */
+  MAML_PHASE_SWEEP,       /* rollouts of the step-size sweep */
+  MAML_PHASE_VIEW,        /* the episodes the viewer shows */
+  MAML_PHASE_BOOTSTRAP    /* resampling runs for confidence intervals (maml eval --group) */
 } maml_phase;
 
 /* Largest values a key component may take (the key packs into 128 + 64 bits). */
@@ -33,12 +33,12 @@ typedef enum {
 #define MAML_RNG_MAX_PHASE 0xFFFFu
 
 typedef struct {
-  uint32_t key[2];     /* Philox key: the seed */
-  uint32_t ctr[4];     /* ctr[0] = block index, ctr[1] = iteration, ctr[2] = task,
-                          ctr[3] = phase << 16 | episode */
-  uint32_t block[4];   /* the current output block */
-  int used;            /* words of block already handed out (4 = empty) */
-  int has_spare;       /* Box-Muller yields normals in pairs */
+  uint32_t key[2];   /* Philox key: the seed */
+  uint32_t ctr[4];   /* ctr[0] = block index, ctr[1] = iteration, ctr[2] = task,
+                        ctr[3] = phase << 16 | episode */
+  uint32_t block[4]; /* the current output block */
+  int used;          /* words of block already handed out (4 = empty) */
+  int has_spare;     /* Box-Muller yields normals in pairs */
   double spare;
 } maml_rng;
 

@@ -39,8 +39,8 @@ typedef struct maml_sampler maml_sampler;
 /* A sampler for world and policy with room for `episodes` episodes per task, running on
  * pool (not owned). Environment instances and buffers are made here, once. */
 maml_status maml_sampler_create(maml_sampler **out, const maml_env_world *world,
-                                const maml_policy *policy, maml_pool *pool, int episodes,
-                                char *err, size_t err_sz);
+                                const maml_policy *policy, maml_pool *pool, int episodes, char *err,
+                                size_t err_sz);
 void maml_sampler_destroy(maml_sampler *s);
 
 /* Sample batches[i]->episodes episodes of task i (tasks[i * MAML_TASK_MAX ...]) with
@@ -49,8 +49,7 @@ void maml_sampler_destroy(maml_sampler *s);
  * sizes, at most the sampler's episodes and at most the family's horizon. */
 maml_status maml_sampler_run(maml_sampler *s, int n_tasks, const double *tasks,
                              const maml_real *const *thetas, uint64_t seed, uint32_t iteration,
-                             maml_phase phase, maml_task_batch *batches, char *err,
-                             size_t err_sz);
+                             maml_phase phase, maml_task_batch *batches, char *err, size_t err_sz);
 
 /* Fault injection, for the tests of what must survive bad numbers: the next run's episode
  * 0 of task `task` gets, at its second step, a NaN reward (MAML_FAULT_NAN_REWARD), a NaN

@@ -26,24 +26,24 @@
 #define MAML_GOALS_MAX 8 /* goals of a discrete family split in the metrics */
 
 typedef struct {
-  int64_t iteration;     /* the iteration's index (updates applied before it) */
-  double pre_return;     /* mean undiscounted episode return of the support episodes (theta) */
-  double post_return;    /* the same for the query episodes (theta'_i); in pretrain and
-                            oracle modes both are the return of theta */
-  maml_step_stats step;  /* the TRPO step */
-  int rejected;          /* 1 when theta was left untouched for non-finite numbers */
-  int64_t rejected_total;/* rejections so far in the run */
-  int unstable;          /* episodes ended by an unstable simulation in this iteration */
-  int new_best;          /* post_return beat every earlier iteration's */
-  double entropy;        /* of the action distribution at theta */
-  double sample_seconds; /* wall-clock time sampling (support + query) */
-  double learn_seconds;  /* advantages, adaptation and the TRPO step */
-  double seconds;        /* the whole iteration */
+  int64_t iteration;      /* the iteration's index (updates applied before it) */
+  double pre_return;      /* mean undiscounted episode return of the support episodes (theta) */
+  double post_return;     /* the same for the query episodes (theta'_i); in pretrain and
+                             oracle modes both are the return of theta */
+  maml_step_stats step;   /* the TRPO step */
+  int rejected;           /* 1 when theta was left untouched for non-finite numbers */
+  int64_t rejected_total; /* rejections so far in the run */
+  int unstable;           /* episodes ended by an unstable simulation in this iteration */
+  int new_best;           /* post_return beat every earlier iteration's */
+  double entropy;         /* of the action distribution at theta */
+  double sample_seconds;  /* wall-clock time sampling (support + query) */
+  double learn_seconds;   /* advantages, adaptation and the TRPO step */
+  double seconds;         /* the whole iteration */
   /* a family whose goals repeat (maml_env_goal_set): the batch split by goal */
-  int goals;                              /* their count (0: the goals do not repeat) */
-  char goal[MAML_GOALS_MAX][32];          /* each as --goal writes it ("-1") */
-  int goal_tasks[MAML_GOALS_MAX];         /* the batch's tasks of that goal */
-  double goal_pre[MAML_GOALS_MAX];        /* their mean pre_return, post_return (NaN: none) */
+  int goals;                       /* their count (0: the goals do not repeat) */
+  char goal[MAML_GOALS_MAX][32];   /* each as --goal writes it ("-1") */
+  int goal_tasks[MAML_GOALS_MAX];  /* the batch's tasks of that goal */
+  double goal_pre[MAML_GOALS_MAX]; /* their mean pre_return, post_return (NaN: none) */
   double goal_post[MAML_GOALS_MAX];
 } maml_iter_metrics;
 
@@ -89,8 +89,8 @@ void maml_trainer_batches(const maml_trainer *t, const maml_batch **support,
  * parameters that produced its post-adaptation return, with that iteration). ck owns its
  * arrays afterwards (maml_checkpoint_free). MAML_ERR_ARG if best is asked when no
  * iteration since the start or the restore has set a best. */
-maml_status maml_trainer_checkpoint(const maml_trainer *t, int best, maml_checkpoint *ck,
-                                    char *err, size_t err_sz);
+maml_status maml_trainer_checkpoint(const maml_trainer *t, int best, maml_checkpoint *ck, char *err,
+                                    size_t err_sz);
 
 const maml_config *maml_trainer_config(const maml_trainer *t);
 const maml_policy *maml_trainer_policy(const maml_trainer *t);

@@ -1,12 +1,13 @@
 /* Command-line values: parse, check the range, and say what was wrong. Only plain decimal
  * numbers are read (maml/number.h): no hexadecimal, inf, nan or white space. */
+#include "args.h"
+
 #include <errno.h>
 #include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "args.h"
 #include "maml/number.h"
 
 int cmd_parse_long(const char *who, const char *opt, const char *v, long lo, long hi, long *out) {

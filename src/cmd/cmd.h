@@ -34,10 +34,10 @@ typedef struct {
   char env[MAML_NAME_MAX]; /* the family it was trained on */
   int oracle;              /* its observation holds the task */
   maml_policy policy;
-  maml_real *theta;        /* (policy.n_params), malloc'ed */
-  double alpha;            /* the run's inner step size for a MAML run, else 0 */
-  long long iteration;     /* meta-iterations behind theta (the checkpoint's iteration) */
-  char notice[2048];       /* its family file changed: it is read from the run's copy ("": none) */
+  maml_real *theta;    /* (policy.n_params), malloc'ed */
+  double alpha;        /* the run's inner step size for a MAML run, else 0 */
+  long long iteration; /* meta-iterations behind theta (the checkpoint's iteration) */
+  char notice[2048];   /* its family file changed: it is read from the run's copy ("": none) */
 } cmd_policy;
 
 /* The checkpoint a command-line path names: the file itself, or a run directory's
@@ -108,8 +108,7 @@ void cmd_format_network(const maml_policy *p, char *out, size_t n);
 /* A fresh policy of that network, its parameters (*theta, malloc'ed) from the seed's
  * initialisation stream: 1, or 0 after a message prefixed by who. */
 int cmd_random_policy(const char *who, int obs_dim, int act_dim, int n_hidden, const int *hidden,
-                      maml_activation activation, uint64_t seed, maml_policy *p,
-                      maml_real **theta);
+                      maml_activation activation, uint64_t seed, maml_policy *p, maml_real **theta);
 
 /* Under several ranks: 0 when every rank was started with rank 0's build and arguments,
  * else 1 on every rank (the ranks that differ say how, naming the first difference). Files
@@ -159,7 +158,6 @@ int cmd_same_matmul(const char *who, int failed);
 
 /* mkdir -p: 0 on success, else -1 with errno set */
 int cmd_make_dirs(const char *path);
-
 
 /* 1 for -h or --help */
 int cmd_is_help(const char *arg);

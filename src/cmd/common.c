@@ -28,20 +28,33 @@ int cmd_make_dirs(const char *path) {
 
 static maml_comm *the_comm;
 
-maml_comm *cmd_comm(void) { return the_comm; }
+maml_comm *cmd_comm(void) {
+  return the_comm;
+}
 
-void cmd_set_comm(maml_comm *c) { the_comm = c; }
+void cmd_set_comm(maml_comm *c) {
+  the_comm = c;
+}
 
 static int failed_together; /* cmd_failed_on_every_rank */
 
-void cmd_failed_on_every_rank(void) { failed_together = 1; }
-int cmd_failed_together(void) { return failed_together; }
+void cmd_failed_on_every_rank(void) {
+  failed_together = 1;
+}
+int cmd_failed_together(void) {
+  return failed_together;
+}
 
-int cmd_is_help(const char *arg) { return !strcmp(arg, "--help") || !strcmp(arg, "-h"); }
+int cmd_is_help(const char *arg) {
+  return !strcmp(arg, "--help") || !strcmp(arg, "-h");
+}
 
 /* the environment counts an unstable simulation itself (info.unstable, metrics' unstable
  * column), so MuJoCo's warning adds nothing once work starts */
-static void ignore_warning(const char *msg) { (void)msg; }
+static void ignore_warning(const char *msg) {
+  (void)msg;
+}
 
-void cmd_quiet_mujoco(void) { mju_user_warning = ignore_warning; }
-
+void cmd_quiet_mujoco(void) {
+  mju_user_warning = ignore_warning;
+}

@@ -1,4 +1,6 @@
 /* `maml eval`: few-shot adaptation on held-out goals, several policies on the same goals. */
+#include "maml/eval.h"
+
 #include <errno.h>
 #include <math.h>
 #include <signal.h>
@@ -10,17 +12,15 @@
 #include <unistd.h>
 
 #include "cmd.h"
-#include "maml/comm.h"
+#include "eval_report.h"
+#include "eval_seeds.h"
 #include "maml/checkpoint.h"
+#include "maml/comm.h"
 #include "maml/config.h"
 #include "maml/env.h"
-#include "maml/eval.h"
 #include "maml/file.h"
 #include "maml/hash.h"
 #include "maml/matmul.h"
-#include "eval_report.h"
-#include "eval_seeds.h"
-
 
 static void eval_usage(FILE *out) {
   char discrete[512], steps[512], episodes[512]; /* from the registry */
@@ -163,7 +163,6 @@ static void eval_usage(FILE *out) {
           "(`maml eval ... | head`) the evaluation goes on, writes its files and exits 0,\n"
           "with a note on stderr.\n");
 }
-
 
 static int parse_long(const char *opt, const char *v, long lo, long hi, long *out) {
   return cmd_parse_long("maml eval", opt, v, lo, hi, out);
@@ -387,8 +386,8 @@ static int random_shape(const entry *es, int n_pol, const maml_config *given, in
 /* the random policy e: a fresh network of shape s from the seed's initialisation stream */
 static int make_random(entry *e, const net_shape *s, int obs_dim, int act_dim, uint64_t seed,
                        double alpha) {
-  if (!cmd_random_policy("maml eval", obs_dim, act_dim, s->n_hidden, s->hidden, s->activation,
-                         seed, &e->policy, &e->theta))
+  if (!cmd_random_policy("maml eval", obs_dim, act_dim, s->n_hidden, s->hidden, s->activation, seed,
+                         &e->policy, &e->theta))
     return 0;
   if (!e->alpha) e->alpha = alpha;
   return 1;
@@ -427,8 +426,8 @@ static int read_goals_file(const maml_env_family *f, int extrapolate, const char
     if (*n >= MAX_GOALS) {
       fprintf(stderr, "maml eval: %s:%d: more than %d goals\n", path, lineno, MAX_GOALS);
       ok = 0;
-    } else if (parse_goal(f, extrapolate, p, goals + (size_t)*n * MAML_TASK_MAX, err,
-                          sizeof err) != MAML_OK) {
+    } else if (parse_goal(f, extrapolate, p, goals + (size_t)*n * MAML_TASK_MAX, err, sizeof err) !=
+               MAML_OK) {
       fprintf(stderr, "maml eval: %s:%d: %s\n", path, lineno, err);
       ok = 0;
     } else {
@@ -444,7 +443,6 @@ static int read_goals_file(const maml_env_family *f, int extrapolate, const char
   fclose(in);
   return ok;
 }
-
 
 /* Set e->alpha to the step size of the list with the best mean return after the last step,
  * on the sweep's own goals and rollouts; a step size that diverged on any of them is out. */
@@ -502,30 +500,15 @@ static void print_step(void *ctx, int step, double mean_return) {
   fflush(stdout);
 }
 
-
 /* ---- the command -------------------------------------------------------------------- */
 
 /* the options, all of which take a value */
-static const char *const options[] = {"--policy",
-                                      "--env",
-                                      "--goals",
-                                      "--goal",
-                                      "--goals-file",
-                                      "--steps",
-                                      "--episodes",
-                                      "--alpha",
-                                      "--sweep-alpha",
-                                      "--sweep-goals",
-                                      "--seed",
-                                      "--threads",
-                                      "--out",
-                                      "--assets",
-                                      "--random-hidden",
-                                      "--random-activation",
-                                      "--matmul",
-                                      "--group",
-                                      "--bootstrap",
-                                      NULL};
+static const char *const options[] = {
+    "--policy",      "--env",         "--goals",         "--goal",
+    "--goals-file",  "--steps",       "--episodes",      "--alpha",
+    "--sweep-alpha", "--sweep-goals", "--seed",          "--threads",
+    "--out",         "--assets",      "--random-hidden", "--random-activation",
+    "--matmul",      "--group",       "--bootstrap",     NULL};
 
 static int known_option(const char *a) {
   for (int k = 0; options[k]; k++)
@@ -691,8 +674,8 @@ static int read_goals(const maml_env_family *f, const eval_args *a, uint64_t see
 /* a checkpoint's policy as one digest: its network, step size, iteration and parameters */
 static uint64_t policy_digest(const entry *e) {
   const maml_policy *p = &e->policy;
-  long long fields[6 + MAML_MAX_HIDDEN] = {p->obs_dim, p->act_dim, p->n_hidden, p->activation,
-                                           (long long)p->n_params, e->iteration};
+  long long fields[6 + MAML_MAX_HIDDEN] = {
+      p->obs_dim, p->act_dim, p->n_hidden, p->activation, (long long)p->n_params, e->iteration};
   for (int l = 0; l < p->n_hidden && l < MAML_MAX_HIDDEN; l++) fields[6 + l] = p->hidden[l];
   uint64_t h = maml_hash(MAML_HASH_START, fields, sizeof fields);
   h = maml_hash(h, &e->alpha, sizeof e->alpha);
@@ -703,8 +686,8 @@ static uint64_t policy_digest(const entry *e) {
 /* Under several ranks, every rank read the checkpoints and goals itself: 0 when they are
  * rank 0's, else 1 on every rank after a message from each rank naming what differs (a
  * different file behind the same path on another machine). */
-static int check_same_inputs(const entry *es, int n_pol, const seed_groups *sg,
-                             const double *goals, int n_goals, const char *goals_file) {
+static int check_same_inputs(const entry *es, int n_pol, const seed_groups *sg, const double *goals,
+                             int n_goals, const char *goals_file) {
   if (maml_comm_size(cmd_comm()) == 1) return 0;
   int n = n_pol;
   for (int q = 0; q < sg->n; q++) n += sg->g[q].n_runs;
@@ -736,9 +719,9 @@ static int check_same_inputs(const entry *es, int n_pol, const seed_groups *sg,
 }
 
 /* one policy: its sweep if asked, then its evaluation on the goals; 0 after a message */
-static int evaluate_policy(const maml_env_world *w, entry *e, const char *label,
-                           const eval_args *a, const maml_eval_params *ep, const double *goals,
-                           int n_goals, maml_pool *pool) {
+static int evaluate_policy(const maml_env_world *w, entry *e, const char *label, const eval_args *a,
+                           const maml_eval_params *ep, const double *goals, int n_goals,
+                           maml_pool *pool) {
   char err[8192];
   e->steps = e->oracle ? 0 : ep->steps;
   e->returns = malloc((size_t)(e->steps + 1) * n_goals * sizeof(double));
@@ -877,8 +860,8 @@ static const maml_env_family *load_inputs(eval_args *a, entry *es, int n_pol, ne
 /* the protocol's numbers: the flags', else the family's preset */
 static maml_eval_params eval_params(const eval_args *a, const maml_env_family *f) {
   return (maml_eval_params){
-      .episodes = a->episodes > 0 ? (int)a->episodes
-                                  : maml_env_preset_value(f, MAML_PRESET_EVAL_EPISODES),
+      .episodes =
+          a->episodes > 0 ? (int)a->episodes : maml_env_preset_value(f, MAML_PRESET_EVAL_EPISODES),
       .steps = a->steps >= 0 ? (int)a->steps : maml_env_preset_value(f, MAML_PRESET_EVAL_STEPS),
       .horizon = f->horizon,
       .alpha = a->alpha,
@@ -899,10 +882,11 @@ static void print_start(const maml_env_family *f, const double *goals, int n_goa
     outside += maml_env_task_outside(f, goals + (size_t)g * MAML_TASK_MAX);
   if (outside)
     snprintf(beyond, sizeof beyond, " (%d outside the training range: %s)", outside, f->task_desc);
-  printf("maml eval: %s, %d goals%s, %d episodes per goal and step, %d step%s, %d threads%s, "
-         "matmul %s\n",
-         f->name, n_goals, beyond, ep->episodes, ep->steps, ep->steps == 1 ? "" : "s",
-         maml_pool_threads(pool), ranks, maml_matmul_name(maml_matmul_current()));
+  printf(
+      "maml eval: %s, %d goals%s, %d episodes per goal and step, %d step%s, %d threads%s, "
+      "matmul %s\n",
+      f->name, n_goals, beyond, ep->episodes, ep->steps, ep->steps == 1 ? "" : "s",
+      maml_pool_threads(pool), ranks, maml_matmul_name(maml_matmul_current()));
 }
 
 /* The tables (policies, paired differences, per goal, groups over seeds) and, on rank 0,
@@ -964,8 +948,11 @@ int cmd_eval(int argc, char **argv) {
   maml_pool *pool = NULL;
   int cores = maml_cpu_count() / maml_comm_local_size(ep.comm);
   char err[8192];
-  if (maml_pool_create(&pool, a.threads > 0 ? (int)a.threads : cores > 0 ? cores : 1, err,
-                       sizeof err)) {
+  if (maml_pool_create(&pool,
+                       a.threads > 0 ? (int)a.threads
+                       : cores > 0   ? cores
+                                     : 1,
+                       err, sizeof err)) {
     fprintf(stderr, "maml eval: %s\n", err);
     goto done;
   }

@@ -1,8 +1,6 @@
 /* `maml eval`'s tables and files (eval_report.h). */
 #include "eval_report.h"
 
-#include "maml/matmul.h"
-
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -203,7 +201,8 @@ static int write_results(const char *dir, const maml_env_family *f, const entry 
   }
   fprintf(g, "# %s goals, one per line (maml eval --goals-file)\n", f->name);
   int outside = 0; /* goals given with --extrapolate beyond the training range */
-  for (int i = 0; i < n_goals; i++) outside += maml_env_task_outside(f, goals + (size_t)i * MAML_TASK_MAX);
+  for (int i = 0; i < n_goals; i++)
+    outside += maml_env_task_outside(f, goals + (size_t)i * MAML_TASK_MAX);
   fprintf(js,
           "{\"env\":\"%s\",\"episodes\":%d,\"steps\":%d,\"horizon\":%d,\"seed\":%llu,"
           "\"matmul\":\"%s\",\"goals_outside_training\":%d,\"goals\":[",
@@ -451,21 +450,31 @@ static int write_paired(const char *dir, const entry *es, int n_pol, int n_goals
 int eval_finite_mean(const double *x, int n, double *mean, double *se) {
   return finite_mean(x, n, mean, se);
 }
-void eval_csv_number(FILE *f, double x) { csv_number(f, x); }
-void eval_csv_text(FILE *f, const char *s) { csv_text(f, s); }
-void eval_json_number(FILE *f, double x) { json_number(f, x); }
-void eval_json_text(FILE *f, const char *s) { json_text(f, s); }
+void eval_csv_number(FILE *f, double x) {
+  csv_number(f, x);
+}
+void eval_csv_text(FILE *f, const char *s) {
+  csv_text(f, s);
+}
+void eval_json_number(FILE *f, double x) {
+  json_number(f, x);
+}
+void eval_json_text(FILE *f, const char *s) {
+  json_text(f, s);
+}
 FILE *eval_create_in(const char *dir, const char *name, char *path, size_t n) {
   return create_in(dir, name, path, n);
 }
-int eval_close_written(FILE *f, const char *path) { return close_written(f, path); }
+int eval_close_written(FILE *f, const char *path) {
+  return close_written(f, path);
+}
 
 /* ---- the results folder ------------------------------------------------------------- */
 
 /* what this command writes into its folder */
 static const char *const own_files[] = {
-    "eval.csv", "eval.json",      "goals.txt",      "eval-paired.csv", "eval-by-goal.csv",
-    "eval.png", "eval.svg",       "eval-seeds.csv", "eval-seeds.png",  "eval-seeds.svg"};
+    "eval.csv", "eval.json", "goals.txt",      "eval-paired.csv", "eval-by-goal.csv",
+    "eval.png", "eval.svg",  "eval-seeds.csv", "eval-seeds.png",  "eval-seeds.svg"};
 
 /* remove an earlier evaluation's files from dir, saying which; 0 after a message */
 static int remove_own_files(const char *dir) {

@@ -68,12 +68,12 @@ static void usage(FILE *out) {
 /* ---- where a run stands ----------------------------------------------------------------- */
 
 typedef struct {
-  int exists;             /* latest.ckpt is there and loads */
+  int exists;              /* latest.ckpt is there and loads */
   long long done, planned; /* iterations done; of the run's config */
-  double best;            /* best post-adaptation return (NaN: none) */
+  double best;             /* best post-adaptation return (NaN: none) */
   long long best_it;
   double hours;
-  long holder;            /* process holding the lock, 0 none */
+  long holder; /* process holding the lock, 0 none */
 } run_state;
 
 static void read_state(const experiment *e, int run, run_state *st) {
@@ -88,10 +88,10 @@ static void read_state(const experiment *e, int run, run_state *st) {
   maml_config_defaults(&c);
   st->exists = 1;
   st->done = ck.iteration;
-  st->planned = maml_config_parse_ini(&c, ck.config_text, ck.config_len, path, err,
-                                      sizeof err) == MAML_OK
-                    ? c.iterations
-                    : 0;
+  st->planned =
+      maml_config_parse_ini(&c, ck.config_text, ck.config_len, path, err, sizeof err) == MAML_OK
+          ? c.iterations
+          : 0;
   st->best = ck.best_iteration >= 0 ? ck.best_return : NAN;
   st->best_it = ck.best_iteration;
   st->hours = ck.elapsed / 3600.0;
@@ -113,8 +113,8 @@ static int is_done(const experiment *e, const run_state *st) {
 enum { RUN_SKIP, RUN_NEW, RUN_RESUME };
 
 /* The arguments of run's `maml train`, in args (storage in buf). Returns their count. */
-static int train_args(const experiment *e, int run, int action, const run_state *st,
-                      long threads, char **args, char (*buf)[EXP_VALUE_MAX]) {
+static int train_args(const experiment *e, int run, int action, const run_state *st, long threads,
+                      char **args, char (*buf)[EXP_VALUE_MAX]) {
   int n = 0, b = 0;
   args[n++] = "train";
 #define ARG(...) (snprintf(buf[b], EXP_VALUE_MAX, __VA_ARGS__), args[n++] = buf[b++])
@@ -204,7 +204,8 @@ static int train_all(const experiment *e, const exp_options *o) {
   }
   int groups = size / (int)per, rc = 0;
   cmd_set_comm(group);
-  for (int r = index; r < exp_runs(e) && rc == 0; r += groups) rc = train_run(e, r, o->threads, group);
+  for (int r = index; r < exp_runs(e) && rc == 0; r += groups)
+    rc = train_run(e, r, o->threads, group);
   cmd_set_comm(world);
   maml_comm_finalize(group);
   rc = maml_comm_max(world, rc);
@@ -244,8 +245,7 @@ static int settle(experiment *rec, experiment *given, const exp_options *o) {
   if (!exp_merge(rec, given, o->defined, WHO_TRAIN)) return 0;
   char base[PATH_LEN];
   snprintf(base, sizeof base, "%s/%s", rec->dir, EXP_BASE);
-  return exp_check(rec, rec->has_base ? base : NULL, WHO_TRAIN) &&
-         exp_write(rec, NULL, WHO_TRAIN);
+  return exp_check(rec, rec->has_base ? base : NULL, WHO_TRAIN) && exp_write(rec, NULL, WHO_TRAIN);
 }
 
 static int train_command(int argc, char **argv) {
@@ -301,15 +301,16 @@ static int print_status(const experiment *e) {
     read_state(e, r, &st[r]);
     count[st[r].holder ? 1 : is_done(e, &st[r]) ? 0 : st[r].exists ? 2 : 3]++;
   }
-  printf("experiment %s: %d setting%s x %d seed%s = %d runs: %d done, %d training, %d stopped, "
-         "%d not started\n",
-         e->dir, exp_settings(e), exp_settings(e) == 1 ? "" : "s", e->n_seeds,
-         e->n_seeds == 1 ? "" : "s", runs, count[0], count[1], count[2], count[3]);
+  printf(
+      "experiment %s: %d setting%s x %d seed%s = %d runs: %d done, %d training, %d stopped, "
+      "%d not started\n",
+      e->dir, exp_settings(e), exp_settings(e) == 1 ? "" : "s", e->n_seeds,
+      e->n_seeds == 1 ? "" : "s", runs, count[0], count[1], count[2], count[3]);
   printf("%-40s %6s %12s %22s %12s %7s  %s\n", "run", "seed", "iterations", "best return (at)",
          "last return", "hours", "state");
   for (int r = 0; r < runs; r++) {
     char name[PATH_LEN], dir[PATH_LEN], its[48] = "-", best[48] = "-", last[32] = "-",
-                                       hours[16] = "-", state[48];
+                                        hours[16] = "-", state[48];
     exp_run_dir(e, r, 0, name, sizeof name);
     exp_run_dir(e, r, 1, dir, sizeof dir);
     const run_state *s = &st[r];
@@ -324,7 +325,9 @@ static int print_status(const experiment *e) {
       snprintf(state, sizeof state, "training (process %ld)", s->holder);
     else
       snprintf(state, sizeof state, "%s",
-               is_done(e, s) ? "done" : s->exists ? "stopped" : "not started");
+               is_done(e, s) ? "done"
+               : s->exists   ? "stopped"
+                             : "not started");
     printf("%-40s %6ld %12s %22s %12s %7s  %s\n", name, exp_seed(e, r), its, best, last, hours,
            state);
   }
@@ -336,7 +339,8 @@ static int print_status(const experiment *e) {
 
 static int eval_command(const experiment *e, int argc, char **argv) {
   int settings = exp_settings(e), runs = exp_runs(e), n = 0, left_out = 0, out_given = 0;
-  for (int i = 2; i < argc; i++) out_given |= !strcmp(argv[i], "--out") || !strncmp(argv[i], "--out=", 6);
+  for (int i = 2; i < argc; i++)
+    out_given |= !strcmp(argv[i], "--out") || !strncmp(argv[i], "--out=", 6);
   char **args = calloc((size_t)(2 * settings + argc + 4), sizeof *args);
   char **lists = calloc((size_t)settings, sizeof *lists);
   char out[PATH_LEN];
@@ -369,8 +373,9 @@ static int eval_command(const experiment *e, int argc, char **argv) {
     }
   }
   if (n == 1) {
-    fprintf(stderr, "maml experiment eval: %s has no finished run to evaluate (maml experiment "
-                    "status %s)\n",
+    fprintf(stderr,
+            "maml experiment eval: %s has no finished run to evaluate (maml experiment "
+            "status %s)\n",
             e->dir, e->dir);
     goto done;
   }

@@ -110,8 +110,8 @@ static int parse_vary(experiment *e, const char *text, const char *who) {
     const char *end = strchr(p, sep);
     size_t len = end ? (size_t)(end - p) : strlen(p);
     if (len == 0 || len >= sizeof v->values[0] || memchr(p, '\n', len)) {
-      fprintf(stderr, "%s: --vary: %s: an empty value or one longer than %zu bytes in '%s'\n",
-              who, v->key, sizeof v->values[0] - 1, text);
+      fprintf(stderr, "%s: --vary: %s: an empty value or one longer than %zu bytes in '%s'\n", who,
+              v->key, sizeof v->values[0] - 1, text);
       return 0;
     }
     if (v->n == EXP_MAX_VALUES) {
@@ -252,9 +252,15 @@ int exp_settings(const experiment *e) {
   return n;
 }
 
-int exp_runs(const experiment *e) { return exp_settings(e) * e->n_seeds; }
-long exp_seed(const experiment *e, int run) { return e->seeds[run / exp_settings(e)]; }
-int exp_setting(const experiment *e, int run) { return run % exp_settings(e); }
+int exp_runs(const experiment *e) {
+  return exp_settings(e) * e->n_seeds;
+}
+long exp_seed(const experiment *e, int run) {
+  return e->seeds[run / exp_settings(e)];
+}
+int exp_setting(const experiment *e, int run) {
+  return run % exp_settings(e);
+}
 
 const char *exp_vary_value(const experiment *e, int setting, int k) {
   for (int j = e->n_vary - 1; j > k; j--) setting /= e->vary[j].n;
@@ -558,8 +564,9 @@ int exp_check(const experiment *e, const char *base, const char *who) {
     for (int t = 0; t < s; t++) {
       exp_group_name(e, t, other, sizeof other);
       if (!strcmp(group, other)) {
-        fprintf(stderr, "%s: two settings share the folder name %s: give values that differ "
-                        "in letters or digits\n",
+        fprintf(stderr,
+                "%s: two settings share the folder name %s: give values that differ "
+                "in letters or digits\n",
                 who, group);
         return 0;
       }

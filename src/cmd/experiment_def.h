@@ -10,15 +10,15 @@
 #include <stddef.h>
 
 #define EXP_FILE "experiment.ini"
-#define EXP_BASE "base.ini"       /* the copy of --config FILE in DIR */
-#define EXP_DIR_MAX 3800          /* a run folder's name must still fit under RUN_DIR_MAX */
+#define EXP_BASE "base.ini" /* the copy of --config FILE in DIR */
+#define EXP_DIR_MAX 3800    /* a run folder's name must still fit under RUN_DIR_MAX */
 #define EXP_MAX_SEEDS 1000
-#define EXP_MAX_VARY 4            /* keys that vary */
-#define EXP_MAX_VALUES 16         /* values a key takes */
-#define EXP_MAX_SET 48            /* keys set for every run */
+#define EXP_MAX_VARY 4    /* keys that vary */
+#define EXP_MAX_VALUES 16 /* values a key takes */
+#define EXP_MAX_SET 48    /* keys set for every run */
 #define EXP_KEY_MAX 64
 #define EXP_VALUE_MAX 4200
-#define EXP_GROUP_MAX 64          /* a group's name, as eval's --group NAME allows */
+#define EXP_GROUP_MAX 64 /* a group's name, as eval's --group NAME allows */
 
 typedef struct {
   char key[EXP_KEY_MAX];
@@ -44,10 +44,10 @@ typedef struct {
 
 /* The options of `maml experiment train` beside the definition. */
 typedef struct {
-  const char *config;  /* --config FILE (NULL: none) */
-  long threads;        /* --threads N for every run (-1: the runs' own) */
-  long ranks_per_run;  /* --ranks-per-run N (0: every rank in one group) */
-  int defined;         /* the command line gave --seeds, --vary, --config or a key */
+  const char *config; /* --config FILE (NULL: none) */
+  long threads;       /* --threads N for every run (-1: the runs' own) */
+  long ranks_per_run; /* --ranks-per-run N (0: every rank in one group) */
+  int defined;        /* the command line gave --seeds, --vary, --config or a key */
 } exp_options;
 
 /* Parse `maml experiment train DIR [options]`'s options (argv[first:]) into e (which holds

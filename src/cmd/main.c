@@ -101,12 +101,13 @@ static int cmd_version(int argc, char **argv) {
   if (argc > 1 && cmd_is_help(argv[1])) {
     char names[256];
     cmd_matmul_names(", ", names, sizeof names);
-    printf("usage: maml version\n\nPrint the version and the build's settings, the backend of the\n"
-           "policy's matrix products in use ($MAML_MATMUL, else openblas; the names: %s;\n"
-           "one not available here falls back to dnnl-f32, then openblas, with a notice),\n"
-           "those available, oneDNN's kernel for a dnnl backend, and why each other backend\n"
-           "is not available.\n",
-           names);
+    printf(
+        "usage: maml version\n\nPrint the version and the build's settings, the backend of the\n"
+        "policy's matrix products in use ($MAML_MATMUL, else openblas; the names: %s;\n"
+        "one not available here falls back to dnnl-f32, then openblas, with a notice),\n"
+        "those available, oneDNN's kernel for a dnnl backend, and why each other backend\n"
+        "is not available.\n",
+        names);
     return 0;
   }
   char buf[160];
@@ -222,8 +223,8 @@ static int cmd_envs(int argc, char **argv) {
       failed = 1;
       continue;
     }
-    printf("  %-12s %s (nq %d, nv %d, nu %d, timestep %g, frame skip %d)\n", f->name,
-           w.model_path, w.model->nq, w.model->nv, w.model->nu, w.model->opt.timestep,
+    printf("  %-12s %s (nq %d, nv %d, nu %d, timestep %g, frame skip %d)\n", f->name, w.model_path,
+           w.model->nq, w.model->nv, w.model->nu, w.model->opt.timestep,
            f->robot->frame_skip > 1 ? f->robot->frame_skip : 1);
     maml_env_world_close(&w);
   }

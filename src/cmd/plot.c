@@ -1,18 +1,18 @@
 /* `maml plot`, and the plots of an evaluation (`maml eval` calls cmd_plot_eval), drawn by
  * gnuplot (Debian's gnuplot-nox) from the CSV files we write, each as PNG and SVG; the
  * training curves are plot_curves.c's. */
+#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
-#include <dirent.h>
 
 #include "cmd.h"
 #include "gnuplot.h"
-#include "plot_curves.h"
 #include "maml/file.h"
+#include "plot_curves.h"
 
 int gnuplot_close(FILE *p, const char *base, const char *who) {
   fprintf(p, "set terminal svg size 960,600 font ',11'\nset output '%s.svg'\nreplot\n", base);
@@ -25,8 +25,7 @@ int gnuplot_close(FILE *p, const char *base, const char *who) {
   return 1;
 }
 
-FILE *gnuplot_begin(const char *dir, const char *name, const char *who, char *base,
-                           size_t n) {
+FILE *gnuplot_begin(const char *dir, const char *name, const char *who, char *base, size_t n) {
   FILE *p = popen("gnuplot", "w");
   if (!p) {
     fprintf(stderr, "%s: cannot run gnuplot\n", who);
@@ -59,8 +58,8 @@ static int all_quotable(const char *dir, const char *const *names, int n, const 
   return 1;
 }
 
-int cmd_plot_eval(const char *dir, const char *env, const char *const *names,
-                  const int *oracle, int n, int steps, const char *who) {
+int cmd_plot_eval(const char *dir, const char *env, const char *const *names, const int *oracle,
+                  int n, int steps, const char *who) {
   if (!all_quotable(dir, names, n, who)) return 1;
   char base[4200];
   FILE *p = gnuplot_begin(dir, "eval", who, base, sizeof base);
@@ -364,7 +363,8 @@ static int experiment_groups(const char *dir, plot_args *a) {
   }
   closedir(d);
   qsort(a->groups, (size_t)a->n_groups, sizeof a->groups[0], by_group_name);
-  if (a->n_groups == 0) fprintf(stderr, "maml plot: %s: no run of the experiment has metrics yet\n", dir);
+  if (a->n_groups == 0)
+    fprintf(stderr, "maml plot: %s: no run of the experiment has metrics yet\n", dir);
   return a->n_groups > 0;
 }
 

@@ -48,8 +48,7 @@ static void read_goals(const char *dir, run_curve *c) {
     long it = strncmp(line, "{\"iteration\":", 13) ? -1 : strtol(line + 13, NULL, 10);
     const char *g = strstr(line, "\"goals\":[");
     if (it < 0 || it >= c->n || !g) continue;
-    if (!c->goal_post && !(c->goal_post = malloc((size_t)c->n * GOALS_MAX * sizeof(double))))
-      break;
+    if (!c->goal_post && !(c->goal_post = malloc((size_t)c->n * GOALS_MAX * sizeof(double)))) break;
     if (c->goals == 0)
       for (size_t k = 0; k < (size_t)c->n * GOALS_MAX; k++) c->goal_post[k] = NAN;
     for (int k = 0; (g = strstr(g, "{\"goal\":\"")) && k < GOALS_MAX; k++) {
@@ -61,7 +60,8 @@ static void read_goals(const char *dir, run_curve *c) {
         c->goals = k + 1;
       }
       post += 14;
-      c->goal_post[(size_t)it * GOALS_MAX + k] = strncmp(post, "null", 4) ? strtod(post, NULL) : NAN;
+      c->goal_post[(size_t)it * GOALS_MAX + k] =
+          strncmp(post, "null", 4) ? strtod(post, NULL) : NAN;
     }
   }
   free(line);
@@ -124,8 +124,9 @@ static int read_curve(const char *dir, run_curve *c, const char *who) {
     post = column(line, "post_return");
   }
   if (it != 0 || pre < 0 || post < 0) {
-    fprintf(stderr, "%s: %s: not a metrics.csv of maml train (no iteration, pre_return and "
-                    "post_return columns)\n",
+    fprintf(stderr,
+            "%s: %s: not a metrics.csv of maml train (no iteration, pre_return and "
+            "post_return columns)\n",
             who, path);
     fclose(f);
     return 0;
@@ -176,7 +177,8 @@ static double smoothed(const double *x, int i, int smooth) {
 /* whole-number ticks, 1, 2 or 5 times a power of ten apart, at most about ten */
 static void set_xtics(FILE *p, int iterations) {
   long step = 1;
-  for (int k = 0; iterations / step > 10; k++) step = (k % 3 == 1 ? 5 : 2) * (step / (k % 3 == 1 ? 2 : 1));
+  for (int k = 0; iterations / step > 10; k++)
+    step = (k % 3 == 1 ? 5 : 2) * (step / (k % 3 == 1 ? 2 : 1));
   fprintf(p, "set xtics 0,%ld\nset format x '%%.0f'\n", step);
 }
 
@@ -236,8 +238,9 @@ static int plot_one(const char *out, const run_curve *c, int smooth, const char 
           c->env[0] ? c->env : "run", c->mode, maml ? "" : " (no inner step)", ylabel(smooth));
   set_xtics(p, c->n);
   if (maml)
-    fprintf(p, "plot '%s/training.csv' using 1:2 every ::1 with lines lw 2 title 'before "
-               "adaptation', '' using 1:3 every ::1 with lines lw 2 title 'after adaptation'",
+    fprintf(p,
+            "plot '%s/training.csv' using 1:2 every ::1 with lines lw 2 title 'before "
+            "adaptation', '' using 1:3 every ::1 with lines lw 2 title 'after adaptation'",
             out);
   else
     fprintf(p, "plot '%s/training.csv' using 1:2 every ::1 with lines lw 2 title 'return'", out);
@@ -283,8 +286,8 @@ static int write_stats(const char *out, const plot_group *g, int n_groups, run_c
         fprintf(stderr, "%s: %s\n", who, err);
         ok = 0;
       }
-      fprintf(f, "%s,%d,%d,%.9g,%.9g,%.9g\n", g[k].name, i, m, maml_stats_mean(x, m),
-              mean_ci.low, mean_ci.high);
+      fprintf(f, "%s,%d,%d,%.9g,%.9g,%.9g\n", g[k].name, i, m, maml_stats_mean(x, m), mean_ci.low,
+              mean_ci.high);
     }
     free(x);
   }
@@ -322,9 +325,11 @@ static int plot_groups(const char *out, const plot_group *g, int n_groups, run_c
       fprintf(p,
               "%s'%s/curves.csv' using 2:(strcol(1) eq \"%s\" ? $5 : 1/0):6 with filledcurves "
               "lc %d notitle",
-              sep, out, g[k].name, k + 1), sep = ", ";
-    fprintf(p, "%s'%s/curves.csv' using 2:(strcol(1) eq \"%s\" ? $4 : 1/0) with lines lw 2 lc %d "
-               "title '%s (%d run%s)'",
+              sep, out, g[k].name, k + 1),
+          sep = ", ";
+    fprintf(p,
+            "%s'%s/curves.csv' using 2:(strcol(1) eq \"%s\" ? $4 : 1/0) with lines lw 2 lc %d "
+            "title '%s (%d run%s)'",
             sep, out, g[k].name, k + 1, g[k].name, g[k].n_runs, g[k].n_runs == 1 ? "" : "s");
   }
   fprintf(p, "\n");
@@ -350,8 +355,9 @@ int plot_curves(const char *out, const plot_group *groups, int n_groups, int smo
   else if (ok)
     rc = plot_groups(out, groups, n_groups, c, smooth, who);
   if (rc == 0)
-    printf("plots: %s/%s.png, %s/%s.svg\n", out, n_groups == 1 && groups[0].single ? "training" : "curves",
-           out, n_groups == 1 && groups[0].single ? "training" : "curves");
+    printf("plots: %s/%s.png, %s/%s.svg\n", out,
+           n_groups == 1 && groups[0].single ? "training" : "curves", out,
+           n_groups == 1 && groups[0].single ? "training" : "curves");
   for (int k = 0; c && k < n_groups; k++) {
     for (int r = 0; c[k] && r < groups[k].n_runs; r++) free_curve(&c[k][r]);
     free(c[k]);

@@ -48,8 +48,8 @@ int cmd_load_policy(const char *path, cmd_policy *out, char *err, size_t err_sz)
     snprintf(err, err_sz, "%s: %s", path, cfg_err);
     ok = 0;
   }
-  int parsed = ok && maml_config_parse_ini(&c, ck.config_text, ck.config_len, "checkpoint",
-                                           cfg_err, sizeof cfg_err) == MAML_OK;
+  int parsed = ok && maml_config_parse_ini(&c, ck.config_text, ck.config_len, "checkpoint", cfg_err,
+                                           sizeof cfg_err) == MAML_OK;
   if (ok && !parsed && (strstr(cfg_err, ": env: ") || strstr(cfg_err, ": family_hash: "))) {
     char hint[4200]; /* its family file is gone or changed */
     cmd_family_copy_hint(dir, hint, sizeof hint);

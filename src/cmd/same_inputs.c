@@ -90,8 +90,9 @@ int cmd_same_command(int argc, char **argv) {
   free(mine);
   int any = maml_comm_any(cmd_comm(), differ);
   if (any && maml_comm_rank(cmd_comm()) == 0) {
-    print_ranked("another rank was started with other arguments (its message says which); "
-                 "nothing run");
+    print_ranked(
+        "another rank was started with other arguments (its message says which); "
+        "nothing run");
   }
   return any;
 }

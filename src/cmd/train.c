@@ -1,8 +1,10 @@
 /* `maml train`: meta-train into a run directory, or resume one. */
+#include "maml/train.h"
+
 #include <errno.h>
-#include <stdint.h>
 #include <math.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,7 +19,6 @@
 #include "maml/env.h"
 #include "maml/matmul.h"
 #include "maml/metrics.h"
-#include "maml/train.h"
 #include "run_dir.h"
 
 #define PATH_LEN 4096
@@ -129,7 +130,9 @@ static void print_key_error(const char *key, const char *msg) {
 
 static volatile sig_atomic_t stop_signal = 0;
 
-static void on_signal(int sig) { stop_signal = sig; }
+static void on_signal(int sig) {
+  stop_signal = sig;
+}
 
 /* The first SIGINT/SIGTERM asks to stop after the current iteration; a second one kills
  * at once (SA_RESETHAND), which loses nothing saved: checkpoints are written atomically. */
@@ -208,8 +211,8 @@ typedef struct {
 /* an option that is not a config key, given once: 1, or 0 after a message */
 static int set_once(const char **slot, const char *key, const char *value) {
   if (*slot) {
-    fprintf(stderr, "maml train: --%s is given twice ('%s', then '%s'); give it once\n", key,
-            *slot, value);
+    fprintf(stderr, "maml train: --%s is given twice ('%s', then '%s'); give it once\n", key, *slot,
+            value);
     return 0;
   }
   *slot = value;
@@ -260,10 +263,14 @@ static int parse_args(int argc, char **argv, train_args *a) {
       value = argv[++i];
     }
     int ok = 1;
-    if (!strcmp(key, "config")) ok = set_once(&a->config_file, key, value);
-    else if (!strcmp(key, "run-dir")) ok = set_once(&a->run_dir, key, value);
-    else if (!strcmp(key, "resume")) ok = set_once(&a->resume, key, value);
-    else if (!strcmp(key, "assets")) ok = set_once(&a->assets, key, value);
+    if (!strcmp(key, "config"))
+      ok = set_once(&a->config_file, key, value);
+    else if (!strcmp(key, "run-dir"))
+      ok = set_once(&a->run_dir, key, value);
+    else if (!strcmp(key, "resume"))
+      ok = set_once(&a->resume, key, value);
+    else if (!strcmp(key, "assets"))
+      ok = set_once(&a->assets, key, value);
     else {
       a->keys[a->n_sets] = key;
       a->values[a->n_sets++] = value;
@@ -386,8 +393,9 @@ static int resume_config(const train_args *a, const maml_checkpoint *ck, maml_co
     return 0;
   }
   if (a->config_file) {
-    fprintf(stderr, "maml train: --config cannot be used with --resume: the run keeps the config "
-                    "saved in its checkpoint\n");
+    fprintf(stderr,
+            "maml train: --config cannot be used with --resume: the run keeps the config "
+            "saved in its checkpoint\n");
     return 0;
   }
   maml_matmul_backend before = c->matmul;
@@ -422,8 +430,10 @@ static void default_run_dir(const maml_config *c, char *out) {
   localtime_r(&now, &tm);
   strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &tm);
   char mode[32] = "";
-  if (c->mode != MAML_MODE_MAML) snprintf(mode, sizeof mode, "-%s", maml_mode_name(c->mode));
-  else if (c->first_order) snprintf(mode, sizeof mode, "-fo");
+  if (c->mode != MAML_MODE_MAML)
+    snprintf(mode, sizeof mode, "-%s", maml_mode_name(c->mode));
+  else if (c->first_order)
+    snprintf(mode, sizeof mode, "-fo");
   if (c->mode == MAML_MODE_MAML && c->inner_loss != MAML_INNER_REINFORCE)
     snprintf(mode + strlen(mode), sizeof mode - strlen(mode), "-%s",
              maml_inner_loss_name(c->inner_loss));
@@ -456,9 +466,9 @@ static void progress(const maml_iter_metrics *m, int64_t total, double mean_seco
   else /* no inner step: one return */
     snprintf(returns, sizeof returns, "return %.2f", m->post_return);
   format_duration(mean_seconds * (double)(total - m->iteration - 1), eta, sizeof eta);
-  const char *flag = m->rejected ? " REJECTED"
+  const char *flag = m->rejected                                   ? " REJECTED"
                      : m->step.outcome == MAML_STEP_NO_IMPROVEMENT ? " no-step"
-                                                                  : "";
+                                                                   : "";
   printf("%siter %lld (%lld of %lld)  %s  kl %.4f  ls %d  %.2f s/it  left %s%s%s",
          tty ? "\r\033[K" : "", (long long)m->iteration, (long long)m->iteration + 1,
          (long long)total, returns, m->step.kl, m->step.ls_tries, m->seconds, eta, flag,
@@ -488,12 +498,12 @@ static int holds_no_run(const char *dir) {
             dir, dir);
     return 0;
   }
-  fprintf(stderr,
-          "maml train: %s already holds files of a run (%s) but no latest.ckpt to resume "
-          "from; move them away or choose another --run-dir%s\n",
-          dir, names,
-          temporaries ? " (the .tmp files were left by a save that was cut short: delete them)"
-                      : "");
+  fprintf(
+      stderr,
+      "maml train: %s already holds files of a run (%s) but no latest.ckpt to resume "
+      "from; move them away or choose another --run-dir%s\n",
+      dir, names,
+      temporaries ? " (the .tmp files were left by a save that was cut short: delete them)" : "");
   return 0;
 }
 
@@ -650,8 +660,10 @@ static int write_config_ini(const maml_config *cfg, const char *dir, int if_chan
   int ok = 1;
   if (!old || strcmp(old, text) != 0) {
     ok = run_dir_write_atomic(path, text, strlen(text), err, sizeof err);
-    if (!ok) fprintf(stderr, "maml train: %s\n", err);
-    else if (if_changed) printf("%s %s (the run's config now)\n", old ? "updated" : "wrote", path);
+    if (!ok)
+      fprintf(stderr, "maml train: %s\n", err);
+    else if (if_changed)
+      printf("%s %s (the run's config now)\n", old ? "updated" : "wrote", path);
   }
   free(old), free(text);
   return ok;
@@ -660,14 +672,14 @@ static int write_config_ini(const maml_config *cfg, const char *dir, int if_chan
 /* After a resume: say what metrics files could not be continued row for row. */
 static void report_metrics(const maml_metrics *m, const char *dir, int64_t start) {
   if (start == 0 || m->complete) return;
-  fprintf(stderr,
-          "maml train: warning: %s/metrics.csv holds %lld and metrics.jsonl %lld of the rows of "
-          "iterations 0 to %lld%s; the files go on from iteration %lld (the missing rows "
-          "cannot be made again)\n",
-          dir, (long long)m->csv_rows, (long long)m->jsonl_rows, (long long)start - 1,
-          m->header_restored ? " (metrics.csv was missing or empty: its header is written again)"
-                             : "",
-          (long long)start);
+  fprintf(
+      stderr,
+      "maml train: warning: %s/metrics.csv holds %lld and metrics.jsonl %lld of the rows of "
+      "iterations 0 to %lld%s; the files go on from iteration %lld (the missing rows "
+      "cannot be made again)\n",
+      dir, (long long)m->csv_rows, (long long)m->jsonl_rows, (long long)start - 1,
+      m->header_restored ? " (metrics.csv was missing or empty: its header is written again)" : "",
+      (long long)start);
 }
 
 /* A new run on a family file: a copy of it in DIR/family.ini, for the record (the file's
@@ -778,8 +790,9 @@ static int same_matmul(maml_comm *comm, const maml_config *cfg) {
 
 /* An error on one rank among several ends the whole job, naming the rank. */
 static void fail_rank(maml_comm *comm, const char *err) {
-  fprintf(stderr, "\nmaml train: rank %d of %d: %s; ending the job (the last checkpoint is "
-                  "intact: continue with --resume)\n",
+  fprintf(stderr,
+          "\nmaml train: rank %d of %d: %s; ending the job (the last checkpoint is "
+          "intact: continue with --resume)\n",
           maml_comm_rank(comm), maml_comm_size(comm), err);
   maml_comm_abort(comm, 1);
 }
@@ -799,8 +812,10 @@ static int create_trainer(const train_args *a, const maml_config *cfg, maml_comm
   char err[8192];
   int ranks = maml_comm_size(comm);
   if (maml_trainer_create(t, cfg, a->assets, comm, err, sizeof err) != MAML_OK) {
-    if (ranks > 1) fprintf(stderr, "maml train: rank %d: %s\n", maml_comm_rank(comm), err);
-    else fprintf(stderr, "maml train: %s\n", err);
+    if (ranks > 1)
+      fprintf(stderr, "maml train: rank %d: %s\n", maml_comm_rank(comm), err);
+    else
+      fprintf(stderr, "maml train: %s\n", err);
     return 1;
   }
   if (maml_comm_rank(comm) == 0 && a->resume &&
@@ -814,16 +829,16 @@ static int create_trainer(const train_args *a, const maml_config *cfg, maml_comm
 /* A start that failed on some rank: every rank ends with rank 0's status (1 if rank 0's own
  * start went well). */
 static int end_start(maml_comm *comm, maml_trainer *t, run_place *run, int rc) {
-  if (!rc) fprintf(stderr, "maml train: rank %d: another rank failed to start\n",
-                   maml_comm_rank(comm));
+  if (!rc)
+    fprintf(stderr, "maml train: rank %d: another rank failed to start\n", maml_comm_rank(comm));
   maml_trainer_destroy(t);
   run_dir_unlock(run->lock);
   rc = shared_status(comm, rc);
   return rc ? rc : 1;
 }
 
-static void print_start(const maml_config *cfg, const maml_trainer *t, int ranks,
-                        const char *dir, int resume) {
+static void print_start(const maml_config *cfg, const maml_trainer *t, int ranks, const char *dir,
+                        int resume) {
   const maml_policy *p = maml_trainer_policy(t);
   char shape[128];
   int len = snprintf(shape, sizeof shape, "%d", p->obs_dim);
@@ -840,11 +855,12 @@ static void print_start(const maml_config *cfg, const maml_trainer *t, int ranks
              maml_inner_loss_name(cfg->inner_loss));
   snprintf(mode + strlen(mode), sizeof mode - strlen(mode), ", outer %s",
            maml_outer_name(cfg->outer));
-  printf("maml train: %s, %s%s, %d tasks x %d episodes x %d steps, network %s (%zu "
-         "parameters), %d thread%s%s, matmul %s\n",
-         cfg->env, maml_mode_name(cfg->mode), mode,
-         cfg->tasks, cfg->episodes, cfg->horizon, shape, p->n_params, maml_trainer_threads(t),
-         maml_trainer_threads(t) == 1 ? "" : "s", where, maml_matmul_name(maml_matmul_current()));
+  printf(
+      "maml train: %s, %s%s, %d tasks x %d episodes x %d steps, network %s (%zu "
+      "parameters), %d thread%s%s, matmul %s\n",
+      cfg->env, maml_mode_name(cfg->mode), mode, cfg->tasks, cfg->episodes, cfg->horizon, shape,
+      p->n_params, maml_trainer_threads(t), maml_trainer_threads(t) == 1 ? "" : "s", where,
+      maml_matmul_name(maml_matmul_current()));
   long long start = (long long)maml_trainer_iteration(t);
   if (resume)
     printf("run directory: %s (resuming at iteration %lld; iterations 0 to %d)\n", dir, start,
@@ -860,8 +876,8 @@ static void print_start(const maml_config *cfg, const maml_trainer *t, int ranks
  * checkpoint, and last latest.ckpt, the commit point. A run stopped anywhere before
  * latest.ckpt is in place resumes at this iteration, does it again identically and writes
  * the same files. 1, or 0 after a message (nothing after the failed file is written). */
-static int save_iteration(const maml_trainer *t, const maml_iter_metrics *m,
-                          maml_metrics *metrics, const maml_config *cfg, const char *dir) {
+static int save_iteration(const maml_trainer *t, const maml_iter_metrics *m, maml_metrics *metrics,
+                          const maml_config *cfg, const char *dir) {
   char err[8192], name[64];
   if (maml_metrics_write(metrics, m, maml_trainer_elapsed(t), err, sizeof err) != MAML_OK) {
     fprintf(stderr, "\nmaml train: %s\n", err);
@@ -901,9 +917,10 @@ static int report_end(const run_outcome *o, int sig, const maml_metrics *metrics
     return 1;
   }
   if (sig) {
-    printf("interrupted (%s) with %lld of %d iterations done: saved %s/latest.ckpt\n"
-           "continue with: maml train --resume %s\n",
-           sig == SIGINT ? "SIGINT" : "SIGTERM", (long long)it, cfg->iterations, dir, dir);
+    printf(
+        "interrupted (%s) with %lld of %d iterations done: saved %s/latest.ckpt\n"
+        "continue with: maml train --resume %s\n",
+        sig == SIGINT ? "SIGINT" : "SIGTERM", (long long)it, cfg->iterations, dir, dir);
     return 128 + sig;
   }
   if (o->stop) return 1; /* another rank stopped the job: its message says why */
@@ -912,11 +929,11 @@ static int report_end(const run_outcome *o, int sig, const maml_metrics *metrics
   const char *plural = it == 1 ? "" : "s";
   const char *what = cfg->mode == MAML_MODE_MAML ? "post-adaptation return" : "return";
   if (best_it >= 0)
-    printf("done: %lld iteration%s in %s; best %s %.3f at iteration %lld\n", (long long)it,
-           plural, dir, what, best_return, (long long)best_it);
+    printf("done: %lld iteration%s in %s; best %s %.3f at iteration %lld\n", (long long)it, plural,
+           dir, what, best_return, (long long)best_it);
   else
-    printf("done: %lld iteration%s in %s; no iteration had a usable %s\n", (long long)it,
-           plural, dir, what);
+    printf("done: %lld iteration%s in %s; no iteration had a usable %s\n", (long long)it, plural,
+           dir, what);
   printf("checkpoints: %s%s/latest.ckpt; metrics: %s/metrics.csv\n", best, dir, dir);
   if (!no_update_ever(o, metrics)) return 0;
   fflush(stdout);

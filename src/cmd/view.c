@@ -312,15 +312,17 @@ static int view_params(const view_args *a, const cmd_policy *cp, const char *lab
                            .show_help = a->keys,
                            .hide_overlay = a->no_overlay};
   int steps = a->steps >= 0 ? (int)a->steps : maml_env_preset_value(f, MAML_PRESET_EVAL_STEPS);
-  vp->ep = (maml_eval_params){
-      .episodes = a->episodes > 0 ? (int)a->episodes
-                                  : maml_env_preset_value(f, MAML_PRESET_EVAL_EPISODES),
-      .steps = cp->oracle ? 0 : steps,
-      .horizon = f->horizon,
-      .alpha = a->alpha > 0 ? a->alpha : cp->alpha > 0 ? cp->alpha : 0.1,
-      .gamma = 0.99,
-      .gae_lambda = 1.0,
-      .seed = (uint64_t)a->seed};
+  vp->ep = (maml_eval_params){.episodes = a->episodes > 0
+                                              ? (int)a->episodes
+                                              : maml_env_preset_value(f, MAML_PRESET_EVAL_EPISODES),
+                              .steps = cp->oracle ? 0 : steps,
+                              .horizon = f->horizon,
+                              .alpha = a->alpha > 0    ? a->alpha
+                                       : cp->alpha > 0 ? cp->alpha
+                                                       : 0.1,
+                              .gamma = 0.99,
+                              .gae_lambda = 1.0,
+                              .seed = (uint64_t)a->seed};
   if (!a->goal_text) return -1;
   if (f->kind->no_goal_flag) {
     fprintf(stderr, "maml view: --goal: %s cannot be named by --goal: it takes %s\n", f->name,
@@ -348,8 +350,8 @@ static int make_random(const view_args *a, const maml_env_world *w, cmd_policy *
   if (!cmd_random_policy("maml view", w->obs_dim, w->family->act_dim,
                          r->hidden_given ? r->set.n_hidden : 2,
                          r->hidden_given ? r->set.hidden : paper,
-                         r->activation_given ? r->set.activation : MAML_ACT_RELU,
-                         (uint64_t)a->seed, &cp->policy, &cp->theta))
+                         r->activation_given ? r->set.activation : MAML_ACT_RELU, (uint64_t)a->seed,
+                         &cp->policy, &cp->theta))
     return 0;
   char net[160];
   cmd_format_network(&cp->policy, net, sizeof net);

@@ -6,7 +6,6 @@
 
 #include "src/view/view_internal.h"
 
-
 static void free_buffers(view_show *s) {
   free(s->thetas), free(s->job_thetas), free(s->returns), free(s->job_returns);
   free(s->obs), free(s->act), free(s->trail);

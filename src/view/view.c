@@ -175,8 +175,7 @@ static void draw_overlay(viewer *v, mjrRect rect) {
   if (!v->hide_overlay) {
     build_overlay(v);
     mjr_overlay(mjFONT_NORMAL, mjGRID_TOPLEFT, rect, v->top_left, v->top_right, &v->con);
-    mjr_overlay(mjFONT_NORMAL, mjGRID_BOTTOMLEFT, rect, v->bottom_left, v->bottom_right,
-                &v->con);
+    mjr_overlay(mjFONT_NORMAL, mjGRID_BOTTOMLEFT, rect, v->bottom_left, v->bottom_right, &v->con);
     mjr_overlay(mjFONT_NORMAL, mjGRID_BOTTOMRIGHT, rect, v->settings, NULL, &v->con);
   }
   if (v->help) mjr_overlay(mjFONT_NORMAL, mjGRID_TOPRIGHT, rect, help_keys, help_text, &v->con);
