@@ -17,9 +17,6 @@ typedef enum {
   MAML_ERR_FORMAT   /* input is malformed */
 } maml_status;
 
-/* A short constant name for a status ("ok", "bad argument", ...). */
-const char *maml_status_str(maml_status s);
-
 /* printf-style write into err (if err is not NULL); returns code unchanged, so that
  * `return maml_fail(err, err_sz, MAML_ERR_ARG, "...", ...)` reads naturally. */
 maml_status maml_fail(char *err, size_t err_sz, maml_status code, const char *fmt, ...)
