@@ -136,8 +136,8 @@ bad "bad range" "bad.ini:6: goal_range '2, 0'" \
   "task = goal-velocity" "goal_range = 2, 0"
 bad "name of a built-in family" "bad.ini:1: name 'cheetah-vel' is taken" \
   "name = cheetah-vel" "robot = half-cheetah" "task = goal-velocity" "goal_range = 0, 2"
-bad "unknown robot" "bad.ini:2: robot 'hopper' is not a built-in robot" \
-  "name = b1" "robot = hopper" "task = goal-velocity" "goal_range = 0, 2"
+bad "unknown robot" "bad.ini:2: robot 'hopping-robot' is not a built-in robot" \
+  "name = b1" "robot = hopping-robot" "task = goal-velocity" "goal_range = 0, 2"
 "$maml" envs "$work/fam/none.ini" > "$work/bad.log" 2>&1
 [ $? -eq 2 ] || fail "a missing family file: expected exit 2: $(cat "$work/bad.log")"
 grep -q "none.ini" "$work/bad.log" || fail "a missing family file is not named"
