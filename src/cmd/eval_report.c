@@ -11,42 +11,9 @@
 #include <unistd.h>
 
 #include "cmd.h"
+#include "eval_common.h"
 #include "eval_seeds.h"
 #include "maml/matmul.h"
-
-/* 1 to NAME_LEN letters, digits and - _ . +: a CSV field and a JSON string as it is */
-int eval_valid_name(const char *s) {
-  size_t n = strlen(s);
-  if (n < 1 || n > NAME_LEN) return 0;
-  for (; *s; s++) {
-    char c = *s;
-    if (!(c >= 'a' && c <= 'z') && !(c >= 'A' && c <= 'Z') && !(c >= '0' && c <= '9') &&
-        !strchr("-_.+", c))
-      return 0;
-  }
-  return 1;
-}
-
-/* how many of the n goals diverged at step k or before */
-int eval_diverged_by(const int *diverged, int n, int k) {
-  int c = 0;
-  for (int i = 0; i < n; i++) c += diverged[i] >= 0 && diverged[i] <= k;
-  return c;
-}
-
-/* Mean and standard error of the finite numbers among x[0 .. n) (the goals that did not
- * diverge); returns how many they are (0: the mean is NaN). */
-static int finite_mean(const double *x, int n, double *mean, double *se) {
-  double s = 0, s2 = 0;
-  int m = 0;
-  for (int i = 0; i < n; i++)
-    if (isfinite(x[i])) s += x[i], m++;
-  *mean = m ? s / m : NAN;
-  for (int i = 0; i < n; i++)
-    if (isfinite(x[i])) s2 += (x[i] - *mean) * (x[i] - *mean);
-  *se = m > 1 ? sqrt(s2 / (m - 1) / m) : 0.0;
-  return m;
-}
 
 /* a table cell: mean +- standard error, or "diverged" when no goal is left */
 static void print_cell(double m, double se, int used) {
@@ -54,63 +21,6 @@ static void print_cell(double m, double se, int used) {
     printf("   %9.2f +- %5.2f", m, se);
   else
     printf("   %18s", "diverged");
-}
-
-/* a number of the CSV files: empty when there is none */
-static void csv_number(FILE *f, double x) {
-  if (isfinite(x)) fprintf(f, "%.9g", x);
-}
-
-/* a CSV field, quoted when it holds a comma, a quote or a line break */
-static void csv_text(FILE *f, const char *s) {
-  if (!strpbrk(s, ",\"\r\n")) {
-    fputs(s, f);
-    return;
-  }
-  fputc('"', f);
-  for (; *s; s++) {
-    if (*s == '"') fputc('"', f);
-    fputc(*s, f);
-  }
-  fputc('"', f);
-}
-
-/* a JSON number, null when not finite */
-static void json_number(FILE *f, double x) {
-  if (isfinite(x))
-    fprintf(f, "%.9g", x);
-  else
-    fputs("null", f);
-}
-
-static void json_text(FILE *f, const char *s) {
-  fputc('"', f);
-  for (; *s; s++) {
-    unsigned char c = (unsigned char)*s;
-    if (c == '"' || c == '\\')
-      fprintf(f, "\\%c", c);
-    else if (c < 0x20)
-      fprintf(f, "\\u%04x", c);
-    else
-      fputc(c, f);
-  }
-  fputc('"', f);
-}
-
-/* dir/name created for writing (its path in path); NULL after a message */
-static FILE *create_in(const char *dir, const char *name, char *path, size_t n) {
-  snprintf(path, n, "%s/%s", dir, name);
-  FILE *f = fopen(path, "w");
-  if (!f) fprintf(stderr, "maml eval: cannot write %s: %s\n", path, strerror(errno));
-  return f;
-}
-
-/* close f; 0 after a message if writing or closing it failed */
-static int close_written(FILE *f, const char *path) {
-  int ok = !ferror(f);
-  ok &= fclose(f) == 0;
-  if (!ok) fprintf(stderr, "maml eval: writing %s failed\n", path);
-  return ok;
 }
 
 /* the checkpoint a policy's parameters come from, as the files name it */
@@ -122,7 +32,7 @@ static void write_policy_json(FILE *js, const entry *e, int n_goals) {
   char net[256];
   cmd_format_network(&e->policy, net, sizeof net);
   fprintf(js, "{\"name\":\"%s\",\"checkpoint\":", e->name);
-  json_text(js, source_of(e));
+  eval_json_text(js, source_of(e));
   fprintf(js, ",\"iteration\":");
   if (e->path[0])
     fprintf(js, "%lld", e->iteration);
@@ -139,10 +49,10 @@ static void write_policy_json(FILE *js, const entry *e, int n_goals) {
     fprintf(js, ",\"%s\":[", keys[q]);
     for (int k = 0; k <= e->steps; k++) {
       double m, se;
-      int used = finite_mean(e->returns + (size_t)k * n_goals, n_goals, &m, &se);
+      int used = eval_finite_mean(e->returns + (size_t)k * n_goals, n_goals, &m, &se);
       fputs(k ? "," : "", js);
       if (q < 2)
-        json_number(js, q ? (used ? se : NAN) : m);
+        eval_json_number(js, q ? (used ? se : NAN) : m);
       else
         fprintf(js, "%d", q == 2 ? used : n_goals - used);
     }
@@ -161,7 +71,7 @@ static void write_policy_json(FILE *js, const entry *e, int n_goals) {
     fprintf(js, "%s[", k ? "," : "");
     for (int i = 0; i < n_goals; i++) {
       fputs(i ? "," : "", js);
-      json_number(js, e->returns[(size_t)k * n_goals + i]);
+      eval_json_number(js, e->returns[(size_t)k * n_goals + i]);
     }
     fprintf(js, "]");
   }
@@ -173,13 +83,13 @@ static void write_policy_csv(FILE *csv, const entry *e, int n_goals) {
   if (!e->oracle) snprintf(alpha, sizeof alpha, "%.9g", e->alpha);
   for (int k = 0; k <= e->steps; k++) {
     double m, se;
-    int used = finite_mean(e->returns + (size_t)k * n_goals, n_goals, &m, &se);
+    int used = eval_finite_mean(e->returns + (size_t)k * n_goals, n_goals, &m, &se);
     fprintf(csv, "%s,%s,%d,", e->name, alpha, k);
-    csv_number(csv, m);
+    eval_csv_number(csv, m);
     fputc(',', csv);
-    csv_number(csv, used ? se : NAN);
+    eval_csv_number(csv, used ? se : NAN);
     fprintf(csv, ",%d,%d,", used, n_goals - used);
-    csv_text(csv, source_of(e));
+    eval_csv_text(csv, source_of(e));
     fputc(',', csv);
     if (e->path[0]) fprintf(csv, "%lld", e->iteration);
     fputc('\n', csv);
@@ -191,9 +101,9 @@ static int write_results(const char *dir, const maml_env_family *f, const entry 
                          const seed_groups *sg, const goal_groups *groups) {
   char g_path[PATH_LEN + 32], csv_path[PATH_LEN + 32], js_path[PATH_LEN + 32];
   char text[MAML_TASK_MAX * 26]; /* a dynamics task: up to MAML_TASK_MAX numbers */
-  FILE *g = create_in(dir, "goals.txt", g_path, sizeof g_path);
-  FILE *csv = g ? create_in(dir, "eval.csv", csv_path, sizeof csv_path) : NULL;
-  FILE *js = csv ? create_in(dir, "eval.json", js_path, sizeof js_path) : NULL;
+  FILE *g = eval_create_in(dir, "goals.txt", g_path, sizeof g_path);
+  FILE *csv = g ? eval_create_in(dir, "eval.csv", csv_path, sizeof csv_path) : NULL;
+  FILE *js = csv ? eval_create_in(dir, "eval.json", js_path, sizeof js_path) : NULL;
   if (!js) {
     if (g) fclose(g);
     if (csv) fclose(csv);
@@ -223,9 +133,9 @@ static int write_results(const char *dir, const maml_env_family *f, const entry 
   fprintf(js, "]");
   if (sg->n) seeds_write_json(js, sg, groups, n_goals);
   fprintf(js, "}\n");
-  int ok = close_written(g, g_path);
-  ok &= close_written(csv, csv_path);
-  ok &= close_written(js, js_path);
+  int ok = eval_close_written(g, g_path);
+  ok &= eval_close_written(csv, csv_path);
+  ok &= eval_close_written(js, js_path);
   return ok;
 }
 
@@ -262,13 +172,13 @@ static int group_mean_stderr(const goal_groups *g, int k, const double *ret, int
   int n = 0;
   for (int i = 0; i < n_goals; i++)
     if (g->group[i] == k) x[n++] = ret[i];
-  return finite_mean(x, n, mean, se);
+  return eval_finite_mean(x, n, mean, se);
 }
 
 static int write_groups(const char *dir, const entry *es, int n_pol, const goal_groups *g,
                         int n_goals) {
   char path[PATH_LEN + 32];
-  FILE *csv = create_in(dir, "eval-by-goal.csv", path, sizeof path);
+  FILE *csv = eval_create_in(dir, "eval-by-goal.csv", path, sizeof path);
   if (!csv) return 0;
   fprintf(csv, "policy,goal,steps,mean_return,stderr,goals,diverged\n");
   for (int p = 0; p < n_pol; p++)
@@ -278,12 +188,12 @@ static int write_groups(const char *dir, const entry *es, int n_pol, const goal_
         int used = group_mean_stderr(g, k, es[p].returns + (size_t)s * n_goals, n_goals, &m, &se);
         const char *q = strchr(g->text[k], ',') ? "\"" : ""; /* a goal position's "x,y" is quoted */
         fprintf(csv, "%s,%s%s%s,%d,", es[p].name, q, g->text[k], q, s);
-        csv_number(csv, m);
+        eval_csv_number(csv, m);
         fputc(',', csv);
-        csv_number(csv, used ? se : NAN);
+        eval_csv_number(csv, used ? se : NAN);
         fprintf(csv, ",%d,%d\n", used, g->count[k] - used);
       }
-  return close_written(csv, path);
+  return eval_close_written(csv, path);
 }
 
 /* the column labels "0 steps", "1 step", ... of the tables, each width wide, and the
@@ -344,7 +254,7 @@ void eval_print_table(const entry *es, int n_pol, int n_goals, int steps) {
         continue;
       }
       double m, se;
-      int used = finite_mean(e->returns + (size_t)k * n_goals, n_goals, &m, &se);
+      int used = eval_finite_mean(e->returns + (size_t)k * n_goals, n_goals, &m, &se);
       print_cell(m, se, used);
     }
     printf("\n");
@@ -394,7 +304,7 @@ static int paired(const entry *a, const entry *b, int k, int n_goals, double *me
   *ahead = 0;
   for (int i = 0; i < n_goals; i++)
     if (isfinite(x[i]) && isfinite(y[i])) d[n++] = x[i] - y[i], *ahead += x[i] > y[i];
-  return finite_mean(d, n, mean, se);
+  return eval_finite_mean(d, n, mean, se);
 }
 
 /* the policies the first one is eval_compared with: the others, oracles excepted (they take no
@@ -430,7 +340,7 @@ void eval_print_paired(const entry *es, int n_pol, int n_goals, int steps) {
 
 static int write_paired(const char *dir, const entry *es, int n_pol, int n_goals, int steps) {
   char path[PATH_LEN + 32];
-  FILE *csv = create_in(dir, "eval-paired.csv", path, sizeof path);
+  FILE *csv = eval_create_in(dir, "eval-paired.csv", path, sizeof path);
   if (!csv) return 0;
   fprintf(csv, "policy,minus,steps,mean_difference,stderr,ahead,goals,diverged\n");
   for (int p = 1; p < n_pol; p++)
@@ -438,35 +348,12 @@ static int write_paired(const char *dir, const entry *es, int n_pol, int n_goals
       double m, se;
       int ahead, used = paired(&es[0], &es[p], k, n_goals, &m, &se, &ahead);
       fprintf(csv, "%s,%s,%d,", es[0].name, es[p].name, k);
-      csv_number(csv, m);
+      eval_csv_number(csv, m);
       fputc(',', csv);
-      csv_number(csv, used ? se : NAN);
+      eval_csv_number(csv, used ? se : NAN);
       fprintf(csv, ",%d,%d,%d\n", ahead, used, n_goals - used);
     }
-  return close_written(csv, path);
-}
-
-/* what eval_seeds.c shares with the policies' files */
-int eval_finite_mean(const double *x, int n, double *mean, double *se) {
-  return finite_mean(x, n, mean, se);
-}
-void eval_csv_number(FILE *f, double x) {
-  csv_number(f, x);
-}
-void eval_csv_text(FILE *f, const char *s) {
-  csv_text(f, s);
-}
-void eval_json_number(FILE *f, double x) {
-  json_number(f, x);
-}
-void eval_json_text(FILE *f, const char *s) {
-  json_text(f, s);
-}
-FILE *eval_create_in(const char *dir, const char *name, char *path, size_t n) {
-  return create_in(dir, name, path, n);
-}
-int eval_close_written(FILE *f, const char *path) {
-  return close_written(f, path);
+  return eval_close_written(csv, path);
 }
 
 /* ---- the results folder ------------------------------------------------------------- */

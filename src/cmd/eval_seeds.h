@@ -9,7 +9,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "eval_report.h"
+#include "eval_common.h"
 #include "maml/pool.h"
 #include "maml/stats.h"
 
