@@ -32,7 +32,7 @@ const maml_env_robot maml_robot_half_cheetah = {
     .reset = maml_mj_robot_reset,
     .advance = maml_mj_robot_advance,
     .observe = maml_mj_observe,
-    .obs_parts = {{MAML_OBS_QPOS, 1}, {MAML_OBS_QVEL, 0}, {MAML_OBS_BODY_COM, 0}},
+    .obs_parts = {{MAML_OBS_QPOS, 1, 0}, {MAML_OBS_QVEL, 0, 0}, {MAML_OBS_BODY_COM, 0, 0}},
     .view = {.distance = 4.5,
              .elevation = -12,
              .lookat_z = 0.4,

@@ -115,10 +115,10 @@ static maml_env_robot upright(void) {
       .reset = maml_mj_robot_reset,
       .advance = maml_mj_robot_advance,
       .observe = maml_mj_observe,
-      .obs_parts = {{MAML_OBS_QPOS, 0},
-                    {MAML_OBS_QVEL, 0},
-                    {MAML_OBS_BODY_XMAT, 0},
-                    {MAML_OBS_CFRC_EXT, 0}},
+      .obs_parts = {{MAML_OBS_QPOS, 0, 0},
+                    {MAML_OBS_QVEL, 0, 0},
+                    {MAML_OBS_BODY_XMAT, 0, 0},
+                    {MAML_OBS_CFRC_EXT, 0, 0}},
       .view = {.distance = 4.5, .elevation = -12, .lookat_z = 0.4},
   };
   return r;
