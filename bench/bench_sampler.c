@@ -2,13 +2,15 @@
  *
  * For each family (default cheetah-vel and ant-vel) and thread count (default 1, 2 and,
  * if larger, the machine's core count) it prints, measured in the same run:
- *   raw    mj_step with zero control, one mjData per thread (the limit), in steps of the
- *          environment: mj_steps per second over the robot's frame skip (hopper-params and
- *          walker-params: 4 mj_steps an action);
+ *   raw    mj_step with zero control, one mjData per thread (the limit; restarted where the
+ *          robot's termination rule would end an episode), in steps of the environment:
+ *          mj_steps per second over the robot's frame skip (hopper-params and
+ *          walker-params: 4 mj_steps an action, humanoid-dir 5);
  *   sampler  steps per second of maml_sampler_run at the paper's batch (40 tasks x 20
  *            episodes x horizon 200, 20 -> 100 -> 100 ReLU policy), all per-step work
  *            included (policy forward, action noise, observation, reward); "of raw"
- *            counts the model steps (a robot with frame skip k takes k per step).
+ *            is the sampler's rate over raw's, both in environment steps (a robot with
+ *            frame skip k takes k model steps per step, in both).
  *
  *   bench_sampler [--env cheetah-vel,ant-vel] [--tasks 40] [--episodes 20]
  *                 [--threads 1,2] [--raw-steps N] */
@@ -108,11 +110,10 @@ int main(int argc, char **argv) {
       /* nav2d has no MuJoCo model: no raw rate to compare with */
       double raw = world.model ? bench_raw_rate(&world, pool, threads, raw_steps_n) : 0.0;
       double rate = bench_sampler_rate(sampler, tasks, goals, thetas, batches);
-      const int frames = world.family->robot->frame_skip > 1 ? world.family->robot->frame_skip : 1;
       if (k == 0) base = rate / threads;
       if (raw > 0)
         printf("%-12s %7d %14.0f %14.0f %8.0f%% %8.2fx\n", name, threads, raw, rate,
-               100.0 * rate * frames / raw, rate / base);
+               100.0 * rate / raw, rate / base);
       else
         printf("%-12s %7d %14s %14.0f %9s %8.2fx\n", name, threads, "-", rate, "-", rate / base);
       maml_sampler_destroy(sampler);
