@@ -190,31 +190,14 @@ int maml_mj_advance(maml_env *e, int forces) {
   return unstable;
 }
 
-double maml_mj_forward_vel(const maml_env *e) {
+/* the x and y velocity of the torso subtree's centre of mass now, from cvel: what
+ * mj_subtreeVel computes for the torso alone */
+static void planar_cvel(const maml_env *e, double vel[2]) {
   const mjModel *m = e->model;
   const mjData *d = e->data;
   const int torso = e->world->torso_body;
   // bodies are numbered depth first: the torso's subtree is torso, torso + 1, ... up to
   // the first body that does not descend from it
-  double momentum = 0.0;
-  for (int b = torso; b < m->nbody; b++) {
-    int a = b;
-    while (a > torso) a = m->body_parentid[a];
-    if (a != torso) break;
-    // x velocity of b's centre of mass: cvel is (angular, linear) at subtree_com[root]
-    const mjtNum *cvel = d->cvel + 6 * b;
-    const mjtNum *com = d->subtree_com + 3 * m->body_rootid[b];
-    const mjtNum ry = d->xipos[3 * b + 1] - com[1], rz = d->xipos[3 * b + 2] - com[2];
-    momentum += m->body_mass[b] * (cvel[3] + cvel[1] * rz - cvel[2] * ry);
-  }
-  return momentum / mjMAX(mjMINVAL, m->body_subtreemass[torso]);
-}
-
-/* the x and y velocity of the torso subtree's centre of mass now, from cvel */
-static void planar_cvel(const maml_env *e, double vel[2]) {
-  const mjModel *m = e->model;
-  const mjData *d = e->data;
-  const int torso = e->world->torso_body;
   double px = 0.0, py = 0.0; /* the subtree's momentum in x and y */
   for (int b = torso; b < m->nbody; b++) {
     int a = b;
@@ -231,6 +214,12 @@ static void planar_cvel(const maml_env *e, double vel[2]) {
   const double mass = mjMAX(mjMINVAL, m->body_subtreemass[torso]);
   vel[0] = px / mass;
   vel[1] = py / mass;
+}
+
+double maml_mj_forward_vel(const maml_env *e) { /* y too: a few flops per body */
+  double vel[2];
+  planar_cvel(e, vel);
+  return vel[0];
 }
 
 void maml_mj_planar_vel(const maml_env *e, double vel[2]) {
