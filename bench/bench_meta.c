@@ -126,46 +126,36 @@ static void print_speedups(const preset *ps, int threads, const maml_matmul_back
   fflush(stdout);
 }
 
-/* --inner-loss's comma-separated names into out (at most MAML_INNER_COUNT); -1 after a
- * message */
-static int parse_inner_losses(const char *list, maml_inner_loss *out) {
-  char buf[128];
+/* A comma-separated list of names (the count names of name(0 .. count)) into out, as the
+ * names' indices, each at most once in count; -1 after a message naming the option. */
+static int parse_names(const char *opt, const char *list, int count, const char *(*name)(int),
+                       int *out) {
+  char buf[128], allowed[128] = "";
+  for (int k = 0; k < count; k++)
+    snprintf(allowed + strlen(allowed), sizeof allowed - strlen(allowed), "%s%s", k ? ", " : "",
+             name(k));
   snprintf(buf, sizeof buf, "%s", list);
   int n = 0;
   char *save = NULL;
   for (char *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
     int found = -1;
-    for (int l = 0; l < MAML_INNER_COUNT; l++)
-      if (!strcmp(tok, maml_inner_loss_name((maml_inner_loss)l))) found = l;
-    if (found < 0 || n == MAML_INNER_COUNT) {
-      fprintf(stderr, "bench_meta: --inner-loss takes reinforce, lvc or reinforce,lvc (got '%s')\n",
-              list);
+    for (int k = 0; k < count; k++)
+      if (!strcmp(tok, name(k))) found = k;
+    if (found < 0 || n == count) {
+      fprintf(stderr, "bench_meta: %s takes a list of %s (got '%s')\n", opt, allowed, list);
       return -1;
     }
-    out[n++] = (maml_inner_loss)found;
+    out[n++] = found;
   }
-  if (n == 0) fprintf(stderr, "bench_meta: --inner-loss takes reinforce, lvc or reinforce,lvc\n");
+  if (n == 0) fprintf(stderr, "bench_meta: %s takes a list of %s\n", opt, allowed);
   return n ? n : -1;
 }
 
-/* --outer's comma-separated names into out (at most MAML_OUTER_COUNT); -1 after a message */
-static int parse_outers(const char *list, maml_outer_kind *out) {
-  char buf[128];
-  snprintf(buf, sizeof buf, "%s", list);
-  int n = 0;
-  char *save = NULL;
-  for (char *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-    int found = -1;
-    for (int k = 0; k < MAML_OUTER_COUNT; k++)
-      if (!strcmp(tok, maml_outer_name((maml_outer_kind)k))) found = k;
-    if (found < 0 || n == MAML_OUTER_COUNT) {
-      fprintf(stderr, "bench_meta: --outer takes trpo, promp or trpo,promp (got '%s')\n", list);
-      return -1;
-    }
-    out[n++] = (maml_outer_kind)found;
-  }
-  if (n == 0) fprintf(stderr, "bench_meta: --outer takes trpo, promp or trpo,promp\n");
-  return n ? n : -1;
+static const char *inner_name(int k) {
+  return maml_inner_loss_name((maml_inner_loss)k);
+}
+static const char *outer_name(int k) {
+  return maml_outer_name((maml_outer_kind)k);
 }
 
 static int bench(int argc, char **argv);
@@ -189,9 +179,9 @@ static int bench(int argc, char **argv) {
   const char *which = "all";
   maml_matmul_backend backends[MAML_MATMUL_COUNT];
   int n_backends = bench_backends_available(backends);
-  maml_inner_loss losses[MAML_INNER_COUNT] = {MAML_INNER_REINFORCE};
+  int losses[MAML_INNER_COUNT] = {MAML_INNER_REINFORCE};
   int n_losses = 1;
-  maml_outer_kind outers[MAML_OUTER_COUNT] = {MAML_OUTER_TRPO};
+  int outers[MAML_OUTER_COUNT] = {MAML_OUTER_TRPO};
   int n_outers = 1;
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i], *next = i + 1 < argc ? argv[i + 1] : NULL;
@@ -227,10 +217,10 @@ static int bench(int argc, char **argv) {
       if (bench_int_option("bench_meta", a, next, 1, 1000, &iterations)) return 2;
       i++;
     } else if (next && !strcmp(a, "--inner-loss")) {
-      if ((n_losses = parse_inner_losses(next, losses)) < 0) return 2;
+      if ((n_losses = parse_names(a, next, MAML_INNER_COUNT, inner_name, losses)) < 0) return 2;
       i++;
     } else if (next && !strcmp(a, "--outer")) {
-      if ((n_outers = parse_outers(next, outers)) < 0) return 2;
+      if ((n_outers = parse_names(a, next, MAML_OUTER_COUNT, outer_name, outers)) < 0) return 2;
       i++;
     } else if (next && !strcmp(a, "--backend")) {
       if ((n_backends = bench_parse_backends("bench_meta", next, backends)) < 0) return 2;
@@ -247,8 +237,7 @@ static int bench(int argc, char **argv) {
   bench_print_backends(backends, n_backends);
   for (int t = 0; t < n_losses * n_outers; t++) {
     int il = t / n_outers, io = t % n_outers;
-    printf("inner loss %s, outer %s\n", maml_inner_loss_name(losses[il]),
-           maml_outer_name(outers[io]));
+    printf("inner loss %s, outer %s\n", inner_name(losses[il]), outer_name(outers[io]));
     printf("%-8s %5s %7s %-13s %9s %10s %9s %7s %7s %8s %10s %11s %9s\n", "preset", "ranks",
            "threads", "matmul", "sample_s", "learner_s", "total_s", "comm_s", "MB", "GFLOP",
            "GFLOP/s", "sgemm/thr", "of sgemm");
@@ -257,8 +246,8 @@ static int bench(int argc, char **argv) {
       double ref = 0, learn_s[MAML_MATMUL_COUNT];
       for (int k = 0; k < n_threads; k++) {
         for (int b = 0; b < n_backends; b++)
-          if (run(&presets[p], threads[k], iterations, backends[b], losses[il], outers[io], &ref,
-                  &learn_s[b]))
+          if (run(&presets[p], threads[k], iterations, backends[b], (maml_inner_loss)losses[il],
+                  (maml_outer_kind)outers[io], &ref, &learn_s[b]))
             return 1;
         if (n_backends > 1) print_speedups(&presets[p], threads[k], backends, learn_s, n_backends);
       }
