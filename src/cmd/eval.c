@@ -877,9 +877,7 @@ static void print_start(const maml_env_family *f, const double *goals, int n_goa
   char ranks[48] = "", beyond[96] = "";
   if (maml_comm_size(ep->comm) > 1)
     snprintf(ranks, sizeof ranks, " per rank, %d MPI ranks", maml_comm_size(ep->comm));
-  int outside = 0;
-  for (int g = 0; g < n_goals; g++)
-    outside += maml_env_task_outside(f, goals + (size_t)g * MAML_TASK_MAX);
+  int outside = eval_goals_outside(f, goals, n_goals);
   if (outside)
     snprintf(beyond, sizeof beyond, " (%d outside the training range: %s)", outside, f->task_desc);
   printf(

@@ -96,3 +96,10 @@ int eval_close_written(FILE *f, const char *path) {
   if (!ok) fprintf(stderr, "maml eval: writing %s failed\n", path);
   return ok;
 }
+
+int eval_goals_outside(const maml_env_family *f, const double *goals, int n) {
+  int outside = 0;
+  for (int i = 0; i < n; i++)
+    outside += maml_env_task_outside(f, goals + (size_t)i * MAML_TASK_MAX);
+  return outside;
+}

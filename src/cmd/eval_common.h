@@ -69,6 +69,9 @@ FILE *eval_create_in(const char *dir, const char *name, char *path, size_t n);
 /* close f; 0 after a message if writing or closing it failed */
 int eval_close_written(FILE *f, const char *path);
 
+/* how many of the n goals lie outside the family's training range (--extrapolate) */
+int eval_goals_outside(const maml_env_family *f, const double *goals, int n);
+
 /* how many of the n goals diverged at step k or before */
 int eval_diverged_by(const int *diverged, int n, int k);
 

@@ -110,9 +110,7 @@ static int write_results(const char *dir, const maml_env_family *f, const entry 
     return 0;
   }
   fprintf(g, "# %s goals, one per line (maml eval --goals-file)\n", f->name);
-  int outside = 0; /* goals given with --extrapolate beyond the training range */
-  for (int i = 0; i < n_goals; i++)
-    outside += maml_env_task_outside(f, goals + (size_t)i * MAML_TASK_MAX);
+  int outside = eval_goals_outside(f, goals, n_goals); /* given with --extrapolate */
   fprintf(js,
           "{\"env\":\"%s\",\"episodes\":%d,\"steps\":%d,\"horizon\":%d,\"seed\":%llu,"
           "\"matmul\":\"%s\",\"goals_outside_training\":%d,\"goals\":[",
