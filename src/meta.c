@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "maml/comm.h"
+#include "maml/step_size.h"
 
 /* A task's scalars of the last job; gathered across ranks with its vector. */
 typedef struct {
@@ -26,6 +27,8 @@ typedef struct {
   maml_real *logp_old;    /* (query rows) log pi_old(a|s) on Q */
   maml_real *mu_old;      /* (query rows, act_dim) */
   maml_real *adapted_old; /* (n_params) theta'_i at theta_old */
+  maml_real *g_k;         /* (K, n_params) the inner gradients g_0 .. g_{K-1} (learned step
+                             sizes only) */
   maml_real *out;         /* (n_params) this task's product result, in l->outs */
   task_scalars *sc;       /* in l->scalars */
 } task_state;
@@ -34,6 +37,8 @@ typedef struct {
 typedef struct {
   maml_policy_work work;
   maml_real *a, *b; /* (n_params) */
+  maml_real *c;     /* (n_params) a (.) u (learned step sizes only) */
+  double *ga;       /* (step sizes) the step sizes' gradient (learned step sizes only) */
 } worker_state;
 
 struct maml_learner {
@@ -45,16 +50,19 @@ struct maml_learner {
   void *outer_state;
   int n_tasks, support_rows, query_rows;
   int lo, hi; /* this rank's tasks */
-  size_t n;   /* parameters */
+  size_t n;   /* the policy's parameters */
+  size_t m;   /* learned step sizes (0: the fixed alpha), after theta in phi */
+  size_t np;  /* n + m: the meta-parameters phi that every theta argument holds */
+  int *a_index; /* (n) the step size of each parameter (m > 0) */
   task_state *tasks;
   maml_real *outs;       /* (n_tasks, n) per-task product results */
   task_scalars *scalars; /* (n_tasks) */
   worker_state *workers;
   int n_workers;
-  maml_real *theta_old;       /* (n) the theta of the last adapt */
-  maml_real *v;               /* (n) the vector of the current curvature job */
-  const maml_real *theta_cur; /* theta^0 of the current adapt job */
-  double *grad;               /* (n) meta-gradient */
+  maml_real *theta_old;       /* (np) the phi of the last adapt */
+  maml_real *v;               /* (np) the vector of the current curvature job */
+  const maml_real *theta_cur; /* phi (theta^0 and the step sizes) of the current job */
+  double *grad;               /* (np) meta-gradient */
   double clip, kl_coef;       /* of the current clipped-objective job */
   int prepared, queried;      /* prepare done (for step; for the clipped objective) */
 };
@@ -76,16 +84,17 @@ void maml_learner_destroy(maml_learner *l) {
       maml_policy_cache_free(&t->cq);
       free(t->cs), free(t->theta_k), free(t->logp0), free(t->mu0), free(t->logp_old);
       free(t->mu_old);
-      free(t->adapted_old);
+      free(t->adapted_old), free(t->g_k);
     }
   if (l->workers)
     for (int w = 0; w < l->n_workers; w++) {
       maml_policy_work_free(&l->workers[w].work);
       free(l->workers[w].a), free(l->workers[w].b);
+      free(l->workers[w].c), free(l->workers[w].ga);
     }
   if (l->outer && l->outer->destroy) l->outer->destroy(l->outer_state);
   free(l->tasks), free(l->workers), free(l->outs), free(l->scalars);
-  free(l->theta_old), free(l->v), free(l->grad);
+  free(l->theta_old), free(l->v), free(l->grad), free(l->a_index);
   free(l);
 }
 
@@ -123,6 +132,14 @@ static maml_status check_params(const maml_meta_params *mp, char *err, size_t er
     return maml_fail(err, err_sz, MAML_ERR_ARG,
                      "inner_loss %d is not an inner loss (allowed: %d reinforce, %d lvc)",
                      (int)mp->inner_loss, MAML_INNER_REINFORCE, MAML_INNER_LVC);
+  if (!maml_learn_alpha_name(mp->learn_alpha))
+    return maml_fail(err, err_sz, MAML_ERR_ARG,
+                     "learn_alpha %d is not a step-size mode (allowed: %d no, %d param, %d layer)",
+                     (int)mp->learn_alpha, MAML_ALPHA_FIXED, MAML_ALPHA_PARAM, MAML_ALPHA_LAYER);
+  if (mp->learn_alpha != MAML_ALPHA_FIXED && mp->inner_steps < 1)
+    return maml_fail(err, err_sz, MAML_ERR_ARG,
+                     "learned step sizes (learn_alpha %s) need inner_steps >= 1 (got %d)",
+                     maml_learn_alpha_name(mp->learn_alpha), mp->inner_steps);
   if (mp->inner_steps < 0)
     return maml_fail(err, err_sz, MAML_ERR_ARG, "inner_steps must be >= 0 (got %d)",
                      mp->inner_steps);
@@ -161,24 +178,28 @@ maml_status maml_learner_create(maml_learner **out, const maml_policy *p, maml_p
   l->outer = mp->outer_optimizer ? mp->outer_optimizer : maml_outer_optimizer_get(mp->outer);
   l->n_tasks = n_tasks, l->support_rows = support_rows, l->query_rows = query_rows;
   l->n = p->n_params;
+  l->m = maml_step_size_count(p, mp->learn_alpha);
+  l->np = l->n + l->m;
   l->n_workers = maml_pool_threads(pool);
   maml_comm_split(mp->comm, n_tasks, &l->lo, &l->hi);
   int K = mp->inner_steps, rows = support_rows > query_rows ? support_rows : query_rows;
-  size_t n = l->n;
+  size_t n = l->n, np = l->np, m = l->m;
 
-  if ((double)n_tasks * (double)n * sizeof(maml_real) > 2147483647.0) {
+  if ((double)n_tasks * (double)np * sizeof(maml_real) > 2147483647.0) {
     maml_learner_destroy(l);
     return maml_fail(err, err_sz, MAML_ERR_ARG,
-                     "%d tasks x %zu parameters is too large a meta-batch to exchange", n_tasks, n);
+                     "%d tasks x %zu parameters is too large a meta-batch to exchange", n_tasks, np);
   }
   int ok = (l->tasks = calloc((size_t)n_tasks, sizeof *l->tasks)) &&
-           (l->outs = alloc_reals((size_t)n_tasks * n)) &&
+           (l->outs = alloc_reals((size_t)n_tasks * np)) &&
            (l->scalars = calloc((size_t)n_tasks, sizeof *l->scalars)) &&
            (l->workers = calloc((size_t)l->n_workers, sizeof *l->workers)) &&
-           (l->theta_old = alloc_reals(n)) && (l->v = alloc_reals(n)) &&
-           (l->grad = calloc(n, sizeof(double)));
+           (l->theta_old = alloc_reals(np)) && (l->v = alloc_reals(np)) &&
+           (l->grad = calloc(np, sizeof(double))) &&
+           (!m || (l->a_index = calloc(n ? n : 1, sizeof *l->a_index)));
+  if (ok && m) maml_step_size_index(p, mp->learn_alpha, l->a_index);
   for (int i = 0; ok && i < n_tasks; i++) {
-    l->tasks[i].out = l->outs + (size_t)i * n;
+    l->tasks[i].out = l->outs + (size_t)i * np;
     l->tasks[i].sc = &l->scalars[i];
   }
   for (int i = l->lo; ok && i < l->hi; i++) {
@@ -189,13 +210,15 @@ maml_status maml_learner_create(maml_learner **out, const maml_policy *p, maml_p
          (t->mu0 = alloc_reals(K ? (size_t)support_rows * p->act_dim : 1)) &&
          (t->logp_old = alloc_reals((size_t)query_rows)) &&
          (t->mu_old = alloc_reals((size_t)query_rows * p->act_dim)) &&
-         (t->adapted_old = alloc_reals(n)) &&
+         (t->adapted_old = alloc_reals(n)) && (!m || (t->g_k = alloc_reals((size_t)K * n))) &&
          maml_policy_cache_alloc(&t->cq, p, query_rows) == MAML_OK;
     for (int k = 0; ok && k < K; k++)
       ok = maml_policy_cache_alloc(&t->cs[k], p, support_rows) == MAML_OK;
   }
   for (int w = 0; ok && w < l->n_workers; w++)
     ok = (l->workers[w].a = alloc_reals(n)) && (l->workers[w].b = alloc_reals(n)) &&
+         (!m || ((l->workers[w].c = alloc_reals(n)) &&
+                 (l->workers[w].ga = calloc(m, sizeof(double))))) &&
          maml_policy_work_alloc(&l->workers[w].work, p, rows) == MAML_OK;
   if (!ok) {
     maml_learner_destroy(l);
@@ -223,6 +246,13 @@ static const maml_real *adapted(const maml_learner *l, const task_state *t) {
   return theta_at(l, t, l->mp.inner_steps);
 }
 
+/* next = cur - a (.) g with the step sizes a of phi = l->theta_cur */
+static void learned_step(const maml_learner *l, const maml_real *cur, const maml_real *g,
+                         maml_real *next) {
+  const maml_real *a = l->theta_cur + l->n;
+  for (size_t j = 0; j < l->n; j++) next[j] = (maml_real)(cur[j] - (double)a[l->a_index[j]] * g[j]);
+}
+
 /* theta^1..theta^K from theta^0 = l->theta_cur, keeping each forward pass and inner-loss
  * gradient in cs[k] for the Hessian products. sampled: theta^0 is the theta that sampled S
  * (adapt, not an objective evaluation), whose log pi on S an objective reading logp0 keeps. */
@@ -239,8 +269,12 @@ static void adapt_task(maml_learner *l, task_state *t, worker_state *w, int samp
         t->s.logp_old = t->logp0;
       }
     }
-    l->inner->grad(p, cur, &t->s, &t->cs[k], w->a);
-    for (size_t j = 0; j < l->n; j++) next[j] = (maml_real)(cur[j] - l->mp.alpha * w->a[j]);
+    maml_real *g = l->m ? t->g_k + (size_t)k * l->n : w->a;
+    l->inner->grad(p, cur, &t->s, &t->cs[k], g);
+    if (l->m)
+      learned_step(l, cur, g, next);
+    else
+      for (size_t j = 0; j < l->n; j++) next[j] = (maml_real)(cur[j] - l->mp.alpha * g[j]);
     t->sc->flops += maml_policy_product_flops(p, t->s.n, MAML_PRODUCT_FORWARD) +
                     maml_policy_product_flops(p, t->s.n, MAML_PRODUCT_GRAD);
   }
@@ -258,14 +292,61 @@ static int exact_jacobian(const maml_learner *l) {
   return !l->mp.first_order;
 }
 
+/* Reverse mode with learned step sizes: from u_K = x[0 .. n), for k = K-1 .. 0
+ *   grad_a += -g_k (.) u_{k+1}   (summed over each step size's parameters)
+ *   u_k = u_{k+1} - H_k (a (.) u_{k+1})   (u_k = u_{k+1} in first-order mode)
+ * then x = [u_0; grad_a] (np numbers). */
+static void learned_jacobian_t(maml_learner *l, task_state *t, worker_state *w, maml_real *x) {
+  size_t n = l->n;
+  const maml_real *a = l->theta_cur + n;
+  const int *idx = l->a_index;
+  memset(w->ga, 0, l->m * sizeof *w->ga);
+  for (int k = l->mp.inner_steps - 1; k >= 0; k--) {
+    const maml_real *g = t->g_k + (size_t)k * n;
+    for (size_t j = 0; j < n; j++) w->ga[idx[j]] -= (double)g[j] * x[j];
+    if (!exact_jacobian(l)) continue;
+    for (size_t j = 0; j < n; j++) w->c[j] = a[idx[j]] * x[j];
+    l->inner->hvp(l->p, theta_at(l, t, k), &t->s, &t->cs[k], &w->work, w->c, w->b);
+    for (size_t j = 0; j < n; j++) x[j] -= w->b[j];
+    t->sc->flops += maml_policy_product_flops(l->p, t->s.n, MAML_PRODUCT_HVP);
+  }
+  for (size_t i = 0; i < l->m; i++) x[n + i] = (maml_real)w->ga[i];
+}
+
+/* Forward mode with learned step sizes: x = t_0 = v_theta (n numbers) becomes t_K,
+ *   t_{k+1} = t_k - a (.) (H_k t_k) - v_a (.) g_k   (no H term in first-order mode)
+ * with v = l->v = [v_theta; v_a]. */
+static void learned_jacobian(maml_learner *l, task_state *t, worker_state *w, maml_real *x) {
+  size_t n = l->n;
+  const maml_real *a = l->theta_cur + n, *va = l->v + n;
+  const int *idx = l->a_index;
+  for (int k = 0; k < l->mp.inner_steps; k++) {
+    const maml_real *g = t->g_k + (size_t)k * n;
+    if (exact_jacobian(l)) {
+      l->inner->hvp(l->p, theta_at(l, t, k), &t->s, &t->cs[k], &w->work, x, w->b);
+      for (size_t j = 0; j < n; j++) x[j] -= a[idx[j]] * w->b[j];
+      t->sc->flops += maml_policy_product_flops(l->p, t->s.n, MAML_PRODUCT_HVP);
+    }
+    for (size_t j = 0; j < n; j++) x[j] -= va[idx[j]] * g[j];
+  }
+}
+
 /* x <- J^T x (the Hessians are symmetric: apply the last step's first) */
 static void jacobian_t(maml_learner *l, task_state *t, worker_state *w, maml_real *x) {
+  if (l->m) {
+    learned_jacobian_t(l, t, w, x);
+    return;
+  }
   if (!exact_jacobian(l)) return;
   for (int k = l->mp.inner_steps - 1; k >= 0; k--) inner_jacobian_step(l, t, w, k, x);
 }
 
 /* x <- J x */
 static void jacobian(maml_learner *l, task_state *t, worker_state *w, maml_real *x) {
+  if (l->m) {
+    learned_jacobian(l, t, w, x);
+    return;
+  }
   if (!exact_jacobian(l)) return;
   for (int k = 0; k < l->mp.inner_steps; k++) inner_jacobian_step(l, t, w, k, x);
 }
@@ -363,13 +444,13 @@ static void job_clipped_grad(void *ctx, int job, int worker) {
 
 /* mean_i out_i in task order, in double */
 static void sum_task_vectors(const maml_learner *l, double *sum) {
-  memset(sum, 0, l->n * sizeof(double));
+  memset(sum, 0, l->np * sizeof(double));
   for (int i = 0; i < l->n_tasks; i++) {
     const maml_real *o = l->tasks[i].out;
-    for (size_t j = 0; j < l->n; j++) sum[j] += o[j];
+    for (size_t j = 0; j < l->np; j++) sum[j] += o[j];
   }
   double inv = 1.0 / l->n_tasks;
-  for (size_t j = 0; j < l->n; j++) sum[j] *= inv;
+  for (size_t j = 0; j < l->np; j++) sum[j] *= inv;
 }
 
 static double mean_task_scalar(const maml_learner *l, int kl) {
@@ -390,7 +471,7 @@ static void run_tasks(maml_learner *l, void (*job)(void *, int, int), int vector
   maml_pool_run(l->pool, l->hi - l->lo, job, l);
   maml_comm *c = l->mp.comm;
   if (maml_comm_size(c) == 1) return;
-  if (vectors) maml_comm_gather_items(c, l->outs, l->n * sizeof(maml_real), l->n_tasks, NULL, 0);
+  if (vectors) maml_comm_gather_items(c, l->outs, l->np * sizeof(maml_real), l->n_tasks, NULL, 0);
   maml_comm_gather_items(c, l->scalars, sizeof(task_scalars), l->n_tasks, NULL, 0);
 }
 
@@ -411,7 +492,7 @@ maml_status maml_learner_adapt(maml_learner *l, const maml_real *theta, const ma
     if (support[i].n < 1 || support[i].n > l->support_rows)
       return maml_fail(err, err_sz, MAML_ERR_ARG, "support batch %d has %d rows (allowed 1..%d)", i,
                        support[i].n, l->support_rows);
-  memcpy(l->theta_old, theta, l->n * sizeof(maml_real));
+  memcpy(l->theta_old, theta, l->np * sizeof(maml_real));
   l->theta_cur = l->theta_old;
   for (int i = 0; i < l->n_tasks; i++) l->scalars[i].flops = 0.0;
   for (int i = l->lo; K > 0 && i < l->hi; i++) l->tasks[i].s = support[i];
@@ -450,7 +531,7 @@ const double *maml_learner_direction(const maml_learner *l) {
 }
 
 size_t maml_learner_n_params(const maml_learner *l) {
-  return l->n;
+  return l->np;
 }
 
 size_t maml_learner_outer_state(const maml_learner *l, double *out) {
@@ -472,11 +553,11 @@ const maml_real *maml_learner_theta_old(const maml_learner *l) {
 }
 
 void maml_learner_curvature(maml_learner *l, const double *v, double *out) {
-  for (size_t j = 0; j < l->n; j++) l->v[j] = (maml_real)v[j];
+  for (size_t j = 0; j < l->np; j++) l->v[j] = (maml_real)v[j];
   l->theta_cur = l->theta_old;
   run_tasks(l, job_curvature, 1);
   sum_task_vectors(l, out);
-  for (size_t j = 0; j < l->n; j++) out[j] += l->mp.cg_damping * v[j];
+  for (size_t j = 0; j < l->np; j++) out[j] += l->mp.cg_damping * v[j];
 }
 
 void maml_learner_objective(maml_learner *l, const maml_real *theta, double *surr, double *kl) {
@@ -512,7 +593,7 @@ maml_status maml_learner_step(maml_learner *l, maml_real *theta, maml_step_stats
   memset(st, 0, sizeof *st);
   st->surr_before = st->surr_after = mean_task_scalar(l, 0);
   st->outcome = MAML_STEP_NONFINITE;
-  st->grad_norm = sqrt(dot(l->grad, l->grad, l->n));
+  st->grad_norm = sqrt(dot(l->grad, l->grad, l->np));
   if (isfinite(st->grad_norm) && isfinite(st->surr_before))
     l->outer->step(l->outer_state, l, theta, st);
   st->flops = total_flops(l);

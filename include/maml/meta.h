@@ -23,6 +23,19 @@
  *                the clipped surrogate plus a KL penalty (maml_learner_clipped_objective).
  * K = 0 gives plain multi-task TRPO (the pretrained and oracle baselines).
  *
+ * Learned step sizes (learn_alpha param or layer, step_size.h; Meta-SGD): the meta-
+ * parameters are phi = [theta (n); a (m)], a starting at alpha (the caller's), and every
+ * theta argument below holds phi (maml_learner_n_params = n + m numbers; the gradient,
+ * the curvature's vectors and the outer optimiser's state too). The inner step is
+ * theta^{k+1} = theta^k - a (.) g_k, g_k = grad L_in(theta^k; S_i), so J_i is no longer
+ * symmetric; with u_K = grad L_surr,i at theta'_i, reverse mode (J_i^T) is
+ *   for k = K-1 .. 0:  grad_a += -g_k (.) u_{k+1},  u_k = u_{k+1} - H_k (a (.) u_{k+1})
+ *   J_i^T u_K = [u_0; grad_a]
+ * (grad_a summed over each tensor's parameters in layer mode) and forward mode, for
+ * v = [v_theta; v_a], t_0 = v_theta, t_{k+1} = t_k - a (.) (H_k t_k) - v_a (.) g_k,
+ * J_i v = t_K. First-order mode drops the H terms and keeps the a block. ProMP's KL
+ * penalty (pre-update policy) does not depend on a. Needs K >= 1.
+ *
  * Per-task work runs on the pool, one task per item; per-task results are summed in task
  * order, so the outcome does not depend on the number of threads. Caches of the forward
  * passes at every theta^k and at theta'_i are kept, so CG iterations only run the
@@ -38,6 +51,7 @@
 #include "maml/outer.h"
 #include "maml/policy.h"
 #include "maml/pool.h"
+#include "maml/step_size.h"
 
 typedef struct maml_meta_params {
   int inner_steps;            /* K >= 0 */
@@ -45,7 +59,8 @@ typedef struct maml_meta_params {
                                  REINFORCE */
   const maml_inner_objective *inner; /* an inner objective of the caller's (borrowed), in
                                         place of inner_loss's; NULL: inner_loss's */
-  double alpha;                      /* inner step size */
+  double alpha;                      /* inner step size (the learned ones' start) */
+  maml_learn_alpha learn_alpha;      /* step_size.h; 0 (zero-initialised): alpha, fixed */
   int first_order;                   /* 1: J_i = I */
   double max_kl;                     /* delta */
   int cg_iters;
@@ -154,7 +169,8 @@ size_t maml_learner_outer_state(const maml_learner *l, double *out);
 maml_status maml_learner_set_outer_state(maml_learner *l, const double *in, size_t count, char *err,
                                          size_t err_sz);
 
-/* The parameters of the learner's meta-batch, and theta_old (the theta of the last adapt). */
+/* The number of meta-parameters (n_params, plus the step sizes when they are learned), and
+ * theta_old (the phi of the last adapt). */
 size_t maml_learner_n_params(const maml_learner *l);
 const maml_real *maml_learner_theta_old(const maml_learner *l);
 
