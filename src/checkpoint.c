@@ -143,9 +143,13 @@ static maml_status serialise(const maml_checkpoint *ck, unsigned char **out, siz
   if ((ck->opt_len > 0 && !ck->opt_state) ||
       ck->opt_len + 1 > (SIZE_MAX - fixed - ck->config_len) / 8 - ck->n_params)
     return maml_fail(err, err_sz, MAML_ERR_ARG, "cannot save this checkpoint: optimiser state");
-  uint32_t version = ck->opt_len > 0 ? 2u : 1u;
-  size_t total =
-      fixed + ck->config_len + 8 * ck->n_params + (version > 1 ? 8 + 8 * ck->opt_len : 0);
+  if ((ck->n_step_sizes > 0 && !ck->step_sizes) ||
+      ck->n_step_sizes + 1 > (SIZE_MAX - fixed - ck->config_len) / 8 - ck->n_params - ck->opt_len - 1)
+    return maml_fail(err, err_sz, MAML_ERR_ARG, "cannot save this checkpoint: step sizes");
+  uint32_t version = ck->n_step_sizes > 0 ? 3u : ck->opt_len > 0 ? 2u : 1u;
+  size_t total = fixed + ck->config_len + 8 * ck->n_params +
+                 (version > 1 ? 8 + 8 * ck->opt_len : 0) +
+                 (version > 2 ? 8 + 8 * ck->n_step_sizes : 0);
   unsigned char *buf = malloc(total);
   if (!buf) return maml_fail(err, err_sz, MAML_ERR_NOMEM, "out of memory (%zu bytes)", total);
   unsigned char *p = buf;
@@ -175,6 +179,10 @@ static maml_status serialise(const maml_checkpoint *ck, unsigned char **out, siz
   if (version > 1) {
     p = put_u64(p, (uint64_t)ck->opt_len);
     for (size_t i = 0; i < ck->opt_len; i++) p = put_f64(p, ck->opt_state[i]);
+  }
+  if (version > 2) {
+    p = put_u64(p, (uint64_t)ck->n_step_sizes);
+    for (size_t i = 0; i < ck->n_step_sizes; i++) p = put_f64(p, ck->step_sizes[i]);
   }
   p = put_u32(p, maml_crc32(buf, (size_t)(p - buf)));
   *out = buf;
@@ -437,9 +445,22 @@ static read_result read_fields(reader *r, maml_checkpoint *ck, uint32_t version,
     opt_len = (size_t)q;
     NEED(take(r, 8 * opt_len, "optimiser state", &opt_at));
   }
+  const unsigned char *steps_at = NULL;
+  size_t n_steps = 0;
+  if (version > 2) {
+    NEED(get_u64(r, "step size count", &q));
+    if (q > (r->n - r->pos) / 8) {
+      r->missing = "step sizes";
+      return READ_SHORT;
+    }
+    n_steps = (size_t)q;
+    NEED(take(r, 8 * n_steps, "step sizes", &steps_at));
+  }
   if (r->pos != r->n) {
     snprintf(msg, msg_sz, "%zu unexpected bytes after the %s", r->n - r->pos,
-             version > 1 ? "optimiser state" : "parameters");
+             version > 2   ? "step sizes"
+             : version > 1 ? "optimiser state"
+                           : "parameters");
     return READ_BAD;
   }
   if (check_fields(ck, MAML_ERR_FORMAT, msg, msg_sz) != MAML_OK) return READ_BAD;
@@ -448,7 +469,9 @@ static read_result read_fields(reader *r, maml_checkpoint *ck, uint32_t version,
   ck->config_text = malloc(config_len + 1);
   ck->theta = malloc(ck->n_params > 0 ? 8 * ck->n_params : 1);
   if (opt_len > 0) ck->opt_state = malloc(8 * opt_len);
-  if (!ck->config_text || !ck->theta || (opt_len > 0 && !ck->opt_state)) {
+  if (n_steps > 0) ck->step_sizes = malloc(8 * n_steps);
+  if (!ck->config_text || !ck->theta || (opt_len > 0 && !ck->opt_state) ||
+      (n_steps > 0 && !ck->step_sizes)) {
     *nomem = 1;
     snprintf(msg, msg_sz, "out of memory");
     return READ_BAD;
@@ -465,6 +488,11 @@ static read_result read_fields(reader *r, maml_checkpoint *ck, uint32_t version,
     uint64_t bits = le64(opt_at + 8 * i);
     memcpy(&ck->opt_state[i], &bits, sizeof bits);
   }
+  ck->n_step_sizes = n_steps;
+  for (size_t i = 0; i < n_steps; i++) {
+    uint64_t bits = le64(steps_at + 8 * i);
+    memcpy(&ck->step_sizes[i], &bits, sizeof bits);
+  }
   return READ_OK;
 }
 
@@ -474,6 +502,13 @@ static int check_finite(const maml_checkpoint *ck, char *msg, size_t msg_sz) {
   size_t bad = 0, first = 0;
   for (size_t i = 0; i < ck->n_params; i++)
     if (!isfinite(ck->theta[i]) && bad++ == 0) first = i;
+  for (size_t i = 0; bad == 0 && i < ck->n_step_sizes; i++)
+    if (!isfinite(ck->step_sizes[i])) {
+      snprintf(msg, msg_sz,
+               "step size %zu of %zu is %s: the step sizes of a run that diverged cannot be used",
+               i, ck->n_step_sizes, isnan(ck->step_sizes[i]) ? "NaN" : "infinite");
+      return 0;
+    }
   if (bad == 0) return 1;
   snprintf(msg, msg_sz,
            "parameter %zu is %s and %zu of the %zu parameters are not finite: the parameters of "
@@ -487,6 +522,7 @@ void maml_checkpoint_free(maml_checkpoint *ck) {
   free(ck->config_text);
   free(ck->theta);
   free(ck->opt_state);
+  free(ck->step_sizes);
   memset(ck, 0, sizeof *ck);
 }
 

@@ -40,7 +40,8 @@ typedef enum {
   K_MATMUL,
   K_FAMILY_HASH,
   K_INNER_LOSS,
-  K_OUTER
+  K_OUTER,
+  K_LEARN_ALPHA
 } key_kind;
 
 typedef struct {
@@ -96,6 +97,12 @@ static maml_config_key keys[] = {
     {"alpha", "X in [1e-8, 100]",
      "inner step size; smaller steps move the float parameters by about their rounding "
      "error (default 0.1, or the family's preset: `maml envs`)"},
+    {"learn_alpha", "no|param|layer",
+     "learned inner step sizes (Meta-SGD; ProMP's trainable_inner_step_size): no, the fixed "
+     "alpha (the paper's); param, a step size per parameter; layer, one per weight matrix, "
+     "bias vector and the log-std vector; they start at alpha, are meta-learned with the "
+     "outer step (TRPO's curvature and KL bound, or ProMP's Adam, cover them), are kept in "
+     "the checkpoints and are what eval and view adapt with (MAML mode only) (default no)"},
     {"gamma", "X in [0, 1]", "discount factor (default 0.99)"},
     {"gae_lambda", "X in [0, 1]", "GAE lambda (default 1)"},
     {"max_kl", "X in [1e-12, 10]",
@@ -167,6 +174,7 @@ static const key_spec specs[] = {
     REAL_KEY(init_std, 1e-6, 100.0, 0, 0),
     INT_KEY(inner_steps, 0, 100, 0),
     REAL_KEY(alpha, 1e-8, 100.0, 0, 0),
+    OTHER_KEY(K_LEARN_ALPHA, learn_alpha),
     REAL_KEY(gamma, 0.0, 1.0, 0, 0),
     REAL_KEY(gae_lambda, 0.0, 1.0, 0, 0),
     REAL_KEY(max_kl, 1e-12, 10.0, 0, 0),
@@ -501,6 +509,24 @@ static maml_status parse_inner_loss(const char *key, const char *v, maml_inner_l
                    "%s: '%s' is not an inner loss%s: expected reinforce or lvc", key, v, hint);
 }
 
+/* a step-size mode as maml_learn_alpha_name spells it (any case) */
+static maml_status parse_learn_alpha(const char *key, const char *v, maml_learn_alpha *out,
+                                     char *err, size_t err_sz) {
+  const char *names[MAML_LEARN_ALPHA_COUNT];
+  for (int k = 0; k < MAML_LEARN_ALPHA_COUNT; k++) {
+    names[k] = maml_learn_alpha_name((maml_learn_alpha)k);
+    if (word_eq(v, names[k])) {
+      *out = (maml_learn_alpha)k;
+      return MAML_OK;
+    }
+  }
+  const char *guess = maml_closest(v, names, MAML_LEARN_ALPHA_COUNT);
+  char hint[64] = "";
+  if (guess) snprintf(hint, sizeof hint, " (did you mean '%s'?)", guess);
+  return maml_fail(err, err_sz, MAML_ERR_ARG,
+                   "%s: '%s' is not a step-size mode%s: expected no, param or layer", key, v, hint);
+}
+
 /* an outer optimiser as maml_outer_name spells it (any case) */
 static maml_status parse_outer(const char *key, const char *v, maml_outer_kind *out, char *err,
                                size_t err_sz) {
@@ -621,6 +647,7 @@ static maml_status set_value(maml_config *c, int i, const char *v, char *err, si
     case K_FAMILY_HASH: return parse_family_hash(key, v, c, err, err_sz);
     case K_INNER_LOSS: return parse_inner_loss(key, v, &c->inner_loss, err, err_sz);
     case K_OUTER: return parse_outer(key, v, &c->outer, err, err_sz);
+    case K_LEARN_ALPHA: return parse_learn_alpha(key, v, &c->learn_alpha, err, err_sz);
   }
   return maml_fail(err, err_sz, MAML_ERR_ARG, "%s: internal error: unknown key kind", key);
 }
@@ -714,6 +741,14 @@ static int format_value(const maml_config *c, int i, char *buf, size_t n) {
         snprintf(buf, n, "%s", name);
       else
         snprintf(buf, n, "%d", (int)c->inner_loss); /* refused by maml_config_resolve */
+      return 1;
+    }
+    case K_LEARN_ALPHA: {
+      const char *name = maml_learn_alpha_name(c->learn_alpha);
+      if (name)
+        snprintf(buf, n, "%s", name);
+      else
+        snprintf(buf, n, "%d", (int)c->learn_alpha); /* refused by maml_config_resolve */
       return 1;
     }
     case K_OUTER: {
@@ -972,6 +1007,7 @@ maml_status maml_config_resolve(maml_config *c, char *err, size_t err_sz) {
     r.inner_steps = 0;
     r.first_order = 0;
     r.inner_loss = MAML_INNER_REINFORCE;
+    r.learn_alpha = MAML_ALPHA_FIXED;
   }
   /* every value must be one that its key accepts as text */
   if (r.n_hidden < 0 || r.n_hidden > MAML_MAX_HIDDEN)

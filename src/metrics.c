@@ -197,6 +197,13 @@ maml_status maml_metrics_write(maml_metrics *m, const maml_iter_metrics *it, dou
     }
     fprintf(j, "]");
   }
+  if (it->step_sizes > 0) { /* learned step sizes: their spread */
+    fprintf(j, ",\"step_size\":{\"count\":%zu", it->step_sizes);
+    json_number(j, "min", it->step_size_min);
+    json_number(j, "median", it->step_size_median);
+    json_number(j, "max", it->step_size_max);
+    fprintf(j, "}");
+  }
   fprintf(j, "}\n");
   if (fflush(m->csv) != 0 || fflush(m->jsonl) != 0 || ferror(m->csv) || ferror(m->jsonl))
     return maml_fail(err, err_sz, MAML_ERR_IO, "writing the metrics files: %s", strerror(errno));

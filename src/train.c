@@ -50,8 +50,11 @@ struct maml_trainer {
   adv_worker *workers;
   double *tasks;            /* (tasks, MAML_TASK_MAX) */
   const maml_real **thetas; /* (tasks) sampling parameters per task */
-  maml_real *theta;         /* (n_params) */
-  maml_real *theta_best;    /* (n_params) */
+  maml_real *theta;         /* (n_phi) phi: the policy's parameters, then the learned step
+                               sizes (none with the fixed alpha) */
+  maml_real *theta_best;    /* (n_phi) */
+  size_t n_phi;             /* maml_learner_n_params */
+  double *step_scratch;     /* (step sizes) for their summary */
   int64_t iteration, best_iteration, rejected;
   int best_held; /* theta_best holds the best iteration's parameters (not
                     after a restore, until a new best) */
@@ -116,7 +119,7 @@ void maml_trainer_destroy(maml_trainer *t) {
   free(t->workers);
   maml_pool_destroy(t->pool);
   if (t->world_open) maml_env_world_close(&t->world);
-  free(t->tasks), free(t->thetas), free(t->theta), free(t->theta_best);
+  free(t->tasks), free(t->thetas), free(t->theta), free(t->theta_best), free(t->step_scratch);
   free(t);
 }
 
@@ -156,6 +159,7 @@ maml_status maml_trainer_create(maml_trainer **out, const maml_config *cfg, cons
   int K = c->mode == MAML_MODE_MAML ? c->inner_steps : 0;
   maml_meta_params mp = {.inner_steps = K,
                          .alpha = c->alpha,
+                         .learn_alpha = K > 0 ? c->learn_alpha : MAML_ALPHA_FIXED,
                          .first_order = c->first_order,
                          .inner_loss = c->inner_loss,
                          .max_kl = c->max_kl,
@@ -173,13 +177,16 @@ maml_status maml_trainer_create(maml_trainer **out, const maml_config *cfg, cons
                            c->query_episodes * c->horizon, &mp, err, err_sz);
   if (st != MAML_OK) goto fail;
 
-  size_t n = t->policy.n_params, max_rows = (size_t)max_episodes * c->horizon;
+  size_t n = maml_learner_n_params(t->learner), max_rows = (size_t)max_episodes * c->horizon;
+  size_t m = n - t->policy.n_params;
+  t->n_phi = n;
   int ok = side_alloc(t, &t->support, c->episodes) && side_alloc(t, &t->query, c->query_episodes) &&
            (t->workers = calloc((size_t)threads, sizeof *t->workers)) &&
            (t->tasks = calloc((size_t)c->tasks * MAML_TASK_MAX, sizeof(double))) &&
            (t->thetas = calloc((size_t)c->tasks, sizeof *t->thetas)) &&
            (t->theta = calloc(n, sizeof(maml_real))) &&
-           (t->theta_best = calloc(n, sizeof(maml_real)));
+           (t->theta_best = calloc(n, sizeof(maml_real))) &&
+           (!m || (t->step_scratch = calloc(m, sizeof(double))));
   for (int w = 0; ok && w < threads; w++)
     ok = maml_baseline_alloc(&t->workers[w].baseline, t->world.obs_dim, (int)max_rows) == MAML_OK &&
          (t->workers[w].returns = calloc(max_rows, sizeof(maml_real))) &&
@@ -192,6 +199,7 @@ maml_status maml_trainer_create(maml_trainer **out, const maml_config *cfg, cons
   maml_rng rng;
   maml_rng_init(&rng, c->seed, 0, MAML_PHASE_INIT, 0, 0);
   maml_policy_init_params(&t->policy, t->theta, &rng);
+  maml_step_size_init(t->theta + t->policy.n_params, m, c->alpha);
   t->best_return = -INFINITY;
   t->best_iteration = -1;
   *out = t;
@@ -199,6 +207,23 @@ maml_status maml_trainer_create(maml_trainer **out, const maml_config *cfg, cons
 fail:
   maml_trainer_destroy(t);
   return st;
+}
+
+/* the checkpoint's step sizes into phi: as many as the run learns (none for a fixed alpha) */
+static maml_status restore_step_sizes(maml_trainer *t, const maml_checkpoint *ck, char *err,
+                                      size_t err_sz) {
+  size_t n = t->policy.n_params, m = t->n_phi - n;
+  if (ck->n_step_sizes != m)
+    return maml_fail(err, err_sz, MAML_ERR_FORMAT,
+                     "the checkpoint holds %zu learned step sizes, the run (learn_alpha %s) "
+                     "learns %zu",
+                     ck->n_step_sizes, maml_learn_alpha_name(t->cfg.learn_alpha), m);
+  for (size_t i = 0; i < m; i++) {
+    if (!isfinite(ck->step_sizes[i]))
+      return maml_fail(err, err_sz, MAML_ERR_FORMAT, "checkpoint step size %zu is not finite", i);
+    t->theta[n + i] = (maml_real)ck->step_sizes[i];
+  }
+  return MAML_OK;
 }
 
 maml_status maml_trainer_restore(maml_trainer *t, const maml_checkpoint *ck, char *err,
@@ -217,6 +242,8 @@ maml_status maml_trainer_restore(maml_trainer *t, const maml_checkpoint *ck, cha
       return maml_fail(err, err_sz, MAML_ERR_FORMAT, "checkpoint parameter %zu is not finite", j);
     t->theta[j] = (maml_real)ck->theta[j];
   }
+  st = restore_step_sizes(t, ck, err, err_sz);
+  if (st != MAML_OK) return st;
   /* a checkpoint without the optimiser's state (version 1, or a best.ckpt) starts it fresh */
   if (ck->opt_len > 0) {
     st = maml_learner_set_outer_state(t->learner, ck->opt_state, ck->opt_len, err, err_sz);
@@ -242,7 +269,7 @@ maml_status maml_trainer_share_state(maml_trainer *t, char *err, size_t err_sz) 
   maml_status st = maml_comm_broadcast(t->comm, counters, sizeof counters, err, err_sz);
   if (st == MAML_OK)
     st =
-        maml_comm_broadcast(t->comm, t->theta, t->policy.n_params * sizeof(maml_real), err, err_sz);
+        maml_comm_broadcast(t->comm, t->theta, t->n_phi * sizeof(maml_real), err, err_sz);
   size_t opt_len = maml_learner_outer_state(t->learner, NULL);
   if (st == MAML_OK && opt_len > 0) { /* the optimiser's state too (after a restore) */
     double *state = malloc(opt_len * sizeof *state);
@@ -356,6 +383,15 @@ static void split_by_goal(const maml_trainer *t, const side *pre, maml_iter_metr
   }
 }
 
+/* the learned step sizes' spread at theta (none with the fixed alpha) */
+static void step_size_summary(const maml_trainer *t, maml_iter_metrics *m) {
+  size_t n = t->policy.n_params;
+  m->step_sizes = t->n_phi - n;
+  if (m->step_sizes > 0)
+    maml_step_size_summary(t->theta + n, m->step_sizes, t->step_scratch, &m->step_size_min,
+                           &m->step_size_median, &m->step_size_max);
+}
+
 maml_status maml_trainer_iterate(maml_trainer *t, maml_iter_metrics *m, char *err, size_t err_sz) {
   const maml_config *c = &t->cfg;
   memset(m, 0, sizeof *m);
@@ -388,7 +424,7 @@ maml_status maml_trainer_iterate(maml_trainer *t, maml_iter_metrics *m, char *er
   if (finite && m->post_return > t->best_return) {
     t->best_return = m->post_return;
     t->best_iteration = t->iteration;
-    memcpy(t->theta_best, t->theta, t->policy.n_params * sizeof(maml_real));
+    memcpy(t->theta_best, t->theta, t->n_phi * sizeof(maml_real));
     t->best_held = 1;
     m->new_best = 1;
   }
@@ -403,6 +439,7 @@ maml_status maml_trainer_iterate(maml_trainer *t, maml_iter_metrics *m, char *er
     m->step.outcome = MAML_STEP_NONFINITE;
   }
   if (!finite) t->rejected++;
+  step_size_summary(t, m);
   m->rejected = !finite;
   m->rejected_total = t->rejected;
   t->iteration++;
@@ -450,6 +487,15 @@ maml_status maml_trainer_checkpoint(const maml_trainer *t, int best, maml_checkp
   ck->config_len = (size_t)len;
   const maml_real *src = best ? t->theta_best : t->theta;
   for (size_t j = 0; j < p->n_params; j++) ck->theta[j] = src[j];
+  size_t m = t->n_phi - p->n_params;
+  if (m > 0) { /* the learned step sizes go with every checkpoint's parameters */
+    if (!(ck->step_sizes = malloc(m * sizeof(double)))) {
+      maml_checkpoint_free(ck);
+      return maml_fail(err, err_sz, MAML_ERR_NOMEM, "out of memory for a checkpoint");
+    }
+    for (size_t i = 0; i < m; i++) ck->step_sizes[i] = src[p->n_params + i];
+    ck->n_step_sizes = m;
+  }
   /* the outer optimiser's state goes with the run's latest parameters only */
   size_t opt_len = best ? 0 : maml_learner_outer_state(t->learner, NULL);
   if (opt_len > 0) {

@@ -348,10 +348,10 @@ Test(checkpoint, magic_version_and_sizes) {
   refused(NULL, 0, MAML_ERR_FORMAT, "not a maml checkpoint");
 
   memcpy(copy, buf, n);
-  put_le32(copy + OFF_VERSION, 3);
+  put_le32(copy + OFF_VERSION, 4);
   fix_crc(copy, n);
   refused(copy, n, MAML_ERR_FORMAT,
-          "checkpoint format version 3, this program reads versions 1 to 2");
+          "checkpoint format version 4, this program reads versions 1 to 3");
   put_le32(copy + OFF_VERSION, 0);
   fix_crc(copy, n);
   refused(copy, n, MAML_ERR_FORMAT, "checkpoint format version 0");
@@ -693,5 +693,53 @@ Test(checkpoint, optimiser_state_round_trip) {
   cr_assert_eq(maml_checkpoint_parse(buf, n, &got, err, sizeof err), MAML_OK, "%s", err);
   cr_assert(got.version == 1 && got.opt_len == 0 && got.opt_state == NULL);
   maml_checkpoint_free(&got);
+  free(buf);
+}
+
+/* The learned step sizes (version 3): round trip bit for bit with and without optimiser
+ * state, every truncation refused, a count that overruns the file and a non-finite step
+ * size refused; without step sizes the file is version 1 or 2 as before. */
+Test(checkpoint, step_sizes_round_trip) {
+  static sample s;
+  sample_small(&s);
+  double steps[5] = {0.1, -0.0, 0.25, 4.9406564584124654e-324, -0.03};
+  double state[3] = {1, 2, 3};
+  size_t v1 = 8 + 4 + 4 + 5 + 4 + 3 * 4 + 4 + 4 + 8 * 6 + 8 + s.ck.config_len + 8 + 19 * 8 + 4;
+  for (int with_state = 0; with_state < 2; with_state++) {
+    s.ck.step_sizes = steps, s.ck.n_step_sizes = 5;
+    s.ck.opt_state = with_state ? state : NULL, s.ck.opt_len = with_state ? 3 : 0;
+    size_t n;
+    unsigned char *buf = saved_bytes(&s.ck, &n);
+    cr_assert_eq(n, v1 + 8 + 8 * s.ck.opt_len + 8 + 5 * 8);
+    cr_assert_eq(buf[8], 3, "step sizes: version 3");
+    maml_checkpoint got;
+    char err[ERR_SZ] = "";
+    cr_assert_eq(maml_checkpoint_parse(buf, n, &got, err, sizeof err), MAML_OK, "%s", err);
+    cr_assert(got.version == 3 && got.n_step_sizes == 5 && got.opt_len == s.ck.opt_len);
+    cr_assert_eq(memcmp(got.step_sizes, steps, sizeof steps), 0, "the step sizes bit for bit");
+    if (with_state) cr_assert_eq(memcmp(got.opt_state, state, sizeof state), 0);
+    maml_checkpoint_free(&got);
+    for (size_t len = 0; len < n; len++) {
+      unsigned char *cut = malloc(len ? len : 1);
+      memcpy(cut, buf, len);
+      refused(cut, len, MAML_ERR_FORMAT, NULL);
+      free(cut);
+    }
+    unsigned char *copy = malloc(n);
+    memcpy(copy, buf, n);
+    put_le64(copy + n - 4 - 5 * 8 - 8, 6); /* the count, one more than there are */
+    fix_crc(copy, n);
+    refused(copy, n, MAML_ERR_FORMAT, "step sizes");
+    free(copy), free(buf);
+  }
+  double bad[2] = {0.1, NAN};
+  s.ck.step_sizes = bad, s.ck.n_step_sizes = 2, s.ck.opt_state = NULL, s.ck.opt_len = 0;
+  size_t n;
+  unsigned char *buf = saved_bytes(&s.ck, &n);
+  refused(buf, n, MAML_ERR_FORMAT, "step size 1 of 2 is NaN");
+  free(buf);
+  s.ck.step_sizes = NULL, s.ck.n_step_sizes = 0;
+  buf = saved_bytes(&s.ck, &n);
+  cr_assert(n == v1 && buf[8] == 1, "no step sizes, no state: version 1, as before");
   free(buf);
 }

@@ -508,7 +508,7 @@ Test(config, keys_table) {
     if (strcmp(k[n].name, "env"))
       cr_assert_not_null(strstr(k[n].help, "default"), "%s mentions its default", k[n].name);
   }
-  cr_assert_eq(n, 34);
+  cr_assert_eq(n, 35);
 }
 
 /* ---- INI ----------------------------------------------------------------------------- */

@@ -26,8 +26,10 @@
 
 /* Version 2 adds, after the parameters, the outer optimiser's state (opt_len, then opt_len
  * doubles); a checkpoint without such state (opt_len 0: every TRPO run) is still written
- * as version 1, byte for byte as before, and both versions are read. */
-#define MAML_CHECKPOINT_VERSION 2u
+ * as version 1, byte for byte as before. Version 3 adds, after the optimiser's state (its
+ * count 0 for none), the learned inner step sizes (n_step_sizes, then that many doubles);
+ * only a run with learned step sizes writes it. All three versions are read. */
+#define MAML_CHECKPOINT_VERSION 3u
 
 typedef struct {
   /* what the parameters are for */
@@ -54,7 +56,12 @@ typedef struct {
    * finiteness); NULL and 0 for none */
   double *opt_state;
   size_t opt_len;
-  uint32_t version; /* of the file parsed (set by parse; save writes 1 or 2 by opt_len) */
+  /* the learned inner step sizes (step_size.h; config learn_alpha), n_step_sizes of them,
+   * finite; NULL and 0 for none (the fixed alpha of the config) */
+  double *step_sizes;
+  size_t n_step_sizes;
+  uint32_t version; /* of the file parsed (set by parse; save writes 1, 2 or 3: 3 with step
+                       sizes, else 2 with optimiser state, else 1) */
 } maml_checkpoint;
 
 /* Serialise to path atomically. MAML_ERR_IO with the path and the system's reason. */

@@ -21,6 +21,7 @@
 #include "maml/matmul.h"
 #include "maml/outer.h"
 #include "maml/policy.h"
+#include "maml/step_size.h"
 
 /* What the outer loop meta-trains. */
 typedef enum {
@@ -52,6 +53,8 @@ typedef struct {
   int inner_steps; /* K (MAML mode; 0 in the other modes) */
   double alpha;    /* inner step size (default 0.1, or the family's preset alpha
                       when it has one and alpha was not set: maml_config_resolve) */
+  maml_learn_alpha learn_alpha; /* learned step sizes (step_size.h; MAML mode only; default
+                                   no: alpha fixed) */
   int alpha_given; /* 1 once alpha was set by maml_config_set (a file, a flag) */
   double gamma, gae_lambda;
   double max_kl; /* TRPO's KL bound delta */
@@ -100,7 +103,7 @@ maml_status maml_config_load(maml_config *c, const char *path, char *err, size_t
  * the family's preset when it has one and alpha was not given) and check the whole config
  * for consistency: the family exists, horizon <= the family's, inner_steps >= 1 in MAML
  * mode (forced to 0 in pretrain and oracle modes, as is first_order, and inner_loss set to
- * reinforce). */
+ * reinforce, learn_alpha to no). */
 maml_status maml_config_resolve(maml_config *c, char *err, size_t err_sz);
 
 /* Find the model file of c's family (maml/env.h's search) in assets, else in c->assets

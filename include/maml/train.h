@@ -45,6 +45,10 @@ typedef struct {
   int goal_tasks[MAML_GOALS_MAX];  /* the batch's tasks of that goal */
   double goal_pre[MAML_GOALS_MAX]; /* their mean pre_return, post_return (NaN: none) */
   double goal_post[MAML_GOALS_MAX];
+  /* learned step sizes (config learn_alpha): their count (0: the fixed alpha) and, after
+   * this iteration's step, their minimum, median and maximum */
+  size_t step_sizes;
+  double step_size_min, step_size_median, step_size_max;
 } maml_iter_metrics;
 
 typedef struct maml_trainer maml_trainer;
@@ -94,6 +98,8 @@ maml_status maml_trainer_checkpoint(const maml_trainer *t, int best, maml_checkp
 
 const maml_config *maml_trainer_config(const maml_trainer *t);
 const maml_policy *maml_trainer_policy(const maml_trainer *t);
+/* the run's parameters (n_params of the policy), followed by the learned step sizes when
+ * the config learns them (learn_alpha; maml_learner_n_params numbers in all) */
 const maml_real *maml_trainer_theta(const maml_trainer *t);
 int64_t maml_trainer_iteration(const maml_trainer *t);
 int maml_trainer_threads(const maml_trainer *t);
