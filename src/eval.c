@@ -39,6 +39,7 @@ typedef struct {
   int *diverged;     /* (goals) the step goal i diverged at, or -1 */
   worker *workers;
   double step_size;
+  double scale; /* of ep->step_sizes at this step (1, then 1/2) */
   int lo; /* this rank's first goal */
 } job;
 
@@ -70,8 +71,13 @@ static void adapt_goal(void *ctx, int job_index, int wid) {
   /* the batch was sampled with theta: the LVC inner loss has this same gradient here, bit
    * for bit (inner.h), so runs trained with either inner loss adapt alike */
   maml_inner_loss_grad(p, theta, &batch, &w->cache, w->grad);
-  for (size_t k = 0; k < p->n_params; k++)
-    theta[k] = (maml_real)(theta[k] - j->step_size * w->grad[k]);
+  const maml_real *a = j->ep->step_sizes;
+  if (a)
+    for (size_t k = 0; k < p->n_params; k++)
+      theta[k] = (maml_real)(theta[k] - j->scale * a[k] * w->grad[k]);
+  else
+    for (size_t k = 0; k < p->n_params; k++)
+      theta[k] = (maml_real)(theta[k] - j->step_size * w->grad[k]);
 }
 
 /* Goal i's step k (its parameters after k steps, then the batch sampled with them): marks
@@ -149,6 +155,7 @@ static maml_status evaluate(const maml_env_world *world, const maml_policy *p,
       ep->progress(ep->progress_ctx, k, finite ? sum / finite : hi > lo ? NAN : 0.0);
     if (k == ep->steps) break;
     j.step_size = k == 0 ? ep->alpha : ep->alpha / 2;
+    j.scale = k == 0 ? 1.0 : 0.5;
     maml_pool_run(pool, hi - lo, adapt_goal, &j);
   }
   for (int i = lo; st == MAML_OK && i < hi; i++) per_goal[(size_t)i * (S + 1) + S] = j.diverged[i];

@@ -31,6 +31,20 @@ void maml_step_size_index(const maml_policy *p, maml_learn_alpha mode, int *inde
   for (int j = 0; j < p->act_dim; j++) index[p->log_std_off + (size_t)j] = 2 * p->n_layers;
 }
 
+void maml_step_size_expand(const maml_policy *p, maml_learn_alpha mode, const maml_real *a,
+                           maml_real *out) {
+  if (mode == MAML_ALPHA_PARAM) {
+    for (size_t j = 0; j < p->n_params; j++) out[j] = a[j];
+    return;
+  }
+  for (int l = 0; l < p->n_layers; l++) {
+    size_t w = (size_t)p->out[l] * p->in[l];
+    for (size_t j = 0; j < w; j++) out[p->w_off[l] + j] = a[2 * l];
+    for (int j = 0; j < p->out[l]; j++) out[p->b_off[l] + (size_t)j] = a[2 * l + 1];
+  }
+  for (int j = 0; j < p->act_dim; j++) out[p->log_std_off + (size_t)j] = a[2 * p->n_layers];
+}
+
 void maml_step_size_init(maml_real *a, size_t m, double alpha) {
   for (size_t i = 0; i < m; i++) a[i] = (maml_real)alpha;
 }

@@ -3,7 +3,9 @@
  * For each goal: sample N episodes with the policy as it is (its mean undiscounted
  * return is "0 steps"); take a vanilla policy-gradient step on that batch (linear
  * baseline, GAE, standardised advantages) with step size alpha; sample N new episodes
- * ("1 step"); repeat with step size alpha / 2 for the later steps. Each step's batch is
+ * ("1 step"); repeat with step size alpha / 2 for the later steps. A policy with learned
+ * step sizes (step_size.h) takes its own instead: parameter j's first step a_j, later
+ * steps a_j / 2. Each step's batch is
  * sampled with the parameters it adapts, where the LVC inner loss's gradient is REINFORCE's
  * bit for bit (inner.h): the same step serves runs trained with either inner loss. Goal i's
  * episodes at step k come from the streams (seed, k, EVAL, i, e), and held-out goals from (seed, 0,
@@ -35,6 +37,9 @@ typedef struct {
   int steps;    /* adaptation steps K (returns are reported after 0..K steps) */
   int horizon;  /* at most the family's */
   double alpha; /* the first step's size; later steps use alpha / 2 */
+  const maml_real *step_sizes; /* (n_params) each parameter's first step size in place of
+                                  alpha (learned step sizes, maml_step_size_expand; later
+                                  steps half of it); NULL: alpha */
   double gamma, gae_lambda;
   uint64_t seed;
   int sweep;                   /* 1: rollouts from the step-size sweep's streams (SWEEP phase) */

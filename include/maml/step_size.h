@@ -34,6 +34,11 @@ size_t maml_step_size_count(const maml_policy *p, maml_learn_alpha mode);
  * layer). */
 void maml_step_size_index(const maml_policy *p, maml_learn_alpha mode, int *index);
 
+/* out[j] = the step size of parameter j (a[index j]), for j < p->n_params: the learned step
+ * sizes a (maml_step_size_count(p, mode) of them) spread over the parameters. */
+void maml_step_size_expand(const maml_policy *p, maml_learn_alpha mode, const maml_real *a,
+                           maml_real *out);
+
 /* a[0 .. m) = alpha */
 void maml_step_size_init(maml_real *a, size_t m, double alpha);
 

@@ -46,7 +46,11 @@ static void eval_usage(FILE *out) {
           "rank 0 (another machine's files) ends the job, naming them, before any work.\n"
           "Each step's episodes are sampled with the parameters it adapts, where the LVC\n"
           "inner loss (inner_loss = lvc) has REINFORCE's gradient: runs trained with either\n"
-          "inner loss are evaluated with the same step.\n"
+          "inner loss are evaluated with the same step. A run that learned its inner step\n"
+          "sizes (learn_alpha = param or layer) adapts with them instead: parameter j's first\n"
+          "step has its step size a_j, the later steps a_j/2 (as ALPHA, then ALPHA/2); an\n"
+          "@ALPHA (the policy's or its group's) replaces them by ALPHA, and --sweep-alpha\n"
+          "skips such a policy (or group).\n"
           "\n"
           "A goal diverges at the step where its parameters, or its episodes' observations,\n"
           "actions or rewards, hold a non-finite number (NaN, inf): from then on it has no\n"
@@ -307,11 +311,12 @@ static int load_policy(entry *e, const char *what, char *env, double default_alp
     cmd_family_difference(cp.env, env, diff, sizeof diff);
     fprintf(stderr, "maml eval: %s was trained on %s, the evaluation is on %s%s\n", what, cp.env,
             env, diff);
-    free(cp.theta);
+    free(cp.theta), free(cp.step_sizes);
     return 0;
   }
   e->policy = cp.policy;
   e->theta = cp.theta;
+  e->step_sizes = cp.step_sizes;
   e->oracle = cp.oracle;
   e->iteration = cp.iteration;
   if (!e->alpha) e->alpha = cp.alpha > 0 ? cp.alpha : default_alpha;
@@ -680,6 +685,7 @@ static uint64_t policy_digest(const entry *e) {
   uint64_t h = maml_hash(MAML_HASH_START, fields, sizeof fields);
   h = maml_hash(h, &e->alpha, sizeof e->alpha);
   h = maml_hash(h, &e->oracle, sizeof e->oracle);
+  if (e->step_sizes) h = maml_hash(h, e->step_sizes, p->n_params * sizeof(maml_real));
   return maml_hash(h, e->theta, p->n_params * sizeof(maml_real));
 }
 
@@ -732,12 +738,14 @@ static int evaluate_policy(const maml_env_world *w, entry *e, const char *label,
   }
   maml_eval_params pe = *ep;
   pe.steps = e->steps;
-  if (a->n_sweep && !e->oracle && !e->alpha_given &&
+  if (a->n_sweep && !e->oracle && !e->alpha_given && !e->step_sizes &&
       !sweep_alpha(w, e, &pe, a->sweep, a->n_sweep, (int)a->sweep_goals, pool))
     return 0;
   pe.alpha = e->alpha;
+  /* learned step sizes unless @ALPHA (or the group's) replaces them */
+  pe.step_sizes = e->alpha_given ? NULL : e->step_sizes;
   pe.progress = print_step;
-  printf("  %s:", label);
+  printf("  %s%s:", label, pe.step_sizes && !e->oracle ? " (its learned step sizes)" : "");
   fflush(stdout);
   if (maml_evaluate(w, &e->policy, e->theta, n_goals, goals, &pe, pool, e->returns, e->diverged,
                     err, sizeof err) != MAML_OK) {
@@ -814,7 +822,7 @@ static int evaluate_groups(seed_groups *sg, maml_env_world *worlds, int *opened,
     for (int r = 0; r < g->n_runs; r++)
       if (!fits(&g->runs[r], "group", w, env)) return 0;
     g->steps = g->runs[0].oracle ? 0 : ep->steps;
-    if (a->n_sweep && !g->runs[0].oracle && !g->alpha_given) {
+    if (a->n_sweep && !g->runs[0].oracle && !g->alpha_given && !g->runs[0].step_sizes) {
       if (!seeds_sweep(w, g, ep, a->sweep, a->n_sweep, (int)a->sweep_goals, pool)) return 0;
       for (int r = 0; r < g->n_runs; r++) g->runs[r].alpha_given = 1; /* no sweep of its own */
     }
@@ -972,7 +980,8 @@ cleanup:
     if (opened[w]) maml_env_world_close(&worlds[w]);
   maml_pool_destroy(pool);
 done:
-  for (int p = 0; p < n_pol; p++) free(es[p].theta), free(es[p].returns), free(es[p].diverged);
+  for (int p = 0; p < n_pol; p++)
+    free(es[p].theta), free(es[p].step_sizes), free(es[p].returns), free(es[p].diverged);
   seeds_free(&a.groups);
   return rc;
 }

@@ -659,7 +659,8 @@ void seeds_free(seed_groups *sg) {
   for (int q = 0; q < sg->n; q++) {
     seed_group *g = &sg->g[q];
     for (int r = 0; g->runs && r < g->n_runs; r++)
-      free(g->runs[r].theta), free(g->runs[r].returns), free(g->runs[r].diverged);
+      free(g->runs[r].theta), free(g->runs[r].step_sizes), free(g->runs[r].returns),
+          free(g->runs[r].diverged);
     free(g->runs), free(g->scores), free(g->all), free(g->by_goal), free(g->vs_first);
   }
   sg->n = 0;

@@ -54,7 +54,10 @@ static void export_usage(FILE *out) {
           "or tanh, the hidden layers'), seed, iteration (meta-updates behind the\n"
           "parameters), n_params, inner_steps and inner_step_size (the run's adaptation\n"
           "steps and their fixed step size; 0 and null outside maml mode), learned_step_sizes\n"
-          "(always null: checkpoints of format versions 1 to %u hold no learned step sizes),\n"
+          "(null, or for a run with learn_alpha (checkpoint version %u) {layout: param or\n"
+          "layer, count, values: in the order of the parameters (param) or one per weight\n"
+          "matrix, bias vector and log_std, as the layers below (layer); npy: the file\n"
+          "step_sizes.npy}; eval's first step uses them, later steps half),\n"
           "layers (name layerI, in, out, activation: relu, tanh or linear, weight, bias) and\n"
           "log_std. Exits 1 when the checkpoint is missing, truncated, damaged or not a\n"
           "checkpoint, or a file cannot be written; 2 for bad options.\n",
@@ -211,6 +214,24 @@ static const char *activation_name(int activation) {
   return activation == MAML_ACT_TANH ? "tanh" : "relu";
 }
 
+/* learned_step_sizes' value: null, or the layout, the count and the values (inline, or the
+ * .npy file that holds them) */
+static void write_step_sizes(FILE *f, const maml_checkpoint *ck, const maml_config *c,
+                             int inline_arrays) {
+  if (ck->n_step_sizes == 0) {
+    fputs("null", f);
+    return;
+  }
+  const char *layout = maml_learn_alpha_name(c->learn_alpha);
+  fprintf(f, "{\"layout\": \"%s\", \"count\": %zu, \"values\": ",
+          layout && c->learn_alpha != MAML_ALPHA_FIXED ? layout : "unknown", ck->n_step_sizes);
+  if (inline_arrays)
+    json_numbers(f, ck->step_sizes, ck->n_step_sizes);
+  else
+    fputs("\"step_sizes.npy\"", f);
+  fputc('}', f);
+}
+
 /* The whole document. inline_arrays: the arrays themselves (json), else the names of the
  * .npy files that hold them (meta.json). */
 static void write_document(FILE *f, const char *path, const maml_checkpoint *ck,
@@ -243,7 +264,9 @@ static void write_document(FILE *f, const char *path, const maml_checkpoint *ck,
     json_number(f, c->alpha);
   else
     fputs("null", f);
-  fputs(",\n  \"learned_step_sizes\": null,\n  \"layers\": [\n", f);
+  fputs(",\n  \"learned_step_sizes\": ", f);
+  write_step_sizes(f, ck, c, inline_arrays);
+  fputs(",\n  \"layers\": [\n", f);
   for (int l = 0; l < p->n_layers; l++) {
     int last = l == p->n_layers - 1;
     fprintf(f, "    {\"name\": \"layer%d\", \"in\": %d, \"out\": %d, \"activation\": \"%s\",\n", l,
@@ -360,6 +383,13 @@ static int write_npy_folder(const char *out, const char *path, const maml_checkp
   }
   snprintf(file, sizeof file, "%s/log_std.npy", out);
   if (!write_npy(file, ck->theta + p->log_std_off, p->act_dim, 0)) return 0;
+  snprintf(file, sizeof file, "%s/step_sizes.npy", out);
+  if (ck->n_step_sizes > 0 && !write_npy(file, ck->step_sizes, (int)ck->n_step_sizes, 0)) return 0;
+  if (ck->n_step_sizes == 0 && unlink(file) != 0 && errno != ENOENT) { /* an older export's */
+    fprintf(stderr, "maml export: %s: cannot remove this file of an older export: %s\n", file,
+            strerror(errno));
+    return 0;
+  }
   /* the layers of a deeper network exported here before would be read as this one's */
   for (int l = p->n_layers; l <= MAML_MAX_HIDDEN; l++) {
     const char *parts[2] = {"weight", "bias"};

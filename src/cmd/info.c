@@ -1,6 +1,7 @@
 /* `maml info`: what a checkpoint holds. */
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -19,8 +20,10 @@ static void info_usage(FILE *out) {
           "directory (latest.ckpt when it has no best.ckpt). `matmul` is the backend of the\n"
           "policy's matrix products the run asked for (openblas for a checkpoint of a maml\n"
           "without the key; the run's output names the one it used); `inner loss` the\n"
-          "inner step's loss, reinforce or lvc (reinforce without the key). Exits 1 when a\n"
-          "file is missing, damaged or not a checkpoint.\n");
+          "inner step's loss, reinforce or lvc (reinforce without the key); for a run that\n"
+          "learned its inner step sizes (learn_alpha), `learn alpha` their layout and `step\n"
+          "sizes` their count, minimum, median and maximum. Exits 1 when a file is missing,\n"
+          "damaged or not a checkpoint.\n");
 }
 
 /* a run directory's best.ckpt: the file eval and view read, and its iteration; 0 after a
@@ -59,9 +62,31 @@ static void print_choices(const maml_checkpoint *ck, const char *dir) {
            maml_matmul_name(c.matmul));
     printf("inner loss   %s\n", maml_inner_loss_name(c.inner_loss));
     printf("outer step   %s\n", maml_outer_name(c.outer));
+    if (c.mode == MAML_MODE_MAML && c.learn_alpha != MAML_ALPHA_FIXED)
+      printf("learn alpha  %s (learned inner step sizes, from alpha = %g)\n",
+             maml_learn_alpha_name(c.learn_alpha), c.alpha);
   } else {
     printf("matmul       unknown: %s\n", err);
   }
+}
+
+/* the learned step sizes' spread; 0 after a message when out of memory */
+static int print_step_sizes(const maml_checkpoint *ck) {
+  size_t m = ck->n_step_sizes;
+  maml_real *a = malloc(m * sizeof *a);
+  double *scratch = malloc(m * sizeof *scratch), lo, mid, hi;
+  if (!a || !scratch) {
+    free(a), free(scratch);
+    fprintf(stderr, "maml info: out of memory for %zu step sizes\n", m);
+    return 0;
+  }
+  for (size_t i = 0; i < m; i++) a[i] = (maml_real)ck->step_sizes[i];
+  maml_step_size_summary(a, m, scratch, &lo, &mid, &hi);
+  printf("step sizes   %zu learned: min %.6g, median %.6g, max %.6g (eval and view adapt "
+         "with them)\n",
+         m, lo, mid, hi);
+  free(a), free(scratch);
+  return 1;
 }
 
 int cmd_info(int argc, char **argv) {
@@ -103,6 +128,10 @@ int cmd_info(int argc, char **argv) {
   if (ck.opt_len > 0)
     printf("outer state  %zu numbers (the outer optimiser's, carried between iterations)\n",
            ck.opt_len);
+  if (ck.n_step_sizes > 0 && !print_step_sizes(&ck)) {
+    maml_checkpoint_free(&ck);
+    return 1;
+  }
   char dir[4200];
   snprintf(dir, sizeof dir, "%s", path);
   char *slash = strrchr(dir, '/'); /* the run's folder */

@@ -20,6 +20,33 @@ int cmd_checkpoint_path(const char *arg, char *path, size_t n) {
   return 1;
 }
 
+/* a run with learned step sizes: the checkpoint's, spread over the parameters; 0 after a
+ * message when the checkpoint does not hold the count its config learns */
+static int load_step_sizes(const maml_checkpoint *ck, const maml_config *c, cmd_policy *out,
+                           const char *path, char *err, size_t err_sz) {
+  maml_learn_alpha mode = c->mode == MAML_MODE_MAML ? c->learn_alpha : MAML_ALPHA_FIXED;
+  size_t m = maml_step_size_count(&out->policy, mode);
+  if (ck->n_step_sizes != m) {
+    snprintf(err, err_sz, "%s: holds %zu learned step sizes, its config (learn_alpha %s) %zu",
+             path, ck->n_step_sizes, maml_learn_alpha_name(mode) ? maml_learn_alpha_name(mode) : "?",
+             m);
+    return 0;
+  }
+  if (m == 0) return 1;
+  maml_real *a = malloc(m * sizeof *a);
+  out->step_sizes = malloc(out->policy.n_params * sizeof *out->step_sizes);
+  if (!a || !out->step_sizes) {
+    free(a), free(out->step_sizes), out->step_sizes = NULL;
+    snprintf(err, err_sz, "out of memory for %zu step sizes", m);
+    return 0;
+  }
+  for (size_t i = 0; i < m; i++) a[i] = (maml_real)ck->step_sizes[i];
+  maml_step_size_expand(&out->policy, mode, a, out->step_sizes);
+  out->n_step_sizes = m;
+  free(a);
+  return 1;
+}
+
 int cmd_load_policy(const char *path, cmd_policy *out, char *err, size_t err_sz) {
   memset(out, 0, sizeof *out);
   maml_checkpoint ck;
@@ -57,11 +84,12 @@ int cmd_load_policy(const char *path, cmd_policy *out, char *err, size_t err_sz)
     ok = 0;
   }
   if (parsed && c.mode == MAML_MODE_MAML) out->alpha = c.alpha;
+  if (parsed && ok) ok = load_step_sizes(&ck, &c, out, path, err, err_sz);
   if (parsed && !cmd_note_model(path, &c)) {
     snprintf(err, err_sz, "%s: too many checkpoints loaded", path);
     ok = 0;
   }
   maml_checkpoint_free(&ck);
-  if (!ok) free(out->theta), out->theta = NULL;
+  if (!ok) free(out->theta), out->theta = NULL, free(out->step_sizes), out->step_sizes = NULL;
   return ok;
 }

@@ -54,8 +54,11 @@ static void view_usage(FILE *out) {
           "                     %s; at most 20)\n"
           "  --adapt-episodes N episodes per adaptation step (default %s)\n"
           "  --alpha A          first step size (default: the run's inner step size, else\n"
-          "                     0.1)\n"
-          "  --seed S           evaluation seed (default 1): goals and episodes\n"
+          "                     0.1; a run with learned step sizes, learn_alpha, adapts\n"
+          "                     with its own, a_j then a_j/2, unless --alpha is given)\n"
+          "  --seed S           evaluation seed (default 1): goals and episodes\n",
+          steps, episodes);
+  fprintf(out,
           "  --mean             act with the policy's mean; the default samples actions, as\n"
           "                     the adaptation episodes do\n"
           "  --speed S          simulated time per real second (default 1: real time)\n"
@@ -81,8 +84,7 @@ static void view_usage(FILE *out) {
           "                     the checkpoint recorded, and a model that hashes otherwise\n"
           "                     than the one it was trained on is refused; a model\n"
           "                     named with --assets is used, with a warning)\n"
-          "  -h, --help         print this message\n",
-          steps, episodes);
+          "  -h, --help         print this message\n");
   char names[256];
   cmd_matmul_names(", ", names, sizeof names);
   fprintf(out,
@@ -323,6 +325,7 @@ static int view_params(const view_args *a, const cmd_policy *cp, const char *lab
                               .gamma = 0.99,
                               .gae_lambda = 1.0,
                               .seed = (uint64_t)a->seed};
+  vp->ep.step_sizes = a->alpha > 0 ? NULL : cp->step_sizes; /* a run's learned ones */
   if (!a->goal_text) return -1;
   if (f->kind->no_goal_flag) {
     fprintf(stderr, "maml view: --goal: %s cannot be named by --goal: it takes %s\n", f->name,
@@ -413,7 +416,7 @@ int cmd_view(int argc, char **argv) {
     rc = view_params(&a, &cp, strcmp(a.source, "random") ? ckpt : "random (fresh initialisation)",
                      &vp);
   if (rc < 0) rc = show(&a, &cp, &vp);
-  free(cp.theta);
+  free(cp.theta), free(cp.step_sizes);
   return rc;
 }
 
