@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "maml/episodes.h"
+#include "maml/eval.h"
 #include "maml/meta.h"
 #include "maml/sampler.h"
 
@@ -403,6 +404,55 @@ Test(meta_alpha, bad_modes_are_refused) {
   cr_assert_eq(maml_learner_create(&l, &p, pool, 2, 10, 10, &mp, err, sizeof err), MAML_ERR_ARG);
   cr_assert(strstr(err, "inner_steps >= 1"), "%s", err);
   cr_assert_null(l);
+  maml_pool_destroy(pool);
+  maml_env_world_close(&world);
+}
+
+/* Evaluation with step sizes (eval.h): every one 0.125 (exact in float) gives the fixed
+ * alpha 0.125's parameters bit for bit after 1 and 2 steps (a, then a / 2); log_std's at 0
+ * leave log_std where it was while the rest take alpha's first step. Any build. */
+Test(meta_alpha, eval_adapts_with_the_step_sizes) {
+  maml_env_world world;
+  maml_policy p;
+  maml_pool *pool;
+  char err[512];
+  cr_assert_eq(maml_env_world_open(&world, "nav2d", 0, NULL, err, sizeof err), MAML_OK);
+  int hidden[2] = {8, 8};
+  cr_assert_eq(maml_policy_init(&p, world.obs_dim, world.family->act_dim, 2, hidden, MAML_ACT_TANH,
+                                1.0, err, sizeof err),
+               MAML_OK);
+  cr_assert_eq(maml_pool_create(&pool, 1, err, sizeof err), MAML_OK);
+  size_t n = p.n_params;
+  maml_real *theta = malloc(n * sizeof *theta), *a = malloc(n * sizeof *a);
+  maml_real *tf = malloc(3 * n * sizeof *tf), *ta = malloc(3 * n * sizeof *ta);
+  maml_real *tb = malloc(3 * n * sizeof *tb);
+  double rf[3], ra[3], rb[3], goal[MAML_TASK_MAX];
+  maml_rng rng;
+  maml_rng_init(&rng, 4, 0, MAML_PHASE_INIT, 0, 0);
+  maml_policy_init_params(&p, theta, &rng);
+  maml_eval_goals_at(world.family, 3, 0, goal);
+  maml_eval_params ep = {.episodes = 3, .steps = 2, .horizon = 10, .alpha = 0.125, .gamma = 0.99,
+                         .gae_lambda = 1.0, .seed = 3};
+  cr_assert_eq(maml_eval_adapt(&world, &p, theta, goal, &ep, pool, tf, rf, err, sizeof err), MAML_OK,
+               "%s", err);
+  for (size_t j = 0; j < n; j++) a[j] = (maml_real)0.125;
+  maml_eval_params el = ep;
+  el.alpha = 7; /* unused: the step sizes replace it */
+  el.step_sizes = a;
+  cr_assert_eq(maml_eval_adapt(&world, &p, theta, goal, &el, pool, ta, ra, err, sizeof err), MAML_OK,
+               "%s", err);
+  cr_assert_eq(memcmp(ta, tf, 3 * n * sizeof *ta), 0, "equal step sizes are not alpha's steps");
+  cr_assert_eq(memcmp(ra, rf, sizeof ra), 0);
+  for (int d = 0; d < p.act_dim; d++) a[p.log_std_off + (size_t)d] = 0;
+  cr_assert_eq(maml_eval_adapt(&world, &p, theta, goal, &el, pool, tb, rb, err, sizeof err), MAML_OK,
+               "%s", err);
+  for (size_t j = 0; j < n; j++) {
+    maml_real want = j >= p.log_std_off ? theta[j] : tf[n + j];
+    cr_assert_eq(tb[n + j], want, "parameter %zu after one step: %g, expected %g", j, tb[n + j],
+                 want);
+  }
+  cr_assert_neq(memcmp(tb + n, tf + n, n * sizeof *tb), 0, "log_std did not move with alpha");
+  free(theta), free(a), free(tf), free(ta), free(tb);
   maml_pool_destroy(pool);
   maml_env_world_close(&world);
 }
