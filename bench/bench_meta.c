@@ -30,9 +30,14 @@
  * which the last 4 re-adapt every task and pull the clipped surrogate's gradient back
  * through the inner step, against TRPO's 10 CG iterations and its line search.
  *
+ * --learn-alpha no,param,layer times each step-size mode (step_size.h) in turn with each
+ * pair (default no): learned step sizes add element-wise work (a (.) u, g (.) u per inner
+ * step) to the same matrix products, so their GFLOP column is the same and their "of sgemm"
+ * shows that work's cost.
+ *
  *   bench_meta [--preset paper|pytorch|all] [--threads 1,2] [--iterations N]
  *              [--backend openblas,dnnl-f32,dnnl-bf16,emulated-bf16]
- *              [--inner-loss reinforce,lvc] [--outer trpo,promp]
+ *              [--inner-loss reinforce,lvc] [--outer trpo,promp] [--learn-alpha no,param]
  *   mpirun -np 2 bench_meta --threads 1 */
 #include <stdio.h>
 #include <stdlib.h>
@@ -62,7 +67,8 @@ static maml_comm *comm;
 /* One configuration with one backend: its line, and its learner seconds per iteration in
  * *learn_s. *ref is the sgemm reference, measured on the first call with *ref 0. */
 static int run(const preset *ps, int threads, int iterations, maml_matmul_backend backend,
-               maml_inner_loss loss, maml_outer_kind outer, double *ref, double *learn_s) {
+               maml_inner_loss loss, maml_outer_kind outer, maml_learn_alpha learn_alpha,
+               double *ref, double *learn_s) {
   maml_config c;
   char err[4096];
   if (maml_matmul_use(backend, err, sizeof err) != MAML_OK) {
@@ -76,6 +82,7 @@ static int run(const preset *ps, int threads, int iterations, maml_matmul_backen
   c.threads = threads;
   c.inner_loss = loss;
   c.outer = outer;
+  c.learn_alpha = learn_alpha;
   maml_trainer *t;
   if (maml_config_resolve(&c, err, sizeof err) != MAML_OK ||
       maml_trainer_create(&t, &c, NULL, comm, err, sizeof err) != MAML_OK) {
@@ -157,6 +164,9 @@ static const char *inner_name(int k) {
 static const char *outer_name(int k) {
   return maml_outer_name((maml_outer_kind)k);
 }
+static const char *alpha_name(int k) {
+  return maml_learn_alpha_name((maml_learn_alpha)k);
+}
 
 static int bench(int argc, char **argv);
 
@@ -183,13 +193,15 @@ static int bench(int argc, char **argv) {
   int n_losses = 1;
   int outers[MAML_OUTER_COUNT] = {MAML_OUTER_TRPO};
   int n_outers = 1;
+  int alphas[MAML_LEARN_ALPHA_COUNT] = {MAML_ALPHA_FIXED};
+  int n_alphas = 1;
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i], *next = i + 1 < argc ? argv[i + 1] : NULL;
     if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
       printf(
           "usage: bench_meta [--preset paper|pytorch|all] [--threads 1,2] [--iterations N]\n"
           "                  [--backend LIST] [--inner-loss reinforce,lvc]\n"
-          "                  [--outer trpo,promp]\n\n"
+          "                  [--outer trpo,promp] [--learn-alpha no,param,layer]\n\n"
           "Time one second-order MAML-TRPO meta-iteration on cheetah-vel, split into\n"
           "sampling and learner, with the learner's GFLOP/s against single-thread OpenBLAS\n"
           "sgemm on the same shapes. paper: 40 x 20 x 200, 100x100 ReLU; pytorch: 40 x 20 x\n"
@@ -198,7 +210,9 @@ static int bench(int argc, char **argv) {
           "of each over openblas (comma-separated; default every one available; names:\n"
           "%s). --inner-loss: each inner loss of the list in turn, a table each (default\n"
           "reinforce). --outer: each outer optimiser in turn with each inner loss, a table\n"
-          "each (default trpo; promp: ProMP's Adam steps with the config's defaults).\n",
+          "each (default trpo; promp: ProMP's Adam steps with the config's defaults).\n"
+          "--learn-alpha: each step-size mode in turn with each of those (default no;\n"
+          "param, layer: learned inner step sizes, the config key learn_alpha).\n",
           bench_backend_names());
       return 0;
     } else if (next && !strcmp(a, "--preset")) {
@@ -222,6 +236,10 @@ static int bench(int argc, char **argv) {
     } else if (next && !strcmp(a, "--outer")) {
       if ((n_outers = parse_names(a, next, MAML_OUTER_COUNT, outer_name, outers)) < 0) return 2;
       i++;
+    } else if (next && !strcmp(a, "--learn-alpha")) {
+      if ((n_alphas = parse_names(a, next, MAML_LEARN_ALPHA_COUNT, alpha_name, alphas)) < 0)
+        return 2;
+      i++;
     } else if (next && !strcmp(a, "--backend")) {
       if ((n_backends = bench_parse_backends("bench_meta", next, backends)) < 0) return 2;
       i++;
@@ -235,9 +253,11 @@ static int bench(int argc, char **argv) {
       "(after 1 warm-up)\n",
       iterations);
   bench_print_backends(backends, n_backends);
-  for (int t = 0; t < n_losses * n_outers; t++) {
-    int il = t / n_outers, io = t % n_outers;
-    printf("inner loss %s, outer %s\n", inner_name(losses[il]), outer_name(outers[io]));
+  for (int t = 0; t < n_losses * n_outers * n_alphas; t++) {
+    int il = t / (n_outers * n_alphas), io = t / n_alphas % n_outers, ia = t % n_alphas;
+    printf("inner loss %s, outer %s", inner_name(losses[il]), outer_name(outers[io]));
+    if (alphas[ia] != MAML_ALPHA_FIXED) printf(", learned step sizes (%s)", alpha_name(alphas[ia]));
+    printf("\n");
     printf("%-8s %5s %7s %-13s %9s %10s %9s %7s %7s %8s %10s %11s %9s\n", "preset", "ranks",
            "threads", "matmul", "sample_s", "learner_s", "total_s", "comm_s", "MB", "GFLOP",
            "GFLOP/s", "sgemm/thr", "of sgemm");
@@ -247,7 +267,7 @@ static int bench(int argc, char **argv) {
       for (int k = 0; k < n_threads; k++) {
         for (int b = 0; b < n_backends; b++)
           if (run(&presets[p], threads[k], iterations, backends[b], (maml_inner_loss)losses[il],
-                  (maml_outer_kind)outers[io], &ref, &learn_s[b]))
+                  (maml_outer_kind)outers[io], (maml_learn_alpha)alphas[ia], &ref, &learn_s[b]))
             return 1;
         if (n_backends > 1) print_speedups(&presets[p], threads[k], backends, learn_s, n_backends);
       }
