@@ -456,3 +456,33 @@ Test(meta_alpha, eval_adapts_with_the_step_sizes) {
   maml_pool_destroy(pool);
   maml_env_world_close(&world);
 }
+
+/* The layout of step_size.h on a 2-3-2 network (19 parameters: W_0 6, b_0 3, W_1 6, b_1 2,
+ * log_std 2) written out by hand, names, counts, and the summary's median. */
+Test(meta_alpha, step_size_layout_and_summary) {
+  maml_policy p;
+  char err[256];
+  int hidden[1] = {3};
+  cr_assert_eq(maml_policy_init(&p, 2, 2, 1, hidden, MAML_ACT_RELU, 1.0, err, sizeof err), MAML_OK);
+  cr_assert_eq(p.n_params, 19u);
+  cr_assert_eq(maml_step_size_count(&p, MAML_ALPHA_FIXED), 0u);
+  cr_assert_eq(maml_step_size_count(&p, MAML_ALPHA_PARAM), 19u);
+  cr_assert_eq(maml_step_size_count(&p, MAML_ALPHA_LAYER), 5u);
+  cr_assert_str_eq(maml_learn_alpha_name(MAML_ALPHA_LAYER), "layer");
+  cr_assert_null(maml_learn_alpha_name((maml_learn_alpha)3));
+  const int want[19] = {0, 0, 0, 0, 0, 0, 1, 1, 1, 2, 2, 2, 2, 2, 2, 3, 3, 4, 4};
+  int idx[19];
+  maml_step_size_index(&p, MAML_ALPHA_LAYER, idx);
+  cr_assert_eq(memcmp(idx, want, sizeof want), 0, "layer index");
+  maml_real a[5] = {1, 2, 3, 4, 5}, out[19];
+  maml_step_size_expand(&p, MAML_ALPHA_LAYER, a, out);
+  for (int j = 0; j < 19; j++) cr_assert_eq(out[j], (maml_real)(want[j] + 1), "expand %d", j);
+  maml_step_size_index(&p, MAML_ALPHA_PARAM, idx);
+  for (int j = 0; j < 19; j++) cr_assert_eq(idx[j], j);
+  double scratch[5], lo, mid, hi;
+  maml_real b[4] = {0.5, -1, 3, 0.25};
+  maml_step_size_summary(b, 4, scratch, &lo, &mid, &hi);
+  cr_assert(lo == -1 && mid == 0.375 && hi == 3, "%g %g %g", lo, mid, hi);
+  maml_step_size_summary(b, 3, scratch, &lo, &mid, &hi);
+  cr_assert(lo == -1 && mid == 0.5 && hi == 3, "%g %g %g", lo, mid, hi);
+}
