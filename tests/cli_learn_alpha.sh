@@ -33,6 +33,7 @@ same_state() { # parameters, step sizes and the metrics but their timing columns
 # ---- layer mode: 2 iterations, recorded everywhere --------------------------------------
 train --iterations 2 --learn-alpha layer --run-dir L > l.log 2>&1 || fail "training: $(cat l.log)"
 has_line L/config.ini "learn_alpha = layer"
+head -1 l.log | grep -q ', outer trpo, learned step sizes (layer), ' || fail "the start line: $(head -1 l.log)"
 "$maml" info L > info.log 2>&1 || fail "maml info L: $(cat info.log)"
 grep -q '(format version 3)' info.log || fail "not a version-3 checkpoint: $(head -1 info.log)"
 grep -qx "learn alpha  layer (learned inner step sizes, from alpha = 0.1)" info.log ||

@@ -848,13 +848,16 @@ static void print_start(const maml_config *cfg, const maml_trainer *t, int ranks
            p->activation == MAML_ACT_TANH ? "tanh" : "relu");
   char where[64] = "";
   if (ranks > 1) snprintf(where, sizeof where, " per rank, %d MPI ranks", ranks);
-  char mode[64] = "";
+  char mode[96] = "";
   if (cfg->mode == MAML_MODE_MAML)
     snprintf(mode, sizeof mode, " %s, inner loss %s",
              cfg->first_order ? "first-order" : "second-order",
              maml_inner_loss_name(cfg->inner_loss));
   snprintf(mode + strlen(mode), sizeof mode - strlen(mode), ", outer %s",
            maml_outer_name(cfg->outer));
+  if (cfg->mode == MAML_MODE_MAML && cfg->learn_alpha != MAML_ALPHA_FIXED)
+    snprintf(mode + strlen(mode), sizeof mode - strlen(mode), ", learned step sizes (%s)",
+             maml_learn_alpha_name(cfg->learn_alpha));
   printf(
       "maml train: %s, %s%s, %d tasks x %d episodes x %d steps, network %s (%zu "
       "parameters), %d thread%s%s, matmul %s\n",
