@@ -144,7 +144,8 @@ static maml_status serialise(const maml_checkpoint *ck, unsigned char **out, siz
       ck->opt_len + 1 > (SIZE_MAX - fixed - ck->config_len) / 8 - ck->n_params)
     return maml_fail(err, err_sz, MAML_ERR_ARG, "cannot save this checkpoint: optimiser state");
   if ((ck->n_step_sizes > 0 && !ck->step_sizes) ||
-      ck->n_step_sizes + 1 > (SIZE_MAX - fixed - ck->config_len) / 8 - ck->n_params - ck->opt_len - 1)
+      ck->n_step_sizes + 1 >
+          (SIZE_MAX - fixed - ck->config_len) / 8 - ck->n_params - ck->opt_len - 1)
     return maml_fail(err, err_sz, MAML_ERR_ARG, "cannot save this checkpoint: step sizes");
   uint32_t version = ck->n_step_sizes > 0 ? 3u : ck->opt_len > 0 ? 2u : 1u;
   size_t total = fixed + ck->config_len + 8 * ck->n_params +

@@ -29,7 +29,7 @@ typedef struct {
   maml_real *adapted_old; /* (n_params) theta'_i at theta_old */
   maml_real *g_k;         /* (K, n_params) the inner gradients g_0 .. g_{K-1} (learned step
                              sizes only) */
-  maml_real *out;         /* (n_params) this task's product result, in l->outs */
+  maml_real *out;         /* (np) this task's product result, in l->outs */
   task_scalars *sc;       /* in l->scalars */
 } task_state;
 
@@ -55,7 +55,7 @@ struct maml_learner {
   size_t np;  /* n + m: the meta-parameters phi that every theta argument holds */
   int *a_index; /* (n) the step size of each parameter (m > 0) */
   task_state *tasks;
-  maml_real *outs;       /* (n_tasks, n) per-task product results */
+  maml_real *outs;       /* (n_tasks, np) per-task product results */
   task_scalars *scalars; /* (n_tasks) */
   worker_state *workers;
   int n_workers;
@@ -188,7 +188,8 @@ maml_status maml_learner_create(maml_learner **out, const maml_policy *p, maml_p
   if ((double)n_tasks * (double)np * sizeof(maml_real) > 2147483647.0) {
     maml_learner_destroy(l);
     return maml_fail(err, err_sz, MAML_ERR_ARG,
-                     "%d tasks x %zu parameters is too large a meta-batch to exchange", n_tasks, np);
+                     "%d tasks x %zu parameters is too large a meta-batch to exchange", n_tasks,
+                     np);
   }
   int ok = (l->tasks = calloc((size_t)n_tasks, sizeof *l->tasks)) &&
            (l->outs = alloc_reals((size_t)n_tasks * np)) &&
@@ -217,8 +218,8 @@ maml_status maml_learner_create(maml_learner **out, const maml_policy *p, maml_p
   }
   for (int w = 0; ok && w < l->n_workers; w++)
     ok = (l->workers[w].a = alloc_reals(n)) && (l->workers[w].b = alloc_reals(n)) &&
-         (!m || ((l->workers[w].c = alloc_reals(n)) &&
-                 (l->workers[w].ga = calloc(m, sizeof(double))))) &&
+         (!m ||
+          ((l->workers[w].c = alloc_reals(n)) && (l->workers[w].ga = calloc(m, sizeof(double))))) &&
          maml_policy_work_alloc(&l->workers[w].work, p, rows) == MAML_OK;
   if (!ok) {
     maml_learner_destroy(l);

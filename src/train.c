@@ -268,8 +268,7 @@ maml_status maml_trainer_share_state(maml_trainer *t, char *err, size_t err_sz) 
                         (double)t->rejected, t->elapsed};
   maml_status st = maml_comm_broadcast(t->comm, counters, sizeof counters, err, err_sz);
   if (st == MAML_OK)
-    st =
-        maml_comm_broadcast(t->comm, t->theta, t->n_phi * sizeof(maml_real), err, err_sz);
+    st = maml_comm_broadcast(t->comm, t->theta, t->n_phi * sizeof(maml_real), err, err_sz);
   size_t opt_len = maml_learner_outer_state(t->learner, NULL);
   if (st == MAML_OK && opt_len > 0) { /* the optimiser's state too (after a restore) */
     double *state = malloc(opt_len * sizeof *state);

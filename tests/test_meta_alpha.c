@@ -231,8 +231,8 @@ static void check_meta(const char *family, int K, maml_inner_loss loss, maml_lea
       double uav = ddot(v[a], av[b], np);
       double scale = sqrt(ddot(v[a], av[a], np) * ddot(v[b], av[b], np));
       cr_assert(scale > 1e-6, "%s: curvature is near zero", what);
-      cr_expect(fabs(uav - fd_uav) < 1e-5 * scale, "%s: v%d^T A v%d = %.10g, finite differences %.10g",
-                what, a, b, uav, fd_uav);
+      cr_expect(fabs(uav - fd_uav) < 1e-5 * scale,
+                "%s: v%d^T A v%d = %.10g, finite differences %.10g", what, a, b, uav, fd_uav);
     }
   double sym = fabs(ddot(v[0], av[1], np) - ddot(v[1], av[0], np));
   cr_expect(sym < 1e-9 * sqrt(ddot(v[0], av[0], np) * ddot(v[1], av[1], np)), "%s: A not symmetric",
@@ -243,7 +243,9 @@ static void check_meta(const char *family, int K, maml_inner_loss loss, maml_lea
 }
 
 #define META_TEST(name, family, K, loss, mode, tasks, episodes, horizon) \
-  Test(meta_alpha, name) { check_meta(family, K, loss, mode, tasks, episodes, horizon); }
+  Test(meta_alpha, name) {                                               \
+    check_meta(family, K, loss, mode, tasks, episodes, horizon);         \
+  }
 
 META_TEST(nav2d_reinforce_k1_param, "nav2d", 1, MAML_INNER_REINFORCE, MAML_ALPHA_PARAM, 3, 4, 12)
 META_TEST(nav2d_reinforce_k1_layer, "nav2d", 1, MAML_INNER_REINFORCE, MAML_ALPHA_LAYER, 3, 4, 12)
@@ -322,7 +324,8 @@ static void check_equal_step_sizes(int first_order) {
     const maml_real *b = maml_learner_adapted(par.learner, i);
     const maml_real *c = maml_learner_adapted(lay.learner, i);
     for (size_t j = 0; j < n; j++)
-      cr_assert(fabs(a[j] - b[j]) <= tol * (1 + fabs(a[j])) && fabs(a[j] - c[j]) <= tol * (1 + fabs(a[j])),
+      cr_assert(fabs(a[j] - b[j]) <= tol * (1 + fabs(a[j])) &&
+                    fabs(a[j] - c[j]) <= tol * (1 + fabs(a[j])),
                 "theta'_%d[%zu]: fixed %g, param %g, layer %g", i, j, a[j], b[j], c[j]);
   }
   const double *gf = maml_learner_grad(fix.learner), *gp = maml_learner_grad(par.learner);
@@ -431,21 +434,26 @@ Test(meta_alpha, eval_adapts_with_the_step_sizes) {
   maml_rng_init(&rng, 4, 0, MAML_PHASE_INIT, 0, 0);
   maml_policy_init_params(&p, theta, &rng);
   maml_eval_goals_at(world.family, 3, 0, goal);
-  maml_eval_params ep = {.episodes = 3, .steps = 2, .horizon = 10, .alpha = 0.125, .gamma = 0.99,
-                         .gae_lambda = 1.0, .seed = 3};
-  cr_assert_eq(maml_eval_adapt(&world, &p, theta, goal, &ep, pool, tf, rf, err, sizeof err), MAML_OK,
-               "%s", err);
+  maml_eval_params ep = {.episodes = 3,
+                         .steps = 2,
+                         .horizon = 10,
+                         .alpha = 0.125,
+                         .gamma = 0.99,
+                         .gae_lambda = 1.0,
+                         .seed = 3};
+  cr_assert_eq(maml_eval_adapt(&world, &p, theta, goal, &ep, pool, tf, rf, err, sizeof err),
+               MAML_OK, "%s", err);
   for (size_t j = 0; j < n; j++) a[j] = (maml_real)0.125;
   maml_eval_params el = ep;
   el.alpha = 7; /* unused: the step sizes replace it */
   el.step_sizes = a;
-  cr_assert_eq(maml_eval_adapt(&world, &p, theta, goal, &el, pool, ta, ra, err, sizeof err), MAML_OK,
-               "%s", err);
+  cr_assert_eq(maml_eval_adapt(&world, &p, theta, goal, &el, pool, ta, ra, err, sizeof err),
+               MAML_OK, "%s", err);
   cr_assert_eq(memcmp(ta, tf, 3 * n * sizeof *ta), 0, "equal step sizes are not alpha's steps");
   cr_assert_eq(memcmp(ra, rf, sizeof ra), 0);
   for (int d = 0; d < p.act_dim; d++) a[p.log_std_off + (size_t)d] = 0;
-  cr_assert_eq(maml_eval_adapt(&world, &p, theta, goal, &el, pool, tb, rb, err, sizeof err), MAML_OK,
-               "%s", err);
+  cr_assert_eq(maml_eval_adapt(&world, &p, theta, goal, &el, pool, tb, rb, err, sizeof err),
+               MAML_OK, "%s", err);
   for (size_t j = 0; j < n; j++) {
     maml_real want = j >= p.log_std_off ? theta[j] : tf[n + j];
     cr_assert_eq(tb[n + j], want, "parameter %zu after one step: %g, expected %g", j, tb[n + j],

@@ -82,9 +82,10 @@ static int print_step_sizes(const maml_checkpoint *ck) {
   }
   for (size_t i = 0; i < m; i++) a[i] = (maml_real)ck->step_sizes[i];
   maml_step_size_summary(a, m, scratch, &lo, &mid, &hi);
-  printf("step sizes   %zu learned: min %.6g, median %.6g, max %.6g (eval and view adapt "
-         "with them)\n",
-         m, lo, mid, hi);
+  printf(
+      "step sizes   %zu learned: min %.6g, median %.6g, max %.6g (eval and view adapt "
+      "with them)\n",
+      m, lo, mid, hi);
   free(a), free(scratch);
   return 1;
 }

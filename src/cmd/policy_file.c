@@ -27,9 +27,8 @@ static int load_step_sizes(const maml_checkpoint *ck, const maml_config *c, cmd_
   maml_learn_alpha mode = c->mode == MAML_MODE_MAML ? c->learn_alpha : MAML_ALPHA_FIXED;
   size_t m = maml_step_size_count(&out->policy, mode);
   if (ck->n_step_sizes != m) {
-    snprintf(err, err_sz, "%s: holds %zu learned step sizes, its config (learn_alpha %s) %zu",
-             path, ck->n_step_sizes, maml_learn_alpha_name(mode) ? maml_learn_alpha_name(mode) : "?",
-             m);
+    snprintf(err, err_sz, "%s: holds %zu learned step sizes, its config (learn_alpha %s) %zu", path,
+             ck->n_step_sizes, maml_learn_alpha_name(mode) ? maml_learn_alpha_name(mode) : "?", m);
     return 0;
   }
   if (m == 0) return 1;
