@@ -8,12 +8,15 @@ set -u
 work=$(mktemp -d "/tmp/maml-$(basename "$0" .sh)-XXXXXX")
 trap 'rm -rf "$work"' EXIT
 fail() { echo "FAIL: $*"; exit 1; }
-theta() { # the n_params doubles before the checksum (and before an outer state's block)
-  local n s skip=0
+theta() { # the n_params doubles before the checksum (and an outer state's, step sizes' blocks)
+  local n s a skip=0
   n=$("$maml" info "$1" | sed -n 's/.*, \([0-9]*\) parameters/\1/p')
   [ -n "$n" ] || fail "maml info does not print the parameter count of $1"
   s=$("$maml" info "$1" | sed -n 's/^outer state  *\([0-9]*\) numbers.*/\1/p')
   [ -z "$s" ] || skip=$((8 + 8 * s))
+  a=$("$maml" info "$1" | sed -n 's/^step sizes  *\([0-9]*\) learned.*/\1/p')
+  [ -z "$a" ] || [ -n "$s" ] || skip=8 # version 3: the state's count (0), then the step sizes
+  [ -z "$a" ] || skip=$((skip + 8 + 8 * a))
   tail -c $((n * 8 + skip + 4)) "$1" | head -c $((n * 8)) | md5sum
 }
 iteration() { "$maml" info "$1" | awk '/^iteration/ { print $2 }'; }
