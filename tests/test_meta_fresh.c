@@ -4,7 +4,8 @@
  * the hand-made adaptation on those batches (LVC's ratio of step k to theta^k), the
  * meta-gradient and the curvature agree with central finite differences of
  * maml_learner_objective (which re-adapts from the same batches), and they differ from the
- * reuse mode's. Giving S^0 again at every step is the reuse mode, bit for bit. */
+ * reuse mode's; so does ProMP's gradient against differences of its objective. Giving S^0
+ * again at every step is the reuse mode, bit for bit. */
 #include <criterion/criterion.h>
 #include <math.h>
 #include <stdlib.h>
@@ -286,6 +287,46 @@ Test(meta_fresh, lvc_three_steps_match_finite_differences) {
 }
 Test(meta_fresh, lvc_cheetah_two_steps_match_finite_differences) {
   check_fresh("cheetah-vel", 2, MAML_INNER_LVC, 2, 3, 10, 3e-5);
+}
+
+/* ProMP's objective through fresh LVC steps: its gradient against central differences of
+ * its value (each re-adapting from the same S^0 .. S^{K-1}), away from theta_old so that
+ * rows are clipped and the KL penalty on S^0 counts; and not the reuse mode's */
+Test(meta_fresh, promp_gradient_matches_finite_differences) {
+  if (sizeof(maml_real) != sizeof(double))
+    cr_skip_test("finite differences of the meta-objective need the double build");
+  fixture f, r;
+  fixture_make(&f, "nav2d", 2, 3, 4, 12, MAML_INNER_LVC, FRESH);
+  fixture_make(&r, "nav2d", 2, 3, 4, 12, MAML_INNER_LVC, REUSE);
+  size_t n = f.policy.n_params;
+  double clip = 0.1, eta = 0.5, value, kl, clipped;
+  double *u = malloc(n * sizeof *u), *g = malloc(n * sizeof *g), *gr = malloc(n * sizeof *gr);
+  double *fd = malloc(n * sizeof *fd);
+  maml_real *at = malloc(n * sizeof *at), *th = malloc(n * sizeof *th);
+  random_vector(u, n, 7);
+  shifted(&f, 0.05, u, 0, NULL, at);
+  maml_learner_clipped_objective(f.learner, at, clip, eta, &value, &kl, &clipped, g);
+  maml_learner_clipped_objective(r.learner, at, clip, eta, NULL, NULL, NULL, gr);
+  cr_assert(clipped > 0.02 && clipped < 0.9, "%g of the rows clipped", clipped);
+  cr_assert(kl > 1e-5, "KL %g", kl);
+  double h = 1e-6;
+  for (size_t j = 0; j < n; j++) {
+    double up, down;
+    memcpy(th, at, n * sizeof *th);
+    th[j] = at[j] + h;
+    maml_learner_clipped_objective(f.learner, th, clip, eta, &up, NULL, NULL, NULL);
+    th[j] = at[j] - h;
+    maml_learner_clipped_objective(f.learner, th, clip, eta, &down, NULL, NULL, NULL);
+    fd[j] = (up - down) / (2 * h);
+  }
+  double gnorm = sqrt(ddot(g, g, n));
+  cr_assert(gnorm > 1e-4, "gradient is near zero (%g)", gnorm);
+  double e = drel(g, fd, n);
+  cr_expect(e < 1e-5, "ProMP gradient vs finite differences: rel. error %g", e);
+  double d = drel(g, gr, n);
+  cr_assert(d > 1e-3, "the gradient is the reuse mode's (%g)", d);
+  free(u), free(g), free(gr), free(fd), free(at), free(th);
+  fixture_free(&f), fixture_free(&r);
 }
 
 /* S^0 given again at every step is the reuse mode bit for bit: theta'_i, the

@@ -84,8 +84,9 @@ maml_status maml_trainer_share_state(maml_trainer *t, char *err, size_t err_sz);
 maml_status maml_trainer_iterate(maml_trainer *t, maml_iter_metrics *m, char *err, size_t err_sz);
 
 /* The batches the last iteration's step used, indexed by task (this rank's tasks only):
- * support NULL when the mode does not adapt. Valid until the next iterate; for
- * benchmarks that run other learners on the same batches. */
+ * support NULL when the mode does not adapt (with inner_support = fresh: the first inner
+ * step's, sampled with theta). Valid until the next iterate; for benchmarks that run
+ * other learners on the same batches. */
 void maml_trainer_batches(const maml_trainer *t, const maml_batch **support,
                           const maml_batch **query);
 
