@@ -18,7 +18,8 @@
 # FAMILY defaults to "nav2d cheetah-vel cheetah-dir". Runs go to runs/paper/FAMILY-MODE and
 # the evaluations to runs/paper/FAMILY-eval. Every run is resumable: interrupt this script at
 # any moment and start it again, it continues each run from its latest checkpoint.
-# Environment: MAML (the binary, default ./build/maml), RUNS (default runs/paper).
+# Environment: MAML (the binary, default ./build/maml), RUNS (default runs/paper), UPTO
+# (train: stop every run at that many iterations for now; a later train carries them on).
 # Training seed: the config's (1), except the MAML runs of cheetah-dir (seed 7) and ant-dir
 # (seed 2); see maml_seed below.
 set -euo pipefail
@@ -31,7 +32,7 @@ MODES="maml pretrain oracle"
 SWEEP=0.02,0.05,0.1,0.2,0.5,1.0
 
 usage() {
-  sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//'
+  sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//'
 }
 
 # The training seed of the table's MAML run. cheetah-dir: of seeds 1 to 7, only seed 7's
@@ -71,6 +72,10 @@ planned_iterations() {  # dir: the iterations its run is planned to
   "$MAML" info "$1" | awk '$1 == "iterations" && $2 == "=" { print $3 }'
 }
 
+done_iterations() {  # dir: the meta-iterations its latest checkpoint holds
+  "$MAML" info "$1" | awk '$1 == "iteration" { print $2; exit }'
+}
+
 train_one() {  # family mode
   local dir=$RUNS/$1-$2 seed=() want
   want=$(awk -F' *= *' '$1 == "iterations" { print $2 }' "configs/$1.ini")
@@ -78,8 +83,17 @@ train_one() {  # family mode
     seed=(--seed "$(maml_seed "$1")")
     want=$(maml_iterations "$1")
   fi
-  # a run stopped short (by `screen`, or trained to fewer) is carried on to its iterations
-  if [[ -f $dir/latest.ckpt ]] && (( $(planned_iterations "$dir") < want )); then
+  # UPTO=N: a first pass that stops every run at N iterations (a later train carries on)
+  local short=0
+  if [[ -n ${UPTO:-} ]] && (( UPTO < want )); then
+    want=$UPTO short=1
+    if [[ -f $dir/latest.ckpt ]] && (( $(done_iterations "$dir") >= want )); then return 0; fi
+  fi
+  # a run stopped short (by `screen`, UPTO, or trained to fewer) is carried on to its
+  # iterations; under UPTO one planned further stops at UPTO
+  local planned=0
+  [[ -f $dir/latest.ckpt ]] && planned=$(planned_iterations "$dir")
+  if [[ -f $dir/latest.ckpt ]] && (( planned < want || (short && planned != want) )); then
     "$MAML" train --resume "$dir" --iterations "$want"
   else
     train_run "$dir" --config "configs/$1.ini" --mode "$2" "${seed[@]}" --iterations "$want"

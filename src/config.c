@@ -41,7 +41,8 @@ typedef enum {
   K_FAMILY_HASH,
   K_INNER_LOSS,
   K_OUTER,
-  K_LEARN_ALPHA
+  K_LEARN_ALPHA,
+  K_INNER_SUPPORT
 } key_kind;
 
 typedef struct {
@@ -77,6 +78,13 @@ static maml_config_key keys[] = {
      "pi_sampling] (ProMP's LVC: the same first step, but its Hessian credits the pre-update "
      "policy's exploration in the meta-gradient; with inner_steps >= 2 the later steps "
      "differ too) (default reinforce)"},
+    {"inner_support", "reuse|fresh",
+     "the support episodes of inner steps 2 .. K: reuse, the episodes sampled with theta at "
+     "every step, or fresh, new episodes for each step k sampled with the parameters "
+     "theta^k it starts from (what the paper's code and pytorch-maml-rl do: K - 1 more "
+     "support batches per task and iteration; their dependence on theta is not "
+     "differentiated; the pre-update return stays theta's); fresh needs inner_steps >= 2 "
+     "(default reuse)"},
     {"seed", "N >= 0", "random seed; every random stream is keyed by it (default 1)"},
     {"iterations", "N in [1, 10000000]", "meta-iterations"},
     {"tasks", "N in [1, 100000]", "tasks per meta-batch"},
@@ -163,6 +171,7 @@ static const key_spec specs[] = {
     OTHER_KEY(K_BOOL, first_order),
     OTHER_KEY(K_BOOL, balanced_tasks),
     OTHER_KEY(K_INNER_LOSS, inner_loss),
+    OTHER_KEY(K_INNER_SUPPORT, inner_support),
     OTHER_KEY(K_SEED, seed),
     INT_KEY(iterations, 1, 10000000, 1),
     INT_KEY(tasks, 1, 100000, 1),
@@ -247,6 +256,14 @@ const maml_config_key *maml_config_keys(void) {
   return keys;
 }
 
+const char *maml_inner_support_name(maml_inner_support m) {
+  switch (m) {
+    case MAML_SUPPORT_REUSE: return "reuse";
+    case MAML_SUPPORT_FRESH: return "fresh";
+  }
+  return NULL;
+}
+
 const char *maml_mode_name(maml_mode m) {
   switch (m) {
     case MAML_MODE_MAML: return "maml";
@@ -266,6 +283,7 @@ void maml_config_defaults(maml_config *c) {
   c->mode = MAML_MODE_MAML;
   c->first_order = 0;
   c->inner_loss = MAML_INNER_REINFORCE;
+  c->inner_support = MAML_SUPPORT_REUSE;
   c->seed = 1;
   c->n_hidden = 2;
   c->hidden[0] = 100;
@@ -527,6 +545,25 @@ static maml_status parse_learn_alpha(const char *key, const char *v, maml_learn_
                    "%s: '%s' is not a step-size mode%s: expected no, param or layer", key, v, hint);
 }
 
+/* reuse or fresh (any case) */
+static maml_status parse_inner_support(const char *key, const char *v, maml_inner_support *out,
+                                       char *err, size_t err_sz) {
+  const char *names[MAML_SUPPORT_COUNT];
+  for (int m = 0; m < MAML_SUPPORT_COUNT; m++) {
+    names[m] = maml_inner_support_name((maml_inner_support)m);
+    if (word_eq(v, names[m])) {
+      *out = (maml_inner_support)m;
+      return MAML_OK;
+    }
+  }
+  const char *guess = maml_closest(v, names, MAML_SUPPORT_COUNT);
+  char hint[64] = "";
+  if (guess) snprintf(hint, sizeof hint, " (did you mean '%s'?)", guess);
+  return maml_fail(err, err_sz, MAML_ERR_ARG,
+                   "%s: '%s' is not an inner support mode%s: expected reuse or fresh", key, v,
+                   hint);
+}
+
 /* an outer optimiser as maml_outer_name spells it (any case) */
 static maml_status parse_outer(const char *key, const char *v, maml_outer_kind *out, char *err,
                                size_t err_sz) {
@@ -648,6 +685,7 @@ static maml_status set_value(maml_config *c, int i, const char *v, char *err, si
     case K_INNER_LOSS: return parse_inner_loss(key, v, &c->inner_loss, err, err_sz);
     case K_OUTER: return parse_outer(key, v, &c->outer, err, err_sz);
     case K_LEARN_ALPHA: return parse_learn_alpha(key, v, &c->learn_alpha, err, err_sz);
+    case K_INNER_SUPPORT: return parse_inner_support(key, v, &c->inner_support, err, err_sz);
   }
   return maml_fail(err, err_sz, MAML_ERR_ARG, "%s: internal error: unknown key kind", key);
 }
@@ -757,6 +795,14 @@ static int format_value(const maml_config *c, int i, char *buf, size_t n) {
         snprintf(buf, n, "%s", name);
       else
         snprintf(buf, n, "%d", (int)c->outer); /* refused by maml_config_resolve */
+      return 1;
+    }
+    case K_INNER_SUPPORT: {
+      const char *name = maml_inner_support_name(c->inner_support);
+      if (name)
+        snprintf(buf, n, "%s", name);
+      else
+        snprintf(buf, n, "%d", (int)c->inner_support); /* refused by maml_config_resolve */
       return 1;
     }
     case K_MATMUL: {
@@ -1008,6 +1054,7 @@ maml_status maml_config_resolve(maml_config *c, char *err, size_t err_sz) {
     r.first_order = 0;
     r.inner_loss = MAML_INNER_REINFORCE;
     r.learn_alpha = MAML_ALPHA_FIXED;
+    r.inner_support = MAML_SUPPORT_REUSE;
   }
   /* every value must be one that its key accepts as text */
   if (r.n_hidden < 0 || r.n_hidden > MAML_MAX_HIDDEN)
@@ -1028,6 +1075,12 @@ maml_status maml_config_resolve(maml_config *c, char *err, size_t err_sz) {
     return maml_fail(err, err_sz, MAML_ERR_ARG,
                      "inner_steps: %d in maml mode: expected an integer in [1, 100] (mode = "
                      "pretrain trains without an inner step)",
+                     r.inner_steps);
+  if (r.inner_support == MAML_SUPPORT_FRESH && r.inner_steps < 2)
+    return maml_fail(err, err_sz, MAML_ERR_ARG,
+                     "inner_support: fresh with inner_steps = %d: fresh samples new support "
+                     "episodes for inner steps 2 .. K, so it needs inner_steps >= 2 (expected "
+                     "reuse with one inner step)",
                      r.inner_steps);
   maml_status bs = check_balanced(&r, f, err, err_sz);
   if (bs != MAML_OK) return bs;

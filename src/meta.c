@@ -22,7 +22,10 @@ typedef struct {
                              adapt (read by LVC as s.logp_old) */
   maml_real *mu0;         /* (support rows, act_dim) mu on S at theta0 (ProMP's KL) */
   maml_real *theta_k;     /* (K, n_params) theta^1 .. theta^K */
-  maml_policy_cache *cs;  /* (K) forward passes on S at theta^0 .. theta^{K-1} */
+  maml_batch *sk;         /* (K) S_i^k of step k >= 1 given by adapt_next (obs NULL: s) */
+  maml_real *logp0k;      /* (K, support rows) row k: log pi_theta^k(a|s) on S_i^k at
+                             theta_old, held fixed like logp0 (LVC) */
+  maml_policy_cache *cs;  /* (K) forward passes on S_i^k at theta^0 .. theta^{K-1} */
   maml_policy_cache cq;   /* forward pass on Q at theta'_i */
   maml_real *logp_old;    /* (query rows) log pi_old(a|s) on Q */
   maml_real *mu_old;      /* (query rows, act_dim) */
@@ -64,6 +67,7 @@ struct maml_learner {
   const maml_real *theta_cur; /* phi (theta^0 and the step sizes) of the current job */
   double *grad;               /* (np) meta-gradient */
   double clip, kl_coef;       /* of the current clipped-objective job */
+  int steps_done, steps_to;   /* inner steps taken by the last adapt; the job's end */
   int prepared, queried;      /* prepare done (for step; for the clipped objective) */
 };
 
@@ -83,6 +87,7 @@ void maml_learner_destroy(maml_learner *l) {
         for (int k = 0; k < K; k++) maml_policy_cache_free(&t->cs[k]);
       maml_policy_cache_free(&t->cq);
       free(t->cs), free(t->theta_k), free(t->logp0), free(t->mu0), free(t->logp_old);
+      free(t->sk), free(t->logp0k);
       free(t->mu_old);
       free(t->adapted_old), free(t->g_k);
     }
@@ -212,6 +217,8 @@ maml_status maml_learner_create(maml_learner **out, const maml_policy *p, maml_p
          (t->logp_old = alloc_reals((size_t)query_rows)) &&
          (t->mu_old = alloc_reals((size_t)query_rows * p->act_dim)) &&
          (t->adapted_old = alloc_reals(n)) && (!m || (t->g_k = alloc_reals((size_t)K * n))) &&
+         (t->sk = calloc(K ? (size_t)K : 1, sizeof *t->sk)) &&
+         (t->logp0k = alloc_reals((size_t)K * (size_t)support_rows)) &&
          maml_policy_cache_alloc(&t->cq, p, query_rows) == MAML_OK;
     for (int k = 0; ok && k < K; k++)
       ok = maml_policy_cache_alloc(&t->cs[k], p, support_rows) == MAML_OK;
@@ -254,39 +261,68 @@ static void learned_step(const maml_learner *l, const maml_real *cur, const maml
   for (size_t j = 0; j < l->n; j++) next[j] = (maml_real)(cur[j] - (double)a[l->a_index[j]] * g[j]);
 }
 
-/* theta^1..theta^K from theta^0 = l->theta_cur, keeping each forward pass and inner-loss
- * gradient in cs[k] for the Hessian products. sampled: theta^0 is the theta that sampled S
- * (adapt, not an objective evaluation), whose log pi on S an objective reading logp0 keeps. */
-static void adapt_task(maml_learner *l, task_state *t, worker_state *w, int sampled) {
+/* ---- the support batch of each inner step ------------------------------------------------ */
+
+/* S_i^k: the batch adapt_next gave step k, else S_i (reuse: every step, and step 0) */
+static maml_batch *step_batch(task_state *t, int k) {
+  return k > 0 && t->sk[k].obs ? &t->sk[k] : &t->s;
+}
+
+/* At sampling (adapt, not an objective evaluation), what the step's ratio holds fixed:
+ * step 0 keeps mu on S at theta^0 (ProMP's KL) and log pi_theta^0 on S; a step k >= 1 with
+ * a batch of its own keeps log pi_theta^k on S_i^k, the policy that sampled it (a step on
+ * S_i keeps theta^0's, as reuse does). cs[k] holds the forward pass at cur = theta^k. */
+static void keep_sampling_policy(maml_learner *l, task_state *t, int k, const maml_real *cur) {
   const maml_policy *p = l->p;
-  for (int k = 0; k < l->mp.inner_steps; k++) {
+  maml_batch *b = step_batch(t, k);
+  maml_real *logp = t->logp0;
+  if (k == 0)
+    memcpy(t->mu0, t->cs[0].mu, (size_t)t->s.n * p->act_dim * sizeof(maml_real));
+  else if (b == &t->s)
+    return;
+  else
+    logp = t->logp0k + (size_t)k * l->support_rows;
+  if (!l->inner->reads_logp0) return;
+  maml_policy_log_prob(p, cur, t->cs[k].mu, b->act, b->n, logp);
+  b->logp_old = logp;
+}
+
+/* theta^{from+1}..theta^to from theta^from (theta^0 = l->theta_cur), each step k on its
+ * batch S_i^k, keeping each forward pass and inner-loss gradient in cs[k] for the Hessian
+ * products. sampled: theta^k is the theta that sampled S_i^k (adapt, not an objective
+ * evaluation), whose log pi an objective reading logp0 keeps. */
+static void adapt_steps(maml_learner *l, task_state *t, worker_state *w, int sampled, int from,
+                        int to) {
+  const maml_policy *p = l->p;
+  for (int k = from; k < to; k++) {
     const maml_real *cur = theta_at(l, t, k);
     maml_real *next = t->theta_k + (size_t)k * l->n;
-    maml_policy_forward(p, cur, t->s.obs, t->s.n, &t->cs[k]);
-    if (k == 0 && sampled) {
-      memcpy(t->mu0, t->cs[0].mu, (size_t)t->s.n * p->act_dim * sizeof(maml_real));
-      if (l->inner->reads_logp0) {
-        maml_policy_log_prob(p, cur, t->cs[0].mu, t->s.act, t->s.n, t->logp0);
-        t->s.logp_old = t->logp0;
-      }
-    }
+    const maml_batch *b = step_batch(t, k);
+    maml_policy_forward(p, cur, b->obs, b->n, &t->cs[k]);
+    if (sampled) keep_sampling_policy(l, t, k, cur);
     maml_real *g = l->m ? t->g_k + (size_t)k * l->n : w->a;
-    l->inner->grad(p, cur, &t->s, &t->cs[k], g);
+    l->inner->grad(p, cur, b, &t->cs[k], g);
     if (l->m)
       learned_step(l, cur, g, next);
     else
       for (size_t j = 0; j < l->n; j++) next[j] = (maml_real)(cur[j] - l->mp.alpha * g[j]);
-    t->sc->flops += maml_policy_product_flops(p, t->s.n, MAML_PRODUCT_FORWARD) +
-                    maml_policy_product_flops(p, t->s.n, MAML_PRODUCT_GRAD);
+    t->sc->flops += maml_policy_product_flops(p, b->n, MAML_PRODUCT_FORWARD) +
+                    maml_policy_product_flops(p, b->n, MAML_PRODUCT_GRAD);
   }
+}
+
+/* all K steps (an objective evaluation, or adapt) */
+static void adapt_task(maml_learner *l, task_state *t, worker_state *w, int sampled) {
+  adapt_steps(l, t, w, sampled, 0, l->mp.inner_steps);
 }
 
 /* x <- (I - alpha H_k) x for one inner step k; w->b is scratch. */
 static void inner_jacobian_step(maml_learner *l, task_state *t, worker_state *w, int k,
                                 maml_real *x) {
-  l->inner->hvp(l->p, theta_at(l, t, k), &t->s, &t->cs[k], &w->work, x, w->b);
+  const maml_batch *b = step_batch(t, k);
+  l->inner->hvp(l->p, theta_at(l, t, k), b, &t->cs[k], &w->work, x, w->b);
   for (size_t j = 0; j < l->n; j++) x[j] = (maml_real)(x[j] - l->mp.alpha * w->b[j]);
-  t->sc->flops += maml_policy_product_flops(l->p, t->s.n, MAML_PRODUCT_HVP);
+  t->sc->flops += maml_policy_product_flops(l->p, b->n, MAML_PRODUCT_HVP);
 }
 
 static int exact_jacobian(const maml_learner *l) {
@@ -306,10 +342,11 @@ static void learned_jacobian_t(maml_learner *l, task_state *t, worker_state *w, 
     const maml_real *g = t->g_k + (size_t)k * n;
     for (size_t j = 0; j < n; j++) w->ga[idx[j]] -= (double)g[j] * x[j];
     if (!exact_jacobian(l)) continue;
+    const maml_batch *b = step_batch(t, k);
     for (size_t j = 0; j < n; j++) w->c[j] = a[idx[j]] * x[j];
-    l->inner->hvp(l->p, theta_at(l, t, k), &t->s, &t->cs[k], &w->work, w->c, w->b);
+    l->inner->hvp(l->p, theta_at(l, t, k), b, &t->cs[k], &w->work, w->c, w->b);
     for (size_t j = 0; j < n; j++) x[j] -= w->b[j];
-    t->sc->flops += maml_policy_product_flops(l->p, t->s.n, MAML_PRODUCT_HVP);
+    t->sc->flops += maml_policy_product_flops(l->p, b->n, MAML_PRODUCT_HVP);
   }
   for (size_t i = 0; i < l->m; i++) x[n + i] = (maml_real)w->ga[i];
 }
@@ -324,9 +361,10 @@ static void learned_jacobian(maml_learner *l, task_state *t, worker_state *w, ma
   for (int k = 0; k < l->mp.inner_steps; k++) {
     const maml_real *g = t->g_k + (size_t)k * n;
     if (exact_jacobian(l)) {
-      l->inner->hvp(l->p, theta_at(l, t, k), &t->s, &t->cs[k], &w->work, x, w->b);
+      const maml_batch *b = step_batch(t, k);
+      l->inner->hvp(l->p, theta_at(l, t, k), b, &t->cs[k], &w->work, x, w->b);
       for (size_t j = 0; j < n; j++) x[j] -= a[idx[j]] * w->b[j];
-      t->sc->flops += maml_policy_product_flops(l->p, t->s.n, MAML_PRODUCT_HVP);
+      t->sc->flops += maml_policy_product_flops(l->p, b->n, MAML_PRODUCT_HVP);
     }
     for (size_t j = 0; j < n; j++) x[j] -= va[idx[j]] * g[j];
   }
@@ -355,7 +393,7 @@ static void jacobian(maml_learner *l, task_state *t, worker_state *w, maml_real 
 static void job_adapt(void *ctx, int job, int worker) {
   maml_learner *l = ctx;
   int i = l->lo + job;
-  adapt_task(l, &l->tasks[i], &l->workers[worker], 1);
+  adapt_steps(l, &l->tasks[i], &l->workers[worker], 1, l->steps_done, l->steps_to);
 }
 
 /* At theta_old: pi_old on Q, the surrogate's gradient at theta'_i, pulled back by J^T. */
@@ -482,10 +520,53 @@ static double dot(const double *a, const double *b, size_t n) {
   return s;
 }
 
+/* ---- fresh support batches: one per inner step (adapt_begin, adapt_next) ----------------- */
+
+/* every step on S_i again (adapt, adapt_begin) */
+static void forget_step_batches(maml_learner *l) {
+  for (int i = l->lo; i < l->hi; i++)
+    for (int k = 0; k < l->mp.inner_steps; k++) l->tasks[i].sk[k].obs = NULL;
+}
+
+static int adapt_complete(const maml_learner *l) {
+  return l->steps_done == l->mp.inner_steps;
+}
+
+/* step k = steps_done on each task's S_i^k; a batch with S_i's arrays is S_i (reuse) */
+maml_status maml_learner_adapt_next(maml_learner *l, const maml_batch *support, char *err,
+                                    size_t err_sz) {
+  int k = l->steps_done;
+  if (!l->theta_cur || k < 1 || k >= l->mp.inner_steps)
+    return maml_fail(err, err_sz, MAML_ERR_ARG,
+                     "adapt_next after %d of the %d inner steps (allowed: after adapt_begin, "
+                     "before the last step)",
+                     l->theta_cur ? k : 0, l->mp.inner_steps);
+  if (!support)
+    return maml_fail(err, err_sz, MAML_ERR_ARG, "inner step %d needs its support batches", k);
+  for (int i = l->lo; i < l->hi; i++)
+    if (support[i].n < 1 || support[i].n > l->support_rows)
+      return maml_fail(err, err_sz, MAML_ERR_ARG,
+                       "support batch %d of inner step %d has %d rows (allowed 1..%d)", i, k,
+                       support[i].n, l->support_rows);
+  for (int i = l->lo; i < l->hi; i++) {
+    task_state *t = &l->tasks[i];
+    int same = support[i].obs == t->s.obs && support[i].act == t->s.act &&
+               support[i].adv == t->s.adv && support[i].mask == t->s.mask && support[i].n == t->s.n;
+    t->sk[k] = support[i];
+    if (same) t->sk[k].obs = NULL;
+  }
+  l->steps_to = k + 1;
+  maml_pool_run(l->pool, l->hi - l->lo, job_adapt, l);
+  l->steps_done = k + 1;
+  l->prepared = l->queried = 0;
+  return MAML_OK;
+}
+
 /* ---- public ----------------------------------------------------------------------------- */
 
-maml_status maml_learner_adapt(maml_learner *l, const maml_real *theta, const maml_batch *support,
-                               char *err, size_t err_sz) {
+/* adapt and adapt_begin: theta_old, S_i, then the first `steps` inner steps on S_i */
+static maml_status adapt_from(maml_learner *l, const maml_real *theta, const maml_batch *support,
+                              int steps, char *err, size_t err_sz) {
   int K = l->mp.inner_steps;
   if (K > 0 && !support)
     return maml_fail(err, err_sz, MAML_ERR_ARG, "adaptation needs the support batches");
@@ -497,18 +578,39 @@ maml_status maml_learner_adapt(maml_learner *l, const maml_real *theta, const ma
   l->theta_cur = l->theta_old;
   for (int i = 0; i < l->n_tasks; i++) l->scalars[i].flops = 0.0;
   for (int i = l->lo; K > 0 && i < l->hi; i++) l->tasks[i].s = support[i];
+  forget_step_batches(l);
+  l->steps_done = 0, l->steps_to = steps;
   if (K > 0) maml_pool_run(l->pool, l->hi - l->lo, job_adapt, l);
+  l->steps_done = steps;
   l->prepared = l->queried = 0;
   return MAML_OK;
 }
 
+maml_status maml_learner_adapt(maml_learner *l, const maml_real *theta, const maml_batch *support,
+                               char *err, size_t err_sz) {
+  return adapt_from(l, theta, support, l->mp.inner_steps, err, err_sz);
+}
+
+maml_status maml_learner_adapt_begin(maml_learner *l, const maml_real *theta,
+                                     const maml_batch *support, char *err, size_t err_sz) {
+  return adapt_from(l, theta, support, l->mp.inner_steps > 0, err, err_sz);
+}
+
+int maml_learner_adapt_steps(const maml_learner *l) {
+  return l->steps_done;
+}
+
 const maml_real *maml_learner_adapted(const maml_learner *l, int task) {
-  return adapted(l, &l->tasks[task]);
+  return theta_at(l, &l->tasks[task], l->steps_done);
 }
 
 maml_status maml_learner_prepare(maml_learner *l, const maml_batch *query, double *surr, char *err,
                                  size_t err_sz) {
   if (!l->theta_cur) return maml_fail(err, err_sz, MAML_ERR_ARG, "prepare before adapt");
+  if (!adapt_complete(l))
+    return maml_fail(err, err_sz, MAML_ERR_ARG,
+                     "prepare after %d of the %d inner steps (maml_learner_adapt_next)",
+                     l->steps_done, l->mp.inner_steps);
   for (int i = l->lo; i < l->hi; i++) {
     if (query[i].n < 1 || query[i].n > l->query_rows)
       return maml_fail(err, err_sz, MAML_ERR_ARG, "query batch %d has %d rows (allowed 1..%d)", i,
@@ -562,6 +664,11 @@ void maml_learner_curvature(maml_learner *l, const double *v, double *out) {
 }
 
 void maml_learner_objective(maml_learner *l, const maml_real *theta, double *surr, double *kl) {
+  if (!adapt_complete(l)) { /* misuse: the steps' batches are not all given */
+    if (surr) *surr = NAN;
+    if (kl) *kl = NAN;
+    return;
+  }
   l->theta_cur = theta;
   run_tasks(l, job_objective, 0);
   l->theta_cur = l->theta_old;

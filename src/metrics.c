@@ -180,8 +180,8 @@ maml_status maml_metrics_write(maml_metrics *m, const maml_iter_metrics *it, dou
   json_number(j, "grad_norm", s->grad_norm);
   json_number(j, "step_norm", s->step_norm);
   json_number(j, "entropy", it->entropy);
-  fprintf(j, ",\"unstable\":%d,\"rejected_total\":%lld", it->unstable,
-          (long long)it->rejected_total);
+  fprintf(j, ",\"unstable\":%d,\"rejected_total\":%lld,\"env_steps\":%lld", it->unstable,
+          (long long)it->rejected_total, (long long)it->env_steps);
   json_number(j, "learner_gflop", s->flops * 1e-9);
   json_number(j, "sample_seconds", it->sample_seconds);
   json_number(j, "learn_seconds", it->learn_seconds);

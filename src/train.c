@@ -16,6 +16,7 @@
 typedef struct {
   double mean_return;
   int unstable, finite;
+  int64_t steps; /* environment steps of its episodes */
 } task_summary;
 
 /* A side of the meta-batch: the support or the query episodes of every task (under several
@@ -28,6 +29,7 @@ typedef struct {
   maml_batch *views;        /* (tasks) what the learner reads */
   double mean_return;
   int finite;
+  int64_t steps; /* environment steps of every task's episodes */
 } side;
 
 /* Per-worker scratch of the advantage computation. */
@@ -47,6 +49,8 @@ struct maml_trainer {
   maml_sampler *sampler;
   maml_learner *learner;
   side support, query;
+  side *inner; /* (K - 1) with inner_support = fresh: the support of inner steps 1 .. K-1 */
+  int n_inner;
   adv_worker *workers;
   double *tasks;            /* (tasks, MAML_TASK_MAX) */
   const maml_real **thetas; /* (tasks) sampling parameters per task */
@@ -105,12 +109,24 @@ static int side_alloc(maml_trainer *t, side *s, int episodes) {
   return 1;
 }
 
+/* inner_support = fresh: a support side for each inner step after the first */
+static int inner_sides_alloc(maml_trainer *t, int K) {
+  if (t->cfg.inner_support != MAML_SUPPORT_FRESH || K < 2) return 1;
+  if (!(t->inner = calloc((size_t)K - 1, sizeof *t->inner))) return 0;
+  t->n_inner = K - 1;
+  for (int k = 0; k < t->n_inner; k++)
+    if (!side_alloc(t, &t->inner[k], t->cfg.episodes)) return 0;
+  return 1;
+}
+
 void maml_trainer_destroy(maml_trainer *t) {
   if (!t) return;
   maml_learner_destroy(t->learner);
   maml_sampler_destroy(t->sampler);
   side_free(&t->support, t->cfg.tasks);
   side_free(&t->query, t->cfg.tasks);
+  for (int k = 0; t->inner && k < t->n_inner; k++) side_free(&t->inner[k], t->cfg.tasks);
+  free(t->inner);
   if (t->workers && t->pool)
     for (int w = 0; w < maml_pool_threads(t->pool); w++) {
       maml_baseline_free(&t->workers[w].baseline);
@@ -181,7 +197,7 @@ maml_status maml_trainer_create(maml_trainer **out, const maml_config *cfg, cons
   size_t m = n - t->policy.n_params;
   t->n_phi = n;
   int ok = side_alloc(t, &t->support, c->episodes) && side_alloc(t, &t->query, c->query_episodes) &&
-           (t->workers = calloc((size_t)threads, sizeof *t->workers)) &&
+           inner_sides_alloc(t, K) && (t->workers = calloc((size_t)threads, sizeof *t->workers)) &&
            (t->tasks = calloc((size_t)c->tasks * MAML_TASK_MAX, sizeof(double))) &&
            (t->thetas = calloc((size_t)c->tasks, sizeof *t->thetas)) &&
            (t->theta = calloc(n, sizeof(maml_real))) &&
@@ -302,6 +318,8 @@ static void job_advantages(void *ctx, int job, int worker) {
   task_summary *sum = &s->summary[i];
   sum->mean_return = maml_mean_episode_return(b->reward, b->mask, E, H);
   sum->unstable = b->unstable;
+  sum->steps = 0;
+  for (int e = 0; e < E; e++) sum->steps += b->length[e];
   sum->finite = maml_reals_finite(b->obs, rows * b->obs_dim) &&
                 maml_reals_finite(b->reward, rows) &&
                 maml_reals_finite(b->act, rows * b->act_dim) && maml_reals_finite(adv, rows);
@@ -321,14 +339,37 @@ static maml_status run_side(maml_trainer *t, side *s, maml_phase phase, double *
   st = maml_comm_gather_items(t->comm, s->summary, sizeof *s->summary, t->cfg.tasks, err, err_sz);
   if (st != MAML_OK) return st;
   s->finite = 1;
+  s->steps = 0;
   double total = 0.0;
   for (int i = 0; i < t->cfg.tasks; i++) {
+    s->steps += s->summary[i].steps;
     total += s->summary[i].mean_return;
     *unstable += s->summary[i].unstable;
     s->finite &= s->summary[i].finite;
   }
   s->mean_return = total / t->cfg.tasks;
   return MAML_OK;
+}
+
+/* The inner steps from theta: on the support batches at every step (reuse), or with
+ * inner_support = fresh, step k >= 1 on episodes sampled with each task's theta^k (phase
+ * MAML_PHASE_INNER_SUPPORT + k - 1), counted in sample_s and m (unstable, env_steps);
+ * *finite = 0 when one of those batches held a non-finite number. */
+static maml_status adapt_tasks(maml_trainer *t, maml_iter_metrics *m, double *sample_s, int *finite,
+                               char *err, size_t err_sz) {
+  if (!t->n_inner) return maml_learner_adapt(t->learner, t->theta, t->support.views, err, err_sz);
+  maml_status st = maml_learner_adapt_begin(t->learner, t->theta, t->support.views, err, err_sz);
+  for (int k = 1; st == MAML_OK && k <= t->n_inner; k++) {
+    side *s = &t->inner[k - 1];
+    for (int i = t->lo; i < t->hi; i++) t->thetas[i] = maml_learner_adapted(t->learner, i);
+    st = run_side(t, s, (maml_phase)(MAML_PHASE_INNER_SUPPORT + k - 1), sample_s, &m->unstable, err,
+                  err_sz);
+    if (st != MAML_OK) return st;
+    *finite &= s->finite;
+    m->env_steps += s->steps;
+    st = maml_learner_adapt_next(t->learner, s->views, err, err_sz);
+  }
+  return st;
 }
 
 /* the meta-batch's tasks: each drawn from its own stream, or (balanced_tasks) task i the
@@ -400,11 +441,13 @@ maml_status maml_trainer_iterate(maml_trainer *t, maml_iter_metrics *m, char *er
 
   draw_tasks(t);
   maml_status st;
+  int inner_finite = 1;
   if (adapting) {
     st = run_side(t, &t->support, MAML_PHASE_SUPPORT, &sample_s, &m->unstable, err, err_sz);
     if (st != MAML_OK) return st;
+    m->env_steps += t->support.steps;
     /* the support batches sampled with theta feed the inner steps */
-    st = maml_learner_adapt(t->learner, t->theta, t->support.views, err, err_sz);
+    st = adapt_tasks(t, m, &sample_s, &inner_finite, err, err_sz);
     if (st != MAML_OK) return st;
     for (int i = t->lo; i < t->hi; i++) t->thetas[i] = maml_learner_adapted(t->learner, i);
   } else {
@@ -413,13 +456,14 @@ maml_status maml_trainer_iterate(maml_trainer *t, maml_iter_metrics *m, char *er
   }
   st = run_side(t, &t->query, MAML_PHASE_QUERY, &sample_s, &m->unstable, err, err_sz);
   if (st != MAML_OK) return st;
+  m->env_steps += t->query.steps;
   m->post_return = t->query.mean_return;
   m->pre_return = adapting ? t->support.mean_return : t->query.mean_return;
   split_by_goal(t, adapting ? &t->support : &t->query, m);
   m->entropy = maml_policy_entropy(&t->policy, t->theta);
 
   int finite = t->query.finite && (!adapting || t->support.finite) && isfinite(m->post_return) &&
-               isfinite(m->pre_return);
+               isfinite(m->pre_return) && inner_finite;
   if (finite && m->post_return > t->best_return) {
     t->best_return = m->post_return;
     t->best_iteration = t->iteration;

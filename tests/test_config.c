@@ -22,6 +22,7 @@ static void assert_same(const maml_config *a, const maml_config *b) {
   cr_assert_eq(a->mode, b->mode);
   cr_assert_eq(a->first_order, b->first_order);
   cr_assert_eq(a->inner_loss, b->inner_loss);
+  cr_assert_eq(a->inner_support, b->inner_support);
   cr_assert_eq(a->seed, b->seed);
   cr_assert_eq(a->iterations, b->iterations);
   cr_assert_eq(a->tasks, b->tasks);
@@ -508,7 +509,7 @@ Test(config, keys_table) {
     if (strcmp(k[n].name, "env"))
       cr_assert_not_null(strstr(k[n].help, "default"), "%s mentions its default", k[n].name);
   }
-  cr_assert_eq(n, 35);
+  cr_assert_eq(n, 36);
 }
 
 /* ---- INI ----------------------------------------------------------------------------- */
@@ -913,4 +914,55 @@ Test(config, outer_and_promp_keys) {
   c.outer = (maml_outer_kind)MAML_OUTER_COUNT; /* not an outer optimiser */
   cr_assert_eq(maml_config_resolve(&c, err, sizeof err), MAML_ERR_ARG);
   cr_assert_not_null(strstr(err, "outer"), "%s", err);
+}
+
+/* inner_support: reuse (the default, also of a text without the key) or fresh in any case,
+ * a typo refused with a suggestion and the allowed names, round trips, fresh refused with
+ * one inner step and set back to reuse outside maml mode */
+Test(config, inner_support_key) {
+  maml_config c;
+  char err[ERR_SZ] = "", text[8192];
+  maml_config_defaults(&c);
+  cr_assert_eq(c.inner_support, MAML_SUPPORT_REUSE);
+  set_ok(&c, "inner-support", "FRESH");
+  cr_assert_eq(c.inner_support, MAML_SUPPORT_FRESH);
+  set_ok(&c, "inner_support", " reuse ");
+  cr_assert_eq(c.inner_support, MAML_SUPPORT_REUSE);
+  set_bad("inner_support", "new");
+  set_bad("inner_support", "1");
+  cr_assert_eq(maml_config_set(&c, "inner_support", "frsh", err, sizeof err), MAML_ERR_ARG);
+  cr_assert_str_eq(err,
+                   "inner_support: 'frsh' is not an inner support mode (did you mean 'fresh'?): "
+                   "expected reuse or fresh");
+  cr_assert_eq(c.inner_support, MAML_SUPPORT_REUSE, "unchanged by a refused value");
+
+  set_ok(&c, "env", "nav2d");
+  set_ok(&c, "inner_support", "fresh");
+  cr_assert_eq(maml_config_resolve(&c, err, sizeof err), MAML_ERR_ARG);
+  cr_assert_str_eq(err,
+                   "inner_support: fresh with inner_steps = 1: fresh samples new support "
+                   "episodes for inner steps 2 .. K, so it needs inner_steps >= 2 (expected "
+                   "reuse with one inner step)");
+  set_ok(&c, "inner_steps", "3");
+  cr_assert_eq(maml_config_resolve(&c, err, sizeof err), MAML_OK, "%s", err);
+  maml_config_format(&c, text, sizeof text);
+  cr_assert_not_null(strstr(text, "\ninner_support = fresh\n"), "%s", text);
+  assert_round_trip(&c);
+
+  maml_config old;
+  maml_config_defaults(&old);
+  static const char file[] = "env = nav2d\ninner_steps = 2\n";
+  cr_assert_eq(maml_config_parse_ini(&old, file, strlen(file), "x.ini", err, sizeof err), MAML_OK);
+  cr_assert_eq(old.inner_support, MAML_SUPPORT_REUSE, "a config without the key");
+
+  set_ok(&c, "mode", "pretrain");
+  cr_assert_eq(maml_config_resolve(&c, err, sizeof err), MAML_OK, "%s", err);
+  cr_assert_eq(c.inner_support, MAML_SUPPORT_REUSE, "no inner step outside maml mode");
+  maml_config_defaults(&c);
+  set_ok(&c, "env", "nav2d");
+  c.inner_support = (maml_inner_support)MAML_SUPPORT_COUNT;
+  cr_assert_eq(maml_config_resolve(&c, err, sizeof err), MAML_ERR_ARG);
+  cr_assert_not_null(strstr(err, "inner_support"), "%s", err);
+  cr_assert_str_eq(maml_inner_support_name(MAML_SUPPORT_FRESH), "fresh");
+  cr_assert_null(maml_inner_support_name((maml_inner_support)MAML_SUPPORT_COUNT));
 }

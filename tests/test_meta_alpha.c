@@ -14,7 +14,11 @@
 #include "maml/meta.h"
 #include "maml/sampler.h"
 
-enum { MAX_TASKS = 3 };
+enum { MAX_TASKS = 3, MAX_K = 2 };
+
+/* 1: fixture_make gives inner step k >= 1 a support batch of its own, sampled with theta^k
+ * (maml_learner_adapt_begin / adapt_next, inner_support = fresh) */
+static int fresh_steps;
 
 typedef struct {
   maml_env_world world;
@@ -28,6 +32,10 @@ typedef struct {
   maml_task_batch sb[MAX_TASKS], qb[MAX_TASKS];
   maml_real *sadv[MAX_TASKS], *qadv[MAX_TASKS];
   maml_batch support[MAX_TASKS], query[MAX_TASKS];
+  maml_task_batch fb[MAX_K][MAX_TASKS]; /* fresh_steps: step k's batches (k >= 1) */
+  maml_real *fadv[MAX_K][MAX_TASKS];
+  maml_batch fresh[MAX_K][MAX_TASKS];
+  int K, fresh_made;
   maml_real *phi; /* (np) theta, then the step sizes */
 } fixture;
 
@@ -104,8 +112,37 @@ static void fixture_make(fixture *f, const char *family, int tasks, int episodes
                                 f->sb, err, sizeof err),
                MAML_OK, "%s", err);
   for (int i = 0; i < tasks; i++) advantages(&f->sb[i], f->sadv[i]);
-  cr_assert_eq(maml_learner_adapt(f->learner, f->phi, f->support, err, sizeof err), MAML_OK, "%s",
-               err);
+  f->K = mp->inner_steps;
+  if (fresh_steps && f->K >= 2) {
+    f->fresh_made = 1;
+    cr_assert_eq(maml_learner_adapt_begin(f->learner, f->phi, f->support, err, sizeof err),
+                 MAML_OK, "%s", err);
+    for (int k = 1; k < f->K; k++) {
+      for (int i = 0; i < tasks; i++) {
+        thetas[i] = maml_learner_adapted(f->learner, i);
+        cr_assert_eq(maml_task_batch_alloc(&f->fb[k][i], episodes, horizon, f->world.obs_dim,
+                                           f->world.family->act_dim),
+                     MAML_OK);
+        f->fadv[k][i] = calloc((size_t)rows, sizeof(maml_real));
+      }
+      cr_assert_eq(maml_sampler_run(f->sampler, tasks, f->goals, thetas, 5, (uint32_t)k,
+                                    MAML_PHASE_TEST, f->fb[k], err, sizeof err),
+                   MAML_OK, "%s", err);
+      for (int i = 0; i < tasks; i++) {
+        advantages(&f->fb[k][i], f->fadv[k][i]);
+        f->fresh[k][i] = (maml_batch){.n = rows,
+                                      .obs = f->fb[k][i].obs,
+                                      .act = f->fb[k][i].act,
+                                      .adv = f->fadv[k][i],
+                                      .mask = f->fb[k][i].mask};
+      }
+      cr_assert_eq(maml_learner_adapt_next(f->learner, f->fresh[k], err, sizeof err), MAML_OK,
+                   "%s", err);
+    }
+  } else {
+    cr_assert_eq(maml_learner_adapt(f->learner, f->phi, f->support, err, sizeof err), MAML_OK,
+                 "%s", err);
+  }
   for (int i = 0; i < tasks; i++) thetas[i] = maml_learner_adapted(f->learner, i);
   cr_assert_eq(maml_sampler_run(f->sampler, tasks, f->goals, thetas, 5, 0, MAML_PHASE_QUERY, f->qb,
                                 err, sizeof err),
@@ -119,6 +156,8 @@ static void fixture_free(fixture *f) {
   for (int i = 0; i < f->tasks; i++) {
     maml_task_batch_free(&f->sb[i]), maml_task_batch_free(&f->qb[i]);
     free(f->sadv[i]), free(f->qadv[i]);
+    for (int k = 1; f->fresh_made && k < f->K; k++)
+      maml_task_batch_free(&f->fb[k][i]), free(f->fadv[k][i]);
   }
   free(f->phi);
   maml_learner_destroy(f->learner);
@@ -493,4 +532,19 @@ Test(meta_alpha, step_size_layout_and_summary) {
   cr_assert(lo == -1 && mid == 0.375 && hi == 3, "%g %g %g", lo, mid, hi);
   maml_step_size_summary(b, 3, scratch, &lo, &mid, &hi);
   cr_assert(lo == -1 && mid == 0.5 && hi == 3, "%g %g %g", lo, mid, hi);
+}
+
+/* With a support batch of its own at every inner step (inner_support = fresh): the same
+ * checks, both blocks against finite differences. */
+Test(meta_alpha, fresh_reinforce_k2_param) {
+  fresh_steps = 1;
+  check_meta("nav2d", 2, MAML_INNER_REINFORCE, MAML_ALPHA_PARAM, 3, 4, 12);
+}
+Test(meta_alpha, fresh_lvc_k2_layer) {
+  fresh_steps = 1;
+  check_meta("nav2d", 2, MAML_INNER_LVC, MAML_ALPHA_LAYER, 3, 4, 12);
+}
+Test(meta_alpha, fresh_promp_lvc_k2_param) {
+  fresh_steps = 1;
+  check_promp("nav2d", 2, MAML_INNER_LVC, MAML_ALPHA_PARAM);
 }

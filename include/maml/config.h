@@ -30,6 +30,13 @@ typedef enum {
   MAML_MODE_ORACLE    /* no inner step, the task appended to the observation */
 } maml_mode;
 
+/* The support episodes of inner steps 2 .. K (meta.h). */
+typedef enum {
+  MAML_SUPPORT_REUSE = 0, /* S_i, sampled with theta, at every step (the default) */
+  MAML_SUPPORT_FRESH = 1  /* step k on episodes of its own, sampled with theta^k */
+} maml_inner_support;
+#define MAML_SUPPORT_COUNT 2
+
 #define MAML_NAME_MAX 64
 #define MAML_ASSETS_MAX 1024 /* longest assets folder recorded, with its NUL */
 
@@ -40,6 +47,9 @@ typedef struct {
   int balanced_tasks;         /* 1: each meta-batch holds every goal of a discrete family
                                  equally often (task i: goal i mod their count) */
   maml_inner_loss inner_loss; /* the inner objective (MAML mode only; reinforce otherwise) */
+  /* the support episodes of inner steps 2 .. K: reuse or fresh (MAML mode only; fresh
+   * needs K >= 2; a text without the key reads as reuse) */
+  maml_inner_support inner_support;
   uint64_t seed;
   int iterations;     /* meta-iterations (0: family default) */
   int tasks;          /* tasks per meta-batch (0: family default) */
@@ -103,7 +113,8 @@ maml_status maml_config_load(maml_config *c, const char *path, char *err, size_t
  * the family's preset when it has one and alpha was not given) and check the whole config
  * for consistency: the family exists, horizon <= the family's, inner_steps >= 1 in MAML
  * mode (forced to 0 in pretrain and oracle modes, as is first_order, and inner_loss set to
- * reinforce, learn_alpha to no). */
+ * reinforce, learn_alpha to no, inner_support to reuse), inner_steps >= 2 with
+ * inner_support = fresh. */
 maml_status maml_config_resolve(maml_config *c, char *err, size_t err_sz);
 
 /* Find the model file of c's family (maml/env.h's search) in assets, else in c->assets
@@ -131,5 +142,7 @@ typedef struct {
 const maml_config_key *maml_config_keys(void);
 
 const char *maml_mode_name(maml_mode m); /* "maml", "pretrain", "oracle" */
+/* "reuse", "fresh"; NULL for a value that is not a maml_inner_support */
+const char *maml_inner_support_name(maml_inner_support m);
 
 #endif

@@ -2,7 +2,10 @@
  *
  * For each task i of a meta-batch, with support batch S_i (sampled with theta) and query
  * batch Q_i (sampled with the adapted theta'_i):
- *   adaptation   theta^{k+1} = theta^k - alpha grad L_in(theta^k; S_i), k < K, theta'_i = theta^K
+ *   adaptation   theta^{k+1} = theta^k - alpha grad L_in(theta^k; S_i^k), k < K,
+ *                theta'_i = theta^K; S_i^k = S_i at every step (reuse, maml_learner_adapt:
+ *                the default), or a batch of its own sampled with theta^k (fresh:
+ *                maml_learner_adapt_begin, maml_learner_adapt_next)
  *   inner loss   an inner objective (inner.h): L_in = -mean_S [A log pi_theta] (REINFORCE,
  *                the default), or L_in = -mean_S [A pi_theta / pi_theta0] (LVC, ProMP's:
  *                theta0 = the theta of adapt, which sampled S_i, held fixed at every theta^k
@@ -11,7 +14,7 @@
  *                extra term -mean_S [A r grad log pi grad log pi^T] (r = pi_theta /
  *                pi_theta0), which credits the pre-update policy's exploration through J_i.
  *   Jacobian     J_i = d theta'_i / d theta = (I - alpha H_{K-1}) ... (I - alpha H_0),
- *                H_k the Hessian of L_in at theta^k
+ *                H_k the Hessian of L_in at theta^k on S_i^k
  *                (J_i = I in first-order mode, and when K = 0)
  *   objective    L(theta) = mean_i L_surr(theta'_i(theta); Q_i)   (likelihood ratio to the
  *                sampling policy), KL(theta) = mean_i mean_Q KL(pi_old || pi_theta'_i)
@@ -42,7 +45,20 @@
  * directional passes. Nothing is allocated after maml_learner_create.
  *
  * Use per meta-iteration: maml_learner_adapt (then sample the query batches with
- * maml_learner_adapted), maml_learner_prepare, maml_learner_step. */
+ * maml_learner_adapted), maml_learner_prepare, maml_learner_step.
+ *
+ * Fresh support (K >= 2; what the paper's code and pytorch-maml-rl do): in place of
+ * maml_learner_adapt, maml_learner_adapt_begin takes step 0 on S_i^0 = S_i (sampled with
+ * theta), then for k = 1 .. K-1 the caller samples S_i^k with theta^k =
+ * maml_learner_adapted and gives it to maml_learner_adapt_next. Every later use (prepare,
+ * the line search, each objective evaluation) recomputes theta'_i from the same
+ * S_i^0 .. S_i^{K-1}. Step k's LVC ratio is to the policy that sampled S_i^k: log
+ * pi_theta^k on S_i^k at theta_old, held fixed like theta0's on S_i (one per step); ProMP's
+ * KL penalty stays on S_i with the pre-update policy. The dependence of S_i^k's
+ * distribution on theta (through theta^k) is not differentiated, as in the paper's code:
+ * J_i and the meta-gradient treat each S_i^k as a fixed batch. Giving a step S_i's own
+ * arrays again is S_i (its ratio stays to theta0), so adapt_begin then K-1 adapt_next with
+ * S_i is maml_learner_adapt, bit for bit. */
 #ifndef MAML_META_H
 #define MAML_META_H
 
@@ -115,7 +131,25 @@ void maml_learner_destroy(maml_learner *l);
 maml_status maml_learner_adapt(maml_learner *l, const maml_real *theta, const maml_batch *support,
                                char *err, size_t err_sz);
 
-/* theta'_i of the last adapt (theta itself when K = 0); for this rank's tasks only. */
+/* Fresh support: the theta of maml_learner_adapt with the first inner step only, on S_i
+ * (support as for maml_learner_adapt); maml_learner_adapt_next takes the others. With K <= 1
+ * it is maml_learner_adapt. */
+maml_status maml_learner_adapt_begin(maml_learner *l, const maml_real *theta,
+                                     const maml_batch *support, char *err, size_t err_sz);
+
+/* The next inner step k (the steps taken so far) on each task's support[i] = S_i^k,
+ * sampled with theta^k (maml_learner_adapted), obs, act, adv, mask as for adapt, at most
+ * the learner's support rows, borrowed until the step is done; only this rank's tasks are
+ * read. MAML_ERR_ARG before adapt_begin, or when the K steps are already taken. */
+maml_status maml_learner_adapt_next(maml_learner *l, const maml_batch *support, char *err,
+                                    size_t err_sz);
+
+/* The inner steps taken since the last adapt or adapt_begin (K after maml_learner_adapt):
+ * prepare, step and the objectives need all K. */
+int maml_learner_adapt_steps(const maml_learner *l);
+
+/* theta^k after the k inner steps taken (theta'_i = theta^K after maml_learner_adapt;
+ * theta itself when K = 0); for this rank's tasks only. */
 const maml_real *maml_learner_adapted(const maml_learner *l, int task);
 
 /* Take the query batches (obs, act, adv, mask; logp_old is recomputed from theta'_i, so
@@ -145,7 +179,8 @@ const double *maml_learner_direction(const maml_learner *l);
 void maml_learner_curvature(maml_learner *l, const double *v, double *out);
 
 /* L and KL at any theta, recomputing each theta'_i from S_i (what the line search does).
- * Overwrites the caches: the gradient stays, curvature products need a new adapt+prepare. */
+ * Overwrites the caches: the gradient stays, curvature products need a new adapt+prepare.
+ * NaN before all K inner steps are taken. */
 void maml_learner_objective(maml_learner *l, const maml_real *theta, double *surr, double *kl);
 
 /* ProMP's objective at any theta, recomputing each theta'_i from S_i:

@@ -25,7 +25,10 @@ typedef enum {
   MAML_PHASE_SWEEP_TASKS, /* goals of the evaluation's step-size sweep */
   MAML_PHASE_SWEEP,       /* rollouts of the step-size sweep */
   MAML_PHASE_VIEW,        /* the episodes the viewer shows */
-  MAML_PHASE_BOOTSTRAP    /* resampling runs for confidence intervals (maml eval --group) */
+  MAML_PHASE_BOOTSTRAP,   /* resampling runs for confidence intervals (maml eval --group) */
+  /* rollouts with theta^k for inner step k >= 1 (inner_support = fresh): phase
+   * MAML_PHASE_INNER_SUPPORT + k - 1, a block of its own above the phases listed before */
+  MAML_PHASE_INNER_SUPPORT = 0x100
 } maml_phase;
 
 /* Largest values a key component may take (the key packs into 128 + 64 bits). */

@@ -5,7 +5,9 @@
  *   1. draw the meta-batch's tasks from the stream (seed, i, TASKS, task)
  *   2. sample the support episodes with theta (phase SUPPORT)
  *   3. per task: discounted returns, linear baseline fit, GAE, standardised advantages
- *   4. adapt: theta'_i (K inner steps; theta itself in pretrain and oracle modes)
+ *   4. adapt: theta'_i (K inner steps; theta itself in pretrain and oracle modes); with
+ *      inner_support = fresh, step k >= 1 on episodes sampled with theta^k (phase
+ *      MAML_PHASE_INNER_SUPPORT + k - 1), advantages as in 3
  *   5. sample the query episodes with each theta'_i (phase QUERY), advantages as in 3
  *   6. one TRPO step through the adaptation (meta.h)
  * Everything random is keyed by (seed, i), so a run restored from a checkpoint at
@@ -34,9 +36,11 @@ typedef struct {
   int rejected;           /* 1 when theta was left untouched for non-finite numbers */
   int64_t rejected_total; /* rejections so far in the run */
   int unstable;           /* episodes ended by an unstable simulation in this iteration */
+  int64_t env_steps;      /* environment steps sampled in this iteration (support, the
+                             fresh inner steps' with inner_support = fresh, and query) */
   int new_best;           /* post_return beat every earlier iteration's */
   double entropy;         /* of the action distribution at theta */
-  double sample_seconds;  /* wall-clock time sampling (support + query) */
+  double sample_seconds;  /* wall-clock time sampling (support, fresh inner steps, query) */
   double learn_seconds;   /* advantages, adaptation and the TRPO step */
   double seconds;         /* the whole iteration */
   /* a family whose goals repeat (maml_env_goal_set): the batch split by goal */
@@ -84,8 +88,9 @@ maml_status maml_trainer_share_state(maml_trainer *t, char *err, size_t err_sz);
 maml_status maml_trainer_iterate(maml_trainer *t, maml_iter_metrics *m, char *err, size_t err_sz);
 
 /* The batches the last iteration's step used, indexed by task (this rank's tasks only):
- * support NULL when the mode does not adapt. Valid until the next iterate; for
- * benchmarks that run other learners on the same batches. */
+ * support NULL when the mode does not adapt (with inner_support = fresh: the first inner
+ * step's, sampled with theta). Valid until the next iterate; for benchmarks that run
+ * other learners on the same batches. */
 void maml_trainer_batches(const maml_trainer *t, const maml_batch **support,
                           const maml_batch **query);
 

@@ -437,6 +437,8 @@ static void default_run_dir(const maml_config *c, char *out) {
   if (c->mode == MAML_MODE_MAML && c->inner_loss != MAML_INNER_REINFORCE)
     snprintf(mode + strlen(mode), sizeof mode - strlen(mode), "-%s",
              maml_inner_loss_name(c->inner_loss));
+  if (c->mode == MAML_MODE_MAML && c->inner_support == MAML_SUPPORT_FRESH)
+    snprintf(mode + strlen(mode), sizeof mode - strlen(mode), "-fresh");
   if (c->outer != MAML_OUTER_TRPO)
     snprintf(mode + strlen(mode), sizeof mode - strlen(mode), "-%s", maml_outer_name(c->outer));
   snprintf(out, PATH_LEN, "runs/%s%s-%s", c->env, mode, stamp);
@@ -848,11 +850,12 @@ static void print_start(const maml_config *cfg, const maml_trainer *t, int ranks
            p->activation == MAML_ACT_TANH ? "tanh" : "relu");
   char where[64] = "";
   if (ranks > 1) snprintf(where, sizeof where, " per rank, %d MPI ranks", ranks);
-  char mode[96] = "";
+  char mode[128] = "";
   if (cfg->mode == MAML_MODE_MAML)
-    snprintf(mode, sizeof mode, " %s, inner loss %s",
+    snprintf(mode, sizeof mode, " %s, inner loss %s%s",
              cfg->first_order ? "first-order" : "second-order",
-             maml_inner_loss_name(cfg->inner_loss));
+             maml_inner_loss_name(cfg->inner_loss),
+             cfg->inner_support == MAML_SUPPORT_FRESH ? ", fresh support per inner step" : "");
   snprintf(mode + strlen(mode), sizeof mode - strlen(mode), ", outer %s",
            maml_outer_name(cfg->outer));
   if (cfg->mode == MAML_MODE_MAML && cfg->learn_alpha != MAML_ALPHA_FIXED)
