@@ -40,7 +40,7 @@ typedef struct {
   worker *workers;
   double step_size;
   double scale; /* of ep->step_sizes at this step (1, then 1/2) */
-  int lo; /* this rank's first goal */
+  int lo;       /* this rank's first goal */
 } job;
 
 /* 1 when a step that happened holds a non-finite observation, action or reward */

@@ -52,10 +52,10 @@ struct maml_learner {
   const maml_outer_optimizer *outer; /* the outer step */
   void *outer_state;
   int n_tasks, support_rows, query_rows;
-  int lo, hi; /* this rank's tasks */
-  size_t n;   /* the policy's parameters */
-  size_t m;   /* learned step sizes (0: the fixed alpha), after theta in phi */
-  size_t np;  /* n + m: the meta-parameters phi that every theta argument holds */
+  int lo, hi;   /* this rank's tasks */
+  size_t n;     /* the policy's parameters */
+  size_t m;     /* learned step sizes (0: the fixed alpha), after theta in phi */
+  size_t np;    /* n + m: the meta-parameters phi that every theta argument holds */
   int *a_index; /* (n) the step size of each parameter (m > 0) */
   task_state *tasks;
   maml_real *outs;       /* (n_tasks, np) per-task product results */

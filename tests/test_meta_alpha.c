@@ -115,8 +115,8 @@ static void fixture_make(fixture *f, const char *family, int tasks, int episodes
   f->K = mp->inner_steps;
   if (fresh_steps && f->K >= 2) {
     f->fresh_made = 1;
-    cr_assert_eq(maml_learner_adapt_begin(f->learner, f->phi, f->support, err, sizeof err),
-                 MAML_OK, "%s", err);
+    cr_assert_eq(maml_learner_adapt_begin(f->learner, f->phi, f->support, err, sizeof err), MAML_OK,
+                 "%s", err);
     for (int k = 1; k < f->K; k++) {
       for (int i = 0; i < tasks; i++) {
         thetas[i] = maml_learner_adapted(f->learner, i);
@@ -136,12 +136,12 @@ static void fixture_make(fixture *f, const char *family, int tasks, int episodes
                                       .adv = f->fadv[k][i],
                                       .mask = f->fb[k][i].mask};
       }
-      cr_assert_eq(maml_learner_adapt_next(f->learner, f->fresh[k], err, sizeof err), MAML_OK,
-                   "%s", err);
+      cr_assert_eq(maml_learner_adapt_next(f->learner, f->fresh[k], err, sizeof err), MAML_OK, "%s",
+                   err);
     }
   } else {
-    cr_assert_eq(maml_learner_adapt(f->learner, f->phi, f->support, err, sizeof err), MAML_OK,
-                 "%s", err);
+    cr_assert_eq(maml_learner_adapt(f->learner, f->phi, f->support, err, sizeof err), MAML_OK, "%s",
+                 err);
   }
   for (int i = 0; i < tasks; i++) thetas[i] = maml_learner_adapted(f->learner, i);
   cr_assert_eq(maml_sampler_run(f->sampler, tasks, f->goals, thetas, 5, 0, MAML_PHASE_QUERY, f->qb,

@@ -59,13 +59,13 @@ typedef struct {
   int n_hidden;       /* hidden layers, 0..MAML_MAX_HIDDEN */
   int hidden[MAML_MAX_HIDDEN];
   maml_activation activation;
-  double init_std; /* initial sigma */
-  int inner_steps; /* K (MAML mode; 0 in the other modes) */
-  double alpha;    /* inner step size (default 0.1, or the family's preset alpha
-                      when it has one and alpha was not set: maml_config_resolve) */
+  double init_std;              /* initial sigma */
+  int inner_steps;              /* K (MAML mode; 0 in the other modes) */
+  double alpha;                 /* inner step size (default 0.1, or the family's preset alpha
+                                   when it has one and alpha was not set: maml_config_resolve) */
   maml_learn_alpha learn_alpha; /* learned step sizes (step_size.h; MAML mode only; default
                                    no: alpha fixed) */
-  int alpha_given; /* 1 once alpha was set by maml_config_set (a file, a flag) */
+  int alpha_given;              /* 1 once alpha was set by maml_config_set (a file, a flag) */
   double gamma, gae_lambda;
   double max_kl; /* TRPO's KL bound delta */
   int cg_iters;

@@ -33,10 +33,10 @@
 typedef void (*maml_eval_progress)(void *ctx, int step, double mean_return);
 
 typedef struct {
-  int episodes; /* per goal and step */
-  int steps;    /* adaptation steps K (returns are reported after 0..K steps) */
-  int horizon;  /* at most the family's */
-  double alpha; /* the first step's size; later steps use alpha / 2 */
+  int episodes;                /* per goal and step */
+  int steps;                   /* adaptation steps K (returns are reported after 0..K steps) */
+  int horizon;                 /* at most the family's */
+  double alpha;                /* the first step's size; later steps use alpha / 2 */
   const maml_real *step_sizes; /* (n_params) each parameter's first step size in place of
                                   alpha (learned step sizes, maml_step_size_expand; later
                                   steps half of it); NULL: alpha */

@@ -34,14 +34,14 @@ typedef struct {
   char env[MAML_NAME_MAX]; /* the family it was trained on */
   int oracle;              /* its observation holds the task */
   maml_policy policy;
-  maml_real *theta;    /* (policy.n_params), malloc'ed */
-  double alpha;        /* the run's inner step size for a MAML run, else 0 */
+  maml_real *theta;      /* (policy.n_params), malloc'ed */
+  double alpha;          /* the run's inner step size for a MAML run, else 0 */
   maml_real *step_sizes; /* (policy.n_params) each parameter's learned step size (a run
                             with learn_alpha; maml_step_size_expand), malloc'ed; NULL:
                             alpha */
   size_t n_step_sizes;   /* the learned step sizes in the checkpoint (0: none) */
-  long long iteration; /* meta-iterations behind theta (the checkpoint's iteration) */
-  char notice[2048];   /* its family file changed: it is read from the run's copy ("": none) */
+  long long iteration;   /* meta-iterations behind theta (the checkpoint's iteration) */
+  char notice[2048];     /* its family file changed: it is read from the run's copy ("": none) */
 } cmd_policy;
 
 /* The checkpoint a command-line path names: the file itself, or a run directory's

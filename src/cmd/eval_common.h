@@ -27,9 +27,9 @@ typedef struct {
   maml_policy policy;
   maml_real *theta;
   maml_real *step_sizes; /* (policy.n_params) its learned step sizes, NULL: alpha (cmd.h) */
-  double *returns; /* (steps + 1, goals), NaN from the step a goal diverged at on */
-  int *diverged;   /* (goals) the step each goal diverged at, -1: it did not */
-  int steps;       /* steps evaluated (0 for the oracle) */
+  double *returns;       /* (steps + 1, goals), NaN from the step a goal diverged at on */
+  int *diverged;         /* (goals) the step each goal diverged at, -1: it did not */
+  int steps;             /* steps evaluated (0 for the oracle) */
 } entry;
 
 /* the random policy's network, and where it came from */
