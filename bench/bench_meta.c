@@ -206,13 +206,16 @@ static int bench(int argc, char **argv) {
           "sampling and learner, with the learner's GFLOP/s against single-thread OpenBLAS\n"
           "sgemm on the same shapes. paper: 40 x 20 x 200, 100x100 ReLU; pytorch: 40 x 20 x\n"
           "100, 64x64 tanh (pytorch-maml-rl's defaults). Default threads: 1 and all cores.\n"
-          "Each matmul backend of LIST in turn, one line each, then the learner's speed-up\n"
-          "of each over openblas (comma-separated; default every one available; names:\n"
-          "%s). --inner-loss: each inner loss of the list in turn, a table each (default\n"
-          "reinforce). --outer: each outer optimiser in turn with each inner loss, a table\n"
-          "each (default trpo; promp: ProMP's Adam steps with the config's defaults).\n"
-          "--learn-alpha: each step-size mode in turn with each of those (default no;\n"
-          "param, layer: learned inner step sizes, the config key learn_alpha).\n",
+          "\n"
+          "--backend LIST   each matmul backend in turn, one line each, then the learner's\n"
+          "                 speed-up of each over openblas (comma-separated; default every\n"
+          "                 one available; names: %s)\n"
+          "--inner-loss L   each inner loss of the list in turn, a table each (default\n"
+          "                 reinforce)\n"
+          "--outer L        each outer optimiser in turn with each inner loss, a table each\n"
+          "                 (default trpo; promp: ProMP's Adam steps, the config's defaults)\n"
+          "--learn-alpha L  each step-size mode in turn with each of those (default no;\n"
+          "                 param, layer: learned inner step sizes, the key learn_alpha)\n",
           bench_backend_names());
       return 0;
     } else if (next && !strcmp(a, "--preset")) {
