@@ -364,9 +364,9 @@ static void print_labels(int steps) {
 
 /* a group's mean and IQM rows (of all goals, or of one distinct goal: s = by_goal + j * S) */
 static void print_summary_rows(const seed_group *g, const char *goal, const seed_summary *s,
-                               int steps) {
+                               int steps, int width) {
   for (int q = 0; q < 2; q++) {
-    printf("%-14s %6s %5d %-5s", q ? "" : g->name, goal, g->n_runs, q ? "IQM" : "mean");
+    printf("%-*s %6s %5d %-5s", width, q ? "" : g->name, goal, g->n_runs, q ? "IQM" : "mean");
     for (int k = 0; k <= steps; k++) {
       if (k > g->steps) {
         printf("   %29s", "-");
@@ -386,9 +386,9 @@ static void print_left_out(const seed_group *g) {
              g->all[k].left_out, g->n_runs, k);
 }
 
-static void print_runs(const seed_groups *sg, int n_goals, int steps) {
-  printf("\nper run (its mean return over the goals that did not diverge):\n%-14s %7s %8s", "group",
-         "alpha", "diverged");
+static void print_runs(const seed_groups *sg, int n_goals, int steps, int width) {
+  printf("\nper run (its mean return over the goals that did not diverge):\n%-*s %7s %8s", width,
+         "group", "alpha", "diverged");
   for (int k = 0; k <= steps; k++) printf("   %9d", k);
   printf("   run\n");
   for (int q = 0; q < sg->n; q++) {
@@ -396,9 +396,10 @@ static void print_runs(const seed_groups *sg, int n_goals, int steps) {
     for (int r = 0; r < g->n_runs; r++) {
       const entry *e = &g->runs[r];
       if (e->oracle)
-        printf("%-14s %7s %8d", g->name, "-", eval_diverged_by(e->diverged, n_goals, e->steps));
+        printf("%-*s %7s %8d", width, g->name, "-",
+               eval_diverged_by(e->diverged, n_goals, e->steps));
       else
-        printf("%-14s %7.3g %8d", g->name, e->alpha,
+        printf("%-*s %7.3g %8d", width, g->name, e->alpha,
                eval_diverged_by(e->diverged, n_goals, e->steps));
       for (int k = 0; k <= steps; k++) {
         double v = k <= g->steps ? g->scores[(size_t)k * g->n_runs + r] : NAN;
@@ -414,15 +415,15 @@ static void print_runs(const seed_groups *sg, int n_goals, int steps) {
   }
 }
 
-static void print_improvement(const seed_groups *sg, int steps) {
+static void print_improvement(const seed_groups *sg, int steps, int width) {
   printf(
       "\nprobability that a run of %s beats a run of each group, P(%s > group), over run "
-      "pairs\n(ties count 1/2; 95%% bootstrap interval):\n%-14s %5s %5s",
-      sg->g[0].name, sg->g[0].name, "group", "runs", "");
+      "pairs\n(ties count 1/2; 95%% bootstrap interval):\n%-*s %5s %5s",
+      sg->g[0].name, sg->g[0].name, width, "group", "runs", "");
   print_labels(steps);
   for (int q = 1; q < sg->n; q++) {
     const seed_group *g = &sg->g[q];
-    printf("%-14s %5d %5s", g->name, g->n_runs, "");
+    printf("%-*s %5d %5s", width, g->name, g->n_runs, "");
     for (int k = 0; k <= steps; k++) {
       const seed_improvement *v = k <= g->steps ? &g->vs_first[k] : NULL;
       if (!v || !isfinite(v->p))
@@ -436,24 +437,28 @@ static void print_improvement(const seed_groups *sg, int steps) {
 
 void seeds_print(const seed_groups *sg, const goal_groups *gg, int n_goals) {
   if (!sg->n) return;
-  int steps = 0;
-  for (int q = 0; q < sg->n; q++) steps = sg->g[q].steps > steps ? sg->g[q].steps : steps;
+  int steps = 0, width = 14; /* the group column fits the longest name */
+  for (int q = 0; q < sg->n; q++) {
+    steps = sg->g[q].steps > steps ? sg->g[q].steps : steps;
+    int len = (int)strlen(sg->g[q].name);
+    width = len > width ? len : width;
+  }
   printf(
       "\nover runs (a run's score: its mean return over the %d goals%s; mean and "
       "interquartile\nmean of the scores, 95%% percentile bootstrap interval over runs, %d "
-      "resamples):\n%-14s %6s %5s %-5s",
-      n_goals, gg->n ? ", or over those of one goal" : "", sg->resamples, "group", "goal", "runs",
-      "");
+      "resamples):\n%-*s %6s %5s %-5s",
+      n_goals, gg->n ? ", or over those of one goal" : "", sg->resamples, width, "group", "goal",
+      "runs", "");
   print_labels(steps);
-  for (int q = 0; q < sg->n; q++) print_summary_rows(&sg->g[q], "all", sg->g[q].all, steps);
+  for (int q = 0; q < sg->n; q++) print_summary_rows(&sg->g[q], "all", sg->g[q].all, steps, width);
   for (int j = 0; j < gg->n; j++)
     for (int q = 0; q < sg->n; q++) {
       const seed_group *g = &sg->g[q];
-      print_summary_rows(g, gg->text[j], g->by_goal + (size_t)j * (g->steps + 1), steps);
+      print_summary_rows(g, gg->text[j], g->by_goal + (size_t)j * (g->steps + 1), steps, width);
     }
   for (int q = 0; q < sg->n; q++) print_left_out(&sg->g[q]);
-  print_runs(sg, n_goals, steps);
-  if (sg->n > 1) print_improvement(sg, steps);
+  print_runs(sg, n_goals, steps, width);
+  if (sg->n > 1) print_improvement(sg, steps, width);
 }
 
 /* ---- files -------------------------------------------------------------------------- */
