@@ -109,8 +109,8 @@ int main(int argc, char **argv) {
 
   printf("sampler vs mj_step: %d tasks x %d episodes, policy 100x100 ReLU, %s, %d cores\n", tasks,
          episodes, MAML_REAL_NAME, maml_cpu_count());
-  printf("%-13s %7s %14s %13s %9s %9s %13s %7s %8s\n", "env", "threads", "zero-ctrl st/s",
-         "sampler st/s", "of 0-ctrl", "mj_step %", "own st/s", "clock", "speedup");
+  printf("%-13s %7s %14s %13s %9s %13s %13s %7s %8s\n", "env", "threads", "zero-ctrl st/s",
+         "sampler st/s", "of 0-ctrl", "mj_step share", "own st/s", "clock", "speedup");
   char list[256];
   snprintf(list, sizeof list, "%s", envs);
   char *save = NULL;
@@ -157,7 +157,7 @@ int main(int argc, char **argv) {
       double rate = bench_sampler_rate(sampler, tasks, goals, thetas, batches);
       if (k == 0) base = rate / threads;
       if (!world.model) {
-        printf("%-13s %7d %14s %13.0f %9s %9s %13s %7s %7.2fx\n", name, threads, "-", rate, "-",
+        printf("%-13s %7d %14s %13.0f %9s %13s %13s %7s %7.2fx\n", name, threads, "-", rate, "-",
                "-", "-", "-", rate / base);
       } else {
         double physics;
@@ -168,7 +168,7 @@ int main(int argc, char **argv) {
         if (mj_steps != steps * skip)
           fprintf(stderr, "bench_sampler: %s: %ld mj_steps timed for %ld steps x frame skip %d\n",
                   name, mj_steps, steps, skip);
-        printf("%-13s %7d %14.0f %13.0f %8.0f%% %8.0f%% %13.0f %6.0f%% %7.2fx\n", name, threads,
+        printf("%-13s %7d %14.0f %13.0f %8.0f%% %12.0f%% %13.0f %6.0f%% %7.2fx\n", name, threads,
                raw, rate, 100.0 * rate / raw, 100.0 * physics / threads / t,
                physics > 0 ? steps * threads / physics : 0.0, 100.0 * steps / t / rate,
                rate / base);
