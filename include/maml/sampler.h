@@ -56,7 +56,7 @@ maml_status maml_sampler_run(maml_sampler *s, int n_tasks, const double *tasks,
  * physics_steps, summed over the instances and zeroed): the mj_step-equivalent steps of the
  * MuJoCo robots (frame_skip a step), timed by MuJoCo's clock mjcb_time (seconds for a clock
  * in seconds) and counted only while it is set, so both are 0 when mjcb_time is NULL (its
- * default: the sampler then pays nothing for this), for nav2d and for a robot of its own
+ * default: a step then only tests that pointer), for nav2d and for a robot of its own
  * advance. Set mjcb_time before a run and clear it after, with no other run in flight. */
 void maml_sampler_physics(maml_sampler *s, double *seconds, long *steps);
 
