@@ -80,7 +80,9 @@ static inline void bench_raw_steps(void *ctx, int item, int worker) {
 /* Aggregate mj_step rate of a MuJoCo world's model with `threads` threads of pool, each
  * stepping its own mjData with zero control (and reset where the robot's termination rule
  * would end an episode), in environment steps per second (mj_steps per second over the
- * robot's frame skip: an action of the hopper is 4 mj_steps): the sampler's limit. */
+ * robot's frame skip: an action of the hopper is 4 mj_steps): the limit of a sampler whose
+ * robots step the nominal model's standing or fallen states (not that of one whose policy
+ * makes them fall, or whose tasks change the physics: bench_sampler's mj_step share). */
 static inline double bench_raw_rate(const maml_env_world *w, maml_pool *pool, int threads,
                                     int steps) {
   mjData *data[256];

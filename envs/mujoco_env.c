@@ -163,7 +163,12 @@ int maml_mj_advance(maml_env *e, int forces) {
   // count this step's warnings only
   for (int i = 0; i < mjNWARNING; i++) d->warning[i].number = 0;
 
+  // timed by MuJoCo's clock when one is set (benchmarks): mjData's own timers cannot say
+  // it, as this step is not mj_step (its STEP timer counts nothing here under RK4) and
+  // mj_resetData clears them
+  const mjtNum t0 = mjcb_time ? mjcb_time() : 0;
   for (int k = 0; k < skip; k++) simulate_step(m, d);
+  if (mjcb_time) e->physics_time += mjcb_time() - t0, e->physics_steps += skip;
 
   int unstable = 0;
   for (int i = 0; i < mjNWARNING; i++)

@@ -204,6 +204,16 @@ maml_status maml_sampler_run_range(maml_sampler *s, int first, int n_tasks, cons
   return MAML_OK;
 }
 
+void maml_sampler_physics(maml_sampler *s, double *seconds, long *steps) {
+  *seconds = 0, *steps = 0;
+  for (int i = 0; i < maml_pool_threads(s->pool); i++)
+    for (int e = 0; e < s->episodes; e++) {
+      maml_env *env = &s->workers[i].envs[e];
+      *seconds += env->physics_time, *steps += env->physics_steps;
+      env->physics_time = 0, env->physics_steps = 0;
+    }
+}
+
 void maml_sampler_inject(maml_sampler *s, maml_fault fault, int task) {
   s->pending = fault, s->pending_task = task;
 }

@@ -350,6 +350,13 @@ struct maml_env {
   /* a robot with com_displacement: the body's x and y velocity over the last step (at reset:
    * the velocity then) */
   double com_vel[2];
+  /* the simulation steps taken (a MuJoCo robot's frame_skip mj_step-equivalent steps per
+   * step, maml_mj_robot_advance's) and the time they took, by MuJoCo's clock mjcb_time,
+   * summed since init or since the caller last zeroed them; both stay 0 while mjcb_time is
+   * NULL (its default) and for a robot of its own advance (benchmarks: maml/sampler.h's
+   * maml_sampler_physics) */
+  double physics_time;
+  long physics_steps;
 };
 
 /* ---- families ------------------------------------------------------------------------ */

@@ -51,6 +51,15 @@ maml_status maml_sampler_run(maml_sampler *s, int n_tasks, const double *tasks,
                              const maml_real *const *thetas, uint64_t seed, uint32_t iteration,
                              maml_phase phase, maml_task_batch *batches, char *err, size_t err_sz);
 
+/* For benchmarks: the simulation steps the sampler's environment instances took since it
+ * was made or since the last call, and the time they took (maml_env's physics_time and
+ * physics_steps, summed over the instances and zeroed): the mj_step-equivalent steps of the
+ * MuJoCo robots (frame_skip a step), timed by MuJoCo's clock mjcb_time (seconds for a clock
+ * in seconds) and counted only while it is set, so both are 0 when mjcb_time is NULL (its
+ * default: a step then only tests that pointer), for nav2d and for a robot of its own
+ * advance. Set mjcb_time before a run and clear it after, with no other run in flight. */
+void maml_sampler_physics(maml_sampler *s, double *seconds, long *steps);
+
 /* Fault injection, for the tests of what must survive bad numbers: the next run's episode
  * 0 of task `task` gets, at its second step, a NaN reward (MAML_FAULT_NAN_REWARD), a NaN
  * in its recorded observation (MAML_FAULT_NAN_OBS), or a simulation that goes unstable
