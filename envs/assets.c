@@ -10,9 +10,23 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* an object of this file, whose address dladdr1 maps back to the file holding it */
 static const char anchor = 0;
+
+/* A program whose file was replaced while it runs (rebuilt under a long `maml experiment`):
+ * /proc/self/exe then names "PATH (deleted)", which realpath cannot follow; its folder
+ * still holds what it held. 1 with PATH in path. */
+static int deleted_program(char *path, size_t n) {
+  static const char tail[] = " (deleted)";
+  const size_t tail_len = sizeof tail - 1;
+  ssize_t len = readlink("/proc/self/exe", path, n - 1);
+  if (len <= 0 || (size_t)len >= n - 1 || path[0] != '/') return 0;
+  path[len] = '\0';
+  if ((size_t)len > tail_len && !strcmp(path + len - tail_len, tail)) path[len - tail_len] = '\0';
+  return 1;
+}
 
 /* the absolute path of the file this code was loaded from (libmaml.so, or the program a
  * static libmaml is linked into); *shared: 1 for a shared library. 0 when unknown. */
@@ -28,7 +42,7 @@ static int own_file(char *path, size_t n, int *shared) {
   int ok = abs && strlen(abs) < n;
   if (ok) snprintf(path, n, "%s", abs);
   free(abs);
-  return ok;
+  return ok || (!*shared && deleted_program(path, n));
 }
 
 /* 1 when path is folder or inside it (both absolute, symbolic links resolved) */

@@ -140,4 +140,13 @@ out=$("$maml" eval --policy random --env cheetah-vel --goal 2.0000001 2>&1) &&
   fail "goal 2.0000001 accepted"
 echo "$out" | grep -q "velocity 2.0000001 is outside" || fail "goal 2.0000001: $out"
 
+# a program whose file was replaced while it runs (rebuilt under a long `maml experiment`)
+# still finds the built-in models: /proc/self/exe then names "PATH (deleted)"
+gone="$(dirname "$maml")/maml-deleted-$$"
+cp "$maml" "$gone"
+out=$(bash -c 'exec 3< "$1"; rm "$1"; /proc/$$/fd/3 train --env cheetah-vel --tasks 1 --episodes 1 \
+  --horizon 5 --hidden 8 --iterations 1 --threads 1 --run-dir "$2"' _ "$gone" "$work/gone" 2>&1) ||
+  fail "a program whose file was deleted did not find its models: $out"
+[ ! -e "$gone" ] || fail "the copy was not deleted"
+
 echo "cli_assets: all checks passed"
