@@ -109,8 +109,10 @@ static maml_config_key keys[] = {
      "learned inner step sizes (Meta-SGD; ProMP's trainable_inner_step_size): no, the fixed "
      "alpha (the paper's); param, a step size per parameter; layer, one per weight matrix, "
      "bias vector and the log-std vector; they start at alpha, are meta-learned with the "
-     "outer step (TRPO's curvature and KL bound, or ProMP's Adam, cover them), are kept in "
-     "the checkpoints and are what eval and view adapt with (MAML mode only) (default no)"},
+     "outer step (TRPO's curvature and KL bound, or ProMP's Adam, cover them), unconstrained "
+     "(one may turn negative; under TRPO they move fast where the inner gradient is small, "
+     "as it hardly changes the KL), are kept in the checkpoints and are what eval and view "
+     "adapt with (MAML mode only) (default no)"},
     {"gamma", "X in [0, 1]", "discount factor (default 0.99)"},
     {"gae_lambda", "X in [0, 1]", "GAE lambda (default 1)"},
     {"max_kl", "X in [1e-12, 10]",
