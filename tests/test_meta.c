@@ -10,141 +10,21 @@
 #include "maml/episodes.h"
 #include "maml/meta.h"
 #include "maml/sampler.h"
-#include "testutil.h"
+#include "meta_fixture.h"
 
-enum { MAX_TASKS = 4 };
+typedef meta_fixture fixture;
 
-typedef struct {
-  maml_env_world world;
-  maml_policy policy;
-  maml_pool *pool;
-  maml_sampler *sampler;
-  maml_learner *learner;
-  int tasks, episodes, horizon;
-  double goals[MAX_TASKS * MAML_TASK_MAX];
-  maml_task_batch sb[MAX_TASKS], qb[MAX_TASKS];
-  maml_real *sadv[MAX_TASKS], *qadv[MAX_TASKS];
-  maml_batch support[MAX_TASKS], query[MAX_TASKS];
-  maml_real *theta;
-} fixture;
-
-static void advantages(const maml_task_batch *b, maml_real *adv) {
-  int rows = b->episodes * b->horizon;
-  maml_discounted_returns(b->reward, b->mask, b->episodes, b->horizon, 0.99, adv);
-  maml_standardize(adv, b->mask, rows);
-}
-
-static void view(const maml_task_batch *b, maml_real *adv, maml_batch *v) {
-  *v = (maml_batch){
-      .n = b->episodes * b->horizon, .obs = b->obs, .act = b->act, .adv = adv, .mask = b->mask};
-}
-
-/* world, policy, batches; the learner with params mp; adapt and prepare at a fresh theta */
+/* the fixture adapted once on S (maml_learner_adapt) with the learner mp */
 static void fixture_make(fixture *f, const char *family, int tasks, int episodes, int horizon,
                          maml_activation act, const maml_meta_params *mp) {
-  char err[1024];
-  memset(f, 0, sizeof *f);
-  f->tasks = tasks, f->episodes = episodes, f->horizon = horizon;
-  cr_assert_eq(maml_env_world_open(&f->world, family, 0, NULL, err, sizeof err), MAML_OK, "%s",
-               err);
-  int hidden[2] = {8, 8};
-  cr_assert_eq(maml_policy_init(&f->policy, f->world.obs_dim, f->world.family->act_dim, 2, hidden,
-                                act, 1.0, err, sizeof err),
-               MAML_OK, "%s", err);
-  cr_assert_eq(maml_pool_create(&f->pool, 2, err, sizeof err), MAML_OK, "%s", err);
-  cr_assert_eq(
-      maml_sampler_create(&f->sampler, &f->world, &f->policy, f->pool, episodes, err, sizeof err),
-      MAML_OK, "%s", err);
-  int rows = episodes * horizon;
-  cr_assert_eq(
-      maml_learner_create(&f->learner, &f->policy, f->pool, tasks, rows, rows, mp, err, sizeof err),
-      MAML_OK, "%s", err);
-  f->theta = calloc(f->policy.n_params, sizeof(maml_real));
-  maml_rng rng;
-  maml_rng_init(&rng, 5, 0, MAML_PHASE_INIT, 0, 0);
-  maml_policy_init_params(&f->policy, f->theta, &rng);
-  for (int i = 0; i < tasks; i++) {
-    maml_rng_init(&rng, 5, 0, MAML_PHASE_TASKS, (uint32_t)i, 0);
-    f->world.family->sample_task(&rng, f->goals + i * MAML_TASK_MAX);
-    cr_assert_eq(maml_task_batch_alloc(&f->sb[i], episodes, horizon, f->world.obs_dim,
-                                       f->world.family->act_dim),
-                 MAML_OK);
-    cr_assert_eq(maml_task_batch_alloc(&f->qb[i], episodes, horizon, f->world.obs_dim,
-                                       f->world.family->act_dim),
-                 MAML_OK);
-    f->sadv[i] = calloc((size_t)rows, sizeof(maml_real));
-    f->qadv[i] = calloc((size_t)rows, sizeof(maml_real));
-    view(&f->sb[i], f->sadv[i], &f->support[i]);
-    view(&f->qb[i], f->qadv[i], &f->query[i]);
-  }
-
-  const maml_real *thetas[MAX_TASKS];
-  for (int i = 0; i < tasks; i++) thetas[i] = f->theta;
-  cr_assert_eq(maml_sampler_run(f->sampler, tasks, f->goals, thetas, 5, 0, MAML_PHASE_SUPPORT,
-                                f->sb, err, sizeof err),
-               MAML_OK, "%s", err);
-  for (int i = 0; i < tasks; i++) advantages(&f->sb[i], f->sadv[i]);
-  cr_assert_eq(maml_learner_adapt(f->learner, f->theta, f->support, err, sizeof err), MAML_OK, "%s",
-               err);
-  for (int i = 0; i < tasks; i++) thetas[i] = maml_learner_adapted(f->learner, i);
-  cr_assert_eq(maml_sampler_run(f->sampler, tasks, f->goals, thetas, 5, 0, MAML_PHASE_QUERY, f->qb,
-                                err, sizeof err),
-               MAML_OK, "%s", err);
-  for (int i = 0; i < tasks; i++) advantages(&f->qb[i], f->qadv[i]);
-  double surr;
-  cr_assert_eq(maml_learner_prepare(f->learner, f->query, &surr, err, sizeof err), MAML_OK, "%s",
-               err);
-  cr_assert(fabs(surr) < 1e-5, "at theta_old the ratio is 1 and advantages have mean 0: %g", surr);
-}
-
-static void fixture_free(fixture *f) {
-  for (int i = 0; i < f->tasks; i++) {
-    maml_task_batch_free(&f->sb[i]), maml_task_batch_free(&f->qb[i]);
-    free(f->sadv[i]), free(f->qadv[i]);
-  }
-  free(f->theta);
-  maml_learner_destroy(f->learner);
-  maml_sampler_destroy(f->sampler);
-  maml_pool_destroy(f->pool);
-  maml_env_world_close(&f->world);
+  meta_fixture_spec s = {family, tasks, episodes, horizon, act, META_FIXTURE_REUSE, 0};
+  meta_fixture_make(f, &s, mp);
 }
 
 static maml_meta_params params(int K, int first_order) {
-  return (maml_meta_params){.inner_steps = K,
-                            .alpha = 0.1,
-                            .first_order = first_order,
-                            .max_kl = 0.01,
-                            .cg_iters = 10,
-                            .cg_damping = 0.0,
-                            .ls_backtrack = 0.8,
-                            .ls_steps = 15};
-}
-
-static void random_vector(double *v, size_t n, uint32_t stream) {
-  maml_rng r;
-  maml_rng_init(&r, 11, 0, MAML_PHASE_TEST, stream, 0);
-  for (size_t j = 0; j < n; j++) v[j] = maml_rng_normal(&r);
-}
-
-/* theta + a u + b v, in the network's type */
-static void shifted(const fixture *f, double a, const double *u, double b, const double *v,
-                    maml_real *out) {
-  for (size_t j = 0; j < f->policy.n_params; j++)
-    out[j] = (maml_real)(f->theta[j] + a * (u ? u[j] : 0) + b * (v ? v[j] : 0));
-}
-
-static double drel(const double *a, const double *b, size_t n) {
-  double d = 0, na = 0, nb = 0;
-  for (size_t j = 0; j < n; j++)
-    d += (a[j] - b[j]) * (a[j] - b[j]), na += a[j] * a[j], nb += b[j] * b[j];
-  double s = fmax(sqrt(na), sqrt(nb));
-  return s > 0 ? sqrt(d) / s : 0;
-}
-
-static double ddot(const double *a, const double *b, size_t n) {
-  double s = 0;
-  for (size_t j = 0; j < n; j++) s += a[j] * b[j];
-  return s;
+  maml_meta_params mp = meta_fixture_params(K);
+  mp.first_order = first_order;
+  return mp;
 }
 
 /* The gradient and the curvature of the whole meta-objective against finite differences
@@ -162,62 +42,21 @@ static void check_against_finite_differences_of(const char *family, int K, maml_
   maml_meta_params mp = params(K, 0);
   mp.inner_loss = loss;
   fixture_make(&f, family, tasks, episodes, horizon, act, &mp);
-  size_t n = f.policy.n_params;
+  size_t n = f.n;
+  char what[64];
+  snprintf(what, sizeof what, "%s K=%d", family, K);
   double *g = malloc(n * sizeof *g), *fd = malloc(n * sizeof *fd);
   memcpy(g, maml_learner_grad(f.learner), n * sizeof *g);
-
   /* curvature products first: the objective evaluations below overwrite the caches */
-  enum { NV = 3 };
-  double *v[NV], *av[NV];
-  for (int k = 0; k < NV; k++) {
-    v[k] = malloc(n * sizeof(double)), av[k] = malloc(n * sizeof(double));
-    random_vector(v[k], n, (uint32_t)k);
-    maml_learner_curvature(f.learner, v[k], av[k]);
-  }
-
-  /* gradient: every component */
-  maml_real *th = malloc(n * sizeof *th);
-  double eps = 1e-6;
-  for (size_t j = 0; j < n; j++) {
-    double lp, lm;
-    memcpy(th, f.theta, n * sizeof *th);
-    th[j] = f.theta[j] + eps;
-    maml_learner_objective(f.learner, th, &lp, NULL);
-    th[j] = f.theta[j] - eps;
-    maml_learner_objective(f.learner, th, &lm, NULL);
-    fd[j] = (lp - lm) / (2 * eps);
-  }
-  double gnorm = sqrt(ddot(g, g, n));
-  cr_assert(gnorm > 1e-4, "%s K=%d: gradient is near zero (%g)", family, K, gnorm);
-  double e = drel(g, fd, n);
-  cr_expect(e < 1e-5, "%s K=%d: meta-gradient vs finite differences: rel. error %g", family, K, e);
-
-  /* curvature: u^T A v from the KL's second differences, for every pair */
-  double h = fd_h;
-  for (int a = 0; act == MAML_ACT_TANH && a < NV; a++)
-    for (int b = a; b < NV; b++) {
-      double k4[4];
-      int s = 0;
-      for (int sa = 1; sa >= -1; sa -= 2)
-        for (int sb = 1; sb >= -1; sb -= 2) {
-          shifted(&f, sa * h, v[a], sb * h, v[b], th);
-          maml_learner_objective(f.learner, th, NULL, &k4[s++]);
-        }
-      double fd_uav = (k4[0] - k4[1] - k4[2] + k4[3]) / (4 * h * h);
-      double uav = ddot(v[a], av[b], n);
-      double scale = sqrt(ddot(v[a], av[a], n) * ddot(v[b], av[b], n));
-      cr_assert(scale > 1e-6, "%s K=%d: curvature is near zero", family, K);
-      cr_expect(fabs(uav - fd_uav) < 1e-5 * scale,
-                "%s K=%d: v%d^T A v%d = %.10g, finite differences %.10g", family, K, a, b, uav,
-                fd_uav);
-    }
-  /* and symmetric, as the Hessian of the KL must be */
-  double sym = fabs(ddot(v[0], av[1], n) - ddot(v[1], av[0], n));
-  cr_expect(sym < 1e-9 * sqrt(ddot(v[0], av[0], n) * ddot(v[1], av[1], n)), "A not symmetric");
-
-  for (int k = 0; k < NV; k++) free(v[k]), free(av[k]);
-  free(th), free(g), free(fd);
-  fixture_free(&f);
+  meta_fixture_products pr;
+  meta_fixture_products_make(&f, 1, &pr);
+  meta_fixture_fd_gradient(&f, f.theta, 0, 0, fd); /* every component */
+  meta_fixture_expect_gradient(g, fd, n, what);
+  if (act == MAML_ACT_TANH) meta_fixture_expect_curvature(&f, &pr, fd_h, what);
+  meta_fixture_expect_symmetric(&f, &pr, what);
+  meta_fixture_products_free(&pr);
+  free(g), free(fd);
+  meta_fixture_free(&f);
 }
 
 static void check_against_finite_differences(const char *family, int K, maml_activation act,
@@ -264,7 +103,7 @@ Test(meta, first_order_is_identity_jacobian) {
   double *expect_g = calloc(n, sizeof(double)), *expect_av = calloc(n, sizeof(double));
   double *v = malloc(n * sizeof(double)), *av = malloc(n * sizeof(double));
   maml_real *vr = malloc(n * sizeof *vr);
-  random_vector(v, n, 9);
+  meta_fixture_random_vector(v, n, 9);
   for (size_t j = 0; j < n; j++) vr[j] = (maml_real)v[j];
 
   for (int i = 0; i < f.tasks; i++) {
@@ -287,12 +126,12 @@ Test(meta, first_order_is_identity_jacobian) {
                "first-order gradient != mean surrogate gradient at theta'_i");
   cr_assert_eq(memcmp(expect_av, av, n * sizeof(double)), 0,
                "first-order curvature != mean Fisher product at theta'_i");
-  double d = drel(maml_learner_grad(f.learner), maml_learner_grad(s.learner), n);
+  double d = meta_fixture_drel(maml_learner_grad(f.learner), maml_learner_grad(s.learner), n);
   cr_assert(d > 1e-4, "second-order gradient equals the first-order one (%g): J unused?", d);
 
   free(gi), free(logp), free(expect_g), free(expect_av), free(v), free(av), free(vr);
   maml_policy_cache_free(&c), maml_policy_work_free(&w);
-  fixture_free(&f), fixture_free(&s);
+  meta_fixture_free(&f), meta_fixture_free(&s);
 }
 
 /* The step keeps its promises: an accepted step lowers the surrogate within the KL bound
@@ -319,7 +158,7 @@ Test(meta, step_lowers_surrogate_within_kl_bound) {
   cr_assert_eq(surr, st.surr_after);
   cr_assert_eq(kl, st.kl);
   free(theta);
-  fixture_free(&f);
+  meta_fixture_free(&f);
 }
 
 /* A NaN in a query batch never reaches theta. */
@@ -338,7 +177,7 @@ Test(meta, nonfinite_batch_is_rejected) {
   cr_assert_eq(st.outcome, MAML_STEP_NONFINITE);
   cr_assert_eq(memcmp(theta, f.theta, n * sizeof *theta), 0, "theta was touched");
   free(theta);
-  fixture_free(&f);
+  meta_fixture_free(&f);
 }
 
 Test(meta, bad_parameters_are_refused) {
@@ -386,19 +225,22 @@ Test(meta, lvc_cheetah_relu_gradient_matches_finite_differences) {
                                       3e-5);
 }
 
-/* theta^K by hand: K LVC steps on S from theta with pi_theta on S as the denominator */
-static void lvc_steps_by_hand(const fixture *f, int task, int K, double alpha, maml_real *out) {
+/* theta^K by hand from start: K LVC steps on S with pi_theta (the fixture's theta, which
+ * sampled S) held as the denominator; mu0 (may be NULL) receives mu on S at theta */
+static void lvc_steps_from(const fixture *f, int task, int K, double alpha, const maml_real *start,
+                           maml_real *out, maml_real *mu0) {
   const maml_policy *p = &f->policy;
   size_t n = p->n_params;
-  int rows = f->support[task].n;
+  int rows = f->support[0][task].n;
   maml_policy_cache c;
   cr_assert_eq(maml_policy_cache_alloc(&c, p, rows), MAML_OK);
   maml_real *g = malloc(n * sizeof *g), *logp0 = malloc((size_t)rows * sizeof *logp0);
-  maml_batch b = f->support[task];
-  memcpy(out, f->theta, n * sizeof *out);
+  maml_batch b = f->support[0][task];
   maml_policy_forward(p, f->theta, b.obs, b.n, &c);
   maml_policy_log_prob(p, f->theta, c.mu, b.act, b.n, logp0);
+  if (mu0) memcpy(mu0, c.mu, (size_t)rows * p->act_dim * sizeof *mu0);
   b.logp_old = logp0;
+  memcpy(out, start, n * sizeof *out);
   for (int k = 0; k < K; k++) {
     maml_policy_forward(p, out, b.obs, b.n, &c);
     maml_lvc_loss_grad(p, out, &b, &c, g);
@@ -428,14 +270,14 @@ Test(meta, lvc_adapts_like_reinforce_at_theta0_and_differs_after) {
         cr_assert(same, "task %d: LVC's theta' differs from REINFORCE's with K = 1", i);
       else
         cr_assert(!same, "task %d: LVC's theta' equals REINFORCE's with K = 2", i);
-      lvc_steps_by_hand(&v, i, K, mv.alpha, hand);
+      lvc_steps_from(&v, i, K, mv.alpha, v.theta, hand, NULL);
       cr_assert_eq(memcmp(hand, av, n * sizeof *av), 0, "task %d, K = %d: theta' is not LVC's", i,
                    K);
     }
-    double d = drel(maml_learner_grad(r.learner), maml_learner_grad(v.learner), n);
+    double d = meta_fixture_drel(maml_learner_grad(r.learner), maml_learner_grad(v.learner), n);
     cr_assert(d > 1e-3, "K = %d: LVC's meta-gradient equals REINFORCE's (%g)", K, d);
     free(hand);
-    fixture_free(&r), fixture_free(&v);
+    meta_fixture_free(&r), meta_fixture_free(&v);
   }
 }
 
@@ -450,7 +292,7 @@ Test(meta, lvc_first_order_is_reinforce_first_order_with_one_step) {
   size_t n = r.policy.n_params;
   cr_assert_eq(
       memcmp(maml_learner_grad(r.learner), maml_learner_grad(v.learner), n * sizeof(double)), 0);
-  fixture_free(&r), fixture_free(&v);
+  meta_fixture_free(&r), meta_fixture_free(&v);
 }
 
 Test(meta, unknown_inner_loss_is_refused) {
@@ -505,7 +347,7 @@ Test(meta, a_callers_inner_objective_replaces_the_built_in_one) {
     cr_assert_eq(
         memcmp(maml_learner_grad(r.learner), maml_learner_grad(c.learner), n * sizeof(double)), 0,
         "K = %d: the meta-gradient differs", K);
-    fixture_free(&r), fixture_free(&c);
+    meta_fixture_free(&r), meta_fixture_free(&c);
   }
   maml_policy p;
   char err[256];
@@ -522,31 +364,6 @@ Test(meta, a_callers_inner_objective_replaces_the_built_in_one) {
 }
 
 /* ---- ProMP's outer objective (maml_learner_clipped_objective) and step ------------------ */
-
-/* theta^K by hand from start: K LVC steps on S with pi_theta (the fixture's theta, which
- * sampled S) held as the denominator; mu0 (may be NULL) receives mu on S at theta */
-static void lvc_steps_from(const fixture *f, int task, int K, double alpha, const maml_real *start,
-                           maml_real *out, maml_real *mu0) {
-  const maml_policy *p = &f->policy;
-  size_t n = p->n_params;
-  int rows = f->support[task].n;
-  maml_policy_cache c;
-  cr_assert_eq(maml_policy_cache_alloc(&c, p, rows), MAML_OK);
-  maml_real *g = malloc(n * sizeof *g), *logp0 = malloc((size_t)rows * sizeof *logp0);
-  maml_batch b = f->support[task];
-  maml_policy_forward(p, f->theta, b.obs, b.n, &c);
-  maml_policy_log_prob(p, f->theta, c.mu, b.act, b.n, logp0);
-  if (mu0) memcpy(mu0, c.mu, (size_t)rows * p->act_dim * sizeof *mu0);
-  b.logp_old = logp0;
-  memcpy(out, start, n * sizeof *out);
-  for (int k = 0; k < K; k++) {
-    maml_policy_forward(p, out, b.obs, b.n, &c);
-    maml_lvc_loss_grad(p, out, &b, &c, g);
-    for (size_t j = 0; j < n; j++) out[j] = (maml_real)(out[j] - alpha * g[j]);
-  }
-  free(g), free(logp0);
-  maml_policy_cache_free(&c);
-}
 
 /* log pi(a|s) of every row of b at theta, and mu (both allocated by the caller) */
 static void log_pi_rows(const maml_policy *p, const maml_real *theta, const maml_batch *b,
@@ -589,7 +406,7 @@ static double promp_objective_by_hand(const fixture *f, const maml_real *theta, 
     }
     n_rows += count;
     total += -sum / count;
-    const maml_batch *s = &f->support[i];
+    const maml_batch *s = &f->support[0][i];
     log_pi_rows(p, theta, s, lp, mu);
     double kl = 0.0, sc = 0.0;
     for (int r = 0; r < s->n; r++) {
@@ -624,8 +441,8 @@ static void check_promp_gradient(const char *family, int K, int tasks, int episo
   double *u = malloc(n * sizeof *u), *g = malloc(n * sizeof *g), *g0 = malloc(n * sizeof *g0);
   double *fd = malloc(n * sizeof *fd);
   maml_real *at = malloc(n * sizeof *at), *th = malloc(n * sizeof *th);
-  random_vector(u, n, 7);
-  shifted(&f, 0.05, u, 0, NULL, at);
+  meta_fixture_random_vector(u, n, 7);
+  meta_fixture_shifted(&f, f.theta, 0.05, u, 0, NULL, at);
   double value, kl, clipped, hand_clipped;
   maml_learner_clipped_objective(f.learner, at, eps, eta, &value, &kl, &clipped, g);
   double hand = promp_objective_by_hand(&f, at, K, mp.alpha, eps, eta, &hand_clipped);
@@ -643,14 +460,14 @@ static void check_promp_gradient(const char *family, int K, int tasks, int episo
     double down = promp_objective_by_hand(&f, th, K, mp.alpha, eps, eta, NULL);
     fd[j] = (up - down) / (2 * h);
   }
-  double gnorm = sqrt(ddot(g, g, n));
-  cr_assert(gnorm > 1e-4, "%s K=%d: gradient is near zero (%g)", family, K, gnorm);
-  double e = drel(g, fd, n);
-  cr_expect(e < 1e-5, "%s K=%d: ProMP gradient vs finite differences: rel. error %g", family, K, e);
+  char what[64];
+  snprintf(what, sizeof what, "ProMP %s K=%d", family, K);
+  meta_fixture_expect_gradient(g, fd, n, what);
   maml_learner_clipped_objective(f.learner, at, eps, 0.0, NULL, NULL, NULL, g0);
-  cr_assert(drel(g, g0, n) > 1e-3, "%s K=%d: the KL penalty's gradient is missing", family, K);
+  cr_assert(meta_fixture_drel(g, g0, n) > 1e-3, "%s K=%d: the KL penalty's gradient is missing",
+            family, K);
   free(u), free(g), free(g0), free(fd), free(at), free(th);
-  fixture_free(&f);
+  meta_fixture_free(&f);
 }
 
 Test(meta, promp_nav2d_one_inner_step_matches_finite_differences) {
@@ -683,9 +500,9 @@ Test(meta, promp_objective_at_theta_old_is_prepares) {
             surr, kl, clipped);
   cr_assert_eq(memcmp(g, maml_learner_grad(f.learner), n * sizeof *g), 0);
   maml_learner_clipped_objective(f.learner, f.theta, 0.3, 5e-4, NULL, &kl, NULL, g1);
-  cr_assert(fabs(kl) < 1e-12 && drel(g, g1, n) < 1e-12, "kl %g", kl);
+  cr_assert(fabs(kl) < 1e-12 && meta_fixture_drel(g, g1, n) < 1e-12, "kl %g", kl);
   free(g), free(g1);
-  fixture_free(&f);
+  meta_fixture_free(&f);
 }
 
 /* adam.h's update, written out again for the replica below */
@@ -753,7 +570,7 @@ Test(meta, promp_step_is_adam_on_the_clipped_objective) {
                MAML_ERR_FORMAT);
   free(state);
   free(theta), free(x), free(m), free(v), free(g);
-  fixture_free(&f);
+  meta_fixture_free(&f);
 }
 
 Test(meta, bad_promp_parameters_are_refused) {
@@ -818,5 +635,5 @@ Test(meta, promp_nonfinite_step_leaves_theta_and_adam_untouched) {
   for (size_t j = 0; j < count; j++)
     cr_assert_eq(memcmp(&state[j], &zero, sizeof zero), 0, "state %zu is %g", j, state[j]);
   free(theta), free(state);
-  fixture_free(&f);
+  meta_fixture_free(&f);
 }

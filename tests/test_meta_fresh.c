@@ -14,56 +14,9 @@
 #include "maml/episodes.h"
 #include "maml/meta.h"
 #include "maml/sampler.h"
+#include "meta_fixture.h"
 
-enum { MAX_TASKS = 3, MAX_K = 3 };
-
-typedef struct {
-  maml_env_world world;
-  maml_policy policy;
-  maml_pool *pool;
-  maml_sampler *sampler;
-  maml_learner *learner;
-  int tasks, K, rows;
-  double goals[MAX_TASKS * MAML_TASK_MAX];
-  maml_task_batch sb[MAX_K][MAX_TASKS], qb[MAX_TASKS];
-  maml_real *sadv[MAX_K][MAX_TASKS], *qadv[MAX_TASKS];
-  maml_batch support[MAX_K][MAX_TASKS], query[MAX_TASKS];
-  maml_real *theta;
-} fixture;
-
-static maml_meta_params params(int K, maml_inner_loss loss) {
-  return (maml_meta_params){.inner_steps = K,
-                            .alpha = 0.1,
-                            .inner_loss = loss,
-                            .max_kl = 0.01,
-                            .cg_iters = 10,
-                            .cg_damping = 0.0,
-                            .ls_backtrack = 0.8,
-                            .ls_steps = 15};
-}
-
-static void advantages(const maml_task_batch *b, maml_real *adv) {
-  maml_discounted_returns(b->reward, b->mask, b->episodes, b->horizon, 0.99, adv);
-  maml_standardize(adv, b->mask, b->episodes * b->horizon);
-}
-
-/* sample side (the batches b, advantages adv, views v) of every task with thetas */
-static void sample(fixture *f, const maml_real *const *thetas, uint32_t iteration, maml_phase ph,
-                   maml_task_batch *b, maml_real **adv, maml_batch *v) {
-  char err[256];
-  cr_assert_eq(maml_sampler_run(f->sampler, f->tasks, f->goals, thetas, 5, iteration, ph, b, err,
-                                sizeof err),
-               MAML_OK, "%s", err);
-  for (int i = 0; i < f->tasks; i++) {
-    advantages(&b[i], adv[i]);
-    v[i] = (maml_batch){
-        .n = f->rows, .obs = b[i].obs, .act = b[i].act, .adv = adv[i], .mask = b[i].mask};
-  }
-}
-
-static void adapted_thetas(const fixture *f, const maml_real **thetas) {
-  for (int i = 0; i < f->tasks; i++) thetas[i] = maml_learner_adapted(f->learner, i);
-}
+typedef meta_fixture fixture;
 
 /* fresh: S^k sampled with theta^k for every k; else (reuse) S^0 at every step, given once
  * (adapt) or K times (adapt_begin + adapt_next: same_again). Then Q and prepare. */
@@ -71,95 +24,12 @@ typedef enum { REUSE, SAME_AGAIN, FRESH } mode;
 
 static void fixture_make(fixture *f, const char *family, int K, int tasks, int episodes,
                          int horizon, maml_inner_loss loss, mode m) {
-  char err[1024];
-  memset(f, 0, sizeof *f);
-  f->tasks = tasks, f->K = K, f->rows = episodes * horizon;
-  cr_assert_eq(maml_env_world_open(&f->world, family, 0, NULL, err, sizeof err), MAML_OK, "%s",
-               err);
-  int hidden[2] = {8, 8};
-  cr_assert_eq(maml_policy_init(&f->policy, f->world.obs_dim, f->world.family->act_dim, 2, hidden,
-                                MAML_ACT_TANH, 1.0, err, sizeof err),
-               MAML_OK, "%s", err);
-  cr_assert_eq(maml_pool_create(&f->pool, 2, err, sizeof err), MAML_OK, "%s", err);
-  cr_assert_eq(
-      maml_sampler_create(&f->sampler, &f->world, &f->policy, f->pool, episodes, err, sizeof err),
-      MAML_OK, "%s", err);
-  maml_meta_params mp = params(K, loss);
-  cr_assert_eq(maml_learner_create(&f->learner, &f->policy, f->pool, tasks, f->rows, f->rows, &mp,
-                                   err, sizeof err),
-               MAML_OK, "%s", err);
-  f->theta = calloc(f->policy.n_params, sizeof(maml_real));
-  maml_rng rng;
-  maml_rng_init(&rng, 5, 0, MAML_PHASE_INIT, 0, 0);
-  maml_policy_init_params(&f->policy, f->theta, &rng);
-  int A = f->world.family->act_dim, D = f->world.obs_dim;
-  for (int i = 0; i < tasks; i++) {
-    maml_rng_init(&rng, 5, 0, MAML_PHASE_TASKS, (uint32_t)i, 0);
-    f->world.family->sample_task(&rng, f->goals + i * MAML_TASK_MAX);
-    for (int k = 0; k < K; k++) {
-      cr_assert_eq(maml_task_batch_alloc(&f->sb[k][i], episodes, horizon, D, A), MAML_OK);
-      f->sadv[k][i] = calloc((size_t)f->rows, sizeof(maml_real));
-    }
-    cr_assert_eq(maml_task_batch_alloc(&f->qb[i], episodes, horizon, D, A), MAML_OK);
-    f->qadv[i] = calloc((size_t)f->rows, sizeof(maml_real));
-  }
-  const maml_real *thetas[MAX_TASKS];
-  for (int i = 0; i < tasks; i++) thetas[i] = f->theta;
-  sample(f, thetas, 0, MAML_PHASE_SUPPORT, f->sb[0], f->sadv[0], f->support[0]);
-  if (m == REUSE) {
-    cr_assert_eq(maml_learner_adapt(f->learner, f->theta, f->support[0], err, sizeof err), MAML_OK,
-                 "%s", err);
-  } else {
-    cr_assert_eq(maml_learner_adapt_begin(f->learner, f->theta, f->support[0], err, sizeof err),
-                 MAML_OK, "%s", err);
-    for (int k = 1; k < K; k++) {
-      cr_assert_eq(maml_learner_adapt_steps(f->learner), k);
-      adapted_thetas(f, thetas);
-      const maml_batch *s = f->support[0];
-      if (m == FRESH) {
-        sample(f, thetas, (uint32_t)k, MAML_PHASE_TEST, f->sb[k], f->sadv[k], f->support[k]);
-        s = f->support[k];
-      }
-      cr_assert_eq(maml_learner_adapt_next(f->learner, s, err, sizeof err), MAML_OK, "%s", err);
-    }
-  }
-  cr_assert_eq(maml_learner_adapt_steps(f->learner), K);
-  adapted_thetas(f, thetas);
-  sample(f, thetas, 0, MAML_PHASE_QUERY, f->qb, f->qadv, f->query);
-  cr_assert_eq(maml_learner_prepare(f->learner, f->query, NULL, err, sizeof err), MAML_OK, "%s",
-               err);
-}
-
-static void fixture_free(fixture *f) {
-  for (int i = 0; i < f->tasks; i++) {
-    for (int k = 0; k < f->K; k++) maml_task_batch_free(&f->sb[k][i]), free(f->sadv[k][i]);
-    maml_task_batch_free(&f->qb[i]), free(f->qadv[i]);
-  }
-  free(f->theta);
-  maml_learner_destroy(f->learner);
-  maml_sampler_destroy(f->sampler);
-  maml_pool_destroy(f->pool);
-  maml_env_world_close(&f->world);
-}
-
-static double ddot(const double *a, const double *b, size_t n) {
-  double s = 0;
-  for (size_t j = 0; j < n; j++) s += a[j] * b[j];
-  return s;
-}
-
-static double drel(const double *a, const double *b, size_t n) {
-  double d = 0, na = 0, nb = 0;
-  for (size_t j = 0; j < n; j++)
-    d += (a[j] - b[j]) * (a[j] - b[j]), na += a[j] * a[j], nb += b[j] * b[j];
-  double s = fmax(sqrt(na), sqrt(nb));
-  return s > 0 ? sqrt(d) / s : 0;
-}
-
-static void random_vector(double *v, size_t n, uint32_t stream) {
-  maml_rng r;
-  maml_rng_init(&r, 11, 0, MAML_PHASE_TEST, stream, 0);
-  for (size_t j = 0; j < n; j++) v[j] = maml_rng_normal(&r);
+  static const meta_fixture_mode modes[] = {META_FIXTURE_REUSE, META_FIXTURE_SAME_AGAIN,
+                                            META_FIXTURE_FRESH};
+  meta_fixture_spec s = {family, tasks, episodes, horizon, MAML_ACT_TANH, modes[m], 0};
+  maml_meta_params mp = meta_fixture_params(K);
+  mp.inner_loss = loss;
+  meta_fixture_make(f, &s, &mp);
 }
 
 /* theta^K of task i by hand: step k on S^k, LVC's denominator pi_theta^k on S^k at the
@@ -185,13 +55,6 @@ static void steps_by_hand(const fixture *f, int i, maml_inner_loss loss, maml_re
   }
   free(g), free(logp0);
   maml_policy_cache_free(&c);
-}
-
-/* theta + a u + b v */
-static void shifted(const fixture *f, double a, const double *u, double b, const double *v,
-                    maml_real *out) {
-  for (size_t j = 0; j < f->policy.n_params; j++)
-    out[j] = (maml_real)(f->theta[j] + a * (u ? u[j] : 0) + b * (v ? v[j] : 0));
 }
 
 static void check_fresh(const char *family, int K, maml_inner_loss loss, int tasks, int episodes,
@@ -223,54 +86,19 @@ static void check_fresh(const char *family, int K, maml_inner_loss loss, int tas
 
   double *g = malloc(n * sizeof *g), *fd = malloc(n * sizeof *fd);
   memcpy(g, maml_learner_grad(f.learner), n * sizeof *g);
-  double dgr = drel(g, maml_learner_grad(r.learner), n);
+  double dgr = meta_fixture_drel(g, maml_learner_grad(r.learner), n);
   cr_assert(dgr > 1e-4, "%s K=%d: the meta-gradient is the reuse mode's (%g)", name, K, dgr);
 
-  enum { NV = 3 };
-  double *v[NV], *av[NV];
-  for (int k = 0; k < NV; k++) {
-    v[k] = malloc(n * sizeof(double)), av[k] = malloc(n * sizeof(double));
-    random_vector(v[k], n, (uint32_t)k);
-    maml_learner_curvature(f.learner, v[k], av[k]);
-  }
-
-  maml_real *th = malloc(n * sizeof *th);
-  double eps = 1e-6;
-  for (size_t j = 0; j < n; j++) {
-    double lp, lm;
-    memcpy(th, f.theta, n * sizeof *th);
-    th[j] = f.theta[j] + eps;
-    maml_learner_objective(f.learner, th, &lp, NULL);
-    th[j] = f.theta[j] - eps;
-    maml_learner_objective(f.learner, th, &lm, NULL);
-    fd[j] = (lp - lm) / (2 * eps);
-  }
-  double gnorm = sqrt(ddot(g, g, n));
-  cr_assert(gnorm > 1e-4, "%s K=%d: gradient is near zero (%g)", name, K, gnorm);
-  double e = drel(g, fd, n);
-  cr_expect(e < 1e-5, "%s %s K=%d: meta-gradient vs finite differences: rel. error %g", family,
-            name, K, e);
-
-  for (int a = 0; a < NV; a++)
-    for (int b = a; b < NV; b++) {
-      double k4[4];
-      int s = 0;
-      for (int sa = 1; sa >= -1; sa -= 2)
-        for (int sb = 1; sb >= -1; sb -= 2) {
-          shifted(&f, sa * fd_h, v[a], sb * fd_h, v[b], th);
-          maml_learner_objective(f.learner, th, NULL, &k4[s++]);
-        }
-      double fd_uav = (k4[0] - k4[1] - k4[2] + k4[3]) / (4 * fd_h * fd_h);
-      double uav = ddot(v[a], av[b], n);
-      double scale = sqrt(ddot(v[a], av[a], n) * ddot(v[b], av[b], n));
-      cr_assert(scale > 1e-6, "%s K=%d: curvature is near zero", name, K);
-      cr_expect(fabs(uav - fd_uav) < 1e-5 * scale,
-                "%s %s K=%d: v%d^T A v%d = %.10g, finite differences %.10g", family, name, K, a, b,
-                uav, fd_uav);
-    }
-  for (int k = 0; k < NV; k++) free(v[k]), free(av[k]);
-  free(th), free(g), free(fd), free(hand);
-  fixture_free(&f), fixture_free(&r);
+  meta_fixture_products pr;
+  meta_fixture_products_make(&f, 1, &pr);
+  char what[64];
+  snprintf(what, sizeof what, "%s %s K=%d", family, name, K);
+  meta_fixture_fd_gradient(&f, f.theta, 0, 0, fd);
+  meta_fixture_expect_gradient(g, fd, n, what);
+  meta_fixture_expect_curvature(&f, &pr, fd_h, what);
+  meta_fixture_products_free(&pr);
+  free(g), free(fd), free(hand);
+  meta_fixture_free(&f), meta_fixture_free(&r);
 }
 
 Test(meta_fresh, reinforce_two_steps_match_finite_differences) {
@@ -302,31 +130,19 @@ Test(meta_fresh, promp_gradient_matches_finite_differences) {
   double clip = 0.1, eta = 0.5, value, kl, clipped;
   double *u = malloc(n * sizeof *u), *g = malloc(n * sizeof *g), *gr = malloc(n * sizeof *gr);
   double *fd = malloc(n * sizeof *fd);
-  maml_real *at = malloc(n * sizeof *at), *th = malloc(n * sizeof *th);
-  random_vector(u, n, 7);
-  shifted(&f, 0.05, u, 0, NULL, at);
+  maml_real *at = malloc(n * sizeof *at);
+  meta_fixture_random_vector(u, n, 7);
+  meta_fixture_shifted(&f, f.theta, 0.05, u, 0, NULL, at);
   maml_learner_clipped_objective(f.learner, at, clip, eta, &value, &kl, &clipped, g);
   maml_learner_clipped_objective(r.learner, at, clip, eta, NULL, NULL, NULL, gr);
   cr_assert(clipped > 0.02 && clipped < 0.9, "%g of the rows clipped", clipped);
   cr_assert(kl > 1e-5, "KL %g", kl);
-  double h = 1e-6;
-  for (size_t j = 0; j < n; j++) {
-    double up, down;
-    memcpy(th, at, n * sizeof *th);
-    th[j] = at[j] + h;
-    maml_learner_clipped_objective(f.learner, th, clip, eta, &up, NULL, NULL, NULL);
-    th[j] = at[j] - h;
-    maml_learner_clipped_objective(f.learner, th, clip, eta, &down, NULL, NULL, NULL);
-    fd[j] = (up - down) / (2 * h);
-  }
-  double gnorm = sqrt(ddot(g, g, n));
-  cr_assert(gnorm > 1e-4, "gradient is near zero (%g)", gnorm);
-  double e = drel(g, fd, n);
-  cr_expect(e < 1e-5, "ProMP gradient vs finite differences: rel. error %g", e);
-  double d = drel(g, gr, n);
+  meta_fixture_fd_gradient(&f, at, clip, eta, fd);
+  meta_fixture_expect_gradient(g, fd, n, "ProMP");
+  double d = meta_fixture_drel(g, gr, n);
   cr_assert(d > 1e-3, "the gradient is the reuse mode's (%g)", d);
-  free(u), free(g), free(gr), free(fd), free(at), free(th);
-  fixture_free(&f), fixture_free(&r);
+  free(u), free(g), free(gr), free(fd), free(at);
+  meta_fixture_free(&f), meta_fixture_free(&r);
 }
 
 /* S^0 given again at every step is the reuse mode bit for bit: theta'_i, the
@@ -346,7 +162,7 @@ Test(meta_fresh, the_same_batch_at_every_step_is_reuse) {
           memcmp(maml_learner_grad(a.learner), maml_learner_grad(b.learner), n * sizeof(double)), 0,
           "loss %d K %d: the meta-gradient differs", loss, K);
       double *v = malloc(n * sizeof *v), *va = malloc(n * sizeof *va), *vb = malloc(n * sizeof *vb);
-      random_vector(v, n, 4);
+      meta_fixture_random_vector(v, n, 4);
       maml_learner_curvature(a.learner, v, va);
       maml_learner_curvature(b.learner, v, vb);
       cr_assert_eq(memcmp(va, vb, n * sizeof *va), 0, "loss %d K %d: curvature differs", loss, K);
@@ -359,7 +175,7 @@ Test(meta_fresh, the_same_batch_at_every_step_is_reuse) {
                 kb);
       cr_assert(ka > 0, "loss %d K %d: no KL away from theta_old", loss, K);
       free(v), free(va), free(vb), free(th);
-      fixture_free(&a), fixture_free(&b);
+      meta_fixture_free(&a), meta_fixture_free(&b);
     }
 }
 
@@ -378,7 +194,7 @@ Test(meta_fresh, misuse_is_refused) {
   double surr = 0, kl = 0;
   maml_learner_objective(f.learner, f.theta, &surr, &kl);
   cr_assert(isnan(surr) && isnan(kl), "an objective before the last step: %g %g", surr, kl);
-  maml_batch big[MAX_TASKS];
+  maml_batch big[META_FIXTURE_MAX_TASKS];
   memcpy(big, f.support[1], sizeof big);
   big[1].n = f.rows + 1;
   cr_assert_eq(maml_learner_adapt_next(f.learner, big, err, sizeof err), MAML_ERR_ARG);
@@ -387,5 +203,5 @@ Test(meta_fresh, misuse_is_refused) {
   cr_assert_eq(maml_learner_adapt_next(f.learner, f.support[1], err, sizeof err), MAML_OK, "%s",
                err);
   cr_assert_eq(maml_learner_prepare(f.learner, f.query, NULL, err, sizeof err), MAML_OK, "%s", err);
-  fixture_free(&f);
+  meta_fixture_free(&f);
 }
