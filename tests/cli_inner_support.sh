@@ -13,7 +13,6 @@ source "$(dirname "$0")/common.sh"
 cd "$work" || exit 1
 
 args=(--config "$configs/quick.ini" --tasks 2 --episodes 2 --horizon 20 --threads 1)
-train() { "$maml" train "${args[@]}" "$@"; }
 # json_value FILE ROW KEY: the value of KEY in row ROW (1-based) of a metrics.jsonl
 json_value() { sed -n "${2}p" "$1" | grep -o "\"$3\":[^,}]*" | cut -d: -f2; }
 

@@ -13,8 +13,6 @@ source "$(dirname "$0")/common.sh"
 cd "$work" || exit 1
 
 args=(--config "$configs/quick.ini" --tasks 2 --episodes 2 --horizon 20 --threads 1)
-train() { "$maml" train "${args[@]}" "$@"; }
-has_line() { grep -qxF -- "$2" "$1" || fail "$1 has no line '$2': $(cat "$1")"; }
 # the JSON export's parameters and step sizes (what a resume must reproduce), and a field
 exported() { "$maml" export "$1" --out "$work/x.json" > /dev/null || fail "export $1"; python3 -c '
 import json, sys

@@ -12,8 +12,6 @@ source "$(dirname "$0")/common.sh"
 cd "$work" || exit 1
 
 args=(--config "$configs/quick.ini" --tasks 2 --episodes 2 --horizon 20 --threads 1)
-train() { "$maml" train "${args[@]}" "$@"; }
-has_line() { grep -qxF -- "$2" "$1" || fail "$1 has no line '$2': $(cat "$1")"; }
 
 # ---- trains 2 iterations, recorded everywhere ---------------------------------------------
 train --iterations 2 --inner-loss lvc --run-dir L > l.log 2>&1 || fail "training: $(cat l.log)"

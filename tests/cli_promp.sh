@@ -11,9 +11,7 @@ source "$(dirname "$0")/common.sh"
 cd "$work" || exit 1
 
 args=(--config "$configs/quick.ini" --tasks 2 --episodes 2 --horizon 20 --threads 1)
-train() { "$maml" train "${args[@]}" "$@"; }
 promp=(--outer promp --inner-loss lvc)
-has_line() { grep -qxF -- "$2" "$1" || fail "$1 has no line '$2': $(cat "$1")"; }
 state() { # the outer optimiser's state: the numbers between the parameters and the checksum
   local s
   s=$("$maml" info "$1" | sed -n 's/^outer state  *\([0-9]*\) numbers.*/\1/p')

@@ -4,6 +4,8 @@
 #   theta CKPT      a digest of the parameters a checkpoint holds
 #   iteration CKPT  the meta-iterations behind a checkpoint
 #   same_run DIR1 DIR2  fail unless both runs end with the same parameters and metrics
+#   has_line FILE LINE  fail unless FILE has the line LINE
+#   train ARGS...   `maml train` with the script's own args array, then ARGS
 set -u
 work=$(mktemp -d "/tmp/maml-$(basename "$0" .sh)-XXXXXX")
 trap 'rm -rf "$work"' EXIT
@@ -19,6 +21,8 @@ theta() { # the n_params doubles before the checksum (and an outer state's, step
   [ -z "$a" ] || skip=$((skip + 8 + 8 * a))
   tail -c $((n * 8 + skip + 4)) "$1" | head -c $((n * 8)) | md5sum
 }
+has_line() { grep -qxF -- "$2" "$1" || fail "$1 has no line '$2': $(cat "$1")"; }
+train() { "$maml" train "${args[@]}" "$@"; }
 iteration() { "$maml" info "$1" | awk '/^iteration/ { print $2 }'; }
 same_run() { # the timing columns of the metrics aside
   [ "$(theta "$1/latest.ckpt")" = "$(theta "$2/latest.ckpt")" ] ||
