@@ -85,10 +85,7 @@ for k in outer promp-clip promp-kl-coef promp-steps promp-lr; do
   v=0.1
   [ "$k" = outer ] && v=trpo
   [ "$k" = promp-steps ] && v=2
-  out=$("$maml" train --resume S --iterations 4 --$k $v 2>&1)
-  rc=$?
-  [ $rc -eq 2 ] || fail "--$k on resume: status $rc: $out"
-  echo "$out" | grep -qF -- "--$k cannot change when resuming" || fail "message: $out"
+  refused_on_resume S 4 "$k" "$v"
 done
 [ "$(iteration S/latest.ckpt)" = 3 ] || fail "a refused resume changed S"
 

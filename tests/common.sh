@@ -6,6 +6,8 @@
 #   same_run DIR1 DIR2  fail unless both runs end with the same parameters and metrics
 #   has_line FILE LINE  fail unless FILE has the line LINE
 #   train ARGS...   `maml train` with the script's own args array, then ARGS
+#   refused_on_resume DIR ITERATIONS FLAG VALUE  fail unless `maml train --resume DIR
+#                   --iterations ITERATIONS --FLAG VALUE` stops with status 2: FLAG cannot change
 set -u
 work=$(mktemp -d "/tmp/maml-$(basename "$0" .sh)-XXXXXX")
 trap 'rm -rf "$work"' EXIT
@@ -23,6 +25,13 @@ theta() { # the n_params doubles before the checksum (and an outer state's, step
 }
 has_line() { grep -qxF -- "$2" "$1" || fail "$1 has no line '$2': $(cat "$1")"; }
 train() { "$maml" train "${args[@]}" "$@"; }
+refused_on_resume() {
+  local out rc
+  out=$("$maml" train --resume "$1" --iterations "$2" "--$3" "$4" 2>&1)
+  rc=$?
+  [ $rc -eq 2 ] || fail "--$3 on resume: status $rc: $out"
+  echo "$out" | grep -qF -- "--$3 cannot change when resuming" || fail "message: $out"
+}
 iteration() { "$maml" info "$1" | awk '/^iteration/ { print $2 }'; }
 same_run() { # the timing columns of the metrics aside
   [ "$(theta "$1/latest.ckpt")" = "$(theta "$2/latest.ckpt")" ] ||
