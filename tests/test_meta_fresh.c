@@ -20,13 +20,9 @@ typedef meta_fixture fixture;
 
 /* fresh: S^k sampled with theta^k for every k; else (reuse) S^0 at every step, given once
  * (adapt) or K times (adapt_begin + adapt_next: same_again). Then Q and prepare. */
-typedef enum { REUSE, SAME_AGAIN, FRESH } mode;
-
 static void fixture_make(fixture *f, const char *family, int K, int tasks, int episodes,
-                         int horizon, maml_inner_loss loss, mode m) {
-  static const meta_fixture_mode modes[] = {META_FIXTURE_REUSE, META_FIXTURE_SAME_AGAIN,
-                                            META_FIXTURE_FRESH};
-  meta_fixture_spec s = {family, tasks, episodes, horizon, MAML_ACT_TANH, modes[m], 0};
+                         int horizon, maml_inner_loss loss, meta_fixture_mode m) {
+  meta_fixture_spec s = {family, tasks, episodes, horizon, MAML_ACT_TANH, m, 0};
   maml_meta_params mp = meta_fixture_params(K);
   mp.inner_loss = loss;
   meta_fixture_make(f, &s, &mp);
@@ -62,8 +58,8 @@ static void check_fresh(const char *family, int K, maml_inner_loss loss, int tas
   if (sizeof(maml_real) != sizeof(double))
     cr_skip_test("finite differences of the meta-objective need the double build");
   fixture f, r;
-  fixture_make(&f, family, K, tasks, episodes, horizon, loss, FRESH);
-  fixture_make(&r, family, K, tasks, episodes, horizon, loss, REUSE);
+  fixture_make(&f, family, K, tasks, episodes, horizon, loss, META_FIXTURE_FRESH);
+  fixture_make(&r, family, K, tasks, episodes, horizon, loss, META_FIXTURE_REUSE);
   size_t n = f.policy.n_params;
   const char *name = maml_inner_loss_name(loss);
 
@@ -124,8 +120,8 @@ Test(meta_fresh, promp_gradient_matches_finite_differences) {
   if (sizeof(maml_real) != sizeof(double))
     cr_skip_test("finite differences of the meta-objective need the double build");
   fixture f, r;
-  fixture_make(&f, "nav2d", 2, 3, 4, 12, MAML_INNER_LVC, FRESH);
-  fixture_make(&r, "nav2d", 2, 3, 4, 12, MAML_INNER_LVC, REUSE);
+  fixture_make(&f, "nav2d", 2, 3, 4, 12, MAML_INNER_LVC, META_FIXTURE_FRESH);
+  fixture_make(&r, "nav2d", 2, 3, 4, 12, MAML_INNER_LVC, META_FIXTURE_REUSE);
   size_t n = f.policy.n_params;
   double clip = 0.1, eta = 0.5, value, kl, clipped;
   double *u = malloc(n * sizeof *u), *g = malloc(n * sizeof *g), *gr = malloc(n * sizeof *gr);
@@ -151,8 +147,8 @@ Test(meta_fresh, the_same_batch_at_every_step_is_reuse) {
   for (int loss = 0; loss < MAML_INNER_COUNT; loss++)
     for (int K = 1; K <= 3; K++) {
       fixture a, b;
-      fixture_make(&a, "nav2d", K, 2, 3, 10, (maml_inner_loss)loss, REUSE);
-      fixture_make(&b, "nav2d", K, 2, 3, 10, (maml_inner_loss)loss, SAME_AGAIN);
+      fixture_make(&a, "nav2d", K, 2, 3, 10, (maml_inner_loss)loss, META_FIXTURE_REUSE);
+      fixture_make(&b, "nav2d", K, 2, 3, 10, (maml_inner_loss)loss, META_FIXTURE_SAME_AGAIN);
       size_t n = a.policy.n_params;
       for (int i = 0; i < a.tasks; i++)
         cr_assert_eq(memcmp(maml_learner_adapted(a.learner, i), maml_learner_adapted(b.learner, i),
@@ -182,7 +178,7 @@ Test(meta_fresh, the_same_batch_at_every_step_is_reuse) {
 /* adapt_next out of order, a batch too large, prepare before the last step: refused */
 Test(meta_fresh, misuse_is_refused) {
   fixture f;
-  fixture_make(&f, "nav2d", 2, 2, 3, 10, MAML_INNER_REINFORCE, FRESH);
+  fixture_make(&f, "nav2d", 2, 2, 3, 10, MAML_INNER_REINFORCE, META_FIXTURE_FRESH);
   char err[256];
   cr_assert_eq(maml_learner_adapt_next(f.learner, f.support[1], err, sizeof err), MAML_ERR_ARG);
   cr_assert(strstr(err, "after 2 of the 2 inner steps"), "%s", err);
