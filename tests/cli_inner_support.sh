@@ -71,16 +71,9 @@ train --iterations 1 --inner-steps 2 --inner-support fresh > d.log 2>&1 ||
 ls -d runs/nav2d-fresh-* > /dev/null 2>&1 || fail "no runs/nav2d-fresh-* directory: $(ls runs)"
 
 # ---- refused -----------------------------------------------------------------------------------
-train --iterations 1 --inner-steps 2 --inner-support frsh --run-dir B > out.log 2> err.log
-rc=$?
-[ $rc -eq 2 ] || fail "--inner-support frsh: status $rc: $(cat out.log err.log)"
-grep -qF "'frsh' is not an inner support mode (did you mean 'fresh'?): expected reuse or fresh" \
-  err.log || fail "the message: $(cat err.log)"
-train --iterations 1 --inner-support fresh --run-dir B > out.log 2> err.log
-rc=$?
-[ $rc -eq 2 ] || fail "fresh with one inner step: status $rc: $(cat out.log err.log)"
-grep -qF "inner_support: fresh with inner_steps = 1" err.log || fail "the message: $(cat err.log)"
-[ ! -e B ] || fail "a refused command made a run directory"
+refused "'frsh' is not an inner support mode (did you mean 'fresh'?): expected reuse or fresh" \
+  --iterations 1 --inner-steps 2 --inner-support frsh
+refused "inner_support: fresh with inner_steps = 1" --iterations 1 --inner-support fresh
 "$maml" train --help | grep -q "^  inner_support  *reuse|fresh" || fail "train --help lacks the key"
 
 # ---- mpirun: 2 ranks equal one process (3 tasks: an uneven split) ----------------------------

@@ -92,13 +92,7 @@ done
 # ---- default run directory, bad values -------------------------------------------------------
 train --iterations 1 "${promp[@]}" > d.log 2>&1 || fail "default run dir: $(cat d.log)"
 ls -d runs/nav2d-lvc-promp-* > /dev/null 2>&1 || fail "no runs/nav2d-lvc-promp-*: $(ls runs)"
-bad() { # FLAG VALUE MESSAGE
-  train --iterations 1 "--$1" "$2" --run-dir B > out.log 2> err.log
-  local rc=$?
-  [ $rc -eq 2 ] || fail "--$1 $2: status $rc: $(cat out.log err.log)"
-  grep -qF -- "$3" err.log || fail "--$1 $2: the message: $(cat err.log)"
-  [ ! -e B ] || fail "a refused command made a run directory"
-}
+bad() { refused "$3" --iterations 1 "--$1" "$2"; } # FLAG VALUE MESSAGE
 bad outer prom "outer: 'prom' is not an outer optimiser (did you mean 'promp'?): expected trpo or promp"
 bad promp-clip 0 "promp_clip: '0' is out of range: expected a number > 0 and <= 1"
 bad promp-kl-coef -1 "promp_kl_coef: '-1' is out of range"

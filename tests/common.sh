@@ -8,6 +8,8 @@
 #   train ARGS...   `maml train` with the script's own args array, then ARGS
 #   refused_on_resume DIR ITERATIONS FLAG VALUE  fail unless `maml train --resume DIR
 #                   --iterations ITERATIONS --FLAG VALUE` stops with status 2: FLAG cannot change
+#   refused MESSAGE ARGS...  fail unless `train ARGS... --run-dir B` stops with status 2,
+#                   prints MESSAGE on stderr and makes no B
 set -u
 work=$(mktemp -d "/tmp/maml-$(basename "$0" .sh)-XXXXXX")
 trap 'rm -rf "$work"' EXIT
@@ -31,6 +33,15 @@ refused_on_resume() {
   rc=$?
   [ $rc -eq 2 ] || fail "--$3 on resume: status $rc: $out"
   echo "$out" | grep -qF -- "--$3 cannot change when resuming" || fail "message: $out"
+}
+refused() {
+  local message=$1 rc
+  shift
+  train "$@" --run-dir B > out.log 2> err.log
+  rc=$?
+  [ $rc -eq 2 ] || fail "$*: status $rc: $(cat out.log err.log)"
+  grep -qF -- "$message" err.log || fail "$*: the message: $(cat err.log)"
+  [ ! -e B ] || fail "$*: a refused command made a run directory"
 }
 iteration() { "$maml" info "$1" | awk '/^iteration/ { print $2 }'; }
 same_run() { # the timing columns of the metrics aside
