@@ -74,6 +74,11 @@ grep -q "own (its learned step sizes):" e.log || fail "eval does not say it uses
 row() { awk -F, -v p="$1" -v s="$2" '$1 == p && $3 == s { print $4 }' E/eval.csv; }
 [ "$(row own 0)" = "$(row fixed 0)" ] || fail "step 0 differs: $(cat E/eval.csv)"
 [ "$(row own 1)" != "$(row fixed 1)" ] || fail "the learned step sizes change nothing: $(cat E/eval.csv)"
+alpha_of() { awk -F, -v p="$1" '$1 == p && $3 == 0 { print $2 }' E/eval.csv; }
+[ "$(alpha_of own)" = learned ] && [ "$(alpha_of fixed)" = 0.1 ] ||
+  fail "eval.csv's alpha column: $(cat E/eval.csv)"
+[ "$(field E/eval.json "[p['learned_step_sizes'] for p in e['policies']]")" = "[True, False]" ] ||
+  fail "eval.json does not mark the learned step sizes: $(cat E/eval.json)"
 "$maml" eval --help | grep -q "a_j/2" || fail "eval --help does not describe the learned steps"
 
 # ---- resume bit for bit ----------------------------------------------------------------------

@@ -743,7 +743,7 @@ static int evaluate_policy(const maml_env_world *w, entry *e, const char *label,
     return 0;
   pe.alpha = e->alpha;
   /* learned step sizes unless @ALPHA (or the group's) replaces them */
-  pe.step_sizes = e->alpha_given ? NULL : e->step_sizes;
+  pe.step_sizes = eval_learned_steps(e) ? e->step_sizes : NULL;
   pe.progress = print_step;
   printf("  %s%s:", label, pe.step_sizes && !e->oracle ? " (its learned step sizes)" : "");
   fflush(stdout);

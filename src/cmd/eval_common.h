@@ -32,6 +32,12 @@ typedef struct {
   int steps;             /* steps evaluated (0 for the oracle) */
 } entry;
 
+/* 1 when e adapts with its learned step sizes (an @ALPHA replaces them; an oracle takes no
+ * step) */
+static inline int eval_learned_steps(const entry *e) {
+  return e->step_sizes && !e->alpha_given && !e->oracle;
+}
+
 /* the random policy's network, and where it came from */
 typedef struct {
   int n_hidden, hidden[MAML_MAX_HIDDEN];

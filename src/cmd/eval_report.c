@@ -39,10 +39,11 @@ static void write_policy_json(FILE *js, const entry *e, int n_goals) {
   else
     fputs("null", js);
   fprintf(js, ",\"network\":\"%s\",\"alpha\":", net);
-  if (e->oracle)
+  if (e->oracle || eval_learned_steps(e)) /* learned step sizes: per parameter, not one */
     fputs("null", js);
   else
     fprintf(js, "%.9g", e->alpha);
+  fprintf(js, ",\"learned_step_sizes\":%s", eval_learned_steps(e) ? "true" : "false");
   fprintf(js, ",\"oracle\":%s", e->oracle ? "true" : "false");
   static const char *const keys[] = {"mean", "stderr", "goals_in_mean", "diverged"};
   for (int q = 0; q < 4; q++) {
@@ -80,7 +81,10 @@ static void write_policy_json(FILE *js, const entry *e, int n_goals) {
 
 static void write_policy_csv(FILE *csv, const entry *e, int n_goals) {
   char alpha[32] = "";  // an oracle takes no step: no step size (empty in CSV, null in JSON)
-  if (!e->oracle) snprintf(alpha, sizeof alpha, "%.9g", e->alpha);
+  if (eval_learned_steps(e))
+    snprintf(alpha, sizeof alpha, "learned");
+  else if (!e->oracle)
+    snprintf(alpha, sizeof alpha, "%.9g", e->alpha);
   for (int k = 0; k <= e->steps; k++) {
     double m, se;
     int used = eval_finite_mean(e->returns + (size_t)k * n_goals, n_goals, &m, &se);
@@ -242,8 +246,8 @@ void eval_print_table(const entry *es, int n_pol, int n_goals, int steps) {
     const entry *e = &es[p];
     int lost = eval_diverged_by(e->diverged, n_goals, e->steps);
     any += lost > 0;
-    if (e->oracle)
-      printf("%-14s %7s %8d", e->name, "-", lost);
+    if (e->oracle || eval_learned_steps(e))
+      printf("%-14s %7s %8d", e->name, e->oracle ? "-" : "learned", lost);
     else
       printf("%-14s %7.3g %8d", e->name, e->alpha, lost);
     for (int k = 0; k <= steps; k++) {

@@ -386,6 +386,11 @@ static void print_left_out(const seed_group *g) {
              g->all[k].left_out, g->n_runs, k);
 }
 
+/* a run's one step size; 0 for an oracle (none) or learned step sizes (one per parameter) */
+static double run_alpha(const entry *e) {
+  return e->oracle || eval_learned_steps(e) ? 0 : e->alpha;
+}
+
 static void print_runs(const seed_groups *sg, int n_goals, int steps, int width) {
   printf("\nper run (its mean return over the goals that did not diverge):\n%-*s %7s %8s", width,
          "group", "alpha", "diverged");
@@ -395,8 +400,8 @@ static void print_runs(const seed_groups *sg, int n_goals, int steps, int width)
     const seed_group *g = &sg->g[q];
     for (int r = 0; r < g->n_runs; r++) {
       const entry *e = &g->runs[r];
-      if (e->oracle)
-        printf("%-*s %7s %8d", width, g->name, "-",
+      if (!run_alpha(e))
+        printf("%-*s %7s %8d", width, g->name, e->oracle ? "-" : "learned",
                eval_diverged_by(e->diverged, n_goals, e->steps));
       else
         printf("%-*s %7.3g %8d", width, g->name, e->alpha,
@@ -463,10 +468,11 @@ void seeds_print(const seed_groups *sg, const goal_groups *gg, int n_goals) {
 
 /* ---- files -------------------------------------------------------------------------- */
 
-/* the step size all of g's runs used, or 0 when they differ (or oracle runs took none) */
+/* the step size all of g's runs used, or 0 when they differ (or oracle runs took none, or
+ * runs adapted with learned step sizes, one per parameter) */
 static double common_alpha(const seed_group *g) {
   for (int r = 0; r < g->n_runs; r++)
-    if (g->runs[r].oracle || g->runs[r].alpha != g->runs[0].alpha) return 0;
+    if (!run_alpha(&g->runs[r]) || g->runs[r].alpha != g->runs[0].alpha) return 0;
   return g->runs[0].alpha;
 }
 
@@ -514,7 +520,7 @@ static void csv_group(FILE *f, const seed_group *g, const goal_groups *gg, int n
       csv_head(f, g, "", k, "run");
       fputc(',', f);
       csv_tail(f, g->scores[(size_t)k * g->n_runs + r], none, n_goals - lost, lost, e->path,
-               e->oracle ? 0 : e->alpha, e->iteration);
+               run_alpha(e), e->iteration);
     }
   }
   csv_summaries(f, g, "", g->all);
@@ -585,7 +591,7 @@ static void json_run(FILE *js, const entry *e, const double *scores, int n_runs,
   fputs("{\"checkpoint\":", js);
   eval_json_text(js, e->path);
   fprintf(js, ",\"iteration\":%lld,\"alpha\":", e->iteration);
-  eval_json_number(js, e->oracle ? NAN : e->alpha);
+  eval_json_number(js, run_alpha(e) ? run_alpha(e) : NAN);
   json_steps(js, "score", scores, (size_t)n_runs, e->steps + 1);
   fputs(",\"diverged_at\":[", js);
   for (int i = 0; i < n_goals; i++) {
