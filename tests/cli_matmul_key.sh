@@ -15,8 +15,6 @@ source "$(dirname "$0")/common.sh"
 cd "$work" || exit 1
 
 args=(--config "$configs/quick.ini" --tasks 2 --episodes 2 --horizon 20)
-train() { "$maml" train "${args[@]}" "$@"; }
-has_line() { grep -qxF -- "$2" "$1" || fail "$1 has no line '$2': $(cat "$1")"; }
 asked() { # the backend maml info says a checkpoint's run asked for
   "$maml" info "$1" | awk '/^matmul / { print $2 }'
 }
