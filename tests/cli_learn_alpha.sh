@@ -114,6 +114,10 @@ has_line D/config.ini "learn_alpha = no"
 "$maml" export D/latest.ckpt --format npy --out np > /dev/null || fail "export D"
 [ ! -e np/step_sizes.npy ] || fail "an older export's step_sizes.npy stayed"
 
+# ---- the default run directory names them ----------------------------------------------------
+train --iterations 1 --learn-alpha layer > dd.log 2>&1 || fail "default run dir: $(cat dd.log)"
+ls -d runs/*-alpha-layer-* > /dev/null 2>&1 || fail "no runs/*-alpha-layer-* directory: $(ls runs)"
+
 # ---- bad values ------------------------------------------------------------------------------
 refused "learn_alpha: 'params' is not a step-size mode (did you mean 'param'?): expected no, param or layer" \
   --iterations 1 --learn-alpha params

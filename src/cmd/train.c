@@ -19,6 +19,7 @@
 #include "maml/env.h"
 #include "maml/matmul.h"
 #include "maml/metrics.h"
+#include "maml/step_size.h"
 #include "run_dir.h"
 
 #define PATH_LEN 4096
@@ -422,14 +423,15 @@ static int resume_config(const train_args *a, const maml_checkpoint *ck, maml_co
   return resume_matmul(a, before, c);
 }
 
-/* runs/FAMILY[-MODE]-YYYYmmdd-HHMMSS, with -2, -3 ... if taken */
+/* runs/FAMILY[-MODE]-YYYYmmdd-HHMMSS, with -2, -3 ... if taken; MODE names what differs
+ * from MAML-TRPO (pretrain, oracle, fo, lvc, fresh, promp, alpha-param, alpha-layer) */
 static void default_run_dir(const maml_config *c, char *out) {
   char stamp[32];
   time_t now = time(NULL);
   struct tm tm;
   localtime_r(&now, &tm);
   strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &tm);
-  char mode[32] = "";
+  char mode[64] = "";
   if (c->mode != MAML_MODE_MAML)
     snprintf(mode, sizeof mode, "-%s", maml_mode_name(c->mode));
   else if (c->first_order)
@@ -441,6 +443,9 @@ static void default_run_dir(const maml_config *c, char *out) {
     snprintf(mode + strlen(mode), sizeof mode - strlen(mode), "-fresh");
   if (c->outer != MAML_OUTER_TRPO)
     snprintf(mode + strlen(mode), sizeof mode - strlen(mode), "-%s", maml_outer_name(c->outer));
+  if (c->mode == MAML_MODE_MAML && c->learn_alpha != MAML_ALPHA_FIXED)
+    snprintf(mode + strlen(mode), sizeof mode - strlen(mode), "-alpha-%s",
+             maml_learn_alpha_name(c->learn_alpha));
   snprintf(out, PATH_LEN, "runs/%s%s-%s", c->env, mode, stamp);
   for (int k = 2; file_exists(out) && k < 1000; k++)
     snprintf(out, PATH_LEN, "runs/%s%s-%s-%d", c->env, mode, stamp, k);
