@@ -27,8 +27,9 @@ set -euo pipefail
 MAML=${MAML:-./build/maml}
 RUNS=${RUNS:-runs/paper}
 MODES="maml pretrain oracle"
-# MAML adapts with its training step size (0.1), as in the paper. Step sizes tried for the
-# baselines, on goals apart from the evaluation's.
+# MAML adapts with its training step size (0.1 in the paper's families, the family's preset
+# elsewhere: 0.05 for hopper-params and walker-params), as in the paper. Step sizes tried for
+# the baselines, on goals apart from the evaluation's.
 SWEEP=0.02,0.05,0.1,0.2,0.5,1.0
 
 usage() {
@@ -72,6 +73,10 @@ planned_iterations() {  # dir: the iterations its run is planned to
   "$MAML" info "$1" | awk '$1 == "iterations" && $2 == "=" { print $3 }'
 }
 
+run_alpha() {  # dir: the inner step size its run trained with
+  "$MAML" info "$1" | awk '$1 == "alpha" && $2 == "=" { print $3; exit }'
+}
+
 done_iterations() {  # dir: the meta-iterations its latest checkpoint holds
   "$MAML" info "$1" | awk '$1 == "iteration" { print $2; exit }'
 }
@@ -106,7 +111,7 @@ eval_one() {  # family
     [[ -f "$RUNS/$f-$m/best.ckpt" ]] || { echo "skip $f: $RUNS/$f-$m has no checkpoint" >&2; return 0; }
   done
   "$MAML" eval --env "$f" --goals 40 --seed 1 --sweep-alpha "$SWEEP" \
-    --policy "maml=$RUNS/$f-maml@0.1" --policy "pretrained=$RUNS/$f-pretrain" \
+    --policy "maml=$RUNS/$f-maml@$(run_alpha "$RUNS/$f-maml")" --policy "pretrained=$RUNS/$f-pretrain" \
     --policy random --policy "oracle=$RUNS/$f-oracle" --out "$RUNS/$f-eval"
   "$MAML" plot "$RUNS/$f-maml"
 }
@@ -123,7 +128,7 @@ seeds() {  # family seed...: train MAML with each seed (resumable), then evaluat
     is_seed seeds "$s"
     dir=$(seed_dir "$f" "$s")
     train_run "$dir" --config "configs/$f.ini" --seed "$s"
-    args+=(--policy "maml-s$s=$dir@0.1")
+    args+=(--policy "maml-s$s=$dir@$(run_alpha "$dir")")
   done
   "$MAML" eval --env "$f" --goals 40 --seed 1 "${args[@]}" --out "$RUNS/$f-seeds-eval"
 }
@@ -156,7 +161,7 @@ screen() {  # family n seed...
     elif [[ ! -f $ckpt ]]; then
       "$MAML" train --config "configs/$f.ini" --seed "$s" --iterations "$n" --run-dir "$dir"
     fi
-    args+=(--policy "s$s=$ckpt@0.1")
+    args+=(--policy "s$s=$ckpt@$(run_alpha "$dir")")
   done
   echo "training post-adaptation return over iterations $((n - 25))-$((n - 1)):"
   for s in "$@"; do
