@@ -25,7 +25,8 @@ case "$1" in
   info)
     printf 'iteration    500 (the parameters after 500 meta-iterations, rejected ones included)\n'
     printf 'best         post-adaptation return 12.5 at iteration 321\n'
-    printf 'trained for  99.0 s\n  iterations = %s\n' "${STUB_PLANNED:-500}" ;;
+    printf 'trained for  99.0 s\n  iterations = %s\n  alpha = %s\n' "${STUB_PLANNED:-500}" \
+      "${STUB_ALPHA:-0.1}" ;;
 esac
 EOF
 chmod +x "$work/maml"
@@ -102,6 +103,17 @@ printf 'policy,alpha,steps,mean_return,stderr,goals\nmaml,0.1,0,-43.2,8.5,40\nma
   > "$r/cheetah-dir-eval/eval.csv"
 run table cheetah-dir || fail "table: $(cat "$work/out")"
 grep -qxF "| maml | 0.1 | -43.2 +- 8.5 | 210.1 +- 15.7 |" "$work/out" || fail "table: $(cat "$work/out")"
+
+# UPTO=N: a first pass stops each run at N (one that has N already is left alone); MAML
+# adapts with the step size its run trained with
+UPTO=100 run train hopper-params || fail "UPTO train: $(cat "$work/out")"
+expect "train --config configs/hopper-params.ini --mode maml --seed 1 --iterations 100 --run-dir $r/hopper-params-maml"
+expect "train --config configs/hopper-params.ini --mode oracle --iterations 100 --run-dir $r/hopper-params-oracle"
+UPTO=100 run train hopper-params || fail "UPTO train again: $(cat "$work/out")"
+grep -q "^train" "$STUB_LOG" && fail "UPTO trained runs that have their N iterations: $(cat "$STUB_LOG")"
+STUB_ALPHA=0.05 run eval hopper-params || fail "eval hopper-params: $(cat "$work/out")"
+grep -q -- "--policy maml=$r/hopper-params-maml@0.05 --policy pretrained" "$STUB_LOG" ||
+  fail "eval: MAML's step size is not its run's: $(cat "$STUB_LOG")"
 
 run frobnicate && fail "an unknown command accepted"
 grep -q "reproduce-paper.sh train" "$work/out" || fail "an unknown command does not print the usage"
