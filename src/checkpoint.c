@@ -336,6 +336,19 @@ static int get_u64(reader *r, const char *field, uint64_t *x) {
   return 1;
 }
 
+/* a count (field count_field), then that many 8-byte numbers (field): *count and *at */
+static int take_counted(reader *r, const char *count_field, const char *field, size_t *count,
+                        const unsigned char **at) {
+  uint64_t q;
+  if (!get_u64(r, count_field, &q)) return 0;
+  if (q > (r->n - r->pos) / 8) {
+    r->missing = field;
+    return 0;
+  }
+  *count = (size_t)q;
+  return take(r, 8 * *count, field, at);
+}
+
 static int get_f64(reader *r, const char *field, double *x) {
   uint64_t bits;
   if (!get_u64(r, field, &bits)) return 0;
@@ -437,26 +450,11 @@ static read_result read_fields(reader *r, maml_checkpoint *ck, uint32_t version,
   NEED(take(r, 8 * ck->n_params, "parameters", &theta_at));
   const unsigned char *opt_at = NULL;
   size_t opt_len = 0;
-  if (version > 1) {
-    NEED(get_u64(r, "optimiser state length", &q));
-    if (q > (r->n - r->pos) / 8) {
-      r->missing = "optimiser state";
-      return READ_SHORT;
-    }
-    opt_len = (size_t)q;
-    NEED(take(r, 8 * opt_len, "optimiser state", &opt_at));
-  }
+  if (version > 1)
+    NEED(take_counted(r, "optimiser state length", "optimiser state", &opt_len, &opt_at));
   const unsigned char *steps_at = NULL;
   size_t n_steps = 0;
-  if (version > 2) {
-    NEED(get_u64(r, "step size count", &q));
-    if (q > (r->n - r->pos) / 8) {
-      r->missing = "step sizes";
-      return READ_SHORT;
-    }
-    n_steps = (size_t)q;
-    NEED(take(r, 8 * n_steps, "step sizes", &steps_at));
-  }
+  if (version > 2) NEED(take_counted(r, "step size count", "step sizes", &n_steps, &steps_at));
   if (r->pos != r->n) {
     snprintf(msg, msg_sz, "%zu unexpected bytes after the %s", r->n - r->pos,
              version > 2   ? "step sizes"
