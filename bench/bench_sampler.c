@@ -23,10 +23,15 @@
  *              "own st/s" is that allowed rate (steps over physics seconds x threads);
  *              "clock" the second pass's rate over the first's (the clock's own cost);
  *   speedup    the sampler's rate over the first thread count's rate per thread.
+ * With --repeat R the unclocked pass runs R times for each thread count, the counts
+ * interleaved (1 2, 2 1, 1 2, ...: what drifts on a shared machine drifts for both): the
+ * rate is the median of its R passes, the speed-up the median of the R per-round ratios,
+ * "range" their least and greatest. A ratio of two passes minutes apart says little on a
+ * machine whose rates move by 20-30% from pass to pass; paired rounds say more.
  * nav2d has no MuJoCo model: its rows have the sampler's rate and speed-up only.
  *
  *   bench_sampler [--env cheetah-vel,ant-vel] [--tasks 40] [--episodes 20]
- *                 [--threads 1,2] [--raw-steps N] */
+ *                 [--threads 1,2] [--raw-steps N] [--repeat R] */
 #include <mujoco/mujoco.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,6 +40,20 @@
 #include "bench_util.h"
 #include "maml/sampler.h"
 #include "src/cmd/blas_kernels.h"
+
+#define MAX_COUNTS 8
+#define MAX_REPEAT 64
+
+static int cmp_double(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
+  return (x > y) - (x < y);
+}
+
+/* the median of v[0..n) (sorted in place) */
+static double median(double *v, int n) {
+  qsort(v, (size_t)n, sizeof *v, cmp_double);
+  return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
 
 static mjtNum bench_clock(void) {
   return bench_now();
@@ -62,14 +81,14 @@ static double clocked_pass(maml_sampler *sampler, int tasks, const double *goals
 int main(int argc, char **argv) {
   cmd_select_blas_kernels(argv);
   const char *envs = "cheetah-vel,ant-vel";
-  int tasks = 40, episodes = 20, raw_steps_n = 20000;
-  int thread_counts[8] = {1, 2}, n_counts = 2;
+  int tasks = 40, episodes = 20, raw_steps_n = 20000, repeat = 1;
+  int thread_counts[MAX_COUNTS] = {1, 2}, n_counts = 2;
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i], *next = i + 1 < argc ? argv[i + 1] : NULL;
     if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
       printf(
           "usage: bench_sampler [--env cheetah-vel,ant-vel] [--tasks 40] [--episodes 20]\n"
-          "                     [--threads 1,2] [--raw-steps 20000]\n\n"
+          "                     [--threads 1,2] [--raw-steps 20000] [--repeat 1]\n\n"
           "Sampler steps per second at the paper's batch for each thread count, next to:\n"
           "  zero-ctrl st/s  mj_step of the nominal model with zero control (restarted on\n"
           "                  the height rule; --raw-steps mj_steps a thread): not the\n"
@@ -80,6 +99,9 @@ int main(int argc, char **argv) {
           "  own st/s        that allowed rate; clock: the clocked pass's rate over the\n"
           "                  unclocked one's (the clock's cost);\n"
           "  speedup         the rate over the first thread count's rate per thread.\n"
+          "--repeat R (1-64): R timed passes per thread count, the counts interleaved\n"
+          "(1 2, 2 1, ...); the rate is their median, the speed-up the median of the R\n"
+          "per-round ratios, range their least and greatest.\n"
           "Rates are in steps of the environment (mj_steps over the robot's frame skip).\n"
           "nav2d (no MuJoCo model) shows the sampler's rate and speed-up only.\n");
       return 0;
@@ -94,8 +116,11 @@ int main(int argc, char **argv) {
     } else if (next && !strcmp(a, "--raw-steps")) {
       if (bench_int_option("bench_sampler", a, next, 1, 100000000, &raw_steps_n)) return 2;
       i++;
+    } else if (next && !strcmp(a, "--repeat")) {
+      if (bench_int_option("bench_sampler", a, next, 1, MAX_REPEAT, &repeat)) return 2;
+      i++;
     } else if (next && !strcmp(a, "--threads")) {
-      n_counts = bench_parse_ints(next, thread_counts, 8, 1, 256), i++;
+      n_counts = bench_parse_ints(next, thread_counts, MAX_COUNTS, 1, 256), i++;
       if (n_counts <= 0) {
         fprintf(stderr, "bench_sampler: --threads takes a list like 1,2,4 (got '%s')\n", next);
         return 2;
@@ -107,10 +132,11 @@ int main(int argc, char **argv) {
   }
   if (argc == 1 && maml_cpu_count() > 2) thread_counts[n_counts++] = maml_cpu_count();
 
-  printf("sampler vs mj_step: %d tasks x %d episodes, policy 100x100 ReLU, %s, %d cores\n", tasks,
+  printf("sampler vs mj_step: %d tasks x %d episodes, policy 100x100 ReLU, %s, %d cores", tasks,
          episodes, MAML_REAL_NAME, maml_cpu_count());
-  printf("%-13s %7s %14s %13s %9s %13s %13s %7s %8s\n", "env", "threads", "zero-ctrl st/s",
-         "sampler st/s", "of 0-ctrl", "mj_step share", "own st/s", "clock", "speedup");
+  if (repeat > 1) printf(", %d interleaved passes per thread count (medians)", repeat);
+  printf("\n%-13s %7s %14s %13s %9s %13s %13s %7s %8s %13s\n", "env", "threads", "zero-ctrl st/s",
+         "sampler st/s", "of 0-ctrl", "mj_step share", "own st/s", "clock", "speedup", "range");
   char list[256];
   snprintf(list, sizeof list, "%s", envs);
   char *save = NULL;
@@ -141,40 +167,59 @@ int main(int argc, char **argv) {
         return 1;
       }
     }
-    double base = 0;
+    maml_pool *pools[MAX_COUNTS] = {0};
+    maml_sampler *samplers[MAX_COUNTS] = {0};
+    static double rates[MAX_COUNTS][MAX_REPEAT];
+    double raw[MAX_COUNTS];
     for (int k = 0; k < n_counts; k++) {
-      int threads = thread_counts[k];
-      maml_pool *pool;
-      maml_sampler *sampler;
-      if (maml_pool_create(&pool, threads, err, sizeof err) != MAML_OK ||
-          maml_sampler_create(&sampler, &world, &policy, pool, episodes, err, sizeof err) !=
+      if (maml_pool_create(&pools[k], thread_counts[k], err, sizeof err) != MAML_OK ||
+          maml_sampler_create(&samplers[k], &world, &policy, pools[k], episodes, err, sizeof err) !=
               MAML_OK) {
         fprintf(stderr, "bench_sampler: %s\n", err);
         return 1;
       }
       /* nav2d has no MuJoCo model: no mj_step to compare with */
-      double raw = world.model ? bench_raw_rate(&world, pool, threads, raw_steps_n) : 0.0;
-      double rate = bench_sampler_rate(sampler, tasks, goals, thetas, batches);
-      if (k == 0) base = rate / threads;
+      raw[k] = world.model ? bench_raw_rate(&world, pools[k], thread_counts[k], raw_steps_n) : 0.0;
+      rates[k][0] = bench_sampler_rate(samplers[k], tasks, goals, thetas, batches); /* warmed */
+    }
+    for (int pass = 1; pass < repeat; pass++)
+      for (int j = 0; j < n_counts; j++) {
+        int k = pass % 2 ? n_counts - 1 - j : j; /* 1 2, 2 1, 1 2, ... */
+        rates[k][pass] = bench_sampler_pass(samplers[k], tasks, goals, thetas, batches);
+      }
+    for (int k = 0; k < n_counts; k++) {
+      int threads = thread_counts[k];
+      double ratio[MAX_REPEAT], lo = 0, hi = 0;
+      for (int pass = 0; pass < repeat; pass++) {
+        ratio[pass] = rates[k][pass] * thread_counts[0] / rates[0][pass];
+        lo = pass == 0 || ratio[pass] < lo ? ratio[pass] : lo;
+        hi = pass == 0 || ratio[pass] > hi ? ratio[pass] : hi;
+      }
+      double speedup = median(ratio, repeat), rate = median(rates[k], repeat);
+      char range[32] = "-";
+      if (repeat > 1) snprintf(range, sizeof range, "%.2f-%.2fx", lo, hi);
       if (!world.model) {
-        printf("%-13s %7d %14s %13.0f %9s %13s %13s %7s %7.2fx\n", name, threads, "-", rate, "-",
-               "-", "-", "-", rate / base);
+        printf("%-13s %7d %14s %13.0f %9s %13s %13s %7s %7.2fx %13s\n", name, threads, "-", rate,
+               "-", "-", "-", "-", speedup, range);
       } else {
         double physics;
         long mj_steps, steps;
         double t =
-            clocked_pass(sampler, tasks, goals, thetas, batches, &physics, &mj_steps, &steps);
+            clocked_pass(samplers[k], tasks, goals, thetas, batches, &physics, &mj_steps, &steps);
         const int skip = world.family->robot->frame_skip > 1 ? world.family->robot->frame_skip : 1;
         if (mj_steps != steps * skip)
           fprintf(stderr, "bench_sampler: %s: %ld mj_steps timed for %ld steps x frame skip %d\n",
                   name, mj_steps, steps, skip);
-        printf("%-13s %7d %14.0f %13.0f %8.0f%% %12.0f%% %13.0f %6.0f%% %7.2fx\n", name, threads,
-               raw, rate, 100.0 * rate / raw, 100.0 * physics / threads / t,
-               physics > 0 ? steps * threads / physics : 0.0, 100.0 * steps / t / rate,
-               rate / base);
+        printf("%-13s %7d %14.0f %13.0f %8.0f%% %12.0f%% %13.0f %6.0f%% %7.2fx %13s\n", name,
+               threads, raw[k], rate, 100.0 * rate / raw[k], 100.0 * physics / threads / t,
+               physics > 0 ? steps * threads / physics : 0.0, 100.0 * steps / t / rate, speedup,
+               range);
       }
-      maml_sampler_destroy(sampler);
-      maml_pool_destroy(pool);
+      fflush(stdout);
+    }
+    for (int k = 0; k < n_counts; k++) {
+      maml_sampler_destroy(samplers[k]);
+      maml_pool_destroy(pools[k]);
     }
     for (int i = 0; i < tasks; i++) maml_task_batch_free(&batches[i]);
     free(batches), free(thetas), free(goals), free(theta);
