@@ -1,0 +1,108 @@
+#!/usr/bin/env bash
+# The experiments over training seeds behind docs/results.md's "Adaptation over seeds"
+# (issue 22): each one a `maml experiment` directory under EXP, defined here once, so that
+# every session trains the same runs and picks up where the last one stopped.
+#
+#   scripts/seed-experiments.sh list                 the experiments, in the order trained
+#   scripts/seed-experiments.sh train [NAME...]      train (or continue) them, one run at a
+#                                                    time; done runs are skipped
+#   scripts/seed-experiments.sh eval [NAME...]       `maml experiment eval` of each, 40 goals
+#   scripts/seed-experiments.sh status [NAME...]     where each one's runs stand
+#
+# NAME defaults to every experiment, in the order of `list` (the aim first: the algorithm
+# that looked best on cheetah-dir, then the cheap nav2d pairs, then the slower families).
+# With two cores, two `train` commands with different NAMEs run side by side.
+# Environment: MAML (default ./build/maml), EXP (default runs/exp), THREADS (each run's
+# threads, default 1), GOALS (eval's held-out goals, default 40).
+set -euo pipefail
+
+MAML=${MAML:-./build/maml}
+EXP=${EXP:-runs/exp}
+THREADS=${THREADS:-1}
+GOALS=${GOALS:-40}
+
+# The algorithms, as `maml train` flags (MAML-TRPO is every config's default)
+PROMP=(--outer promp --inner-loss lvc)
+PROMP_ALPHA=(--outer promp --inner-loss lvc --learn-alpha param)
+
+# name: config, seeds, then the flags of the experiment (its definition: a continued
+# experiment must be given the definition it was started with)
+define() {  # name -> sets config, seeds, flags
+  flags=()
+  case $1 in
+    cheetah-dir-promp-alpha) config=cheetah-dir seeds=1-10 flags=("${PROMP_ALPHA[@]}") ;;
+    nav2d-maml) config=nav2d seeds=1-10 ;;
+    nav2d-promp-alpha) config=nav2d seeds=1-10 flags=("${PROMP_ALPHA[@]}") ;;
+    cheetah-dir-promp) config=cheetah-dir seeds=1-10 flags=("${PROMP[@]}") ;;
+    cheetah-dir-inner) config=cheetah-dir seeds=1-10 flags=(--vary inner_loss=reinforce,lvc) ;;
+    cheetah-vel-maml) config=cheetah-vel seeds=1-5 ;;
+    cheetah-vel-promp-alpha) config=cheetah-vel seeds=1-5 flags=("${PROMP_ALPHA[@]}") ;;
+    ant-vel-maml) config=ant-vel seeds=1-5 ;;
+    ant-vel-promp-alpha) config=ant-vel seeds=1-5 flags=("${PROMP_ALPHA[@]}") ;;
+    ant-dir-maml) config=ant-dir seeds=1-3 ;;
+    ant-dir-promp-alpha) config=ant-dir seeds=1-3 flags=("${PROMP_ALPHA[@]}") ;;
+    *) return 1 ;;
+  esac
+  # cheetah-dir at the iteration of the paper's own figure (100, not its config's 500)
+  if [[ $config == cheetah-dir ]]; then flags+=(--iterations 100); fi
+}
+
+ALL="cheetah-dir-promp-alpha nav2d-maml nav2d-promp-alpha cheetah-dir-promp cheetah-dir-inner
+cheetah-vel-maml cheetah-vel-promp-alpha ant-vel-maml ant-vel-promp-alpha ant-dir-maml
+ant-dir-promp-alpha"
+
+usage() { sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; }
+
+select_names() {  # NAME... -> selected (checked), every experiment when none is given
+  selected=("$@")
+  ((${#selected[@]})) || read -r -a selected <<< "$(echo $ALL)"
+  local n
+  for n in "${selected[@]}"; do
+    define "$n" || {
+      echo "seed-experiments.sh: '$n' is not an experiment; they are: $(echo $ALL)" >&2
+      exit 2
+    }
+  done
+}
+
+cmd=${1:-}
+[[ $# -gt 0 ]] && shift
+case $cmd in
+  train | eval | status) select_names "$@" ;;
+esac
+case $cmd in
+  list)
+    for n in $ALL; do
+      define "$n"
+      printf '%-24s configs/%s.ini, seeds %s%s\n' "$n" "$config" "$seeds" \
+        "${flags[*]:+, ${flags[*]}}"
+    done ;;
+  train)
+    for n in "${selected[@]}"; do
+      define "$n"
+      echo "== $n"
+      "$MAML" experiment train "$EXP/$n" --config "configs/$config.ini" --seeds "$seeds" \
+        "${flags[@]}" --threads "$THREADS"
+    done ;;
+  eval)
+    for n in "${selected[@]}"; do
+      if [[ -f $EXP/$n/experiment.ini ]]; then
+        echo "== $n"
+        "$MAML" experiment eval "$EXP/$n" --goals "$GOALS"
+      else
+        echo "== $n: not started"
+      fi
+    done ;;
+  status)
+    for n in "${selected[@]}"; do
+      if [[ -f $EXP/$n/experiment.ini ]]; then
+        "$MAML" experiment status "$EXP/$n"
+      else
+        echo "experiment $EXP/$n: not started"
+      fi
+    done ;;
+  -h | --help | help) usage ;;
+  "") usage >&2; exit 2 ;;
+  *) echo "seed-experiments.sh: unknown command '$cmd' (list, train, eval, status, --help)" >&2
+     exit 2 ;;
+esac

@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# scripts/seed-experiments.sh's logic, with a stand-in `maml` that logs its arguments (the
+# real runs take hours): the definitions it passes to `maml experiment train`, the order of
+# all experiments, eval and status of started and unstarted ones, and bad commands.
+#   seed_experiments.sh PROJECT_SOURCE_DIR
+src=$1
+maml=unused
+source "$(dirname "$0")/common.sh"
+cd "$src" || fail "no project folder $src"
+script=scripts/seed-experiments.sh
+
+cat > "$work/maml" << 'EOF2'
+#!/usr/bin/env bash
+echo "$*" >> "$STUB_LOG"
+[[ $1 == experiment && $2 == train ]] && mkdir -p "$3" && touch "$3/experiment.ini"
+exit 0
+EOF2
+chmod +x "$work/maml"
+export MAML=$work/maml EXP=$work/exp STUB_LOG=$work/log THREADS=1
+e=$work/exp
+run() { : > "$STUB_LOG"; "$script" "$@" > "$work/out" 2>&1; }
+expect() { grep -qxF -- "$1" "$STUB_LOG" || fail "expected the call '$1'; the calls were: $(cat "$STUB_LOG")"; }
+
+run train cheetah-dir-promp-alpha nav2d-maml || fail "train: $(cat "$work/out")"
+expect "experiment train $e/cheetah-dir-promp-alpha --config configs/cheetah-dir.ini --seeds 1-10 --outer promp --inner-loss lvc --learn-alpha param --iterations 100 --threads 1"
+expect "experiment train $e/nav2d-maml --config configs/nav2d.ini --seeds 1-10 --threads 1"
+[ "$(wc -l < "$STUB_LOG")" -eq 2 ] || fail "two experiments named, calls: $(cat "$STUB_LOG")"
+
+run train cheetah-dir-inner || fail "train inner: $(cat "$work/out")"
+expect "experiment train $e/cheetah-dir-inner --config configs/cheetah-dir.ini --seeds 1-10 --vary inner_loss=reinforce,lvc --iterations 100 --threads 1"
+
+# every experiment's config exists, and train with no NAME trains them all in list's order
+run list || fail "list: $(cat "$work/out")"
+n=$(wc -l < "$work/out")
+[ "$n" -ge 10 ] || fail "list shows $n experiments: $(cat "$work/out")"
+awk '{ sub(",", "", $2); print $2 }' "$work/out" | while read -r cfg; do
+  [ -f "$cfg" ] || fail "list names a config that does not exist: $cfg"
+done || exit 1
+run train || fail "train all: $(cat "$work/out")"
+diff <("$script" list | awk '{ print $1 }') \
+  <(sed 's|^experiment train [^ ]*/\([^/ ]*\) .*|\1|' "$STUB_LOG") > /dev/null ||
+  fail "train with no NAME did not follow list's order: $(cat "$STUB_LOG")"
+
+# eval and status: only started experiments reach maml
+rm -rf "$e" && mkdir -p "$e/nav2d-maml" && touch "$e/nav2d-maml/experiment.ini"
+run eval nav2d-maml ant-dir-maml || fail "eval: $(cat "$work/out")"
+expect "experiment eval $e/nav2d-maml --goals 40"
+grep -q "ant-dir-maml: not started" "$work/out" || fail "eval of an unstarted one: $(cat "$work/out")"
+[ "$(wc -l < "$STUB_LOG")" -eq 1 ] || fail "eval called maml for an unstarted one: $(cat "$STUB_LOG")"
+GOALS=7 run eval nav2d-maml && expect "experiment eval $e/nav2d-maml --goals 7"
+run status nav2d-maml ant-dir-maml || fail "status: $(cat "$work/out")"
+expect "experiment status $e/nav2d-maml"
+grep -q "ant-dir-maml: not started" "$work/out" || fail "status of an unstarted one: $(cat "$work/out")"
+
+# refusals: exit status 2, naming what is wrong, nothing run
+for bad in "train nav2d-bogus" "eval nav2d-bogus" "frobnicate" ""; do
+  # shellcheck disable=SC2086
+  run $bad
+  rc=$?
+  [ "$rc" -eq 2 ] || fail "'$bad': exit status $rc, expected 2: $(cat "$work/out")"
+  [ ! -s "$STUB_LOG" ] || fail "'$bad' ran maml: $(cat "$STUB_LOG")"
+done
+run train nav2d-bogus
+grep -q "'nav2d-bogus' is not an experiment" "$work/out" || fail "message: $(cat "$work/out")"
+run --help && grep -q "seed-experiments.sh train" "$work/out" || fail "--help: $(cat "$work/out")"
+echo "ok"
