@@ -8,12 +8,21 @@
 #                                                    time; done runs are skipped
 #   scripts/seed-experiments.sh eval [NAME...]       `maml experiment eval` of each, 40 goals
 #   scripts/seed-experiments.sh status [NAME...]     where each one's runs stand
+#   scripts/seed-experiments.sh compare NAME NAME... the done runs of each (one setting
+#                                                    each) as groups of one `maml eval`
+#                                                    on the same goals, into
+#                                                    EXP/compare/NAME+NAME...: per-seed
+#                                                    scores, IQM, intervals, P(first > G)
 #
 # NAME defaults to every experiment, in the order of `list` (the aim first: the algorithm
-# that looked best on cheetah-dir, then the cheap nav2d pairs, then the slower families).
+# that looked best on cheetah-dir, then the cheap nav2d ones, then the slower families).
+# In `compare`, MAML-TRPO groups adapt with their config's step size (the paper's
+# protocol), groups with learned step sizes with theirs, and pretrained groups with the
+# step size of SWEEP that does best for them on other goals.
 # With two cores, two `train` commands with different NAMEs run side by side.
 # Environment: MAML (default ./build/maml), EXP (default runs/exp), THREADS (each run's
-# threads, default 1), GOALS (eval's held-out goals, default 40).
+# threads, default 1), GOALS (eval's held-out goals, default 40), SWEEP (compare's step
+# sizes for pretrained groups, default 0.02,0.05,0.1,0.2,0.5,1.0).
 set -euo pipefail
 
 MAML=${MAML:-./build/maml}
@@ -33,25 +42,46 @@ define() {  # name -> sets config, seeds, flags
     cheetah-dir-promp-alpha) config=cheetah-dir seeds=1-10 flags=("${PROMP_ALPHA[@]}") ;;
     nav2d-maml) config=nav2d seeds=1-10 ;;
     nav2d-promp-alpha) config=nav2d seeds=1-10 flags=("${PROMP_ALPHA[@]}") ;;
+    nav2d-pretrain) config=nav2d seeds=1-10 flags=(--mode pretrain) ;;
+    cheetah-dir-pretrain) config=cheetah-dir seeds=1-10 flags=(--mode pretrain) ;;
     cheetah-dir-promp) config=cheetah-dir seeds=1-10 flags=("${PROMP[@]}") ;;
     cheetah-dir-inner) config=cheetah-dir seeds=1-10 flags=(--vary inner_loss=reinforce,lvc) ;;
     cheetah-vel-maml) config=cheetah-vel seeds=1-5 ;;
     cheetah-vel-promp-alpha) config=cheetah-vel seeds=1-5 flags=("${PROMP_ALPHA[@]}") ;;
+    cheetah-vel-pretrain) config=cheetah-vel seeds=1-5 flags=(--mode pretrain) ;;
     ant-vel-maml) config=ant-vel seeds=1-5 ;;
     ant-vel-promp-alpha) config=ant-vel seeds=1-5 flags=("${PROMP_ALPHA[@]}") ;;
+    ant-vel-pretrain) config=ant-vel seeds=1-5 flags=(--mode pretrain) ;;
     ant-dir-maml) config=ant-dir seeds=1-3 ;;
     ant-dir-promp-alpha) config=ant-dir seeds=1-3 flags=("${PROMP_ALPHA[@]}") ;;
+    ant-dir-pretrain) config=ant-dir seeds=1-3 flags=(--mode pretrain) ;;
     *) return 1 ;;
   esac
   # cheetah-dir at the iteration of the paper's own figure (100, not its config's 500)
   if [[ $config == cheetah-dir ]]; then flags+=(--iterations 100); fi
 }
 
-ALL="cheetah-dir-promp-alpha nav2d-maml nav2d-promp-alpha cheetah-dir-promp cheetah-dir-inner
-cheetah-vel-maml cheetah-vel-promp-alpha ant-vel-maml ant-vel-promp-alpha ant-dir-maml
-ant-dir-promp-alpha"
+ALL="cheetah-dir-promp-alpha nav2d-maml nav2d-promp-alpha nav2d-pretrain cheetah-dir-promp
+cheetah-dir-inner cheetah-dir-pretrain cheetah-vel-maml cheetah-vel-promp-alpha
+cheetah-vel-pretrain ant-vel-maml ant-vel-promp-alpha ant-vel-pretrain ant-dir-maml
+ant-dir-promp-alpha ant-dir-pretrain"
+SWEEP=${SWEEP:-0.02,0.05,0.1,0.2,0.5,1.0}
 
-usage() { sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,25p' "$0" | sed 's/^# \{0,1\}//'; }
+
+# The done runs of experiment NAME, a path a line (the `done` lines of its status)
+done_runs() {  # name
+  "$MAML" experiment status "$EXP/$1" | awk -v d="$EXP/$1" '$NF == "done" { print d "/" $1 }'
+}
+
+# A group's @ALPHA in `compare`: the config's step size for MAML-TRPO (its own, as the
+# paper evaluates MAML), none for pretrained runs (swept) and learned step sizes (theirs)
+group_alpha() {  # name (defined)
+  case " ${flags[*]} " in
+    *" --mode pretrain "* | *" --learn-alpha "*) return ;;
+  esac
+  awk -F' *= *' '$1 == "alpha" { printf "@%s", $2 }' "configs/$config.ini"
+}
 
 select_names() {  # NAME... -> selected (checked), every experiment when none is given
   selected=("$@")
@@ -101,6 +131,22 @@ case $cmd in
         echo "experiment $EXP/$n: not started"
       fi
     done ;;
+  compare)
+    (($# >= 2)) || { echo "seed-experiments.sh: compare takes two experiments or more" >&2; exit 2; }
+    select_names "$@"
+    out="$EXP/compare/$(IFS=+; echo "${selected[*]}")"
+    mkdir -p "$out"
+    groups=()
+    for n in "${selected[@]}"; do
+      define "$n"
+      [[ -f $EXP/$n/experiment.ini ]] || { echo "seed-experiments.sh: $n is not started" >&2; exit 1; }
+      [[ " ${flags[*]} " != *" --vary "* ]] ||
+        { echo "seed-experiments.sh: $n has several settings: \`eval $n\` compares them" >&2; exit 2; }
+      done_runs "$n" > "$out/$n.runs"
+      [[ -s $out/$n.runs ]] || { echo "seed-experiments.sh: $n has no run done yet" >&2; exit 1; }
+      groups+=(--group "$n=@$out/$n.runs$(group_alpha)")
+    done
+    "$MAML" eval "${groups[@]}" --goals "$GOALS" --sweep-alpha "$SWEEP" --out "$out" ;;
   -h | --help | help) usage ;;
   "") usage >&2; exit 2 ;;
   *) echo "seed-experiments.sh: unknown command '$cmd' (list, train, eval, status, --help)" >&2

@@ -13,6 +13,13 @@ cat > "$work/maml" << 'EOF2'
 #!/usr/bin/env bash
 echo "$*" >> "$STUB_LOG"
 [[ $1 == experiment && $2 == train ]] && mkdir -p "$3" && touch "$3/experiment.ini"
+if [[ $1 == experiment && $2 == status ]]; then
+  echo "experiment $3: 1 setting x 3 seeds = 3 runs: 2 done, 1 training, 0 stopped, 0 not started"
+  echo "run    seed   iterations  best return (at)  last return   hours  state"
+  echo "runs-s1   1   100/100   -5.0 (90)   -6.0   0.10  done"
+  echo "runs-s2   2    40/100   -9.0 (30)   -9.5   0.04  training (process 12)"
+  echo "runs-s3   3   100/100   -4.0 (80)   -4.5   0.10  done"
+fi
 exit 0
 EOF2
 chmod +x "$work/maml"
@@ -51,6 +58,21 @@ GOALS=7 run eval nav2d-maml && expect "experiment eval $e/nav2d-maml --goals 7"
 run status nav2d-maml ant-dir-maml || fail "status: $(cat "$work/out")"
 expect "experiment status $e/nav2d-maml"
 grep -q "ant-dir-maml: not started" "$work/out" || fail "status of an unstarted one: $(cat "$work/out")"
+
+# compare: the done runs of each as a group; MAML-TRPO at its config's step size, the
+# pretrained and learned-step-size groups without one (swept, their own)
+mkdir -p "$e/nav2d-pretrain" "$e/nav2d-promp-alpha" "$e/cheetah-dir-inner"
+touch "$e/nav2d-pretrain/experiment.ini" "$e/nav2d-promp-alpha/experiment.ini" "$e/cheetah-dir-inner/experiment.ini"
+run compare nav2d-promp-alpha nav2d-maml nav2d-pretrain || fail "compare: $(cat "$work/out")"
+c=$e/compare/nav2d-promp-alpha+nav2d-maml+nav2d-pretrain
+expect "eval --group nav2d-promp-alpha=@$c/nav2d-promp-alpha.runs --group nav2d-maml=@$c/nav2d-maml.runs@0.1 --group nav2d-pretrain=@$c/nav2d-pretrain.runs --goals 40 --sweep-alpha 0.02,0.05,0.1,0.2,0.5,1.0 --out $c"
+[ "$(cat "$c/nav2d-maml.runs")" = "$e/nav2d-maml/runs-s1
+$e/nav2d-maml/runs-s3" ] || fail "the group's runs are not the done ones: $(cat "$c/nav2d-maml.runs")"
+run compare nav2d-maml && fail "compare of one experiment accepted"
+run compare nav2d-maml ant-dir-maml && fail "compare with an unstarted experiment accepted"
+grep -q "ant-dir-maml is not started" "$work/out" || fail "message: $(cat "$work/out")"
+run compare nav2d-maml cheetah-dir-inner
+[ $? -eq 2 ] && grep -q "several settings" "$work/out" || fail "compare of a grid: $(cat "$work/out")"
 
 # refusals: exit status 2, naming what is wrong, nothing run
 for bad in "train nav2d-bogus" "eval nav2d-bogus" "frobnicate" ""; do
