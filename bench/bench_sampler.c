@@ -23,11 +23,18 @@
  *              "own st/s" is that allowed rate (steps over physics seconds x threads);
  *              "clock" the second pass's rate over the first's (the clock's own cost);
  *   speedup    the sampler's rate over the first thread count's rate per thread.
+ *   busy       the process's CPU seconds in the unclocked pass over threads x its wall
+ *              seconds: how much of the pass the threads worked (the rest they waited:
+ *              for the slowest task at the end, or off the CPU);
+ *   cpu/step   CPU seconds per step over the first thread count's: above 1 when the same
+ *              work costs more with more threads (caches, memory, a host's other load).
+ * The speed-up is about threads x busy / cpu-step: the sampler's own share is busy.
  * With --repeat R the unclocked pass runs R times for each thread count, the counts
  * interleaved (1 2, 2 1, 1 2, ...: what drifts on a shared machine drifts for both): the
  * rate is the median of its R passes, the speed-up the median of the R per-round ratios,
- * "range" their least and greatest. A ratio of two passes minutes apart says little on a
- * machine whose rates move by 20-30% from pass to pass; paired rounds say more.
+ * "range" their least and greatest, busy and cpu/step medians likewise. A ratio of two
+ * passes minutes apart says little on a machine whose rates move by 20-30% from pass to
+ * pass; paired rounds say more.
  * nav2d has no MuJoCo model: its rows have the sampler's rate and speed-up only.
  *
  *   bench_sampler [--env cheetah-vel,ant-vel] [--tasks 40] [--episodes 20]
@@ -98,10 +105,12 @@ int main(int argc, char **argv) {
           "                  pass's wall seconds (its rate over what its mj_steps allow);\n"
           "  own st/s        that allowed rate; clock: the clocked pass's rate over the\n"
           "                  unclocked one's (the clock's cost);\n"
-          "  speedup         the rate over the first thread count's rate per thread.\n"
+          "  speedup         the rate over the first thread count's rate per thread;\n"
+          "  busy            CPU seconds over threads x wall seconds (the rest: waiting);\n"
+          "  cpu/step        CPU seconds per step over the first thread count's.\n"
           "--repeat R (1-64): R timed passes per thread count, the counts interleaved\n"
           "(1 2, 2 1, ...); the rate is their median, the speed-up the median of the R\n"
-          "per-round ratios, range their least and greatest.\n"
+          "per-round ratios, range their least and greatest, busy and cpu/step medians.\n"
           "Rates are in steps of the environment (mj_steps over the robot's frame skip).\n"
           "nav2d (no MuJoCo model) shows the sampler's rate and speed-up only.\n");
       return 0;
@@ -135,8 +144,9 @@ int main(int argc, char **argv) {
   printf("sampler vs mj_step: %d tasks x %d episodes, policy 100x100 ReLU, %s, %d cores", tasks,
          episodes, MAML_REAL_NAME, maml_cpu_count());
   if (repeat > 1) printf(", %d interleaved passes per thread count (medians)", repeat);
-  printf("\n%-13s %7s %14s %13s %9s %13s %13s %7s %8s %13s\n", "env", "threads", "zero-ctrl st/s",
-         "sampler st/s", "of 0-ctrl", "mj_step share", "own st/s", "clock", "speedup", "range");
+  printf("\n%-13s %7s %14s %13s %9s %13s %13s %7s %8s %13s %6s %8s\n", "env", "threads",
+         "zero-ctrl st/s", "sampler st/s", "of 0-ctrl", "mj_step share", "own st/s", "clock",
+         "speedup", "range", "busy", "cpu/step");
   char list[256];
   snprintf(list, sizeof list, "%s", envs);
   char *save = NULL;
@@ -169,7 +179,7 @@ int main(int argc, char **argv) {
     }
     maml_pool *pools[MAX_COUNTS] = {0};
     maml_sampler *samplers[MAX_COUNTS] = {0};
-    static double rates[MAX_COUNTS][MAX_REPEAT];
+    static double rates[MAX_COUNTS][MAX_REPEAT], cpu[MAX_COUNTS][MAX_REPEAT];
     double raw[MAX_COUNTS];
     for (int k = 0; k < n_counts; k++) {
       if (maml_pool_create(&pools[k], thread_counts[k], err, sizeof err) != MAML_OK ||
@@ -180,27 +190,32 @@ int main(int argc, char **argv) {
       }
       /* nav2d has no MuJoCo model: no mj_step to compare with */
       raw[k] = world.model ? bench_raw_rate(&world, pools[k], thread_counts[k], raw_steps_n) : 0.0;
-      rates[k][0] = bench_sampler_rate(samplers[k], tasks, goals, thetas, batches); /* warmed */
+      bench_sampler_rate(samplers[k], tasks, goals, thetas, batches); /* warm up */
+      rates[k][0] = bench_sampler_pass(samplers[k], tasks, goals, thetas, batches, &cpu[k][0]);
     }
     for (int pass = 1; pass < repeat; pass++)
       for (int j = 0; j < n_counts; j++) {
         int k = pass % 2 ? n_counts - 1 - j : j; /* 1 2, 2 1, 1 2, ... */
-        rates[k][pass] = bench_sampler_pass(samplers[k], tasks, goals, thetas, batches);
+        rates[k][pass] =
+            bench_sampler_pass(samplers[k], tasks, goals, thetas, batches, &cpu[k][pass]);
       }
     for (int k = 0; k < n_counts; k++) {
       int threads = thread_counts[k];
-      double ratio[MAX_REPEAT], lo = 0, hi = 0;
+      double ratio[MAX_REPEAT], busy[MAX_REPEAT], cpu_ratio[MAX_REPEAT], lo = 0, hi = 0;
       for (int pass = 0; pass < repeat; pass++) {
         ratio[pass] = rates[k][pass] * thread_counts[0] / rates[0][pass];
+        busy[pass] = cpu[k][pass] * rates[k][pass] / threads; /* CPU s / (threads x wall s) */
+        cpu_ratio[pass] = cpu[k][pass] / cpu[0][pass];
         lo = pass == 0 || ratio[pass] < lo ? ratio[pass] : lo;
         hi = pass == 0 || ratio[pass] > hi ? ratio[pass] : hi;
       }
       double speedup = median(ratio, repeat), rate = median(rates[k], repeat);
+      double busy_m = median(busy, repeat), cpu_m = median(cpu_ratio, repeat);
       char range[32] = "-";
       if (repeat > 1) snprintf(range, sizeof range, "%.2f-%.2fx", lo, hi);
       if (!world.model) {
-        printf("%-13s %7d %14s %13.0f %9s %13s %13s %7s %7.2fx %13s\n", name, threads, "-", rate,
-               "-", "-", "-", "-", speedup, range);
+        printf("%-13s %7d %14s %13.0f %9s %13s %13s %7s %7.2fx %13s %5.0f%% %8.2f\n", name, threads,
+               "-", rate, "-", "-", "-", "-", speedup, range, 100 * busy_m, cpu_m);
       } else {
         double physics;
         long mj_steps, steps;
@@ -210,10 +225,11 @@ int main(int argc, char **argv) {
         if (mj_steps != steps * skip)
           fprintf(stderr, "bench_sampler: %s: %ld mj_steps timed for %ld steps x frame skip %d\n",
                   name, mj_steps, steps, skip);
-        printf("%-13s %7d %14.0f %13.0f %8.0f%% %12.0f%% %13.0f %6.0f%% %7.2fx %13s\n", name,
-               threads, raw[k], rate, 100.0 * rate / raw[k], 100.0 * physics / threads / t,
-               physics > 0 ? steps * threads / physics : 0.0, 100.0 * steps / t / rate, speedup,
-               range);
+        printf(
+            "%-13s %7d %14.0f %13.0f %8.0f%% %12.0f%% %13.0f %6.0f%% %7.2fx %13s %5.0f%% %8.2f\n",
+            name, threads, raw[k], rate, 100.0 * rate / raw[k], 100.0 * physics / threads / t,
+            physics > 0 ? steps * threads / physics : 0.0, 100.0 * steps / t / rate, speedup, range,
+            100 * busy_m, cpu_m);
       }
       fflush(stdout);
     }
