@@ -107,13 +107,21 @@ case $cmd in
       printf '%-24s configs/%s.ini, seeds %s%s\n' "$n" "$config" "$seeds" \
         "${flags[*]:+, ${flags[*]}}"
     done ;;
-  train)
+  train)  # an experiment that fails is named at the end; Ctrl-C or a TERM stops them all
+    failed=()
     for n in "${selected[@]}"; do
       define "$n"
       echo "== $n"
+      rc=0
       "$MAML" experiment train "$EXP/$n" --config "configs/$config.ini" --seeds "$seeds" \
-        "${flags[@]}" --threads "$THREADS"
-    done ;;
+        "${flags[@]}" --threads "$THREADS" || rc=$?
+      ((rc != 130 && rc != 143)) || exit $rc
+      ((rc == 0)) || failed+=("$n (exit status $rc)")
+    done
+    if ((${#failed[@]})); then
+      echo "seed-experiments.sh: failed: ${failed[*]}" >&2
+      exit 1
+    fi ;;
   eval)
     for n in "${selected[@]}"; do
       if [[ -f $EXP/$n/experiment.ini ]]; then

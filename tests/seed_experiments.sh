@@ -13,6 +13,7 @@ cat > "$work/maml" << 'EOF2'
 #!/usr/bin/env bash
 echo "$*" >> "$STUB_LOG"
 [[ $1 == experiment && $2 == train ]] && mkdir -p "$3" && touch "$3/experiment.ini"
+[[ $1 == experiment && $2 == train && $3 == */${STUB_FAIL:-none} ]] && exit "${STUB_RC:-1}"
 if [[ $1 == experiment && $2 == status ]]; then
   echo "experiment $3: 1 setting x 3 seeds = 3 runs: 2 done, 1 training, 0 stopped, 0 not started"
   echo "run    seed   iterations  best return (at)  last return   hours  state"
@@ -47,6 +48,16 @@ run train || fail "train all: $(cat "$work/out")"
 diff <("$script" list | awk '{ print $1 }') \
   <(sed 's|^experiment train [^ ]*/\([^/ ]*\) .*|\1|' "$STUB_LOG") > /dev/null ||
   fail "train with no NAME did not follow list's order: $(cat "$STUB_LOG")"
+
+# a failing experiment does not stop the next ones (named at the end, exit 1); a stopped
+# one (SIGINT: 130) stops them all with its status
+STUB_FAIL=nav2d-maml run train nav2d-maml nav2d-pretrain
+[ $? -eq 1 ] || fail "a failed experiment: exit status not 1: $(cat "$work/out")"
+expect "experiment train $e/nav2d-pretrain --config configs/nav2d.ini --seeds 1-10 --mode pretrain --threads 1"
+grep -q "failed: nav2d-maml (exit status 1)" "$work/out" || fail "failure not named: $(cat "$work/out")"
+STUB_FAIL=nav2d-maml STUB_RC=130 run train nav2d-maml nav2d-pretrain
+[ $? -eq 130 ] || fail "an interrupted experiment: exit status not 130"
+[ "$(wc -l < "$STUB_LOG")" -eq 1 ] || fail "went on after an interrupt: $(cat "$STUB_LOG")"
 
 # eval and status: only started experiments reach maml
 rm -rf "$e" && mkdir -p "$e/nav2d-maml" && touch "$e/nav2d-maml/experiment.ini"
