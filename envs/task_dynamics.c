@@ -92,6 +92,27 @@ static void dyn_goal_text(const double *task, char *buf, size_t n) {
   snprintf(buf, n, "dynamics u %.2f, %.2f, ...", task[0], task[1]);
 }
 
+/* per varied group, the least and greatest factor its elements are scaled by, the world
+ * body's mass and inertia left out (always 0, nothing to scale):
+ * "mass x0.42-3.1, inertia x0.33-2.9, friction x0.31-3.2, damping x0.48-2.0" */
+static void dyn_goal_detail(const maml_env_family *f, const double *task, char *buf, size_t n) {
+  static const char *const names[4] = {"mass", "inertia", "friction", "damping"};
+  int size[4], at = 0, len = 0;
+  group_sizes(f, size);
+  buf[0] = '\0';
+  for (int g = 0; g < 4; g++) {
+    if (size[g] == 0) continue;
+    const double base = g == 3 ? DYN_DAMPING_BASE : DYN_MASS_BASE;
+    const int first = g == 0 ? 1 : g == 1 ? 3 : 0; /* past the world body */
+    double lo = INFINITY, hi = -INFINITY;
+    for (int i = at + first; i < at + size[g]; i++) lo = fmin(lo, task[i]), hi = fmax(hi, task[i]);
+    at += size[g];
+    if (lo <= hi && (size_t)len < n)
+      len += snprintf(buf + len, n - (size_t)len, "%s%s x%.2g-%.2g", len ? ", " : "", names[g],
+                      pow(base, lo), pow(base, hi));
+  }
+}
+
 static double dyn_reward(maml_env *e, int *done) {
   (void)done;
   double bonus = e->world->family->dist.bonus;
@@ -144,4 +165,5 @@ const maml_env_task_kind maml_task_dynamics = {
     .family_dim = dyn_dim,
     .apply = dyn_apply,
     .no_goal_flag = 1,
+    .goal_detail = dyn_goal_detail,
 };

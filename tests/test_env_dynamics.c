@@ -245,6 +245,39 @@ Test(env_dynamics, a_family_may_vary_some_groups_only) {
   cr_assert(strstr(err, "params 0"), "%s", err);
 }
 
+/* The viewer's physics line: per varied group, the least and greatest scale factor
+ * (1.5^u for mass, inertia and friction, 1.3^u for damping), not the world body's; only
+ * the varied groups. */
+Test(env_dynamics, the_physics_line_names_each_groups_scale_factors) {
+  const maml_env_family *f = maml_env_find("hopper-params");
+  cr_assert(f && f->kind->goal_detail);
+  const maml_env_robot *r = f->robot;
+  double u[MAML_TASK_MAX] = {0};
+  u[0] = -3.0;                               /* the world body's: left out */
+  u[1] = 3.0;                                /* a body's mass x3.375 */
+  u[r->nbody] = 3.0;                         /* the world body's inertia: left out */
+  u[r->nbody + 3] = -2.0;                    /* a body's inertia x0.444 */
+  u[4 * r->nbody + 3 * r->ngeom - 1] = -3.0; /* the last friction x0.296 */
+  u[4 * r->nbody + 3 * r->ngeom] = 1.0;      /* a damping x1.3 */
+  char buf[256];
+  f->kind->goal_detail(f, u, buf, sizeof buf);
+  cr_assert_str_eq(buf, "mass x1-3.4, inertia x0.44-1, friction x0.3-1, damping x1-1.3");
+  char small[12];
+  f->kind->goal_detail(f, u, small, sizeof small); /* cut, never past the end */
+  cr_assert_str_eq(small, "mass x1-3.4");
+
+  maml_env_family g = *maml_env_find("cheetah-params");
+  g.name = "cheetah-friction";
+  g.dist.params = MAML_DYN_FRICTION;
+  char err[ERR_SZ] = "";
+  cr_assert_eq(maml_env_register(&g, err, sizeof err), MAML_OK, "%s", err);
+  const maml_env_family *h = maml_env_find("cheetah-friction");
+  double v[MAML_TASK_MAX];
+  for (int i = 0; i < h->task_dim; i++) v[i] = i == 0 ? 1.0 : 0.5;
+  h->kind->goal_detail(h, v, buf, sizeof buf);
+  cr_assert_str_eq(buf, "friction x1.2-1.5");
+}
+
 Test(env_dynamics, bad_task_text_is_refused_with_a_message) {
   const maml_env_family *f = maml_env_find("cheetah-params");
   double u[MAML_TASK_MAX];

@@ -234,6 +234,9 @@ typedef struct maml_env_task_kind {
   /* 0 when the robot gives what the reward term reads, else a message naming what it lacks
    * (NULL: every robot) */
   int (*robot_check)(const maml_env_robot *r, char *why, size_t n);
+  /* a second line on the task for the viewer's overlay, after goal_text's: a dynamics
+   * task's scale factors ("mass x0.42-3.1, ...") (NULL: none) */
+  void (*goal_detail)(const maml_env_family *f, const double *task, char *buf, size_t n);
 } maml_env_task_kind;
 
 /* Helpers for a task kind's parse (what --goal and goals files give). Parse exactly count

@@ -97,11 +97,17 @@ static void build_overlay(viewer *v) {
   const char *le = l + sizeof v->top_left, *re = r + sizeof v->top_right;
   char buf[256];
   goal_text(v, buf, sizeof buf);
-  append(&l, le, "Goal\nPolicy\nAdaptation");
   if (s->goal_given)
     append(&r, re, "%s: %s\n", v->f->name, buf);
   else
     append(&r, re, "%s: %s (held-out goal #%d)\n", v->f->name, buf, s->goal_index);
+  append(&l, le, "Goal\n");
+  if (v->f->kind->goal_detail) { /* a dynamics task's scale factors */
+    v->f->kind->goal_detail(v->f, s->goal, buf, sizeof buf);
+    append(&l, le, "Physics\n");
+    append(&r, re, "%s\n", buf);
+  }
+  append(&l, le, "Policy\nAdaptation");
   steps_text(s->k, buf, sizeof buf);
   size_t len = strlen(v->vp->policy_label);
   if (len > 40) /* the end of a long path says most */
