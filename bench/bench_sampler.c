@@ -190,7 +190,7 @@ int main(int argc, char **argv) {
       }
       /* nav2d has no MuJoCo model: no mj_step to compare with */
       raw[k] = world.model ? bench_raw_rate(&world, pools[k], thread_counts[k], raw_steps_n) : 0.0;
-      bench_sampler_rate(samplers[k], tasks, goals, thetas, batches); /* warm up */
+      bench_sampler_pass(samplers[k], tasks, goals, thetas, batches, NULL); /* warm up */
       rates[k][0] = bench_sampler_pass(samplers[k], tasks, goals, thetas, batches, &cpu[k][0]);
     }
     for (int pass = 1; pass < repeat; pass++)
