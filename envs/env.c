@@ -299,7 +299,11 @@ maml_status maml_env_world_open(maml_env_world *w, const char *family, int oracl
   if (s == MAML_OK) {
     const maml_env_family *f = maml_env_find(family);
     w->family = f;
-    w->oracle = oracle ? 1 : 0;
+    w->oracle = oracle == MAML_ORACLE_SCALED ? MAML_ORACLE_SCALED
+                : oracle                     ? MAML_ORACLE_RAW
+                                             : MAML_ORACLE_NONE;
+    w->oracle_scale =
+        w->oracle == MAML_ORACLE_SCALED && f->kind->oracle_scale ? f->kind->oracle_scale(f) : 1.0;
     w->obs_dim = f->obs_dim + (oracle ? f->task_dim : 0);
     snprintf(w->assets_dir, sizeof w->assets_dir, "%s", m->folder);
     w->model_hash = m->hash;
@@ -362,7 +366,7 @@ static void write_obs(const maml_env *e, maml_real *obs) {
   w->family->robot->observe(e, obs);
   if (w->oracle)
     for (int i = 0; i < w->family->task_dim; i++)
-      obs[w->family->obs_dim + i] = (maml_real)e->task[i];
+      obs[w->family->obs_dim + i] = (maml_real)(w->oracle_scale * e->task[i]);
 }
 
 void maml_env_reset(maml_env *e, const double *task, maml_rng *rng, maml_real *obs) {

@@ -42,7 +42,8 @@ typedef enum {
   K_INNER_LOSS,
   K_OUTER,
   K_LEARN_ALPHA,
-  K_INNER_SUPPORT
+  K_INNER_SUPPORT,
+  K_ORACLE_OBS
 } key_kind;
 
 typedef struct {
@@ -85,6 +86,12 @@ static maml_config_key keys[] = {
      "support batches per task and iteration; their dependence on theta is not "
      "differentiated; the pre-update return stays theta's); fresh needs inner_steps >= 2 "
      "(default reuse)"},
+    {"oracle_obs", "scaled|raw",
+     "how an oracle run (mode = oracle) appends its task to the observation: scaled, times "
+     "the task kind's factor (a dynamics task's u / (3 sqrt(n)) for n numbers of U(-3, 3), "
+     "whose raw values slowed the oracle's learning fourfold; every other kind's is 1), or "
+     "raw, as drawn; oracle runs trained before the key existed read as raw (default "
+     "scaled)"},
     {"seed", "N >= 0", "random seed; every random stream is keyed by it (default 1)"},
     {"iterations", "N in [1, 10000000]", "meta-iterations"},
     {"tasks", "N in [1, 100000]", "tasks per meta-batch"},
@@ -174,6 +181,7 @@ static const key_spec specs[] = {
     OTHER_KEY(K_BOOL, balanced_tasks),
     OTHER_KEY(K_INNER_LOSS, inner_loss),
     OTHER_KEY(K_INNER_SUPPORT, inner_support),
+    OTHER_KEY(K_ORACLE_OBS, oracle_obs),
     OTHER_KEY(K_SEED, seed),
     INT_KEY(iterations, 1, 10000000, 1),
     INT_KEY(tasks, 1, 100000, 1),
@@ -258,6 +266,10 @@ const maml_config_key *maml_config_keys(void) {
   return keys;
 }
 
+const char *maml_oracle_obs_name(maml_oracle_obs m) {
+  return m == MAML_ORACLE_OBS_RAW ? "raw" : m == MAML_ORACLE_OBS_SCALED ? "scaled" : NULL;
+}
+
 const char *maml_inner_support_name(maml_inner_support m) {
   switch (m) {
     case MAML_SUPPORT_REUSE: return "reuse";
@@ -277,6 +289,14 @@ const char *maml_mode_name(maml_mode m) {
 
 static const char *activation_name(maml_activation a) {
   return a == MAML_ACT_RELU ? "relu" : a == MAML_ACT_TANH ? "tanh" : "unknown";
+}
+
+_Static_assert((int)MAML_ORACLE_OBS_RAW == (int)MAML_ORACLE_RAW &&
+                   (int)MAML_ORACLE_OBS_SCALED == (int)MAML_ORACLE_SCALED,
+               "config.h's oracle_obs values are env.h's oracle modes");
+
+void maml_config_stored(maml_config *c) {
+  if (c->oracle_obs == MAML_ORACLE_OBS_UNSET) c->oracle_obs = MAML_ORACLE_OBS_RAW;
 }
 
 void maml_config_defaults(maml_config *c) {
@@ -547,6 +567,22 @@ static maml_status parse_learn_alpha(const char *key, const char *v, maml_learn_
                    "%s: '%s' is not a step-size mode%s: expected no, param or layer", key, v, hint);
 }
 
+/* scaled or raw (any case) */
+static maml_status parse_oracle_obs(const char *key, const char *v, maml_oracle_obs *out, char *err,
+                                    size_t err_sz) {
+  const char *names[] = {"raw", "scaled"};
+  for (int m = 0; m < 2; m++)
+    if (word_eq(v, names[m])) {
+      *out = m == 0 ? MAML_ORACLE_OBS_RAW : MAML_ORACLE_OBS_SCALED;
+      return MAML_OK;
+    }
+  const char *guess = maml_closest(v, names, 2);
+  char hint[64] = "";
+  if (guess) snprintf(hint, sizeof hint, " (did you mean '%s'?)", guess);
+  return maml_fail(err, err_sz, MAML_ERR_ARG,
+                   "%s: '%s' is not an oracle observation%s: expected scaled or raw", key, v, hint);
+}
+
 /* reuse or fresh (any case) */
 static maml_status parse_inner_support(const char *key, const char *v, maml_inner_support *out,
                                        char *err, size_t err_sz) {
@@ -688,6 +724,7 @@ static maml_status set_value(maml_config *c, int i, const char *v, char *err, si
     case K_OUTER: return parse_outer(key, v, &c->outer, err, err_sz);
     case K_LEARN_ALPHA: return parse_learn_alpha(key, v, &c->learn_alpha, err, err_sz);
     case K_INNER_SUPPORT: return parse_inner_support(key, v, &c->inner_support, err, err_sz);
+    case K_ORACLE_OBS: return parse_oracle_obs(key, v, &c->oracle_obs, err, err_sz);
   }
   return maml_fail(err, err_sz, MAML_ERR_ARG, "%s: internal error: unknown key kind", key);
 }
@@ -799,6 +836,15 @@ static int format_value(const maml_config *c, int i, char *buf, size_t n) {
         snprintf(buf, n, "%d", (int)c->outer); /* refused by maml_config_resolve */
       return 1;
     }
+    case K_ORACLE_OBS: { /* written in oracle mode only (unset in the others) */
+      if (c->oracle_obs == MAML_ORACLE_OBS_UNSET) return 0;
+      const char *name = maml_oracle_obs_name(c->oracle_obs);
+      if (name)
+        snprintf(buf, n, "%s", name);
+      else
+        snprintf(buf, n, "%d", (int)c->oracle_obs); /* refused by maml_config_resolve */
+      return 1;
+    }
     case K_INNER_SUPPORT: {
       const char *name = maml_inner_support_name(c->inner_support);
       if (name)
@@ -860,6 +906,8 @@ int maml_config_format(const maml_config *c, char *buf, size_t n) {
     char v[VALUE_MAX];
     if (format_value(c, i, v, sizeof v))
       out_printf(&o, "%s = %s\n", keys[i].name, v);
+    else if (specs[i].kind == K_ORACLE_OBS) /* oracle mode's only: no line in the others */
+      continue;
     else
       out_printf(&o, "# %s = (%s)\n", keys[i].name,
                  specs[i].kind == K_ENV    ? "not set"
@@ -1051,6 +1099,10 @@ maml_status maml_config_resolve(maml_config *c, char *err, size_t err_sz) {
   if (r.iterations == 0) r.iterations = maml_env_preset_value(f, MAML_PRESET_ITERATIONS);
   if (!r.alpha_given && f->preset.alpha > 0) r.alpha = f->preset.alpha;
   r.alpha_given = 1; /* resolving again keeps it */
+  if (r.mode != MAML_MODE_ORACLE)
+    r.oracle_obs = MAML_ORACLE_OBS_UNSET;
+  else if (r.oracle_obs == MAML_ORACLE_OBS_UNSET)
+    r.oracle_obs = MAML_ORACLE_OBS_SCALED;
   if (r.mode != MAML_MODE_MAML) {
     r.inner_steps = 0;
     r.first_order = 0;

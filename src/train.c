@@ -152,7 +152,7 @@ maml_status maml_trainer_create(maml_trainer **out, const maml_config *cfg, cons
   maml_comm_split(comm, c->tasks, &t->lo, &t->hi);
   st = maml_config_use_model(c, assets, err, err_sz); /* the recorded model, or refused */
   if (st != MAML_OK) goto fail;
-  st = maml_env_world_open(&t->world, c->env, c->mode == MAML_MODE_ORACLE,
+  st = maml_env_world_open(&t->world, c->env, c->mode == MAML_MODE_ORACLE ? (int)c->oracle_obs : 0,
                            c->assets[0] ? c->assets : NULL, err, err_sz);
   if (st != MAML_OK) goto fail;
   t->world_open = 1;

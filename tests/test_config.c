@@ -23,6 +23,7 @@ static void assert_same(const maml_config *a, const maml_config *b) {
   cr_assert_eq(a->first_order, b->first_order);
   cr_assert_eq(a->inner_loss, b->inner_loss);
   cr_assert_eq(a->inner_support, b->inner_support);
+  cr_assert_eq(a->oracle_obs, b->oracle_obs);
   cr_assert_eq(a->seed, b->seed);
   cr_assert_eq(a->iterations, b->iterations);
   cr_assert_eq(a->tasks, b->tasks);
@@ -505,11 +506,12 @@ Test(config, keys_table) {
     cr_assert_not_null(k[n].help);
     char line[64];
     snprintf(line, sizeof line, "%s = ", k[n].name);
-    cr_assert_not_null(strstr(text, line), "%s is formatted", k[n].name);
+    if (strcmp(k[n].name, "oracle_obs")) /* written in oracle mode only (oracle_obs_key) */
+      cr_assert_not_null(strstr(text, line), "%s is formatted", k[n].name);
     if (strcmp(k[n].name, "env"))
       cr_assert_not_null(strstr(k[n].help, "default"), "%s mentions its default", k[n].name);
   }
-  cr_assert_eq(n, 36);
+  cr_assert_eq(n, 37);
 }
 
 /* ---- INI ----------------------------------------------------------------------------- */
@@ -965,4 +967,52 @@ Test(config, inner_support_key) {
   cr_assert_not_null(strstr(err, "inner_support"), "%s", err);
   cr_assert_str_eq(maml_inner_support_name(MAML_SUPPORT_FRESH), "fresh");
   cr_assert_null(maml_inner_support_name((maml_inner_support)MAML_SUPPORT_COUNT));
+}
+
+/* oracle_obs: scaled or raw in any case (a typo refused with a suggestion); not given, a
+ * new oracle run resolves it to scaled and writes it, a run's own config that predates it
+ * reads as raw (maml_config_stored), and outside oracle mode it is unset and not written */
+Test(config, oracle_obs_key) {
+  maml_config c;
+  char err[ERR_SZ] = "", text[8192];
+  maml_config_defaults(&c);
+  cr_assert_eq(c.oracle_obs, MAML_ORACLE_OBS_UNSET);
+  set_ok(&c, "env", "hopper-params");
+  set_ok(&c, "mode", "oracle");
+  cr_assert_eq(maml_config_resolve(&c, err, sizeof err), MAML_OK, "%s", err);
+  cr_assert_eq(c.oracle_obs, MAML_ORACLE_OBS_SCALED, "a new oracle run: scaled");
+  maml_config_format(&c, text, sizeof text);
+  cr_assert_not_null(strstr(text, "\noracle_obs = scaled\n"), "%s", text);
+  assert_round_trip(&c);
+  set_ok(&c, "oracle-obs", " RAW ");
+  cr_assert_eq(c.oracle_obs, MAML_ORACLE_OBS_RAW);
+  cr_assert_eq(maml_config_resolve(&c, err, sizeof err), MAML_OK, "%s", err);
+  cr_assert_eq(c.oracle_obs, MAML_ORACLE_OBS_RAW, "given: kept");
+  assert_round_trip(&c);
+  set_bad("oracle_obs", "1");
+  cr_assert_eq(maml_config_set(&c, "oracle_obs", "scaeld", err, sizeof err), MAML_ERR_ARG);
+  cr_assert_str_eq(err,
+                   "oracle_obs: 'scaeld' is not an oracle observation (did you mean 'scaled'?): "
+                   "expected scaled or raw");
+  cr_assert_eq(c.oracle_obs, MAML_ORACLE_OBS_RAW, "unchanged by a refused value");
+
+  static const char run[] = "env = hopper-params\nmode = oracle\n"; /* an older run's */
+  maml_config old;
+  maml_config_defaults(&old);
+  cr_assert_eq(maml_config_parse_ini(&old, run, strlen(run), "ckpt", err, sizeof err), MAML_OK);
+  maml_config fresh = old;
+  maml_config_stored(&old);
+  cr_assert_eq(maml_config_resolve(&old, err, sizeof err), MAML_OK, "%s", err);
+  cr_assert_eq(old.oracle_obs, MAML_ORACLE_OBS_RAW, "a stored config without the key: raw");
+  cr_assert_eq(maml_config_resolve(&fresh, err, sizeof err), MAML_OK, "%s", err);
+  cr_assert_eq(fresh.oracle_obs, MAML_ORACLE_OBS_SCALED, "the same text for a new run: scaled");
+
+  set_ok(&c, "mode", "maml");
+  set_ok(&c, "inner_steps", "1"); /* oracle mode had set it to 0 */
+  cr_assert_eq(maml_config_resolve(&c, err, sizeof err), MAML_OK, "%s", err);
+  cr_assert_eq(c.oracle_obs, MAML_ORACLE_OBS_UNSET, "outside oracle mode: unset");
+  maml_config_format(&c, text, sizeof text);
+  cr_assert_null(strstr(text, "oracle_obs"), "%s", text);
+  cr_assert_str_eq(maml_oracle_obs_name(MAML_ORACLE_OBS_SCALED), "scaled");
+  cr_assert_null(maml_oracle_obs_name(MAML_ORACLE_OBS_UNSET));
 }

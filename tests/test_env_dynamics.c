@@ -278,6 +278,52 @@ Test(env_dynamics, the_physics_line_names_each_groups_scale_factors) {
   cr_assert_str_eq(buf, "friction x1.2-1.5");
 }
 
+/* An oracle world appends the task: as drawn (RAW), or times the kind's scale (SCALED):
+ * u / (3 sqrt(n)) for hopper-params' n = 41 numbers of U(-3, 3); the robot's own
+ * observation the same in both; a kind without a scale (nav2d's goal) appends it as is. */
+Test(env_dynamics, an_oracle_world_appends_the_task_raw_or_scaled) {
+  maml_env_world raw, scaled, plain;
+  char err[ERR_SZ] = "";
+  cr_assert_eq(maml_env_world_open(&raw, "hopper-params", MAML_ORACLE_RAW, NULL, err, sizeof err),
+               MAML_OK, "%s", err);
+  cr_assert_eq(
+      maml_env_world_open(&scaled, "hopper-params", MAML_ORACLE_SCALED, NULL, err, sizeof err),
+      MAML_OK, "%s", err);
+  open_world(&plain, "hopper-params");
+  const maml_env_family *f = raw.family;
+  cr_assert_eq(f->task_dim, 41);
+  cr_assert_eq(raw.oracle_scale, 1.0);
+  cr_assert_float_eq(scaled.oracle_scale, 1.0 / (3.0 * sqrt(41.0)), 1e-15);
+  double u[MAML_TASK_MAX];
+  draw_task(f, 4, u);
+  maml_real o_raw[128], o_scaled[128], o_plain[128];
+  maml_env e[3];
+  const maml_env_world *w[3] = {&raw, &scaled, &plain};
+  maml_real *o[3] = {o_raw, o_scaled, o_plain};
+  for (int k = 0; k < 3; k++) {
+    init_env(&e[k], w[k]);
+    maml_rng rng;
+    maml_rng_init(&rng, 9, 0, MAML_PHASE_TEST, 0, 0);
+    maml_env_reset(&e[k], u, &rng, o[k]);
+  }
+  for (int i = 0; i < f->obs_dim; i++) {
+    cr_assert_eq(o_raw[i], o_plain[i], "the robot's own observation %d", i);
+    cr_assert_eq(o_scaled[i], o_plain[i], "the robot's own observation %d", i);
+  }
+  for (int i = 0; i < f->task_dim; i++) {
+    cr_assert_eq(o_raw[f->obs_dim + i], (maml_real)u[i]);
+    cr_assert_float_eq(o_scaled[f->obs_dim + i], (maml_real)(u[i] / (3.0 * sqrt(41.0))), 1e-6);
+  }
+  for (int k = 0; k < 3; k++) maml_env_free(&e[k]);
+  maml_env_world_close(&raw), maml_env_world_close(&scaled), maml_env_world_close(&plain);
+
+  maml_env_world nav;
+  cr_assert_eq(maml_env_world_open(&nav, "nav2d", MAML_ORACLE_SCALED, NULL, err, sizeof err),
+               MAML_OK, "%s", err);
+  cr_assert_eq(nav.oracle_scale, 1.0, "a kind without a scale appends its task as is");
+  maml_env_world_close(&nav);
+}
+
 Test(env_dynamics, bad_task_text_is_refused_with_a_message) {
   const maml_env_family *f = maml_env_find("cheetah-params");
   double u[MAML_TASK_MAX];

@@ -37,6 +37,16 @@ typedef enum {
 } maml_inner_support;
 #define MAML_SUPPORT_COUNT 2
 
+/* How an oracle run appends its task to the observation (maml/env.h's MAML_ORACLE_*):
+ * scaled by the task kind's oracle_scale (a dynamics task's u / (3 sqrt(n))), or raw. */
+typedef enum {
+  MAML_ORACLE_OBS_UNSET = 0, /* not given: scaled for a new run (maml_config_resolve), raw
+                                for a run's own config that predates the key
+                                (maml_config_stored) */
+  MAML_ORACLE_OBS_RAW = 1,   /* = MAML_ORACLE_RAW */
+  MAML_ORACLE_OBS_SCALED = 2 /* = MAML_ORACLE_SCALED */
+} maml_oracle_obs;
+
 #define MAML_NAME_MAX 64
 #define MAML_ASSETS_MAX 1024 /* longest assets folder recorded, with its NUL */
 
@@ -50,6 +60,7 @@ typedef struct {
   /* the support episodes of inner steps 2 .. K: reuse or fresh (MAML mode only; fresh
    * needs K >= 2; a text without the key reads as reuse) */
   maml_inner_support inner_support;
+  maml_oracle_obs oracle_obs; /* oracle mode only (UNSET in the others once resolved) */
   uint64_t seed;
   int iterations;     /* meta-iterations (0: family default) */
   int tasks;          /* tasks per meta-batch (0: family default) */
@@ -114,8 +125,13 @@ maml_status maml_config_load(maml_config *c, const char *path, char *err, size_t
  * for consistency: the family exists, horizon <= the family's, inner_steps >= 1 in MAML
  * mode (forced to 0 in pretrain and oracle modes, as is first_order, and inner_loss set to
  * reinforce, learn_alpha to no, inner_support to reuse), inner_steps >= 2 with
- * inner_support = fresh. */
+ * inner_support = fresh; oracle_obs scaled in oracle mode where not given, unset in the
+ * others. */
 maml_status maml_config_resolve(maml_config *c, char *err, size_t err_sz);
+
+/* For a config read back from a run (its checkpoint's text, its config.ini): the values
+ * keys it predates had when it was trained (oracle_obs: raw). Before maml_config_resolve. */
+void maml_config_stored(maml_config *c);
 
 /* Find the model file of c's family (maml/env.h's search) in assets, else in c->assets
  * when set, else $MAML_ASSETS or the built-in models; refuse it when c->model_hash is set
@@ -144,5 +160,7 @@ const maml_config_key *maml_config_keys(void);
 const char *maml_mode_name(maml_mode m); /* "maml", "pretrain", "oracle" */
 /* "reuse", "fresh"; NULL for a value that is not a maml_inner_support */
 const char *maml_inner_support_name(maml_inner_support m);
+/* "raw", "scaled"; NULL for UNSET or a value that is not a maml_oracle_obs */
+const char *maml_oracle_obs_name(maml_oracle_obs m);
 
 #endif

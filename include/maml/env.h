@@ -237,6 +237,10 @@ typedef struct maml_env_task_kind {
   /* a second line on the task for the viewer's overlay, after goal_text's: a dynamics
    * task's scale factors ("mass x0.42-3.1, ...") (NULL: none) */
   void (*goal_detail)(const maml_env_family *f, const double *task, char *buf, size_t n);
+  /* the factor an oracle world (MAML_ORACLE_SCALED) multiplies the task's numbers by before
+   * appending them, so that they weigh no more than the robot's own observation at a
+   * fresh network's first layer (NULL: 1, the numbers as they are) */
+  double (*oracle_scale)(const maml_env_family *f);
 } maml_env_task_kind;
 
 /* Helpers for a task kind's parse (what --goal and goals files give). Parse exactly count
@@ -322,9 +326,16 @@ struct maml_env_family {
   maml_status (*parse_task)(const char *text, double *task, char *err, size_t err_sz);
 };
 
+/* What an oracle world appends to the observation (maml_env_world_open's oracle): nothing,
+ * the task's numbers as they are, or times the kind's oracle_scale (the same as RAW for a
+ * kind without one). A run records it as its config's oracle_obs (maml/config.h); an
+ * oracle run trained before that key existed reads as RAW, as it was trained. */
+enum { MAML_ORACLE_NONE = 0, MAML_ORACLE_RAW = 1, MAML_ORACLE_SCALED = 2 };
+
 struct maml_env_world {
   const maml_env_family *family;
-  int oracle;                     /* task appended to the observation */
+  int oracle;                     /* MAML_ORACLE_*: the task appended to the observation */
+  double oracle_scale;            /* the factor the appended task is multiplied by (1: RAW) */
   int obs_dim;                    /* family->obs_dim + (oracle ? task_dim : 0) */
   mjModel *model;                 /* NULL for nav2d */
   char model_path[MAML_PATH_MAX]; /* where the model was loaded from */
@@ -501,7 +512,8 @@ maml_status maml_env_model_find(const char *family, const char *assets_dir, maml
 /* ---- worlds -------------------------------------------------------------------------- */
 
 /* Open a family: find and load its model (a robot's model_file that starts with '/' is
- * that file, not searched for). The assets folder is searched in this order:
+ * that file, not searched for). oracle: a MAML_ORACLE_* mode (any other non-zero value
+ * counts as RAW). The assets folder is searched in this order:
  * assets_dir (if not NULL), $MAML_ASSETS, else the built-in models: the source tree's
  * assets/ for a program of the build tree, PREFIX/share/maml/assets for a libmaml or a
  * program installed in PREFIX (found from the file's own location: libmaml.so's folder,

@@ -32,7 +32,8 @@ int cmd_plot_seeds(const char *dir, const char *env, const char *const *names, i
 /* A policy read from a checkpoint. */
 typedef struct {
   char env[MAML_NAME_MAX]; /* the family it was trained on */
-  int oracle;              /* its observation holds the task */
+  int oracle;              /* its observation holds the task: MAML_ORACLE_RAW or _SCALED
+                              (its config's oracle_obs), else 0 */
   maml_policy policy;
   maml_real *theta;      /* (policy.n_params), malloc'ed */
   double alpha;          /* the run's inner step size for a MAML run, else 0 */

@@ -797,7 +797,7 @@ static int load_groups(seed_groups *sg, char *env, double alpha, int *rc) {
       char what[NAME_LEN + PATH_LEN + 32];
       snprintf(what, sizeof what, "group %s's run %s", g->name, e->path);
       if (!load_policy(e, what, env, alpha)) return 0;
-      if (e->oracle != g->runs[0].oracle) {
+      if (!e->oracle != !g->runs[0].oracle) {
         fprintf(stderr,
                 "maml eval: --group %s mixes oracle runs (%s) and others (%s): give each "
                 "kind its own group\n",
@@ -949,8 +949,8 @@ int cmd_eval(int argc, char **argv) {
   if (check_same_inputs(es, n_pol, &a.groups, goals, n_goals, a.goals_file)) goto done;
 
   cmd_quiet_mujoco();
-  maml_env_world worlds[2];
-  int opened[2] = {0, 0};
+  maml_env_world worlds[3]; /* by oracle mode: none, raw, scaled */
+  int opened[3] = {0, 0, 0};
   maml_pool *pool = NULL;
   int cores = maml_cpu_count() / maml_comm_local_size(ep.comm);
   char err[8192];
@@ -976,7 +976,7 @@ int cmd_eval(int argc, char **argv) {
     goto cleanup;
   if (report(&a, &a.groups, f, es, n_pol, &rnd, goals, n_goals, &ep)) rc = 0;
 cleanup:
-  for (int w = 0; w < 2; w++)
+  for (int w = 0; w < 3; w++)
     if (opened[w]) maml_env_world_close(&worlds[w]);
   maml_pool_destroy(pool);
 done:

@@ -23,7 +23,7 @@ typedef struct {
   long long iteration; /* the checkpoint's (meta-iterations behind it); -1 for random */
   double alpha;        /* 0: not given */
   int alpha_given;     /* set with @ALPHA: not swept */
-  int oracle;
+  int oracle;          /* 0, or its MAML_ORACLE_* mode (cmd_policy's) */
   maml_policy policy;
   maml_real *theta;
   maml_real *step_sizes; /* (policy.n_params) its learned step sizes, NULL: alpha (cmd.h) */

@@ -161,6 +161,7 @@ static int read_meta(const char *path, const maml_checkpoint *ck, export_meta *m
     fprintf(stderr, "maml export: %s: %s%s\n", path, err, hint);
     return 0;
   }
+  maml_config_stored(&m->config);
   const maml_env_family *f = maml_env_find(ck->env);
   m->task_size = f ? f->task_dim : -1;
   if (!f)

@@ -62,6 +62,11 @@ static void print_choices(const maml_checkpoint *ck, const char *dir) {
            maml_matmul_name(c.matmul));
     printf("inner loss   %s\n", maml_inner_loss_name(c.inner_loss));
     printf("outer step   %s\n", maml_outer_name(c.outer));
+    maml_config_stored(&c);
+    if (c.mode == MAML_MODE_ORACLE)
+      printf("oracle obs   %s (%s)\n", maml_oracle_obs_name(c.oracle_obs),
+             c.oracle_obs == MAML_ORACLE_OBS_RAW ? "the task appended as drawn"
+                                                 : "the task appended times its kind's scale");
     if (c.mode == MAML_MODE_MAML && c.learn_alpha != MAML_ALPHA_FIXED)
       printf("learn alpha  %s (learned inner step sizes, from alpha = %g)\n",
              maml_learn_alpha_name(c.learn_alpha), c.alpha);

@@ -83,6 +83,8 @@ int cmd_load_policy(const char *path, cmd_policy *out, char *err, size_t err_sz)
     ok = 0;
   }
   if (parsed && c.mode == MAML_MODE_MAML) out->alpha = c.alpha;
+  if (parsed) maml_config_stored(&c);
+  if (out->oracle) out->oracle = parsed ? (int)c.oracle_obs : (int)MAML_ORACLE_OBS_RAW;
   if (parsed && ok) ok = load_step_sizes(&ck, &c, out, path, err, err_sz);
   if (parsed && !cmd_note_model(path, &c)) {
     snprintf(err, err_sz, "%s: too many checkpoints loaded", path);

@@ -393,6 +393,7 @@ static int resume_config(const train_args *a, const maml_checkpoint *ck, maml_co
     fprintf(stderr, "maml train: %s%s\n", err, hint);
     return 0;
   }
+  maml_config_stored(c); /* an oracle run from before oracle_obs continues raw */
   if (a->config_file) {
     fprintf(stderr,
             "maml train: --config cannot be used with --resume: the run keeps the config "
@@ -541,12 +542,12 @@ static int config_ini_matches(const char *dir, const maml_checkpoint *ck) {
   maml_config_defaults(&ours);
   if (maml_config_parse_ini(&ours, ck->config_text, ck->config_len, "checkpoint config", err,
                             sizeof err) != MAML_OK ||
-      maml_config_resolve(&ours, err, sizeof err) != MAML_OK) {
+      (maml_config_stored(&ours), maml_config_resolve(&ours, err, sizeof err)) != MAML_OK) {
     fprintf(stderr, "maml train: cannot resume %s: its latest.ckpt's config: %s\n", dir, err);
     return 0;
   }
   if (maml_config_load(&saved, path, err, sizeof err) != MAML_OK ||
-      maml_config_resolve(&saved, err, sizeof err) != MAML_OK) {
+      (maml_config_stored(&saved), maml_config_resolve(&saved, err, sizeof err)) != MAML_OK) {
     fprintf(stderr,
             "maml train: cannot resume %s: its config.ini does not load (%s); move it away to "
             "have it written again from latest.ckpt\n",
