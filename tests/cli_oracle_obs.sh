@@ -3,7 +3,8 @@
 # "scaled" (maml info says so), --oracle-obs raw records raw and trains otherwise; a run
 # whose config predates the key (its line taken out of the checkpoints and config.ini, as an
 # older program wrote them) evaluates exactly as the raw run and resumes as it, bit for
-# bit; a MAML run's config has no such line; a bad value is refused naming the allowed ones.
+# bit; `maml export` gives the factor; a MAML run's config has no such line; a bad value is
+# refused naming the allowed ones.
 #   cli_oracle_obs.sh MAML_BINARY
 maml=$1
 source "$(dirname "$0")/common.sh"
@@ -59,10 +60,18 @@ l=$(grep "^l " eval.log | awk '{ print $3 }')
 same_run R L
 "$maml" info L | grep -q "^  oracle_obs = raw" || fail "resumed, the key is not recorded"
 
+# maml export tells other programs the factor: 1 / (3 sqrt(41)) scaled, 1 raw, null otherwise
+"$maml" export S --out s.json > /dev/null && "$maml" export L --out l.json > /dev/null ||
+  fail "export"
+grep -q '"oracle_task_scale": 0.0520579' s.json || fail "s.json: $(grep oracle s.json)"
+grep -q '"oracle_task_scale": 1,' l.json || fail "l.json: $(grep oracle l.json)"
+
 # a MAML run has no oracle_obs line; bad values are refused
 train --env hopper-params --mode maml --tasks 2 --episodes 2 --horizon 20 --hidden 16,16 \
   --threads 1 --iterations 1 --run-dir M > m.log 2>&1 || [ $? -eq 3 ] || fail "maml run: $(cat m.log)"
 grep -q "oracle_obs" M/config.ini && fail "a MAML run's config names oracle_obs: $(cat M/config.ini)"
+"$maml" export M --out m.json > /dev/null && grep -q '"oracle_task_scale": null,' m.json ||
+  fail "m.json: $(grep oracle m.json)"
 refused "oracle_obs: 'scaeld' is not an oracle observation (did you mean 'scaled'?): expected scaled or raw" \
   --oracle-obs scaeld
 "$maml" train --help | grep -q "oracle_obs" || fail "train --help does not list oracle_obs"

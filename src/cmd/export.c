@@ -49,7 +49,9 @@ static void export_usage(FILE *out) {
           "fields: format (\"maml-policy\"), version (%d), checkpoint (its path),\n"
           "checkpoint_version, family, family_file (the family file a run was trained on, or\n"
           "null), task_size (numbers in one of the family's tasks), oracle (true: the\n"
-          "observation ends with the task's task_size numbers, included in obs_size), mode\n"
+          "observation ends with the task's task_size numbers, included in obs_size),\n"
+          "oracle_task_scale (an oracle's: those numbers are the task's times it, 1 but for\n"
+          "dynamics tasks, the config's oracle_obs; null otherwise), mode\n"
           "(maml, pretrain or oracle), obs_size, act_size, hidden (widths), activation (relu\n"
           "or tanh, the hidden layers'), seed, iteration (meta-updates behind the\n"
           "parameters), n_params, inner_steps and inner_step_size (the run's adaptation\n"
@@ -75,7 +77,8 @@ typedef struct {
 /* what the checkpoint's config and the family add to its fields */
 typedef struct {
   maml_config config;
-  int task_size; /* -1: the family is not known here */
+  int task_size;     /* -1: the family is not known here */
+  double task_scale; /* an oracle's: the factor its appended task is multiplied by */
 } export_meta;
 
 /* -1 to go on, else the exit status */
@@ -164,6 +167,9 @@ static int read_meta(const char *path, const maml_checkpoint *ck, export_meta *m
   maml_config_stored(&m->config);
   const maml_env_family *f = maml_env_find(ck->env);
   m->task_size = f ? f->task_dim : -1;
+  m->task_scale = 1.0;
+  if (f && m->config.oracle_obs == MAML_ORACLE_OBS_SCALED && f->kind->oracle_scale)
+    m->task_scale = f->kind->oracle_scale(f);
   if (!f)
     fprintf(stderr,
             "maml export: warning: %s: family '%s' is not known to this program (the families "
@@ -252,8 +258,12 @@ static void write_document(FILE *f, const char *path, const maml_checkpoint *ck,
     fprintf(f, ",\n  \"task_size\": %d", m->task_size);
   else
     fputs(",\n  \"task_size\": null", f);
-  fprintf(f, ",\n  \"oracle\": %s,\n  \"mode\": \"%s\",\n", ck->oracle ? "true" : "false",
-          maml_mode_name(c->mode));
+  fprintf(f, ",\n  \"oracle\": %s,\n  \"oracle_task_scale\": ", ck->oracle ? "true" : "false");
+  if (ck->oracle && m->task_size >= 0)
+    json_number(f, m->task_scale);
+  else
+    fputs("null", f);
+  fprintf(f, ",\n  \"mode\": \"%s\",\n", maml_mode_name(c->mode));
   fprintf(f, "  \"obs_size\": %d,\n  \"act_size\": %d,\n  \"hidden\": [", ck->obs_dim, ck->act_dim);
   for (int l = 0; l < ck->n_hidden; l++) fprintf(f, "%s%d", l ? ", " : "", ck->hidden[l]);
   fprintf(f, "],\n  \"activation\": \"%s\",\n  \"seed\": %llu,\n  \"iteration\": %lld,\n",
