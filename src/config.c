@@ -531,93 +531,68 @@ static maml_status parse_matmul(const char *key, const char *v, maml_matmul_back
                    key, v, names);
 }
 
-/* an inner loss as maml_inner_loss_name spells it (any case) */
+/* v as one of names[0..n) (any case): its index, or -1 after the message "KEY: 'V' is not
+ * WHAT (did you mean 'X'?): expected EXPECTED" */
+static int pick_word(const char *key, const char *v, const char *const *names, int n,
+                     const char *what, const char *expected, char *err, size_t err_sz) {
+  for (int k = 0; k < n; k++)
+    if (word_eq(v, names[k])) return k;
+  const char *guess = maml_closest(v, names, n);
+  char hint[64] = "";
+  if (guess) snprintf(hint, sizeof hint, " (did you mean '%s'?)", guess);
+  maml_fail(err, err_sz, MAML_ERR_ARG, "%s: '%s' is not %s%s: expected %s", key, v, what, hint,
+            expected);
+  return -1;
+}
+
 static maml_status parse_inner_loss(const char *key, const char *v, maml_inner_loss *out, char *err,
                                     size_t err_sz) {
   const char *names[MAML_INNER_COUNT];
-  for (int l = 0; l < MAML_INNER_COUNT; l++) {
-    names[l] = maml_inner_loss_name((maml_inner_loss)l);
-    if (word_eq(v, names[l])) {
-      *out = (maml_inner_loss)l;
-      return MAML_OK;
-    }
-  }
-  const char *guess = maml_closest(v, names, MAML_INNER_COUNT);
-  char hint[64] = "";
-  if (guess) snprintf(hint, sizeof hint, " (did you mean '%s'?)", guess);
-  return maml_fail(err, err_sz, MAML_ERR_ARG,
-                   "%s: '%s' is not an inner loss%s: expected reinforce or lvc", key, v, hint);
+  for (int k = 0; k < MAML_INNER_COUNT; k++) names[k] = maml_inner_loss_name((maml_inner_loss)k);
+  int k =
+      pick_word(key, v, names, MAML_INNER_COUNT, "an inner loss", "reinforce or lvc", err, err_sz);
+  if (k >= 0) *out = (maml_inner_loss)k;
+  return k >= 0 ? MAML_OK : MAML_ERR_ARG;
 }
 
-/* a step-size mode as maml_learn_alpha_name spells it (any case) */
 static maml_status parse_learn_alpha(const char *key, const char *v, maml_learn_alpha *out,
                                      char *err, size_t err_sz) {
   const char *names[MAML_LEARN_ALPHA_COUNT];
-  for (int k = 0; k < MAML_LEARN_ALPHA_COUNT; k++) {
+  for (int k = 0; k < MAML_LEARN_ALPHA_COUNT; k++)
     names[k] = maml_learn_alpha_name((maml_learn_alpha)k);
-    if (word_eq(v, names[k])) {
-      *out = (maml_learn_alpha)k;
-      return MAML_OK;
-    }
-  }
-  const char *guess = maml_closest(v, names, MAML_LEARN_ALPHA_COUNT);
-  char hint[64] = "";
-  if (guess) snprintf(hint, sizeof hint, " (did you mean '%s'?)", guess);
-  return maml_fail(err, err_sz, MAML_ERR_ARG,
-                   "%s: '%s' is not a step-size mode%s: expected no, param or layer", key, v, hint);
+  int k = pick_word(key, v, names, MAML_LEARN_ALPHA_COUNT, "a step-size mode", "no, param or layer",
+                    err, err_sz);
+  if (k >= 0) *out = (maml_learn_alpha)k;
+  return k >= 0 ? MAML_OK : MAML_ERR_ARG;
 }
 
-/* scaled or raw (any case) */
 static maml_status parse_oracle_obs(const char *key, const char *v, maml_oracle_obs *out, char *err,
                                     size_t err_sz) {
-  const char *names[] = {"raw", "scaled"};
-  for (int m = 0; m < 2; m++)
-    if (word_eq(v, names[m])) {
-      *out = m == 0 ? MAML_ORACLE_OBS_RAW : MAML_ORACLE_OBS_SCALED;
-      return MAML_OK;
-    }
-  const char *guess = maml_closest(v, names, 2);
-  char hint[64] = "";
-  if (guess) snprintf(hint, sizeof hint, " (did you mean '%s'?)", guess);
-  return maml_fail(err, err_sz, MAML_ERR_ARG,
-                   "%s: '%s' is not an oracle observation%s: expected scaled or raw", key, v, hint);
+  static const char *const names[] = {"raw", "scaled"}; /* MAML_ORACLE_OBS_RAW, _SCALED */
+  int k = pick_word(key, v, names, 2, "an oracle observation", "scaled or raw", err, err_sz);
+  if (k >= 0) *out = k == 0 ? MAML_ORACLE_OBS_RAW : MAML_ORACLE_OBS_SCALED;
+  return k >= 0 ? MAML_OK : MAML_ERR_ARG;
 }
 
-/* reuse or fresh (any case) */
 static maml_status parse_inner_support(const char *key, const char *v, maml_inner_support *out,
                                        char *err, size_t err_sz) {
   const char *names[MAML_SUPPORT_COUNT];
-  for (int m = 0; m < MAML_SUPPORT_COUNT; m++) {
-    names[m] = maml_inner_support_name((maml_inner_support)m);
-    if (word_eq(v, names[m])) {
-      *out = (maml_inner_support)m;
-      return MAML_OK;
-    }
-  }
-  const char *guess = maml_closest(v, names, MAML_SUPPORT_COUNT);
-  char hint[64] = "";
-  if (guess) snprintf(hint, sizeof hint, " (did you mean '%s'?)", guess);
-  return maml_fail(err, err_sz, MAML_ERR_ARG,
-                   "%s: '%s' is not an inner support mode%s: expected reuse or fresh", key, v,
-                   hint);
+  for (int k = 0; k < MAML_SUPPORT_COUNT; k++)
+    names[k] = maml_inner_support_name((maml_inner_support)k);
+  int k = pick_word(key, v, names, MAML_SUPPORT_COUNT, "an inner support mode", "reuse or fresh",
+                    err, err_sz);
+  if (k >= 0) *out = (maml_inner_support)k;
+  return k >= 0 ? MAML_OK : MAML_ERR_ARG;
 }
 
-/* an outer optimiser as maml_outer_name spells it (any case) */
 static maml_status parse_outer(const char *key, const char *v, maml_outer_kind *out, char *err,
                                size_t err_sz) {
   const char *names[MAML_OUTER_COUNT];
-  for (int k = 0; k < MAML_OUTER_COUNT; k++) {
-    names[k] = maml_outer_name((maml_outer_kind)k);
-    if (word_eq(v, names[k])) {
-      *out = (maml_outer_kind)k;
-      return MAML_OK;
-    }
-  }
-  const char *guess = maml_closest(v, names, MAML_OUTER_COUNT);
-  char hint[64] = "";
-  if (guess) snprintf(hint, sizeof hint, " (did you mean '%s'?)", guess);
-  return maml_fail(err, err_sz, MAML_ERR_ARG,
-                   "%s: '%s' is not an outer optimiser%s: expected trpo or promp", key, v, hint);
+  for (int k = 0; k < MAML_OUTER_COUNT; k++) names[k] = maml_outer_name((maml_outer_kind)k);
+  int k = pick_word(key, v, names, MAML_OUTER_COUNT, "an outer optimiser", "trpo or promp", err,
+                    err_sz);
+  if (k >= 0) *out = (maml_outer_kind)k;
+  return k >= 0 ? MAML_OK : MAML_ERR_ARG;
 }
 
 /* a family file: parsed and its family registered (maml/env.h); c records its absolute
@@ -778,6 +753,16 @@ static void format_real(double x, char *buf, size_t n) {
 }
 
 /* the value of key i as text; returns 0 when it is an unset family default */
+/* an enumerated key's name, or its number when it has none (refused by
+ * maml_config_resolve): 1 */
+static int format_name(char *buf, size_t n, const char *name, int value) {
+  if (name)
+    snprintf(buf, n, "%s", name);
+  else
+    snprintf(buf, n, "%d", value);
+  return 1;
+}
+
 static int format_value(const maml_config *c, int i, char *buf, size_t n) {
   const key_spec *s = &specs[i];
   const char *field = (const char *)c + s->off;
@@ -812,55 +797,17 @@ static int format_value(const maml_config *c, int i, char *buf, size_t n) {
     case K_PATH: snprintf(buf, n, "%.*s", MAML_ASSETS_MAX - 1, c->assets); return c->assets[0] != 0;
     case K_HASH: snprintf(buf, n, "%.16s", c->model_hash); return c->model_hash[0] != 0;
     case K_FAMILY_HASH: snprintf(buf, n, "%.16s", c->family_hash); return c->family_hash[0] != 0;
-    case K_INNER_LOSS: {
-      const char *name = maml_inner_loss_name(c->inner_loss);
-      if (name)
-        snprintf(buf, n, "%s", name);
-      else
-        snprintf(buf, n, "%d", (int)c->inner_loss); /* refused by maml_config_resolve */
-      return 1;
-    }
-    case K_LEARN_ALPHA: {
-      const char *name = maml_learn_alpha_name(c->learn_alpha);
-      if (name)
-        snprintf(buf, n, "%s", name);
-      else
-        snprintf(buf, n, "%d", (int)c->learn_alpha); /* refused by maml_config_resolve */
-      return 1;
-    }
-    case K_OUTER: {
-      const char *name = maml_outer_name(c->outer);
-      if (name)
-        snprintf(buf, n, "%s", name);
-      else
-        snprintf(buf, n, "%d", (int)c->outer); /* refused by maml_config_resolve */
-      return 1;
-    }
-    case K_ORACLE_OBS: { /* written in oracle mode only (unset in the others) */
-      if (c->oracle_obs == MAML_ORACLE_OBS_UNSET) return 0;
-      const char *name = maml_oracle_obs_name(c->oracle_obs);
-      if (name)
-        snprintf(buf, n, "%s", name);
-      else
-        snprintf(buf, n, "%d", (int)c->oracle_obs); /* refused by maml_config_resolve */
-      return 1;
-    }
-    case K_INNER_SUPPORT: {
-      const char *name = maml_inner_support_name(c->inner_support);
-      if (name)
-        snprintf(buf, n, "%s", name);
-      else
-        snprintf(buf, n, "%d", (int)c->inner_support); /* refused by maml_config_resolve */
-      return 1;
-    }
-    case K_MATMUL: {
-      const char *name = maml_matmul_name(c->matmul);
-      if (name)
-        snprintf(buf, n, "%s", name);
-      else
-        snprintf(buf, n, "%d", (int)c->matmul); /* refused by maml_config_resolve */
-      return 1;
-    }
+    case K_INNER_LOSS:
+      return format_name(buf, n, maml_inner_loss_name(c->inner_loss), (int)c->inner_loss);
+    case K_LEARN_ALPHA:
+      return format_name(buf, n, maml_learn_alpha_name(c->learn_alpha), (int)c->learn_alpha);
+    case K_OUTER: return format_name(buf, n, maml_outer_name(c->outer), (int)c->outer);
+    case K_ORACLE_OBS: /* written in oracle mode only (unset in the others) */
+      return c->oracle_obs != MAML_ORACLE_OBS_UNSET &&
+             format_name(buf, n, maml_oracle_obs_name(c->oracle_obs), (int)c->oracle_obs);
+    case K_INNER_SUPPORT:
+      return format_name(buf, n, maml_inner_support_name(c->inner_support), (int)c->inner_support);
+    case K_MATMUL: return format_name(buf, n, maml_matmul_name(c->matmul), (int)c->matmul);
     case K_HIDDEN: {
       if (c->n_hidden <= 0 || c->n_hidden > MAML_MAX_HIDDEN) {
         snprintf(buf, n, c->n_hidden == 0 ? "none" : "(%d layers)", c->n_hidden);
