@@ -2,8 +2,8 @@
 # How an oracle run sees its task (oracle_obs): a new hopper-params oracle run records
 # "scaled" (maml info says so), --oracle-obs raw records raw and trains otherwise; a run
 # whose config predates the key (its line taken out of the checkpoints and config.ini, as an
-# older program wrote them) evaluates exactly as the raw run and resumes as it, bit for
-# bit; `maml export` gives the factor; a MAML run's config has no such line; a bad value is
+# older program wrote them) evaluates exactly as the raw run (alone, and in a group with a
+# scaled one) and resumes as it, bit for bit; `maml export` gives the factor; a MAML run's config has no such line; a bad value is
 # refused naming the allowed ones.
 #   cli_oracle_obs.sh MAML_BINARY
 maml=$1
@@ -53,6 +53,14 @@ sed -i '/^oracle_obs = /d' L/config.ini
 r=$(grep "^r " eval.log | awk '{ print $3 }')
 l=$(grep "^l " eval.log | awk '{ print $3 }')
 [ -n "$r" ] && [ "$r" = "$l" ] || fail "an older run evaluated otherwise than raw: $(cat eval.log)"
+
+# a group holding both kinds evaluates each run as it was trained
+"$maml" eval --policy s=S --policy l=L --group o=S,L --goals 2 --episodes 2 --seed 3 --out G \
+  > group.log 2>&1 || fail "group eval: $(cat group.log)"
+score() { sed -n "s/^  $1: step 0: \([^ ]*\) done$/\1/p" group.log; }
+[ -n "$(score s)" ] && [ "$(score s)" = "$(score "o run 1 of 2")" ] &&
+  [ "$(score l)" = "$(score "o run 2 of 2")" ] && [ "$(score s)" != "$(score l)" ] ||
+  fail "a mixed oracle group: $(cat group.log)"
 
 # resumed, L goes on as R (raw) does, bit for bit, and now records the key
 "$maml" train --resume R --iterations 3 > r.log 2>&1 || [ $? -eq 3 ] || fail "resume R: $(cat r.log)"

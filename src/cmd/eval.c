@@ -819,8 +819,10 @@ static int evaluate_groups(seed_groups *sg, maml_env_world *worlds, int *opened,
     seed_group *g = &sg->g[q];
     maml_env_world *w = world_of(&g->runs[0], worlds, opened, env, a->assets);
     if (!w) return 0;
-    for (int r = 0; r < g->n_runs; r++)
-      if (!fits(&g->runs[r], "group", w, env)) return 0;
+    for (int r = 0; r < g->n_runs; r++) { /* oracles of a group may see their task otherwise */
+      maml_env_world *wr = world_of(&g->runs[r], worlds, opened, env, a->assets);
+      if (!wr || !fits(&g->runs[r], "group", wr, env)) return 0;
+    }
     g->steps = g->runs[0].oracle ? 0 : ep->steps;
     if (a->n_sweep && !g->runs[0].oracle && !g->alpha_given && !g->runs[0].step_sizes) {
       if (!seeds_sweep(w, g, ep, a->sweep, a->n_sweep, (int)a->sweep_goals, pool)) return 0;
@@ -829,7 +831,8 @@ static int evaluate_groups(seed_groups *sg, maml_env_world *worlds, int *opened,
     for (int r = 0; r < g->n_runs; r++) {
       char label[NAME_LEN + 48];
       snprintf(label, sizeof label, "%s run %d of %d", g->name, r + 1, g->n_runs);
-      if (!evaluate_policy(w, &g->runs[r], label, a, ep, goals, n_goals, pool)) return 0;
+      maml_env_world *wr = world_of(&g->runs[r], worlds, opened, env, a->assets);
+      if (!evaluate_policy(wr, &g->runs[r], label, a, ep, goals, n_goals, pool)) return 0;
     }
   }
   return 1;
