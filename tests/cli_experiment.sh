@@ -28,6 +28,7 @@ same_run "$X/first_order-1-s2" "$work/alone"
 grep -q '4 runs: 4 done, 0 training, 0 stopped, 0 not started' "$work/status" ||
   { cat "$work/status"; fail "status does not count 4 done runs"; }
 [ "$(grep -c ' 3/3 .* done$' "$work/status")" = 4 ] || { cat "$work/status"; fail "status rows"; }
+grep -qx 'left: nothing, every run is done' "$work/status" || { cat "$work/status"; fail "time left"; }
 
 # nothing left: exit 0, no run touched
 before=$(theta "$X/first_order-0-s1/latest.ckpt")
@@ -73,7 +74,13 @@ rc=$?
 [ $rc = 130 ] || { cat "$work/y.log"; fail "an interrupted experiment exits $rc, not 130"; }
 grep -q "interrupted (SIGINT)" "$work/y.log" || { cat "$work/y.log"; fail "no run was interrupted"; }
 grep -q "continue with: maml experiment train $Y" "$work/y.log" || fail "no resume line"
-"$maml" experiment status "$Y" | grep -q 'stopped\|not started' || fail "status shows no stopped run"
+"$maml" experiment status "$Y" > "$work/y.status"
+grep -q 'stopped\|not started' "$work/y.status" || fail "status shows no stopped run"
+# 600 planned, fewer done: the rest and its hours at the pace of those done
+grep -qE '^left: [0-9]+ iterations, about [0-9.]+ hours at the pace so far \([0-9.]+ s an iteration' \
+  "$work/y.status" || { cat "$work/y.status"; fail "no time left line"; }
+n=$(sed -n 's/^left: \([0-9]*\) iterations.*/\1/p' "$work/y.status")
+[ "$n" -gt 300 ] && [ "$n" -lt 600 ] || fail "left $n iterations of 600, some done: $(cat "$work/y.status")"
 "$maml" experiment train "$Y" >/dev/null 2>&1 || fail "continuing the experiment failed"
 "$maml" experiment train "$work/y2" "${long[@]}" --seeds 1-2 >/dev/null 2>&1 || fail "uninterrupted"
 same_run "$Y/runs-s1" "$work/y2/runs-s1"

@@ -49,7 +49,9 @@ static void usage(FILE *out) {
           "           bit, as one process training them one by one.\n"
           "status     a line per run: seed, iterations done of those planned, best and\n"
           "           last post-adaptation return, hours trained, and done, training\n"
-          "           (the process holding the run's lock), stopped or not started.\n"
+          "           (the process holding the run's lock), stopped or not started;\n"
+          "           then the iterations left and the hours they would take at the\n"
+          "           pace so far.\n"
           "eval       `maml eval` of every setting's finished runs as a --group (per-seed\n"
           "           scores, mean, IQM, bootstrap intervals, P(first > other)); other\n"
           "           options go to eval as they are (`maml eval --help`), --out defaults\n"
@@ -293,6 +295,37 @@ static double last_return(const char *dir) {
   return p ? strtod(p + 1, NULL) : NAN;
 }
 
+/* The iterations still to train and, once some are done, the hours they would take at the
+ * pace so far (hours over iterations of every run begun, one run at a time: the experiment
+ * trains them in turn). A run not begun counts the experiment's iterations, else the mean
+ * of the begun runs' targets. */
+static void print_time_left(const experiment *e, const run_state *st, int runs) {
+  double hours = 0, begun_target = 0;
+  long long done = 0, left = 0;
+  int begun = 0;
+  for (int r = 0; r < runs; r++)
+    if (st[r].exists) {
+      long long t = target(e, &st[r]);
+      hours += st[r].hours, done += st[r].done, begun_target += (double)t, begun++;
+      if (t > st[r].done) left += t - st[r].done;
+    }
+  long long per_new = exp_iterations(e) > 0 ? exp_iterations(e)
+                      : begun > 0           ? (long long)(begun_target / begun + 0.5)
+                                            : 0;
+  left += per_new * (runs - begun);
+  if (left == 0) {
+    printf("left: nothing, every run is done\n");
+  } else if (done > 0 && hours > 0) {
+    double h = hours / (double)done * (double)left;
+    printf(
+        "left: %lld iterations, about %.1f hours at the pace so far (%.1f s an iteration, "
+        "one run at a time)\n",
+        left, h, hours * 3600.0 / (double)done);
+  } else if (per_new > 0 || begun > 0) {
+    printf("left: %lld iterations (no pace yet)\n", left);
+  }
+}
+
 static int print_status(const experiment *e) {
   int runs = exp_runs(e), count[4] = {0};
   run_state *st = calloc((size_t)runs, sizeof *st);
@@ -331,6 +364,7 @@ static int print_status(const experiment *e) {
     printf("%-40s %6ld %12s %22s %12s %7s  %s\n", name, exp_seed(e, r), its, best, last, hours,
            state);
   }
+  print_time_left(e, st, runs);
   free(st);
   return 0;
 }
