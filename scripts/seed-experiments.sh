@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# The experiments over training seeds behind docs/results.md's "Adaptation over seeds"
-# (issue 22): each one a `maml experiment` directory under EXP, defined here once, so that
-# every session trains the same runs and picks up where the last one stopped.
+# The experiments over training seeds behind docs/results.md's comparison of MAML-TRPO,
+# LVC-TRPO and ProMP (issue 22), and the later benchmarks' runs of the algorithm that
+# adapts best (issue 23): each one a `maml experiment` directory under EXP, defined here
+# once, so that every session trains the same runs and picks up where the last one stopped.
 #
 #   scripts/seed-experiments.sh list                 the experiments, in the order trained
 #   scripts/seed-experiments.sh train [NAME...]      train (or continue) them, one run at a
@@ -55,19 +56,27 @@ define() {  # name -> sets config, seeds, flags
     ant-dir-maml) config=ant-dir seeds=1-3 ;;
     ant-dir-promp-alpha) config=ant-dir seeds=1-3 flags=("${PROMP_ALPHA[@]}") ;;
     ant-dir-pretrain) config=ant-dir seeds=1-3 flags=(--mode pretrain) ;;
+    # the later benchmarks (issue 23), at their presets but 100 iterations (a first pass,
+    # as their MAML runs' in scripts/reproduce-paper.sh)
+    hopper-params-promp-alpha) config=hopper-params seeds=1-3 flags=("${PROMP_ALPHA[@]}") ;;
+    walker-params-promp-alpha) config=walker-params seeds=1-3 flags=("${PROMP_ALPHA[@]}") ;;
+    humanoid-dir-promp-alpha) config=humanoid-dir seeds=1-3 flags=("${PROMP_ALPHA[@]}") ;;
     *) return 1 ;;
   esac
   # cheetah-dir at the iteration of the paper's own figure (100, not its config's 500)
-  if [[ $config == cheetah-dir ]]; then flags+=(--iterations 100); fi
+  case $config in
+    cheetah-dir | hopper-params | walker-params | humanoid-dir) flags+=(--iterations 100) ;;
+  esac
 }
 
 ALL="cheetah-dir-promp-alpha nav2d-maml nav2d-promp-alpha nav2d-pretrain cheetah-dir-promp
 cheetah-dir-inner cheetah-dir-pretrain cheetah-vel-maml cheetah-vel-promp-alpha
 cheetah-vel-pretrain ant-vel-maml ant-vel-promp-alpha ant-vel-pretrain ant-dir-maml
-ant-dir-promp-alpha ant-dir-pretrain"
+ant-dir-promp-alpha ant-dir-pretrain hopper-params-promp-alpha walker-params-promp-alpha
+humanoid-dir-promp-alpha"
 SWEEP=${SWEEP:-0.02,0.05,0.1,0.2,0.5,1.0}
 
-usage() { sed -n '2,25p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,26p' "$0" | sed 's/^# \{0,1\}//'; }
 
 # The done runs of experiment NAME, a path a line (the `done` lines of its status)
 done_runs() {  # name
@@ -104,7 +113,7 @@ case $cmd in
   list)
     for n in $ALL; do
       define "$n"
-      printf '%-24s configs/%s.ini, seeds %s%s\n' "$n" "$config" "$seeds" \
+      printf '%-26s configs/%s.ini, seeds %s%s\n' "$n" "$config" "$seeds" \
         "${flags[*]:+, ${flags[*]}}"
     done ;;
   train)  # an experiment that fails is named at the end; Ctrl-C or a TERM stops them all
