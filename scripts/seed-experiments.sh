@@ -80,7 +80,8 @@ usage() { sed -n '2,26p' "$0" | sed 's/^# \{0,1\}//'; }
 
 # The done runs of experiment NAME, a path a line (the `done` lines of its status)
 done_runs() {  # name
-  "$MAML" experiment status "$EXP/$1" | awk -v d="$EXP/$1" '$NF == "done" { print d "/" $1 }'
+  "$MAML" experiment status "$EXP/$1" |
+    awk -v d="$EXP/$1" '$2 ~ /^[0-9]+$/ && $NF == "done" { print d "/" $1 }'
 }
 
 # A group's @ALPHA in `compare`: the config's step size for MAML-TRPO (its own, as the

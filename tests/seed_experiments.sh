@@ -20,6 +20,8 @@ if [[ $1 == experiment && $2 == status ]]; then
   echo "runs-s1   1   100/100   -5.0 (90)   -6.0   0.10  done"
   echo "runs-s2   2    40/100   -9.0 (30)   -9.5   0.04  training (process 12)"
   echo "runs-s3   3   100/100   -4.0 (80)   -4.5   0.10  done"
+  echo "left: 60 iterations, about 0.1 hours at the pace so far (6.0 s an iteration, one run at a time)"
+  echo "left: nothing, every run is done" # (the line of a finished one: not a run)
 fi
 exit 0
 EOF2
