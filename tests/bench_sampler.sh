@@ -14,11 +14,12 @@ grep -q '3 interleaved passes per thread count' out.txt || fail "no repeat note:
 rows=$(grep -cE '^(nav2d|hopper-params) +[12] ' out.txt)
 [ "$rows" -eq 4 ] || fail "$rows rows, expected 4: $(cat out.txt)"
 # the last four columns: speedup (median), its range, busy and cpu/step; the first count's
-# ratios are 1, busy a share of the CPUs (a little over 100% from the clocks' granularity)
+# ratios are 1, busy a positive share (no bound: on such tiny passes the CPU clock's
+# granularity can read 200%; timings are not asserted)
 awk '$1 ~ /^(nav2d|hopper-params)$/ {
   s = $(NF - 3); r = $(NF - 2); b = $(NF - 1); c = $NF
   sub(/x$/, "", s); sub(/x$/, "", r); sub(/%$/, "", b); split(r, lh, "-")
-  if (b !~ /^[0-9]+$/ || b + 0 <= 0 || b + 0 > 150) { print "busy not a share: " $0; bad = 1 }
+  if (b !~ /^[0-9]+$/ || b + 0 <= 0) { print "busy not a positive share: " $0; bad = 1 }
   if (c !~ /^[0-9.]+$/ || c + 0 <= 0 || ($2 == 1 && c != "1.00")) { print "cpu/step: " $0; bad = 1 }
   if (s !~ /^[0-9.]+$/ || lh[1] > s + 0 || s + 0 > lh[2]) { print "speedup outside its range: " $0; bad = 1 }
   if ($2 == 1 && (s != "1.00" || r != "1.00-1.00")) { print "first count not 1: " $0; bad = 1 }
