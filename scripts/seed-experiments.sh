@@ -20,7 +20,8 @@
 # In `compare`, MAML-TRPO groups adapt with their config's step size (the paper's
 # protocol), groups with learned step sizes with theirs, and pretrained groups with the
 # step size of SWEEP that does best for them on other goals.
-# With two cores, two `train` commands with different NAMEs run side by side.
+# With two cores, two `train` commands run side by side (on the same NAMEs, they share
+# the runs: a run one of them is training, the other leaves to it).
 # Environment: MAML (default ./build/maml), EXP (default runs/exp), THREADS (each run's
 # threads, default 1), GOALS (eval's held-out goals, default 40), SWEEP (compare's step
 # sizes for pretrained groups, default 0.02,0.05,0.1,0.2,0.5,1.0).
@@ -76,7 +77,7 @@ ant-dir-promp-alpha ant-dir-pretrain hopper-params-promp-alpha walker-params-pro
 humanoid-dir-promp-alpha"
 SWEEP=${SWEEP:-0.02,0.05,0.1,0.2,0.5,1.0}
 
-usage() { sed -n '2,26p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,27p' "$0" | sed 's/^# \{0,1\}//'; }
 
 # The done runs of experiment NAME, a path a line (the `done` lines of its status)
 done_runs() {  # name

@@ -495,24 +495,38 @@ static read_result read_fields(reader *r, maml_checkpoint *ck, uint32_t version,
   return READ_OK;
 }
 
-/* 1 when every parameter is finite, else 0 and msg names the first bad one and the count
- * (a run that diverged: such parameters cannot act, adapt or train) */
+/* 0 when x is a number this build's maml_real holds (finite there), else 1 and what it is
+ * in what */
+static int unusable(double x, char *what, size_t what_sz) {
+  if (isfinite((maml_real)x)) return 0;
+  if (isnan(x) || isinf(x))
+    snprintf(what, what_sz, "%s", isnan(x) ? "NaN" : "infinite");
+  else
+    snprintf(what, what_sz, "%g, beyond this build's float range", x);
+  return 1;
+}
+
+/* 1 when every parameter and step size is a finite maml_real, else 0 and msg names the first
+ * bad one and the count (a run that diverged, or numbers a float build cannot hold: such
+ * parameters cannot act, adapt or train) */
 static int check_finite(const maml_checkpoint *ck, char *msg, size_t msg_sz) {
   size_t bad = 0, first = 0;
+  char what[64];
   for (size_t i = 0; i < ck->n_params; i++)
-    if (!isfinite(ck->theta[i]) && bad++ == 0) first = i;
+    if (unusable(ck->theta[i], what, sizeof what) && bad++ == 0) first = i;
   for (size_t i = 0; bad == 0 && i < ck->n_step_sizes; i++)
-    if (!isfinite(ck->step_sizes[i])) {
+    if (unusable(ck->step_sizes[i], what, sizeof what)) {
       snprintf(msg, msg_sz,
                "step size %zu of %zu is %s: the step sizes of a run that diverged cannot be used",
-               i, ck->n_step_sizes, isnan(ck->step_sizes[i]) ? "NaN" : "infinite");
+               i, ck->n_step_sizes, what);
       return 0;
     }
   if (bad == 0) return 1;
+  unusable(ck->theta[first], what, sizeof what);
   snprintf(msg, msg_sz,
            "parameter %zu is %s and %zu of the %zu parameters are not finite: the parameters of "
            "a run that diverged cannot be used",
-           first, isnan(ck->theta[first]) ? "NaN" : "infinite", bad, ck->n_params);
+           first, what, bad, ck->n_params);
   return 0;
 }
 

@@ -18,43 +18,61 @@ cd "$work" || exit 1
   --hidden 16,16 --threads 1 --run-dir R > train.log 2>&1 || fail "training: $(cat train.log)"
 ev=(--env cheetah-vel --goals 4 --episodes 3 --steps 3 --threads 1)
 
-# 1. divergence. The sweep's 100 blows the parameters up: it used to be picked, because
-# NaN actions end each episode after one step with a return near 0
-# (float builds: in double precision a step of 100 stays finite, and the library's tests
-# in test_eval.c check the divergence logic with a larger step)
-if "$maml" version | grep -q 'network math in double'; then
-  echo "skipped the divergence checks: in double precision a step of 100 does not overflow"
-else
-  out=$("$maml" eval --policy maml=R --policy random "${ev[@]}" --sweep-alpha 0.1,1,100 \
-    --sweep-goals 3 --out sweep 2>&1) || check "eval with a diverging sweep: $out"
-  echo "$out" | grep -q "100 -> diverged on 3" || check "the sweep does not report 100 diverged: $out"
-  echo "$out" | grep -q "using 100" && check "the sweep picked the step size that diverged: $out"
-  grep -q '^maml,1,3,' sweep/eval.csv || check "eval.csv: maml not evaluated with 1: $(cat sweep/eval.csv)"
+# 1. divergence. A goal whose adaptation diverged (non-finite parameters or actions) is
+# counted, never averaged in. H: a run with learned step sizes, every step size made huge
+# (set_step_sizes): step 1 overflows on every goal, on any machine and in both precisions
+"$maml" train --env cheetah-vel --iterations 1 --tasks 2 --episodes 2 --horizon 20 \
+  --hidden 16,16 --threads 1 --outer promp --inner-loss lvc --learn-alpha param --run-dir P \
+  > trainp.log 2>&1 || fail "training with learned step sizes: $(cat trainp.log)"
+huge=1e30
+"$maml" version | grep -q 'network math in double' && huge=1e300
+set_step_sizes P/best.ckpt H.ckpt $huge
+out=$("$maml" eval --policy maml=R --policy big=H.ckpt "${ev[@]}" --out div 2>&1) ||
+  check "eval with a diverging policy: $out"
+echo "$out" | grep -q "^big diverged on 4 of 4 goals (non-finite parameters or actions: 4 at step 1)" ||
+  check "no divergence line: $out"
+echo "$out" | grep -E -q '^big +learned +4 +-[0-9.]+ \+- +[0-9.]+ +diverged +diverged +diverged$' ||
+  check "the table does not show it: $out"
+for k in 1 2 3; do
+  grep -q "^big,learned,$k,,,0,4,H.ckpt,0$" div/eval.csv ||
+    check "eval.csv scores or hides the diverged step $k: $(cat div/eval.csv)"
+  grep -q "^maml,big,$k,,,0,0,4$" div/eval-paired.csv ||
+    check "eval-paired.csv compares diverged goals: $(cat div/eval-paired.csv)"
+done
+grep -q '^big,learned,0,-[0-9.]*,[0-9.]*,4,0,H.ckpt,0$' div/eval.csv ||
+  check "eval.csv: step 0 should be scored on 4 goals: $(cat div/eval.csv)"
+grep -q '"diverged_at":\[1,1,1,1\]' div/eval.json || check "eval.json: no diverged_at"
+grep -qi 'nan' div/eval.json div/eval.csv div/eval-paired.csv && check "a NaN written as a number"
+if command -v python3 > /dev/null; then
+  python3 -c 'import json, sys; json.load(open(sys.argv[1]))' div/eval.json ||
+    check "eval.json is not JSON"
+fi
+"$maml" train --env cheetah-dir --iterations 1 --tasks 2 --episodes 2 --horizon 20 \
+  --hidden 16,16 --threads 1 --outer promp --inner-loss lvc --learn-alpha param --run-dir Q \
+  > trainq.log 2>&1 || fail "cheetah-dir training: $(cat trainq.log)"
+set_step_sizes Q/best.ckpt HQ.ckpt $huge
+out=$("$maml" eval --policy big=HQ.ckpt --env cheetah-dir --goal 1 --goal -1 --goal 1 \
+  --episodes 2 --steps 3 --threads 1 --out divgroups 2>&1) || check "eval by goal: $out"
+grep -q '^big,-1,3,,,0,1$' divgroups/eval-by-goal.csv &&
+  grep -q '^big,1,0,-[0-9.]*,[0-9.]*,2,0$' divgroups/eval-by-goal.csv ||
+  check "eval-by-goal.csv scores a diverged goal: $(cat divgroups/eval-by-goal.csv)"
+# The sweep leaves out a step size that diverged on any of its goals. Whether a fixed step
+# of 100 (the largest allowed) overflows hangs on the last bits of the machine's arithmetic
+# (in float builds it did on the AMD machines of sessions 1-13, not on the Xeon of session
+# 14; never in double): those checks run where it does.
+out=$("$maml" eval --policy maml=R --policy random "${ev[@]}" --sweep-alpha 0.1,1,100 \
+  --sweep-goals 3 --out sweep 2>&1) || check "eval with a sweep: $out"
+used=$(echo "$out" | sed -n 's/^  maml: step-size sweep.*; using \([0-9.e+-]*\)$/\1/p')
+[ -n "$used" ] && grep -q "^maml,$used,3," sweep/eval.csv ||
+  check "eval.csv: maml not evaluated with the sweep's step size '$used': $out"
+if echo "$out" | grep -q "maml: step-size sweep.* 100 -> diverged on 3"; then
+  [ "$used" != 100 ] || check "the sweep picked the step size that diverged: $out"
   out=$("$maml" eval --policy maml=R "${ev[@]}" --sweep-alpha 100 --sweep-goals 3 --out sweep1 2>&1)
   rc=$?
   [ "$rc" -eq 1 ] || check "a sweep whose every step size diverged: exit $rc: $out"
   echo "$out" | grep -q "every step size diverged" || check "no message for an all-diverged sweep: $out"
-  # a step size that diverges on every goal at step 3: counted, never averaged in
-  out=$("$maml" eval --policy maml=R --policy random@100 "${ev[@]}" --out div 2>&1) ||
-    check "eval with a diverging policy: $out"
-  echo "$out" | grep -q "^random diverged on 4 of 4 goals" || check "no divergence line: $out"
-  echo "$out" | grep -E -q '^random +100 +4 .* diverged$' || check "the table does not show it: $out"
-  grep -q '^random,100,3,,,0,4,random,$' div/eval.csv ||
-    check "eval.csv scores or hides the diverged step: $(cat div/eval.csv)"
-  grep -q '^random,100,0,-[0-9.]*,[0-9.]*,4,0,random,$' div/eval.csv ||
-    check "eval.csv: step 0 should be scored on 4 goals: $(cat div/eval.csv)"
-  grep -q '^maml,random,3,,,0,0,4$' div/eval-paired.csv ||
-    check "eval-paired.csv compares diverged goals: $(cat div/eval-paired.csv)"
-  grep -q '"diverged_at":\[3,3,3,3\]' div/eval.json || check "eval.json: no diverged_at"
-  grep -qi 'nan' div/eval.json div/eval.csv div/eval-paired.csv && check "a NaN written as a number"
-  if command -v python3 > /dev/null; then
-    python3 -c 'import json, sys; json.load(open(sys.argv[1]))' div/eval.json ||
-      check "eval.json is not JSON"
-  fi
-  out=$("$maml" eval --policy random@100 --env cheetah-dir --goal 1 --goal -1 --goal 1 \
-    --episodes 2 --steps 3 --threads 1 --out divgroups 2>&1) || check "eval by goal: $out"
-  grep -q '^random,-1,3,,,0,1$' divgroups/eval-by-goal.csv ||
-    check "eval-by-goal.csv scores a diverged goal: $(cat divgroups/eval-by-goal.csv)"
+else
+  echo "note: a step of 100 did not diverge on the sweep's goals here: the sweep's leaving it out is not exercised"
 fi
 
 # 2. goals files: a comment longer than 511 bytes is one line, and errors name the line

@@ -2,7 +2,8 @@
 # `maml experiment`: runs over seeds x settings in one folder. Each run equals the same run
 # trained alone with `maml train`; an interrupted experiment continues to the uninterrupted
 # one's files; --seeds adds runs and --iterations extends them; a changed definition is
-# refused; status counts what is done; eval groups the settings; under mpirun, runs spread
+# refused; status counts what is done; a run another process trains is left to it (two
+# commands on one experiment share it); eval groups the settings; under mpirun, runs spread
 # over groups of ranks give the one-process files.
 # usage: cli_experiment.sh MAML_BINARY
 maml=$1
@@ -123,6 +124,28 @@ head -1 "$work/dir/training.csv" | grep -q '^iteration,pre_return,post_return,po
 awk -F, 'NR > 1 { d = ($4 + $5) / 2 - $3; if (d > 1e-6 || d < -1e-6) exit 1 }' "$work/dir/training.csv" ||
   fail "training.csv: the two goals' means do not average to the batch's"
 grep -c '"goal":"-1","tasks":2' "$work/dir/metrics.jsonl" | grep -qx 3 || fail "metrics.jsonl: not 2 tasks of -1 each iteration"
+# a run another process holds (its lock taken) is left to it: the others train, exit 0
+mkdir -p "$work/h/runs-s1" && echo 4242 >"$work/h/runs-s1/.lock"
+flock "$work/h/runs-s1/.lock" sleep 60 &
+holder=$!
+sleep 0.5
+"$maml" experiment train "$work/h" "${small[@]}" --seeds 1-2 >"$work/h.log" 2>&1 ||
+  { cat "$work/h.log"; fail "a held run stops the experiment"; }
+kill $holder 2>/dev/null
+grep -q 'run 1 of 2, runs-s1: being trained by process 4242, left to it' "$work/h.log" ||
+  { cat "$work/h.log"; fail "no message for the held run"; }
+[ ! -e "$work/h/runs-s1/latest.ckpt" ] && [ -f "$work/h/runs-s2/latest.ckpt" ] ||
+  fail "the held run was trained, or the free one was not"
+# two `experiment train` at once on one experiment share its runs: the one-process files
+"$maml" experiment train "$work/two" "${small[@]}" --seeds 1-4 >"$work/two1.log" 2>&1 &
+first=$!
+"$maml" experiment train "$work/two" "${small[@]}" --seeds 1-4 >"$work/two2.log" 2>&1 ||
+  { cat "$work/two2.log"; fail "the second experiment train failed"; }
+wait $first || { cat "$work/two1.log"; fail "the first experiment train failed"; }
+"$maml" experiment train "$work/two" >"$work/two3.log" 2>&1 || fail "a third pass failed"
+grep -q 'run [0-9] of' "$work/two3.log" && { cat "$work/two3.log"; fail "a run was left undone"; }
+"$maml" experiment train "$work/one" "${small[@]}" --seeds 1-4 >/dev/null 2>&1 || fail "one process"
+for s in 1 2 3 4; do same_run "$work/two/runs-s$s" "$work/one/runs-s$s"; done
 "$maml" experiment status "$work/none" >/dev/null 2>&1 && fail "status of a folder without one"
 "$maml" experiment bogus "$X" >/dev/null 2>&1 && fail "an unknown subcommand is accepted"
 

@@ -8,6 +8,11 @@
 #   train ARGS...   `maml train` with the script's own args array, then ARGS
 #   refused_on_resume DIR ITERATIONS FLAG VALUE  fail unless `maml train --resume DIR
 #                   --iterations ITERATIONS --FLAG VALUE` stops with status 2: FLAG cannot change
+#   set_step_sizes IN OUT VALUE  write OUT: checkpoint IN (format version 3: learned step
+#                   sizes) with every step size VALUE; a huge one (1e30 in float, 1e300 in
+#                   double) makes the parameters overflow at step 1 on every goal, whatever
+#                   the last bits of a machine's arithmetic (a fixed alpha of at most 100
+#                   diverges or not by chance)
 #   refused MESSAGE ARGS...  fail unless `train ARGS... --run-dir B` stops with status 2,
 #                   prints MESSAGE on stderr and makes no B
 set -u
@@ -49,4 +54,23 @@ same_run() { # the timing columns of the metrics aside
     fail "$1 and $2 end with different parameters"
   cmp -s <(cut -d, -f1-16 "$1/metrics.csv") <(cut -d, -f1-16 "$2/metrics.csv") ||
     fail "$1 and $2 have different metrics"
+}
+set_step_sizes() {
+  python3 - "$@" << 'PY' || fail "could not set the step sizes of $1"
+import struct, sys, zlib
+d = bytearray(open(sys.argv[1], "rb").read())
+assert d[:8] == b"MAMLCKPT" and struct.unpack_from("<I", d, 8)[0] == 3, "not a version-3 checkpoint"
+e = struct.unpack_from("<I", d, 12)[0]
+h = struct.unpack_from("<I", d, 28 + e)[0]
+at = 84 + e + 4 * h
+at += 8 + struct.unpack_from("<Q", d, at)[0]  # the config
+at += 8 + 8 * struct.unpack_from("<Q", d, at)[0]  # the parameters
+at += 8 + 8 * struct.unpack_from("<Q", d, at)[0]  # the optimiser's state
+n = struct.unpack_from("<Q", d, at)[0]
+assert at + 8 + 8 * n + 4 == len(d)
+for i in range(n):
+    struct.pack_into("<d", d, at + 8 + 8 * i, float(sys.argv[3]))
+d[-4:] = struct.pack("<I", zlib.crc32(bytes(d[:-4])))
+open(sys.argv[2], "wb").write(bytes(d))
+PY
 }

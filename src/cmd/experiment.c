@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "cmd.h"
 #include "experiment_def.h"
@@ -40,7 +41,9 @@ static void usage(FILE *out) {
           "config file.\n"
           "\n"
           "train      starts or continues every run in turn, seed by seed, skipping those\n"
-          "           done. Interrupted (Ctrl-C), it saves the run in progress; the same\n"
+          "           done and those another process is training: two train commands\n"
+          "           on one DIR (one a core) share its runs between them, with the\n"
+          "           same files. Interrupted (Ctrl-C), it saves the run in progress; the same\n"
           "           command continues. Given again on an existing DIR the definition\n"
           "           must be the recorded one; --seeds may add seeds and --iterations N\n"
           "           sets the new total of every run. --threads N: each run's threads.\n"
@@ -112,7 +115,7 @@ static int is_done(const experiment *e, const run_state *st) {
 
 /* ---- train ------------------------------------------------------------------------------ */
 
-enum { RUN_SKIP, RUN_NEW, RUN_RESUME };
+enum { RUN_SKIP, RUN_NEW, RUN_RESUME, RUN_HELD };
 
 /* The arguments of run's `maml train`, in args (storage in buf). Returns their count. */
 static int train_args(const experiment *e, int run, int action, const run_state *st, long threads,
@@ -157,6 +160,12 @@ static int train_args(const experiment *e, int run, int action, const run_state 
 
 #define MAX_ARGS (8 + 2 * (EXP_MAX_SET + EXP_MAX_VARY))
 
+static void held_message(const experiment *e, int run, const char *name, long holder) {
+  printf("experiment %s: run %d of %d, %s: being trained by process %ld, left to it\n", e->dir,
+         run + 1, exp_runs(e), name, holder);
+  fflush(stdout);
+}
+
 /* Train run on this process's group (a collective over it): 0, or train's status. */
 static int train_run(const experiment *e, int run, long threads, maml_comm *group) {
   run_state st;
@@ -167,7 +176,10 @@ static int train_run(const experiment *e, int run, long threads, maml_comm *grou
     exp_run_dir(e, run, 1, dir, sizeof dir);
     snprintf(latest, sizeof latest, "%s/latest.ckpt", dir);
     struct stat s;
-    action = is_done(e, &st) ? RUN_SKIP : stat(latest, &s) == 0 ? RUN_RESUME : RUN_NEW;
+    action = is_done(e, &st)         ? RUN_SKIP
+             : st.holder             ? RUN_HELD
+             : stat(latest, &s) == 0 ? RUN_RESUME
+                                     : RUN_NEW;
   }
   char err[256];
   if (maml_comm_broadcast(group, &action, sizeof action, err, sizeof err) != MAML_OK ||
@@ -178,6 +190,10 @@ static int train_run(const experiment *e, int run, long threads, maml_comm *grou
   if (action == RUN_SKIP) return 0;
   char name[PATH_LEN];
   exp_run_dir(e, run, 0, name, sizeof name);
+  if (action == RUN_HELD) { /* another `experiment train` on DIR: the run is its work */
+    if (maml_comm_rank(group) == 0) held_message(e, run, name, st.holder);
+    return 0;
+  }
   printf("experiment %s: run %d of %d, %s: %s\n", e->dir, run + 1, exp_runs(e), name,
          action == RUN_NEW ? "new" : "continued");
   fflush(stdout);
@@ -190,6 +206,20 @@ static int train_run(const experiment *e, int run, long threads, maml_comm *grou
   int argc = train_args(e, run, action, &st, threads, args, buf);
   int rc = cmd_train(argc, args);
   free(buf);
+  if (rc == 2 && maml_comm_rank(group) == 0) { /* taken between the look and the lock? */
+    char dir[PATH_LEN];
+    exp_run_dir(e, run, 1, dir, sizeof dir);
+    long holder = run_dir_holder(dir);
+    if (holder && holder != (long)getpid()) {
+      held_message(e, run, name, holder);
+      rc = 0;
+    }
+  }
+  if (maml_comm_size(group) > 1 &&
+      maml_comm_broadcast(group, &rc, sizeof rc, err, sizeof err) != MAML_OK) {
+    fprintf(stderr, "%s: %s\n", WHO_TRAIN, err);
+    return 1;
+  }
   return rc == 3 ? 0 : rc; /* a run without an update is a result: status shows it */
 }
 
