@@ -132,7 +132,8 @@ sleep 0.5
 "$maml" experiment train "$work/h" "${small[@]}" --seeds 1-2 >"$work/h.log" 2>&1 ||
   { cat "$work/h.log"; fail "a held run stops the experiment"; }
 kill $holder 2>/dev/null
-grep -q 'run 1 of 2, runs-s1: being trained by process 4242, left to it' "$work/h.log" ||
+grep -q 'run 1 of 2, runs-s1: being trained by process 4242, left to it' "$work/h.log" &&
+  grep -q '1 of 2 runs done, 1 training in another process' "$work/h.log" ||
   { cat "$work/h.log"; fail "no message for the held run"; }
 [ ! -e "$work/h/runs-s1/latest.ckpt" ] && [ -f "$work/h/runs-s2/latest.ckpt" ] ||
   fail "the held run was trained, or the free one was not"

@@ -245,14 +245,17 @@ static int train_all(const experiment *e, const exp_options *o) {
   if (rc >= 128)
     printf("experiment %s stopped: continue with: maml experiment train %s\n", e->dir, e->dir);
   if (rc == 0 && maml_comm_rank(world) == 0) {
-    int done = 0;
+    int done = 0, elsewhere = 0;
     for (int r = 0; r < exp_runs(e); r++) {
       run_state st;
       read_state(e, r, &st);
       done += is_done(e, &st);
+      elsewhere += !is_done(e, &st) && st.holder != 0;
     }
-    printf("experiment %s: %d of %d runs done (maml experiment status %s)\n", e->dir, done,
-           exp_runs(e), e->dir);
+    char held[64] = "";
+    if (elsewhere) snprintf(held, sizeof held, ", %d training in another process", elsewhere);
+    printf("experiment %s: %d of %d runs done%s (maml experiment status %s)\n", e->dir, done,
+           exp_runs(e), held, e->dir);
   }
   return rc;
 }
