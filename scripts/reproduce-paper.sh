@@ -19,12 +19,17 @@
 # the evaluations to runs/paper/FAMILY-eval. Every run is resumable: interrupt this script at
 # any moment and start it again, it continues each run from its latest checkpoint.
 # Environment: MAML (the binary, default ./build/maml), RUNS (default runs/paper), UPTO
-# (train: stop every run at that many iterations for now; a later train carries them on).
+# (train: stop every run at that many iterations for now; a later train carries them on),
+# OPENBLAS_CORETYPE (default Haswell, below).
 # Training seed: the config's (1), except the MAML runs of cheetah-dir (seed 7) and ant-dir
 # (seed 2); see maml_seed below.
 set -euo pipefail
 
 MAML=${MAML:-./build/maml}
+# OpenBLAS's Haswell (AVX2) kernels, whatever the CPU, as the table's runs were made: with
+# the same kernels a run was the same bit for bit on both machine kinds this project has
+# run on, an AMD Zen 4 and an Intel Xeon (docs/results.md, "How these numbers were made"). A set OPENBLAS_CORETYPE is kept.
+export OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-Haswell}
 RUNS=${RUNS:-runs/paper}
 MODES="maml pretrain oracle"
 # MAML adapts with its training step size (0.1 in the paper's families, the family's preset
@@ -33,7 +38,7 @@ MODES="maml pretrain oracle"
 SWEEP=0.02,0.05,0.1,0.2,0.5,1.0
 
 usage() {
-  sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//'
+  sed -n '2,25p' "$0" | sed 's/^# \{0,1\}//'
 }
 
 # The training seed of the table's MAML run. cheetah-dir: of seeds 1 to 7, only seed 7's

@@ -24,11 +24,17 @@
 # the runs: a run one of them is training, the other leaves to it).
 # Environment: MAML (default ./build/maml), EXP (default runs/exp), THREADS (each run's
 # threads, default 1), GOALS (eval's held-out goals, default 40), SWEEP (compare's step
-# sizes for pretrained groups, default 0.02,0.05,0.1,0.2,0.5,1.0).
+# sizes for pretrained groups, default 0.02,0.05,0.1,0.2,0.5,1.0), OPENBLAS_CORETYPE
+# (default Haswell, below).
 set -euo pipefail
 
 MAML=${MAML:-./build/maml}
 EXP=${EXP:-runs/exp}
+# OpenBLAS's Haswell (AVX2) kernels, whatever the CPU: with the same kernels a run was the
+# same bit for bit on both machine kinds this project has run on, an AMD Zen 4 and an
+# Intel Xeon (docs/results.md, "How these numbers were made"); sessions 1-13 used them. A set
+# OPENBLAS_CORETYPE is kept.
+export OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-Haswell}
 THREADS=${THREADS:-1}
 GOALS=${GOALS:-40}
 
@@ -77,7 +83,7 @@ ant-dir-promp-alpha ant-dir-pretrain hopper-params-promp-alpha walker-params-pro
 humanoid-dir-promp-alpha"
 SWEEP=${SWEEP:-0.02,0.05,0.1,0.2,0.5,1.0}
 
-usage() { sed -n '2,27p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,28p' "$0" | sed 's/^# \{0,1\}//'; }
 
 # The done runs of experiment NAME, a path a line (the `done` lines of its status)
 done_runs() {  # name
