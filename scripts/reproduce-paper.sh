@@ -28,7 +28,8 @@ set -euo pipefail
 MAML=${MAML:-./build/maml}
 # OpenBLAS's Haswell (AVX2) kernels, whatever the CPU, as the table's runs were made: with
 # the same kernels a run was the same bit for bit on both machine kinds this project has
-# run on, an AMD Zen 4 and an Intel Xeon (docs/results.md, "How these numbers were made"). A set OPENBLAS_CORETYPE is kept.
+# run on, an AMD Zen 4 and an Intel Xeon (docs/results.md, "How these numbers were
+# made"). A set OPENBLAS_CORETYPE is kept.
 export OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-Haswell}
 RUNS=${RUNS:-runs/paper}
 MODES="maml pretrain oracle"
