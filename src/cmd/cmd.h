@@ -10,6 +10,9 @@
 #include "maml/config.h"
 #include "maml/policy.h"
 
+/* cmd_train's exit status when another process holds the run directory's lock */
+enum { TRAIN_IN_USE = 4 };
+
 int cmd_train(int argc, char **argv);
 int cmd_info(int argc, char **argv);
 int cmd_export(int argc, char **argv);

@@ -160,10 +160,22 @@ static int train_args(const experiment *e, int run, int action, const run_state 
 
 #define MAX_ARGS (8 + 2 * (EXP_MAX_SET + EXP_MAX_VARY))
 
+/* holder: its process id, or 0 where it let go of the run since */
 static void held_message(const experiment *e, int run, const char *name, long holder) {
-  printf("experiment %s: run %d of %d, %s: being trained by process %ld, left to it\n", e->dir,
-         run + 1, exp_runs(e), name, holder);
+  char who[48] = "another process";
+  if (holder > 0) snprintf(who, sizeof who, "process %ld", holder);
+  printf("experiment %s: run %d of %d, %s: being trained by %s, left to it\n", e->dir, run + 1,
+         exp_runs(e), name, who);
   fflush(stdout);
+}
+
+/* whether run's directory holds a latest.ckpt (the run was started) */
+static int has_latest(const experiment *e, int run) {
+  char dir[PATH_LEN], latest[PATH_LEN + 16];
+  exp_run_dir(e, run, 1, dir, sizeof dir);
+  snprintf(latest, sizeof latest, "%s/latest.ckpt", dir);
+  struct stat s;
+  return stat(latest, &s) == 0;
 }
 
 /* Train run on this process's group (a collective over it): 0, or train's status. */
@@ -172,14 +184,10 @@ static int train_run(const experiment *e, int run, long threads, maml_comm *grou
   int action = RUN_SKIP;
   if (maml_comm_rank(group) == 0) {
     read_state(e, run, &st);
-    char dir[PATH_LEN], latest[PATH_LEN + 16];
-    exp_run_dir(e, run, 1, dir, sizeof dir);
-    snprintf(latest, sizeof latest, "%s/latest.ckpt", dir);
-    struct stat s;
-    action = is_done(e, &st)         ? RUN_SKIP
-             : st.holder             ? RUN_HELD
-             : stat(latest, &s) == 0 ? RUN_RESUME
-                                     : RUN_NEW;
+    action = is_done(e, &st)      ? RUN_SKIP
+             : st.holder          ? RUN_HELD
+             : has_latest(e, run) ? RUN_RESUME
+                                  : RUN_NEW;
   }
   char err[256];
   if (maml_comm_broadcast(group, &action, sizeof action, err, sizeof err) != MAML_OK ||
@@ -206,19 +214,29 @@ static int train_run(const experiment *e, int run, long threads, maml_comm *grou
   int argc = train_args(e, run, action, &st, threads, args, buf);
   int rc = cmd_train(argc, args);
   free(buf);
-  if (rc == 2 && maml_comm_rank(group) == 0) { /* taken between the look and the lock? */
-    char dir[PATH_LEN];
-    exp_run_dir(e, run, 1, dir, sizeof dir);
-    long holder = run_dir_holder(dir);
-    if (holder && holder != (long)getpid()) {
-      held_message(e, run, name, holder);
-      rc = 0;
+  if (rc == TRAIN_IN_USE) { /* taken between the look and the lock: the other process's */
+    if (maml_comm_rank(group) == 0) {
+      char dir[PATH_LEN];
+      exp_run_dir(e, run, 1, dir, sizeof dir);
+      held_message(e, run, name, run_dir_holder(dir));
     }
+    rc = 0;
   }
+  /* made (even finished) by another process between the look and the lock: look again */
+  int again = rc == 2 && action == RUN_NEW && maml_comm_rank(group) == 0 && has_latest(e, run);
   if (maml_comm_size(group) > 1 &&
-      maml_comm_broadcast(group, &rc, sizeof rc, err, sizeof err) != MAML_OK) {
+      (maml_comm_broadcast(group, &rc, sizeof rc, err, sizeof err) != MAML_OK ||
+       maml_comm_broadcast(group, &again, sizeof again, err, sizeof err) != MAML_OK)) {
     fprintf(stderr, "%s: %s\n", WHO_TRAIN, err);
     return 1;
+  }
+  if (again) {
+    if (maml_comm_rank(group) == 0) {
+      printf("experiment %s: run %d of %d, %s: made by another process meanwhile, looking again\n",
+             e->dir, run + 1, exp_runs(e), name);
+      fflush(stdout);
+    }
+    return train_run(e, run, threads, group); /* a run that exists is never new again */
   }
   return rc == 3 ? 0 : rc; /* a run without an update is a result: status shows it */
 }

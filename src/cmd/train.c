@@ -105,7 +105,8 @@ static void train_usage(FILE *out) {
           "exit status: 0 done (or nothing left to do); 1 an error, named on stderr; 2 a\n"
           "refused command line or run directory; 3 the run ended but no update was ever\n"
           "applied (every step rejected or without improvement: the parameters are the\n"
-          "initial ones); 130 / 143 stopped by SIGINT / SIGTERM after saving.\n"
+          "initial ones); 4 the run directory is in use: another process trains it;\n"
+          "130 / 143 stopped by SIGINT / SIGTERM after saving.\n"
           "\n"
           "settings (config keys; as flags: --key value, --key=value, dashes or underscores):\n");
   char syntax[256];
@@ -587,7 +588,7 @@ static int start_resume(const train_args *a, maml_config *cfg, run_place *run,
             errno == ENOENT ? "no such directory" : "not a directory");
     return 1;
   }
-  if ((run->lock = run_dir_lock(dir)) < 0) return run->lock == -2 ? 2 : 1;
+  if ((run->lock = run_dir_lock(dir)) < 0) return run->lock == -2 ? TRAIN_IN_USE : 1;
   if (!join(path, dir, "latest.ckpt") || !file_exists(path)) {
     char names[1024];
     int temporaries;
@@ -628,7 +629,8 @@ static int start_new(const train_args *a, maml_config *cfg, run_place *run) {
     fprintf(stderr, "maml train: --run-dir %s is not a directory\n", run->dir);
     return 2;
   }
-  return run_dir_is_free(run->dir) && holds_no_run(run->dir) ? -1 : 2;
+  if (!run_dir_is_free(run->dir)) return TRAIN_IN_USE;
+  return holds_no_run(run->dir) ? -1 : 2;
 }
 
 /* A new run's directory once its trainer exists: made, locked, checked again under the lock,
@@ -641,7 +643,7 @@ static int make_run_dir(const maml_trainer *t, run_place *run) {
     return 1;
   }
   run->created = !existed;
-  if ((run->lock = run_dir_lock(run->dir)) < 0) return run->lock == -2 ? 2 : 1;
+  if ((run->lock = run_dir_lock(run->dir)) < 0) return run->lock == -2 ? TRAIN_IN_USE : 1;
   if (!holds_no_run(run->dir)) return 2;
   return save_checkpoint(t, 0, run->dir, "latest.ckpt") ? -1 : 1;
 }
