@@ -44,10 +44,15 @@ PROMP_ALPHA=(--outer promp --inner-loss lvc --learn-alpha param)
 
 # name: config, seeds, then the flags of the experiment (its definition: a continued
 # experiment must be given the definition it was started with)
-define() {  # name -> sets config, seeds, flags
-  flags=()
+define() {  # name -> sets config, seeds, flags, from
+  flags=() from=
   case $1 in
     cheetah-dir-promp-alpha) config=cheetah-dir seeds=1-10 flags=("${PROMP_ALPHA[@]}") ;;
+    # the same runs trained on to 200 iterations: started as a copy of the 100-iteration
+    # experiment (`from`; a continued run equals an uninterrupted one but for its timings)
+    cheetah-dir-promp-alpha-200)
+      config=cheetah-dir seeds=1-10 flags=("${PROMP_ALPHA[@]}" --iterations 200)
+      from=cheetah-dir-promp-alpha ;;
     nav2d-maml) config=nav2d seeds=1-10 ;;
     nav2d-promp-alpha) config=nav2d seeds=1-10 flags=("${PROMP_ALPHA[@]}") ;;
     nav2d-pretrain) config=nav2d seeds=1-10 flags=(--mode pretrain) ;;
@@ -71,12 +76,15 @@ define() {  # name -> sets config, seeds, flags
     *) return 1 ;;
   esac
   # cheetah-dir at the iteration of the paper's own figure (100, not its config's 500)
-  case $config in
-    cheetah-dir | hopper-params | walker-params | humanoid-dir) flags+=(--iterations 100) ;;
+  case " ${flags[*]} " in
+    *" --iterations "*) ;;
+    *) case $config in
+         cheetah-dir | hopper-params | walker-params | humanoid-dir) flags+=(--iterations 100) ;;
+       esac ;;
   esac
 }
 
-ALL="cheetah-dir-promp-alpha nav2d-maml nav2d-promp-alpha nav2d-pretrain cheetah-dir-promp
+ALL="cheetah-dir-promp-alpha cheetah-dir-promp-alpha-200 nav2d-maml nav2d-promp-alpha nav2d-pretrain cheetah-dir-promp
 cheetah-dir-inner cheetah-dir-pretrain cheetah-vel-maml cheetah-vel-promp-alpha
 cheetah-vel-pretrain ant-vel-maml ant-vel-promp-alpha ant-vel-pretrain ant-dir-maml
 ant-dir-promp-alpha ant-dir-pretrain hopper-params-promp-alpha walker-params-promp-alpha
@@ -121,7 +129,7 @@ case $cmd in
   list)
     for n in $ALL; do
       define "$n"
-      printf '%-26s configs/%s.ini, seeds %s%s\n' "$n" "$config" "$seeds" \
+      printf '%-28s configs/%s.ini, seeds %s%s\n' "$n" "$config" "$seeds" \
         "${flags[*]:+, ${flags[*]}}"
     done ;;
   train)  # an experiment that fails is named at the end; Ctrl-C or a TERM stops them all
@@ -129,6 +137,14 @@ case $cmd in
     for n in "${selected[@]}"; do
       define "$n"
       echo "== $n"
+      if [[ -n $from && ! -e $EXP/$n ]]; then  # its start: a copy of the shorter experiment
+        [[ -f $EXP/$from/experiment.ini ]] ||
+          { echo "seed-experiments.sh: $n starts from $from, not trained yet" >&2; exit 1; }
+        rm -rf "$EXP/$n.copy"
+        cp -a "$EXP/$from" "$EXP/$n.copy"
+        rm -rf "$EXP/$n.copy/eval"  # (the shorter runs' evaluation)
+        mv "$EXP/$n.copy" "$EXP/$n"
+      fi
       rc=0
       "$MAML" experiment train "$EXP/$n" --config "configs/$config.ini" --seeds "$seeds" \
         "${flags[@]}" --threads "$THREADS" || rc=$?

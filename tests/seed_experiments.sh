@@ -39,6 +39,18 @@ expect "experiment train $e/nav2d-maml --config configs/nav2d.ini --seeds 1-10 -
 run train cheetah-dir-inner || fail "train inner: $(cat "$work/out")"
 expect "experiment train $e/cheetah-dir-inner --config configs/cheetah-dir.ini --seeds 1-10 --vary inner_loss=reinforce,lvc --iterations 100 --threads 1"
 
+# an experiment trained on from a shorter one starts as its copy (not its evaluation);
+# without the shorter one it is refused, naming it
+rm -rf "$e" && mkdir -p "$e/cheetah-dir-promp-alpha/runs-s1" "$e/cheetah-dir-promp-alpha/eval"
+touch "$e/cheetah-dir-promp-alpha/experiment.ini" "$e/cheetah-dir-promp-alpha/runs-s1/latest.ckpt"
+run train cheetah-dir-promp-alpha-200 || fail "train -200: $(cat "$work/out")"
+expect "experiment train $e/cheetah-dir-promp-alpha-200 --config configs/cheetah-dir.ini --seeds 1-10 --outer promp --inner-loss lvc --learn-alpha param --iterations 200 --threads 1"
+[ -f "$e/cheetah-dir-promp-alpha-200/runs-s1/latest.ckpt" ] && [ ! -e "$e/cheetah-dir-promp-alpha-200/eval" ] ||
+  fail "the 200-iteration experiment is not a copy of the 100-iteration one: $(ls -R "$e")"
+rm -rf "$e"
+run train cheetah-dir-promp-alpha-200 && fail "a copy of an experiment not trained yet"
+grep -q "starts from cheetah-dir-promp-alpha, not trained yet" "$work/out" || fail "message: $(cat "$work/out")"
+
 # every experiment's config exists, and train with no NAME trains them all in list's order
 run list || fail "list: $(cat "$work/out")"
 n=$(wc -l < "$work/out")
