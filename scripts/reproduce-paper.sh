@@ -17,7 +17,8 @@
 #
 # FAMILY defaults to "nav2d cheetah-vel cheetah-dir". Runs go to runs/paper/FAMILY-MODE and
 # the evaluations to runs/paper/FAMILY-eval. Every run is resumable: interrupt this script at
-# any moment and start it again, it continues each run from its latest checkpoint.
+# any moment and start it again, it continues each run from its latest checkpoint. Two
+# `train` at once share the runs: a run one of them trains, the other leaves to it.
 # Environment: MAML (the binary, default ./build/maml), RUNS (default runs/paper), UPTO
 # (train: stop every run at that many iterations for now; a later train carries them on),
 # OPENBLAS_CORETYPE (default Haswell, below).
@@ -104,11 +105,15 @@ train_one() {  # family mode
   # iterations; under UPTO one planned further stops at UPTO
   local planned=0
   [[ -f $dir/latest.ckpt ]] && planned=$(planned_iterations "$dir")
+  local rc=0
   if [[ -f $dir/latest.ckpt ]] && (( planned < want || (short && planned != want) )); then
-    "$MAML" train --resume "$dir" --iterations "$want"
+    "$MAML" train --resume "$dir" --iterations "$want" || rc=$?
   else
-    train_run "$dir" --config "configs/$1.ini" --mode "$2" "${seed[@]}" --iterations "$want"
+    train_run "$dir" --config "configs/$1.ini" --mode "$2" "${seed[@]}" --iterations "$want" || rc=$?
   fi
+  # 4: another process trains it (a second `train` here shares the runs: one per core)
+  if ((rc == 4)); then echo "$dir: trained by another process, left to it"; return 0; fi
+  return $rc
 }
 
 eval_one() {  # family

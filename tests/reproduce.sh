@@ -18,6 +18,8 @@ case "$1" in
     for ((i = 2; i <= $#; i++)); do
       [[ ${!i} == --run-dir || ${!i} == --resume ]] && { j=$((i + 1)); dir=${!j}; }
     done
+    [[ $dir == */${STUB_HELD:-none} ]] && { echo "maml train: $dir is in use" >&2; exit 4; }
+    [[ $dir == */${STUB_FAIL:-none} ]] && exit 1
     mkdir -p "$dir" && touch "$dir/latest.ckpt" "$dir/best.ckpt"
     # metrics.csv: post_return (column 3) = the iteration number
     { echo iteration,pre_return,post_return; for ((i = 0; i < 100; i++)); do echo $i,0,$i; done; } \
@@ -114,6 +116,17 @@ grep -q "^train" "$STUB_LOG" && fail "UPTO trained runs that have their N iterat
 STUB_ALPHA=0.05 run eval hopper-params || fail "eval hopper-params: $(cat "$work/out")"
 grep -q -- "--policy maml=$r/hopper-params-maml@0.05 --policy pretrained" "$STUB_LOG" ||
   fail "eval: MAML's step size is not its run's: $(cat "$STUB_LOG")"
+
+# a run another process trains (train's exit status 4) is left to it, the others go on;
+# another failure stops the script
+rm -rf "$r"
+STUB_HELD=nav2d-maml run train nav2d || fail "train beside another: $(cat "$work/out")"
+grep -q "nav2d-maml: trained by another process, left to it" "$work/out" || fail "message: $(cat "$work/out")"
+[ -f "$r/nav2d-pretrain/latest.ckpt" ] && [ -f "$r/nav2d-oracle/latest.ckpt" ] ||
+  fail "the free runs were not trained beside a held one: $(cat "$STUB_LOG")"
+rm -rf "$r"
+STUB_FAIL=nav2d-maml run train nav2d && fail "a failed run did not stop train"
+grep -q "nav2d-pretrain" "$STUB_LOG" && fail "train went on after a failed run: $(cat "$STUB_LOG")"
 
 run frobnicate && fail "an unknown command accepted"
 grep -q "reproduce-paper.sh train" "$work/out" || fail "an unknown command does not print the usage"
