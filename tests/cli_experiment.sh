@@ -128,7 +128,7 @@ grep -c '"goal":"-1","tasks":2' "$work/dir/metrics.jsonl" | grep -qx 3 || fail "
 mkdir -p "$work/h/runs-s1" && echo 4242 >"$work/h/runs-s1/.lock"
 flock "$work/h/runs-s1/.lock" sleep 60 &
 holder=$!
-sleep 0.5
+for _ in $(seq 100); do flock -n "$work/h/runs-s1/.lock" true || break; sleep 0.1; done
 "$maml" experiment train "$work/h" "${small[@]}" --seeds 1-2 >"$work/h.log" 2>&1 ||
   { cat "$work/h.log"; fail "a held run stops the experiment"; }
 kill $holder 2>/dev/null
