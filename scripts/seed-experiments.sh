@@ -45,13 +45,13 @@ PROMP_ALPHA=(--outer promp --inner-loss lvc --learn-alpha param)
 # name: config, seeds, then the flags of the experiment (its definition: a continued
 # experiment must be given the definition it was started with)
 define() {  # name -> sets config, seeds, flags, from
-  flags=() from=
+  flags=() from= iterations=
   case $1 in
     cheetah-dir-promp-alpha) config=cheetah-dir seeds=1-10 flags=("${PROMP_ALPHA[@]}") ;;
     # the same runs trained on to 200 iterations: started as a copy of the 100-iteration
     # experiment (`from`; a continued run equals an uninterrupted one but for its timings)
     cheetah-dir-promp-alpha-200)
-      config=cheetah-dir seeds=1-10 flags=("${PROMP_ALPHA[@]}" --iterations 200)
+      config=cheetah-dir seeds=1-10 flags=("${PROMP_ALPHA[@]}") iterations=200
       from=cheetah-dir-promp-alpha ;;
     nav2d-maml) config=nav2d seeds=1-10 ;;
     nav2d-promp-alpha) config=nav2d seeds=1-10 flags=("${PROMP_ALPHA[@]}") ;;
@@ -76,16 +76,14 @@ define() {  # name -> sets config, seeds, flags, from
     *) return 1 ;;
   esac
   # cheetah-dir at the iteration of the paper's own figure (100, not its config's 500)
-  case " ${flags[*]} " in
-    *" --iterations "*) ;;
-    *) case $config in
-         cheetah-dir | hopper-params | walker-params | humanoid-dir) flags+=(--iterations 100) ;;
-       esac ;;
+  case $config in
+    cheetah-dir | hopper-params | walker-params | humanoid-dir) iterations=${iterations:-100} ;;
   esac
+  if [[ -n $iterations ]]; then flags+=(--iterations "$iterations"); fi
 }
 
-ALL="cheetah-dir-promp-alpha cheetah-dir-promp-alpha-200 nav2d-maml nav2d-promp-alpha nav2d-pretrain cheetah-dir-promp
-cheetah-dir-inner cheetah-dir-pretrain cheetah-vel-maml cheetah-vel-promp-alpha
+ALL="cheetah-dir-promp-alpha cheetah-dir-promp-alpha-200 nav2d-maml nav2d-promp-alpha
+nav2d-pretrain cheetah-dir-promp cheetah-dir-inner cheetah-dir-pretrain cheetah-vel-maml cheetah-vel-promp-alpha
 cheetah-vel-pretrain ant-vel-maml ant-vel-promp-alpha ant-vel-pretrain ant-dir-maml
 ant-dir-promp-alpha ant-dir-pretrain hopper-params-promp-alpha walker-params-promp-alpha
 humanoid-dir-promp-alpha"
