@@ -18,7 +18,8 @@
 # FAMILY defaults to "nav2d cheetah-vel cheetah-dir". Runs go to runs/paper/FAMILY-MODE and
 # the evaluations to runs/paper/FAMILY-eval. Every run is resumable: interrupt this script at
 # any moment and start it again, it continues each run from its latest checkpoint. Two
-# `train` at once share the runs: a run one of them trains, the other leaves to it.
+# `train` at once share the runs: a run one of them trains, the other leaves to it;
+# `seeds` and `screen` wait for such a run to stop, then carry it on and evaluate it.
 # Environment: MAML (the binary, default ./build/maml), RUNS (default runs/paper), UPTO
 # (train: stop every run at that many iterations for now; a later train carries them on),
 # OPENBLAS_CORETYPE (default Haswell, below).
@@ -74,6 +75,21 @@ train_run() {  # dir train-args...: resume dir if it has a checkpoint, else star
   else
     "$MAML" train "$@" --run-dir "$dir"
   fi
+}
+
+# seeds and screen evaluate every run they name, so a run another process trains (train's
+# exit status 4) is waited for: until that process lets go of the run directory's lock
+# (RUN_DIR/.lock), then the command is run again and carries on from where it stopped.
+wait_free() {  # dir command...: run the command, again after each wait while dir is held
+  local dir=$1 rc
+  shift
+  while :; do
+    rc=0
+    "$@" || rc=$?
+    ((rc == 4)) || return $rc
+    echo "$dir: trained by another process; waiting until it stops"
+    if [[ -e $dir/.lock ]]; then flock -s "$dir/.lock" true; else sleep 10; fi
+  done
 }
 
 planned_iterations() {  # dir: the iterations its run is planned to
@@ -138,7 +154,7 @@ seeds() {  # family seed...: train MAML with each seed (resumable), then evaluat
   for s in "$@"; do
     is_seed seeds "$s"
     dir=$(seed_dir "$f" "$s")
-    train_run "$dir" --config "configs/$f.ini" --seed "$s"
+    wait_free "$dir" train_run "$dir" --config "configs/$f.ini" --seed "$s"
     args+=(--policy "maml-s$s=$dir@$(run_alpha "$dir")")
   done
   "$MAML" eval --env "$f" --goals 40 --seed 1 "${args[@]}" --out "$RUNS/$f-seeds-eval"
@@ -151,8 +167,23 @@ is_seed() {  # command text: exit unless text is a training seed
 # A quick look at several seeds: cheetah-dir's balanced initialisation showed by iteration
 # 100 (docs/results.md). A run already planned past N is left to get there on its own; a
 # table run stopped at N here is carried on by `train`.
+screen_train() {  # family n seed dir: train the seed's run in dir up to n iterations
+  local ckpt=$4/iter-$(printf %06d "$2").ckpt planned
+  if [[ ! -f $ckpt && -f $4/latest.ckpt ]]; then
+    planned=$(planned_iterations "$4")
+    if (( planned > $2 )); then
+      echo "screen: $4 is planned to $planned iterations and has not reached $2 yet;" \
+        "let it get there (scripts/reproduce-paper.sh train) or screen at fewer" >&2
+      exit 1
+    fi
+    "$MAML" train --resume "$4" --iterations "$2"
+  elif [[ ! -f $ckpt ]]; then
+    "$MAML" train --config "configs/$1.ini" --seed "$3" --iterations "$2" --run-dir "$4"
+  fi
+}
+
 screen() {  # family n seed...
-  local f=$1 n=$2 args=() dir ckpt planned
+  local f=$1 n=$2 args=() dir
   shift 2
   [[ $n =~ ^[1-9][0-9]*0$ ]] ||
     { echo "screen: '$n' is not a number of iterations that is a multiple of 10 (checkpoints come every 10)" >&2; exit 2; }
@@ -160,19 +191,8 @@ screen() {  # family n seed...
   for s in "$@"; do is_seed screen "$s"; done
   for s in "$@"; do
     dir=$(seed_dir "$f" "$s")
-    ckpt=$dir/iter-$(printf %06d "$n").ckpt
-    if [[ ! -f $ckpt && -f $dir/latest.ckpt ]]; then
-      planned=$(planned_iterations "$dir")
-      if (( planned > n )); then
-        echo "screen: $dir is planned to $planned iterations and has not reached $n yet;" \
-          "let it get there (scripts/reproduce-paper.sh train) or screen at fewer" >&2
-        exit 1
-      fi
-      "$MAML" train --resume "$dir" --iterations "$n"
-    elif [[ ! -f $ckpt ]]; then
-      "$MAML" train --config "configs/$f.ini" --seed "$s" --iterations "$n" --run-dir "$dir"
-    fi
-    args+=(--policy "s$s=$ckpt@$(run_alpha "$dir")")
+    wait_free "$dir" screen_train "$f" "$n" "$s" "$dir"
+    args+=(--policy "s$s=$dir/iter-$(printf %06d "$n").ckpt@$(run_alpha "$dir")")
   done
   echo "training post-adaptation return over iterations $((n - 25))-$((n - 1)):"
   for s in "$@"; do

@@ -18,7 +18,11 @@ case "$1" in
     for ((i = 2; i <= $#; i++)); do
       [[ ${!i} == --run-dir || ${!i} == --resume ]] && { j=$((i + 1)); dir=${!j}; }
     done
-    [[ $dir == */${STUB_HELD:-none} ]] && { echo "maml train: $dir is in use" >&2; exit 4; }
+    # held: named by STUB_HELD, or its lock held by another process (as train's flock)
+    if [[ $dir == */${STUB_HELD:-none} ]] || { [[ -e $dir/.lock ]] && ! flock -n "$dir/.lock" true; }; then
+      echo "maml train: $dir is in use" >&2
+      exit 4
+    fi
     [[ $dir == */${STUB_FAIL:-none} ]] && exit 1
     mkdir -p "$dir" && touch "$dir/latest.ckpt" "$dir/best.ckpt"
     # metrics.csv: post_return (column 3) = the iteration number
@@ -127,6 +131,24 @@ grep -q "nav2d-maml: trained by another process, left to it" "$work/out" || fail
 rm -rf "$r"
 STUB_FAIL=nav2d-maml run train nav2d && fail "a failed run did not stop train"
 grep -q "nav2d-pretrain" "$STUB_LOG" && fail "train went on after a failed run: $(cat "$STUB_LOG")"
+
+# seeds and screen wait for a run that another process trains, then train it on and
+# evaluate it
+for cmd in "seeds nav2d 2" "screen nav2d 100 2"; do
+  rm -rf "$r"
+  mkdir -p "$r/nav2d-maml-s2"
+  flock "$r/nav2d-maml-s2/.lock" sleep 2 &
+  holder=$!
+  sleep 0.5
+  run $cmd || fail "$cmd beside another process: $(cat "$work/out")"
+  kill -0 $holder 2> /dev/null && fail "$cmd did not wait for the process that trains its run"
+  wait $holder
+  grep -q "nav2d-maml-s2: trained by another process; waiting until it stops" "$work/out" ||
+    fail "$cmd: the wait's message: $(cat "$work/out")"
+  [ "$(grep -c "^train .*$r/nav2d-maml-s2" "$STUB_LOG")" -eq 2 ] ||
+    fail "$cmd: not tried again after the wait: $(cat "$STUB_LOG")"
+  grep -q "^eval .*nav2d-maml-s2" "$STUB_LOG" || fail "$cmd: no evaluation after the wait: $(cat "$STUB_LOG")"
+done
 
 run frobnicate && fail "an unknown command accepted"
 grep -q "reproduce-paper.sh train" "$work/out" || fail "an unknown command does not print the usage"
