@@ -168,7 +168,8 @@ is_seed() {  # command text: exit unless text is a training seed
 # 100 (docs/results.md). A run already planned past N is left to get there on its own; a
 # table run stopped at N here is carried on by `train`.
 screen_train() {  # family n seed dir: train the seed's run in dir up to n iterations
-  local ckpt=$4/iter-$(printf %06d "$2").ckpt planned
+  local ckpt planned
+  ckpt=$4/iter-$(printf %06d "$2").ckpt
   if [[ ! -f $ckpt && -f $4/latest.ckpt ]]; then
     planned=$(planned_iterations "$4")
     if (( planned > $2 )); then
