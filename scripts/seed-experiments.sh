@@ -72,6 +72,8 @@ define() {  # name -> sets config, seeds, flags, from
     # as their MAML runs' in scripts/reproduce-paper.sh)
     hopper-params-promp-alpha) config=hopper-params seeds=1-3 flags=("${PROMP_ALPHA[@]}") ;;
     walker-params-promp-alpha) config=walker-params seeds=1-3 flags=("${PROMP_ALPHA[@]}") ;;
+    hopper-params-pretrain) config=hopper-params seeds=1-3 flags=(--mode pretrain) ;;
+    walker-params-pretrain) config=walker-params seeds=1-3 flags=(--mode pretrain) ;;
     humanoid-dir-promp-alpha) config=humanoid-dir seeds=1-3 flags=("${PROMP_ALPHA[@]}") ;;
     *) return 1 ;;
   esac
@@ -86,7 +88,7 @@ ALL="cheetah-dir-promp-alpha cheetah-dir-promp-alpha-200 nav2d-maml nav2d-promp-
 nav2d-pretrain cheetah-dir-promp cheetah-dir-inner cheetah-dir-pretrain cheetah-vel-maml cheetah-vel-promp-alpha
 cheetah-vel-pretrain ant-vel-maml ant-vel-promp-alpha ant-vel-pretrain ant-dir-maml
 ant-dir-promp-alpha ant-dir-pretrain hopper-params-promp-alpha walker-params-promp-alpha
-humanoid-dir-promp-alpha"
+hopper-params-pretrain walker-params-pretrain humanoid-dir-promp-alpha"
 SWEEP=${SWEEP:-0.02,0.05,0.1,0.2,0.5,1.0}
 
 usage() { sed -n '2,28p' "$0" | sed 's/^# \{0,1\}//'; }
