@@ -9,11 +9,18 @@
 #                                                    time; done runs are skipped
 #   scripts/seed-experiments.sh eval [NAME...]       `maml experiment eval` of each, 40 goals
 #   scripts/seed-experiments.sh status [NAME...]     where each one's runs stand
-#   scripts/seed-experiments.sh compare NAME NAME... the done runs of each (one setting
-#                                                    each) as groups of one `maml eval`
-#                                                    on the same goals, into
-#                                                    EXP/compare/NAME+NAME...: per-seed
-#                                                    scores, IQM, intervals, P(first > G)
+#   scripts/seed-experiments.sh compare NAME...      the done runs of each as groups of
+#                                                    one `maml eval` on the same goals,
+#                                                    into EXP/compare/NAME+NAME...:
+#                                                    per-seed scores, IQM, intervals,
+#                                                    P(first > G)
+#   scripts/seed-experiments.sh archive [NAME...]    copy each done run's best.ckpt and
+#                                                    metrics.csv into ARCHIVE/NAME/RUN
+#
+# The archive is what survives a move to a new machine (runs/ is not in the repository):
+# `compare` takes an experiment's done runs from EXP and, for the runs EXP lacks, from
+# ARCHIVE, so the results of docs/results.md can be evaluated again from the policies
+# committed there (tests/results_policies.sh does, for some of them).
 #
 # NAME defaults to every experiment, in the order of `list` (the aim first: the algorithm
 # that looked best on cheetah-dir, then the cheap nav2d ones, then the slower families).
@@ -22,14 +29,15 @@
 # step size of SWEEP that does best for them on other goals.
 # With two cores, two `train` commands run side by side (on the same NAMEs, they share
 # the runs: a run one of them is training, the other leaves to it).
-# Environment: MAML (default ./build/maml), EXP (default runs/exp), THREADS (each run's
-# threads, default 1), GOALS (eval's held-out goals, default 40), SWEEP (compare's step
-# sizes for pretrained groups, default 0.02,0.05,0.1,0.2,0.5,1.0), OPENBLAS_CORETYPE
-# (default Haswell, below).
+# Environment: MAML (default ./build/maml), EXP (default runs/exp), ARCHIVE (default
+# docs/results/runs), THREADS (each run's threads, default 1), GOALS (eval's held-out
+# goals, default 40), SWEEP (compare's step sizes for pretrained groups, default
+# 0.02,0.05,0.1,0.2,0.5,1.0), OPENBLAS_CORETYPE (default Haswell, below).
 set -euo pipefail
 
 MAML=${MAML:-./build/maml}
 EXP=${EXP:-runs/exp}
+ARCHIVE=${ARCHIVE:-docs/results/runs}
 # OpenBLAS's Haswell (AVX2) kernels, whatever the CPU: with the same kernels a run was the
 # same bit for bit on both machine kinds this project has run on, an AMD Zen 4 and an
 # Intel Xeon (docs/results.md, "How these numbers were made"); sessions 1-13 used them. A set
@@ -58,7 +66,8 @@ define() {  # name -> sets config, seeds, flags, from
     nav2d-pretrain) config=nav2d seeds=1-10 flags=(--mode pretrain) ;;
     cheetah-dir-pretrain) config=cheetah-dir seeds=1-10 flags=(--mode pretrain) ;;
     cheetah-dir-promp) config=cheetah-dir seeds=1-10 flags=("${PROMP[@]}") ;;
-    cheetah-dir-inner) config=cheetah-dir seeds=1-10 flags=(--vary inner_loss=reinforce,lvc) ;;
+    cheetah-dir-maml) config=cheetah-dir seeds=1-10 ;;
+    cheetah-dir-lvc) config=cheetah-dir seeds=1-10 flags=(--inner-loss lvc) ;;
     cheetah-vel-maml) config=cheetah-vel seeds=1-5 ;;
     cheetah-vel-promp-alpha) config=cheetah-vel seeds=1-5 flags=("${PROMP_ALPHA[@]}") ;;
     cheetah-vel-pretrain) config=cheetah-vel seeds=1-5 flags=(--mode pretrain) ;;
@@ -85,18 +94,35 @@ define() {  # name -> sets config, seeds, flags, from
 }
 
 ALL="cheetah-dir-promp-alpha cheetah-dir-promp-alpha-200 nav2d-maml nav2d-promp-alpha
-nav2d-pretrain cheetah-dir-promp cheetah-dir-inner cheetah-dir-pretrain cheetah-vel-maml cheetah-vel-promp-alpha
+nav2d-pretrain cheetah-dir-promp cheetah-dir-maml cheetah-dir-lvc cheetah-dir-pretrain cheetah-vel-maml cheetah-vel-promp-alpha
 cheetah-vel-pretrain ant-vel-maml ant-vel-promp-alpha ant-vel-pretrain ant-dir-maml
 ant-dir-promp-alpha ant-dir-pretrain hopper-params-promp-alpha walker-params-promp-alpha
 hopper-params-pretrain walker-params-pretrain humanoid-dir-promp-alpha"
 SWEEP=${SWEEP:-0.02,0.05,0.1,0.2,0.5,1.0}
 
-usage() { sed -n '2,28p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,35p' "$0" | sed 's/^# \{0,1\}//'; }
 
-# The done runs of experiment NAME, a path a line (the `done` lines of its status)
-done_runs() {  # name
+# The done runs of experiment NAME in EXP, a path a line (the `done` lines of its status)
+trained_runs() {  # name
+  [[ -f $EXP/$1/experiment.ini ]] || return 0
   "$MAML" experiment status "$EXP/$1" |
     awk -v d="$EXP/$1" '$2 ~ /^[0-9]+$/ && $NF == "done" { print d "/" $1 }'
+}
+
+# The done runs of experiment NAME: those in EXP, then the archived ones not done there, in
+# the order of their seeds
+done_runs() {  # name
+  local dir trained
+  trained=$(trained_runs "$1")
+  {
+    [[ -z $trained ]] || echo "$trained"
+    for dir in "$ARCHIVE/$1"/*/; do
+      dir=${dir%/}
+      if [[ -f $dir/best.ckpt ]] && ! grep -qxF "$EXP/$1/${dir##*/}" <<< "$trained"; then
+        echo "$dir"
+      fi
+    done
+  } | awk '{ seed = $0; sub(/.*-s/, "", seed); print seed "\t" $0 }' | sort -n | cut -f2-
 }
 
 # A group's @ALPHA in `compare`: the config's step size for MAML-TRPO (its own, as the
@@ -123,7 +149,7 @@ select_names() {  # NAME... -> selected (checked), every experiment when none is
 cmd=${1:-}
 [[ $# -gt 0 ]] && shift
 case $cmd in
-  train | eval | status) select_names "$@" ;;
+  train | eval | status | archive) select_names "$@" ;;
 esac
 case $cmd in
   list)
@@ -172,24 +198,32 @@ case $cmd in
         echo "experiment $EXP/$n: not started"
       fi
     done ;;
+  archive)
+    for n in "${selected[@]}"; do
+      count=0
+      while read -r dir; do
+        mkdir -p "$ARCHIVE/$n/${dir##*/}"
+        cp "$dir/best.ckpt" "$dir/metrics.csv" "$ARCHIVE/$n/${dir##*/}/"
+        count=$((count + 1))
+      done < <(trained_runs "$n")
+      echo "== $n: $count done runs archived in $ARCHIVE/$n"
+    done ;;
   compare)
-    (($# >= 2)) || { echo "seed-experiments.sh: compare takes two experiments or more" >&2; exit 2; }
+    (($# >= 1)) || { echo "seed-experiments.sh: compare takes one experiment or more" >&2; exit 2; }
     select_names "$@"
     out="$EXP/compare/$(IFS=+; echo "${selected[*]}")"
     mkdir -p "$out"
     groups=()
     for n in "${selected[@]}"; do
       define "$n"
-      [[ -f $EXP/$n/experiment.ini ]] || { echo "seed-experiments.sh: $n is not started" >&2; exit 1; }
-      [[ " ${flags[*]} " != *" --vary "* ]] ||
-        { echo "seed-experiments.sh: $n has several settings: \`eval $n\` compares them" >&2; exit 2; }
       done_runs "$n" > "$out/$n.runs"
-      [[ -s $out/$n.runs ]] || { echo "seed-experiments.sh: $n has no run done yet" >&2; exit 1; }
+      [[ -s $out/$n.runs ]] ||
+        { echo "seed-experiments.sh: $n has no run done, in $EXP or in $ARCHIVE" >&2; exit 1; }
       groups+=(--group "$n=@$out/$n.runs$(group_alpha)")
     done
     "$MAML" eval "${groups[@]}" --goals "$GOALS" --sweep-alpha "$SWEEP" --out "$out" ;;
   -h | --help | help) usage ;;
   "") usage >&2; exit 2 ;;
-  *) echo "seed-experiments.sh: unknown command '$cmd' (list, train, eval, status, --help)" >&2
+  *) echo "seed-experiments.sh: unknown command '$cmd' (list, train, eval, status, compare, archive, --help)" >&2
      exit 2 ;;
 esac

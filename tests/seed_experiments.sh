@@ -26,7 +26,7 @@ fi
 exit 0
 EOF2
 chmod +x "$work/maml"
-export MAML=$work/maml EXP=$work/exp STUB_LOG=$work/log THREADS=1
+export MAML=$work/maml EXP=$work/exp ARCHIVE=$work/archive STUB_LOG=$work/log THREADS=1
 e=$work/exp
 run() { : > "$STUB_LOG"; "$script" "$@" > "$work/out" 2>&1; }
 expect() { grep -qxF -- "$1" "$STUB_LOG" || fail "expected the call '$1'; the calls were: $(cat "$STUB_LOG")"; }
@@ -36,8 +36,9 @@ expect "experiment train $e/cheetah-dir-promp-alpha --config configs/cheetah-dir
 expect "experiment train $e/nav2d-maml --config configs/nav2d.ini --seeds 1-10 --threads 1"
 [ "$(wc -l < "$STUB_LOG")" -eq 2 ] || fail "two experiments named, calls: $(cat "$STUB_LOG")"
 
-run train cheetah-dir-inner || fail "train inner: $(cat "$work/out")"
-expect "experiment train $e/cheetah-dir-inner --config configs/cheetah-dir.ini --seeds 1-10 --vary inner_loss=reinforce,lvc --iterations 100 --threads 1"
+run train cheetah-dir-maml cheetah-dir-lvc || fail "train MAML-TRPO and LVC: $(cat "$work/out")"
+expect "experiment train $e/cheetah-dir-maml --config configs/cheetah-dir.ini --seeds 1-10 --iterations 100 --threads 1"
+expect "experiment train $e/cheetah-dir-lvc --config configs/cheetah-dir.ini --seeds 1-10 --inner-loss lvc --iterations 100 --threads 1"
 
 # an experiment trained on from a shorter one starts as its copy (not its evaluation);
 # without the shorter one it is refused, naming it
@@ -86,18 +87,42 @@ grep -q "ant-dir-maml: not started" "$work/out" || fail "status of an unstarted 
 
 # compare: the done runs of each as a group; MAML-TRPO at its config's step size, the
 # pretrained and learned-step-size groups without one (swept, their own)
-mkdir -p "$e/nav2d-pretrain" "$e/nav2d-promp-alpha" "$e/cheetah-dir-inner"
-touch "$e/nav2d-pretrain/experiment.ini" "$e/nav2d-promp-alpha/experiment.ini" "$e/cheetah-dir-inner/experiment.ini"
+mkdir -p "$e/nav2d-pretrain" "$e/nav2d-promp-alpha"
+touch "$e/nav2d-pretrain/experiment.ini" "$e/nav2d-promp-alpha/experiment.ini"
 run compare nav2d-promp-alpha nav2d-maml nav2d-pretrain || fail "compare: $(cat "$work/out")"
 c=$e/compare/nav2d-promp-alpha+nav2d-maml+nav2d-pretrain
 expect "eval --group nav2d-promp-alpha=@$c/nav2d-promp-alpha.runs --group nav2d-maml=@$c/nav2d-maml.runs@0.1 --group nav2d-pretrain=@$c/nav2d-pretrain.runs --goals 40 --sweep-alpha 0.02,0.05,0.1,0.2,0.5,1.0 --out $c"
 [ "$(cat "$c/nav2d-maml.runs")" = "$e/nav2d-maml/runs-s1
 $e/nav2d-maml/runs-s3" ] || fail "the group's runs are not the done ones: $(cat "$c/nav2d-maml.runs")"
-run compare nav2d-maml && fail "compare of one experiment accepted"
+run compare nav2d-maml || fail "compare of one experiment: $(cat "$work/out")"
+expect "eval --group nav2d-maml=@$e/compare/nav2d-maml/nav2d-maml.runs@0.1 --goals 40 --sweep-alpha 0.02,0.05,0.1,0.2,0.5,1.0 --out $e/compare/nav2d-maml"
 run compare nav2d-maml ant-dir-maml && fail "compare with an unstarted experiment accepted"
-grep -q "ant-dir-maml is not started" "$work/out" || fail "message: $(cat "$work/out")"
-run compare nav2d-maml cheetah-dir-inner
-[ $? -eq 2 ] && grep -q "several settings" "$work/out" || fail "compare of a grid: $(cat "$work/out")"
+grep -q "ant-dir-maml has no run done, in $e or in $work/archive" "$work/out" || fail "message: $(cat "$work/out")"
+run compare && fail "compare of no experiment accepted"
+
+# archive: each done run's best.ckpt and metrics.csv (nothing else); compare takes the runs
+# that EXP lacks from the archive, in the order of their seeds
+for s in 1 2 3; do
+  mkdir -p "$e/nav2d-maml/runs-s$s" && echo "s$s" > "$e/nav2d-maml/runs-s$s/best.ckpt"
+  touch "$e/nav2d-maml/runs-s$s/metrics.csv" "$e/nav2d-maml/runs-s$s/latest.ckpt"
+done
+run archive nav2d-maml || fail "archive: $(cat "$work/out")"
+grep -q "nav2d-maml: 2 done runs archived in $ARCHIVE/nav2d-maml" "$work/out" || fail "archive: $(cat "$work/out")"
+[ "$(cd "$ARCHIVE" && find . -type f | sort | tr '\n' ' ')" = \
+  "./nav2d-maml/runs-s1/best.ckpt ./nav2d-maml/runs-s1/metrics.csv ./nav2d-maml/runs-s3/best.ckpt ./nav2d-maml/runs-s3/metrics.csv " ] ||
+  fail "archive: not the done runs' best.ckpt and metrics.csv: $(cd "$ARCHIVE" && find . -type f)"
+[ "$(cat "$ARCHIVE/nav2d-maml/runs-s3/best.ckpt")" = s3 ] || fail "archive: not the run's best.ckpt"
+mkdir -p "$ARCHIVE/nav2d-maml/runs-s2" "$ARCHIVE/nav2d-maml/runs-s10"
+touch "$ARCHIVE/nav2d-maml/runs-s2/best.ckpt" "$ARCHIVE/nav2d-maml/runs-s10/best.ckpt"
+run compare nav2d-maml || fail "compare with an archive: $(cat "$work/out")"
+[ "$(cat "$e/compare/nav2d-maml/nav2d-maml.runs")" = "$e/nav2d-maml/runs-s1
+$ARCHIVE/nav2d-maml/runs-s2
+$e/nav2d-maml/runs-s3
+$ARCHIVE/nav2d-maml/runs-s10" ] || fail "compare: the trained and archived runs: $(cat "$e/compare/nav2d-maml/nav2d-maml.runs")"
+rm -rf "$e/nav2d-maml"
+run compare nav2d-maml || fail "compare from the archive alone: $(cat "$work/out")"
+[ "$(wc -l < "$e/compare/nav2d-maml/nav2d-maml.runs")" -eq 4 ] && ! grep -q "experiment status" "$STUB_LOG" ||
+  fail "compare from the archive alone: $(cat "$e/compare/nav2d-maml/nav2d-maml.runs") $(cat "$STUB_LOG")"
 
 # refusals: exit status 2, naming what is wrong, nothing run
 for bad in "train nav2d-bogus" "eval nav2d-bogus" "frobnicate" ""; do
