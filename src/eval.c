@@ -60,13 +60,14 @@ static void adapt_goal(void *ctx, int job_index, int wid) {
   int i = j->lo + job_index;
   if (j->diverged[i] >= 0) return;
   worker *w = &j->workers[wid];
-  const maml_task_batch *b = &j->batches[i];
+  maml_task_batch *b = &j->batches[i];
   const maml_policy *p = j->p;
   int E = b->episodes, H = b->horizon;
   maml_real *theta = j->thetas + (size_t)i * p->n_params;
   maml_baseline_advantages(&w->baseline, b->obs, b->reward, b->mask, E, H, j->ep->gamma,
                            j->ep->gae_lambda, w->returns, w->values, w->adv);
-  maml_batch batch = {.n = E * H, .obs = b->obs, .act = b->act, .adv = w->adv, .mask = b->mask};
+  /* (the batch's finiteness and return were read by step_return before this step) */
+  maml_batch batch = maml_task_batch_pack(b, w->adv);
   maml_policy_forward(p, theta, b->obs, batch.n, &w->cache);
   /* the batch was sampled with theta: the LVC inner loss has this same gradient here, bit
    * for bit (inner.h), so runs trained with either inner loss adapt alike */

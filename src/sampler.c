@@ -34,6 +34,21 @@ void maml_task_batch_free(maml_task_batch *b) {
   memset(b, 0, sizeof *b);
 }
 
+maml_batch maml_task_batch_pack(maml_task_batch *b, maml_real *adv) {
+  size_t rows = (size_t)b->episodes * b->horizon, n = 0;
+  size_t D = (size_t)b->obs_dim, A = (size_t)b->act_dim;
+  for (size_t r = 0; r < rows; r++) {
+    if (b->mask[r] == 0) continue;
+    if (n != r) {
+      memcpy(b->obs + n * D, b->obs + r * D, D * sizeof(maml_real));
+      memcpy(b->act + n * A, b->act + r * A, A * sizeof(maml_real));
+      if (adv) adv[n] = adv[r];
+    }
+    n++;
+  }
+  return (maml_batch){.n = (int)n, .obs = b->obs, .act = b->act, .adv = adv};
+}
+
 /* ---- per-worker state ----------------------------------------------------------------- */
 
 typedef struct {

@@ -26,7 +26,8 @@ typedef struct {
   maml_task_batch *batches; /* (tasks) */
   task_summary *summary;    /* (tasks) */
   maml_real *adv;           /* (this rank's tasks, episodes * horizon) standardised advantages */
-  maml_batch *views;        /* (tasks) what the learner reads */
+  maml_batch *views;        /* (tasks) what the learner reads: each batch's steps that
+                               happened, packed (maml_task_batch_pack) */
   double mean_return;
   int finite;
   int64_t steps; /* environment steps of every task's episodes */
@@ -95,17 +96,10 @@ static int side_alloc(maml_trainer *t, side *s, int episodes) {
       !(s->views = calloc((size_t)T, sizeof *s->views)) ||
       !(s->summary = calloc((size_t)T, sizeof *s->summary)))
     return 0;
-  for (int i = t->lo; i < t->hi; i++) {
+  for (int i = t->lo; i < t->hi; i++)
     if (maml_task_batch_alloc(&s->batches[i], episodes, H, t->world.obs_dim,
                               t->world.family->act_dim) != MAML_OK)
       return 0;
-    const maml_task_batch *b = &s->batches[i];
-    s->views[i] = (maml_batch){.n = (int)rows,
-                               .obs = b->obs,
-                               .act = b->act,
-                               .adv = s->adv + (size_t)(i - t->lo) * rows,
-                               .mask = b->mask};
-  }
   return 1;
 }
 
@@ -309,7 +303,7 @@ static void job_advantages(void *ctx, int job, int worker) {
   int i = t->lo + job;
   side *s = t->job;
   adv_worker *w = &t->workers[worker];
-  const maml_task_batch *b = &s->batches[i];
+  maml_task_batch *b = &s->batches[i];
   int E = b->episodes, H = b->horizon;
   size_t rows = (size_t)E * H;
   maml_real *adv = s->adv + (size_t)job * rows;
@@ -323,6 +317,8 @@ static void job_advantages(void *ctx, int job, int worker) {
   sum->finite = maml_reals_finite(b->obs, rows * b->obs_dim) &&
                 maml_reals_finite(b->reward, rows) &&
                 maml_reals_finite(b->act, rows * b->act_dim) && maml_reals_finite(adv, rows);
+  /* the learner reads the steps that happened only */
+  s->views[i] = maml_task_batch_pack(b, adv);
 }
 
 /* sample one side with t->thetas, then its advantages; returns the sampling seconds */

@@ -1,5 +1,6 @@
 /* The sampler: batches bit-identical across thread counts, different for different seeds,
- * and consistent with the policy that sampled them. */
+ * consistent with the policy that sampled them, and packed to their valid rows with the
+ * same losses. */
 #include <criterion/criterion.h>
 #include <math.h>
 #include <stdlib.h>
@@ -153,6 +154,66 @@ Test(sampler, batch_is_consistent_with_its_policy) {
   cr_assert_lt(fabs(mean), 4 / sqrt((double)count), "mean %g over %ld", mean, count);
   cr_assert_lt(fabs(var - 1), 4 * sqrt(2.0 / count), "variance %g over %ld", var, count);
   maml_policy_cache_free(&c);
+  setup_free(&s);
+}
+
+/* A hopper with a random policy falls within a few dozen of its 200 steps: packing its
+ * batch keeps the valid rows, in order, and the inner loss and its gradient of the whole
+ * batch (to rounding: the sums run over other blocks of rows) and of the Hessian product. */
+Test(sampler, packed_batch_keeps_the_losses_of_the_whole_batch) {
+  setup s;
+  setup_make(&s, "hopper-params", 200);
+  run(&s, 1, 5);
+  const maml_policy *p = &s.policy;
+  maml_task_batch *b = &s.batches[0];
+  size_t rows = (size_t)EPISODES * s.horizon, D = (size_t)b->obs_dim;
+  size_t n = p->n_params;
+  maml_real *adv = malloc(rows * sizeof *adv), *obs = malloc(rows * D * sizeof *obs);
+  maml_real *g_full = malloc(n * sizeof *g_full), *g_packed = malloc(n * sizeof *g_packed);
+  maml_real *v = malloc(n * sizeof *v), *h_full = malloc(n * sizeof *h_full);
+  maml_real *h_packed = malloc(n * sizeof *h_packed);
+  for (size_t r = 0; r < rows; r++) adv[r] = b->mask[r] * (maml_real)sin(0.7 * (double)r);
+  for (size_t k = 0; k < n; k++) v[k] = (maml_real)cos(0.3 * (double)k);
+  memcpy(obs, b->obs, rows * D * sizeof *obs);
+  int valid = 0;
+  for (int e = 0; e < EPISODES; e++) valid += b->length[e];
+  cr_assert_lt(valid, (int)rows / 2, "the hopper did not fall: %d of %zu rows valid", valid, rows);
+
+  maml_policy_cache c;
+  maml_policy_work w;
+  cr_assert_eq(maml_policy_cache_alloc(&c, p, (int)rows), MAML_OK);
+  cr_assert_eq(maml_policy_work_alloc(&w, p, (int)rows), MAML_OK);
+  maml_batch full = {.n = (int)rows, .obs = b->obs, .act = b->act, .adv = adv, .mask = b->mask};
+  maml_policy_forward(p, s.theta[0], full.obs, full.n, &c);
+  double l_full = maml_inner_loss_grad(p, s.theta[0], &full, &c, g_full);
+  maml_inner_loss_hvp(p, s.theta[0], &full, &c, &w, v, h_full);
+
+  maml_batch packed = maml_task_batch_pack(b, adv);
+  cr_assert_eq(packed.n, valid);
+  cr_assert(packed.mask == NULL && packed.logp_old == NULL && packed.adv == adv);
+  size_t next = 0;
+  for (int e = 0; e < EPISODES; e++)
+    for (int t = 0; t < b->length[e]; t++, next++)
+      cr_assert(
+          !memcmp(packed.obs + next * D, obs + ((size_t)e * s.horizon + t) * D, D * sizeof *obs),
+          "packed row %zu is not step %d of episode %d", next, t, e);
+  maml_policy_forward(p, s.theta[0], packed.obs, packed.n, &c);
+  double l_packed = maml_inner_loss_grad(p, s.theta[0], &packed, &c, g_packed);
+  maml_inner_loss_hvp(p, s.theta[0], &packed, &c, &w, v, h_packed);
+
+  double tol = sizeof(maml_real) == 4 ? 1e-4 : 1e-10, gmax = 0, hmax = 0, dg = 0, dh = 0;
+  for (size_t k = 0; k < n; k++) {
+    gmax = fmax(gmax, fabs(g_full[k])), hmax = fmax(hmax, fabs(h_full[k]));
+    dg = fmax(dg, fabs(g_full[k] - g_packed[k])), dh = fmax(dh, fabs(h_full[k] - h_packed[k]));
+  }
+  cr_assert_gt(gmax, 0);
+  cr_assert_gt(hmax, 0);
+  cr_assert_leq(fabs(l_full - l_packed), tol * fmax(1, fabs(l_full)), "loss %g against %g",
+                l_packed, l_full);
+  cr_assert_leq(dg, tol * gmax, "gradient off by %g (largest %g)", dg, gmax);
+  cr_assert_leq(dh, tol * hmax, "Hessian product off by %g (largest %g)", dh, hmax);
+  maml_policy_cache_free(&c), maml_policy_work_free(&w);
+  free(adv), free(obs), free(g_full), free(g_packed), free(v), free(h_full), free(h_packed);
   setup_free(&s);
 }
 

@@ -34,6 +34,18 @@ maml_status maml_task_batch_alloc(maml_task_batch *b, int episodes, int horizon,
                                   int act_dim);
 void maml_task_batch_free(maml_task_batch *b);
 
+/* The steps that happened, packed for the losses: moves the rows with mask 1 to the front
+ * of obs, act and adv (the batch's advantages, E*H in its layout; may be NULL), in their
+ * order, and returns the view of them (n those rows, every one valid: mask and logp_old
+ * NULL). A row after an episode's end weighs nothing in any loss, so the losses and their
+ * derivatives are those of the whole batch, without the products over rows that weigh
+ * nothing: where episodes end early (the hopper, walker, humanoid and ant when they fall),
+ * most of the learner's work. Their sums then run over other blocks of rows, so the last
+ * bits differ from the whole batch's. Afterwards obs and act are in that packed order,
+ * reward, mask, length and the diagnostics still in the episode layout: pack a batch after
+ * everything that reads obs or act by episode (the baseline's fit, finiteness checks). */
+maml_batch maml_task_batch_pack(maml_task_batch *b, maml_real *adv);
+
 typedef struct maml_sampler maml_sampler;
 
 /* A sampler for world and policy with room for `episodes` episodes per task, running on
