@@ -1,19 +1,22 @@
 #!/usr/bin/env bash
 # The experiments over training seeds behind docs/results.md's comparison of MAML-TRPO,
-# LVC-TRPO and ProMP (issue 22), and the later benchmarks' runs of the algorithm that
-# adapts best (issue 23): each one a `maml experiment` directory under EXP, defined here
-# once, so that every session trains the same runs and picks up where the last one stopped.
+# LVC-TRPO and ProMP (issue 22), and the later benchmarks' runs (issue 23: MAML-TRPO, the
+# algorithm that adapts best, the pretrained baseline and the oracle): each one a `maml
+# experiment` directory under EXP, defined here once, so that every session trains the
+# same runs and picks up where the last one stopped.
 #
 #   scripts/seed-experiments.sh list                 the experiments, in the order trained
 #   scripts/seed-experiments.sh train [NAME...]      train (or continue) them, one run at a
 #                                                    time; done runs are skipped
 #   scripts/seed-experiments.sh eval [NAME...]       `maml experiment eval` of each, 40 goals
 #   scripts/seed-experiments.sh status [NAME...]     where each one's runs stand
-#   scripts/seed-experiments.sh compare NAME...      the done runs of each as groups of
+#   scripts/seed-experiments.sh compare NAME... [-- EVAL-OPTION...]
+#                                                    the done runs of each as groups of
 #                                                    one `maml eval` on the same goals,
 #                                                    into EXP/compare/NAME+NAME...:
 #                                                    per-seed scores, IQM, intervals,
-#                                                    P(first > G)
+#                                                    P(first > G); options after -- go
+#                                                    to eval (e.g. --policy random)
 #   scripts/seed-experiments.sh archive [NAME...]    copy each done run's best.ckpt and
 #                                                    metrics.csv into ARCHIVE/NAME/RUN
 #
@@ -83,6 +86,14 @@ define() {  # name -> sets config, seeds, flags, from
     walker-params-promp-alpha) config=walker-params seeds=1-3 flags=("${PROMP_ALPHA[@]}") ;;
     hopper-params-pretrain) config=hopper-params seeds=1-3 flags=(--mode pretrain) ;;
     walker-params-pretrain) config=walker-params seeds=1-3 flags=(--mode pretrain) ;;
+    hopper-params-maml) config=hopper-params seeds=1-3 ;;
+    walker-params-maml) config=walker-params seeds=1-3 ;;
+    humanoid-dir-pretrain) config=humanoid-dir seeds=1-3 flags=(--mode pretrain) ;;
+    humanoid-dir-maml) config=humanoid-dir seeds=1-3 ;;
+    # the oracles (the task observed, no adaptation): a reference, one seed each
+    hopper-params-oracle) config=hopper-params seeds=1 flags=(--mode oracle) ;;
+    walker-params-oracle) config=walker-params seeds=1 flags=(--mode oracle) ;;
+    humanoid-dir-oracle) config=humanoid-dir seeds=1 flags=(--mode oracle) ;;
     humanoid-dir-promp-alpha) config=humanoid-dir seeds=1-3 flags=("${PROMP_ALPHA[@]}") ;;
     *) return 1 ;;
   esac
@@ -97,10 +108,12 @@ ALL="cheetah-dir-promp-alpha cheetah-dir-promp-alpha-200 nav2d-maml nav2d-promp-
 nav2d-pretrain cheetah-dir-promp cheetah-dir-maml cheetah-dir-lvc cheetah-dir-pretrain cheetah-vel-maml cheetah-vel-promp-alpha
 cheetah-vel-pretrain ant-vel-maml ant-vel-promp-alpha ant-vel-pretrain ant-dir-maml
 ant-dir-promp-alpha ant-dir-pretrain hopper-params-promp-alpha walker-params-promp-alpha
-hopper-params-pretrain walker-params-pretrain humanoid-dir-promp-alpha"
+hopper-params-pretrain walker-params-pretrain hopper-params-maml walker-params-maml
+hopper-params-oracle walker-params-oracle humanoid-dir-promp-alpha humanoid-dir-pretrain
+humanoid-dir-maml humanoid-dir-oracle"
 SWEEP=${SWEEP:-0.02,0.05,0.1,0.2,0.5,1.0}
 
-usage() { sed -n '2,35p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,38p' "$0" | sed 's/^# \{0,1\}//'; }
 
 # The done runs of experiment NAME in EXP, a path a line (the `done` lines of its status)
 trained_runs() {  # name
@@ -209,8 +222,11 @@ case $cmd in
       echo "== $n: $count done runs archived in $ARCHIVE/$n"
     done ;;
   compare)
-    (($# >= 1)) || { echo "seed-experiments.sh: compare takes one experiment or more" >&2; exit 2; }
-    select_names "$@"
+    names=() extra=()
+    while (($#)) && [[ $1 != -- ]]; do names+=("$1"); shift; done
+    (($#)) && shift && extra=("$@")
+    ((${#names[@]})) || { echo "seed-experiments.sh: compare takes one experiment or more" >&2; exit 2; }
+    select_names "${names[@]}"
     out="$EXP/compare/$(IFS=+; echo "${selected[*]}")"
     mkdir -p "$out"
     groups=()
@@ -221,7 +237,7 @@ case $cmd in
         { echo "seed-experiments.sh: $n has no run done, in $EXP or in $ARCHIVE" >&2; exit 1; }
       groups+=(--group "$n=@$out/$n.runs$(group_alpha)")
     done
-    "$MAML" eval "${groups[@]}" --goals "$GOALS" --sweep-alpha "$SWEEP" --out "$out" ;;
+    "$MAML" eval "${groups[@]}" "${extra[@]}" --goals "$GOALS" --sweep-alpha "$SWEEP" --out "$out" ;;
   -h | --help | help) usage ;;
   "") usage >&2; exit 2 ;;
   *) echo "seed-experiments.sh: unknown command '$cmd' (list, train, eval, status, compare, archive, --help)" >&2

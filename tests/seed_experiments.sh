@@ -99,6 +99,9 @@ expect "eval --group nav2d-maml=@$e/compare/nav2d-maml/nav2d-maml.runs@0.1 --goa
 run compare nav2d-maml ant-dir-maml && fail "compare with an unstarted experiment accepted"
 grep -q "ant-dir-maml has no run done, in $e or in $work/archive" "$work/out" || fail "message: $(cat "$work/out")"
 run compare && fail "compare of no experiment accepted"
+run compare -- --policy random && fail "compare of no experiment but eval options accepted"
+run compare nav2d-maml -- --policy random --steps 2 || fail "compare with eval options: $(cat "$work/out")"
+expect "eval --group nav2d-maml=@$e/compare/nav2d-maml/nav2d-maml.runs@0.1 --policy random --steps 2 --goals 40 --sweep-alpha 0.02,0.05,0.1,0.2,0.5,1.0 --out $e/compare/nav2d-maml"
 
 # archive: each done run's best.ckpt and metrics.csv (nothing else); compare takes the runs
 # that EXP lacks from the archive, in the order of their seeds
