@@ -131,7 +131,14 @@ holder=$!
 for _ in $(seq 100); do flock -n "$work/h/runs-s1/.lock" true || break; sleep 0.1; done
 "$maml" experiment train "$work/h" "${small[@]}" --seeds 1-2 >"$work/h.log" 2>&1 ||
   { cat "$work/h.log"; fail "a held run stops the experiment"; }
-kill $holder 2>/dev/null
+# with two runs training at once, status shares the hours left between them
+flock "$work/h/runs-s2/.lock" sleep 60 &
+holder2=$!
+for _ in $(seq 100); do flock -n "$work/h/runs-s2/.lock" true || break; sleep 0.1; done
+"$maml" experiment status "$work/h" >"$work/hs.log" 2>&1
+kill $holder $holder2 2>/dev/null
+grep -qE '^left: .*one run at a time; [0-9.]+ with the 2 runs training now\)$' "$work/hs.log" ||
+  { cat "$work/hs.log"; fail "status: the hours left not shared between two training runs"; }
 grep -q 'run 1 of 2, runs-s1: being trained by process 4242, left to it' "$work/h.log" &&
   grep -q '1 of 2 runs done, 1 training in another process' "$work/h.log" ||
   { cat "$work/h.log"; fail "no message for the held run"; }

@@ -348,9 +348,10 @@ static double last_return(const char *dir) {
 
 /* The iterations still to train and, once some are done, the hours they would take at the
  * pace so far (hours over iterations of every run begun, one run at a time: the experiment
- * trains them in turn). A run not begun counts the experiment's iterations, else the mean
- * of the begun runs' targets. */
-static void print_time_left(const experiment *e, const run_state *st, int runs) {
+ * trains them in turn), and shared among the processes training runs now where there are
+ * several (two train commands, one per core). A run not begun counts the experiment's
+ * iterations, else the mean of the begun runs' targets. */
+static void print_time_left(const experiment *e, const run_state *st, int runs, int training) {
   double hours = 0, begun_target = 0;
   long long done = 0, left = 0;
   int begun = 0;
@@ -368,10 +369,14 @@ static void print_time_left(const experiment *e, const run_state *st, int runs) 
     printf("left: nothing, every run is done\n");
   } else if (done > 0 && hours > 0) {
     double h = hours / (double)done * (double)left;
+    char shared[80] = "";
+    if (training > 1)
+      snprintf(shared, sizeof shared, "; %.1f with the %d runs training now", h / training,
+               training);
     printf(
         "left: %lld iterations, about %.1f hours at the pace so far (%.1f s an iteration, "
-        "one run at a time)\n",
-        left, h, hours * 3600.0 / (double)done);
+        "one run at a time%s)\n",
+        left, h, hours * 3600.0 / (double)done, shared);
   } else if (per_new > 0 || begun > 0) {
     printf("left: %lld iterations (no pace yet)\n", left);
   }
@@ -415,7 +420,7 @@ static int print_status(const experiment *e) {
     printf("%-40s %6ld %12s %22s %12s %7s  %s\n", name, exp_seed(e, r), its, best, last, hours,
            state);
   }
-  print_time_left(e, st, runs);
+  print_time_left(e, st, runs, count[1]);
   free(st);
   return 0;
 }
