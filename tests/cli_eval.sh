@@ -140,6 +140,11 @@ echo "$out" | grep -q "random-hidden" || check "mixed shapes message: $out"
   --random-hidden 100,100 --out mixed > /dev/null 2>&1 || check "mixed shapes with --random-hidden"
 "$maml" eval --policy a=R --policy b=R8 "${ev[@]}" --steps 0 --out mixed2 > /dev/null 2>&1 ||
   check "checkpoints of two shapes without a random policy refused"
+out=$("$maml" eval --group g=R8 --policy random "${ev[@]}" --steps 0 --out gshape 2>&1) ||
+  check "eval of a group and random: $out"
+echo "$out" | grep -E -q "^  random +random, 20-8-6 relu" || check "random's shape from a group's runs: $out"
+out=$("$maml" eval --group g=R,R8 --policy random "${ev[@]}" --steps 0 --out gmixed 2>&1)
+[ $? -eq 2 ] && echo "$out" | grep -q "random-hidden" || check "a group of two shapes and a random: $out"
 out=$("$maml" eval --policy random --env nav2d --goals 1 --episodes 1 --steps 0 --out paper 2>&1)
 echo "$out" | grep -E -q "^  random +random, 2-100-100-2 relu" || check "random alone: $out"
 

@@ -124,7 +124,8 @@ static void eval_usage(FILE *out) {
           "  --seed S           evaluation seed (default 1): goals and episodes\n"
           "  --threads N        worker threads (default: all cores); results do not change\n"
           "  --random-hidden W,W,...  the random policy's hidden layers (none: linear);\n"
-          "                     default: the checkpoints' (they must agree), else 100,100\n"
+          "                     default: the checkpoints' and groups' runs' (they must\n"
+          "                     agree), else 100,100\n"
           "  --random-activation relu|tanh  its nonlinearity (default: the checkpoints',\n"
           "                     else relu)\n"
           "  --out DIR          where to write eval.csv, eval.json, goals.txt; with two or\n"
@@ -343,20 +344,27 @@ static int same_layers(const maml_policy *a, const maml_policy *b) {
   return 1;
 }
 
-/* The random policy's shape: --random-hidden and --random-activation where given, else
- * the checkpoints' (which must agree when there is a random policy), else the paper's
- * 100-100 relu. 0 after a message. */
-static int random_shape(const entry *es, int n_pol, const maml_config *given, int hidden_given,
-                        int act_given, net_shape *s) {
-  const entry *c0 = NULL;
-  int any_random = 0;
-  for (int p = 0; p < n_pol; p++) {
-    if (es[p].path[0] && !c0) c0 = &es[p];
-    any_random |= !es[p].path[0];
+/* checkpoint k of the policies' then the groups' runs (random policies skipped), or NULL
+ * past the last */
+static const entry *nth_checkpoint(const entry *es, int n_pol, const seed_groups *sg, int k) {
+  for (int p = 0; p < n_pol; p++)
+    if (es[p].path[0] && k-- == 0) return &es[p];
+  for (int q = 0; q < sg->n; q++) {
+    if (k < sg->g[q].n_runs) return &sg->g[q].runs[k];
+    k -= sg->g[q].n_runs;
   }
-  for (int p = 0; c0 && any_random && p < n_pol; p++) {
-    const entry *e = &es[p];
-    if (!e->path[0]) continue;
+  return NULL;
+}
+
+/* The random policy's shape: --random-hidden and --random-activation where given, else
+ * the checkpoints' (the policies' and the groups' runs, which must agree when there is a
+ * random policy), else the paper's 100-100 relu. 0 after a message. */
+static int random_shape(const entry *es, int n_pol, const seed_groups *sg, const maml_config *given,
+                        int hidden_given, int act_given, net_shape *s) {
+  int any_random = 0;
+  for (int p = 0; p < n_pol; p++) any_random |= !es[p].path[0];
+  const entry *c0 = nth_checkpoint(es, n_pol, sg, 0), *e;
+  for (int k = 1; c0 && any_random && (e = nth_checkpoint(es, n_pol, sg, k)); k++) {
     if (!hidden_given && !same_layers(&c0->policy, &e->policy)) {
       char a[160], b[160];
       format_layers(c0->policy.n_hidden, c0->policy.hidden, c0->policy.activation, a, sizeof a);
@@ -856,8 +864,8 @@ static const maml_env_family *load_inputs(eval_args *a, entry *es, int n_pol, ne
     fprintf(stderr, "maml eval: no checkpoint names the family: give --env\n");
     return NULL;
   }
-  if (!random_shape(es, n_pol, &a->random.set, a->random.hidden_given, a->random.activation_given,
-                    rnd))
+  if (!random_shape(es, n_pol, &a->groups, &a->random.set, a->random.hidden_given,
+                    a->random.activation_given, rnd))
     return NULL;
   const maml_env_family *f = maml_env_find(env);
   if (!f) /* a checkpoint of a family this process does not know (a family file's) */
