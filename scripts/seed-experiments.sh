@@ -95,6 +95,14 @@ define() {  # name -> sets config, seeds, flags, from
     walker-params-oracle) config=walker-params seeds=1 flags=(--mode oracle) ;;
     humanoid-dir-oracle) config=humanoid-dir seeds=1 flags=(--mode oracle) ;;
     humanoid-dir-promp-alpha) config=humanoid-dir seeds=1-3 flags=("${PROMP_ALPHA[@]}") ;;
+    # hopper-params at its preset's 500 iterations, MAML-TRPO and pretrained (the family
+    # where MAML came closest to the aim at 100): MAML's the same runs trained on, the
+    # pretrained ones trained again from the start (their 100-iteration runs are archived
+    # policies only, without the latest checkpoint a run continues from)
+    hopper-params-maml-500)
+      config=hopper-params seeds=1-3 iterations=500 from=hopper-params-maml ;;
+    hopper-params-pretrain-500)
+      config=hopper-params seeds=1-3 flags=(--mode pretrain) iterations=500 ;;
     *) return 1 ;;
   esac
   # cheetah-dir at the iteration of the paper's own figure (100, not its config's 500)
@@ -110,7 +118,8 @@ cheetah-vel-pretrain ant-vel-maml ant-vel-promp-alpha ant-vel-pretrain ant-dir-m
 ant-dir-promp-alpha ant-dir-pretrain hopper-params-promp-alpha walker-params-promp-alpha
 hopper-params-pretrain walker-params-pretrain hopper-params-maml walker-params-maml
 hopper-params-oracle walker-params-oracle humanoid-dir-promp-alpha humanoid-dir-pretrain
-humanoid-dir-maml humanoid-dir-oracle"
+humanoid-dir-maml humanoid-dir-oracle hopper-params-maml-500
+hopper-params-pretrain-500"
 SWEEP=${SWEEP:-0.02,0.05,0.1,0.2,0.5,1.0}
 
 usage() { sed -n '2,38p' "$0" | sed 's/^# \{0,1\}//'; }
