@@ -10,6 +10,10 @@
 #                                                    time; done runs are skipped
 #   scripts/seed-experiments.sh eval [NAME...]       `maml experiment eval` of each, 40 goals
 #   scripts/seed-experiments.sh status [NAME...]     where each one's runs stand
+#   scripts/seed-experiments.sh flags NAME           the `maml train` options of one of its
+#                                                    runs, less --seed (the definition:
+#                                                    tests/results_training.sh retrains
+#                                                    archived runs' first iterations)
 #   scripts/seed-experiments.sh compare NAME... [-- EVAL-OPTION...]
 #                                                    the done runs of each as groups of
 #                                                    one `maml eval` on the same goals,
@@ -122,7 +126,7 @@ humanoid-dir-maml humanoid-dir-oracle hopper-params-maml-500
 hopper-params-pretrain-500"
 SWEEP=${SWEEP:-0.02,0.05,0.1,0.2,0.5,1.0}
 
-usage() { sed -n '2,38p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,42p' "$0" | sed 's/^# \{0,1\}//'; }
 
 # The done runs of experiment NAME in EXP, a path a line (the `done` lines of its status)
 trained_runs() {  # name
@@ -247,8 +251,12 @@ case $cmd in
       groups+=(--group "$n=@$out/$n.runs$(group_alpha)")
     done
     "$MAML" eval "${groups[@]}" "${extra[@]}" --goals "$GOALS" --sweep-alpha "$SWEEP" --out "$out" ;;
+  flags)
+    (($# == 1)) || { echo "seed-experiments.sh: flags takes one experiment" >&2; exit 2; }
+    select_names "$1"
+    echo "--config configs/$config.ini${flags[*]:+ ${flags[*]}}" ;;
   -h | --help | help) usage ;;
   "") usage >&2; exit 2 ;;
-  *) echo "seed-experiments.sh: unknown command '$cmd' (list, train, eval, status, compare, archive, --help)" >&2
+  *) echo "seed-experiments.sh: unknown command '$cmd' (list, train, eval, status, compare, archive, flags, --help)" >&2
      exit 2 ;;
 esac

@@ -127,8 +127,16 @@ run compare nav2d-maml || fail "compare from the archive alone: $(cat "$work/out
 [ "$(wc -l < "$e/compare/nav2d-maml/nav2d-maml.runs")" -eq 4 ] && ! grep -q "experiment status" "$STUB_LOG" ||
   fail "compare from the archive alone: $(cat "$e/compare/nav2d-maml/nav2d-maml.runs") $(cat "$STUB_LOG")"
 
+# flags: one experiment's definition as `maml train` options (less the seed)
+run flags cheetah-dir-promp || fail "flags: $(cat "$work/out")"
+[ "$(cat "$work/out")" = "--config configs/cheetah-dir.ini --outer promp --inner-loss lvc --iterations 100" ] ||
+  fail "flags cheetah-dir-promp: $(cat "$work/out")"
+run flags nav2d-maml && [ "$(cat "$work/out")" = "--config configs/nav2d.ini" ] ||
+  fail "flags nav2d-maml: $(cat "$work/out")"
+run flags nav2d-maml nav2d-pretrain && fail "flags of two experiments accepted"
+
 # refusals: exit status 2, naming what is wrong, nothing run
-for bad in "train nav2d-bogus" "eval nav2d-bogus" "frobnicate" ""; do
+for bad in "train nav2d-bogus" "eval nav2d-bogus" "flags nav2d-bogus" "flags" "frobnicate" ""; do
   # shellcheck disable=SC2086
   run $bad
   rc=$?
