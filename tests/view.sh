@@ -57,7 +57,9 @@ if command -v xdotool > /dev/null; then
   done
   xdotool click 4 click 4 click 5 && sleep 0.3
   press n a s
-  sleep 1
+  # a slow build (sanitizers) or a busy machine can take seconds to reach the last S:
+  # wait for its file rather than a fixed time before Esc
+  for _ in $(seq 60); do [ -e "$work/keys/maml-view-nav2d-002.png" ] && break; sleep 0.5; done
   kill -0 "$pid" 2> /dev/null || fail "keys: the viewer ended before Esc: $(cat "$work/keys.log")"
   press Escape
   wait "$pid" || fail "keys: the viewer exited with status $? on Esc (124: it did not quit): $(cat "$work/keys.log")"
