@@ -15,7 +15,7 @@ export OPENBLAS_CORETYPE=Haswell
 checked=0
 for exp in docs/results/runs/*/; do
   exp=${exp%/}
-  for run in $(ls -d "$exp"/*/ 2> /dev/null | sed 's|/$||' | awk '{ s = $0; sub(/.*-s/, "", s); print s "\t" $0 }' | sort -n | cut -f2-); do
+  for run in $(ls -dv "$exp"/*/ 2> /dev/null | sed 's|/$||'); do
     key="/$(basename "$exp")/$(basename "$run")/best.ckpt"
     # group,goal,steps,statistic,versus,value,ci_low,ci_high,n,left_out,run,alpha,iteration
     rows=$(awk -F, -v key="$key" '$4 == "run" && $2 == "" && ($3 == 0 || $3 == 1) &&

@@ -27,8 +27,7 @@ for exp in docs/results/runs/*/; do
   name=$(basename "$exp")
   flags=$(scripts/seed-experiments.sh flags "$name" 2> /dev/null) || continue
   # the archived run of the lowest seed
-  run=$(ls -d "$exp"/*-s*/ 2> /dev/null | sed 's|/$||' |
-    awk '{ s = $0; sub(/.*-s/, "", s); print s "\t" $0 }' | sort -n | head -n 1 | cut -f2-)
+  run=$(ls -dv "$exp"/*-s*/ 2> /dev/null | head -n 1 | sed 's|/$||')
   [[ -n $run && -f $run/metrics.csv ]] || continue
   seed=${run##*-s}
   [ "$(head -n 1 "$run/metrics.csv" | cut -d, -f17)" = learner_gflop ] ||
