@@ -99,6 +99,9 @@ define() {  # name -> sets config, seeds, flags, from
     walker-params-oracle) config=walker-params seeds=1 flags=(--mode oracle) ;;
     humanoid-dir-oracle) config=humanoid-dir seeds=1 flags=(--mode oracle) ;;
     humanoid-dir-promp-alpha) config=humanoid-dir seeds=1-3 flags=("${PROMP_ALPHA[@]}") ;;
+    # MAML-TRPO on the humanoid stalls at the preset's inner step size 0.1 (its steps 17
+    # times shorter than the pretrained run's): a screening of a step ten times smaller
+    humanoid-dir-maml-alpha-0.01) config=humanoid-dir seeds=1 flags=(--alpha 0.01) ;;
     # hopper-params at its preset's 500 iterations, MAML-TRPO and pretrained (the family
     # where MAML came closest to the aim at 100): MAML's the same runs trained on, the
     # pretrained ones trained again from the start (their 100-iteration runs are archived
@@ -123,7 +126,7 @@ ant-dir-promp-alpha ant-dir-pretrain hopper-params-promp-alpha walker-params-pro
 hopper-params-pretrain walker-params-pretrain hopper-params-maml walker-params-maml
 hopper-params-oracle walker-params-oracle humanoid-dir-promp-alpha humanoid-dir-pretrain
 humanoid-dir-maml humanoid-dir-oracle hopper-params-maml-500
-hopper-params-pretrain-500"
+hopper-params-pretrain-500 humanoid-dir-maml-alpha-0.01"
 SWEEP=${SWEEP:-0.02,0.05,0.1,0.2,0.5,1.0}
 
 usage() { sed -n '2,42p' "$0" | sed 's/^# \{0,1\}//'; }
@@ -152,11 +155,16 @@ done_runs() {  # name
 }
 
 # A group's @ALPHA in `compare`: the config's step size for MAML-TRPO (its own, as the
-# paper evaluates MAML), none for pretrained runs (swept) and learned step sizes (theirs)
+# paper evaluates MAML; an --alpha of the definition overrides it), none for pretrained runs
+# (swept) and learned step sizes (theirs)
 group_alpha() {  # name (defined)
   case " ${flags[*]} " in
     *" --mode pretrain "* | *" --learn-alpha "*) return ;;
   esac
+  local i
+  for ((i = 0; i + 1 < ${#flags[@]}; i++)); do
+    if [[ ${flags[i]} == --alpha ]]; then printf '@%s' "${flags[i + 1]}"; return; fi
+  done
   awk -F' *= *' '$1 == "alpha" { printf "@%s", $2 }' "configs/$config.ini"
 }
 

@@ -102,6 +102,11 @@ run compare && fail "compare of no experiment accepted"
 run compare -- --policy random && fail "compare of no experiment but eval options accepted"
 run compare nav2d-maml -- --policy random --steps 2 || fail "compare with eval options: $(cat "$work/out")"
 expect "eval --group nav2d-maml=@$e/compare/nav2d-maml/nav2d-maml.runs@0.1 --policy random --steps 2 --goals 40 --sweep-alpha 0.02,0.05,0.1,0.2,0.5,1.0 --out $e/compare/nav2d-maml"
+# an experiment with its own --alpha is evaluated at that step size, not its config's
+mkdir -p "$e/humanoid-dir-maml-alpha-0.01" && touch "$e/humanoid-dir-maml-alpha-0.01/experiment.ini"
+run compare humanoid-dir-maml-alpha-0.01 || fail "compare with --alpha: $(cat "$work/out")"
+c=$e/compare/humanoid-dir-maml-alpha-0.01
+expect "eval --group humanoid-dir-maml-alpha-0.01=@$c/humanoid-dir-maml-alpha-0.01.runs@0.01 --goals 40 --sweep-alpha 0.02,0.05,0.1,0.2,0.5,1.0 --out $c"
 
 # archive: each done run's best.ckpt and metrics.csv (nothing else); compare takes the runs
 # that EXP lacks from the archive, in the order of their seeds
